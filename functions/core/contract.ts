@@ -1,0 +1,179 @@
+/**
+ * The payloads exchanged between the state machines and the Lambda handlers.
+ * Every Lambda task uses `payloadResponseOnly: true`: a handler receives the state's
+ * input and its return value becomes the task result (placed with ResultPath).
+ *
+ * Payloads stay small: ids, statuses, counts and S3 keys, never logs or records.
+ * This file holds types and constants only, so CDK code may import it.
+ */
+import type { OutcomeErrorName } from "./error-names";
+
+export type SyncType = "model" | "bulk";
+export type ConflictPolicy = "attach" | "fail" | "wait";
+export type RunAfter = "success" | "completion";
+export type PollStrategy = "adaptive" | "backoff" | "fixed";
+
+/** A sync named by id, or by name to be resolved at run time. Exactly one is set. */
+export interface SyncRef {
+  id?: string;
+  name?: string;
+}
+
+export interface ModelStartOptions {
+  identities?: string[];
+  resync?: boolean;
+  test?: boolean;
+}
+
+export interface BulkStartOptions {
+  schemas?: string[];
+  fetch_mode?: "none" | "incremental" | "full";
+  resync_mode?: "refetch" | "resync" | "rebuild";
+  test?: boolean;
+}
+
+export interface FailurePolicy {
+  /** Record errors tolerated in a completed run. Default 0. */
+  max_errors: number;
+  /** Fail a completed run that has warnings. Default false. */
+  fail_on_warnings: boolean;
+  /** Bulk: fail a completed run in which a schema failed. Default true. */
+  fail_on_schema_errors: boolean;
+}
+
+export interface PollSettings {
+  strategy: PollStrategy;
+  min_seconds: number;
+  max_seconds: number;
+}
+
+/**
+ * Input of the run-sync state machine (one child execution per step), built by the
+ * pipeline state machine from the pipelines file. Also the input of start-sync.
+ */
+export interface StepInput {
+  pipeline: string;
+  step: string;
+  /** Name of the pipeline's Step Functions execution (idempotency and log keys). */
+  execution_name: string;
+  sync_type: SyncType;
+  sync: SyncRef;
+  options: ModelStartOptions | BulkStartOptions;
+  on_conflict: ConflictPolicy;
+  policy: FailurePolicy;
+  poll: PollSettings;
+  /** Whole-step budget: after it the Polytomic execution is cancelled, the step fails. */
+  timeout_seconds: number;
+}
+
+/** start-sync's result, at `$.start` in the run-sync state. */
+export interface StartResult {
+  sync_id: string;
+  sync_name?: string;
+  execution_id: string;
+  status: string;
+  /** ISO time the orchestrator started (or adopted) the run: the step's clock starts here. */
+  started_at: string;
+  /** ISO time after which check-status reports `timed_out`. */
+  deadline: string;
+  /** True when an already running execution was adopted (on_conflict: attach). */
+  attached: boolean;
+}
+
+export type Outcome =
+  | "succeeded"
+  | "succeeded_with_warnings"
+  | "completed_with_errors"
+  | "failed"
+  | "canceled"
+  | "interrupted"
+  | "timed_out"
+  | "unknown";
+
+export interface RunCounts {
+  records: number;
+  errors: number;
+  warnings: number;
+  inserts?: number;
+  updates?: number;
+  deletes?: number;
+}
+
+export interface SchemaResult {
+  schema: string;
+  status: string;
+  records: number;
+  errors: number;
+}
+
+/** check-status's result, at `$.check` in the run-sync state. */
+export interface CheckResult {
+  status: string;
+  terminal: boolean;
+  /** Set once terminal (or timed out). */
+  outcome?: Outcome;
+  /** Whether the step's failure policy fails the step. Only meaningful when terminal. */
+  step_failed: boolean;
+  /** The error the run-sync machine fails with when `step_failed`. */
+  error_name?: OutcomeErrorName;
+  error_message?: string;
+  counts: RunCounts;
+  /** Bulk: per-schema results, at most 25 (failed ones first). */
+  schemas?: SchemaResult[];
+  /** Bulk: schemas left out of `schemas`. */
+  schemas_omitted?: number;
+  queue_seconds?: number;
+  run_seconds?: number;
+  completed_at?: string;
+  /** Seconds the Wait state waits before the next check. */
+  next_poll_seconds: number;
+  /** Checks made so far, this one included. */
+  polls: number;
+  /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */
+  timed_out: boolean;
+}
+
+/** The run-sync state as it flows through the machine. */
+export interface RunState extends StepInput {
+  start?: StartResult;
+  check?: CheckResult;
+  logs?: ExportLogsResult;
+  metrics?: PublishMetricsResult;
+  cancel?: CancelResult;
+}
+
+export interface ExportLogsResult {
+  exported: boolean;
+  /** S3 keys (or local paths in the local runner) written. */
+  keys: string[];
+  /** Why an export failed; the step's outcome does not change. */
+  error?: string;
+}
+
+export interface PublishMetricsResult {
+  published: boolean;
+  metric_count: number;
+  error?: string;
+}
+
+export interface CancelResult {
+  /** Final status seen after the cancel took effect, or the last one seen. */
+  status: string;
+  canceled: boolean;
+  /** The execution was already terminal: nothing to cancel. */
+  already_terminal: boolean;
+}
+
+/** The output of the run-sync state machine when the step ends (success or outcome failure). */
+export interface StepResult {
+  step: string;
+  sync_type: SyncType;
+  sync_id: string;
+  execution_id: string;
+  status: "succeeded" | "failed" | "skipped";
+  outcome: Outcome | "skipped";
+  counts: RunCounts;
+  duration_seconds?: number;
+  logs: string[];
+  error?: { name: string; message: string };
+}

@@ -1,0 +1,45 @@
+/**
+ * Error names thrown by the Lambda handlers: the contract with the state machines'
+ * Retry and Catch clauses. CDK code imports these constants; never repeat the strings.
+ */
+
+/** Transient trouble: the state machine retries these with backoff and jitter. */
+export const RETRYABLE_ERRORS = [
+  "Polytomic.RateLimited",
+  "Polytomic.ServerError",
+  "Polytomic.Timeout",
+  "Polytomic.MalformedResponse",
+  "Aws.Throttled",
+] as const;
+
+/** Permanent problems: retrying cannot help; the step fails at once. */
+export const PERMANENT_ERRORS = [
+  "Polytomic.BadRequest",
+  "Polytomic.Unauthorized",
+  "Polytomic.Forbidden",
+  "Polytomic.NotFound",
+  "Polytomic.Conflict",
+  "Polytomic.Error",
+  "Sync.NotFound",
+  "Sync.AmbiguousName",
+  "Input.Invalid",
+  "Config.MissingSecret",
+  "Config.Invalid",
+] as const;
+
+/** The run finished (or was ended) and the step's policy says it failed. */
+export const OUTCOME_ERRORS = [
+  "Sync.Failed",
+  "Sync.CompletedWithErrors",
+  "Sync.WarningsNotAllowed",
+  "Sync.SchemaErrors",
+  "Sync.Canceled",
+  "Sync.Interrupted",
+  "Sync.TimedOut",
+  "Sync.UnknownStatus",
+] as const;
+
+export type RetryableErrorName = (typeof RETRYABLE_ERRORS)[number];
+export type PermanentErrorName = (typeof PERMANENT_ERRORS)[number];
+export type OutcomeErrorName = (typeof OUTCOME_ERRORS)[number];
+export type HandlerErrorName = RetryableErrorName | PermanentErrorName | OutcomeErrorName;

@@ -1,0 +1,151 @@
+/**
+ * The Polytomic calls the product makes. `PolytomicClient` (client.ts) implements it
+ * over HTTP; core logic depends only on this interface so tests and the local runner
+ * can hand it any implementation.
+ */
+import type {
+  BulkExecution,
+  BulkLogUrls,
+  BulkSync,
+  BulkSyncStatus,
+  CancelBulkExecutionResponse,
+  CancelModelExecutionResponse,
+  ConsoleLogs,
+  ExecutionLogType,
+  ExecutionLogUrls,
+  ExportLogsResponse,
+  Job,
+  ModelExecution,
+  ModelSync,
+  ModelSyncListItem,
+  ModelSyncStatus,
+  StartBulkSyncRequest,
+  StartModelSyncRequest,
+  StartModelSyncResponse,
+} from "./types";
+
+export interface CallOptions {
+  /**
+   * Epoch milliseconds after which no attempt starts and no retry sleeps: a call that
+   * cannot finish in time fails with `Polytomic.Timeout` (or the last HTTP error) first.
+   * @default - the client's own `defaultTimeoutMs` from now
+   */
+  deadline?: number;
+  signal?: AbortSignal;
+}
+
+export interface MutatingCallOptions extends CallOptions {
+  /** Sent as `Idempotency-Key`: 8-255 characters of [A-Za-z0-9_-]. */
+  idempotencyKey: string;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextPageToken?: string;
+}
+
+export interface ListModelExecutionsQuery {
+  onlyCompleted?: boolean;
+  ascending?: boolean;
+  pageToken?: string;
+}
+
+export interface ListBulkExecutionsQuery {
+  onlyTerminal?: boolean;
+  ascending?: boolean;
+  limit?: number;
+  pageToken?: string;
+}
+
+export interface ConsoleLogQuery {
+  limit?: number;
+  after?: string;
+}
+
+export interface PolytomicApi {
+  startModelSync(
+    syncId: string,
+    body: StartModelSyncRequest,
+    options: MutatingCallOptions,
+  ): Promise<StartModelSyncResponse>;
+  startBulkSync(
+    syncId: string,
+    body: StartBulkSyncRequest,
+    options: MutatingCallOptions,
+  ): Promise<BulkExecution>;
+
+  getModelExecution(
+    syncId: string,
+    executionId: string,
+    options?: CallOptions,
+  ): Promise<ModelExecution>;
+  getBulkExecution(syncId: string, executionId: string, options?: CallOptions): Promise<BulkExecution>;
+
+  getModelSyncStatus(syncId: string, options?: CallOptions): Promise<ModelSyncStatus>;
+  getBulkSyncStatus(syncId: string, options?: CallOptions): Promise<BulkSyncStatus>;
+
+  listModelExecutions(
+    syncId: string,
+    query?: ListModelExecutionsQuery,
+    options?: CallOptions,
+  ): Promise<Page<ModelExecution>>;
+  listBulkExecutions(
+    syncId: string,
+    query?: ListBulkExecutionsQuery,
+    options?: CallOptions,
+  ): Promise<Page<BulkExecution>>;
+
+  cancelModelExecution(
+    syncId: string,
+    executionId: string,
+    options: MutatingCallOptions,
+  ): Promise<CancelModelExecutionResponse>;
+  cancelBulkExecution(
+    syncId: string,
+    executionId: string,
+    options: MutatingCallOptions,
+  ): Promise<CancelBulkExecutionResponse>;
+
+  /** Starts a bulk log export job; poll it with `getJob("exportlogs", job.job_id)`. */
+  exportBulkLogs(
+    syncId: string,
+    executionId: string,
+    options: MutatingCallOptions & { notify?: boolean },
+  ): Promise<ExportLogsResponse>;
+  getJob(type: "exportlogs", jobId: string, options?: CallOptions): Promise<Job>;
+
+  getBulkLogUrls(syncId: string, executionId: string, options?: CallOptions): Promise<BulkLogUrls>;
+  getModelLogUrls(
+    syncId: string,
+    executionId: string,
+    type: ExecutionLogType,
+    options?: CallOptions,
+  ): Promise<ExecutionLogUrls>;
+  getModelConsoleLogs(
+    syncId: string,
+    executionId: string,
+    query?: ConsoleLogQuery,
+    options?: CallOptions,
+  ): Promise<ConsoleLogs>;
+  getBulkConsoleLogs(
+    syncId: string,
+    executionId: string,
+    query?: ConsoleLogQuery,
+    options?: CallOptions,
+  ): Promise<ConsoleLogs>;
+
+  listModelSyncs(
+    query?: { pageToken?: string; limit?: number; active?: boolean },
+    options?: CallOptions,
+  ): Promise<Page<ModelSyncListItem>>;
+  getModelSync(syncId: string, options?: CallOptions): Promise<ModelSync>;
+  listBulkSyncs(query?: { active?: boolean }, options?: CallOptions): Promise<BulkSync[]>;
+  getBulkSync(syncId: string, options?: CallOptions): Promise<BulkSync>;
+
+  /**
+   * GETs a signed download URL (log file, log archive) without the API key, with the
+   * same retry rules, and returns the streaming response. Errors never include the URL's
+   * query string (the signature).
+   */
+  download(url: string, options?: CallOptions): Promise<Response>;
+}

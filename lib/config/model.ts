@@ -1,0 +1,57 @@
+/**
+ * The typed, validated, defaults-applied form of pipelines.yaml. The loader
+ * (lib/config/load.ts) parses and validates the file into these shapes; everything
+ * downstream (constructs, local runner, CLI) reads only these.
+ */
+import type {
+  BulkStartOptions,
+  ConflictPolicy,
+  FailurePolicy,
+  ModelStartOptions,
+  PollSettings,
+  RunAfter,
+  SyncRef,
+  SyncType,
+} from "../../functions/core/contract";
+
+export interface ScheduleConfig {
+  /** Standard 5-field cron, as written. Exactly one of cron and rate. */
+  cron?: string;
+  /** `rate(5 minutes)`-style rate expression, as written. */
+  rate?: string;
+  /** IANA time zone. Default "UTC". */
+  timezone: string;
+  /** EventBridge Scheduler expression (`cron(0 2 ? * MON-FRI *)` or `rate(...)`). */
+  expression: string;
+}
+
+export interface StepConfig {
+  id: string;
+  sync_type: SyncType;
+  sync: SyncRef;
+  options: ModelStartOptions | BulkStartOptions;
+  after: string[];
+  run_after: RunAfter;
+  on_conflict: ConflictPolicy;
+  policy: FailurePolicy;
+  poll: PollSettings;
+  /** Default 6 hours, capped by the pipeline timeout. */
+  timeout_seconds: number;
+}
+
+export interface PipelineConfig {
+  name: string;
+  description?: string;
+  schedule?: ScheduleConfig;
+  /** Whole-pipeline budget. Default 12 hours. */
+  timeout_seconds: number;
+  notify: string[];
+  /** In file order; dependencies are in `after`. */
+  steps: StepConfig[];
+}
+
+export interface PipelinesConfig {
+  /** Absolute path of the file it came from. */
+  source: string;
+  pipelines: PipelineConfig[];
+}
