@@ -64,6 +64,12 @@ export interface StepInput {
   poll: PollSettings;
   /** Whole-step budget: after it the Polytomic execution is cancelled, the step fails. */
   timeout_seconds: number;
+  /**
+   * The pipeline execution's redrive count (`$$.Execution.RedriveCount`), part of the
+   * Idempotency-Key so that a redriven pipeline really starts the failed step again
+   * while a retried invocation within one attempt never starts a second run. Default 0.
+   */
+  attempt?: number;
 }
 
 /** start-sync's result, at `$.start` in the run-sync state. */
@@ -129,6 +135,11 @@ export interface CheckResult {
   next_poll_seconds: number;
   /** Checks made so far, this one included. */
   polls: number;
+  /**
+   * Expected run duration in seconds, learned once per step run from the sync's recent
+   * executions (first check) and carried forward so later checks need no history call.
+   */
+  expected_seconds?: number;
   /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */
   timed_out: boolean;
 }
