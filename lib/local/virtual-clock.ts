@@ -1,0 +1,139 @@
+/**
+ * Time for local runs. The local runner replaces every Wait state, retry pause and
+ * handler sleep with `clock.sleep`, and the embedded simulator reads `clock.now()`,
+ * so a pipeline of six-hour syncs runs in moments while every component still sees
+ * consistent timestamps.
+ *
+ * `VirtualClock` is a discrete-event clock: time stands still while any work is in
+ * flight (a handler calling the simulator, the engine moving between states) and
+ * jumps to the earliest sleeper's wake-up time once everything is idle. Work in
+ * flight is declared with `run(fn)`; a sleeper does not count as work while asleep.
+ *
+ * `ScaledClock` is the `--speed N` mode: real time, N simulated seconds per second.
+ */
+
+import { AsyncLocalStorage } from "node:async_hooks";
+
+export interface LocalClock {
+  /** Epoch milliseconds, simulated. */
+  now(): number;
+  /** Resolves once `ms` simulated milliseconds have passed. */
+  sleep(ms: number): Promise<void>;
+  /** Runs `fn` as work in flight: the clock does not move on while it runs (virtual clock). */
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+interface Sleeper {
+  wakeAt: number;
+  seq: number;
+  resolve: () => void;
+}
+
+/** How many consecutive idle macrotask turns make the system idle. */
+const IDLE_TURNS = 3;
+
+export class VirtualClock implements LocalClock {
+  private current: number;
+  private busy = 0;
+  private seq = 0;
+  private readonly sleepers: Sleeper[] = [];
+  private checking = false;
+  /** How many `run` frames the current async context is inside. */
+  private readonly depth = new AsyncLocalStorage<number>();
+
+  constructor(startMs: number = Date.now()) {
+    this.current = startMs;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  /** Work in flight right now (for tests and diagnostics). */
+  get inFlight(): number {
+    return this.busy;
+  }
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    this.busy++;
+    try {
+      return await this.depth.run((this.depth.getStore() ?? 0) + 1, fn);
+    } finally {
+      this.busy--;
+      this.scheduleAdvance();
+    }
+  }
+
+  sleep(ms: number): Promise<void> {
+    const wakeAt = this.current + Math.max(0, ms);
+    // Work that sleeps is idle while it sleeps: it gives back its `run` frames.
+    const frames = this.depth.getStore() ?? 0;
+    this.busy -= frames;
+    return new Promise<void>((resolve) => {
+      this.sleepers.push({
+        wakeAt,
+        seq: this.seq++,
+        resolve: () => {
+          this.busy += frames;
+          resolve();
+        },
+      });
+      this.scheduleAdvance();
+    });
+  }
+
+  private scheduleAdvance(): void {
+    if (this.checking) return;
+    this.checking = true;
+    void this.advanceWhenIdle();
+  }
+
+  /** Waits for a few quiet macrotask turns, then wakes the earliest sleepers. */
+  private async advanceWhenIdle(): Promise<void> {
+    try {
+      for (;;) {
+        let quiet = 0;
+        while (quiet < IDLE_TURNS) {
+          await new Promise<void>((r) => setTimeout(r, 0));
+          quiet = this.busy === 0 ? quiet + 1 : 0;
+          if (this.sleepers.length === 0) return;
+        }
+        this.sleepers.sort((a, b) => a.wakeAt - b.wakeAt || a.seq - b.seq);
+        const first = this.sleepers[0];
+        if (first === undefined) return;
+        this.current = Math.max(this.current, first.wakeAt);
+        const due = this.sleepers.filter((s) => s.wakeAt <= this.current);
+        this.sleepers.splice(0, due.length);
+        for (const s of due) s.resolve();
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+}
+
+/** Real time sped up: `speed` simulated milliseconds per real millisecond. */
+export class ScaledClock implements LocalClock {
+  private readonly realStart = Date.now();
+
+  constructor(
+    private readonly speed: number,
+    private readonly startMs: number = Date.now(),
+  ) {
+    if (!(speed > 0) || !Number.isFinite(speed)) {
+      throw new RangeError(`speed must be a positive number, got ${speed}`);
+    }
+  }
+
+  now(): number {
+    return this.startMs + (Date.now() - this.realStart) * this.speed;
+  }
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((r) => setTimeout(r, Math.max(0, ms) / this.speed));
+  }
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+}

@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { ScaledClock, VirtualClock } from "../../../lib/local/virtual-clock";
+
+describe("VirtualClock", () => {
+  it("jumps to each sleeper's wake time in order once idle", async () => {
+    const clock = new VirtualClock(0);
+    const woke: Array<[string, number]> = [];
+    await Promise.all([
+      clock.sleep(6 * 3600_000).then(() => woke.push(["six hours", clock.now()])),
+      clock.sleep(60_000).then(() => woke.push(["a minute", clock.now()])),
+      clock.sleep(60_000).then(() => woke.push(["another minute", clock.now()])),
+    ]);
+    expect(woke).toEqual([
+      ["a minute", 60_000],
+      ["another minute", 60_000],
+      ["six hours", 6 * 3600_000],
+    ]);
+  });
+
+  it("does not move while work is in flight", async () => {
+    const clock = new VirtualClock(1_000);
+    let release!: () => void;
+    const work = clock.run(() => new Promise<void>((r) => (release = r)));
+    let woke = false;
+    const sleeper = clock.sleep(5_000).then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woke).toBe(false);
+    expect(clock.now()).toBe(1_000);
+    release();
+    await work;
+    await sleeper;
+    expect(clock.now()).toBe(6_000);
+  });
+
+  it("treats a sleeper inside run as idle while it sleeps", async () => {
+    const clock = new VirtualClock(0);
+    const result = await clock.run(async () => {
+      await clock.sleep(30_000);
+      return clock.now();
+    });
+    expect(result).toBe(30_000);
+    expect(clock.inFlight).toBe(0);
+  });
+
+  it("interleaves concurrent pollers on one timeline", async () => {
+    const clock = new VirtualClock(0);
+    const seen: string[] = [];
+    const poller = (name: string, every: number, times: number) =>
+      clock.run(async () => {
+        for (let i = 0; i < times; i++) {
+          await clock.sleep(every);
+          seen.push(`${name}@${clock.now()}`);
+        }
+      });
+    await Promise.all([poller("a", 10_000, 3), poller("b", 25_000, 2)]);
+    expect(seen).toEqual(["a@10000", "a@20000", "b@25000", "a@30000", "b@50000"]);
+  });
+});
+
+describe("ScaledClock", () => {
+  it("rejects a speed that is not positive", () => {
+    expect(() => new ScaledClock(0)).toThrow(/speed must be a positive number/);
+    expect(() => new ScaledClock(Number.NaN)).toThrow(/speed/);
+  });
+
+  it("runs simulated time faster than real time", async () => {
+    const clock = new ScaledClock(1000, 0);
+    await clock.sleep(5_000);
+    expect(clock.now()).toBeGreaterThanOrEqual(5_000);
+  });
+});
+
+describe("VirtualClock nesting", () => {
+  it("gives back every run frame of a nested sleeper", async () => {
+    const clock = new VirtualClock(0);
+    const at = await clock.run(() =>
+      clock.run(async () => {
+        await clock.sleep(1_000);
+        return clock.now();
+      }),
+    );
+    expect(at).toBe(1_000);
+    expect(clock.inFlight).toBe(0);
+  });
+});
