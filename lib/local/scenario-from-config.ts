@@ -1,0 +1,134 @@
+/**
+ * The scenario `run` uses when none is given: every sync of the pipeline exists in the
+ * embedded simulator and succeeds, with plausible, deterministic durations and counts
+ * (bulk syncs take tens of minutes to hours, model syncs minutes), so the example
+ * pipeline runs end to end without a hand-written scenario.
+ */
+import { createHash } from "node:crypto";
+import type { BulkStartOptions } from "../../functions/core/contract";
+import type { Scenario, SchemaScenario, SyncScenario } from "../../simulator/scenario";
+import type { PipelinesConfig, StepConfig } from "../config/model";
+
+/** Namespace of the name-derived sync ids (a fixed, random uuid). */
+const NAME_NAMESPACE = "3a6b8f0e-5c1d-4e7a-9b2f-6d0c4e8a1f37";
+
+/**
+ * A deterministic uuid for a sync given by name, shaped like a version 5 uuid (SHA-1 of a
+ * namespace and the type and name). The same name and type always give the same id.
+ */
+export function syncIdFromName(syncType: "model" | "bulk", name: string): string {
+  const hash = createHash("sha1")
+    .update(NAME_NAMESPACE)
+    .update("\0")
+    .update(syncType)
+    .update("\0")
+    .update(name)
+    .digest();
+  const b = Buffer.from(hash.subarray(0, 16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x50;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const hex = b.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The sync id a step runs against in the generated scenario (lower case). */
+export function scenarioSyncId(step: StepConfig): string {
+  if (step.sync.id !== undefined) return step.sync.id.toLowerCase();
+  if (step.sync.name !== undefined) return syncIdFromName(step.sync_type, step.sync.name);
+  throw new Error(`step "${step.id}" names no sync (neither id nor name)`);
+}
+
+/** A stream of deterministic numbers in [0, 1) seeded by a string. */
+function randomFrom(seed: string): () => number {
+  let counter = 0;
+  return () => {
+    const h = createHash("sha1").update(seed).update(String(counter++)).digest();
+    return h.readUInt32BE(0) / 0x1_0000_0000;
+  };
+}
+
+function between(random: () => number, min: number, max: number, step = 1): number {
+  return min + Math.floor((random() * (max - min)) / step) * step;
+}
+
+function defaultName(step: StepConfig): string {
+  const words = step.id.replace(/[-_]+/g, " ").trim();
+  return `${words.charAt(0).toUpperCase()}${words.slice(1)} (${step.sync_type} sync)`;
+}
+
+function syncFor(step: StepConfig, id: string): SyncScenario {
+  const random = randomFrom(`${step.sync_type}:${id}`);
+  const bulk = step.sync_type === "bulk";
+  // Bulk: 20 minutes to 3 hours, in whole minutes. Model: 2 to 15 minutes, in 10 s steps.
+  const duration = bulk ? between(random, 20 * 60, 3 * 3600, 60) : between(random, 120, 900, 10);
+  const records = bulk
+    ? between(random, 50_000, 2_000_000, 1000)
+    : between(random, 1_000, 50_000, 10);
+  const history = [0.92, 1.05, 0.98, 1.1, 0.95].map((f) => Math.round(duration * f));
+  const schemaNames = bulk ? ((step.options as BulkStartOptions).schemas ?? []) : [];
+  return {
+    id,
+    type: step.sync_type,
+    name: step.sync.name ?? defaultName(step),
+    active: true,
+    queue_seconds: between(random, 3, 30),
+    duration_seconds: duration,
+    cancel_seconds: 2,
+    outcome: "completed",
+    records,
+    errors: 0,
+    warnings: 0,
+    schemas: splitRecords(schemaNames, records),
+    history_seconds: history,
+    export_seconds: 3,
+    export_outcome: "done",
+  };
+}
+
+function splitRecords(names: readonly string[], records: number): SchemaScenario[] {
+  if (names.length === 0) return [];
+  const share = Math.floor(records / names.length);
+  return names.map((name, i) => ({
+    name,
+    outcome: "completed",
+    records: i === 0 ? records - share * (names.length - 1) : share,
+    errors: 0,
+    warnings: 0,
+  }));
+}
+
+/**
+ * A scenario in which every step of `pipeline` succeeds. Syncs given by name get an id
+ * derived from the name ({@link syncIdFromName}) and are registered under that name, so
+ * name resolution finds them. A sync used by several steps appears once; a bulk sync's
+ * schemas are the union of its steps' `schemas` options.
+ * @throws Error when the pipeline is not in the config
+ */
+export function scenarioFromConfig(config: PipelinesConfig, pipeline: string): Scenario {
+  const found = config.pipelines.find((p) => p.name === pipeline);
+  if (found === undefined) {
+    const known = config.pipelines.map((p) => p.name).join(", ") || "(none)";
+    throw new Error(`unknown pipeline "${pipeline}" in ${config.source}; known: ${known}`);
+  }
+  const syncs: Record<string, SyncScenario> = {};
+  for (const step of found.steps) {
+    const id = scenarioSyncId(step);
+    const existing = syncs[id];
+    if (existing === undefined) {
+      syncs[id] = syncFor(step, id);
+      continue;
+    }
+    const extra = ((step.options as BulkStartOptions).schemas ?? []).filter(
+      (name) => step.sync_type === "bulk" && !existing.schemas.some((s) => s.name === name),
+    );
+    if (extra.length > 0) {
+      const names = [...existing.schemas.map((s) => s.name), ...extra];
+      existing.schemas = splitRecords(names, existing.records);
+    }
+  }
+  return {
+    source: `generated for pipeline "${pipeline}" of ${config.source}`,
+    syncs,
+    faults: [],
+  };
+}
