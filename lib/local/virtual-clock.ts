@@ -17,8 +17,11 @@ import { AsyncLocalStorage } from "node:async_hooks";
 export interface LocalClock {
   /** Epoch milliseconds, simulated. */
   now(): number;
-  /** Resolves once `ms` simulated milliseconds have passed. */
-  sleep(ms: number): Promise<void>;
+  /**
+   * Resolves once `ms` simulated milliseconds have passed, or as soon as `signal`
+   * aborts (it resolves then too: callers check the signal).
+   */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Runs `fn` as work in flight: the clock does not move on while it runs (virtual clock). */
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -64,20 +67,29 @@ export class VirtualClock implements LocalClock {
     }
   }
 
-  sleep(ms: number): Promise<void> {
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
     const wakeAt = this.current + Math.max(0, ms);
     // Work that sleeps is idle while it sleeps: it gives back its `run` frames.
     const frames = this.depth.getStore() ?? 0;
     this.busy -= frames;
     return new Promise<void>((resolve) => {
-      this.sleepers.push({
+      const sleeper: Sleeper = {
         wakeAt,
         seq: this.seq++,
         resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
           this.busy += frames;
           resolve();
         },
-      });
+      };
+      const onAbort = () => {
+        const index = this.sleepers.indexOf(sleeper);
+        if (index >= 0) this.sleepers.splice(index, 1);
+        sleeper.resolve();
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.sleepers.push(sleeper);
       this.scheduleAdvance();
     });
   }
@@ -129,8 +141,17 @@ export class ScaledClock implements LocalClock {
     return this.startMs + (Date.now() - this.realStart) * this.speed;
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((r) => setTimeout(r, Math.max(0, ms) / this.speed));
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms) / this.speed);
+      signal?.addEventListener("abort", done, { once: true });
+    });
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {

@@ -83,3 +83,24 @@ describe("VirtualClock nesting", () => {
     expect(clock.inFlight).toBe(0);
   });
 });
+
+describe("cancellable sleeps", () => {
+  it("an aborted virtual sleeper leaves the timeline without moving the clock", async () => {
+    const clock = new VirtualClock(0);
+    const controller = new AbortController();
+    const long = clock.sleep(3_600_000, controller.signal);
+    controller.abort();
+    await long;
+    await clock.sleep(10);
+    expect(clock.now()).toBe(10);
+  });
+
+  it("an aborted scaled sleep resolves at once", async () => {
+    const clock = new ScaledClock(1, 0);
+    const controller = new AbortController();
+    const sleeping = clock.sleep(3_600_000, controller.signal);
+    controller.abort();
+    await sleeping;
+    expect(clock.now()).toBeLessThan(3_600_000);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Small, dependency-free helpers over Amazon States Language definitions, used to
+ * prepare a synthesized definition for the local engine.
+ */
+
+export interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Resource?: string;
+  Seconds?: number;
+  SecondsPath?: string;
+  TimeoutSeconds?: number;
+  Retry?: unknown[];
+  Branches?: AslDefinition[];
+  Iterator?: AslDefinition;
+  ItemProcessor?: AslDefinition;
+  [field: string]: unknown;
+}
+
+export interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+  TimeoutSeconds?: number;
+  Comment?: string;
+  [field: string]: unknown;
+}
+
+/** Every state of a definition, nested branches and iterators included. */
+export function* allStates(definition: AslDefinition): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(definition.States)) {
+    yield [name, state];
+    for (const branch of state.Branches ?? []) yield* allStates(branch);
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) yield* allStates(inner);
+  }
+}
+
+/** State names must be unique across a definition for name-keyed local overrides. */
+export function assertUniqueStateNames(definition: AslDefinition): void {
+  const seen = new Set<string>();
+  for (const [name] of allStates(definition)) {
+    if (seen.has(name)) {
+      throw new Error(`state name "${name}" is used twice; local overrides are keyed by name`);
+    }
+    seen.add(name);
+  }
+}
+
+/**
+ * A deep copy without timeouts measured on the wall clock. The local runner enforces
+ * the execution's timeout on its own clock (which may be virtual) instead.
+ */
+export function withoutExecutionTimeout(definition: AslDefinition): AslDefinition {
+  const copy = structuredClone(definition);
+  delete copy.TimeoutSeconds;
+  return copy;
+}
+
+/**
+ * Reads a dotted JSONPath (`$.a.b`, `$['a'].b`) from a value. Only the forms Wait
+ * states use here are supported; anything else throws rather than guess.
+ */
+export function readPath(value: unknown, path: string): unknown {
+  if (path === "$") return value;
+  if (!path.startsWith("$")) throw new Error(`unsupported JSONPath "${path}"`);
+  const parts: string[] = [];
+  const re = /\.([A-Za-z0-9_-]+)|\['([^']+)'\]|\["([^"]+)"\]/y;
+  re.lastIndex = 1;
+  while (re.lastIndex < path.length) {
+    const m = re.exec(path);
+    if (!m) throw new Error(`unsupported JSONPath "${path}"`);
+    parts.push((m[1] ?? m[2] ?? m[3]) as string);
+  }
+  let current: unknown = value;
+  for (const part of parts) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** Resource given to Wait states turned into Tasks by `waitsAsTasks`. */
+export const LOCAL_WAIT_RESOURCE = "arn:aws:states:::local:wait";
+
+/**
+ * A deep copy in which every Wait state is a Task state of the same name (and the same
+ * InputPath, OutputPath and Next), so that the local runner can take the pause on its own
+ * clock. Returns the original Wait states by name.
+ */
+export function waitsAsTasks(definition: AslDefinition): {
+  definition: AslDefinition;
+  waits: Map<string, AslState>;
+} {
+  const copy = structuredClone(definition);
+  const waits = new Map<string, AslState>();
+  const visit = (d: AslDefinition) => {
+    for (const [name, state] of Object.entries(d.States)) {
+      if (state.Type === "Wait") {
+        waits.set(name, state);
+        const { Seconds, SecondsPath, Timestamp, TimestampPath, Type, ...rest } = state;
+        d.States[name] = { ...rest, Type: "Task", Resource: LOCAL_WAIT_RESOURCE, ResultPath: "$" };
+      }
+      for (const branch of state.Branches ?? []) visit(branch);
+      const inner = state.ItemProcessor ?? state.Iterator;
+      if (inner) visit(inner);
+    }
+  };
+  visit(copy);
+  return { definition: copy, waits };
+}
+
+/** Seconds a Wait state waits for the given input. */
+export function waitSeconds(wait: AslState, input: unknown): number {
+  if (typeof wait.Seconds === "number") return wait.Seconds;
+  if (typeof wait.SecondsPath === "string") {
+    const seconds = readPath(input, wait.SecondsPath);
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new Error(`Wait SecondsPath ${wait.SecondsPath} is not a non-negative number`);
+    }
+    return seconds;
+  }
+  throw new Error("only Seconds and SecondsPath Wait states run locally (not Timestamp)");
+}

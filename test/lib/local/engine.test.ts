@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import type { AslDefinition } from "../../../lib/local/asl";
+import { runLocalExecution } from "../../../lib/local/engine";
+import { VirtualClock } from "../../../lib/local/virtual-clock";
+
+/** Start -> Check -> (done? -> Done : Wait(SecondsPath) -> Check), like the run-sync loop. */
+const pollLoop: AslDefinition = {
+  StartAt: "Start",
+  TimeoutSeconds: 3600,
+  States: {
+    Start: {
+      Type: "Task",
+      Resource: "arn:aws:lambda:local-1:000000000000:function:start",
+      ResultPath: "$.start",
+      Next: "Check",
+    },
+    Check: {
+      Type: "Task",
+      Resource: "arn:aws:lambda:local-1:000000000000:function:check",
+      ResultPath: "$.check",
+      Retry: [{ ErrorEquals: ["Polytomic.ServerError"], MaxAttempts: 2, IntervalSeconds: 30 }],
+      Next: "Done?",
+    },
+    "Done?": {
+      Type: "Choice",
+      Choices: [{ Variable: "$.check.terminal", BooleanEquals: true, Next: "Outcome?" }],
+      Default: "Wait",
+    },
+    Wait: { Type: "Wait", SecondsPath: "$.check.next_poll_seconds", Next: "Check" },
+    "Outcome?": {
+      Type: "Choice",
+      Choices: [{ Variable: "$.check.failed", BooleanEquals: true, Next: "Failed" }],
+      Default: "Succeeded",
+    },
+    Failed: { Type: "Fail", ErrorPath: "$.check.error", CausePath: "$.check.cause" },
+    Succeeded: { Type: "Succeed" },
+  },
+};
+
+function syncThatEndsAt(clock: VirtualClock, endsAtMs: number, failed = false) {
+  const checks: number[] = [];
+  return {
+    checks,
+    tasks: {
+      Start: async () => ({ started_at: clock.now() }),
+      Check: async () => {
+        checks.push(clock.now());
+        const terminal = clock.now() >= endsAtMs;
+        return {
+          terminal,
+          next_poll_seconds: 600,
+          failed,
+          error: "Sync.Failed",
+          cause: "the sync failed",
+        };
+      },
+    },
+  };
+}
+
+describe("runLocalExecution", () => {
+  it("takes Wait states on the clock, so hours pass at once", async () => {
+    const clock = new VirtualClock(0);
+    const sync = syncThatEndsAt(clock, 2 * 3600_000);
+    const result = await runLocalExecution(pollLoop, {
+      name: "run-1",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      tasks: sync.tasks,
+      timeoutSeconds: 86_400,
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(sync.checks).toEqual(Array.from({ length: 13 }, (_, i) => i * 600_000));
+    expect(result.stoppedAt - result.startedAt).toBe(2 * 3600_000);
+    // Start, then 13 × (Check, Done?) with 12 Waits between, then Outcome? and Succeeded.
+    expect(result.stateTransitions).toBe(1 + 13 * 2 + 12 + 2);
+  });
+
+  it("reports a Fail state's error and cause", async () => {
+    const clock = new VirtualClock(0);
+    const sync = syncThatEndsAt(clock, 0, true);
+    const result = await runLocalExecution(pollLoop, {
+      name: "run-2",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      tasks: sync.tasks,
+    });
+    expect(result).toMatchObject({
+      status: "FAILED",
+      error: "Sync.Failed",
+      cause: "the sync failed",
+    });
+  });
+
+  it("times out on the clock, not the wall clock", async () => {
+    const clock = new VirtualClock(0);
+    const sync = syncThatEndsAt(clock, 10 * 3600_000);
+    const result = await runLocalExecution(pollLoop, {
+      name: "run-3",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      tasks: sync.tasks,
+    });
+    expect(result.status).toBe("TIMED_OUT");
+    expect(result.stoppedAt).toBe(3600_000);
+  });
+
+  it("ends ABORTED when stopped from outside", async () => {
+    const clock = new VirtualClock(0);
+    const sync = syncThatEndsAt(clock, 10 * 3600_000);
+    const stop = new AbortController();
+    void clock.sleep(1_800_000).then(() => stop.abort());
+    const result = await runLocalExecution(pollLoop, {
+      name: "run-4",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      tasks: sync.tasks,
+      timeoutSeconds: 86_400,
+      signal: stop.signal,
+    });
+    expect(result.status).toBe("ABORTED");
+    expect(sync.checks.every((t) => t <= 1_800_000)).toBe(true);
+  });
+
+  it("retries a task by the error's name, then fails with it", async () => {
+    const clock = new VirtualClock(0);
+    let calls = 0;
+    const result = await runLocalExecution(pollLoop, {
+      name: "run-5",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      tasks: {
+        Start: async () => ({}),
+        Check: async () => {
+          calls++;
+          const error = new Error("503 from Polytomic");
+          error.name = "Polytomic.ServerError";
+          throw error;
+        },
+      },
+    });
+    expect(calls).toBe(3);
+    expect(result).toMatchObject({ status: "FAILED", error: "Polytomic.ServerError" });
+  });
+
+  it("passes the execution name and redrive count in the context object", async () => {
+    const clock = new VirtualClock(0);
+    const definition: AslDefinition = {
+      StartAt: "Echo",
+      States: {
+        Echo: {
+          Type: "Task",
+          Resource: "arn:aws:lambda:local-1:000000000000:function:echo",
+          Parameters: { "name.$": "$$.Execution.Name", "attempt.$": "$$.Execution.RedriveCount" },
+          End: true,
+        },
+      },
+    };
+    const result = await runLocalExecution(definition, {
+      name: "nightly-2026",
+      stateMachineName: "pipeline",
+      input: {},
+      clock,
+      redriveCount: 2,
+      tasks: { Echo: async (input) => input },
+    });
+    expect(result.output).toEqual({ name: "nightly-2026", attempt: 2 });
+  });
+
+  it("refuses a Task state without a local function", async () => {
+    await expect(
+      runLocalExecution(pollLoop, {
+        name: "run-6",
+        stateMachineName: "loop",
+        input: {},
+        clock: new VirtualClock(0),
+        tasks: { Start: async () => ({}) },
+      }),
+    ).rejects.toThrow(/no local function for Task state "Check"/);
+  });
+});
