@@ -1,0 +1,27 @@
+/**
+ * Repository paths the constructs need at synth time (handler entries, lock file).
+ * Resolved from this file's location so `cdk synth` works from any working directory.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Absolute path of the repository root. */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+/** The five Lambda functions of the product; each has its handler at functions/<name>/index.ts. */
+export const FUNCTION_NAMES = [
+  "start-sync",
+  "check-status",
+  "export-logs",
+  "publish-metrics",
+  "cancel-sync",
+] as const;
+export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** The directory holding the handlers (functions/<name>/index.ts). */
+export const FUNCTIONS_DIR = join(REPO_ROOT, "functions");
+
+/** Absolute path of a function's handler entry under `functionsDir`. */
+export function functionEntry(name: FunctionName, functionsDir: string = FUNCTIONS_DIR): string {
+  return join(functionsDir, name, "index.ts");
+}

@@ -1,0 +1,179 @@
+import { Duration } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import { Construct } from "constructs";
+import { METRIC_NAMESPACE } from "../../functions/core/metrics";
+import { OrchestratorFunction } from "./orchestrator-function";
+import { type FunctionName, functionEntry } from "./paths";
+
+/** Environment variable names the handlers read (functions/aws). */
+export const FUNCTION_ENV = {
+  secretArn: "POLYTOMIC_SECRET_ARN",
+  apiUrl: "POLYTOMIC_API_URL",
+  logsBucket: "LOGS_BUCKET",
+  logsPrefix: "LOGS_PREFIX",
+} as const;
+
+export interface SyncFunctionsProps {
+  /** The bucket export-logs writes the runs' logs to. */
+  readonly logsBucket: s3.IBucket;
+  /**
+   * Key prefix under which export-logs writes (no leading or trailing slash).
+   * export-logs may only put objects under `<prefix>/`.
+   * @default "polytomic-logs"
+   */
+  readonly logsPrefix?: string;
+  /**
+   * The secret holding the Polytomic API key (the secret string is the key itself).
+   * @default - a new secret is created, with a placeholder value to be replaced after
+   *   deployment (`aws secretsmanager put-secret-value`)
+   */
+  readonly apiKeySecret?: secretsmanager.ISecret;
+  /**
+   * Polytomic API base URL.
+   * @default - the handlers' default (https://app.polytomic.com)
+   */
+  readonly polytomicApiUrl?: string;
+  /**
+   * Retention of the functions' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Directory holding the handler entries, `<dir>/<function name>/index.ts`.
+   * @default - the repository's functions/ directory
+   */
+  readonly functionsDir?: string;
+}
+
+const PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
+
+/**
+ * The five Lambda functions of a run, with least-privilege grants:
+ * - start-sync, check-status, export-logs, cancel-sync read the API key secret
+ *   (secretsmanager:GetSecretValue/DescribeSecret on that one secret);
+ * - export-logs may put objects only under `<bucket>/<prefix>/*`;
+ * - publish-metrics may call cloudwatch:PutMetricData only for the project's namespace
+ *   (the action does not support resource ARNs, so the scope is the
+ *   `cloudwatch:namespace` condition key).
+ */
+export class SyncFunctions extends Construct {
+  readonly startSync: lambda.IFunction;
+  readonly checkStatus: lambda.IFunction;
+  readonly exportLogs: lambda.IFunction;
+  readonly publishMetrics: lambda.IFunction;
+  readonly cancelSync: lambda.IFunction;
+  /** The secret the Polytomic-calling functions read the API key from. */
+  readonly apiKeySecret: secretsmanager.ISecret;
+  readonly logsPrefix: string;
+
+  constructor(scope: Construct, id: string, props: SyncFunctionsProps) {
+    super(scope, id);
+    const logsPrefix = props.logsPrefix ?? "polytomic-logs";
+    if (!PREFIX_PATTERN.test(logsPrefix)) {
+      throw new Error(
+        `logsPrefix "${logsPrefix}" is not a valid key prefix: use path segments of letters, digits and !_.*'()- separated by "/", without leading or trailing slash`,
+      );
+    }
+    if (props.polytomicApiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.polytomicApiUrl)) {
+      throw new Error(
+        `polytomicApiUrl "${props.polytomicApiUrl}" is not an http(s) URL (e.g. https://app.polytomic.com)`,
+      );
+    }
+    this.logsPrefix = logsPrefix;
+    this.apiKeySecret =
+      props.apiKeySecret ??
+      new secretsmanager.Secret(this, "ApiKey", {
+        description:
+          "Polytomic API key used by the orchestrator. Replace the placeholder value after deployment.",
+      });
+
+    const common: Record<string, string> = {
+      [FUNCTION_ENV.secretArn]: this.apiKeySecret.secretArn,
+      ...(props.polytomicApiUrl ? { [FUNCTION_ENV.apiUrl]: props.polytomicApiUrl } : {}),
+    };
+    const make = (
+      name: FunctionName,
+      description: string,
+      options: { timeout?: Duration; memorySize?: number; environment?: Record<string, string> },
+    ): OrchestratorFunction =>
+      new OrchestratorFunction(this, toPascal(name), {
+        entry: functionEntry(name, props.functionsDir),
+        description,
+        timeout: options.timeout,
+        memorySize: options.memorySize,
+        environment: options.environment,
+        logRetention: props.logRetention,
+      });
+
+    const startSync = make("start-sync", "Starts (or attaches to) a Polytomic sync run", {
+      environment: common,
+    });
+    const checkStatus = make("check-status", "Checks a Polytomic sync run's status", {
+      environment: common,
+    });
+    const exportLogs = make("export-logs", "Exports a finished run's logs to S3", {
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      environment: {
+        ...common,
+        [FUNCTION_ENV.logsBucket]: props.logsBucket.bucketName,
+        [FUNCTION_ENV.logsPrefix]: logsPrefix,
+      },
+    });
+    const publishMetrics = make("publish-metrics", "Publishes a step run's CloudWatch metrics", {
+      timeout: Duration.seconds(30),
+      environment: {},
+    });
+    const cancelSync = make("cancel-sync", "Cancels a running Polytomic sync run", {
+      timeout: Duration.minutes(2),
+      environment: common,
+    });
+
+    for (const fn of [startSync, checkStatus, exportLogs, cancelSync]) {
+      this.apiKeySecret.grantRead(fn);
+    }
+    exportLogs.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+        resources: [props.logsBucket.arnForObjects(`${logsPrefix}/*`)],
+      }),
+    );
+    // Only needed when the bucket is encrypted with a customer-managed key.
+    props.logsBucket.encryptionKey?.grantEncrypt(exportLogs);
+    publishMetrics.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ["cloudwatch:PutMetricData"],
+        resources: ["*"],
+        conditions: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
+      }),
+    );
+
+    this.startSync = startSync;
+    this.checkStatus = checkStatus;
+    this.exportLogs = exportLogs;
+    this.publishMetrics = publishMetrics;
+    this.cancelSync = cancelSync;
+  }
+
+  /** All five functions, keyed by name (for dashboards and alarms). */
+  get all(): Record<FunctionName, lambda.IFunction> {
+    return {
+      "start-sync": this.startSync,
+      "check-status": this.checkStatus,
+      "export-logs": this.exportLogs,
+      "publish-metrics": this.publishMetrics,
+      "cancel-sync": this.cancelSync,
+    };
+  }
+}
+
+function toPascal(name: string): string {
+  return name
+    .split("-")
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join("");
+}
