@@ -1,0 +1,320 @@
+/**
+ * Simulator scenarios (DESIGN.md "Simulator scenario format"): how each sync behaves and
+ * which faults to inject. Parsed from YAML or JSON and validated strictly: unknown keys,
+ * impossible combinations and bad values are `ScenarioError`s naming the file and field.
+ */
+import { readFile } from "node:fs/promises";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+
+/** A scenario that cannot be used. The message names the source and the field path. */
+export class ScenarioError extends Error {
+  override readonly name = "ScenarioError";
+}
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Fault endpoint names (DESIGN.md, plus `download` for signed-URL files); `any` matches every
+ * API endpoint but not downloads.
+ */
+export const FAULT_ENDPOINTS = [
+  "start",
+  "execution",
+  "status",
+  "executions",
+  "cancel",
+  "export",
+  "job",
+  "logs",
+  "syncs",
+  "download",
+  "any",
+] as const;
+export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
+
+export const SYNC_OUTCOMES = [
+  "completed",
+  "failed",
+  "canceled",
+  "interrupted",
+  "errors",
+  "completed_with_errors",
+] as const;
+export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
+
+export const SCHEMA_OUTCOMES = ["completed", "failed", "canceled", "interrupted"] as const;
+export type SchemaOutcome = (typeof SCHEMA_OUTCOMES)[number];
+
+const count = z.number().int().nonnegative();
+const seconds = z.number().nonnegative();
+
+const schemaSchema = z.strictObject({
+  /** Schema id as used in the start request's `schemas` (and shown in results). */
+  name: z.string().min(1),
+  /** @default the sync's outcome when it is failed/canceled/interrupted, else completed */
+  outcome: z.enum(SCHEMA_OUTCOMES).optional(),
+  /** @default an even share of the sync's records not given to other schemas */
+  records: count.optional(),
+  errors: count.default(0),
+  warnings: count.default(0),
+});
+
+const syncSchema = z.strictObject({
+  type: z.enum(["bulk", "model"]),
+  name: z.string().min(1).optional(),
+  /** Whether the sync is active (shown by the list/get sync endpoints). */
+  active: z.boolean().default(true),
+  queue_seconds: seconds.default(2),
+  duration_seconds: seconds.default(60),
+  /** Time a cancel request spends in `canceling` before `canceled`. */
+  cancel_seconds: seconds.default(2),
+  outcome: z.enum(SYNC_OUTCOMES).default("completed"),
+  records: count.optional(),
+  errors: count.optional(),
+  warnings: count.default(0),
+  schemas: z.array(schemaSchema).optional(),
+  history_seconds: z.array(seconds).default([]),
+  /** Bulk log export job: time from `created` to `done`/`failed`. */
+  export_seconds: seconds.default(3),
+  /** Bulk log export job result. */
+  export_outcome: z.enum(["done", "failed"]).default("done"),
+});
+
+const faultSchema = z.strictObject({
+  endpoint: z.enum(FAULT_ENDPOINTS),
+  /** Only requests about this sync id. */
+  sync: z.string().optional(),
+  status: z.number().int().min(400).max(599).optional(),
+  retry_after_seconds: seconds.optional(),
+  malformed: z.boolean().default(false),
+  delay_seconds: seconds.optional(),
+  /** Destroy the connection without answering. */
+  reset: z.boolean().default(false),
+  times: z.number().int().min(1).default(1),
+});
+
+const scenarioSchema = z.strictObject({
+  api_key: z.string().min(1).optional(),
+  syncs: z.record(z.string(), syncSchema).default({}),
+  faults: z.array(faultSchema).default([]),
+});
+
+type RawScenario = z.output<typeof scenarioSchema>;
+type RawSync = z.output<typeof syncSchema>;
+
+/** One per-schema result of a bulk sync, with defaults applied. */
+export interface SchemaScenario {
+  name: string;
+  outcome: SchemaOutcome;
+  records: number;
+  errors: number;
+  warnings: number;
+}
+
+/** One sync's behaviour, with defaults applied. Counts are totals for a finished run. */
+export interface SyncScenario {
+  id: string;
+  type: "bulk" | "model";
+  name: string;
+  active: boolean;
+  queue_seconds: number;
+  duration_seconds: number;
+  cancel_seconds: number;
+  outcome: SyncOutcome;
+  records: number;
+  errors: number;
+  warnings: number;
+  /** Bulk only; empty when the scenario gives none (the start request's schemas are used). */
+  schemas: SchemaScenario[];
+  history_seconds: number[];
+  export_seconds: number;
+  export_outcome: "done" | "failed";
+}
+
+export type FaultScenario = RawScenario["faults"][number];
+
+/** A parsed, validated scenario. Sync ids (keys of `syncs`) are lower case. */
+export interface Scenario {
+  /** Where it came from (file name), used in messages. */
+  source: string;
+  api_key?: string;
+  syncs: Record<string, SyncScenario>;
+  faults: FaultScenario[];
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out === "" ? "(root)" : out;
+}
+
+function fail(source: string, problems: string[]): never {
+  throw new ScenarioError(problems.map((p) => `${source}: ${p}`).join("\n"));
+}
+
+function checkSync(id: string, sync: RawSync, problems: string[]): void {
+  const at = (field: string) => `syncs.${id}.${field}`;
+  if (!UUID_RE.test(id)) problems.push(`syncs.${id}: sync id must be a uuid`);
+  if (sync.type === "model") {
+    if (sync.outcome === "errors") {
+      problems.push(
+        `${at("outcome")}: "errors" is a bulk outcome; a model sync can be completed, failed, canceled, interrupted or completed_with_errors`,
+      );
+    }
+    if (sync.schemas !== undefined) problems.push(`${at("schemas")}: only bulk syncs have schemas`);
+  }
+  if (sync.outcome === "completed_with_errors") {
+    const schemaErrors = (sync.schemas ?? []).some((s) => s.errors > 0 || s.outcome === "failed");
+    if ((sync.errors ?? 0) === 0 && !schemaErrors) {
+      problems.push(`${at("errors")}: must be > 0 when outcome is completed_with_errors`);
+    }
+  }
+  const names = new Set<string>();
+  for (const [i, s] of (sync.schemas ?? []).entries()) {
+    if (names.has(s.name))
+      problems.push(`${at("schemas")}[${i}].name: duplicate schema "${s.name}"`);
+    names.add(s.name);
+  }
+  if (sync.schemas !== undefined && sync.records !== undefined) {
+    const given = sync.schemas.reduce((n, s) => n + (s.records ?? 0), 0);
+    if (given > sync.records) {
+      problems.push(
+        `${at("records")}: ${sync.records} is less than the schemas' records (${given})`,
+      );
+    }
+  }
+}
+
+function buildSync(id: string, raw: RawSync): SyncScenario {
+  const failing =
+    raw.outcome === "failed" || raw.outcome === "canceled" || raw.outcome === "interrupted";
+  const defaultSchemaOutcome: SchemaOutcome = failing
+    ? (raw.outcome as SchemaOutcome)
+    : "completed";
+  const rawSchemas = raw.schemas ?? [];
+  const given = rawSchemas.reduce((n, s) => n + (s.records ?? 0), 0);
+  const unspecified = rawSchemas.filter((s) => s.records === undefined).length;
+  const total =
+    raw.records ??
+    (unspecified > 0 || rawSchemas.length === 0 ? given + 1000 * Math.max(unspecified, 1) : given);
+  const remainder = Math.max(0, total - given);
+  const share = unspecified > 0 ? Math.floor(remainder / unspecified) : 0;
+  let leftover = unspecified > 0 ? remainder - share * unspecified : 0;
+  const schemas: SchemaScenario[] = rawSchemas.map((s) => {
+    let records = s.records;
+    if (records === undefined) {
+      records = share + leftover;
+      leftover = 0;
+    }
+    return {
+      name: s.name,
+      outcome: s.outcome ?? defaultSchemaOutcome,
+      records,
+      errors: s.errors,
+      warnings: s.warnings,
+    };
+  });
+  const schemaErrors = schemas.reduce((n, s) => n + s.errors, 0);
+  const schemaWarnings = schemas.reduce((n, s) => n + s.warnings, 0);
+  return {
+    id,
+    type: raw.type,
+    name: raw.name ?? `${raw.type === "bulk" ? "Bulk sync" : "Model sync"} ${id.slice(0, 8)}`,
+    active: raw.active,
+    queue_seconds: raw.queue_seconds,
+    duration_seconds: raw.duration_seconds,
+    cancel_seconds: raw.cancel_seconds,
+    outcome: raw.outcome,
+    records: total,
+    errors: raw.errors ?? schemaErrors,
+    warnings: Math.max(raw.warnings, schemaWarnings),
+    schemas,
+    history_seconds: raw.history_seconds,
+    export_seconds: raw.export_seconds,
+    export_outcome: raw.export_outcome,
+  };
+}
+
+function checkFault(i: number, f: FaultScenario, problems: string[]): void {
+  const at = `faults[${i}]`;
+  if (f.status === undefined && !f.malformed && f.delay_seconds === undefined && !f.reset) {
+    problems.push(`${at}: needs at least one of status, malformed, delay_seconds, reset`);
+  }
+  if (f.malformed && (f.status !== undefined || f.reset)) {
+    problems.push(`${at}.malformed: cannot be combined with status or reset`);
+  }
+  if (f.reset && f.status !== undefined) {
+    problems.push(`${at}.reset: cannot be combined with status`);
+  }
+  if (f.retry_after_seconds !== undefined && f.status === undefined) {
+    problems.push(`${at}.retry_after_seconds: only meaningful with a status (e.g. 429 or 503)`);
+  }
+  if (f.sync !== undefined && !UUID_RE.test(f.sync)) {
+    problems.push(`${at}.sync: must be a uuid`);
+  }
+}
+
+/**
+ * Parses and validates a scenario from YAML or JSON text.
+ * @param source the file name used in error messages
+ * @throws ScenarioError naming `source` and the field path of every problem
+ */
+export function parseScenario(text: string, source = "scenario"): Scenario {
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (err) {
+    fail(source, [`not valid YAML/JSON: ${(err as Error).message.split("\n")[0]}`]);
+  }
+  if (data === null || data === undefined) data = {};
+  const result = scenarioSchema.safeParse(data);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      if (issue.code === "unrecognized_keys") {
+        return issue.keys
+          .map((k) => `${formatPath([...issue.path, k])}: unknown key`)
+          .join(`\n${source}: `);
+      }
+      return `${formatPath(issue.path)}: ${issue.message}`;
+    });
+    fail(source, problems);
+  }
+  const raw = result.data;
+  const problems: string[] = [];
+  const syncs: Record<string, SyncScenario> = {};
+  for (const [id, sync] of Object.entries(raw.syncs)) {
+    checkSync(id, sync, problems);
+    syncs[id.toLowerCase()] = buildSync(id.toLowerCase(), sync);
+  }
+  raw.faults.forEach((f, i) => {
+    checkFault(i, f, problems);
+  });
+  if (problems.length > 0) fail(source, problems);
+  const faults = raw.faults.map((f) => (f.sync ? { ...f, sync: f.sync.toLowerCase() } : f));
+  return {
+    source,
+    ...(raw.api_key !== undefined ? { api_key: raw.api_key } : {}),
+    syncs,
+    faults,
+  };
+}
+
+/** Reads and parses a scenario file (YAML or JSON). */
+export async function loadScenario(path: string): Promise<Scenario> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw new ScenarioError(`${path}: cannot read scenario: ${(err as Error).message}`);
+  }
+  return parseScenario(text, path);
+}
+
+/** An empty scenario (no syncs, no faults), handy for tests. */
+export function emptyScenario(): Scenario {
+  return { source: "empty", syncs: {}, faults: [] };
+}
