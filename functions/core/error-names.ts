@@ -10,6 +10,10 @@ export const RETRYABLE_ERRORS = [
   "Polytomic.Timeout",
   "Polytomic.MalformedResponse",
   "Aws.Throttled",
+  /** An AWS service answered with a transient fault (5xx, network). */
+  "Aws.Unavailable",
+  /** on_conflict "wait": the sync was still running when this invocation's time ran out. */
+  "Sync.Busy",
 ] as const;
 
 /** Permanent problems: retrying cannot help; the step fails at once. */
@@ -25,6 +29,8 @@ export const PERMANENT_ERRORS = [
   "Input.Invalid",
   "Config.MissingSecret",
   "Config.Invalid",
+  /** An unexpected error inside a handler (a bug): wrapped so nothing unvetted leaks. */
+  "Internal.Error",
 ] as const;
 
 /** The run finished (or was ended) and the step's policy says it failed. */

@@ -1,0 +1,219 @@
+import { describe, expect, it } from "vitest";
+import type { FailurePolicy, SyncType } from "../../../functions/core/contract";
+import {
+  BULK_STATUSES,
+  evaluateTerminal,
+  isQueuedStatus,
+  isTerminalStatus,
+  MODEL_STATUSES,
+} from "../../../functions/core/status";
+
+const DEFAULT_POLICY: FailurePolicy = {
+  max_errors: 0,
+  fail_on_warnings: false,
+  fail_on_schema_errors: true,
+};
+
+function counts(records: number, errors: number, warnings: number) {
+  return { records, errors, warnings };
+}
+
+describe("terminal statuses", () => {
+  it.each([
+    ["model", "completed", true],
+    ["model", "failed", true],
+    ["model", "canceled", true],
+    ["model", "interrupted", true],
+    ["model", "running", false],
+    ["model", "queued", false],
+    ["model", "canceling", false],
+    ["model", "processing", false],
+    ["bulk", "errors", true],
+    ["bulk", "exporting", false],
+    ["bulk", "completed", true],
+    ["bulk", "canceling", false],
+    // Unknown statuses are terminal (they fail with Sync.UnknownStatus instead of hanging).
+    ["model", "errors", true],
+    ["model", "exporting", true],
+    ["bulk", "queued", true],
+    ["bulk", "exploded", true],
+  ] as [SyncType, string, boolean][])("%s %s -> %s", (type, status, terminal) => {
+    expect(isTerminalStatus(type, status)).toBe(terminal);
+  });
+
+  it("knows every spec status", () => {
+    expect(MODEL_STATUSES).toHaveLength(11);
+    expect(BULK_STATUSES).toHaveLength(11);
+    expect(isQueuedStatus("queued")).toBe(true);
+    expect(isQueuedStatus("running")).toBe(false);
+  });
+});
+
+describe("failure policy", () => {
+  const cases: [
+    string,
+    SyncType,
+    string,
+    ReturnType<typeof counts>,
+    number,
+    Partial<FailurePolicy>,
+    string,
+    string | undefined,
+  ][] = [
+    ["clean run", "model", "completed", counts(10, 0, 0), 0, {}, "succeeded", undefined],
+    [
+      "warnings tolerated",
+      "model",
+      "completed",
+      counts(10, 0, 2),
+      0,
+      {},
+      "succeeded_with_warnings",
+      undefined,
+    ],
+    [
+      "warnings not allowed",
+      "model",
+      "completed",
+      counts(10, 0, 2),
+      0,
+      { fail_on_warnings: true },
+      "succeeded_with_warnings",
+      "Sync.WarningsNotAllowed",
+    ],
+    [
+      "errors over default max 0",
+      "model",
+      "completed",
+      counts(10, 1, 0),
+      0,
+      {},
+      "completed_with_errors",
+      "Sync.CompletedWithErrors",
+    ],
+    [
+      "errors under max_errors 5",
+      "model",
+      "completed",
+      counts(10, 5, 0),
+      0,
+      { max_errors: 5 },
+      "completed_with_errors",
+      undefined,
+    ],
+    [
+      "errors over max_errors 5",
+      "model",
+      "completed",
+      counts(10, 6, 0),
+      0,
+      { max_errors: 5 },
+      "completed_with_errors",
+      "Sync.CompletedWithErrors",
+    ],
+    [
+      "errors before warnings",
+      "model",
+      "completed",
+      counts(10, 1, 1),
+      0,
+      { fail_on_warnings: true },
+      "completed_with_errors",
+      "Sync.CompletedWithErrors",
+    ],
+    [
+      "model failed",
+      "model",
+      "failed",
+      counts(0, 0, 0),
+      0,
+      { max_errors: 100 },
+      "failed",
+      "Sync.Failed",
+    ],
+    ["model canceled", "model", "canceled", counts(0, 0, 0), 0, {}, "canceled", "Sync.Canceled"],
+    [
+      "model interrupted",
+      "model",
+      "interrupted",
+      counts(0, 0, 0),
+      0,
+      {},
+      "interrupted",
+      "Sync.Interrupted",
+    ],
+    [
+      "model unknown status",
+      "model",
+      "errors",
+      counts(10, 0, 0),
+      0,
+      {},
+      "unknown",
+      "Sync.UnknownStatus",
+    ],
+    [
+      "bulk unknown status",
+      "bulk",
+      "partially_done",
+      counts(10, 0, 0),
+      0,
+      { max_errors: 100 },
+      "unknown",
+      "Sync.UnknownStatus",
+    ],
+    [
+      "bulk errors status always fails",
+      "bulk",
+      "errors",
+      counts(10, 1, 0),
+      0,
+      { max_errors: 100 },
+      "completed_with_errors",
+      "Sync.CompletedWithErrors",
+    ],
+    [
+      "bulk failed schemas fail by default",
+      "bulk",
+      "completed",
+      counts(10, 0, 0),
+      2,
+      {},
+      "completed_with_errors",
+      "Sync.SchemaErrors",
+    ],
+    [
+      "bulk failed schemas tolerated",
+      "bulk",
+      "completed",
+      counts(10, 0, 0),
+      2,
+      { fail_on_schema_errors: false },
+      "completed_with_errors",
+      undefined,
+    ],
+    ["bulk clean", "bulk", "completed", counts(10, 0, 0), 0, {}, "succeeded", undefined],
+    ["bulk failed", "bulk", "failed", counts(0, 0, 0), 0, {}, "failed", "Sync.Failed"],
+  ];
+
+  it.each(cases)("%s", (_label, type, status, c, failedSchemas, policy, outcome, errorName) => {
+    const verdict = evaluateTerminal(
+      type,
+      { status, counts: c, failedSchemas },
+      { ...DEFAULT_POLICY, ...policy },
+    );
+    expect(verdict.outcome).toBe(outcome);
+    expect(verdict.step_failed).toBe(errorName !== undefined);
+    expect(verdict.error_name).toBe(errorName);
+    if (errorName) expect(verdict.error_message).toMatch(new RegExp(`${type} sync execution`));
+  });
+
+  it("names the unknown status in the message", () => {
+    const v = evaluateTerminal(
+      "model",
+      { status: "weird", counts: counts(1, 0, 0), failedSchemas: 0 },
+      DEFAULT_POLICY,
+    );
+    expect(v.error_message).toContain('"weird"');
+  });
+});
