@@ -1,0 +1,387 @@
+/**
+ * Runs a pipeline the way Step Functions would, without AWS: the pipeline's and the
+ * run-sync machine's synthesized definitions execute in aws-local-stepfunctions, each
+ * `startExecution.sync:2` step runs a nested local execution of the run-sync machine,
+ * and Lambda tasks call the same handler modules the Lambdas run.
+ *
+ * Also mirrors the deployment's side effects that do not live in a definition: when a
+ * run-sync execution is stopped or times out, cancel-sync receives the EventBridge
+ * "Step Functions Execution Status Change" event the deployed rule would deliver.
+ */
+import type { CheckResult, RunState, StartResult, StepResult } from "../../functions/core/contract";
+import type { PipelineConfig, PipelinesConfig } from "../config/model";
+import { type AslDefinition, allStates } from "./asl";
+import {
+  type EventLog,
+  type LocalExecutionResult,
+  type LocalTask,
+  runLocalExecution,
+  stateMachineArn,
+} from "./engine";
+import type { LocalClock } from "./virtual-clock";
+
+export type FunctionName =
+  | "start-sync"
+  | "check-status"
+  | "export-logs"
+  | "publish-metrics"
+  | "cancel-sync";
+
+/** The synthesized state machines a local run needs. */
+export interface LocalApp {
+  runSync: {
+    stateMachineName: string;
+    definition: AslDefinition;
+    /** Which function each Task state of the run-sync machine invokes. */
+    taskFunctions: Record<string, FunctionName>;
+  };
+  pipelines: Record<string, { stateMachineName: string; definition: AslDefinition }>;
+}
+
+export type StepState = "waiting" | "queued" | "running" | "succeeded" | "failed" | "skipped";
+
+export interface StepProgress {
+  step: string;
+  state: StepState;
+  sync_type: "model" | "bulk";
+  sync_id?: string;
+  execution_id?: string;
+  started_at?: string;
+  elapsed_seconds: number;
+  records?: number;
+  errors?: number;
+  warnings?: number;
+  outcome?: string;
+  logs?: string[];
+}
+
+export type RunEvent =
+  | { type: "step"; progress: StepProgress }
+  | { type: "pipeline"; status: "running" | "succeeded" | "failed" };
+
+export interface StepReport {
+  id: string;
+  sync_type: "model" | "bulk";
+  sync_id: string | null;
+  status: "succeeded" | "failed" | "skipped";
+  outcome: string;
+  execution_id: string | null;
+  duration_seconds: number | null;
+  records: number;
+  errors: number;
+  warnings: number;
+  logs: string[];
+  error?: { name: string; message: string };
+}
+
+export interface LocalRunResult {
+  pipeline: string;
+  status: "succeeded" | "failed";
+  started_at: string;
+  finished_at: string;
+  steps: StepReport[];
+  /** State transitions across the pipeline execution and every child execution. */
+  state_transitions: number;
+  /** check-status invocations. */
+  polls: number;
+  /** The pipeline execution's own error, when it failed. */
+  error?: { name: string; message: string };
+  /** Every execution that ran (pipeline first), for benchmarks and diagnostics. */
+  executions: Array<Omit<LocalExecutionResult, "output">>;
+}
+
+export interface RunPipelineOptions {
+  app: LocalApp;
+  config: PipelinesConfig;
+  pipeline: string;
+  /** The Lambda handlers, bound to local dependencies. */
+  functions: Record<FunctionName, LocalTask>;
+  clock: LocalClock;
+  /** Pipeline execution name. @default - `<pipeline>-<timestamp>` */
+  executionName?: string;
+  /** Stops the pipeline execution (as StopExecution would). */
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
+
+interface StepTrack {
+  config: PipelineConfig["steps"][number];
+  state: StepState;
+  start?: StartResult;
+  check?: CheckResult;
+  logs: string[];
+  startedAtMs?: number;
+  endedAtMs?: number;
+  result?: StepResult;
+  error?: { name: string; message: string };
+  childStatus?: string;
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function defaultExecutionName(pipeline: string, now: number): string {
+  const stamp = iso(now).replace(/[:.]/g, "-").replace(/Z$/, "");
+  return `${pipeline}-${stamp}`.slice(0, 80);
+}
+
+/** `States.TaskFailed` as a failed `startExecution.sync` child reports it. */
+class ChildExecutionFailed extends Error {
+  override name = "States.TaskFailed";
+}
+
+export async function runPipelineDefinitions(options: RunPipelineOptions): Promise<LocalRunResult> {
+  const { app, clock } = options;
+  const pipelineConfig = options.config.pipelines.find((p) => p.name === options.pipeline);
+  const pipelineApp = app.pipelines[options.pipeline];
+  if (!pipelineConfig || !pipelineApp) {
+    const known = options.config.pipelines.map((p) => p.name).join(", ");
+    throw new Error(`unknown pipeline "${options.pipeline}" (known: ${known})`);
+  }
+  const steps = new Map<string, StepTrack>(
+    pipelineConfig.steps.map((step) => [step.id, { config: step, state: "waiting", logs: [] }]),
+  );
+  const executions: LocalExecutionResult[] = [];
+  let polls = 0;
+
+  const emit = (track: StepTrack) => {
+    const now = clock.now();
+    const counts = track.check?.counts;
+    options.onEvent?.({
+      type: "step",
+      progress: {
+        step: track.config.id,
+        state: track.state,
+        sync_type: track.config.sync_type,
+        sync_id: track.start?.sync_id ?? track.config.sync.id,
+        execution_id: track.start?.execution_id,
+        started_at: track.startedAtMs === undefined ? undefined : iso(track.startedAtMs),
+        elapsed_seconds:
+          track.startedAtMs === undefined
+            ? 0
+            : Math.round(((track.endedAtMs ?? now) - track.startedAtMs) / 1000),
+        records: counts?.records,
+        errors: counts?.errors,
+        warnings: counts?.warnings,
+        outcome: track.result?.outcome ?? track.check?.outcome,
+        logs: track.logs.length > 0 ? track.logs : undefined,
+      },
+    });
+  };
+  const setState = (track: StepTrack, state: StepState) => {
+    if (track.state === state) return;
+    track.state = state;
+    if ((state === "succeeded" || state === "failed" || state === "skipped") && !track.endedAtMs) {
+      track.endedAtMs = clock.now();
+    }
+    emit(track);
+  };
+  const trackOf = (input: unknown): StepTrack | undefined =>
+    steps.get((input as Partial<RunState> | null)?.step ?? "");
+
+  // The run-sync machine's tasks: the real handlers, observed for progress.
+  const runSyncTasks: Record<string, LocalTask> = {};
+  for (const [stateName, fn] of Object.entries(app.runSync.taskFunctions)) {
+    const handler = options.functions[fn];
+    runSyncTasks[stateName] = async (input) => {
+      const track = trackOf(input);
+      const output = await handler(input);
+      if (!track) return output;
+      if (fn === "start-sync") {
+        track.start = output as StartResult;
+        setState(track, "queued");
+      } else if (fn === "check-status") {
+        polls++;
+        track.check = output as CheckResult;
+        const status = track.check.status;
+        if (!track.check.terminal) {
+          setState(
+            track,
+            ["queued", "scheduled", "created", "waiting"].includes(status) ? "queued" : "running",
+          );
+        }
+        emit(track);
+      } else if (fn === "export-logs") {
+        track.logs = (output as { keys?: string[] }).keys ?? [];
+      }
+      return output;
+    };
+  }
+
+  const cancelSync = options.functions["cancel-sync"];
+  const runChild = async (input: unknown, parentSignal: AbortSignal): Promise<unknown> => {
+    const request = input as { Name?: string; Input?: unknown; StateMachineArn?: string };
+    const name = request.Name ?? `child-${executions.length}`;
+    const childInput = request.Input;
+    const track = trackOf(childInput);
+    if (track) {
+      track.startedAtMs = clock.now();
+      setState(track, "queued");
+    }
+    const result = await runLocalExecution(app.runSync.definition, {
+      name,
+      stateMachineName: app.runSync.stateMachineName,
+      input: childInput,
+      clock,
+      tasks: runSyncTasks,
+      signal: parentSignal,
+    });
+    executions.push(result);
+    const description = {
+      ExecutionArn: result.executionArn,
+      Input: JSON.stringify(childInput),
+      InputDetails: { Included: true },
+      Name: name,
+      StartDate: result.startedAt,
+      StateMachineArn: stateMachineArn(app.runSync.stateMachineName),
+      Status: result.status,
+      StopDate: result.stoppedAt,
+    };
+    if (result.status === "ABORTED" || result.status === "TIMED_OUT") {
+      // What the deployed EventBridge rule delivers to cancel-sync.
+      await clock
+        .run(() =>
+          cancelSync({
+            version: "0",
+            source: "aws.states",
+            "detail-type": "Step Functions Execution Status Change",
+            time: iso(result.stoppedAt),
+            detail: {
+              executionArn: result.executionArn,
+              stateMachineArn: description.StateMachineArn,
+              name,
+              status: result.status,
+              startDate: result.startedAt,
+              stopDate: result.stoppedAt,
+              input: description.Input,
+            },
+          }),
+        )
+        .catch(() => undefined);
+    }
+    if (track) {
+      track.childStatus = result.status;
+      if (result.status === "SUCCEEDED") {
+        track.result = result.output as StepResult;
+      } else {
+        track.error = {
+          name: result.error ?? `States.${result.status === "TIMED_OUT" ? "Timeout" : "Aborted"}`,
+          message: result.cause ?? `run-sync execution ${result.status}`,
+        };
+      }
+    }
+    if (result.status === "SUCCEEDED") {
+      if (track) setState(track, "succeeded");
+      return { ...description, Output: result.output, OutputDetails: { Included: true } };
+    }
+    if (track) setState(track, "failed");
+    throw new ChildExecutionFailed(
+      JSON.stringify({ ...description, Error: result.error, Cause: result.cause }),
+    );
+  };
+
+  const stop = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  const onOuterStop = () => stop.abort();
+  options.signal?.addEventListener("abort", onOuterStop, { once: true });
+  const pipelineTasks: Record<string, LocalTask> = {};
+  for (const [stateName, state] of allStates(pipelineApp.definition)) {
+    if (state.Type !== "Task") continue;
+    if (!START_EXECUTION_SYNC.test(state.Resource ?? "")) {
+      throw new Error(
+        `pipeline Task state "${stateName}" uses ${state.Resource}, which does not run locally`,
+      );
+    }
+    pipelineTasks[stateName] = (input) => {
+      const child = runChild(input, stop.signal);
+      running.add(child);
+      return child.finally(() => running.delete(child));
+    };
+  }
+
+  // Steps are skipped by Pass states: read the results the pipeline records as it goes.
+  const observePipeline = (event: EventLog) => {
+    if (event.type !== "StateExited") return;
+    const results = (event.state.output as { results?: Record<string, { status?: string }> } | null)
+      ?.results;
+    for (const [id, result] of Object.entries(results ?? {})) {
+      const track = steps.get(id);
+      if (track && result?.status === "skipped" && track.state === "waiting") {
+        setState(track, "skipped");
+      }
+    }
+  };
+
+  const startedAt = clock.now();
+  const executionName = options.executionName ?? defaultExecutionName(options.pipeline, startedAt);
+  options.onEvent?.({ type: "pipeline", status: "running" });
+  for (const track of steps.values()) emit(track);
+  const pipelineResult = await runLocalExecution(pipelineApp.definition, {
+    name: executionName,
+    stateMachineName: pipelineApp.stateMachineName,
+    input: {},
+    clock,
+    tasks: pipelineTasks,
+    signal: stop.signal,
+    onEvent: observePipeline,
+  });
+  options.signal?.removeEventListener("abort", onOuterStop);
+  // A child still running when the pipeline ends (stopped, timed out, or a failed
+  // Parallel branch) is stopped, as Step Functions stops `.sync` children.
+  stop.abort();
+  await Promise.allSettled([...running]);
+
+  const reports: StepReport[] = pipelineConfig.steps.map((stepConfig) => {
+    const track = steps.get(stepConfig.id) as StepTrack;
+    if (track.state === "waiting" || track.state === "queued" || track.state === "running") {
+      setState(track, track.startedAtMs === undefined ? "skipped" : "failed");
+    }
+    const counts = track.result?.counts ?? track.check?.counts;
+    return {
+      id: stepConfig.id,
+      sync_type: stepConfig.sync_type,
+      sync_id: track.start?.sync_id ?? stepConfig.sync.id ?? null,
+      status: track.state as StepReport["status"],
+      outcome:
+        track.state === "skipped"
+          ? "skipped"
+          : (track.result?.outcome ?? track.check?.outcome ?? "failed"),
+      execution_id: track.start?.execution_id ?? null,
+      duration_seconds:
+        track.check?.run_seconds ??
+        (track.startedAtMs !== undefined && track.endedAtMs !== undefined
+          ? Math.round((track.endedAtMs - track.startedAtMs) / 1000)
+          : null),
+      records: counts?.records ?? 0,
+      errors: counts?.errors ?? 0,
+      warnings: counts?.warnings ?? 0,
+      logs: track.result?.logs ?? track.logs,
+      ...(track.error && track.state === "failed" ? { error: track.error } : {}),
+    };
+  });
+
+  const status = pipelineResult.status === "SUCCEEDED" ? "succeeded" : "failed";
+  options.onEvent?.({ type: "pipeline", status });
+  const all = [pipelineResult, ...executions];
+  return {
+    pipeline: options.pipeline,
+    status,
+    started_at: iso(startedAt),
+    finished_at: iso(pipelineResult.stoppedAt),
+    steps: reports,
+    state_transitions: all.reduce((sum, e) => sum + e.stateTransitions, 0),
+    polls,
+    ...(status === "failed"
+      ? {
+          error: {
+            name: pipelineResult.error ?? `States.${pipelineResult.status}`,
+            message: pipelineResult.cause ?? `pipeline execution ${pipelineResult.status}`,
+          },
+        }
+      : {}),
+    executions: all.map(({ output: _output, ...rest }) => rest),
+  };
+}

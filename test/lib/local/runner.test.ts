@@ -1,0 +1,251 @@
+import { describe, expect, it } from "vitest";
+import type { PipelinesConfig, StepConfig } from "../../../lib/config/model";
+import type { LocalApp } from "../../../lib/local/runner";
+import { runPipelineDefinitions } from "../../../lib/local/runner";
+import { VirtualClock } from "../../../lib/local/virtual-clock";
+
+const CHILD = "arn:aws:states:::states:startExecution.sync:2";
+const FN = "arn:aws:lambda:local-1:000000000000:function:f";
+
+/** A tiny run-sync machine: start, poll every 10 minutes, fail or succeed. */
+const app: LocalApp = {
+  runSync: {
+    stateMachineName: "run-sync",
+    taskFunctions: { Start: "start-sync", Check: "check-status", Cancel: "cancel-sync" },
+    definition: {
+      StartAt: "Start",
+      States: {
+        Start: { Type: "Task", Resource: FN, ResultPath: "$.start", Next: "Check" },
+        Check: { Type: "Task", Resource: FN, ResultPath: "$.check", Next: "Done?" },
+        "Done?": {
+          Type: "Choice",
+          Choices: [
+            { Variable: "$.check.timed_out", BooleanEquals: true, Next: "Cancel" },
+            { Variable: "$.check.terminal", BooleanEquals: true, Next: "Failed?" },
+          ],
+          Default: "Wait",
+        },
+        Wait: { Type: "Wait", SecondsPath: "$.check.next_poll_seconds", Next: "Check" },
+        Cancel: { Type: "Task", Resource: FN, ResultPath: "$.cancel", Next: "TimedOut" },
+        TimedOut: { Type: "Fail", Error: "Sync.TimedOut", Cause: "step timeout" },
+        "Failed?": {
+          Type: "Choice",
+          Choices: [{ Variable: "$.check.step_failed", BooleanEquals: true, Next: "Failed" }],
+          Default: "Result",
+        },
+        Failed: {
+          Type: "Fail",
+          ErrorPath: "$.check.error_name",
+          CausePath: "$.check.error_message",
+        },
+        Result: {
+          Type: "Pass",
+          Parameters: {
+            "step.$": "$.step",
+            status: "succeeded",
+            "outcome.$": "$.check.outcome",
+            "counts.$": "$.check.counts",
+            logs: [],
+          },
+          End: true,
+        },
+      },
+    },
+  },
+  pipelines: {
+    demo: {
+      stateMachineName: "pipeline-demo",
+      definition: {
+        StartAt: "Fan out",
+        States: {
+          "Fan out": {
+            Type: "Parallel",
+            ResultPath: "$.branches",
+            Branches: [
+              {
+                StartAt: "Run a",
+                States: {
+                  "Run a": {
+                    Type: "Task",
+                    Resource: CHILD,
+                    Parameters: {
+                      "Name.$": "States.Format('{}-a', $$.Execution.Name)",
+                      Input: { step: "a" },
+                    },
+                    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: "Skip b" }],
+                    Next: "Run b",
+                  },
+                  "Run b": {
+                    Type: "Task",
+                    Resource: CHILD,
+                    Parameters: {
+                      "Name.$": "States.Format('{}-b', $$.Execution.Name)",
+                      Input: { step: "b" },
+                    },
+                    End: true,
+                  },
+                  "Skip b": {
+                    Type: "Pass",
+                    Result: { b: { status: "skipped" } },
+                    ResultPath: "$.results",
+                    Next: "A failed",
+                  },
+                  "A failed": { Type: "Pass", End: true },
+                },
+              },
+              {
+                StartAt: "Run c",
+                States: {
+                  "Run c": {
+                    Type: "Task",
+                    Resource: CHILD,
+                    Parameters: {
+                      "Name.$": "States.Format('{}-c', $$.Execution.Name)",
+                      Input: { step: "c" },
+                    },
+                    End: true,
+                  },
+                },
+              },
+            ],
+            Next: "Any failed?",
+          },
+          "Any failed?": {
+            Type: "Choice",
+            Choices: [
+              { Variable: "$.branches[0].error", IsPresent: true, Next: "Pipeline failed" },
+            ],
+            Default: "Pipeline succeeded",
+          },
+          "Pipeline failed": { Type: "Fail", Error: "Pipeline.StepFailed", Cause: "a failed" },
+          "Pipeline succeeded": { Type: "Succeed" },
+        },
+      },
+    },
+  },
+};
+
+function step(id: string, timeout = 3600): StepConfig {
+  return {
+    id,
+    sync_type: "model",
+    sync: { id: `00000000-0000-4000-8000-00000000000${id.charCodeAt(0) - 96}` },
+    options: {},
+    after: [],
+    run_after: "success",
+    on_conflict: "attach",
+    policy: { max_errors: 0, fail_on_warnings: false, fail_on_schema_errors: true },
+    poll: { strategy: "fixed", min_seconds: 600, max_seconds: 600 },
+    timeout_seconds: timeout,
+  };
+}
+
+const config: PipelinesConfig = {
+  source: "/tmp/pipelines.yaml",
+  pipelines: [
+    { name: "demo", timeout_seconds: 86_400, notify: [], steps: [step("a"), step("b"), step("c")] },
+  ],
+};
+
+function fakeFunctions(
+  clock: VirtualClock,
+  endsAfter: Record<string, number>,
+  canceled: unknown[],
+) {
+  const t0 = clock.now();
+  return {
+    "start-sync": async (input: unknown) => ({
+      execution_id: `exec-${(input as { step: string }).step}`,
+      sync_id: "s",
+    }),
+    "check-status": async (input: unknown) => {
+      const id = (input as { step: string }).step;
+      const terminal = clock.now() - t0 >= (endsAfter[id] ?? 0) * 1000;
+      return {
+        status: terminal ? (id === "a" ? "failed" : "completed") : "running",
+        terminal,
+        timed_out: false,
+        step_failed: terminal && id === "a",
+        outcome: terminal ? (id === "a" ? "failed" : "succeeded") : undefined,
+        error_name: "Sync.Failed",
+        error_message: "a failed in Polytomic",
+        counts: { records: 10, errors: 0, warnings: 0 },
+        next_poll_seconds: 600,
+        polls: 1,
+      };
+    },
+    "export-logs": async () => ({ exported: true, keys: [] }),
+    "publish-metrics": async () => ({ published: true, metric_count: 0 }),
+    "cancel-sync": async (input: unknown) => {
+      canceled.push(input);
+      return {};
+    },
+  };
+}
+
+describe("runPipelineDefinitions", () => {
+  it("stops running children when the pipeline is stopped, and tells cancel-sync", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    const canceled: Array<{ detail: { status: string; name: string; input: string } }> = [];
+    const stop = new AbortController();
+    void clock.sleep(1800_000).then(() => stop.abort());
+    const result = await runPipelineDefinitions({
+      app,
+      config,
+      pipeline: "demo",
+      clock,
+      executionName: "demo-2",
+      signal: stop.signal,
+      functions: fakeFunctions(clock, { a: 3600, b: 600, c: 7200 }, canceled as unknown[]),
+    });
+    expect(result.status).toBe("failed");
+    expect(result.error?.name).toBe("States.ABORTED");
+    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
+      ["a", "failed"],
+      ["b", "skipped"],
+      ["c", "failed"],
+    ]);
+    expect(canceled.map((e) => [e.detail.name, e.detail.status]).sort()).toEqual([
+      ["demo-2-a", "ABORTED"],
+      ["demo-2-c", "ABORTED"],
+    ]);
+    expect(JSON.parse(canceled[0]?.detail.input ?? "{}")).toHaveProperty("step");
+    expect(Date.parse(result.finished_at) - Date.UTC(2026, 10, 22)).toBe(1800_000);
+  });
+
+  it("runs children on one clock, reports each step, and skips the dependents of a failure", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    const t0 = clock.now();
+    const endsAfter: Record<string, number> = { a: 3600, b: 600, c: 7200 };
+    const canceled: unknown[] = [];
+    const events: string[] = [];
+    const result = await runPipelineDefinitions({
+      app,
+      config,
+      pipeline: "demo",
+      clock,
+      executionName: "demo-1",
+      onEvent: (e) =>
+        events.push(
+          e.type === "step" ? `${e.progress.step}:${e.progress.state}` : `pipeline:${e.status}`,
+        ),
+      functions: fakeFunctions(clock, endsAfter, canceled),
+    });
+    expect(result.status).toBe("failed");
+    expect(result.steps.map((s) => [s.id, s.status, s.outcome])).toEqual([
+      ["a", "failed", "failed"],
+      ["b", "skipped", "skipped"],
+      ["c", "succeeded", "succeeded"],
+    ]);
+    expect(result.steps[0]?.error).toEqual({
+      name: "Sync.Failed",
+      message: "a failed in Polytomic",
+    });
+    expect(Date.parse(result.finished_at) - t0).toBe(7200_000);
+    expect(result.polls).toBe(7 + 13);
+    expect(canceled).toEqual([]);
+    expect(events).toContain("b:skipped");
+    expect(events.at(-1)).toBe("pipeline:failed");
+    expect(result.executions.map((e) => e.name)).toEqual(["demo-1", "demo-1-a", "demo-1-c"]);
+  });
+});
