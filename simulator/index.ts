@@ -13,6 +13,7 @@ export {
   type SchemaScenario,
   type SyncScenario,
 } from "./scenario";
+export { type ServeOptions, serve } from "./serve";
 export {
   type RequestLogEntry,
   type RunningSimulator,
