@@ -1,0 +1,506 @@
+/**
+ * Loads pipelines.yaml into the typed, defaults-applied model (lib/config/model.ts).
+ * Every problem in the file is collected (YAML syntax, schema, cross-field rules and the
+ * dependency graph) and thrown together as one ConfigError, each naming the file, the
+ * pipeline, the step and the field.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { cronToEventBridge, rateToEventBridge } from "./cron";
+import { validateDag } from "./dag";
+import { formatDuration, parseDuration } from "./duration";
+import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
+import {
+  BULK_ONLY_FIELDS,
+  MODEL_ONLY_FIELDS,
+  PIPELINE_TIMEOUT,
+  POLL_DEFAULTS,
+  pipelineSchema,
+  pipelinesFileSchema,
+  type RawPipeline,
+  type RawStep,
+  type RawStepDefaults,
+  STEP_TIMEOUT,
+  stepDefaultsSchema,
+  stepSchema,
+} from "./schema";
+
+/** One thing wrong with a pipelines file. */
+export interface ConfigProblem {
+  /** The file as the caller named it. */
+  file: string;
+  pipeline?: string;
+  /** The step id, or `#3` (1-based position) when the step has no usable id. */
+  step?: string;
+  /** Path of the field inside the step or pipeline (`after`, `poll.min`, `schedule.cron`); empty for the whole file. */
+  field: string;
+  message: string;
+  /** 1-based position in the file, when known. */
+  line?: number;
+  column?: number;
+}
+
+/** `pipelines.yaml: pipeline "nightly", step "push_hubspot", field "after": unknown step ...` */
+export function formatProblem(problem: ConfigProblem): string {
+  const where: string[] = [];
+  if (problem.pipeline !== undefined) where.push(`pipeline "${problem.pipeline}"`);
+  if (problem.step !== undefined) {
+    where.push(problem.step.startsWith("#") ? `step ${problem.step}` : `step "${problem.step}"`);
+  }
+  if (problem.field !== "") where.push(`field "${problem.field}"`);
+  const location = where.length > 0 ? ` ${where.join(", ")}:` : "";
+  return `${problem.file}:${location} ${problem.message}`;
+}
+
+/** A pipelines file that cannot be used. The message lists every problem, one per line. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+  readonly problems: ConfigProblem[];
+
+  constructor(problems: ConfigProblem[], options?: ErrorOptions) {
+    super(problems.map(formatProblem).join("\n"), options);
+    this.problems = problems;
+  }
+}
+
+type Path = readonly PropertyKey[];
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function fieldPath(path: Path): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
+
+function levenshtein(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j] as number;
+      row[j] = Math.min(
+        above + 1,
+        (row[j - 1] as number) + 1,
+        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      diagonal = above;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The keys a strict object accepts at `path` in the file schema. */
+function allowedKeys(path: Path): string[] {
+  let schema: z.ZodType = pipelinesFileSchema;
+  for (const part of path) {
+    while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+    if (schema instanceof z.ZodObject) schema = schema.shape[String(part)] as z.ZodType;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType as z.ZodType;
+    else if (schema instanceof z.ZodArray) schema = schema.element as z.ZodType;
+    else if (schema instanceof z.ZodUnion) {
+      schema = (schema.options as z.ZodType[]).find((o) => o instanceof z.ZodObject) as z.ZodType;
+    }
+    if (schema === undefined) return [];
+  }
+  while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
+  if (schema instanceof z.ZodUnion) {
+    schema = (schema.options as z.ZodType[]).find((o) => o instanceof z.ZodObject) as z.ZodType;
+  }
+  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+}
+
+function unknownKeyMessage(key: string, allowed: string[]): string {
+  const close = allowed
+    .map((candidate) => ({ candidate, distance: levenshtein(key, candidate) }))
+    .filter((c) => c.distance <= Math.max(1, Math.floor(c.candidate.length / 3)))
+    .sort((a, b) => a.distance - b.distance)[0];
+  const hint = close ? `did you mean "${close.candidate}"?` : `allowed: ${allowed.join(", ")}`;
+  return `unknown key "${key}" (${hint})`;
+}
+
+function valueAt(root: unknown, path: Path): unknown {
+  let value = root;
+  for (const part of path) {
+    if (Array.isArray(value) && typeof part === "number") value = value[part];
+    else if (isRecord(value)) value = value[String(part)];
+    else return undefined;
+  }
+  return value;
+}
+
+function issueMessage(issue: z.core.$ZodIssue, input: unknown, pathIsPipelineKey: boolean): string {
+  switch (issue.code) {
+    case "invalid_type":
+      if (input === undefined) return "required";
+      if (issue.message.startsWith("Invalid input:")) {
+        const got = Array.isArray(input)
+          ? "a list"
+          : input === null
+            ? "null"
+            : typeof input === "object"
+              ? "a mapping"
+              : JSON.stringify(input);
+        const expected =
+          issue.expected === "object"
+            ? "a mapping"
+            : issue.expected === "array"
+              ? "a list"
+              : `a ${issue.expected}`;
+        return `expected ${expected}, got ${got}`;
+      }
+      return issue.message;
+    case "invalid_value":
+      return `${JSON.stringify(input)} is not one of: ${issue.values.map(String).join(", ")}`;
+    case "invalid_key":
+      if (pathIsPipelineKey)
+        return `invalid pipeline name "${String(issue.path.at(-1))}": use 1 to 64 letters, digits, - and _`;
+      return issue.issues[0]?.message ?? issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+interface Located {
+  pipeline?: string;
+  pipelineIndex: number;
+  step?: string;
+  stepIndex: number;
+  field: string;
+}
+
+/** Turns a path in the document into pipeline / step / field. */
+function locate(raw: unknown, path: Path): Located {
+  const pipelines = isRecord(raw) && isRecord(raw.pipelines) ? Object.keys(raw.pipelines) : [];
+  if (path[0] !== "pipelines" || path.length < 2) {
+    return { pipelineIndex: -1, stepIndex: -1, field: fieldPath(path) };
+  }
+  const pipeline = String(path[1]);
+  const pipelineIndex = pipelines.indexOf(pipeline);
+  if (path[2] === "steps" && typeof path[3] === "number") {
+    const stepIndex = path[3];
+    const id = valueAt(raw, [...path.slice(0, 4), "id"]);
+    return {
+      pipeline,
+      pipelineIndex,
+      step: stepLabel(id, stepIndex),
+      stepIndex,
+      field: fieldPath(path.slice(4)),
+    };
+  }
+  return { pipeline, pipelineIndex, stepIndex: -1, field: fieldPath(path.slice(2)) };
+}
+
+function stepLabel(id: unknown, index: number): string {
+  return typeof id === "string" && id !== "" ? id : `#${index + 1}`;
+}
+
+/** Parses `value` with `schema`; the result when valid, undefined otherwise. */
+function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+  const result = schema.safeParse(value);
+  return result.success ? result.data : undefined;
+}
+
+interface Sink {
+  add(path: Path, message: string, key?: string): void;
+}
+
+/** Rules between fields, checked on the raw document so that they run beside schema errors. */
+function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): void {
+  const base: Path = ["pipelines", name];
+  const pipelineTimeout =
+    raw.timeout === undefined
+      ? PIPELINE_TIMEOUT.default
+      : parseDuration(valid(pipelineSchema.shape.timeout, raw.timeout) ?? "");
+
+  if (isRecord(raw.schedule)) {
+    const { cron, rate } = raw.schedule;
+    if (cron !== undefined && rate !== undefined) {
+      sink.add([...base, "schedule"], "set either cron or rate, not both");
+    } else if (cron === undefined && rate === undefined) {
+      sink.add(
+        [...base, "schedule"],
+        "set cron or rate (or leave schedule out to run on demand only)",
+      );
+    }
+  }
+
+  const defaults = isRecord(raw.defaults) ? raw.defaults : {};
+  const d = (key: keyof RawStepDefaults): unknown =>
+    valid(stepDefaultsSchema.shape[key] as z.ZodType, defaults[key]);
+  const defaultsTimeout = parseDuration((d("timeout") as string | undefined) ?? "");
+  if (
+    defaultsTimeout !== undefined &&
+    pipelineTimeout !== undefined &&
+    defaultsTimeout > pipelineTimeout
+  ) {
+    sink.add(
+      [...base, "defaults", "timeout"],
+      `${formatDuration(defaultsTimeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
+    );
+  }
+  const defaultsPoll = (d("poll") as RawStepDefaults["poll"]) ?? {};
+  checkPoll(defaultsPoll, {}, (message) => sink.add([...base, "defaults", "poll"], message));
+  if (d("test") === true && d("resync_mode") !== undefined) {
+    sink.add([...base, "defaults", "test"], "test and resync_mode cannot be combined");
+  }
+
+  if (!Array.isArray(raw.steps)) return;
+  raw.steps.forEach((step, index) => {
+    if (!isRecord(step)) return;
+    const at = (...field: string[]): Path => [...base, "steps", index, ...field];
+    const s = (key: keyof RawStep): unknown => valid(stepSchema.shape[key] as z.ZodType, step[key]);
+    const hasBulk = step.bulk_sync !== undefined;
+    const hasModel = step.model_sync !== undefined;
+    if (hasBulk && hasModel) {
+      sink.add(at("model_sync"), "set either bulk_sync or model_sync, not both");
+    } else if (!hasBulk && !hasModel) {
+      sink.add(at("bulk_sync"), "missing: set bulk_sync or model_sync");
+    } else {
+      const type = hasBulk ? "bulk" : "model";
+      const foreign: readonly string[] = hasBulk ? MODEL_ONLY_FIELDS : BULK_ONLY_FIELDS;
+      for (const key of foreign) {
+        if (step[key] !== undefined) {
+          const other = hasBulk ? "model" : "bulk";
+          sink.add(at(key), `"${key}" is a ${other} sync option; this step runs a ${type} sync`);
+        }
+      }
+      if (hasBulk) {
+        const ownTest = s("test");
+        const ownMode = s("resync_mode");
+        const test = ownTest ?? d("test");
+        const mode = ownMode ?? d("resync_mode");
+        if (
+          test === true &&
+          mode !== undefined &&
+          (ownTest !== undefined || ownMode !== undefined)
+        ) {
+          const from = ownMode === undefined ? " (from defaults)" : "";
+          sink.add(
+            at(ownTest !== undefined ? "test" : "resync_mode"),
+            `test and resync_mode cannot be combined (resync_mode: ${String(mode)}${from})`,
+          );
+        }
+      }
+    }
+    const timeout = parseDuration((s("timeout") as string | undefined) ?? "");
+    if (timeout !== undefined && pipelineTimeout !== undefined && timeout > pipelineTimeout) {
+      sink.add(
+        at("timeout"),
+        `${formatDuration(timeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
+      );
+    }
+    const ownPoll = s("poll") as RawStep["poll"];
+    if (ownPoll) checkPoll(ownPoll, defaultsPoll, (message) => sink.add(at("poll"), message));
+  });
+
+  if (Array.isArray(raw.steps)) {
+    const nodes: { id: string; after: string[]; index: number }[] = [];
+    raw.steps.forEach((step, index) => {
+      if (!isRecord(step) || typeof step.id !== "string") return;
+      const after = Array.isArray(step.after)
+        ? step.after.filter((a): a is string => typeof a === "string")
+        : [];
+      nodes.push({ id: step.id, after, index });
+    });
+    for (const problem of validateDag(nodes)) {
+      const index = nodes[problem.index]?.index ?? 0;
+      sink.add([...base, "steps", index, problem.field], problem.message);
+    }
+  }
+}
+
+function checkPoll(
+  own: NonNullable<RawStep["poll"]>,
+  inherited: NonNullable<RawStep["poll"]>,
+  report: (message: string) => void,
+): void {
+  const minText = own.min ?? inherited.min;
+  const maxText = own.max ?? inherited.max;
+  const min = minText === undefined ? POLL_DEFAULTS.min : parseDuration(minText);
+  const max = maxText === undefined ? POLL_DEFAULTS.max : parseDuration(maxText);
+  if (min === undefined || max === undefined || min <= max) return;
+  const describe = (seconds: number, text: string | undefined) =>
+    text === undefined ? `${formatDuration(seconds)}, the default` : formatDuration(seconds);
+  report(
+    `poll.min (${describe(min, minText)}) is greater than poll.max (${describe(max, maxText)})`,
+  );
+}
+
+/**
+ * Parses and validates the text of a pipelines file. `source` names the file in the
+ * problems and, resolved, becomes `PipelinesConfig.source`.
+ *
+ * @throws ConfigError listing every problem found.
+ */
+export function parsePipelinesConfig(text: string, source: string): PipelinesConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const pos = error.linePos?.[0];
+        const where = pos ? `line ${pos.line}, column ${pos.col}: ` : "";
+        const message = error.message.split("\n")[0] ?? error.message;
+        return {
+          file: source,
+          field: "",
+          message: `YAML syntax error at ${where}${message}`,
+          ...(pos ? { line: pos.line, column: pos.col } : {}),
+        };
+      }),
+    );
+  }
+  const raw: unknown = doc.toJS();
+
+  const found: (ConfigProblem & { order: [number, number, number] })[] = [];
+  const sink: Sink = {
+    add(path, message, key) {
+      const where = locate(raw, path);
+      const node = doc.getIn(path, true);
+      let offset = isScalar(node) || isMap(node) ? node.range?.[0] : undefined;
+      if (key !== undefined && isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+        if (pair && isScalar(pair.key)) offset = pair.key.range?.[0];
+      } else if (node && typeof node === "object" && "range" in node) {
+        offset = (node.range as [number, number, number] | undefined)?.[0];
+      }
+      const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
+      found.push({
+        file: source,
+        ...(where.pipeline !== undefined ? { pipeline: where.pipeline } : {}),
+        ...(where.step !== undefined ? { step: where.step } : {}),
+        field: key === undefined ? where.field : where.field === "" ? key : `${where.field}.${key}`,
+        message,
+        ...(pos ? { line: pos.line, column: pos.col } : {}),
+        order: [where.pipelineIndex, where.stepIndex, found.length],
+      });
+    },
+  };
+
+  const parsed = pipelinesFileSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === "unrecognized_keys") {
+        const allowed = allowedKeys(issue.path);
+        for (const key of issue.keys) sink.add(issue.path, unknownKeyMessage(key, allowed), key);
+        continue;
+      }
+      const pipelineKey = issue.code === "invalid_key" && issue.path.length === 2;
+      const path = pipelineKey ? issue.path.slice(0, 1) : issue.path;
+      const input = valueAt(raw, issue.path);
+      sink.add(path, issueMessage(issue, input, pipelineKey));
+    }
+  }
+  if (isRecord(raw) && isRecord(raw.pipelines)) {
+    const names = Object.keys(raw.pipelines);
+    if (names.length === 0) sink.add(["pipelines"], "define at least one pipeline");
+    for (const name of names) {
+      const pipeline = raw.pipelines[name];
+      if (isRecord(pipeline)) checkPipeline(name, pipeline, sink);
+    }
+  }
+
+  if (found.length > 0 || !parsed.success) {
+    found.sort(
+      (a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2],
+    );
+    throw new ConfigError(found.map(({ order: _, ...problem }) => problem));
+  }
+  return {
+    source: resolve(source),
+    pipelines: Object.entries(parsed.data.pipelines).map(([name, p]) => toPipeline(name, p)),
+  };
+}
+
+/**
+ * Reads and validates a pipelines file (synchronously: CDK synth is synchronous).
+ *
+ * @throws ConfigError listing every problem found, or that the file cannot be read.
+ */
+export function loadPipelinesConfig(path: string): PipelinesConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : (error as Error).message;
+    throw new ConfigError([{ file: path, field: "", message: `cannot read the file: ${reason}` }], {
+      cause: error,
+    });
+  }
+  return parsePipelinesConfig(text, path);
+}
+
+function seconds(text: string | undefined, fallback: number): number {
+  return text === undefined ? fallback : (parseDuration(text) as number);
+}
+
+function toSchedule(raw: NonNullable<RawPipeline["schedule"]>): ScheduleConfig {
+  const timezone = raw.timezone ?? "UTC";
+  if (raw.cron !== undefined) {
+    return { cron: raw.cron, timezone, expression: cronToEventBridge(raw.cron) };
+  }
+  const rate = raw.rate as string;
+  return { rate, timezone, expression: rateToEventBridge(rate) };
+}
+
+function toPipeline(name: string, raw: RawPipeline): PipelineConfig {
+  const timeout_seconds = seconds(raw.timeout, PIPELINE_TIMEOUT.default);
+  const defaults = raw.defaults ?? {};
+  return {
+    name,
+    ...(raw.description !== undefined ? { description: raw.description } : {}),
+    ...(raw.schedule ? { schedule: toSchedule(raw.schedule) } : {}),
+    timeout_seconds,
+    notify: raw.notify ?? [],
+    steps: raw.steps.map((step) => toStep(step, defaults, timeout_seconds)),
+  };
+}
+
+function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+function toStep(step: RawStep, defaults: RawStepDefaults, pipelineTimeout: number): StepConfig {
+  const bulk = step.bulk_sync !== undefined;
+  const ref = (bulk ? step.bulk_sync : step.model_sync) as string | { name: string };
+  const pick = <K extends keyof RawStepDefaults>(key: K): RawStepDefaults[K] =>
+    step[key] !== undefined ? step[key] : defaults[key];
+  const poll = { ...defaults.poll, ...step.poll };
+  return {
+    id: step.id,
+    sync_type: bulk ? "bulk" : "model",
+    sync: typeof ref === "string" ? { id: ref } : { name: ref.name },
+    options: bulk
+      ? defined({
+          schemas: pick("schemas"),
+          fetch_mode: pick("fetch_mode"),
+          resync_mode: pick("resync_mode"),
+          test: pick("test"),
+        })
+      : defined({ identities: pick("identities"), resync: pick("resync"), test: pick("test") }),
+    after: step.after ?? [],
+    run_after: pick("run_after") ?? "success",
+    on_conflict: pick("on_conflict") ?? "attach",
+    policy: {
+      max_errors: pick("max_errors") ?? 0,
+      fail_on_warnings: pick("fail_on_warnings") ?? false,
+      fail_on_schema_errors: pick("fail_on_schema_errors") ?? true,
+    },
+    poll: {
+      strategy: poll.strategy ?? POLL_DEFAULTS.strategy,
+      min_seconds: seconds(poll.min, POLL_DEFAULTS.min),
+      max_seconds: seconds(poll.max, POLL_DEFAULTS.max),
+    },
+    timeout_seconds: seconds(pick("timeout"), Math.min(STEP_TIMEOUT.default, pipelineTimeout)),
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * The zod schema of pipelines.yaml as written (before defaults). Field-level rules live
+ * here (types, formats, ranges, unknown keys); rules that relate fields to each other
+ * (one sync per step, options of the step's sync type, timeouts against the pipeline's,
+ * the dependency graph) are checked by the loader (lib/config/load.ts) so that every
+ * problem is reported at once. The editor JSON Schema (pipelines.schema.json) is
+ * generated from this schema by scripts/gen-config-schema.ts.
+ */
+import { z } from "zod";
+import { cronToEventBridge, rateToEventBridge, ScheduleExpressionError } from "./cron";
+import { DURATION_PATTERN, formatDuration, parseDuration } from "./duration";
+import { timeZoneProblem } from "./timezone";
+
+/** Pipeline names and step ids: they become state, execution and metric names. */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const MAX_STEPS_PER_PIPELINE = 200;
+
+export const STEP_TIMEOUT = { min: 60, max: 24 * 3600, default: 6 * 3600 } as const;
+export const PIPELINE_TIMEOUT = { min: 60, max: 48 * 3600, default: 12 * 3600 } as const;
+export const POLL_LIMITS = { min: 1, max: 3600 } as const;
+export const POLL_DEFAULTS = { min: 10, max: 600, strategy: "adaptive" } as const;
+
+function describeInput(input: unknown): string {
+  if (input === null) return "null";
+  if (Array.isArray(input)) return "a list";
+  if (typeof input === "object") return "a mapping";
+  if (typeof input === "string") return `"${input}"`;
+  return String(input);
+}
+
+/** A durations field (`45s`, `90m`, `2h`) limited to [min, max] seconds. */
+function duration(what: string, min: number, max: number) {
+  return z
+    .string({ error: (iss) => `expected a duration such as 90m, got ${describeInput(iss.input)}` })
+    .superRefine((text, ctx) => {
+      const seconds = parseDuration(text);
+      if (seconds === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          message: `invalid duration "${text}": use whole numbers with units s, m or h, such as 45s, 90m, 2h or 1h30m`,
+        });
+      } else if (seconds < min || seconds > max) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${text} is out of range: ${what} must be between ${formatDuration(min)} and ${formatDuration(max)}`,
+        });
+      }
+    })
+    .meta({ pattern: DURATION_PATTERN });
+}
+
+const name = (what: string) =>
+  z
+    .string({ error: (iss) => `expected a ${what}, got ${describeInput(iss.input)}` })
+    .regex(NAME_PATTERN, {
+      error: (iss) =>
+        `invalid ${what} ${describeInput(iss.input)}: use 1 to 64 letters, digits, - and _`,
+    });
+
+const syncRef = (type: "bulk" | "model") =>
+  z
+    .union(
+      [
+        z.guid({ error: (iss) => `invalid uuid ${describeInput(iss.input)}` }),
+        z.strictObject({
+          name: z
+            .string()
+            .trim()
+            .min(1, { error: "the sync name must not be empty" })
+            .meta({ description: "Sync name, looked up when the step runs." }),
+        }),
+      ],
+      {
+        error: (iss) =>
+          `expected a ${type} sync uuid or { name: ... }, got ${describeInput(iss.input)}`,
+      },
+    )
+    .meta({
+      description: `The ${type} sync to run: its uuid, or { name: ... } to look it up by name when the step runs.`,
+    });
+
+const nonEmptyStrings = (what: string) =>
+  z.array(z.string().min(1)).min(1, {
+    error: `list at least one ${what}, or leave the field out`,
+  });
+
+/** Step fields that `defaults:` may also set. */
+const inheritableStepFields = {
+  schemas: nonEmptyStrings("schema").optional().meta({
+    description: "Bulk: schemas (tables) to sync; all of the sync's schemas when left out.",
+  }),
+  fetch_mode: z
+    .enum(["none", "incremental", "full"])
+    .optional()
+    .meta({ description: "Bulk: how to fetch from the source." }),
+  resync_mode: z
+    .enum(["refetch", "resync", "rebuild"])
+    .optional()
+    .meta({ description: "Bulk: resync the destination (not together with test)." }),
+  identities: nonEmptyStrings("identity")
+    .optional()
+    .meta({ description: "Model: sync only these identities." }),
+  resync: z.boolean().optional().meta({ description: "Model: full resync." }),
+  test: z.boolean().optional().meta({ description: "Run as a test sync." }),
+  run_after: z.enum(["success", "completion"]).optional().meta({
+    description:
+      "success (default): skip this step when a dependency failed or was skipped; completion: run once dependencies ended, whatever their outcome.",
+  }),
+  on_conflict: z.enum(["attach", "fail", "wait"]).optional().meta({
+    description:
+      "When the sync is already running: attach (default) to that run, fail the step, or wait for it to end and start a new one.",
+  }),
+  max_errors: z
+    .int({ error: (iss) => `expected a whole number, got ${describeInput(iss.input)}` })
+    .min(0, { error: "max_errors must be 0 or more" })
+    .optional()
+    .meta({ description: "Record errors tolerated in a completed run. Default 0." }),
+  fail_on_warnings: z
+    .boolean()
+    .optional()
+    .meta({ description: "Fail a completed run that has warnings. Default false." }),
+  fail_on_schema_errors: z
+    .boolean()
+    .optional()
+    .meta({ description: "Bulk: fail a completed run in which a schema failed. Default true." }),
+  timeout: duration("a step timeout", STEP_TIMEOUT.min, STEP_TIMEOUT.max).optional().meta({
+    description: "Step budget (1m to 24h). Default 6h, capped to the pipeline's timeout.",
+  }),
+  poll: z
+    .strictObject({
+      min: duration("poll.min", POLL_LIMITS.min, POLL_LIMITS.max)
+        .optional()
+        .meta({ description: "Shortest wait between status checks. Default 10s." }),
+      max: duration("poll.max", POLL_LIMITS.min, POLL_LIMITS.max)
+        .optional()
+        .meta({ description: "Longest wait between status checks. Default 10m." }),
+      strategy: z
+        .enum(["adaptive", "backoff", "fixed"])
+        .optional()
+        .meta({ description: "adaptive (default), backoff or fixed." }),
+    })
+    .optional()
+    .meta({ description: "Status polling." }),
+};
+
+/** Options that belong to one sync type only. */
+export const BULK_ONLY_FIELDS = ["schemas", "fetch_mode", "resync_mode"] as const;
+export const MODEL_ONLY_FIELDS = ["identities", "resync"] as const;
+
+export const stepSchema = z
+  .strictObject({
+    id: name("step id").meta({
+      description: "Unique in the pipeline: letters, digits, - and _, 1-64.",
+    }),
+    bulk_sync: syncRef("bulk").optional(),
+    model_sync: syncRef("model").optional(),
+    after: z
+      .array(z.string({ error: (iss) => `expected a step id, got ${describeInput(iss.input)}` }))
+      .optional()
+      .meta({ description: "Steps that must end before this one starts." }),
+    ...inheritableStepFields,
+  })
+  .meta({
+    description: "A sync to run: exactly one of bulk_sync and model_sync.",
+    oneOf: [{ required: ["bulk_sync"] }, { required: ["model_sync"] }],
+  });
+
+export const stepDefaultsSchema = z.strictObject(inheritableStepFields).meta({
+  description:
+    "Step fields applied to every step that does not set them (poll is merged field by field). Bulk-only and model-only options apply to steps of that sync type only.",
+});
+
+export const scheduleSchema = z
+  .strictObject({
+    cron: z
+      .string()
+      .superRefine((cron, ctx) => {
+        try {
+          cronToEventBridge(cron);
+        } catch (error) {
+          if (!(error instanceof ScheduleExpressionError)) throw error;
+          ctx.addIssue({ code: "custom", message: error.message });
+        }
+      })
+      .optional()
+      .meta({ description: 'Standard 5-field cron, e.g. "0 2 * * 1-5".' }),
+    rate: z
+      .string()
+      .superRefine((rate, ctx) => {
+        try {
+          rateToEventBridge(rate);
+        } catch (error) {
+          if (!(error instanceof ScheduleExpressionError)) throw error;
+          ctx.addIssue({ code: "custom", message: error.message });
+        }
+      })
+      .optional()
+      .meta({ description: 'A rate such as "5 minutes", "1 hour" or "rate(2 days)".' }),
+    timezone: z
+      .string()
+      .superRefine((zone, ctx) => {
+        const problem = timeZoneProblem(zone);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      })
+      .optional()
+      .meta({ description: "IANA time zone, e.g. America/New_York. Default UTC." }),
+  })
+  .meta({
+    description: "When the pipeline runs: exactly one of cron and rate.",
+    oneOf: [{ required: ["cron"] }, { required: ["rate"] }],
+  });
+
+export const pipelineSchema = z.strictObject({
+  description: z.string().optional(),
+  schedule: scheduleSchema.optional(),
+  timeout: duration("a pipeline timeout", PIPELINE_TIMEOUT.min, PIPELINE_TIMEOUT.max)
+    .optional()
+    .meta({ description: "Whole-pipeline budget (1m to 48h). Default 12h." }),
+  notify: z
+    .array(
+      z.email({
+        error: (iss) =>
+          iss.code === "invalid_type"
+            ? `expected an email address, got ${describeInput(iss.input)}`
+            : `invalid email address ${describeInput(iss.input)}`,
+      }),
+    )
+    .optional()
+    .meta({ description: "Emails notified by the pipeline's alarms." }),
+  defaults: stepDefaultsSchema.optional(),
+  steps: z
+    .array(stepSchema)
+    .min(1, { error: "a pipeline needs at least one step" })
+    .max(MAX_STEPS_PER_PIPELINE, {
+      error: `a pipeline has at most ${MAX_STEPS_PER_PIPELINE} steps`,
+    }),
+});
+
+export const pipelinesFileSchema = z
+  .strictObject({
+    pipelines: z
+      .record(
+        name("pipeline name").meta({ description: "letters, digits, - and _, 1-64" }),
+        pipelineSchema,
+      )
+      .meta({ minProperties: 1 }),
+  })
+  .meta({
+    title: "polytomic-orchestrator pipelines",
+    description: "Pipelines of Polytomic bulk and model syncs, run in dependency order.",
+  });
+
+export type RawPipelinesFile = z.output<typeof pipelinesFileSchema>;
+export type RawPipeline = z.output<typeof pipelineSchema>;
+export type RawStep = z.output<typeof stepSchema>;
+export type RawStepDefaults = z.output<typeof stepDefaultsSchema>;
+export type RawSchedule = z.output<typeof scheduleSchema>;
