@@ -1,0 +1,283 @@
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+import type { StepResult } from "../../functions/core/contract";
+import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
+import type { FunctionName } from "./paths";
+
+/**
+ * State names of the run-sync machine. Stable: the local runner binds its task handlers
+ * by these names, and operators read them in the console.
+ */
+export const RUN_SYNC_STATES = {
+  start: "Start sync",
+  check: "Check status",
+  runFinished: "Run finished?",
+  wait: "Wait before next check",
+  cancel: "Cancel sync",
+  exportLogs: "Export logs",
+  logExportFailed: "Record log export failure",
+  publishMetrics: "Publish metrics",
+  publishFailureMetrics: "Publish failure metrics",
+  outcome: "Step outcome?",
+  timedOut: "Step timed out",
+  failed: "Step failed",
+  failedWithoutDetails: "Step failed without details",
+  errored: "Step errored",
+  succeeded: "Step succeeded",
+} as const;
+
+/** Which function each Task state of the run-sync machine invokes. */
+export const RUN_SYNC_TASK_FUNCTIONS: Record<string, FunctionName> = {
+  [RUN_SYNC_STATES.start]: "start-sync",
+  [RUN_SYNC_STATES.check]: "check-status",
+  [RUN_SYNC_STATES.cancel]: "cancel-sync",
+  [RUN_SYNC_STATES.exportLogs]: "export-logs",
+  [RUN_SYNC_STATES.publishMetrics]: "publish-metrics",
+  [RUN_SYNC_STATES.publishFailureMetrics]: "publish-metrics",
+};
+
+/**
+ * Lambda service errors worth retrying (the invocation did not run, or the service
+ * was throttled), in addition to the handlers' own RETRYABLE_ERRORS.
+ */
+export const LAMBDA_SERVICE_ERRORS = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+  "Lambda.ClientExecutionTimeoutException",
+] as const;
+
+const TIMED_OUT: OutcomeErrorName = "Sync.TimedOut";
+const FAILED: OutcomeErrorName = "Sync.Failed";
+
+/** Standard workflows may run at most a year. */
+const MAX_EXECUTION = Duration.days(365);
+
+export interface RunSyncFunctions {
+  readonly startSync: lambda.IFunction;
+  readonly checkStatus: lambda.IFunction;
+  readonly exportLogs: lambda.IFunction;
+  readonly publishMetrics: lambda.IFunction;
+  readonly cancelSync: lambda.IFunction;
+}
+
+export interface RunSyncStateMachineProps {
+  /** The five Lambda functions (see SyncFunctions). */
+  readonly functions: RunSyncFunctions;
+  /**
+   * The longest step timeout of any pipeline that uses this machine.
+   * @default Duration.hours(6) (the pipelines file's default step timeout)
+   */
+  readonly maxStepTimeout?: Duration;
+  /**
+   * Added to `maxStepTimeout` for the machine's own timeout: time to cancel the run,
+   * export its logs and publish its metrics after the step's deadline.
+   * @default Duration.minutes(30)
+   */
+  readonly timeoutMargin?: Duration;
+  /**
+   * Timeout of each Lambda task (must exceed the functions' own timeouts). Set
+   * explicitly because the local engine otherwise stops tasks after 60 seconds.
+   * @default Duration.minutes(6)
+   */
+  readonly taskTimeout?: Duration;
+  /**
+   * Retention of the execution log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Runs ONE pipeline step: start the sync, poll it until it ends (Wait seconds from
+ * check-status's `next_poll_seconds`), cancel it when the step's deadline passes,
+ * export its logs and publish its metrics (both best effort), then fail with the
+ * outcome's error name or succeed with a StepResult. Input: StepInput
+ * (functions/core/contract.ts). JSONPath only; standard workflow; logs (ALL) and
+ * X-Ray tracing on.
+ *
+ * Retries: only the handlers' RETRYABLE_ERRORS and Lambda service errors, with
+ * exponential backoff and full jitter. Permanent errors of start-sync or check-status
+ * publish failure metrics (best effort) and fail the execution at once with the
+ * original error name and cause.
+ *
+ * The Step Functions error names come from functions/core/error-names.ts.
+ */
+export class RunSyncStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  /** The execution log group. */
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: RunSyncStateMachineProps) {
+    super(scope, id);
+    const maxStep = props.maxStepTimeout ?? Duration.hours(6);
+    const margin = props.timeoutMargin ?? Duration.minutes(30);
+    const taskTimeout = props.taskTimeout ?? Duration.minutes(6);
+    if (maxStep.toSeconds() < 1) {
+      throw new Error(`maxStepTimeout must be at least 1 second, got ${maxStep.toHumanString()}`);
+    }
+    if (margin.toSeconds() < taskTimeout.toSeconds()) {
+      throw new Error(
+        `timeoutMargin (${margin.toHumanString()}) must be at least taskTimeout (${taskTimeout.toHumanString()}): after the step's deadline the machine still cancels the run and exports its logs`,
+      );
+    }
+    const timeout = maxStep.plus(margin);
+    if (timeout.toSeconds() > MAX_EXECUTION.toSeconds()) {
+      throw new Error(
+        `maxStepTimeout + timeoutMargin (${timeout.toHumanString()}) exceeds the 365 days a standard workflow may run`,
+      );
+    }
+
+    const definition = buildRunSyncDefinition(this, props.functions, taskTimeout);
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      comment:
+        "Runs one Polytomic sync step: start, poll, cancel on timeout, export logs, publish metrics.",
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      timeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}
+
+function invoke(
+  scope: Construct,
+  name: string,
+  fn: lambda.IFunction,
+  resultPath: string,
+  taskTimeout: Duration,
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payloadResponseOnly: true,
+    retryOnServiceExceptions: false,
+    resultPath,
+    taskTimeout: sfn.Timeout.duration(taskTimeout),
+  });
+  task.addRetry({
+    errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 6,
+    maxDelay: Duration.minutes(1),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return task;
+}
+
+/** The StepResult a successful step outputs (the pipeline machine reads it). */
+function successResult(): { [K in keyof Omit<StepResult, "duration_seconds" | "error">]: unknown } {
+  return {
+    step: sfn.JsonPath.stringAt("$.step"),
+    sync_type: sfn.JsonPath.stringAt("$.sync_type"),
+    sync_id: sfn.JsonPath.stringAt("$.start.sync_id"),
+    execution_id: sfn.JsonPath.stringAt("$.start.execution_id"),
+    status: "succeeded",
+    outcome: sfn.JsonPath.stringAt("$.check.outcome"),
+    counts: sfn.JsonPath.objectAt("$.check.counts"),
+    logs: sfn.JsonPath.listAt("$.logs.keys"),
+  };
+}
+
+function buildRunSyncDefinition(
+  scope: Construct,
+  fns: RunSyncFunctions,
+  taskTimeout: Duration,
+): sfn.IChainable {
+  const S = RUN_SYNC_STATES;
+  const start = invoke(scope, S.start, fns.startSync, "$.start", taskTimeout);
+  const check = invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout);
+  const cancel = invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout);
+  const exportLogs = invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout);
+  const publish = invoke(scope, S.publishMetrics, fns.publishMetrics, "$.metrics", taskTimeout);
+  const publishFailure = invoke(
+    scope,
+    S.publishFailureMetrics,
+    fns.publishMetrics,
+    "$.metrics",
+    taskTimeout,
+  );
+
+  // Start or Check failed permanently (or retries ran out): count it, then fail with
+  // the original error name and cause.
+  const errored = new sfn.Fail(scope, S.errored, {
+    comment: "start-sync or check-status failed: the original error name and cause",
+    errorPath: "$.error.Error",
+    causePath: "$.error.Cause",
+  });
+  publishFailure.addCatch(errored, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
+  publishFailure.next(errored);
+  start.addCatch(publishFailure, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+  check.addCatch(publishFailure, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+
+  const logExportFailed = new sfn.Pass(scope, S.logExportFailed, {
+    comment: "Log export is best effort: record why it failed and go on",
+    parameters: {
+      exported: false,
+      keys: [],
+      error: sfn.JsonPath.stringAt("$.logs_error.Error"),
+    },
+    resultPath: "$.logs",
+  });
+  exportLogs.addCatch(logExportFailed, { errors: [sfn.Errors.ALL], resultPath: "$.logs_error" });
+  // A failed cancel must not skip the logs and metrics; check-status's verdict stands.
+  cancel.addCatch(exportLogs, { errors: [sfn.Errors.ALL], resultPath: "$.cancel_error" });
+
+  const timedOut = new sfn.Fail(scope, S.timedOut, {
+    error: TIMED_OUT,
+    cause: "The step's timeout passed before the Polytomic run ended; the run was cancelled.",
+  });
+  const failed = new sfn.Fail(scope, S.failed, {
+    errorPath: "$.check.error_name",
+    causePath: "$.check.error_message",
+  });
+  const failedWithoutDetails = new sfn.Fail(scope, S.failedWithoutDetails, {
+    error: FAILED,
+    cause: "check-status reported a failed step without an error name and message.",
+  });
+  const succeeded = new sfn.Pass(scope, S.succeeded, {
+    comment: "Output: the StepResult (functions/core/contract.ts)",
+    parameters: successResult(),
+  });
+  const outcome = new sfn.Choice(scope, S.outcome)
+    .when(sfn.Condition.booleanEquals("$.check.timed_out", true), timedOut)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.booleanEquals("$.check.step_failed", true),
+        sfn.Condition.isPresent("$.check.error_name"),
+        sfn.Condition.isPresent("$.check.error_message"),
+      ),
+      failed,
+    )
+    .when(sfn.Condition.booleanEquals("$.check.step_failed", true), failedWithoutDetails)
+    .otherwise(succeeded);
+  publish.addCatch(outcome, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
+
+  const wait = new sfn.Wait(scope, S.wait, {
+    time: sfn.WaitTime.secondsPath("$.check.next_poll_seconds"),
+  });
+  const runFinished = new sfn.Choice(scope, S.runFinished)
+    .when(sfn.Condition.booleanEquals("$.check.timed_out", true), cancel)
+    .when(sfn.Condition.booleanEquals("$.check.terminal", true), exportLogs)
+    .otherwise(wait);
+
+  start.next(check);
+  check.next(runFinished);
+  wait.next(check);
+  cancel.next(exportLogs);
+  exportLogs.next(publish);
+  logExportFailed.next(publish);
+  publish.next(outcome);
+  return start;
+}

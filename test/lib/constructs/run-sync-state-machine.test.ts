@@ -1,0 +1,311 @@
+import aslValidator from "asl-validator";
+import { Duration } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import * as s3 from "aws-cdk-lib/aws-s3";
+import { describe, expect, it } from "vitest";
+import type { CheckResult, StepInput } from "../../../functions/core/contract";
+import { RETRYABLE_ERRORS } from "../../../functions/core/error-names";
+import { allStates } from "../../../lib/asl/resolve";
+import {
+  LAMBDA_SERVICE_ERRORS,
+  RUN_SYNC_TASK_FUNCTIONS,
+  RunSyncStateMachine,
+  type RunSyncStateMachineProps,
+  RUN_SYNC_STATES as S,
+} from "../../../lib/constructs/run-sync-state-machine";
+import { SyncFunctions } from "../../../lib/constructs/sync-functions";
+import { definitionOf, FIXTURE_FUNCTIONS_DIR, runLocally, unbundledStack } from "../helpers";
+
+function build(props: Partial<RunSyncStateMachineProps> = {}) {
+  const stack = unbundledStack();
+  const functions = new SyncFunctions(stack, "Functions", {
+    logsBucket: new s3.Bucket(stack, "Logs"),
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
+  });
+  const machine = new RunSyncStateMachine(stack, "RunSync", { functions, ...props });
+  return { stack, machine, definition: definitionOf(stack, machine.stateMachine) };
+}
+
+const input: StepInput = {
+  pipeline: "nightly",
+  step: "load_salesforce",
+  execution_name: "exec-1",
+  sync_type: "bulk",
+  sync: { id: "9f1c0d2e-0000-4000-8000-000000000001" },
+  options: {},
+  on_conflict: "attach",
+  policy: { max_errors: 0, fail_on_warnings: false, fail_on_schema_errors: true },
+  poll: { strategy: "adaptive", min_seconds: 10, max_seconds: 600 },
+  timeout_seconds: 3600,
+  attempt: 0,
+};
+
+const counts = { records: 10, errors: 0, warnings: 0 };
+const running: CheckResult = {
+  status: "running",
+  terminal: false,
+  step_failed: false,
+  counts,
+  next_poll_seconds: 10,
+  polls: 1,
+  timed_out: false,
+};
+
+/** Fake handlers by state name; records the calls. */
+function fakes(checks: CheckResult[], overrides: Record<string, (i: unknown) => unknown> = {}) {
+  const calls: string[] = [];
+  let n = 0;
+  const record =
+    (name: string, fn: (i: unknown) => unknown) =>
+    (i: unknown): unknown => {
+      calls.push(name);
+      return fn(i);
+    };
+  const handlers: Record<string, (i: unknown) => unknown> = {
+    [S.start]: record(S.start, () => ({
+      sync_id: "sync-1",
+      execution_id: "run-1",
+      status: "created",
+      started_at: "2024-01-01T00:00:00Z",
+      deadline: "2024-01-01T01:00:00Z",
+      attached: false,
+    })),
+    [S.check]: record(S.check, () => checks[Math.min(n++, checks.length - 1)]),
+    [S.cancel]: record(S.cancel, () => ({
+      status: "canceled",
+      canceled: true,
+      already_terminal: false,
+    })),
+    [S.exportLogs]: record(S.exportLogs, () => ({ exported: true, keys: ["logs/a.json"] })),
+    [S.publishMetrics]: record(S.publishMetrics, () => ({ published: true, metric_count: 7 })),
+    [S.publishFailureMetrics]: record(S.publishFailureMetrics, () => ({
+      published: true,
+      metric_count: 1,
+    })),
+  };
+  for (const [name, fn] of Object.entries(overrides)) handlers[name] = record(name, fn);
+  return { handlers, calls };
+}
+
+function namedError(name: string, message: string): Error {
+  const err = new Error(message);
+  err.name = name;
+  return err;
+}
+
+const runOptions = { waits: [S.wait], retries: [S.start, S.check, S.exportLogs] };
+
+describe("RunSyncStateMachine definition", () => {
+  it("passes asl-validator", () => {
+    const { definition } = build();
+    const result = aslValidator(definition);
+    expect(result.errorsText("\n")).toBe("");
+    expect(result.isValid).toBe(true);
+  });
+
+  it("uses the stable state names and maps every task to its function", () => {
+    const { definition } = build();
+    const tasks = allStates(definition).filter(([, s]) => s.Type === "Task");
+    expect(
+      Object.fromEntries(tasks.map(([name]) => [name, RUN_SYNC_TASK_FUNCTIONS[name]])),
+    ).toEqual(RUN_SYNC_TASK_FUNCTIONS);
+  });
+
+  it("invokes Lambda with the payload only, an explicit timeout and jittered retries of retryable errors only", () => {
+    const { definition } = build({ taskTimeout: Duration.minutes(7) });
+    for (const [name, state] of allStates(definition).filter(([, s]) => s.Type === "Task")) {
+      // payloadResponseOnly: the function ARN itself is the resource, no Payload wrapper.
+      expect(state.Resource, name).toMatch(
+        /^arn:aws:lambda:us-east-1:123456789012:function:Functions/,
+      );
+      expect(state.Parameters, name).toBeUndefined();
+      expect(state.TimeoutSeconds, name).toBe(420);
+      expect(state.Retry, name).toEqual([
+        {
+          ErrorEquals: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
+          IntervalSeconds: 2,
+          BackoffRate: 2,
+          MaxAttempts: 6,
+          MaxDelaySeconds: 60,
+          JitterStrategy: "FULL",
+        },
+      ]);
+    }
+  });
+
+  it("times out after the largest step timeout plus the margin, with logging and tracing on", () => {
+    const { stack, definition } = build({
+      maxStepTimeout: Duration.hours(2),
+      timeoutMargin: Duration.minutes(20),
+    });
+    expect(definition.TimeoutSeconds).toBe(2 * 3600 + 20 * 60);
+    Template.fromStack(stack).hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      StateMachineType: "STANDARD",
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL", IncludeExecutionData: true }),
+    });
+  });
+
+  it("rejects a margin too short to cancel and export after the deadline", () => {
+    expect(() => build({ timeoutMargin: Duration.minutes(1) })).toThrow(
+      /timeoutMargin \(1 minute\) must be at least taskTimeout/,
+    );
+  });
+
+  it("rejects timeouts beyond what a standard workflow allows", () => {
+    expect(() => build({ maxStepTimeout: Duration.days(400) })).toThrow(/exceeds the 365 days/);
+    expect(() => build({ maxStepTimeout: Duration.seconds(0) })).toThrow(
+      /maxStepTimeout must be at least 1 second/,
+    );
+  });
+});
+
+describe("RunSyncStateMachine in the local engine", () => {
+  it("polls until terminal, exports logs, publishes metrics and outputs a StepResult", async () => {
+    const { definition } = build();
+    const done: CheckResult = {
+      ...running,
+      status: "completed",
+      terminal: true,
+      outcome: "succeeded",
+      polls: 3,
+    };
+    const { handlers, calls } = fakes([running, running, done]);
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toEqual({
+      step: "load_salesforce",
+      sync_type: "bulk",
+      sync_id: "sync-1",
+      execution_id: "run-1",
+      status: "succeeded",
+      outcome: "succeeded",
+      counts,
+      logs: ["logs/a.json"],
+    });
+    expect(calls).toEqual([S.start, S.check, S.check, S.check, S.exportLogs, S.publishMetrics]);
+  });
+
+  it("fails with the outcome's error name after exporting logs and publishing metrics", async () => {
+    const { definition } = build();
+    const failed: CheckResult = {
+      ...running,
+      status: "failed",
+      terminal: true,
+      outcome: "failed",
+      step_failed: true,
+      error_name: "Sync.Failed",
+      error_message: "the sync failed: bad credentials on the destination",
+    };
+    const { handlers, calls } = fakes([failed]);
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result).toEqual({
+      error: "Sync.Failed",
+      cause: "the sync failed: bad credentials on the destination",
+    });
+    expect(calls).toEqual([S.start, S.check, S.exportLogs, S.publishMetrics]);
+  });
+
+  it("cancels the run when the step times out, then fails with Sync.TimedOut", async () => {
+    const { definition } = build();
+    const late: CheckResult = { ...running, timed_out: true, step_failed: true };
+    const { handlers, calls } = fakes([running, late]);
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBe("Sync.TimedOut");
+    expect(calls).toEqual([S.start, S.check, S.check, S.cancel, S.exportLogs, S.publishMetrics]);
+  });
+
+  it("still exports and publishes when the cancel fails", async () => {
+    const { definition } = build();
+    const late: CheckResult = { ...running, timed_out: true, step_failed: true };
+    const { handlers, calls } = fakes([late], {
+      [S.cancel]: () => {
+        throw namedError("Polytomic.Forbidden", "no");
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBe("Sync.TimedOut");
+    expect(calls).toEqual([S.start, S.check, S.cancel, S.exportLogs, S.publishMetrics]);
+  });
+
+  it("retries a retryable start error, then succeeds", async () => {
+    const { definition } = build();
+    let attempts = 0;
+    const done: CheckResult = {
+      ...running,
+      status: "completed",
+      terminal: true,
+      outcome: "succeeded",
+    };
+    const base = fakes([done]);
+    const start = base.handlers[S.start] as (i: unknown) => unknown;
+    const { handlers } = fakes([done], {
+      [S.start]: (i) => {
+        attempts += 1;
+        if (attempts < 3) throw namedError(RETRYABLE_ERRORS[0], "429");
+        return start(i);
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(attempts).toBe(3);
+  });
+
+  it("fails at once on a permanent start error, after publishing failure metrics", async () => {
+    const { definition } = build();
+    let attempts = 0;
+    const { handlers, calls } = fakes([running], {
+      [S.start]: () => {
+        attempts += 1;
+        throw namedError("Sync.NotFound", "no sync named Contacts to HubSpot");
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result).toEqual({ error: "Sync.NotFound", cause: "no sync named Contacts to HubSpot" });
+    expect(attempts).toBe(1);
+    expect(calls).toEqual([S.start, S.publishFailureMetrics]);
+  });
+
+  it("keeps the original error when publishing failure metrics fails too", async () => {
+    const { definition } = build();
+    const { handlers } = fakes([running], {
+      [S.check]: () => {
+        throw namedError("Polytomic.Unauthorized", "bad key");
+      },
+      [S.publishFailureMetrics]: () => {
+        throw namedError("Aws.Denied", "no");
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result).toEqual({ error: "Polytomic.Unauthorized", cause: "bad key" });
+  });
+
+  it("succeeds when the log export fails, recording why", async () => {
+    const { definition } = build();
+    const done: CheckResult = {
+      ...running,
+      status: "completed",
+      terminal: true,
+      outcome: "succeeded",
+    };
+    const { handlers } = fakes([done], {
+      [S.exportLogs]: () => {
+        throw namedError("Polytomic.Forbidden", "no logs");
+      },
+      [S.publishMetrics]: () => {
+        throw namedError("Aws.Denied", "no metrics");
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({ status: "succeeded", logs: [] });
+  });
+
+  it("fails with Sync.Failed when check-status gives no error details", async () => {
+    const { definition } = build();
+    const failed: CheckResult = { ...running, terminal: true, step_failed: true, status: "failed" };
+    const { handlers } = fakes([failed]);
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBe("Sync.Failed");
+  });
+});
