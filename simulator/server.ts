@@ -431,6 +431,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     clock,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

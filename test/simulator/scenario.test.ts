@@ -1,0 +1,105 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadScenario, parseScenario, ScenarioError } from "../../simulator";
+
+const ID = "9f1c0d2e-0000-4000-8000-000000000001";
+
+function errorOf(text: string): string {
+  try {
+    parseScenario(text, "bad.yaml");
+  } catch (err) {
+    expect(err).toBeInstanceOf(ScenarioError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a ScenarioError");
+}
+
+describe("scenario parsing", () => {
+  it("applies defaults and splits bulk records among schemas", () => {
+    const s = parseScenario(
+      `syncs:\n  ${ID.toUpperCase()}:\n    type: bulk\n    records: 120000\n    schemas:\n      - { name: Account, records: 80000 }\n      - { name: Contact, outcome: failed, errors: 12 }\n      - { name: Lead }`,
+    );
+    const sync = s.syncs[ID];
+    expect(sync).toMatchObject({
+      type: "bulk",
+      outcome: "completed",
+      queue_seconds: 2,
+      records: 120000,
+      errors: 12,
+    });
+    expect(sync?.schemas.map((x) => [x.name, x.records, x.outcome])).toEqual([
+      ["Account", 80000, "completed"],
+      ["Contact", 20000, "failed"],
+      ["Lead", 20000, "completed"],
+    ]);
+    expect(s.faults).toEqual([]);
+  });
+
+  it("parses JSON too", () => {
+    const s = parseScenario(
+      JSON.stringify({ api_key: "k", syncs: { [ID]: { type: "model" } } }),
+      "s.json",
+    );
+    expect(s.api_key).toBe("k");
+    expect(s.syncs[ID]?.name).toBe("Model sync 9f1c0d2e");
+  });
+
+  it.each([
+    [
+      `syncs:\n  ${ID}:\n    type: model\n    colour: red`,
+      `bad.yaml: syncs.${ID}.colour: unknown key`,
+    ],
+    [
+      `syncs:\n  ${ID}:\n    type: model\n    outcome: errors`,
+      `bad.yaml: syncs.${ID}.outcome: "errors" is a bulk outcome`,
+    ],
+    [`syncs:\n  ${ID}:\n    type: bulk\n    outcome: done`, `bad.yaml: syncs.${ID}.outcome:`],
+    [
+      `syncs:\n  ${ID}:\n    type: model\n    duration_seconds: -1`,
+      `bad.yaml: syncs.${ID}.duration_seconds:`,
+    ],
+    [
+      `syncs:\n  not-a-uuid:\n    type: model`,
+      "bad.yaml: syncs.not-a-uuid: sync id must be a uuid",
+    ],
+    [
+      `syncs:\n  ${ID}:\n    type: model\n    schemas: [{ name: A }]`,
+      `bad.yaml: syncs.${ID}.schemas: only bulk syncs have schemas`,
+    ],
+    [
+      `syncs:\n  ${ID}:\n    type: model\n    outcome: completed_with_errors`,
+      `bad.yaml: syncs.${ID}.errors: must be > 0`,
+    ],
+    [
+      `syncs:\n  ${ID}:\n    type: bulk\n    schemas: [{ name: A }, { name: A }]`,
+      `bad.yaml: syncs.${ID}.schemas[1].name: duplicate`,
+    ],
+    [`syncs:\n  ${ID}:\n    type: other`, `bad.yaml: syncs.${ID}.type:`],
+    ["faults:\n  - { endpoint: start }", "bad.yaml: faults[0]: needs at least one of"],
+    ["faults:\n  - { endpoint: nowhere, status: 500 }", "bad.yaml: faults[0].endpoint:"],
+    ["faults:\n  - { endpoint: start, status: 200 }", "bad.yaml: faults[0].status:"],
+    ["faults:\n  - { endpoint: start, status: 500, times: 0 }", "bad.yaml: faults[0].times:"],
+    [
+      "faults:\n  - { endpoint: start, malformed: true, status: 500 }",
+      "bad.yaml: faults[0].malformed:",
+    ],
+    ["surprise: 1", "bad.yaml: surprise: unknown key"],
+    ["syncs: [", "bad.yaml: not valid YAML/JSON"],
+  ])("rejects %j", (text, message) => {
+    expect(errorOf(text)).toContain(message);
+  });
+
+  it("loadScenario names the file, and loads the examples", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "scenario-"));
+    const file = join(dir, "s.yaml");
+    await writeFile(file, "syncs:\n  x:\n    type: model\n");
+    await expect(loadScenario(file)).rejects.toThrow(`${file}: syncs.x: sync id must be a uuid`);
+    await expect(loadScenario(join(dir, "missing.yaml"))).rejects.toThrow(ScenarioError);
+    for (const name of ["nightly.yaml", "flaky.yaml"]) {
+      const s = await loadScenario(`examples/scenarios/${name}`);
+      expect(Object.keys(s.syncs).length).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
