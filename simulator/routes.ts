@@ -27,7 +27,6 @@ import {
   phaseAt,
   type SimState,
   selectSchemas,
-  TERMINAL_STATUSES,
 } from "./state";
 
 /** What a handler gets. `query` holds spec-coerced values (booleans, integers). */
@@ -618,5 +617,3 @@ function consoleLog(ctx: RouteContext, type: "model" | "bulk", execParam: string
   const last = entries.at(-1);
   return ok({ data: { entries, next_cursor: last?.id ?? after ?? null } });
 }
-
-export { TERMINAL_STATUSES };

@@ -520,7 +520,8 @@ export function consoleEntries(e: ExecutionRecord, t: number): ConsoleLogEntry[]
       `Execution ${p.status}: ${e.records} records, ${e.errors} errors, ${e.warnings} warnings`,
     );
   }
-  return out;
+  out.sort((a, b) => (a.timestamp ?? "").localeCompare(b.timestamp ?? ""));
+  return out.map((entry, i) => ({ ...entry, id: String(i + 1) }));
 }
 
 /** For tests: a fixed organization id in every sync. */

@@ -32,7 +32,12 @@ export async function harness(
   extra: Partial<Omit<SimulatorOptions, "scenario" | "clock">> = {},
 ): Promise<Harness> {
   const clock = new ManualClock();
-  const sim = await startSimulator({ scenario: parseScenario(yaml, "test.yaml"), clock, ...extra });
+  const sim = await startSimulator({
+    scenario: parseScenario(yaml, "test.yaml"),
+    clock,
+    validateResponses: true,
+    ...extra,
+  });
   return {
     sim,
     clock,
