@@ -1,0 +1,207 @@
+import { resolve } from "node:path";
+import { loadScenario, type RunningSimulator, startSimulator } from "../../../simulator";
+import type { PipelinesConfig } from "../../config/model";
+import type { RunEvent, StepReport } from "../../local/runner";
+import { scenarioFromConfig } from "../../local/scenario-from-config";
+import { type LocalClock, ScaledClock, VirtualClock } from "../../local/virtual-clock";
+import {
+  CredentialError,
+  flag,
+  parseCommandArgs,
+  parseSpeed,
+  stringValue,
+  UsageError,
+} from "../args";
+import { displayPath, findPipeline, loadConfig } from "../config";
+import { LiveDisplay } from "../display";
+import { RUN_HELP } from "../help";
+import type { CliIO } from "../io";
+import { jsonReport, summaryText } from "../summary";
+
+/** The real API's address when POLYTOMIC_API_URL is not set. */
+export const DEFAULT_API_URL = "https://app.polytomic.com";
+/** Sent to the embedded simulator when neither the scenario nor the environment gives a key. */
+export const LOCAL_API_KEY = "local-simulator-key";
+/** Where logs and metrics go when `--out` is not given. */
+export const DEFAULT_OUT_DIR = ".local";
+
+/** Error names meaning the real API refused the key (--live): a credential problem, exit 2. */
+const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidden"]);
+
+interface Target {
+  baseUrl: string;
+  apiKey: string;
+  clock: LocalClock;
+  description: string;
+  simulator?: RunningSimulator;
+}
+
+async function embeddedTarget(
+  config: PipelinesConfig,
+  pipeline: string,
+  scenarioPath: string | undefined,
+  speed: number | undefined,
+  io: CliIO,
+): Promise<Target> {
+  const scenario =
+    scenarioPath !== undefined
+      ? await loadScenario(resolve(io.cwd, scenarioPath))
+      : scenarioFromConfig(config, pipeline);
+  const clock = speed !== undefined ? new ScaledClock(speed) : new VirtualClock();
+  const simulator = await startSimulator({
+    scenario,
+    clock,
+    host: "127.0.0.1",
+    // Scaled time: fault delays pass at the same speed. Virtual time: real (short) delays,
+    // since a request in flight holds the virtual clock still.
+    ...(speed !== undefined ? { sleep: (ms: number) => clock.sleep(ms) } : {}),
+  });
+  const source =
+    scenarioPath !== undefined
+      ? displayPath(resolve(io.cwd, scenarioPath), io.cwd)
+      : "generated: every step succeeds";
+  return {
+    baseUrl: simulator.url,
+    apiKey: scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY,
+    clock,
+    simulator,
+    description: `embedded simulator at ${simulator.url} (scenario: ${source}; ${
+      speed !== undefined ? `${speed}x speed` : "virtual clock, as fast as possible"
+    })`,
+  };
+}
+
+function liveTarget(io: CliIO): Target {
+  const apiKey = nonEmpty(io.env.POLYTOMIC_API_KEY);
+  if (apiKey === undefined) {
+    throw new CredentialError(
+      "run --live: the POLYTOMIC_API_KEY environment variable is not set; set it to a Polytomic API key " +
+        "(or run without --live to use the embedded simulator)",
+    );
+  }
+  const baseUrl = (nonEmpty(io.env.POLYTOMIC_API_URL) ?? DEFAULT_API_URL).replace(/\/+$/, "");
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new UsageError(`run --live: POLYTOMIC_API_URL is not a URL: "${baseUrl}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(`run --live: POLYTOMIC_API_URL must be an http(s) URL, got "${baseUrl}"`);
+  }
+  return {
+    baseUrl,
+    apiKey,
+    clock: new ScaledClock(1),
+    description: `the Polytomic API at ${url.origin}`,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/**
+ * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
+ * @returns 0 when the pipeline succeeded, 1 when it failed
+ * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError (exit 2)
+ */
+export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const parsed = parseCommandArgs(
+    "run",
+    args,
+    {
+      config: { type: "string" },
+      scenario: { type: "string" },
+      speed: { type: "string" },
+      live: { type: "boolean" },
+      json: { type: "boolean" },
+      out: { type: "string" },
+    },
+    1,
+  );
+  if (flag(parsed, "help")) {
+    io.stdout.write(RUN_HELP);
+    return 0;
+  }
+  const name = parsed.positionals[0];
+  if (name === undefined)
+    throw new UsageError("run: which pipeline? (run <pipeline>, see run --help)");
+  const speed = parseSpeed(stringValue(parsed, "speed"));
+  const scenarioPath = stringValue(parsed, "scenario");
+  const live = flag(parsed, "live");
+  const json = flag(parsed, "json");
+  if (live && (scenarioPath !== undefined || speed !== undefined)) {
+    throw new UsageError(
+      "run: --scenario and --speed are for the embedded simulator; they cannot be combined with --live",
+    );
+  }
+  const config = loadConfig(io.cwd, stringValue(parsed, "config"));
+  const pipeline = findPipeline(config, name, io.cwd);
+  const outDir = resolve(io.cwd, stringValue(parsed, "out") ?? DEFAULT_OUT_DIR);
+
+  const target = live
+    ? liveTarget(io)
+    : await embeddedTarget(config, name, scenarioPath, speed, io);
+  const display = json
+    ? undefined
+    : new LiveDisplay({
+        out: io.stdout,
+        pipeline: name,
+        steps: pipeline.steps,
+        now: () => target.clock.now(),
+      });
+  let stopListening: (() => void) | undefined;
+  try {
+    if (display !== undefined) {
+      const n = pipeline.steps.length;
+      io.stdout.write(
+        `Running pipeline ${name} (${n} step${n === 1 ? "" : "s"}) against ${target.description}\n`,
+      );
+      display.start();
+    }
+    stopListening = io.onSignal?.(() => {
+      // Put the terminal back before the process ends; bin/cli.ts exits with 130.
+      display?.finish();
+      io.stderr.write(
+        live
+          ? `\nrun: interrupted; Polytomic executions this run started may still be running\n`
+          : "\nrun: interrupted\n",
+      );
+      return false;
+    });
+    // Loaded once the command line checks out: usage errors stay fast and independent of the engine.
+    const { runPipelineLocally } = await import("../../local/runner");
+    const result = await runPipelineLocally({
+      config,
+      pipeline: name,
+      polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey },
+      clock: target.clock,
+      outDir,
+      ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
+    });
+    display?.finish();
+    if (json) {
+      io.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+    } else {
+      io.stdout.write(`\n${summaryText(result, { pipeline, cwd: io.cwd, simulated: !live })}`);
+      io.stdout.write(`Logs and metrics: ${displayPath(outDir, io.cwd)}\n`);
+    }
+    const refused = live
+      ? result.steps.find(
+          (s: StepReport) => s.error !== undefined && CREDENTIAL_ERRORS.has(s.error.name),
+        )
+      : undefined;
+    if (refused?.error !== undefined) {
+      io.stderr.write(
+        `run: the Polytomic API refused the API key (${refused.error.name}); check POLYTOMIC_API_KEY\n`,
+      );
+      return 2;
+    }
+    return result.status === "succeeded" ? 0 : 1;
+  } finally {
+    stopListening?.();
+    display?.finish();
+    await target.simulator?.close();
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Loading the pipelines file for a command, and saying what is wrong with it in the
+ * terms people search for: file, pipeline, step, field.
+ */
+import { isAbsolute, relative, resolve } from "node:path";
+import {
+  ConfigError,
+  type ConfigProblem,
+  formatProblem,
+  loadPipelinesConfig,
+} from "../config/load";
+import type { PipelineConfig, PipelinesConfig } from "../config/model";
+import { UsageError } from "./args";
+
+/** The pipelines file when `--config` is not given (relative to the working directory). */
+export const DEFAULT_CONFIG = "pipelines.yaml";
+
+/** A path as people typed it: relative to `cwd` when inside it. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
+
+/** A config that cannot be used: exit 2, every problem on its own line. */
+export class ConfigProblemsError extends Error {
+  override readonly name = "ConfigProblemsError";
+  constructor(
+    readonly problems: readonly ConfigProblem[],
+    readonly lines: readonly string[],
+  ) {
+    super(lines.join("\n"));
+  }
+}
+
+/**
+ * Loads and validates the pipelines file.
+ * @throws ConfigProblemsError listing every problem (an unreadable file included), file
+ * names relative to `cwd`
+ */
+export function loadConfig(cwd: string, path: string | undefined): PipelinesConfig {
+  const file = resolve(cwd, path ?? DEFAULT_CONFIG);
+  try {
+    return loadPipelinesConfig(file);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const problems = err.problems.map((p) => ({ ...p, file: displayPath(p.file, cwd) }));
+    const lines = problems.map(formatProblem);
+    if (path === undefined && problems.some((p) => p.message.includes("no such file"))) {
+      lines.push(`(no --config given: looked for ${DEFAULT_CONFIG} in ${cwd})`);
+    }
+    throw new ConfigProblemsError(problems, lines);
+  }
+}
+
+/**
+ * The named pipeline.
+ * @throws UsageError naming the known pipelines when it is not in the file
+ */
+export function findPipeline(config: PipelinesConfig, name: string, cwd: string): PipelineConfig {
+  const found = config.pipelines.find((p) => p.name === name);
+  if (found !== undefined) return found;
+  const known = config.pipelines.map((p) => p.name);
+  throw new UsageError(
+    `unknown pipeline "${name}" in ${displayPath(config.source, cwd)}; ${
+      known.length > 0 ? `known pipelines: ${known.join(", ")}` : "it defines no pipelines"
+    }`,
+  );
+}

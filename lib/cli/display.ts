@@ -1,0 +1,208 @@
+/**
+ * The live display of `run`: one line per step (state, elapsed simulated time, counts)
+ * and an overall progress bar. On a terminal the block is redrawn in place with ANSI
+ * cursor movement; elsewhere (pipes, CI logs) a plain line is appended each time a step
+ * changes state.
+ */
+import type { RunEvent, StepProgress, StepState } from "../local/runner";
+import { ASCII_BAR, BLOCK_BAR, formatDuration, plural, progressBar, truncate } from "./format";
+
+/** Where the display writes: a stream, or anything that looks like one. */
+export interface Output {
+  write(text: string): unknown;
+  /** True for a terminal: redraw in place. */
+  isTTY?: boolean;
+  /** Terminal width; lines are cut to it so that redrawing stays aligned. */
+  columns?: number;
+}
+
+export const ANSI = {
+  hideCursor: "\x1b[?25l",
+  showCursor: "\x1b[?25h",
+  /** Erase the whole current line. */
+  clearLine: "\x1b[2K",
+  /** Move the cursor up `n` lines. */
+  up: (n: number) => `\x1b[${n}A`,
+} as const;
+
+const ICONS: Record<StepState, string> = {
+  waiting: "·",
+  queued: "…",
+  running: "▶",
+  succeeded: "✔",
+  failed: "✖",
+  skipped: "↷",
+};
+
+const DONE: ReadonlySet<StepState> = new Set(["succeeded", "failed", "skipped"]);
+
+export interface DisplayStep {
+  id: string;
+  sync_type: "model" | "bulk";
+}
+
+export interface LiveDisplayOptions {
+  out: Output;
+  pipeline: string;
+  /** The pipeline's steps, in file order: every line exists from the start. */
+  steps: readonly DisplayStep[];
+  /**
+   * Simulated now (epoch ms), to keep running steps' elapsed time moving between events.
+   * Without it the elapsed time is the one the last event carried.
+   */
+  now?: () => number;
+  /** Least real time between two redraws on a terminal. Default 50 ms; 0 redraws on every event. */
+  minFrameMs?: number;
+  /** Redraw running steps' elapsed time this often (real ms) on a terminal. Default 250; 0 disables. */
+  tickMs?: number;
+}
+
+/** One step's line: icon, id, state, elapsed time (once started), counts, outcome. */
+export function stepLine(
+  p: StepProgress,
+  idWidth: number,
+  elapsedSeconds = p.elapsed_seconds,
+): string {
+  const parts = [`${ICONS[p.state]} ${p.step.padEnd(idWidth)}`, p.state.padEnd(9)];
+  const started = p.state !== "waiting" && p.state !== "skipped";
+  parts.push(started ? formatDuration(elapsedSeconds).padStart(10) : "");
+  const counts: string[] = [];
+  if (p.records !== undefined) counts.push(plural(p.records, "record"));
+  if (p.errors) counts.push(plural(p.errors, "error"));
+  if (p.warnings) counts.push(plural(p.warnings, "warning"));
+  if (counts.length > 0) parts.push(counts.join(", "));
+  if (DONE.has(p.state) && p.outcome !== undefined && p.outcome !== p.state)
+    parts.push(`(${p.outcome})`);
+  return parts.join("  ").trimEnd();
+}
+
+export class LiveDisplay {
+  private readonly out: Output;
+  private readonly tty: boolean;
+  private readonly progress = new Map<string, StepProgress>();
+  private readonly idWidth: number;
+  private pipelineStatus: "waiting" | "running" | "succeeded" | "failed" = "waiting";
+  private drawnLines = 0;
+  private lastDraw = Number.NEGATIVE_INFINITY;
+  private pending: NodeJS.Timeout | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private finished = false;
+
+  constructor(private readonly options: LiveDisplayOptions) {
+    this.out = options.out;
+    this.tty = options.out.isTTY === true;
+    this.idWidth = Math.max(4, ...options.steps.map((s) => s.id.length));
+    for (const s of options.steps) {
+      this.progress.set(s.id, {
+        step: s.id,
+        state: "waiting",
+        sync_type: s.sync_type,
+        elapsed_seconds: 0,
+      });
+    }
+  }
+
+  /** Steps done (succeeded, failed or skipped) and the total. */
+  get counts(): { done: number; total: number } {
+    let done = 0;
+    for (const p of this.progress.values()) if (DONE.has(p.state)) done++;
+    return { done, total: this.progress.size };
+  }
+
+  /** Draws the initial block (terminal) and starts the elapsed-time ticker. */
+  start(): void {
+    if (!this.tty) return;
+    this.out.write(ANSI.hideCursor);
+    this.draw();
+    const tickMs = this.options.tickMs ?? 250;
+    if (tickMs > 0 && this.options.now !== undefined) {
+      this.ticker = setInterval(() => this.requestDraw(), tickMs);
+      this.ticker.unref();
+    }
+  }
+
+  /** Takes one runner event: updates the step and redraws (terminal) or appends a line. */
+  handle(event: RunEvent): void {
+    if (this.finished) return;
+    if (event.type === "pipeline") {
+      this.pipelineStatus = event.status;
+      if (this.tty) this.requestDraw();
+      return;
+    }
+    const p = event.progress;
+    const before = this.progress.get(p.step);
+    this.progress.set(p.step, p);
+    if (this.tty) {
+      this.requestDraw();
+    } else if (before === undefined || before.state !== p.state) {
+      this.out.write(`${this.plainLine(p)}\n`);
+    }
+  }
+
+  /** Final frame (terminal) and cursor back. Idempotent. */
+  finish(): void {
+    if (this.finished) return;
+    if (this.pending !== undefined) clearTimeout(this.pending);
+    if (this.ticker !== undefined) clearInterval(this.ticker);
+    this.pending = undefined;
+    this.ticker = undefined;
+    if (this.tty) {
+      this.draw();
+      this.out.write(ANSI.showCursor);
+    }
+    this.finished = true;
+  }
+
+  /** The terminal block: a header with the progress bar, then one line per step. */
+  frame(): string[] {
+    const { done, total } = this.counts;
+    const header = `${this.options.pipeline}  ${progressBar(done, total, 24, BLOCK_BAR)}  ${done}/${total} steps  ${this.pipelineStatus}`;
+    const lines = [header];
+    for (const p of this.progress.values())
+      lines.push(`  ${stepLine(p, this.idWidth, this.elapsed(p))}`);
+    return lines;
+  }
+
+  /** The appended line for a state change: progress first, then the step's line. */
+  plainLine(p: StepProgress): string {
+    const { done, total } = this.counts;
+    const width = String(total).length;
+    return `${progressBar(done, total, 10, ASCII_BAR)} ${String(done).padStart(width)}/${total}  ${stepLine(p, this.idWidth, this.elapsed(p))}`;
+  }
+
+  private elapsed(p: StepProgress): number {
+    const now = this.options.now;
+    if (p.state === "running" && p.started_at !== undefined && now !== undefined) {
+      const started = Date.parse(p.started_at);
+      if (Number.isFinite(started)) return Math.max(p.elapsed_seconds, (now() - started) / 1000);
+    }
+    return p.elapsed_seconds;
+  }
+
+  private requestDraw(): void {
+    const minFrame = this.options.minFrameMs ?? 50;
+    const wait = this.lastDraw + minFrame - Date.now();
+    if (wait <= 0) {
+      this.draw();
+      return;
+    }
+    if (this.pending === undefined) {
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.draw();
+      }, wait);
+      this.pending.unref();
+    }
+  }
+
+  private draw(): void {
+    if (this.finished) return;
+    this.lastDraw = Date.now();
+    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    let text = this.drawnLines > 0 ? ANSI.up(this.drawnLines) : "";
+    const lines = this.frame();
+    for (const line of lines) text += `\r${ANSI.clearLine}${truncate(line, width)}\n`;
+    this.drawnLines = lines.length;
+    this.out.write(text);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The command line's entry: dispatches to a command and turns every expected problem
+ * into a message on stderr and an exit code (0 success, 1 pipeline failed, 2 usage,
+ * configuration or credential error). bin/cli.ts only wires it to the process.
+ */
+import { ScenarioError } from "../../simulator/scenario";
+import { CredentialError, UsageError } from "./args";
+import { ConfigProblemsError } from "./config";
+import { MAIN_HELP, PROGRAM } from "./help";
+import type { CliIO } from "./io";
+
+export type { CliIO } from "./io";
+
+type Command = (args: readonly string[], io: CliIO) => Promise<number>;
+
+/** Loaded on demand: `validate` and `graph` need neither the simulator nor the local engine. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  run: async () => (await import("./commands/run")).runCommand,
+  validate: async () => (await import("./commands/validate")).validateCommand,
+  graph: async () => (await import("./commands/graph")).graphCommand,
+  simulator: async () => (await import("./commands/simulator")).simulatorCommand,
+};
+
+/** Exit codes. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/** Runs the command line `argv` (without node and script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? io.stderr : io.stdout).write(MAIN_HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (load === undefined) {
+    io.stderr.write(
+      `${PROGRAM}: unknown command "${name}"; commands: ${Object.keys(COMMANDS).join(", ")} (see --help)\n`,
+    );
+    return EXIT.usage;
+  }
+  try {
+    const command = await load();
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof ConfigProblemsError) {
+      const n = err.problems.length;
+      io.stderr.write(
+        `${err.lines.join("\n")}\n${n} problem${n === 1 ? "" : "s"} in the pipelines file\n`,
+      );
+      return EXIT.usage;
+    }
+    if (
+      err instanceof UsageError ||
+      err instanceof CredentialError ||
+      err instanceof ScenarioError
+    ) {
+      io.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    const e = err instanceof Error ? err : new Error(String(err));
+    io.stderr.write(`${PROGRAM} ${name}: unexpected error: ${e.stack ?? e.message}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * What `run` prints when the pipeline ends: the summary table for people, or the JSON
+ * document for programs (`--json`).
+ */
+import { relative } from "node:path";
+import type { PipelineConfig } from "../config/model";
+import type { LocalRunResult, StepReport } from "../local/runner";
+import { formatCount, formatDuration, renderTable } from "./format";
+
+/** One step in the `--json` document. */
+export interface JsonStep {
+  id: string;
+  sync_type: "model" | "bulk";
+  sync_id: string | null;
+  status: "succeeded" | "failed" | "skipped";
+  outcome: string;
+  execution_id: string | null;
+  duration_seconds: number | null;
+  records: number;
+  errors: number;
+  warnings: number;
+  logs: string[];
+  /** Only for a step that failed with an error. */
+  error?: { name: string; message: string };
+}
+
+/** The `--json` document (issue 5). */
+export interface JsonReport {
+  pipeline: string;
+  status: "succeeded" | "failed";
+  started_at: string;
+  finished_at: string;
+  steps: JsonStep[];
+  state_transitions: number;
+  polls: number;
+  /** Only when the pipeline failed with an error of its own (not a step's). */
+  error?: { name: string; message: string };
+}
+
+/** The result as the `--json` document: the documented fields, in the documented order. */
+export function jsonReport(result: LocalRunResult): JsonReport {
+  const report: JsonReport = {
+    pipeline: result.pipeline,
+    status: result.status,
+    started_at: result.started_at,
+    finished_at: result.finished_at,
+    steps: result.steps.map(jsonStep),
+    state_transitions: result.state_transitions,
+    polls: result.polls,
+  };
+  if (result.error !== undefined)
+    report.error = { name: result.error.name, message: result.error.message };
+  return report;
+}
+
+function jsonStep(s: StepReport): JsonStep {
+  const step: JsonStep = {
+    id: s.id,
+    sync_type: s.sync_type,
+    sync_id: s.sync_id,
+    status: s.status,
+    outcome: s.outcome,
+    execution_id: s.execution_id,
+    duration_seconds: s.duration_seconds,
+    records: s.records,
+    errors: s.errors,
+    warnings: s.warnings,
+    logs: s.logs,
+  };
+  if (s.error !== undefined) step.error = { name: s.error.name, message: s.error.message };
+  return step;
+}
+
+/** How the sync column names a step's sync: the name the file gives, else the id. */
+function syncLabel(report: StepReport, pipeline: PipelineConfig | undefined): string {
+  const configured = pipeline?.steps.find((s) => s.id === report.id);
+  return configured?.sync.name ?? report.sync_id ?? configured?.sync.id ?? "-";
+}
+
+function logsLabel(logs: readonly string[], cwd: string): string {
+  const first = logs[0];
+  if (first === undefined) return "-";
+  const shown = first.startsWith("/") ? relative(cwd, first) || "." : first;
+  return logs.length > 1 ? `${shown} (+${logs.length - 1})` : shown;
+}
+
+export interface SummaryOptions {
+  /** The pipeline's configuration, for sync names. */
+  pipeline?: PipelineConfig;
+  /** Log paths are shown relative to it. */
+  cwd: string;
+  /** Whether times are on a simulated clock (embedded runs); said in the closing line. */
+  simulated: boolean;
+}
+
+/**
+ * The summary table (step, sync, outcome, duration, records, errors, warnings, logs),
+ * each failed step's error, and a closing line with the pipeline's status.
+ */
+export function summaryText(result: LocalRunResult, options: SummaryOptions): string {
+  const { pipeline, cwd } = options;
+  const rows = result.steps.map((s) => [
+    s.id,
+    syncLabel(s, pipeline),
+    s.outcome,
+    formatDuration(s.duration_seconds),
+    formatCount(s.records),
+    formatCount(s.errors),
+    formatCount(s.warnings),
+    logsLabel(s.logs, cwd),
+  ]);
+  const table = renderTable(
+    [
+      { header: "STEP" },
+      { header: "SYNC" },
+      { header: "OUTCOME" },
+      { header: "DURATION", align: "right" },
+      { header: "RECORDS", align: "right" },
+      { header: "ERRORS", align: "right" },
+      { header: "WARNINGS", align: "right" },
+      { header: "LOGS" },
+    ],
+    rows,
+  );
+  const lines = [table, ""];
+  for (const s of result.steps) {
+    if (s.status === "failed" && s.error !== undefined) {
+      lines.push(`${s.id} failed: ${s.error.name}: ${s.error.message}`);
+    }
+  }
+  if (result.error !== undefined)
+    lines.push(`pipeline error: ${result.error.name}: ${result.error.message}`);
+  const tally = (["succeeded", "failed", "skipped"] as const)
+    .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  const elapsed = (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 1000;
+  lines.push(
+    `Pipeline ${result.pipeline} ${result.status} in ${formatDuration(elapsed)}${options.simulated ? " of simulated time" : ""}: ` +
+      `${result.steps.length} steps${tally ? ` (${tally})` : ""}, ` +
+      `${formatCount(result.state_transitions)} state transitions, ${formatCount(result.polls)} polls.`,
+  );
+  return `${lines.join("\n")}\n`;
+}

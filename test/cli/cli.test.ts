@@ -1,0 +1,254 @@
+/**
+ * The command line as users run it: a subprocess (tsx bin/cli.ts on this Node), its exit
+ * code, stdout and stderr. Kept to a few runs: each costs about a second.
+ */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadPipelinesConfig } from "../../lib/config/load";
+import { scenarioFromConfig, syncIdFromName } from "../../lib/local/scenario-from-config";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin/cli.ts");
+const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+const FIXTURES = join(ROOT, "test/fixtures/cli");
+const PIPELINES = join(FIXTURES, "pipelines.yaml");
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI in `cwd` with the environment minus the Polytomic variables, plus `env`. */
+function cli(args: string[], env: Record<string, string> = {}, cwd = FIXTURES): Promise<CliResult> {
+  const base = { ...process.env };
+  delete base.POLYTOMIC_API_KEY;
+  delete base.POLYTOMIC_API_URL;
+  return new Promise((done) => {
+    execFile(
+      process.execPath,
+      [TSX, BIN, ...args],
+      { cwd, env: { ...base, ...env }, timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
+        done({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+let out: string;
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), "cli-test-"));
+});
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+const STEP_FIELDS = [
+  "id",
+  "sync_type",
+  "sync_id",
+  "status",
+  "outcome",
+  "execution_id",
+  "duration_seconds",
+  "records",
+  "errors",
+  "warnings",
+  "logs",
+];
+
+describe("run", () => {
+  it("runs a fan-out/fan-in pipeline against the generated scenario; --json prints only the report", async () => {
+    const { code, stdout, stderr } = await cli([
+      "run",
+      "fanout",
+      "--json",
+      "--out",
+      join(out, "ok"),
+    ]);
+    expect(stderr).not.toContain("Error");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(Object.keys(report)).toEqual([
+      "pipeline",
+      "status",
+      "started_at",
+      "finished_at",
+      "steps",
+      "state_transitions",
+      "polls",
+    ]);
+    expect(report).toMatchObject({ pipeline: "fanout", status: "succeeded" });
+    expect(Date.parse(report.finished_at)).toBeGreaterThan(Date.parse(report.started_at));
+    expect(report.state_transitions).toBeGreaterThan(0);
+    expect(report.polls).toBeGreaterThanOrEqual(4);
+
+    const scenario = scenarioFromConfig(loadPipelinesConfig(PIPELINES), "fanout");
+    const hubspotId = syncIdFromName("model", "Contacts to HubSpot");
+    const ids: Record<string, string> = {
+      load_salesforce: "9f1c0d2e-0000-4000-8000-000000000001",
+      push_hubspot: hubspotId,
+      push_braze: "7a2b3c4d-0000-4000-8000-000000000003",
+      report: "7a2b3c4d-0000-4000-8000-000000000004",
+    };
+    expect(report.steps.map((s: { id: string }) => s.id)).toEqual(Object.keys(ids));
+    for (const step of report.steps) {
+      expect(Object.keys(step)).toEqual(STEP_FIELDS);
+      const sync = scenario.syncs[ids[step.id] ?? ""];
+      expect(step).toMatchObject({
+        sync_type: sync?.type,
+        sync_id: sync?.id,
+        status: "succeeded",
+        outcome: "succeeded",
+        records: sync?.records,
+        errors: 0,
+        warnings: 0,
+      });
+      expect(step.execution_id).toEqual(expect.any(String));
+      // Queueing plus running, on the simulated clock: at least the scenario's duration.
+      expect(step.duration_seconds).toBeGreaterThanOrEqual(sync?.duration_seconds ?? Number.NaN);
+      expect(step.logs.length).toBeGreaterThan(0);
+      for (const file of step.logs) expect(existsSync(resolve(FIXTURES, file))).toBe(true);
+    }
+  });
+
+  it("fails the step whose sync fails, skips what depends on it, runs the rest, exits 1", async () => {
+    const { code, stdout } = await cli([
+      "run",
+      "fanout",
+      "--scenario",
+      "hubspot-fails.yaml",
+      "--json",
+      "--out",
+      join(out, "failed"),
+    ]);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.status).toBe("failed");
+    const byId = Object.fromEntries(report.steps.map((s: { id: string }) => [s.id, s]));
+    expect(byId.load_salesforce).toMatchObject({ status: "succeeded", records: 120000 });
+    expect(byId.push_braze).toMatchObject({ status: "succeeded", records: 4000 });
+    expect(byId.push_hubspot).toMatchObject({
+      status: "failed",
+      outcome: "failed",
+      sync_id: "1b2c3d4e-0000-4000-8000-000000000002",
+      error: { name: "Sync.Failed" },
+    });
+    expect(byId.report).toMatchObject({
+      status: "skipped",
+      outcome: "skipped",
+      execution_id: null,
+      records: 0,
+    });
+  });
+
+  it("without a terminal appends a plain line per state change, then the summary table", async () => {
+    const { code, stdout } = await cli([
+      "run",
+      "fanout",
+      "--scenario",
+      "hubspot-fails.yaml",
+      "--out",
+      join(out, "plain"),
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).not.toContain("\x1b");
+    const lines = stdout.split("\n");
+    expect(lines[0]).toMatch(
+      /^Running pipeline fanout \(4 steps\) against embedded simulator at http:\/\/127\.0\.0\.1:\d+/,
+    );
+    const progress = lines.filter((l) => /^\[[#-]{10}\] \d\/4 {2}/.test(l));
+    // Each step's changes in order, each printed once.
+    const states = (id: string) =>
+      progress
+        .filter((l) => l.includes(` ${id} `))
+        .map((l) => /(waiting|queued|running|succeeded|failed|skipped)/.exec(l)?.[1]);
+    expect(states("load_salesforce")).toEqual(["queued", "running", "succeeded"]);
+    expect(states("push_hubspot")).toEqual(["queued", "running", "failed"]);
+    expect(states("report")).toEqual(["skipped"]);
+    expect(progress.at(-1)).toMatch(/^\[##########\] 4\/4 {2}/);
+    expect(stdout).toMatch(/✔ load_salesforce\s+succeeded\s+1h 30m \d\ds\s+120,000 records/);
+    expect(stdout).toMatch(/STEP\s+SYNC\s+OUTCOME\s+DURATION\s+RECORDS\s+ERRORS\s+WARNINGS\s+LOGS/);
+    expect(stdout).toMatch(/\npush_hubspot\s+Contacts to HubSpot\s+failed\s/);
+    expect(stdout).toContain("push_hubspot failed: Sync.Failed:");
+    expect(stdout).toMatch(
+      /Pipeline fanout failed in .* of simulated time: 4 steps \(2 succeeded, 1 failed, 1 skipped\)/,
+    );
+  });
+
+  it("refuses a bad pipelines file with exit 2, naming file, pipeline, step and field", async () => {
+    const { code, stdout, stderr } = await cli(["run", "broken", "--config", "invalid.yaml"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(
+      'invalid.yaml: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n',
+    );
+  });
+
+  it("--live without POLYTOMIC_API_KEY exits 2 naming the variable", async () => {
+    const { code, stdout, stderr } = await cli(["run", "fanout", "--live"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toContain("POLYTOMIC_API_KEY environment variable is not set");
+  });
+
+  it("an unknown pipeline exits 2 listing the known ones", async () => {
+    const { code, stderr } = await cli(["run", "weekly"]);
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'unknown pipeline "weekly" in pipelines.yaml; known pipelines: fanout, single',
+    );
+  });
+});
+
+describe("graph", () => {
+  it("prints a fan-out/fan-in pipeline as Mermaid", async () => {
+    const { code, stdout } = await cli(["graph", "fanout"]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        "flowchart LR",
+        '  s1[("load_salesforce<br/>bulk: 9f1c0d2e-0000-4000-8000-000000000001")]',
+        '  s2("push_hubspot<br/>model: Contacts to HubSpot")',
+        '  s3("push_braze<br/>model: 7a2b3c4d-0000-4000-8000-000000000003")',
+        '  s4("report<br/>model: 7a2b3c4d-0000-4000-8000-000000000004")',
+        "  s1 --> s2",
+        "  s1 --> s3",
+        "  s2 --> s4",
+        "  s3 --> s4",
+        "",
+      ].join("\n"),
+    );
+  });
+});
+
+describe("validate", () => {
+  it("summarizes a valid file and exits 0", async () => {
+    const { code, stdout } = await cli(["validate", "--config", PIPELINES], {}, ROOT);
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      [
+        "test/fixtures/cli/pipelines.yaml: OK, 2 pipelines",
+        "  fanout: 4 steps, 0 2 * * 1-5 America/New_York",
+        "  single: 1 step, manual only",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("prints every problem and exits 2", async () => {
+    const { code, stdout, stderr } = await cli(["validate", "--config", "invalid.yaml"]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      'invalid.yaml: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n' +
+        "1 problem in the pipelines file\n",
+    );
+  });
+});

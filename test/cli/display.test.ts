@@ -1,0 +1,220 @@
+import { stripVTControlCharacters } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ANSI, LiveDisplay, type Output, stepLine } from "../../lib/cli/display";
+import type { RunEvent, StepProgress } from "../../lib/local/runner";
+
+class Capture implements Output {
+  chunks: string[] = [];
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 120,
+  ) {}
+  write(text: string): boolean {
+    this.chunks.push(text);
+    return true;
+  }
+  get text(): string {
+    return this.chunks.join("");
+  }
+}
+
+const STEPS = [
+  { id: "load_salesforce", sync_type: "bulk" as const },
+  { id: "push_hubspot", sync_type: "model" as const },
+  { id: "report", sync_type: "model" as const },
+];
+
+function step(p: Partial<StepProgress> & Pick<StepProgress, "step" | "state">): RunEvent {
+  return { type: "step", progress: { sync_type: "model", elapsed_seconds: 0, ...p } };
+}
+
+/** A run in which the load succeeds, the push fails and the report is skipped. */
+const EVENTS: RunEvent[] = [
+  { type: "pipeline", status: "running" },
+  step({ step: "load_salesforce", state: "queued", sync_type: "bulk" }),
+  step({ step: "load_salesforce", state: "running", sync_type: "bulk", elapsed_seconds: 5 }),
+  step({
+    step: "load_salesforce",
+    state: "running",
+    sync_type: "bulk",
+    elapsed_seconds: 600,
+    records: 4000,
+  }),
+  step({
+    step: "load_salesforce",
+    state: "succeeded",
+    sync_type: "bulk",
+    elapsed_seconds: 5400,
+    records: 120000,
+    errors: 0,
+    warnings: 3,
+    outcome: "succeeded_with_warnings",
+  }),
+  step({ step: "push_hubspot", state: "queued" }),
+  step({ step: "push_hubspot", state: "running", elapsed_seconds: 60 }),
+  step({
+    step: "push_hubspot",
+    state: "failed",
+    elapsed_seconds: 600,
+    records: 100,
+    errors: 100,
+    outcome: "failed",
+  }),
+  step({ step: "report", state: "skipped", outcome: "skipped" }),
+  { type: "pipeline", status: "failed" },
+];
+
+describe("stepLine", () => {
+  it("shows icon, state, elapsed time and counts; errors and warnings only when there are some", () => {
+    const p: StepProgress = {
+      step: "load",
+      state: "succeeded",
+      sync_type: "bulk",
+      elapsed_seconds: 5400,
+      records: 120000,
+      errors: 0,
+      warnings: 3,
+      outcome: "succeeded_with_warnings",
+    };
+    expect(stepLine(p, 6)).toBe(
+      "✔ load    succeeded  1h 30m 00s  120,000 records, 3 warnings  (succeeded_with_warnings)",
+    );
+    expect(
+      stepLine({ step: "x", state: "waiting", sync_type: "model", elapsed_seconds: 0 }, 4),
+    ).toBe("· x     waiting");
+    expect(
+      stepLine(
+        { step: "x", state: "skipped", sync_type: "model", elapsed_seconds: 0, outcome: "skipped" },
+        4,
+      ),
+    ).toBe("↷ x     skipped");
+  });
+});
+
+describe("LiveDisplay, not a terminal", () => {
+  it("appends one plain line per state change, with the overall progress", () => {
+    const out = new Capture(false);
+    const display = new LiveDisplay({ out, pipeline: "fanout", steps: STEPS });
+    display.start();
+    for (const e of EVENTS) display.handle(e);
+    display.finish();
+    expect(out.text).not.toContain("\x1b");
+    expect(out.text.split("\n")).toEqual([
+      "[----------] 0/3  … load_salesforce  queued             0s",
+      "[----------] 0/3  ▶ load_salesforce  running            5s",
+      "[###-------] 1/3  ✔ load_salesforce  succeeded  1h 30m 00s  120,000 records, 3 warnings  (succeeded_with_warnings)",
+      "[###-------] 1/3  … push_hubspot     queued             0s",
+      "[###-------] 1/3  ▶ push_hubspot     running        1m 00s",
+      "[######----] 2/3  ✖ push_hubspot     failed        10m 00s  100 records, 100 errors",
+      "[##########] 3/3  ↷ report           skipped",
+      "",
+    ]);
+  });
+});
+
+describe("LiveDisplay, on a terminal", () => {
+  it("draws the block once, then redraws it in place with cursor-up and line clears", () => {
+    const out = new Capture(true);
+    const display = new LiveDisplay({
+      out,
+      pipeline: "fanout",
+      steps: STEPS,
+      minFrameMs: 0,
+      tickMs: 0,
+    });
+    display.start();
+    expect(out.chunks).toEqual([
+      ANSI.hideCursor,
+      [
+        "\r\x1b[2Kfanout  [░░░░░░░░░░░░░░░░░░░░░░░░]  0/3 steps  waiting\n",
+        "\r\x1b[2K  · load_salesforce  waiting\n",
+        "\r\x1b[2K  · push_hubspot     waiting\n",
+        "\r\x1b[2K  · report           waiting\n",
+      ].join(""),
+    ]);
+    out.chunks = [];
+    for (const e of EVENTS.slice(0, 5)) display.handle(e);
+    expect(out.chunks).toHaveLength(5);
+    expect(out.chunks[4]).toBe(
+      [
+        "\x1b[4A",
+        "\r\x1b[2Kfanout  [████████░░░░░░░░░░░░░░░░]  1/3 steps  running\n",
+        "\r\x1b[2K  ✔ load_salesforce  succeeded  1h 30m 00s  120,000 records, 3 warnings  (succeeded_with_warnings)\n",
+        "\r\x1b[2K  · push_hubspot     waiting\n",
+        "\r\x1b[2K  · report           waiting\n",
+      ].join(""),
+    );
+    out.chunks = [];
+    for (const e of EVENTS.slice(5)) display.handle(e);
+    display.finish();
+    expect(out.chunks.at(-1)).toBe(ANSI.showCursor);
+    expect(out.chunks.at(-2)).toContain(
+      "\x1b[4A\r\x1b[2Kfanout  [████████████████████████]  3/3 steps  failed\n",
+    );
+    // Finishing twice writes nothing more, and later events are ignored.
+    const n = out.chunks.length;
+    display.finish();
+    display.handle(EVENTS[1] as RunEvent);
+    expect(out.chunks).toHaveLength(n);
+  });
+
+  it("cuts lines to the terminal width so that redrawing stays aligned", () => {
+    const out = new Capture(true, 30);
+    const display = new LiveDisplay({
+      out,
+      pipeline: "fanout",
+      steps: STEPS,
+      minFrameMs: 0,
+      tickMs: 0,
+    });
+    display.start();
+    display.handle(EVENTS[4] as RunEvent);
+    for (const line of out.text.split("\n")) {
+      const visible = stripVTControlCharacters(line).replace(/\r/g, "");
+      expect(Array.from(visible).length).toBeLessThanOrEqual(29);
+    }
+    display.finish();
+  });
+
+  it("keeps a running step's elapsed time moving on the simulated clock between events", () => {
+    const out = new Capture(true);
+    let now = Date.parse("2025-01-01T00:00:00Z");
+    const display = new LiveDisplay({
+      out,
+      pipeline: "p",
+      steps: STEPS,
+      now: () => now,
+      minFrameMs: 0,
+      tickMs: 0,
+    });
+    display.handle(
+      step({
+        step: "push_hubspot",
+        state: "running",
+        started_at: "2025-01-01T00:00:00.000Z",
+        elapsed_seconds: 0,
+      }),
+    );
+    now += 125_000;
+    expect(display.frame()[2]).toBe("  ▶ push_hubspot     running        2m 05s");
+    display.finish();
+  });
+
+  it("coalesces redraws that come faster than the frame interval", async () => {
+    const out = new Capture(true);
+    const display = new LiveDisplay({
+      out,
+      pipeline: "p",
+      steps: STEPS,
+      minFrameMs: 20,
+      tickMs: 0,
+    });
+    display.start();
+    out.chunks = [];
+    for (const e of EVENTS) display.handle(e);
+    expect(out.chunks.length).toBeLessThanOrEqual(1);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(out.chunks.at(-1)).toContain("3/3 steps  failed");
+    display.finish();
+  });
+});

@@ -1,0 +1,124 @@
+/** The command line in-process: usage errors and their exit codes, without a subprocess each. */
+import { resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { Output } from "../../lib/cli/display";
+import { main } from "../../lib/cli/main";
+
+const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
+
+class Capture implements Output {
+  text = "";
+  write(text: string): boolean {
+    this.text += text;
+    return true;
+  }
+}
+
+async function cli(args: string[], env: Record<string, string> = {}) {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  const code = await main(args, { stdout, stderr, env, cwd: FIXTURES });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe("command line usage", () => {
+  it("without a command prints the usage on stderr and exits 2; --help on stdout, 0", async () => {
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("Usage:");
+    const help = await cli(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("run <pipeline>");
+    expect(help.stderr).toBe("");
+  });
+
+  it.each([
+    ["run", "--config FILE"],
+    ["validate", "--config FILE"],
+    ["graph", "--format FORMAT"],
+    ["simulator", "--port N"],
+  ])("%s --help describes its options", async (command, option) => {
+    const { code, stdout } = await cli([command, "--help"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain(option);
+  });
+
+  it.each([
+    [["frob"], 'unknown command "frob"'],
+    [["run", "fanout", "--bogus"], "run: unknown option --bogus"],
+    [["run", "fanout", "--speed"], "run: option --speed needs a value"],
+    [["run", "fanout", "--json=yes"], "run: option --json takes no value"],
+    [
+      ["run", "fanout", "--speed", "fast"],
+      '--speed must be a number > 0 (simulated seconds per real second), got "fast"',
+    ],
+    [
+      ["run", "fanout", "--speed", "0"],
+      '--speed must be a number > 0 (simulated seconds per real second), got "0"',
+    ],
+    [
+      ["run", "fanout", "--speed", "-3"],
+      'option --speed needs a value; for a value starting with "-" write --speed=VALUE',
+    ],
+    [
+      ["run", "fanout", "--speed=-3"],
+      '--speed must be a number > 0 (simulated seconds per real second), got "-3"',
+    ],
+    [["run"], "run: which pipeline?"],
+    [["run", "fanout", "single"], 'run: unexpected argument "single"'],
+    [["run", "fanout", "--live", "--speed", "10"], "cannot be combined with --live"],
+    [["run", "nope"], 'unknown pipeline "nope" in pipelines.yaml; known pipelines: fanout, single'],
+    [["graph", "fanout", "--format", "svg"], '--format must be one of mermaid, dot, got "svg"'],
+    [["graph"], "graph: which pipeline?"],
+    [["validate", "extra"], 'validate: unexpected argument "extra"'],
+    [
+      ["simulator", "--port", "70000"],
+      '--port must be a whole number from 0 to 65535, got "70000"',
+    ],
+    [["run", "fanout", "--scenario", "missing.yaml"], "missing.yaml: cannot read scenario"],
+  ])("%j exits 2 naming the problem", async (args, message) => {
+    const { code, stdout, stderr } = await cli(args);
+    expect(stderr).toContain(message);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+  });
+
+  it("--live refuses to run without POLYTOMIC_API_KEY, naming the variable", async () => {
+    const { code, stderr } = await cli(["run", "fanout", "--live"], {
+      POLYTOMIC_API_URL: "https://example.com",
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain("POLYTOMIC_API_KEY environment variable is not set");
+  });
+
+  it("--live rejects a POLYTOMIC_API_URL that is not a URL", async () => {
+    const { code, stderr } = await cli(["run", "fanout", "--live"], {
+      POLYTOMIC_API_KEY: "k",
+      POLYTOMIC_API_URL: "app.polytomic.com",
+    });
+    expect(code).toBe(2);
+    expect(stderr).toContain('POLYTOMIC_API_URL is not a URL: "app.polytomic.com"');
+    expect(stderr).not.toContain("k\n");
+  });
+
+  it("graph --format dot prints Graphviz source", async () => {
+    const { code, stdout } = await cli(["graph", "fanout", "--format", "dot"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('digraph "fanout" {');
+    expect(stdout).toContain('"push_hubspot" -> "report";');
+  });
+
+  it("a missing default pipelines file says where it looked", async () => {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await main(["validate"], {
+      stdout,
+      stderr,
+      env: {},
+      cwd: resolve(FIXTURES, ".."),
+    });
+    expect(code).toBe(2);
+    expect(stderr.text).toContain("pipelines.yaml: cannot read the file: no such file");
+    expect(stderr.text).toContain("(no --config given: looked for pipelines.yaml in");
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, it } from "vitest";
+import { jsonReport, summaryText } from "../../lib/cli/summary";
+import type { PipelineConfig } from "../../lib/config/model";
+import type { LocalRunResult } from "../../lib/local/runner";
+
+const result: LocalRunResult = {
+  pipeline: "fanout",
+  status: "failed",
+  started_at: "2025-01-01T02:00:00.000Z",
+  finished_at: "2025-01-01T03:40:05.000Z",
+  steps: [
+    {
+      id: "load_salesforce",
+      sync_type: "bulk",
+      sync_id: "9f1c0d2e-0000-4000-8000-000000000001",
+      status: "succeeded",
+      outcome: "succeeded",
+      execution_id: "e1",
+      duration_seconds: 5400,
+      records: 120000,
+      errors: 0,
+      warnings: 3,
+      logs: [
+        "/work/proj/.local/logs/fanout/load_salesforce/e1.log",
+        "/work/proj/.local/logs/x.log",
+      ],
+    },
+    {
+      id: "push_hubspot",
+      sync_type: "model",
+      sync_id: "1b2c3d4e-0000-4000-8000-000000000002",
+      status: "failed",
+      outcome: "failed",
+      execution_id: "e2",
+      duration_seconds: 600,
+      records: 100,
+      errors: 100,
+      warnings: 0,
+      logs: [],
+      error: { name: "Sync.Failed", message: "execution e2 failed" },
+    },
+    {
+      id: "report",
+      sync_type: "model",
+      sync_id: null,
+      status: "skipped",
+      outcome: "skipped",
+      execution_id: null,
+      duration_seconds: null,
+      records: 0,
+      errors: 0,
+      warnings: 0,
+      logs: [],
+    },
+  ],
+  state_transitions: 1234,
+  polls: 56,
+  executions: [],
+};
+
+const pipeline = {
+  name: "fanout",
+  steps: [
+    { id: "load_salesforce", sync: { id: "9f1c0d2e-0000-4000-8000-000000000001" } },
+    { id: "push_hubspot", sync: { name: "Contacts to HubSpot" } },
+    { id: "report", sync: { id: "7a2b3c4d-0000-4000-8000-000000000004" } },
+  ],
+} as unknown as PipelineConfig;
+
+describe("summaryText", () => {
+  it("tabulates the steps, names failures and closes with the pipeline's status", () => {
+    expect(summaryText(result, { pipeline, cwd: "/work/proj", simulated: true })).toBe(
+      [
+        "STEP             SYNC                                  OUTCOME      DURATION  RECORDS  ERRORS  WARNINGS  LOGS",
+        "---------------  ------------------------------------  ---------  ----------  -------  ------  --------  ----------------------------------------------",
+        "load_salesforce  9f1c0d2e-0000-4000-8000-000000000001  succeeded  1h 30m 00s  120,000       0         3  .local/logs/fanout/load_salesforce/e1.log (+1)",
+        "push_hubspot     Contacts to HubSpot                   failed        10m 00s      100     100         0  -",
+        "report           7a2b3c4d-0000-4000-8000-000000000004  skipped             -        0       0         0  -",
+        "",
+        "push_hubspot failed: Sync.Failed: execution e2 failed",
+        "Pipeline fanout failed in 1h 40m 05s of simulated time: 3 steps (1 succeeded, 1 failed, 1 skipped), 1,234 state transitions, 56 polls.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("does not call real time simulated", () => {
+    expect(summaryText(result, { cwd: "/", simulated: false })).toContain(
+      "failed in 1h 40m 05s: 3 steps",
+    );
+  });
+});
+
+describe("jsonReport", () => {
+  it("has exactly the documented fields, plus a failed step's error", () => {
+    const report = jsonReport(result);
+    expect(Object.keys(report)).toEqual([
+      "pipeline",
+      "status",
+      "started_at",
+      "finished_at",
+      "steps",
+      "state_transitions",
+      "polls",
+    ]);
+    const fields = [
+      "id",
+      "sync_type",
+      "sync_id",
+      "status",
+      "outcome",
+      "execution_id",
+      "duration_seconds",
+      "records",
+      "errors",
+      "warnings",
+      "logs",
+    ];
+    expect(Object.keys(report.steps[0] ?? {})).toEqual(fields);
+    expect(Object.keys(report.steps[1] ?? {})).toEqual([...fields, "error"]);
+    expect(report.steps[2]).toMatchObject({
+      status: "skipped",
+      sync_id: null,
+      duration_seconds: null,
+    });
+    expect(JSON.stringify(report)).not.toContain("executions");
+  });
+});
