@@ -1,0 +1,680 @@
+/**
+ * `PolytomicClient`: the typed Polytomic API client over native fetch, implementing every
+ * call of `PolytomicApi` (api.ts). Responses are unwrapped from their `{data: ...}` envelope
+ * into the generated types (types.ts); list calls return `Page<T>`.
+ *
+ * Behaviour worth knowing (details in http.ts):
+ * - Every request sends `Authorization: Bearer <key>`, `X-Polytomic-Version` and
+ *   `Accept: application/json`; bodies send `Content-Type: application/json`; every POST
+ *   that starts or cancels something, and the log export, sends the caller's
+ *   `Idempotency-Key`.
+ * - 408, 429, 5xx, network errors, per-attempt timeouts and malformed 2xx bodies are retried
+ *   with full-jitter exponential backoff; `Retry-After` (429/503) is a minimum wait. No wait
+ *   ends past the call's deadline (`options.deadline`, else now + `defaultTimeoutMs`), and
+ *   each attempt's timeout is capped to the time left. 400/401/403/404/409 are not retried.
+ * - Retrying a POST is safe: each carries an Idempotency-Key and Polytomic replays the first
+ *   answer to a repeated key, so a retried start never starts a second execution.
+ * - Caller mistakes (bad Idempotency-Key, empty id, unparseable download URL) throw
+ *   `PolytomicInputError` (`name` "Input.Invalid", `attempts` 0) before anything is sent.
+ * - Errors say `METHOD /path: reason (status)`, never the host's query string, the API key or
+ *   a signed URL's signature.
+ */
+import type {
+  CallOptions,
+  ConsoleLogQuery,
+  ListBulkExecutionsQuery,
+  ListModelExecutionsQuery,
+  MutatingCallOptions,
+  Page,
+  PolytomicApi,
+} from "./api";
+import { PolytomicUnauthorizedError } from "./errors";
+import { type ClientLogger, discard, HttpTransport, MalformedBody, type RetryInfo } from "./http";
+import { checkIdempotencyKey, checkPathParam, PolytomicInputError } from "./input";
+import { redactText, redactUrl, urlSecrets } from "./redact";
+import type {
+  ApiErrorBody,
+  BulkExecution,
+  BulkLogUrls,
+  BulkSync,
+  BulkSyncStatus,
+  CancelBulkExecutionResponse,
+  CancelModelExecutionResponse,
+  ConsoleLogs,
+  ExecutionLogType,
+  ExecutionLogUrls,
+  ExportLogsResponse,
+  Job,
+  ModelExecution,
+  ModelSync,
+  ModelSyncListItem,
+  ModelSyncStatus,
+  StartBulkSyncRequest,
+  StartModelSyncRequest,
+  StartModelSyncResponse,
+} from "./types";
+
+export type { ClientLogger, RetryInfo } from "./http";
+
+/** The production API origin. */
+export const DEFAULT_BASE_URL = "https://app.polytomic.com";
+/** The API version the generated types describe (sent as `X-Polytomic-Version`). */
+export const DEFAULT_API_VERSION = "2025-09-18";
+
+export const DEFAULT_MAX_ATTEMPTS = 5;
+export const DEFAULT_BASE_DELAY_MS = 500;
+export const DEFAULT_MAX_DELAY_MS = 20_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_TOTAL_TIMEOUT_MS = 120_000;
+
+export interface PolytomicClientOptions {
+  /**
+   * The API key, or a function returning it. A function is called once per call (all its
+   * attempts share the result), so a rotated key is picked up without a new client.
+   */
+  apiKey: string | (() => Promise<string>);
+  /** @default "https://app.polytomic.com" */
+  baseUrl?: string;
+  /** Sent as `X-Polytomic-Version`. @default "2025-09-18" */
+  apiVersion?: string;
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+  retry?: {
+    /** Attempts per call, the first included (>= 1). @default 5 */
+    maxAttempts?: number;
+    /** Cap of the first retry's jittered wait. @default 500 */
+    baseDelayMs?: number;
+    /** Cap of any jittered wait (a server's Retry-After may ask for more). @default 20_000 */
+    maxDelayMs?: number;
+  };
+  /** Timeout of one attempt, capped by the time left before the deadline. @default 30_000 */
+  requestTimeoutMs?: number;
+  /** A call's total budget when the caller gives no `deadline`. @default 120_000 */
+  defaultTimeoutMs?: number;
+  /** How the client waits between attempts. @default a setTimeout promise */
+  sleep?: (ms: number) => Promise<void>;
+  /** Epoch milliseconds, used for deadlines and HTTP-date Retry-After. @default Date.now */
+  now?: () => number;
+  /** A number in [0, 1) for the full jitter. @default Math.random */
+  random?: () => number;
+  /** Told before each retry wait (for logs and metrics; holds no secrets). */
+  onRetry?: (info: RetryInfo) => void;
+  /** Debug line per attempt, warning per retry; data never holds secrets. */
+  logger?: ClientLogger;
+}
+
+/** The `type` values of the model log URL endpoint (exhaustive over the spec's enum). */
+const MODEL_LOG_TYPES: Record<ExecutionLogType, true> = {
+  records: true,
+  errors: true,
+  warnings: true,
+  inserts: true,
+  updates: true,
+  deletes: true,
+};
+
+/** Header-safe API key: visible ASCII only. */
+const API_KEY_CHARS = /^[\x21-\x7e]+$/;
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface ApiCall<T> {
+  method: "GET" | "POST";
+  /** The spec's path template, e.g. `/api/syncs/{id}/status`. */
+  template: string;
+  params?: Record<string, unknown>;
+  query?: Query;
+  body?: unknown;
+  /** Required for POSTs that start or cancel something. */
+  idempotencyKey?: string;
+  /** Builds the typed result from the parsed JSON; throws `MalformedBody` when it cannot. */
+  read: (json: unknown) => T;
+  options?: CallOptions | undefined;
+}
+
+/** `value ?? fallback`, checked to be a finite number >= `min`. */
+function numberOption(name: string, value: number | undefined, fallback: number, min = 0): number {
+  const v = value ?? fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+    throw new RangeError(`PolytomicClient: ${name} must be a number >= ${min}, got ${String(v)}`);
+  }
+  return v;
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** `{data: {...}}` -> the object. */
+function dataObject<T>(json: unknown): T {
+  if (!isRecord(json)) throw new MalformedBody("expected a JSON object");
+  if (!isRecord(json.data)) throw new MalformedBody("expected a `data` object");
+  return json.data as T;
+}
+
+/** `{data: [...] | null}` -> the array. */
+function dataArray<T>(json: unknown): T[] {
+  if (!isRecord(json)) throw new MalformedBody("expected a JSON object");
+  if (json.data === null) return [];
+  if (!Array.isArray(json.data)) throw new MalformedBody("expected a `data` array");
+  return json.data as T[];
+}
+
+/** `{data: [...], pagination: {next_page_token}}` -> `Page<T>`. */
+function dataPage<T>(json: unknown): Page<T> {
+  const data = dataArray<T>(json);
+  const pagination = (json as Record<string, unknown>).pagination;
+  if (pagination !== undefined && pagination !== null && !isRecord(pagination)) {
+    throw new MalformedBody("expected `pagination` to be an object");
+  }
+  const token = isRecord(pagination) ? pagination.next_page_token : undefined;
+  if (token !== undefined && token !== null && typeof token !== "string") {
+    throw new MalformedBody("expected `pagination.next_page_token` to be a string");
+  }
+  return typeof token === "string" && token !== "" ? { data, nextPageToken: token } : { data };
+}
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new MalformedBody(text.trim() === "" ? "empty body" : "not valid JSON");
+  }
+}
+
+/** An ApiError body `{key, message, status}`, when the response has one. */
+async function describeApiError(res: Response): Promise<{ body?: ApiErrorBody; reason: string }> {
+  const text = await res.text();
+  const fallback = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (
+      isRecord(parsed) &&
+      (typeof parsed.message === "string" || typeof parsed.key === "string")
+    ) {
+      const body = parsed as ApiErrorBody;
+      const message =
+        typeof body.message === "string" && body.message !== ""
+          ? body.message
+          : (body.key ?? fallback);
+      return { body, reason: truncate(message) };
+    }
+  } catch {
+    // not JSON: fall through
+  }
+  return { reason: fallback };
+}
+
+/** An S3-style XML error (`<Code>`, `<Message>`), or the status line. */
+async function describeDownloadError(res: Response): Promise<{ reason: string }> {
+  const text = await res.text();
+  const code = /<Code>([^<]{1,100})<\/Code>/.exec(text)?.[1];
+  const message = /<Message>([^<]{1,300})<\/Message>/.exec(text)?.[1];
+  if (code || message) return { reason: truncate([code, message].filter(Boolean).join(": ")) };
+  return { reason: `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}` };
+}
+
+function truncate(text: string, max = 500): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > max ? `${oneLine.slice(0, max)}...` : oneLine;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The Polytomic API over HTTP. One instance per API key and base URL; safe to share. */
+export class PolytomicClient implements PolytomicApi {
+  private readonly baseUrl: URL;
+  private readonly apiVersion: string;
+  private readonly apiKey: PolytomicClientOptions["apiKey"];
+  private readonly transport: HttpTransport;
+
+  /** @throws TypeError for a base URL that is not http(s); RangeError for bad retry numbers. */
+  constructor(options: PolytomicClientOptions) {
+    const base = options.baseUrl ?? DEFAULT_BASE_URL;
+    let url: URL;
+    try {
+      url = new URL(base);
+    } catch {
+      throw new TypeError(`PolytomicClient: baseUrl is not a valid URL (${redactUrl(base)})`);
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new TypeError(`PolytomicClient: baseUrl must be http(s), got ${url.protocol}`);
+    }
+    if (url.search || url.hash || url.username || url.password) {
+      throw new TypeError(
+        `PolytomicClient: baseUrl must be an origin and optional path, without query, fragment or credentials (${redactUrl(url)})`,
+      );
+    }
+    if (!url.pathname.endsWith("/")) url.pathname = `${url.pathname}/`;
+    this.baseUrl = url;
+    this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
+    if (!/^[\x21-\x7e]+$/.test(this.apiVersion)) {
+      throw new TypeError("PolytomicClient: apiVersion must be non-empty visible ASCII");
+    }
+    if (typeof options.apiKey !== "string" && typeof options.apiKey !== "function") {
+      throw new TypeError("PolytomicClient: apiKey must be a string or a function returning one");
+    }
+    this.apiKey = options.apiKey;
+    const retry = options.retry ?? {};
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    this.transport = new HttpTransport({
+      fetch: (input, init) => fetchImpl(input, init),
+      maxAttempts: Math.floor(
+        numberOption("retry.maxAttempts", retry.maxAttempts, DEFAULT_MAX_ATTEMPTS, 1),
+      ),
+      baseDelayMs: numberOption("retry.baseDelayMs", retry.baseDelayMs, DEFAULT_BASE_DELAY_MS),
+      maxDelayMs: numberOption("retry.maxDelayMs", retry.maxDelayMs, DEFAULT_MAX_DELAY_MS),
+      requestTimeoutMs: numberOption(
+        "requestTimeoutMs",
+        options.requestTimeoutMs,
+        DEFAULT_REQUEST_TIMEOUT_MS,
+      ),
+      defaultTimeoutMs: numberOption(
+        "defaultTimeoutMs",
+        options.defaultTimeoutMs,
+        DEFAULT_TOTAL_TIMEOUT_MS,
+      ),
+      sleep: options.sleep ?? defaultSleep,
+      now: options.now ?? Date.now,
+      random: options.random ?? Math.random,
+      ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+  }
+
+  // --- model syncs ---------------------------------------------------------------------------
+
+  startModelSync(
+    syncId: string,
+    body: StartModelSyncRequest,
+    options: MutatingCallOptions,
+  ): Promise<StartModelSyncResponse> {
+    return this.call({
+      method: "POST",
+      template: "/api/syncs/{id}/executions",
+      params: { id: syncId },
+      body,
+      idempotencyKey: options?.idempotencyKey,
+      read: dataObject<StartModelSyncResponse>,
+      options,
+    });
+  }
+
+  getModelExecution(
+    syncId: string,
+    executionId: string,
+    options?: CallOptions,
+  ): Promise<ModelExecution> {
+    return this.call({
+      method: "GET",
+      template: "/api/syncs/{sync_id}/executions/{id}",
+      params: { sync_id: syncId, id: executionId },
+      read: dataObject<ModelExecution>,
+      options,
+    });
+  }
+
+  getModelSyncStatus(syncId: string, options?: CallOptions): Promise<ModelSyncStatus> {
+    return this.call({
+      method: "GET",
+      template: "/api/syncs/{id}/status",
+      params: { id: syncId },
+      read: dataObject<ModelSyncStatus>,
+      options,
+    });
+  }
+
+  listModelExecutions(
+    syncId: string,
+    query: ListModelExecutionsQuery = {},
+    options?: CallOptions,
+  ): Promise<Page<ModelExecution>> {
+    return this.call({
+      method: "GET",
+      template: "/api/syncs/{sync_id}/executions",
+      params: { sync_id: syncId },
+      query: {
+        page_token: query.pageToken,
+        only_completed: query.onlyCompleted,
+        ascending: query.ascending,
+      },
+      read: dataPage<ModelExecution>,
+      options,
+    });
+  }
+
+  cancelModelExecution(
+    syncId: string,
+    executionId: string,
+    options: MutatingCallOptions,
+  ): Promise<CancelModelExecutionResponse> {
+    return this.call({
+      method: "POST",
+      template: "/api/syncs/{sync_id}/executions/{id}/cancel",
+      params: { sync_id: syncId, id: executionId },
+      idempotencyKey: options?.idempotencyKey,
+      read: dataObject<CancelModelExecutionResponse>,
+      options,
+    });
+  }
+
+  async getModelLogUrls(
+    syncId: string,
+    executionId: string,
+    type: ExecutionLogType,
+    options?: CallOptions,
+  ): Promise<ExecutionLogUrls> {
+    const template = "/api/syncs/{sync_id}/executions/{id}/{type}";
+    if (!Object.hasOwn(MODEL_LOG_TYPES, type)) {
+      throw new PolytomicInputError(
+        `GET ${template}: type must be one of ${Object.keys(MODEL_LOG_TYPES).join(", ")}`,
+        `GET ${template}`,
+      );
+    }
+    return this.call({
+      method: "GET",
+      template,
+      params: { sync_id: syncId, id: executionId, type },
+      read: dataObject<ExecutionLogUrls>,
+      options,
+    });
+  }
+
+  getModelConsoleLogs(
+    syncId: string,
+    executionId: string,
+    query: ConsoleLogQuery = {},
+    options?: CallOptions,
+  ): Promise<ConsoleLogs> {
+    return this.call({
+      method: "GET",
+      template: "/api/syncs/{sync_id}/executions/{id}/consolelog",
+      params: { sync_id: syncId, id: executionId },
+      query: { limit: query.limit, after: query.after },
+      read: dataObject<ConsoleLogs>,
+      options,
+    });
+  }
+
+  listModelSyncs(
+    query: { pageToken?: string; limit?: number; active?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<Page<ModelSyncListItem>> {
+    return this.call({
+      method: "GET",
+      template: "/api/syncs",
+      query: { page_token: query.pageToken, limit: query.limit, active: query.active },
+      read: dataPage<ModelSyncListItem>,
+      options,
+    });
+  }
+
+  getModelSync(syncId: string, options?: CallOptions): Promise<ModelSync> {
+    return this.call({
+      method: "GET",
+      template: "/api/syncs/{id}",
+      params: { id: syncId },
+      read: dataObject<ModelSync>,
+      options,
+    });
+  }
+
+  // --- bulk syncs ----------------------------------------------------------------------------
+
+  startBulkSync(
+    syncId: string,
+    body: StartBulkSyncRequest,
+    options: MutatingCallOptions,
+  ): Promise<BulkExecution> {
+    return this.call({
+      method: "POST",
+      template: "/api/bulk/syncs/{id}/executions",
+      params: { id: syncId },
+      body,
+      idempotencyKey: options?.idempotencyKey,
+      read: dataObject<BulkExecution>,
+      options,
+    });
+  }
+
+  getBulkExecution(
+    syncId: string,
+    executionId: string,
+    options?: CallOptions,
+  ): Promise<BulkExecution> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs/{id}/executions/{exec_id}",
+      params: { id: syncId, exec_id: executionId },
+      read: dataObject<BulkExecution>,
+      options,
+    });
+  }
+
+  getBulkSyncStatus(syncId: string, options?: CallOptions): Promise<BulkSyncStatus> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs/{id}/status",
+      params: { id: syncId },
+      read: dataObject<BulkSyncStatus>,
+      options,
+    });
+  }
+
+  listBulkExecutions(
+    syncId: string,
+    query: ListBulkExecutionsQuery = {},
+    options?: CallOptions,
+  ): Promise<Page<BulkExecution>> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs/{id}/executions",
+      params: { id: syncId },
+      query: {
+        page_token: query.pageToken,
+        only_terminal: query.onlyTerminal,
+        ascending: query.ascending,
+        limit: query.limit,
+      },
+      read: dataPage<BulkExecution>,
+      options,
+    });
+  }
+
+  cancelBulkExecution(
+    syncId: string,
+    executionId: string,
+    options: MutatingCallOptions,
+  ): Promise<CancelBulkExecutionResponse> {
+    return this.call({
+      method: "POST",
+      template: "/api/bulk/syncs/{id}/executions/{exec_id}/cancel",
+      params: { id: syncId, exec_id: executionId },
+      idempotencyKey: options?.idempotencyKey,
+      read: dataObject<CancelBulkExecutionResponse>,
+      options,
+    });
+  }
+
+  exportBulkLogs(
+    syncId: string,
+    executionId: string,
+    options: MutatingCallOptions & { notify?: boolean },
+  ): Promise<ExportLogsResponse> {
+    return this.call({
+      method: "POST",
+      template: "/api/bulk/syncs/{sync_id}/executions/{execution_id}/logs/export",
+      params: { sync_id: syncId, execution_id: executionId },
+      query: { notify: options?.notify },
+      idempotencyKey: options?.idempotencyKey,
+      read: (json) => {
+        if (!isRecord(json)) throw new MalformedBody("expected a JSON object");
+        if (!isRecord(json.job)) throw new MalformedBody("expected a `job` object");
+        if (json.data !== undefined && json.data !== null && !isRecord(json.data)) {
+          throw new MalformedBody("expected `data` to be an object");
+        }
+        return json as ExportLogsResponse;
+      },
+      options,
+    });
+  }
+
+  getJob(type: "exportlogs", jobId: string, options?: CallOptions): Promise<Job> {
+    return this.call({
+      method: "GET",
+      template: "/api/jobs/{type}/{id}",
+      params: { type, id: jobId },
+      read: dataObject<Job>,
+      options,
+    });
+  }
+
+  getBulkLogUrls(syncId: string, executionId: string, options?: CallOptions): Promise<BulkLogUrls> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs/{sync_id}/executions/{execution_id}/logs",
+      params: { sync_id: syncId, execution_id: executionId },
+      read: dataObject<BulkLogUrls>,
+      options,
+    });
+  }
+
+  getBulkConsoleLogs(
+    syncId: string,
+    executionId: string,
+    query: ConsoleLogQuery = {},
+    options?: CallOptions,
+  ): Promise<ConsoleLogs> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs/{sync_id}/executions/{execution_id}/consolelog",
+      params: { sync_id: syncId, execution_id: executionId },
+      query: { limit: query.limit, after: query.after },
+      read: dataObject<ConsoleLogs>,
+      options,
+    });
+  }
+
+  listBulkSyncs(query: { active?: boolean } = {}, options?: CallOptions): Promise<BulkSync[]> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs",
+      query: { active: query.active },
+      read: dataArray<BulkSync>,
+      options,
+    });
+  }
+
+  getBulkSync(syncId: string, options?: CallOptions): Promise<BulkSync> {
+    return this.call({
+      method: "GET",
+      template: "/api/bulk/syncs/{id}",
+      params: { id: syncId },
+      read: dataObject<BulkSync>,
+      options,
+    });
+  }
+
+  // --- downloads -----------------------------------------------------------------------------
+
+  /**
+   * GETs a signed URL (any host) without the API key, retrying like API calls, and returns
+   * the 2xx response with its body unread. Errors name only the URL's origin and path.
+   */
+  async download(url: string, options?: CallOptions): Promise<Response> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new PolytomicInputError("GET (download): the URL is not a valid absolute URL");
+    }
+    const label = `GET ${redactUrl(parsed)}`;
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") {
+      throw new PolytomicInputError(`${label}: only http(s) URLs can be downloaded`, label);
+    }
+    return this.transport.send<Response>({
+      method: "GET",
+      url: parsed,
+      label,
+      headers: {},
+      secrets: urlSecrets(parsed),
+      redirect: "follow",
+      accept: async (res) => res,
+      describe: describeDownloadError,
+      ...callOptions(options),
+    });
+  }
+
+  // --- plumbing ------------------------------------------------------------------------------
+
+  private async call<T>(spec: ApiCall<T>): Promise<T> {
+    const templateLabel = `${spec.method} ${spec.template}`;
+    let path = spec.template;
+    for (const [name, value] of Object.entries(spec.params ?? {})) {
+      const checked = checkPathParam(name, value, templateLabel);
+      path = path.replace(`{${name}}`, encodeURIComponent(checked));
+    }
+    const label = `${spec.method} ${path}`;
+    const url = new URL(path.replace(/^\//, ""), this.baseUrl);
+    const search = new URLSearchParams();
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) search.set(name, String(value));
+    }
+    url.search = search.toString();
+
+    const headers: Record<string, string> = {
+      Accept: "application/json",
+      "X-Polytomic-Version": this.apiVersion,
+    };
+    if (spec.method === "POST") {
+      headers["Idempotency-Key"] = checkIdempotencyKey(spec.idempotencyKey, label);
+    }
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers["Content-Type"] = "application/json";
+    }
+    const key = await this.resolveApiKey(label);
+    headers.Authorization = `Bearer ${key}`;
+
+    return this.transport.send<T>({
+      method: spec.method,
+      url,
+      label,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      secrets: [key],
+      redirect: "manual",
+      accept: async (res) => spec.read(await readJson(res)),
+      describe: describeApiError,
+      ...callOptions(spec.options),
+    });
+  }
+
+  private async resolveApiKey(label: string): Promise<string> {
+    const raw = typeof this.apiKey === "string" ? this.apiKey : await this.apiKey();
+    const key = typeof raw === "string" ? raw.trim() : "";
+    if (!API_KEY_CHARS.test(key)) {
+      throw new PolytomicUnauthorizedError(
+        `${label}: the API key is ${key === "" ? "empty" : "not usable in an HTTP header (it has spaces, control or non-ASCII characters)"}; check the secret's value (nothing was sent)`,
+        { request: label, attempts: 0 },
+      );
+    }
+    return key;
+  }
+}
+
+function callOptions(options: CallOptions | undefined): {
+  deadline?: number;
+  signal?: AbortSignal;
+} {
+  return {
+    ...(options?.deadline === undefined ? {} : { deadline: options.deadline }),
+    ...(options?.signal === undefined ? {} : { signal: options.signal }),
+  };
+}
+
+/** Drains a response body; handy for callers that only needed the status. */
+/** For callers that log text which may hold URLs or the key. */
+export { discard, redactText, redactUrl };
