@@ -19,6 +19,7 @@ import {
   POLL_DEFAULTS,
   pipelineSchema,
   pipelinesFileSchema,
+  pollSchema,
   type RawPipeline,
   type RawStep,
   type RawStepDefaults,
@@ -26,6 +27,7 @@ import {
   stepDefaultsSchema,
   stepSchema,
 } from "./schema";
+import { closest } from "./suggest";
 
 /** One thing wrong with a pipelines file. */
 export interface ConfigProblem {
@@ -80,24 +82,6 @@ function fieldPath(path: Path): string {
   return out;
 }
 
-function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j] as number;
-      row[j] = Math.min(
-        above + 1,
-        (row[j - 1] as number) + 1,
-        diagonal + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      diagonal = above;
-    }
-  }
-  return row[b.length] as number;
-}
-
 /** The keys a strict object accepts at `path` in the file schema. */
 function allowedKeys(path: Path): string[] {
   let schema: z.ZodType = pipelinesFileSchema;
@@ -119,11 +103,8 @@ function allowedKeys(path: Path): string[] {
 }
 
 function unknownKeyMessage(key: string, allowed: string[]): string {
-  const close = allowed
-    .map((candidate) => ({ candidate, distance: levenshtein(key, candidate) }))
-    .filter((c) => c.distance <= Math.max(1, Math.floor(c.candidate.length / 3)))
-    .sort((a, b) => a.distance - b.distance)[0];
-  const hint = close ? `did you mean "${close.candidate}"?` : `allowed: ${allowed.join(", ")}`;
+  const close = closest(key, allowed);
+  const hint = close ? `did you mean "${close}"?` : `allowed: ${allowed.join(", ")}`;
   return `unknown key "${key}" (${hint})`;
 }
 
@@ -210,7 +191,11 @@ function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
 }
 
 interface Sink {
-  add(path: Path, message: string, key?: string): void;
+  /**
+   * Records a problem at `path`. With `key`, the problem is about that key of the mapping
+   * at `path`: it is located at the key and, unless `keyInField` is false, named in the field.
+   */
+  add(path: Path, message: string, key?: string, keyInField?: boolean): void;
 }
 
 /** Rules between fields, checked on the raw document so that they run beside schema errors. */
@@ -247,7 +232,7 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
       `${formatDuration(defaultsTimeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
     );
   }
-  const defaultsPoll = (d("poll") as RawStepDefaults["poll"]) ?? {};
+  const defaultsPoll = pollFields(defaults.poll);
   checkPoll(defaultsPoll, {}, (message) => sink.add([...base, "defaults", "poll"], message));
   if (d("test") === true && d("resync_mode") !== undefined) {
     sink.add([...base, "defaults", "test"], "test and resync_mode cannot be combined");
@@ -283,7 +268,7 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
           mode !== undefined &&
           (ownTest !== undefined || ownMode !== undefined)
         ) {
-          const from = ownMode === undefined ? " (from defaults)" : "";
+          const from = ownMode === undefined ? ", from defaults" : "";
           sink.add(
             at(ownTest !== undefined ? "test" : "resync_mode"),
             `test and resync_mode cannot be combined (resync_mode: ${String(mode)}${from})`,
@@ -298,8 +283,17 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
         `${formatDuration(timeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
       );
     }
-    const ownPoll = s("poll") as RawStep["poll"];
-    if (ownPoll) checkPoll(ownPoll, defaultsPoll, (message) => sink.add(at("poll"), message));
+    const rawPoll = step.poll;
+    if (isRecord(rawPoll)) {
+      const own = pollFields(rawPoll);
+      // Only when the step's own durations are valid (the invalid ones are reported already).
+      const invalid = (["min", "max"] as const).some(
+        (key) => rawPoll[key] !== undefined && own[key] === undefined,
+      );
+      if (!invalid && (own.min !== undefined || own.max !== undefined)) {
+        checkPoll(own, defaultsPoll, (message) => sink.add(at("poll"), message));
+      }
+    }
   });
 
   if (Array.isArray(raw.steps)) {
@@ -318,9 +312,25 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
   }
 }
 
+interface PollFields {
+  min?: string;
+  max?: string;
+}
+
+/** The poll durations that are valid on their own (the others are reported by the schema). */
+function pollFields(raw: unknown): PollFields {
+  if (!isRecord(raw)) return {};
+  const fields: PollFields = {};
+  const min = valid(pollSchema.shape.min, raw.min);
+  const max = valid(pollSchema.shape.max, raw.max);
+  if (min !== undefined) fields.min = min;
+  if (max !== undefined) fields.max = max;
+  return fields;
+}
+
 function checkPoll(
-  own: NonNullable<RawStep["poll"]>,
-  inherited: NonNullable<RawStep["poll"]>,
+  own: PollFields,
+  inherited: PollFields,
   report: (message: string) => void,
 ): void {
   const minText = own.min ?? inherited.min;
@@ -343,13 +353,17 @@ function checkPoll(
  */
 export function parsePipelinesConfig(text: string, source: string): PipelinesConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, merge: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((error) => {
         const pos = error.linePos?.[0];
         const where = pos ? `line ${pos.line}, column ${pos.col}: ` : "";
-        const message = error.message.split("\n")[0] ?? error.message;
+        // Pretty messages end their first line with " at line L, column C:" and a code excerpt.
+        const message = (error.message.split("\n")[0] ?? "").replace(
+          / at line \d+, column \d+:?$/,
+          "",
+        );
         return {
           file: source,
           field: "",
@@ -360,10 +374,15 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
     );
   }
   const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) {
+    throw new ConfigError([
+      { file: source, field: "", message: "the file is empty: expected a `pipelines:` mapping" },
+    ]);
+  }
 
   const found: (ConfigProblem & { order: [number, number, number] })[] = [];
   const sink: Sink = {
-    add(path, message, key) {
+    add(path, message, key, keyInField = true) {
       const where = locate(raw, path);
       const node = doc.getIn(path, true);
       let offset = isScalar(node) || isMap(node) ? node.range?.[0] : undefined;
@@ -378,7 +397,12 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
         file: source,
         ...(where.pipeline !== undefined ? { pipeline: where.pipeline } : {}),
         ...(where.step !== undefined ? { step: where.step } : {}),
-        field: key === undefined ? where.field : where.field === "" ? key : `${where.field}.${key}`,
+        field:
+          key === undefined || !keyInField
+            ? where.field
+            : where.field === ""
+              ? key
+              : `${where.field}.${key}`,
         message,
         ...(pos ? { line: pos.line, column: pos.col } : {}),
         order: [where.pipelineIndex, where.stepIndex, found.length],
@@ -394,10 +418,13 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
         for (const key of issue.keys) sink.add(issue.path, unknownKeyMessage(key, allowed), key);
         continue;
       }
-      const pipelineKey = issue.code === "invalid_key" && issue.path.length === 2;
-      const path = pipelineKey ? issue.path.slice(0, 1) : issue.path;
       const input = valueAt(raw, issue.path);
-      sink.add(path, issueMessage(issue, input, pipelineKey));
+      if (issue.code === "invalid_key" && issue.path.length === 2) {
+        const name = String(issue.path[1]);
+        sink.add(["pipelines"], issueMessage(issue, input, true), name, false);
+        continue;
+      }
+      sink.add(issue.path, issueMessage(issue, input, false));
     }
   }
   if (isRecord(raw) && isRecord(raw.pipelines)) {

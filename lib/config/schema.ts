@@ -84,6 +84,20 @@ const nonEmptyStrings = (what: string) =>
     error: `list at least one ${what}, or leave the field out`,
   });
 
+/** `poll:` of a step or of `defaults:`. */
+export const pollSchema = z.strictObject({
+  min: duration("poll.min", POLL_LIMITS.min, POLL_LIMITS.max)
+    .optional()
+    .meta({ description: "Shortest wait between status checks. Default 10s." }),
+  max: duration("poll.max", POLL_LIMITS.min, POLL_LIMITS.max)
+    .optional()
+    .meta({ description: "Longest wait between status checks. Default 10m." }),
+  strategy: z
+    .enum(["adaptive", "backoff", "fixed"])
+    .optional()
+    .meta({ description: "adaptive (default), backoff or fixed." }),
+});
+
 /** Step fields that `defaults:` may also set. */
 const inheritableStepFields = {
   schemas: nonEmptyStrings("schema").optional().meta({
@@ -126,21 +140,7 @@ const inheritableStepFields = {
   timeout: duration("a step timeout", STEP_TIMEOUT.min, STEP_TIMEOUT.max).optional().meta({
     description: "Step budget (1m to 24h). Default 6h, capped to the pipeline's timeout.",
   }),
-  poll: z
-    .strictObject({
-      min: duration("poll.min", POLL_LIMITS.min, POLL_LIMITS.max)
-        .optional()
-        .meta({ description: "Shortest wait between status checks. Default 10s." }),
-      max: duration("poll.max", POLL_LIMITS.min, POLL_LIMITS.max)
-        .optional()
-        .meta({ description: "Longest wait between status checks. Default 10m." }),
-      strategy: z
-        .enum(["adaptive", "backoff", "fixed"])
-        .optional()
-        .meta({ description: "adaptive (default), backoff or fixed." }),
-    })
-    .optional()
-    .meta({ description: "Status polling." }),
+  poll: pollSchema.optional().meta({ description: "Status polling." }),
 };
 
 /** Options that belong to one sync type only. */

@@ -1,3 +1,5 @@
+import { closest } from "./suggest";
+
 /** IANA time zone names, checked against the runtime's time zone database (Intl). */
 
 let known: Set<string> | undefined;
@@ -33,7 +35,7 @@ export function timeZoneProblem(zone: string): string | undefined {
     return `unknown time zone "${zone}" (did you mean "${canonical}"?)`;
   }
   const lower = zone.toLowerCase();
-  const suggestion = [...zones].find((z) => z.toLowerCase() === lower);
+  const suggestion = [...zones].find((z) => z.toLowerCase() === lower) ?? closest(zone, zones);
   const hint = suggestion
     ? ` (did you mean "${suggestion}"?)`
     : ": use an IANA name such as America/New_York, Europe/Paris or UTC";
