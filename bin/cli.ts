@@ -1,4 +1,3 @@
-#!/usr/bin/env -S npx tsx
 /**
  * The `polytomic-orchestrator` command line. Everything but the process wiring lives in
  * lib/cli (see lib/cli/main.ts).

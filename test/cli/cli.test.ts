@@ -2,7 +2,7 @@
  * The command line as users run it: a subprocess (tsx bin/cli.ts on this Node), its exit
  * code, stdout and stderr. Kept to a few runs: each costs about a second.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import { scenarioFromConfig, syncIdFromName } from "../../lib/local/scenario-fro
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/cli.ts");
 const TSX = join(ROOT, "node_modules/tsx/dist/cli.mjs");
+const LAUNCHER = join(ROOT, "bin/polytomic-orchestrator.mjs");
 const FIXTURES = join(ROOT, "test/fixtures/cli");
 const PIPELINES = join(FIXTURES, "pipelines.yaml");
 
@@ -23,16 +24,29 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI in `cwd` with the environment minus the Polytomic variables, plus `env`. */
-function cli(args: string[], env: Record<string, string> = {}, cwd = FIXTURES): Promise<CliResult> {
+/** The environment minus the Polytomic variables, plus `env`. */
+function environment(env: Record<string, string>): NodeJS.ProcessEnv {
   const base = { ...process.env };
   delete base.POLYTOMIC_API_KEY;
   delete base.POLYTOMIC_API_URL;
+  return { ...base, ...env };
+}
+
+/**
+ * Runs the CLI in `cwd` (tsx bin/cli.ts on this Node), or through the package's bin launcher
+ * when `launcher` is set.
+ */
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = FIXTURES,
+  launcher = false,
+): Promise<CliResult> {
   return new Promise((done) => {
     execFile(
       process.execPath,
-      [TSX, BIN, ...args],
-      { cwd, env: { ...base, ...env }, timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
+      launcher ? [LAUNCHER, ...args] : [TSX, BIN, ...args],
+      { cwd, env: environment(env), timeout: 60_000, maxBuffer: 10 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : null;
         done({ code, stdout, stderr });
@@ -229,8 +243,8 @@ describe("graph", () => {
 });
 
 describe("validate", () => {
-  it("summarizes a valid file and exits 0", async () => {
-    const { code, stdout } = await cli(["validate", "--config", PIPELINES], {}, ROOT);
+  it("summarizes a valid file and exits 0 (through the package's bin launcher)", async () => {
+    const { code, stdout } = await cli(["validate", "--config", PIPELINES], {}, ROOT, true);
     expect(code).toBe(0);
     expect(stdout).toBe(
       [
@@ -250,5 +264,43 @@ describe("validate", () => {
       'invalid.yaml: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n' +
         "1 problem in the pipelines file\n",
     );
+  });
+});
+
+describe("simulator", () => {
+  it("serves the scenario on 127.0.0.1, prints its URL and stops cleanly on SIGTERM", async () => {
+    const child = spawn(
+      process.execPath,
+      [TSX, BIN, "simulator", "--scenario", "hubspot-fails.yaml"],
+      {
+        cwd: FIXTURES,
+        env: environment({}),
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    try {
+      let stdout = "";
+      const url = await new Promise<string>((found, failed) => {
+        const timer = setTimeout(() => failed(new Error(`no URL printed: ${stdout}`)), 20_000);
+        child.stdout.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            found(match[1]);
+          }
+        });
+      });
+      expect(stdout).toContain("4 syncs from");
+      const res = await fetch(`${url}/api/syncs/1b2c3d4e-0000-4000-8000-000000000002`, {
+        headers: { authorization: "Bearer any-key" },
+      });
+      expect(res.status).toBe(200);
+      const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 });
