@@ -1,0 +1,158 @@
+/**
+ * check-status: reads the run, decides whether it ended and how (status.ts), learns the
+ * expected duration once, and says when to look again (polling.ts).
+ */
+import type { CheckResult, SchemaResult } from "./contract";
+import type { Deps } from "./deps";
+import type { StartedState } from "./input";
+import { nextPollSeconds } from "./polling";
+import type { Logger } from "./ports";
+import { getRun, type RunView, recentRuns, secondsBetween } from "./runs";
+import type { Budget } from "./runtime";
+import { evaluateTerminal, isFailedSchemaStatus, isQueuedStatus, isTerminalStatus } from "./status";
+
+/** Bulk per-schema results kept in the payload, at most. */
+export const MAX_SCHEMA_RESULTS = 25;
+/** Recent runs read to learn the expected duration. */
+export const HISTORY_RUNS = 20;
+
+export async function checkStatus(
+  state: StartedState,
+  deps: Deps,
+  log: Logger,
+  budget: Budget,
+): Promise<CheckResult> {
+  const { start } = state;
+  const type = state.sync_type;
+  const run = await getRun(deps.polytomic, type, start.sync_id, start.execution_id, {
+    deadline: budget.deadline,
+  });
+  const now = deps.clock.now();
+  const previous = state.check;
+  const polls = (previous?.polls ?? 0) + 1;
+  const terminal = isTerminalStatus(type, run.status);
+
+  const result: CheckResult = {
+    status: run.status,
+    terminal,
+    step_failed: false,
+    counts: run.counts,
+    next_poll_seconds: 0,
+    polls,
+    timed_out: false,
+  };
+
+  let failedSchemas = 0;
+  if (type === "bulk") {
+    const all: SchemaResult[] = (run.schemas ?? []).map((s) => ({
+      schema: s.schema ?? s.output_name ?? "unknown",
+      status: s.status ?? "unknown",
+      records: s.record_count ?? 0,
+      errors: s.error_count ?? 0,
+    }));
+    failedSchemas = all.filter((s) => isFailedSchemaStatus(s.status)).length;
+    const ordered = [
+      ...all.filter((s) => isFailedSchemaStatus(s.status)),
+      ...all.filter((s) => !isFailedSchemaStatus(s.status)),
+    ];
+    result.schemas = ordered.slice(0, MAX_SCHEMA_RESULTS);
+    if (ordered.length > MAX_SCHEMA_RESULTS)
+      result.schemas_omitted = ordered.length - MAX_SCHEMA_RESULTS;
+  }
+
+  const queue = secondsBetween(run.created_at, run.started_at);
+  if (queue !== undefined) result.queue_seconds = queue;
+  const runSeconds = secondsBetween(run.started_at, run.completed_at);
+  if (runSeconds !== undefined) result.run_seconds = runSeconds;
+  if (run.completed_at) result.completed_at = run.completed_at;
+
+  const expected =
+    previous?.expected_seconds ??
+    (polls === 1 ? await learnExpected(deps, state, run, log, budget) : undefined);
+  if (expected !== undefined) result.expected_seconds = expected;
+
+  if (terminal) {
+    const verdict = evaluateTerminal(
+      type,
+      { status: run.status, counts: run.counts, failedSchemas },
+      state.policy,
+    );
+    result.outcome = verdict.outcome;
+    result.step_failed = verdict.step_failed;
+    if (verdict.error_name) result.error_name = verdict.error_name;
+    if (verdict.error_message) result.error_message = verdict.error_message;
+  } else if (now > Date.parse(start.deadline)) {
+    result.timed_out = true;
+    result.outcome = "timed_out";
+    result.step_failed = true;
+    result.error_name = "Sync.TimedOut";
+    result.error_message = `${type} sync execution ${start.execution_id} was still ${run.status} when the step's timeout of ${state.timeout_seconds}s ran out`;
+  }
+
+  const queued = isQueuedStatus(run.status);
+  const since = queued || !run.started_at ? start.started_at : run.started_at;
+  const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
+  let next = nextPollSeconds(state.poll, {
+    elapsedSeconds,
+    queued,
+    polls,
+    ...(expected !== undefined ? { expectedSeconds: expected } : {}),
+  });
+  // Never sleep far past the deadline: the timeout is noticed within one floor interval.
+  const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
+  if (untilDeadline > 0)
+    next = Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
+  result.next_poll_seconds = next;
+
+  log.info("status checked", {
+    status: run.status,
+    terminal,
+    outcome: result.outcome,
+    polls,
+    next_poll_seconds: next,
+  });
+  return result;
+}
+
+/** Median run duration of the sync's recent completed runs; undefined without history. */
+async function learnExpected(
+  deps: Deps,
+  state: StartedState,
+  current: RunView,
+  log: Logger,
+  budget: Budget,
+): Promise<number | undefined> {
+  try {
+    const runs = await recentRuns(
+      deps.polytomic,
+      state.sync_type,
+      state.start.sync_id,
+      HISTORY_RUNS,
+      {
+        deadline: budget.deadline,
+      },
+    );
+    const durations = runs
+      .filter((r) => r.id !== current.id && r.status === "completed")
+      .map((r) => secondsBetween(r.started_at, r.completed_at))
+      .filter((d): d is number => d !== undefined && d > 0)
+      .sort((a, b) => a - b);
+    return median(durations);
+  } catch (err) {
+    // History only tunes polling: never fail a check for it.
+    log.warn("could not read the sync's run history; polling without it", {
+      error: deps.redactor.error(err),
+    });
+    return undefined;
+  }
+}
+
+export function median(sorted: number[]): number | undefined {
+  if (sorted.length === 0) return undefined;
+  const mid = Math.floor(sorted.length / 2);
+  const value =
+    sorted.length % 2 === 1
+      ? (sorted[mid] ?? 0)
+      : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+  return Math.round(value);
+}

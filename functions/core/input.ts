@@ -1,0 +1,377 @@
+/**
+ * Validation of every handler's input. Bad input is a permanent `Input.Invalid` error whose
+ * message starts with the offending field's path: `sync_type: must be "model" or "bulk"`.
+ * Hand-written (no schema library) to keep the Lambda bundles small. Unknown top-level keys
+ * are allowed (the run-sync state carries other steps' results); unknown keys inside
+ * `options`, `policy` and `poll` are errors.
+ */
+import type {
+  BulkStartOptions,
+  CheckResult,
+  ExportLogsResult,
+  FailurePolicy,
+  ModelStartOptions,
+  PollSettings,
+  RunState,
+  StartResult,
+  StepInput,
+  SyncRef,
+  SyncType,
+} from "./contract";
+import { invalidInput } from "./errors";
+
+type Obj = Record<string, unknown>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "missing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `"${v.length > 40 ? `${v.slice(0, 40)}...` : v}"`;
+  return typeof v === "object" ? "an object" : String(v);
+}
+
+function obj(v: unknown, path: string): Obj {
+  if (!isObj(v)) throw invalidInput(path, `must be an object, got ${describe(v)}`);
+  return v;
+}
+
+function onlyKeys(o: Obj, path: string, allowed: readonly string[]): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) {
+      throw invalidInput(`${path}.${k}`, `unknown field (allowed: ${allowed.join(", ")})`);
+    }
+  }
+}
+
+function str(v: unknown, path: string): string {
+  if (typeof v !== "string" || v.trim() === "") {
+    throw invalidInput(path, `must be a non-empty string, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function optStr(v: unknown, path: string): string | undefined {
+  return v === undefined ? undefined : str(v, path);
+}
+
+function bool(v: unknown, path: string): boolean {
+  if (typeof v !== "boolean") throw invalidInput(path, `must be true or false, got ${describe(v)}`);
+  return v;
+}
+
+function optBool(v: unknown, path: string): boolean | undefined {
+  return v === undefined ? undefined : bool(v, path);
+}
+
+function int(v: unknown, path: string, min: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
+    throw invalidInput(path, `must be an integer >= ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function num(v: unknown, path: string, min: number): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < min) {
+    throw invalidInput(path, `must be a number >= ${min}, got ${describe(v)}`);
+  }
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
+  if (typeof v !== "string" || !(values as readonly string[]).includes(v)) {
+    const list = values.map((x) => `"${x}"`);
+    const expected = list.length === 2 ? `${list[0]} or ${list[1]}` : `one of ${list.join(", ")}`;
+    throw invalidInput(path, `must be ${expected}, got ${describe(v)}`);
+  }
+  return v as T;
+}
+
+function strList(v: unknown, path: string): string[] {
+  if (!Array.isArray(v)) throw invalidInput(path, `must be a list of strings, got ${describe(v)}`);
+  return v.map((x, i) => str(x, `${path}[${i}]`));
+}
+
+function iso(v: unknown, path: string): string {
+  const s = str(v, path);
+  if (Number.isNaN(Date.parse(s)))
+    throw invalidInput(path, `must be an ISO date-time, got ${describe(v)}`);
+  return s;
+}
+
+function syncRef(v: unknown, path: string): SyncRef {
+  const o = obj(v, path);
+  onlyKeys(o, path, ["id", "name"]);
+  const id = optStr(o.id, `${path}.id`);
+  const name = optStr(o.name, `${path}.name`);
+  if ((id === undefined) === (name === undefined)) {
+    throw invalidInput(path, "must have exactly one of id or name");
+  }
+  if (id !== undefined) {
+    if (!UUID.test(id)) throw invalidInput(`${path}.id`, `must be a UUID, got ${describe(id)}`);
+    return { id };
+  }
+  return { name: name as string };
+}
+
+function modelOptions(v: unknown, path: string): ModelStartOptions {
+  const o = obj(v ?? {}, path);
+  onlyKeys(o, path, ["identities", "resync", "test"]);
+  const out: ModelStartOptions = {};
+  if (o.identities !== undefined) out.identities = strList(o.identities, `${path}.identities`);
+  const resync = optBool(o.resync, `${path}.resync`);
+  if (resync !== undefined) out.resync = resync;
+  const test = optBool(o.test, `${path}.test`);
+  if (test !== undefined) out.test = test;
+  return out;
+}
+
+function bulkOptions(v: unknown, path: string): BulkStartOptions {
+  const o = obj(v ?? {}, path);
+  onlyKeys(o, path, ["schemas", "fetch_mode", "resync_mode", "test"]);
+  const out: BulkStartOptions = {};
+  if (o.schemas !== undefined) out.schemas = strList(o.schemas, `${path}.schemas`);
+  if (o.fetch_mode !== undefined) {
+    out.fetch_mode = oneOf(o.fetch_mode, `${path}.fetch_mode`, [
+      "none",
+      "incremental",
+      "full",
+    ] as const);
+  }
+  if (o.resync_mode !== undefined) {
+    out.resync_mode = oneOf(o.resync_mode, `${path}.resync_mode`, [
+      "refetch",
+      "resync",
+      "rebuild",
+    ] as const);
+  }
+  const test = optBool(o.test, `${path}.test`);
+  if (test !== undefined) out.test = test;
+  if (out.test === true && out.resync_mode !== undefined) {
+    throw invalidInput(`${path}.test`, "cannot be combined with resync_mode");
+  }
+  return out;
+}
+
+function policy(v: unknown, path: string): FailurePolicy {
+  const o = obj(v ?? {}, path);
+  onlyKeys(o, path, ["max_errors", "fail_on_warnings", "fail_on_schema_errors"]);
+  return {
+    max_errors: o.max_errors === undefined ? 0 : int(o.max_errors, `${path}.max_errors`, 0),
+    fail_on_warnings: optBool(o.fail_on_warnings, `${path}.fail_on_warnings`) ?? false,
+    fail_on_schema_errors:
+      optBool(o.fail_on_schema_errors, `${path}.fail_on_schema_errors`) ?? true,
+  };
+}
+
+function poll(v: unknown, path: string): PollSettings {
+  const o = obj(v ?? {}, path);
+  onlyKeys(o, path, ["strategy", "min_seconds", "max_seconds"]);
+  const strategy =
+    o.strategy === undefined
+      ? "adaptive"
+      : oneOf(o.strategy, `${path}.strategy`, ["adaptive", "backoff", "fixed"]);
+  const min = o.min_seconds === undefined ? 10 : num(o.min_seconds, `${path}.min_seconds`, 1);
+  const max =
+    o.max_seconds === undefined ? Math.max(min, 600) : num(o.max_seconds, `${path}.max_seconds`, 1);
+  if (max < min)
+    throw invalidInput(`${path}.max_seconds`, `must be >= min_seconds (${min}), got ${max}`);
+  return { strategy, min_seconds: min, max_seconds: max };
+}
+
+/** The run-sync machine's input (start-sync's input), with defaults applied. */
+export function parseStepInput(event: unknown): StepInput {
+  const o = obj(event, "input");
+  const sync_type: SyncType = oneOf(o.sync_type, "sync_type", ["model", "bulk"]);
+  const out: StepInput = {
+    pipeline: str(o.pipeline, "pipeline"),
+    step: str(o.step, "step"),
+    execution_name: str(o.execution_name, "execution_name"),
+    sync_type,
+    sync: syncRef(o.sync, "sync"),
+    options:
+      sync_type === "model"
+        ? modelOptions(o.options, "options")
+        : bulkOptions(o.options, "options"),
+    on_conflict:
+      o.on_conflict === undefined
+        ? "attach"
+        : oneOf(o.on_conflict, "on_conflict", ["attach", "fail", "wait"]),
+    policy: policy(o.policy, "policy"),
+    poll: poll(o.poll, "poll"),
+    timeout_seconds: num(o.timeout_seconds, "timeout_seconds", 1),
+  };
+  if (o.attempt !== undefined && o.attempt !== null) out.attempt = int(o.attempt, "attempt", 0);
+  return out;
+}
+
+function startResult(v: unknown, path: string): StartResult {
+  const o = obj(v, path);
+  const id = str(o.sync_id, `${path}.sync_id`);
+  if (!UUID.test(id)) throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
+  const out: StartResult = {
+    sync_id: id,
+    execution_id: str(o.execution_id, `${path}.execution_id`),
+    status: str(o.status, `${path}.status`),
+    started_at: iso(o.started_at, `${path}.started_at`),
+    deadline: iso(o.deadline, `${path}.deadline`),
+    attached: o.attached === undefined ? false : bool(o.attached, `${path}.attached`),
+  };
+  const name = optStr(o.sync_name, `${path}.sync_name`);
+  if (name !== undefined) out.sync_name = name;
+  return out;
+}
+
+/** The run-sync state after start-sync: `start` is required. */
+export type StartedState = RunState & { start: StartResult };
+
+export function parseStartedState(event: unknown): StartedState {
+  const input = parseStepInput(event);
+  const o = event as Obj;
+  return { ...(o as unknown as RunState), ...input, start: startResult(o.start, "start") };
+}
+
+function counts(v: unknown, path: string): CheckResult["counts"] {
+  const o = obj(v, path);
+  const out: CheckResult["counts"] = {
+    records: num(o.records ?? 0, `${path}.records`, 0),
+    errors: num(o.errors ?? 0, `${path}.errors`, 0),
+    warnings: num(o.warnings ?? 0, `${path}.warnings`, 0),
+  };
+  for (const k of ["inserts", "updates", "deletes"] as const) {
+    if (o[k] !== undefined) out[k] = num(o[k], `${path}.${k}`, 0);
+  }
+  return out;
+}
+
+/** The previous check's result (check-status carries polls and expected_seconds forward). */
+export function parsePreviousCheck(v: unknown): CheckResult | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = obj(v, "check");
+  const out = { ...(o as unknown as CheckResult) };
+  out.polls = o.polls === undefined ? 0 : int(o.polls, "check.polls", 0);
+  if (o.expected_seconds !== undefined && o.expected_seconds !== null) {
+    out.expected_seconds = num(o.expected_seconds, "check.expected_seconds", 0);
+  }
+  return out;
+}
+
+/** A check result as publish-metrics reads it (after the run ended). */
+export function parseCheckForMetrics(v: unknown): CheckResult | undefined {
+  if (v === undefined || v === null) return undefined;
+  const o = obj(v, "check");
+  const out = { ...(o as unknown as CheckResult) };
+  out.status = str(o.status, "check.status");
+  out.terminal = bool(o.terminal, "check.terminal");
+  out.step_failed = bool(o.step_failed ?? false, "check.step_failed");
+  out.timed_out = bool(o.timed_out ?? false, "check.timed_out");
+  out.counts = counts(o.counts ?? {}, "check.counts");
+  for (const k of ["queue_seconds", "run_seconds"] as const) {
+    if (o[k] !== undefined && o[k] !== null) out[k] = num(o[k], `check.${k}`, 0);
+  }
+  if (o.completed_at !== undefined && o.completed_at !== null) {
+    out.completed_at = iso(o.completed_at, "check.completed_at");
+  }
+  return out;
+}
+
+/** publish-metrics' input: the step input; start, check and logs when the run got that far. */
+export function parseMetricsState(event: unknown): RunState {
+  const input = parseStepInput(event);
+  const o = event as Obj;
+  const out: RunState = { ...input };
+  if (o.start !== undefined && o.start !== null) out.start = startResult(o.start, "start");
+  const check = parseCheckForMetrics(o.check);
+  if (check) out.check = check;
+  if (o.logs !== undefined && o.logs !== null) {
+    const l = obj(o.logs, "logs");
+    const logs: ExportLogsResult = {
+      exported: bool(l.exported, "logs.exported"),
+      keys: l.keys === undefined ? [] : strList(l.keys, "logs.keys"),
+    };
+    out.logs = logs;
+  }
+  return out;
+}
+
+/** The two shapes cancel-sync accepts. */
+export type CancelInput =
+  | { kind: "run"; state: StartedState }
+  | {
+      kind: "event";
+      /** The Step Functions execution status (ABORTED, TIMED_OUT, FAILED, ...). */
+      status: string;
+      /** ARN or name of the run-sync execution that stopped. */
+      execution: string;
+      input: StepInput;
+      /** When the run-sync execution started (epoch ms). */
+      startDate: number;
+    };
+
+/**
+ * Either the run-sync state (timeout path) or an EventBridge "Step Functions Execution
+ * Status Change" event whose `detail.input` is the run-sync execution's JSON input.
+ */
+export function parseCancelInput(event: unknown): CancelInput {
+  const o = obj(event, "input");
+  if (o["detail-type"] !== undefined || (o.source !== undefined && o.detail !== undefined)) {
+    const detail = obj(o.detail, "detail");
+    const status = str(detail.status, "detail.status");
+    const raw = detail.input;
+    let parsed: unknown = raw;
+    if (typeof raw === "string") {
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        throw invalidInput("detail.input", "must be the execution's JSON input");
+      }
+    }
+    let input: StepInput;
+    try {
+      input = parseStepInput(parsed);
+    } catch (err) {
+      if (err instanceof Error) err.message = `detail.input.${err.message}`;
+      throw err;
+    }
+    const startDate =
+      typeof detail.startDate === "string" ? Number(detail.startDate) : detail.startDate;
+    return {
+      kind: "event",
+      status,
+      execution: str(detail.executionArn ?? detail.name ?? "unknown", "detail.executionArn"),
+      input,
+      startDate: num(startDate, "detail.startDate", 0),
+    };
+  }
+  return { kind: "run", state: parseStartedState(event) };
+}
+
+/** Log types accepted for model syncs (ExecutionLogType). */
+export const MODEL_LOG_TYPES = [
+  "records",
+  "errors",
+  "warnings",
+  "inserts",
+  "updates",
+  "deletes",
+] as const;
+export type ModelLogType = (typeof MODEL_LOG_TYPES)[number];
+
+/** A comma-separated LOG_TYPES value, or a list from the input. */
+export function parseLogTypes(v: unknown, path: string): ModelLogType[] {
+  const list =
+    typeof v === "string"
+      ? v
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v;
+  if (!Array.isArray(list))
+    throw invalidInput(path, `must be a list of log types, got ${describe(v)}`);
+  return list.map((t, i) => oneOf(t, `${path}[${i}]`, MODEL_LOG_TYPES));
+}

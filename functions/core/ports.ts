@@ -1,0 +1,54 @@
+/**
+ * The ports core logic depends on. Adapters: functions/aws (Lambda) and the local runner.
+ * No AWS SDK types here: a metric datum is a plain object shaped like CloudWatch's.
+ */
+import type { Readable } from "node:stream";
+
+export type { PolytomicApi } from "../polytomic/api";
+
+/** Where exported log files go (S3 on AWS, a directory locally). Must stream, never buffer. */
+export interface LogSink {
+  put(
+    key: string,
+    body: ReadableStream<Uint8Array> | Readable | string,
+    contentType: string,
+  ): Promise<void>;
+}
+
+export interface MetricDimension {
+  Name: string;
+  Value: string;
+}
+
+/** One metric value, shaped like CloudWatch's MetricDatum. */
+export interface MetricDatum {
+  MetricName: string;
+  Unit: string;
+  Value: number;
+  Timestamp: Date;
+  Dimensions: MetricDimension[];
+}
+
+/** Publishes metric data in one call (CloudWatch PutMetricData on AWS). */
+export interface MetricsSink {
+  put(data: MetricDatum[], namespace: string): Promise<void>;
+}
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export type Sleep = (ms: number) => Promise<void>;
+
+export type LogFields = Record<string, unknown>;
+
+/** Structured logger: one JSON line per call, redacted. */
+export interface Logger {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds `fields` to every line. */
+  child(fields: LogFields): Logger;
+}

@@ -1,0 +1,69 @@
+/**
+ * publish-metrics: one PutMetricData call per step run with the STEP_METRICS of metrics.ts,
+ * dimensions Pipeline/Step/SyncType, timestamped at the run's completion (or now).
+ * A failed publish never throws: the sink retries (bounded), then the failure is reported
+ * in the result, because metrics must never fail a pipeline.
+ */
+import type { PublishMetricsResult, RunState } from "./contract";
+import type { Deps } from "./deps";
+import { METRIC_NAMESPACE, STEP_METRICS, type StepMetricKey } from "./metrics";
+import type { Logger, MetricDatum } from "./ports";
+
+/** The metric data of one step run (pure; exported for tests and the dashboard's docs). */
+export function stepMetricData(state: RunState, now: number): MetricDatum[] {
+  const { check, start, logs } = state;
+  const completed = check?.completed_at ? Date.parse(check.completed_at) : Number.NaN;
+  const timestamp = new Date(Number.isNaN(completed) ? now : completed);
+  const dimensions = [
+    { Name: "Pipeline", Value: state.pipeline },
+    { Name: "Step", Value: state.step },
+    { Name: "SyncType", Value: state.sync_type },
+  ];
+  const data: MetricDatum[] = [];
+  const add = (key: StepMetricKey, value: number | undefined) => {
+    if (value === undefined || !Number.isFinite(value)) return;
+    const m = STEP_METRICS[key];
+    data.push({
+      MetricName: m.name,
+      Unit: m.unit,
+      Value: value,
+      Timestamp: timestamp,
+      Dimensions: dimensions,
+    });
+  };
+
+  // Duration: the run's running time when it ended; else the time since the step started it.
+  const sinceStart = start
+    ? Math.max(0, Math.round((now - Date.parse(start.started_at)) / 1000))
+    : undefined;
+  add("duration", check?.run_seconds ?? sinceStart);
+  add("queueTime", check?.queue_seconds);
+  if (check) {
+    add("records", check.counts.records);
+    add("errors", check.counts.errors);
+    add("warnings", check.counts.warnings);
+  }
+  const succeeded = check?.terminal === true && !check.step_failed && !check.timed_out;
+  add("succeeded", succeeded ? 1 : 0);
+  add("failed", succeeded ? 0 : 1);
+  add("timedOut", check?.timed_out ? 1 : 0);
+  if (logs) add("logExportFailed", logs.exported ? 0 : 1);
+  return data;
+}
+
+export async function publishMetrics(
+  state: RunState,
+  deps: Deps,
+  log: Logger,
+): Promise<PublishMetricsResult> {
+  const data = stepMetricData(state, deps.clock.now());
+  try {
+    await deps.metrics.put(data, METRIC_NAMESPACE);
+    log.info("metrics published", { metric_count: data.length });
+    return { published: true, metric_count: data.length };
+  } catch (err) {
+    const e = deps.redactor.error(err);
+    log.warn("metrics not published", { error: e });
+    return { published: false, metric_count: data.length, error: `${e.name}: ${e.message}` };
+  }
+}
