@@ -1,5 +1,10 @@
 import { resolve } from "node:path";
-import { loadScenario, type RunningSimulator, startSimulator } from "../../../simulator";
+import {
+  loadScenario,
+  type RunningSimulator,
+  type Scenario,
+  startSimulator,
+} from "../../../simulator";
 import type { PipelinesConfig } from "../../config/model";
 import type { RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
@@ -47,6 +52,11 @@ async function embeddedTarget(
     scenarioPath !== undefined
       ? await loadScenario(resolve(io.cwd, scenarioPath))
       : scenarioFromConfig(config, pipeline);
+  if (scenarioPath !== undefined) {
+    const shown = { ...scenario, source: displayPath(scenario.source, io.cwd) };
+    for (const warning of scenarioGaps(config, pipeline, shown))
+      io.stderr.write(`warning: ${warning}\n`);
+  }
   const clock = speed !== undefined ? new ScaledClock(speed) : new VirtualClock();
   const simulator = await startSimulator({
     scenario,
@@ -69,6 +79,34 @@ async function embeddedTarget(
       speed !== undefined ? `${speed}x speed` : "virtual clock, as fast as possible"
     })`,
   };
+}
+
+/**
+ * Steps whose sync the scenario does not define: they will fail as the real API answers an
+ * unknown sync (404), which may be the point of the scenario, so this only warns.
+ */
+export function scenarioGaps(
+  config: PipelinesConfig,
+  pipeline: string,
+  scenario: Scenario,
+): string[] {
+  const steps = config.pipelines.find((p) => p.name === pipeline)?.steps ?? [];
+  const syncs = Object.values(scenario.syncs);
+  const gaps: string[] = [];
+  for (const step of steps) {
+    const { id, name } = step.sync;
+    const found =
+      id !== undefined
+        ? syncs.some((s) => s.id === id.toLowerCase() && s.type === step.sync_type)
+        : syncs.some((s) => s.name === name && s.type === step.sync_type);
+    if (!found) {
+      const what = id !== undefined ? id : `named "${name}"`;
+      gaps.push(
+        `${scenario.source} has no ${step.sync_type} sync ${what}: step "${step.id}" will fail`,
+      );
+    }
+  }
+  return gaps;
 }
 
 function liveTarget(io: CliIO): Target {
