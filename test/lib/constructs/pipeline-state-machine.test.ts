@@ -1,0 +1,210 @@
+import aslValidator from "asl-validator";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { describe, expect, it } from "vitest";
+import type { StepInput } from "../../../functions/core/contract";
+import { allStates } from "../../../lib/asl/resolve";
+import type { PipelineConfig } from "../../../lib/config/model";
+import {
+  PIPELINE_STATES as P,
+  PIPELINE_FAILED_ERROR,
+  PipelineStateMachine,
+} from "../../../lib/constructs/pipeline-state-machine";
+import { pipeline, step } from "../../fixtures/cdk/config";
+import { definitionOf, runLocally, unbundledStack } from "../helpers";
+
+function build(config: PipelineConfig) {
+  const stack = unbundledStack();
+  const runSync = sfn.StateMachine.fromStateMachineName(stack, "RunSync", "run-sync");
+  const machine = new PipelineStateMachine(stack, "Pipeline", { pipeline: config, runSync });
+  return { stack, machine, definition: definitionOf(stack, machine.stateMachine) };
+}
+
+const fanOut = pipeline("fan", [
+  step("load"),
+  step("a-1", ["load"]),
+  step("b_2", ["load"]),
+  step("a_child", ["a-1"]),
+  step("join", ["a_child", "b_2"]),
+  step("always", ["a_child", "b_2"], { run_after: "completion" }),
+]);
+
+const context = {
+  Execution: {
+    Id: "arn:aws:states:us-east-1:123456789012:execution:fan:exec-1",
+    Name: "exec-1",
+    RedriveCount: 0,
+  },
+};
+
+/** Fake child executions: `outcomes[step]` = "fail" throws, else the child succeeds. */
+function children(outcomes: Record<string, "fail">) {
+  const started: StepInput[] = [];
+  const names: string[] = [];
+  const handlers: Record<string, (i: unknown) => unknown> = {};
+  for (const s of fanOut.steps.concat(pipeline("x", [step("one"), step("two")]).steps)) {
+    handlers[P.run(s.id)] = (raw) => {
+      const request = raw as { Input: StepInput; Name: string };
+      started.push(request.Input);
+      names.push(request.Name);
+      if (outcomes[request.Input.step] === "fail") {
+        // No quotes in the cause: aws-local-stepfunctions 3's States.JsonToString does not
+        // escape nested strings (AWS does), which would make the summary unparsable here.
+        const err = new Error("Sync.Failed: the sync failed");
+        err.name = "States.TaskFailed";
+        throw err;
+      }
+      return {
+        ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:run-sync:${request.Name}`,
+        Output: {
+          step: request.Input.step,
+          sync_type: request.Input.sync_type,
+          sync_id: "s",
+          execution_id: `run-${request.Input.step}`,
+          status: "succeeded",
+          outcome: "succeeded",
+          counts: { records: 1, errors: 0, warnings: 0 },
+          logs: [],
+        },
+      };
+    };
+  }
+  return { handlers, started, names };
+}
+
+describe("PipelineStateMachine definition", () => {
+  it("passes asl-validator", () => {
+    const { definition } = build(fanOut);
+    const result = aslValidator(definition);
+    expect(result.errorsText("\n")).toBe("");
+  });
+
+  it("runs each step as a startExecution.sync:2 child with an explicit timeout", () => {
+    const { definition } = build(fanOut);
+    const runs = allStates(definition).filter(([name]) => name.startsWith("Run "));
+    expect(runs.map(([n]) => n).sort()).toEqual(fanOut.steps.map((s) => P.run(s.id)).sort());
+    for (const [name, state] of runs) {
+      expect(state.Resource, name).toBe("arn:aws:states:::states:startExecution.sync:2");
+      expect(state.TimeoutSeconds, name).toBe(3600 + 1800);
+      expect(state.Parameters?.["Name.$"], name).toMatch(
+        /^States\.Format\('.*-\{\}', States\.Hash\(/,
+      );
+    }
+    expect(definition.TimeoutSeconds).toBe(6 * 3600);
+  });
+
+  it("uses bracket notation for step ids with - and _", () => {
+    const { definition } = build(fanOut);
+    const states = Object.fromEntries(allStates(definition));
+    expect(states[P.run("a-1")]?.ResultPath).toBe("$.results['a-1']");
+    expect(states[P.canRun("a_child")]?.Choices).toEqual([
+      expect.objectContaining({ Variable: "$.results['a-1'].status", StringEquals: "succeeded" }),
+    ]);
+  });
+
+  it("reports no implied dependencies for a series-parallel DAG", () => {
+    const { machine, stack } = build(fanOut);
+    expect(machine.impliedDependencies).toEqual([]);
+    Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+  });
+
+  it("reports the implied dependency of an N-shaped DAG as a warning", () => {
+    const { machine, stack } = build(
+      pipeline("n", [step("a"), step("b"), step("c", ["a", "b"]), step("d", ["b"])]),
+    );
+    expect(machine.impliedDependencies).toHaveLength(1);
+    Annotations.fromStack(stack).hasWarning(
+      "*",
+      Match.stringLikeRegexp('Pipeline "n" is not series-parallel: .* waits for '),
+    );
+  });
+
+  it("logs and traces executions", () => {
+    const { stack } = build(fanOut);
+    Template.fromStack(stack).hasResourceProperties("AWS::StepFunctions::StateMachine", {
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: "ALL" }),
+    });
+  });
+
+  it("rejects misconfiguration with actionable messages", () => {
+    expect(() => build(pipeline("empty", []))).toThrow(/has no steps/);
+    expect(() => build(pipeline("bad", [step("has space")]))).toThrow(
+      /step id "has space" must be 1-64 letters, digits, - or _/,
+    );
+    expect(() =>
+      build(
+        pipeline("long", [step("a", [], { timeout_seconds: 7200 })], { timeout_seconds: 3600 }),
+      ),
+    ).toThrow(/step "a" timeout \(7200s\) exceeds the pipeline timeout \(3600s\)/);
+  });
+});
+
+describe("PipelineStateMachine in the local engine", () => {
+  it("runs every step once, in dependency order, and succeeds with each step's outcome", async () => {
+    const { definition } = build(fanOut);
+    const { handlers, started, names } = children({});
+    const result = await runLocally(definition, {}, handlers, { context });
+    expect(result.cause).toBeUndefined();
+    const order = started.map((s) => s.step);
+    expect(order.sort()).toEqual(fanOut.steps.map((s) => s.id).sort());
+    const results = (result.output as { results: Record<string, { status: string }> }).results;
+    for (const s of fanOut.steps) expect(results[s.id]?.status, s.id).toBe("succeeded");
+    // Child input is the StepInput built from the config and the parent's context.
+    expect(started.find((s) => s.step === "load")).toEqual({
+      pipeline: "fan",
+      step: "load",
+      execution_name: "exec-1",
+      attempt: 0,
+      sync_type: "model",
+      sync: { id: "9f1c0d2e-0000-4000-8000-000000000001" },
+      options: {},
+      on_conflict: "attach",
+      policy: { max_errors: 0, fail_on_warnings: false, fail_on_schema_errors: true },
+      poll: { strategy: "adaptive", min_seconds: 10, max_seconds: 600 },
+      timeout_seconds: 3600,
+      AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID: context.Execution.Id,
+    });
+    // Child names: valid, unique per step.
+    for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{1,80}$/);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it("names children deterministically from the parent execution and step", async () => {
+    const { definition } = build(fanOut);
+    const first = children({});
+    await runLocally(definition, {}, first.handlers, { context });
+    const again = children({});
+    await runLocally(definition, {}, again.handlers, { context });
+    expect(again.names.sort()).toEqual(first.names.sort());
+    const redriven = children({});
+    await runLocally(definition, {}, redriven.handlers, {
+      context: { Execution: { ...context.Execution, RedriveCount: 1 } },
+    });
+    expect(redriven.names.filter((n) => first.names.includes(n))).toEqual([]);
+  });
+
+  it("skips only the dependents of a failed step; completion steps still run; the pipeline fails", async () => {
+    const { definition } = build(fanOut);
+    const { handlers, started } = children({ "a-1": "fail" });
+    const result = await runLocally(definition, {}, handlers, { context });
+    expect(result.error).toBe(PIPELINE_FAILED_ERROR);
+    const cause = JSON.parse(result.cause ?? "{}") as Record<
+      string,
+      { status: string; error?: unknown }
+    >;
+    expect(Object.fromEntries(Object.entries(cause).map(([k, v]) => [k, v.status]))).toEqual({
+      load: "succeeded",
+      "a-1": "failed",
+      b_2: "succeeded",
+      a_child: "skipped",
+      join: "skipped",
+      always: "succeeded",
+    });
+    expect(cause["a-1"]?.error).toEqual({
+      Error: "States.TaskFailed",
+      Cause: "Sync.Failed: the sync failed",
+    });
+    expect(started.map((s) => s.step).sort()).toEqual(["a-1", "always", "b_2", "load"]);
+  });
+});
