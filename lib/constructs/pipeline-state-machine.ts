@@ -234,7 +234,7 @@ class DefinitionBuilder {
     const label = plan.branches.map((b) => firstStep(b)).join(", ");
     const name = truncate(`Parallel ${this.parallelCount} (${label})`, MAX_STATE_NAME);
     const merged = plan.branches
-      .map((_, i) => sfn.JsonPath.objectAt(`$[${i}].results`))
+      .map((_, i): unknown => sfn.JsonPath.objectAt(`$[${i}].results`))
       .reduce((acc, cur) => sfn.JsonPath.jsonMerge(acc, cur));
     const state = new sfn.Parallel(this.scope, name, {
       comment: "Independent branches; their results are merged",
