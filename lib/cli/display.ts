@@ -14,6 +14,8 @@ export interface Output {
   isTTY?: boolean;
   /** Terminal width; lines are cut to it so that redrawing stays aligned. */
   columns?: number;
+  /** Terminal height; when the block would not fit, only the busiest steps are shown. */
+  rows?: number;
 }
 
 export const ANSI = {
@@ -87,6 +89,9 @@ export class LiveDisplay {
   private pending: NodeJS.Timeout | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private finished = false;
+  /** When each step last changed state (a counter), to show the latest on a small terminal. */
+  private readonly changed = new Map<string, number>();
+  private changes = 0;
 
   constructor(private readonly options: LiveDisplayOptions) {
     this.out = options.out;
@@ -132,6 +137,7 @@ export class LiveDisplay {
     const p = event.progress;
     const before = this.progress.get(p.step);
     this.progress.set(p.step, p);
+    if (before?.state !== p.state) this.changed.set(p.step, ++this.changes);
     if (this.tty) {
       this.requestDraw();
     } else if (before === undefined || before.state !== p.state) {
@@ -153,13 +159,40 @@ export class LiveDisplay {
     this.finished = true;
   }
 
-  /** The terminal block: a header with the progress bar, then one line per step. */
+  /**
+   * The terminal block: a header with the progress bar, then one line per step. When the
+   * steps do not fit the terminal (cursor movement cannot reach above the screen), the
+   * block keeps a fixed height: running and queued steps first, then failed, then the
+   * latest others, in file order, with a last line counting the rest.
+   */
   frame(): string[] {
     const { done, total } = this.counts;
     const header = `${this.options.pipeline}  ${progressBar(done, total, 24, BLOCK_BAR)}  ${done}/${total} steps  ${this.pipelineStatus}`;
+    const all = [...this.progress.values()];
+    const room =
+      this.out.rows !== undefined ? Math.max(3, this.out.rows - 2) : Number.POSITIVE_INFINITY;
+    let shown = all;
+    if (all.length > room) {
+      const rank = (p: StepProgress) =>
+        p.state === "running" || p.state === "queued" ? 0 : p.state === "failed" ? 1 : 2;
+      const order = all
+        .map((p, i) => ({ p, i, changed: this.changed.get(p.step) ?? 0 }))
+        .sort((a, b) => rank(a.p) - rank(b.p) || b.changed - a.changed || a.i - b.i)
+        .slice(0, room - 1)
+        .sort((a, b) => a.i - b.i);
+      shown = order.map((o) => o.p);
+    }
     const lines = [header];
-    for (const p of this.progress.values())
-      lines.push(`  ${stepLine(p, this.idWidth, this.elapsed(p))}`);
+    for (const p of shown) lines.push(`  ${stepLine(p, this.idWidth, this.elapsed(p))}`);
+    const hidden = all.filter((p) => !shown.includes(p));
+    if (hidden.length > 0) {
+      const tally = (["succeeded", "failed", "skipped", "waiting"] as const)
+        .map((state) => [state, hidden.filter((p) => p.state === state).length] as const)
+        .filter(([, n]) => n > 0)
+        .map(([state, n]) => `${n} ${state}`)
+        .join(", ");
+      lines.push(`  … ${hidden.length} more (${tally})`);
+    }
     return lines;
   }
 
@@ -201,6 +234,8 @@ export class LiveDisplay {
     const width = Math.max(20, (this.out.columns ?? 100) - 1);
     let text = this.drawnLines > 0 ? ANSI.up(this.drawnLines) : "";
     const lines = this.frame();
+    // A shorter frame than the last one blanks the lines left over.
+    while (lines.length < this.drawnLines) lines.push("");
     for (const line of lines) text += `\r${ANSI.clearLine}${truncate(line, width)}\n`;
     this.drawnLines = lines.length;
     this.out.write(text);

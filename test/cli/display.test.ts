@@ -8,6 +8,7 @@ class Capture implements Output {
   constructor(
     readonly isTTY: boolean,
     readonly columns = 120,
+    readonly rows?: number,
   ) {}
   write(text: string): boolean {
     this.chunks.push(text);
@@ -215,6 +216,28 @@ describe("LiveDisplay, on a terminal", () => {
     expect(out.chunks.length).toBeLessThanOrEqual(1);
     await new Promise((r) => setTimeout(r, 40));
     expect(out.chunks.at(-1)).toContain("3/3 steps  failed");
+    display.finish();
+  });
+
+  it("keeps a pipeline taller than the terminal to the screen: busy and failed steps first", () => {
+    const out = new Capture(true, 120, 7);
+    const steps = Array.from({ length: 10 }, (_, i) => ({
+      id: `s${i}`,
+      sync_type: "model" as const,
+    }));
+    const display = new LiveDisplay({ out, pipeline: "big", steps, minFrameMs: 0, tickMs: 0 });
+    display.handle(step({ step: "s0", state: "succeeded", elapsed_seconds: 60 }));
+    display.handle(step({ step: "s1", state: "failed", elapsed_seconds: 60 }));
+    display.handle(step({ step: "s7", state: "running", elapsed_seconds: 5 }));
+    display.handle(step({ step: "s4", state: "queued" }));
+    expect(display.frame()).toEqual([
+      "big  [████░░░░░░░░░░░░░░░░░░░░]  2/10 steps  waiting",
+      "  ✔ s0    succeeded      1m 00s",
+      "  ✖ s1    failed         1m 00s",
+      "  … s4    queued             0s",
+      "  ▶ s7    running            5s",
+      "  … 6 more (6 waiting)",
+    ]);
     display.finish();
   });
 });
