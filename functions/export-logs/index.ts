@@ -1,0 +1,26 @@
+/**
+ * export-logs: copies the run's logs to the log store. Input: RunState with `start`, and
+ * optionally `log_types` (model log types; default from LOG_TYPES or errors + warnings).
+ * Never throws for export trouble: the result says `exported: false`.
+ */
+import type { ExportLogsResult } from "../core/contract";
+import type { Deps } from "../core/deps";
+import { exportLogs } from "../core/export";
+import { parseLogTypes, parseStartedState } from "../core/input";
+import { lazyHandler } from "../core/lazy";
+import { type Handler, invoke } from "../core/runtime";
+
+export function makeHandler(deps: Deps): Handler<ExportLogsResult> {
+  return (event, context) =>
+    invoke("export-logs", deps, event, context, (log, budget) => {
+      const state = parseStartedState(event);
+      const raw = (event as { log_types?: unknown }).log_types;
+      const types = raw === undefined ? deps.config.logTypes : parseLogTypes(raw, "log_types");
+      return exportLogs(state, types, deps, log, budget);
+    });
+}
+
+export const handler = lazyHandler(
+  async () => (await import("../aws/aws-deps")).awsDeps(),
+  makeHandler,
+);
