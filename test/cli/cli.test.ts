@@ -249,7 +249,7 @@ describe("validate", () => {
     expect(stdout).toBe(
       [
         "test/fixtures/cli/pipelines.yaml: OK, 2 pipelines",
-        "  fanout: 4 steps, 0 2 * * 1-5 America/New_York",
+        "  fanout: 4 steps, cron 0 2 * * 1-5 (America/New_York)",
         "  single: 1 step, manual only",
         "",
       ].join("\n"),

@@ -16,7 +16,9 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
   for (const p of config.pipelines) {
     const steps = p.steps.length;
     const schedule = p.schedule
-      ? `, ${p.schedule.cron ?? p.schedule.rate} ${p.schedule.timezone}`
+      ? p.schedule.cron !== undefined
+        ? `, cron ${p.schedule.cron} (${p.schedule.timezone})`
+        : `, rate ${p.schedule.rate}`
       : ", manual only";
     lines.push(`  ${p.name}: ${steps} step${steps === 1 ? "" : "s"}${schedule}`);
   }
