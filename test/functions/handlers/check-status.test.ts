@@ -1,0 +1,242 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { makeHandler as checkHandler } from "../../../functions/check-status";
+import type { FailurePolicy } from "../../../functions/core/contract";
+import type { PolytomicApi } from "../../../functions/core/ports";
+import { makeHandler as startHandler } from "../../../functions/start-sync";
+import { bulkInput, type Env, env, runToEnd, scenario, stepInput } from "../harness";
+
+let e: Env;
+afterEach(async () => {
+  await e?.close();
+});
+
+const policy = (p: Partial<FailurePolicy> = {}): FailurePolicy => ({
+  max_errors: 0,
+  fail_on_warnings: false,
+  fail_on_schema_errors: true,
+  ...p,
+});
+
+describe("check-status", () => {
+  it("model happy path: counts, durations, history, polls", async () => {
+    e = await env(
+      scenario(
+        "queue_seconds: 5\nduration_seconds: 300\nrecords: 1000\nhistory_seconds: [100, 200, 400]",
+      ),
+    );
+    const { checks } = await runToEnd(e, stepInput());
+    const last = checks.at(-1);
+    expect(last).toMatchObject({
+      status: "completed",
+      terminal: true,
+      outcome: "succeeded",
+      step_failed: false,
+      timed_out: false,
+      queue_seconds: 5,
+      run_seconds: 300,
+      expected_seconds: 200,
+      polls: checks.length,
+    });
+    expect(last?.counts).toMatchObject({ records: 1000, errors: 0, warnings: 0 });
+    expect(last?.counts.inserts).toBeTypeOf("number");
+    expect(last?.error_name).toBeUndefined();
+    // The history was read once, on the first check, and carried forward.
+    const lists = e.sim.requests().filter((r) => r.endpoint === "executions");
+    expect(lists).toHaveLength(1);
+    expect(checks.every((c) => c.expected_seconds === 200)).toBe(true);
+    for (const c of checks) {
+      expect(Number.isInteger(c.next_poll_seconds)).toBe(true);
+      expect(c.next_poll_seconds).toBeGreaterThanOrEqual(10);
+      expect(c.next_poll_seconds).toBeLessThanOrEqual(600);
+    }
+  });
+
+  it("bulk happy path with per-schema results", async () => {
+    e = await env(
+      scenario(
+        "",
+        "duration_seconds: 60\nrecords: 300\nwarnings: 1\nschemas:\n  - { name: Account, records: 100 }\n  - { name: Contact, records: 200 }",
+      ),
+    );
+    const { checks } = await runToEnd(e, bulkInput());
+    const last = checks.at(-1);
+    expect(last).toMatchObject({
+      status: "completed",
+      outcome: "succeeded_with_warnings",
+      step_failed: false,
+      counts: { records: 300, errors: 0, warnings: 1 },
+    });
+    expect(last?.schemas).toEqual([
+      { schema: "Account", status: "completed", records: 100, errors: 0 },
+      { schema: "Contact", status: "completed", records: 200, errors: 0 },
+    ]);
+    expect(last?.schemas_omitted).toBeUndefined();
+  });
+
+  it("bounds bulk schemas to 25, failed first", async () => {
+    const schemas = Array.from({ length: 30 }, (_, i) =>
+      i === 27 || i === 28
+        ? `  - { name: S${i}, outcome: failed, errors: 1 }`
+        : `  - { name: S${i}, records: 10 }`,
+    ).join("\n");
+    e = await env(scenario("", `outcome: completed_with_errors\nschemas:\n${schemas}`));
+    const last = (await runToEnd(e, bulkInput())).checks.at(-1);
+    expect(last?.schemas).toHaveLength(25);
+    expect(last?.schemas_omitted).toBe(5);
+    expect(last?.schemas?.slice(0, 2).map((s) => s.schema)).toEqual(["S27", "S28"]);
+    expect(last?.error_name).toBe("Sync.SchemaErrors");
+  });
+
+  describe("every outcome", () => {
+    it.each([
+      [
+        "model completed with errors, max_errors 0",
+        "model",
+        "outcome: completed_with_errors\nerrors: 3",
+        policy(),
+        "completed_with_errors",
+        "Sync.CompletedWithErrors",
+      ],
+      [
+        "model completed with errors, max_errors 5",
+        "model",
+        "outcome: completed_with_errors\nerrors: 3",
+        policy({ max_errors: 5 }),
+        "completed_with_errors",
+        undefined,
+      ],
+      [
+        "model warnings, fail_on_warnings",
+        "model",
+        "warnings: 2",
+        policy({ fail_on_warnings: true }),
+        "succeeded_with_warnings",
+        "Sync.WarningsNotAllowed",
+      ],
+      [
+        "model warnings tolerated",
+        "model",
+        "warnings: 2",
+        policy(),
+        "succeeded_with_warnings",
+        undefined,
+      ],
+      [
+        "model failed",
+        "model",
+        "outcome: failed",
+        policy({ max_errors: 100 }),
+        "failed",
+        "Sync.Failed",
+      ],
+      ["model canceled", "model", "outcome: canceled", policy(), "canceled", "Sync.Canceled"],
+      [
+        "model interrupted",
+        "model",
+        "outcome: interrupted",
+        policy(),
+        "interrupted",
+        "Sync.Interrupted",
+      ],
+      [
+        "bulk errors status",
+        "bulk",
+        "outcome: errors\nerrors: 4",
+        policy({ max_errors: 100 }),
+        "completed_with_errors",
+        "Sync.CompletedWithErrors",
+      ],
+      [
+        "bulk failed schema, fail_on_schema_errors true",
+        "bulk",
+        "outcome: completed_with_errors\nschemas:\n  - { name: A }\n  - { name: B, outcome: failed }",
+        policy({ max_errors: 100 }),
+        "completed_with_errors",
+        "Sync.SchemaErrors",
+      ],
+      [
+        "bulk failed schema, fail_on_schema_errors false",
+        "bulk",
+        "outcome: completed_with_errors\nschemas:\n  - { name: A }\n  - { name: B, outcome: failed }",
+        policy({ fail_on_schema_errors: false }),
+        "completed_with_errors",
+        undefined,
+      ],
+      ["bulk failed", "bulk", "outcome: failed", policy(), "failed", "Sync.Failed"],
+      ["bulk canceled", "bulk", "outcome: canceled", policy(), "canceled", "Sync.Canceled"],
+      [
+        "bulk interrupted",
+        "bulk",
+        "outcome: interrupted",
+        policy(),
+        "interrupted",
+        "Sync.Interrupted",
+      ],
+    ] as const)("%s", async (_label, type, yaml, p, outcome, errorName) => {
+      e = await env(type === "model" ? scenario(yaml) : scenario("", yaml));
+      const input = type === "model" ? stepInput({ policy: p }) : bulkInput({ policy: p });
+      const last = (await runToEnd(e, input)).checks.at(-1);
+      expect(last?.terminal).toBe(true);
+      expect(last?.outcome).toBe(outcome);
+      expect(last?.step_failed).toBe(errorName !== undefined);
+      expect(last?.error_name).toBe(errorName);
+      if (errorName) expect(last?.error_message).toBeTruthy();
+    });
+
+    it("an unknown status is terminal and never success", async () => {
+      e = await env(scenario("duration_seconds: 30"), {
+        wrap: (api) =>
+          new Proxy(api, {
+            get(target, prop, receiver) {
+              const v = Reflect.get(target, prop, receiver);
+              if (prop !== "getModelExecution" || typeof v !== "function") {
+                return typeof v === "function" ? v.bind(target) : v;
+              }
+              return async (...args: Parameters<PolytomicApi["getModelExecution"]>) => {
+                const r = await target.getModelExecution(...args);
+                return { ...r, status: "archived" };
+              };
+            },
+          }),
+      });
+      const last = (await runToEnd(e, stepInput())).checks.at(-1);
+      expect(last).toMatchObject({
+        status: "archived",
+        terminal: true,
+        outcome: "unknown",
+        step_failed: true,
+        error_name: "Sync.UnknownStatus",
+      });
+    });
+  });
+
+  it("reports timed_out once the deadline passes", async () => {
+    e = await env(scenario("duration_seconds: 7200"));
+    const { checks } = await runToEnd(e, stepInput({ timeout_seconds: 600 }));
+    const last = checks.at(-1);
+    expect(last).toMatchObject({
+      terminal: false,
+      timed_out: true,
+      outcome: "timed_out",
+      step_failed: true,
+      error_name: "Sync.TimedOut",
+    });
+    // Detected within one floor interval (+1 s rounding) of the deadline.
+    expect(e.clock.now() - Date.UTC(2025, 0, 1)).toBeLessThanOrEqual((600 + 10 + 1) * 1000);
+    expect(checks.slice(0, -1).every((c) => !c.timed_out)).toBe(true);
+  });
+
+  it("carries polls forward and validates start", async () => {
+    e = await env(scenario("duration_seconds: 1000"));
+    const start = await startHandler(e.deps)(stepInput());
+    const c1 = await checkHandler(e.deps)({ ...stepInput(), start });
+    const c2 = await checkHandler(e.deps)({ ...stepInput(), start, check: c1 });
+    expect([c1.polls, c2.polls]).toEqual([1, 2]);
+    const err = await checkHandler(e.deps)({
+      ...stepInput(),
+      start: { ...start, execution_id: "" },
+    }).catch((x: Error) => x);
+    expect(err).toMatchObject({ name: "Input.Invalid" });
+    expect((err as Error).message).toMatch(/^start\.execution_id:/);
+  });
+});

@@ -1,0 +1,206 @@
+/**
+ * Test harness for the handlers: the simulator over HTTP (ManualClock), the real
+ * PolytomicClient, the real S3 and CloudWatch adapters over aws-sdk-client-mock, and a
+ * logger that captures every line.
+ */
+import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { CloudWatchMetricsSink } from "../../functions/aws/cloudwatch";
+import { S3LogSink } from "../../functions/aws/s3-sink";
+import { makeHandler as checkHandler } from "../../functions/check-status";
+import type { CheckResult, RunState, StartResult, StepInput } from "../../functions/core/contract";
+import { createDeps, type Deps } from "../../functions/core/deps";
+import { JsonLogger } from "../../functions/core/logger";
+import type { PolytomicApi } from "../../functions/core/ports";
+import { Redactor } from "../../functions/core/redact";
+import { PolytomicClient } from "../../functions/polytomic/client";
+import { makeHandler as startHandler } from "../../functions/start-sync";
+import { ManualClock, parseScenario, type RunningSimulator, startSimulator } from "../../simulator";
+
+export const MODEL = "9f1c0d2e-0000-4000-8000-00000000000a";
+export const BULK = "9f1c0d2e-0000-4000-8000-00000000000b";
+export const KEY = "sim-secret-key-123";
+export const BUCKET = "logs-bucket";
+
+export interface Env {
+  sim: RunningSimulator;
+  clock: ManualClock;
+  client: PolytomicClient;
+  deps: Deps;
+  lines: string[];
+  /** Objects put to the mocked S3 bucket: key -> bytes. */
+  s3Objects: Map<string, Buffer>;
+  s3: ReturnType<typeof mockClient<S3Client>>;
+  cloudwatch: ReturnType<typeof mockClient<CloudWatchClient>>;
+  close(): Promise<void>;
+}
+
+export interface EnvOptions {
+  /** Wraps the real client (to inject odd answers the simulator cannot give). */
+  wrap?: (api: PolytomicApi) => PolytomicApi;
+  /** Lambda time budget for every invocation. */
+  budgetMs?: number;
+  apiKey?: string;
+}
+
+function bytesOf(body: unknown): Buffer {
+  if (typeof body === "string") return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body);
+  throw new Error(`unexpected S3 body type ${typeof body}`);
+}
+
+export async function env(scenarioYaml: string, options: EnvOptions = {}): Promise<Env> {
+  const clock = new ManualClock();
+  const sim = await startSimulator({
+    scenario: parseScenario(scenarioYaml, "test.yaml"),
+    clock,
+    sleep: async (ms) => clock.advance(ms),
+  });
+  const sleep = async (ms: number) => clock.advance(ms);
+  const client = new PolytomicClient({
+    apiKey: options.apiKey ?? KEY,
+    baseUrl: sim.url,
+    now: () => clock.now(),
+    sleep,
+    retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+  });
+
+  const s3Objects = new Map<string, Buffer>();
+  const parts = new Map<string, Buffer[]>();
+  const s3 = mockClient(S3Client);
+  s3.on(PutObjectCommand).callsFake((input) => {
+    s3Objects.set(input.Key, bytesOf(input.Body));
+    return { ETag: '"etag"' };
+  });
+  s3.on(CreateMultipartUploadCommand).callsFake((input) => {
+    parts.set(input.Key, []);
+    return { UploadId: `upload-${input.Key}` };
+  });
+  s3.on(UploadPartCommand).callsFake((input) => {
+    parts.get(input.Key)?.push(bytesOf(input.Body));
+    return { ETag: `"part-${input.PartNumber}"` };
+  });
+  s3.on(CompleteMultipartUploadCommand).callsFake((input) => {
+    s3Objects.set(input.Key, Buffer.concat(parts.get(input.Key) ?? []));
+    return {};
+  });
+  const cloudwatch = mockClient(CloudWatchClient);
+  cloudwatch.on(PutMetricDataCommand).resolves({});
+
+  const lines: string[] = [];
+  const redactor = new Redactor();
+  redactor.register(options.apiKey ?? KEY);
+  const api = options.wrap ? options.wrap(client) : client;
+  const deps = createDeps({
+    polytomic: api,
+    logs: new S3LogSink(new S3Client({ region: "us-east-1" }), BUCKET),
+    metrics: new CloudWatchMetricsSink(new CloudWatchClient({ region: "us-east-1" }), { sleep }),
+    clock,
+    sleep,
+    redactor,
+    logger: new JsonLogger({
+      redactor,
+      write: (l) => lines.push(l),
+      level: "debug",
+      now: () => new Date(clock.now()),
+    }),
+    config: { defaultBudgetMs: options.budgetMs ?? 600_000 },
+  });
+  return {
+    sim,
+    clock,
+    client,
+    deps,
+    lines,
+    s3Objects,
+    s3,
+    cloudwatch,
+    async close() {
+      s3.restore();
+      cloudwatch.restore();
+      await sim.close();
+    },
+  };
+}
+
+/** A scenario with one model and one bulk sync; `model`/`bulk` add YAML lines to each. */
+export function scenario(model = "", bulk = "", extra = ""): string {
+  const indent = (s: string) =>
+    s
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => `    ${l}`)
+      .join("\n");
+  return `api_key: ${KEY}
+syncs:
+  ${MODEL}:
+    type: model
+    name: Contacts to HubSpot
+${indent(model)}
+  ${BULK}:
+    type: bulk
+    name: Salesforce to Snowflake
+${indent(bulk)}
+${extra}`;
+}
+
+export function stepInput(overrides: Partial<StepInput> = {}): StepInput {
+  return {
+    pipeline: "nightly",
+    step: "push_hubspot",
+    execution_name: "exec-2025-01-01",
+    sync_type: "model",
+    sync: { id: MODEL },
+    options: {},
+    on_conflict: "attach",
+    policy: { max_errors: 0, fail_on_warnings: false, fail_on_schema_errors: true },
+    poll: { strategy: "adaptive", min_seconds: 10, max_seconds: 600 },
+    timeout_seconds: 3600,
+    ...overrides,
+  };
+}
+
+export function bulkInput(overrides: Partial<StepInput> = {}): StepInput {
+  return stepInput({
+    step: "load_salesforce",
+    sync_type: "bulk",
+    sync: { id: BULK },
+    ...overrides,
+  });
+}
+
+/** Captures the rejection of a promise (fails the test when it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error("expected a rejection");
+}
+
+/** Starts the step, then checks (advancing the clock by next_poll_seconds) until it ends. */
+export async function runToEnd(
+  e: Env,
+  input: StepInput,
+  maxChecks = 500,
+): Promise<{ start: StartResult; checks: CheckResult[]; state: RunState }> {
+  const start = await startHandler(e.deps)(input);
+  const checks: CheckResult[] = [];
+  let state: RunState = { ...input, start };
+  for (let i = 0; i < maxChecks; i++) {
+    const check = await checkHandler(e.deps)(state);
+    checks.push(check);
+    state = { ...state, check };
+    if (check.terminal || check.timed_out) return { start, checks, state };
+    e.clock.advance(check.next_poll_seconds * 1000);
+  }
+  throw new Error(`not terminal after ${maxChecks} checks`);
+}
