@@ -37,8 +37,8 @@ export interface Env {
   lines: string[];
   /** Objects put to the mocked S3 bucket: key -> bytes. */
   s3Objects: Map<string, Buffer>;
-  s3: ReturnType<typeof mockClient<S3Client>>;
-  cloudwatch: ReturnType<typeof mockClient<CloudWatchClient>>;
+  s3: ReturnType<typeof mockS3>;
+  cloudwatch: ReturnType<typeof mockCloudWatch>;
   close(): Promise<void>;
 }
 
@@ -49,6 +49,9 @@ export interface EnvOptions {
   budgetMs?: number;
   apiKey?: string;
 }
+
+const mockS3 = () => mockClient(S3Client);
+const mockCloudWatch = () => mockClient(CloudWatchClient);
 
 function bytesOf(body: unknown): Buffer {
   if (typeof body === "string") return Buffer.from(body);
@@ -74,7 +77,7 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
 
   const s3Objects = new Map<string, Buffer>();
   const parts = new Map<string, Buffer[]>();
-  const s3 = mockClient(S3Client);
+  const s3 = mockS3();
   s3.on(PutObjectCommand).callsFake((input) => {
     s3Objects.set(input.Key, bytesOf(input.Body));
     return { ETag: '"etag"' };
@@ -91,7 +94,7 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
     s3Objects.set(input.Key, Buffer.concat(parts.get(input.Key) ?? []));
     return {};
   });
-  const cloudwatch = mockClient(CloudWatchClient);
+  const cloudwatch = mockCloudWatch();
   cloudwatch.on(PutMetricDataCommand).resolves({});
 
   const lines: string[] = [];

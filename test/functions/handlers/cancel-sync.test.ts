@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { makeHandler } from "../../../functions/cancel-sync";
+import type { StepInput } from "../../../functions/core/contract";
+import { makeHandler as startHandler } from "../../../functions/start-sync";
+import { BULK, bulkInput, type Env, env, MODEL, rejection, scenario, stepInput } from "../harness";
+
+let e: Env;
+afterEach(async () => {
+  await e?.close();
+});
+
+function stopEvent(input: StepInput, startDate: number, status = "ABORTED") {
+  return {
+    version: "0",
+    source: "aws.states",
+    "detail-type": "Step Functions Execution Status Change",
+    detail: {
+      executionArn: "arn:aws:states:us-east-1:123456789012:execution:run-sync:abc",
+      status,
+      startDate,
+      input: JSON.stringify(input),
+    },
+  };
+}
+
+describe("cancel-sync", () => {
+  it("timeout path: cancels the started run and waits for canceled", async () => {
+    e = await env(scenario("duration_seconds: 7200\ncancel_seconds: 5"));
+    const start = await startHandler(e.deps)(stepInput());
+    e.clock.advance(60_000);
+    const r = await makeHandler(e.deps)({ ...stepInput(), start });
+    expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
+    const run = e.sim.executions().find((x) => x.id === start.execution_id);
+    expect(run?.status).toBe("canceled");
+    // Idempotent: a second call finds nothing to cancel.
+    const again = await makeHandler(e.deps)({ ...stepInput(), start });
+    expect(again).toEqual({ status: "canceled", canceled: false, already_terminal: true });
+  });
+
+  it("bulk: returns the last status seen when the budget runs out", async () => {
+    e = await env(scenario("", "duration_seconds: 7200\ncancel_seconds: 600"));
+    const start = await startHandler(e.deps)(bulkInput());
+    const r = await makeHandler(e.deps)(
+      { ...bulkInput(), start },
+      { getRemainingTimeInMillis: () => 30_000 },
+    );
+    expect(r).toEqual({ status: "canceling", canceled: false, already_terminal: false });
+  });
+
+  it("an ended run is already terminal", async () => {
+    e = await env(scenario("duration_seconds: 10"));
+    const start = await startHandler(e.deps)(stepInput());
+    e.clock.advance(3_600_000);
+    const r = await makeHandler(e.deps)({ ...stepInput(), start });
+    expect(r).toEqual({ status: "completed", canceled: false, already_terminal: true });
+  });
+
+  it("an execution the API does not know is nothing to cancel", async () => {
+    e = await env(scenario("duration_seconds: 10"));
+    const start = await startHandler(e.deps)(stepInput());
+    const r = await makeHandler(e.deps)({
+      ...stepInput(),
+      start: { ...start, execution_id: "9f1c0d2e-0000-4000-8000-0000000000ee" },
+    });
+    expect(r).toMatchObject({ status: "not_found", canceled: false });
+  });
+
+  describe("EventBridge: a stopped run-sync execution", () => {
+    it("cancels the run it started", async () => {
+      e = await env(scenario("duration_seconds: 7200"));
+      const sfnStart = e.clock.now();
+      e.clock.advance(2_000);
+      const start = await startHandler(e.deps)(stepInput());
+      e.clock.advance(60_000);
+      const r = await makeHandler(e.deps)(stopEvent(stepInput(), sfnStart));
+      expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
+      expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).toBe("canceled");
+    });
+
+    it("resolves a sync by name", async () => {
+      e = await env(scenario("", "duration_seconds: 7200"));
+      const sfnStart = e.clock.now();
+      const input = bulkInput({ sync: { name: "Salesforce to Snowflake" } });
+      await startHandler(e.deps)(input);
+      const r = await makeHandler(e.deps)(stopEvent(input, sfnStart, "TIMED_OUT"));
+      expect(r.canceled).toBe(true);
+      expect(e.sim.executions().filter((x) => x.syncId === BULK && !x.history)[0]?.status).toBe(
+        "canceled",
+      );
+    });
+
+    it("leaves alone a run created before the execution started", async () => {
+      e = await env(scenario("duration_seconds: 7200"));
+      const other = await e.client.startModelSync(
+        MODEL,
+        { resync: false, test: false },
+        { idempotencyKey: "scheduled-run" },
+      );
+      e.clock.advance(600_000);
+      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now()));
+      expect(r).toMatchObject({ canceled: false, already_terminal: false });
+      expect(e.sim.executions().find((x) => x.id === other.id)?.status).toBe("running");
+    });
+
+    it("nothing running: nothing to cancel; SUCCEEDED is ignored", async () => {
+      e = await env(scenario("duration_seconds: 10"));
+      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "FAILED"));
+      expect(r).toMatchObject({ canceled: false, already_terminal: true });
+      const ok = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "SUCCEEDED"));
+      expect(ok).toMatchObject({ canceled: false });
+      expect(e.sim.requests()).toHaveLength(1 + 0);
+    });
+
+    it("a bad detail.input names the field", async () => {
+      e = await env(scenario());
+      const err = await rejection(
+        makeHandler(e.deps)(
+          stopEvent({ ...stepInput(), sync_type: "x" } as unknown as StepInput, 0),
+        ),
+      );
+      expect(err.name).toBe("Input.Invalid");
+      expect(err.message).toMatch(/^detail\.input\.sync_type:/);
+    });
+  });
+
+  it("the run-sync shape without start is invalid", async () => {
+    e = await env(scenario());
+    const err = await rejection(makeHandler(e.deps)(stepInput()));
+    expect(err).toMatchObject({ name: "Input.Invalid" });
+    expect(err.message).toMatch(/^start: must be an object/);
+  });
+});

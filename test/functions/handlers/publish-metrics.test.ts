@@ -1,0 +1,125 @@
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
+import { afterEach, describe, expect, it } from "vitest";
+import { METRIC_NAMESPACE, STEP_METRICS } from "../../../functions/core/metrics";
+import { makeHandler } from "../../../functions/publish-metrics";
+import { bulkInput, type Env, env, runToEnd, scenario, stepInput } from "../harness";
+
+let e: Env;
+afterEach(async () => {
+  await e?.close();
+});
+
+const dims = (step: string, type: string) => [
+  { Name: "Pipeline", Value: "nightly" },
+  { Name: "Step", Value: step },
+  { Name: "SyncType", Value: type },
+];
+
+describe("publish-metrics", () => {
+  it("publishes one PutMetricData call, field by field", async () => {
+    e = await env(
+      scenario(
+        "queue_seconds: 5\nduration_seconds: 300\nrecords: 1000\noutcome: completed_with_errors\nerrors: 2\nwarnings: 7",
+      ),
+    );
+    const { state, checks } = await runToEnd(
+      e,
+      stepInput({
+        policy: { max_errors: 5, fail_on_warnings: false, fail_on_schema_errors: true },
+      }),
+    );
+    const completedAt = new Date(checks.at(-1)?.completed_at as string);
+    e.clock.advance(60_000);
+    const r = await makeHandler(e.deps)({ ...state, logs: { exported: false, keys: [] } });
+    expect(r).toEqual({ published: true, metric_count: 9 });
+    const calls = e.cloudwatch.commandCalls(PutMetricDataCommand);
+    expect(calls).toHaveLength(1);
+    const input = calls[0]?.args[0].input;
+    expect(input?.Namespace).toBe(METRIC_NAMESPACE);
+    const d = dims("push_hubspot", "model");
+    const m = (key: keyof typeof STEP_METRICS, value: number) => ({
+      MetricName: STEP_METRICS[key].name,
+      Unit: STEP_METRICS[key].unit,
+      Value: value,
+      Timestamp: completedAt,
+      Dimensions: d,
+    });
+    expect(input?.MetricData).toEqual([
+      m("duration", 300),
+      m("queueTime", 5),
+      m("records", 1000),
+      m("errors", 2),
+      m("warnings", 7),
+      m("succeeded", 1),
+      m("failed", 0),
+      m("timedOut", 0),
+      m("logExportFailed", 1),
+    ]);
+  });
+
+  it("a failed, timed-out step counts as failed and timed out, stamped now", async () => {
+    e = await env(scenario("", "duration_seconds: 7200"));
+    const { state } = await runToEnd(e, bulkInput({ timeout_seconds: 300 }));
+    const now = new Date(e.clock.now());
+    const r = await makeHandler(e.deps)(state);
+    expect(r.published).toBe(true);
+    const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+    const value = (name: string) => data.find((x) => x.MetricName === name)?.Value;
+    expect(value("StepSucceeded")).toBe(0);
+    expect(value("StepFailed")).toBe(1);
+    expect(value("StepTimedOut")).toBe(1);
+    expect(value("StepQueueSeconds")).toBe(2);
+    expect(value("LogExportFailed")).toBeUndefined();
+    expect(data.every((x) => x.Timestamp?.getTime() === now.getTime())).toBe(true);
+    expect(data[0]?.Dimensions).toEqual(dims("load_salesforce", "bulk"));
+  });
+
+  it("a step that never started publishes failure only", async () => {
+    e = await env(scenario());
+    const r = await makeHandler(e.deps)(stepInput());
+    expect(r).toEqual({ published: true, metric_count: 3 });
+    const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+    expect(data.map((x) => [x.MetricName, x.Value])).toEqual([
+      ["StepSucceeded", 0],
+      ["StepFailed", 1],
+      ["StepTimedOut", 0],
+    ]);
+  });
+
+  it("throttling is retried, then reported without throwing", async () => {
+    e = await env(scenario("duration_seconds: 10"));
+    const { state } = await runToEnd(e, stepInput());
+    const throttled = Object.assign(new Error("Rate exceeded"), {
+      name: "ThrottlingException",
+      $metadata: { httpStatusCode: 400 },
+    });
+    e.cloudwatch.on(PutMetricDataCommand).rejects(throttled);
+    const r = await makeHandler(e.deps)(state);
+    expect(r.published).toBe(false);
+    expect(r.error).toContain("ThrottlingException");
+    expect(e.cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(4);
+  });
+
+  it("throttling once, then success, publishes", async () => {
+    e = await env(scenario("duration_seconds: 10"));
+    const { state } = await runToEnd(e, stepInput());
+    e.cloudwatch
+      .on(PutMetricDataCommand)
+      .rejectsOnce(Object.assign(new Error("slow down"), { name: "Throttling" }))
+      .resolves({});
+    const r = await makeHandler(e.deps)(state);
+    expect(r.published).toBe(true);
+    expect(e.cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(2);
+  });
+
+  it("a permanent CloudWatch error is not retried and not thrown", async () => {
+    e = await env(scenario("duration_seconds: 10"));
+    const { state } = await runToEnd(e, stepInput());
+    e.cloudwatch
+      .on(PutMetricDataCommand)
+      .rejects(Object.assign(new Error("denied"), { name: "AccessDenied" }));
+    const r = await makeHandler(e.deps)(state);
+    expect(r).toMatchObject({ published: false, error: "AccessDenied: denied" });
+    expect(e.cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(1);
+  });
+});
