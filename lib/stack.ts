@@ -1,0 +1,191 @@
+import { type CfnElement, Duration, Stack, type StackProps, Token, Validations } from "aws-cdk-lib";
+import type * as logs from "aws-cdk-lib/aws-logs";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import type { Construct, IConstruct } from "constructs";
+import type { PipelinesConfig } from "./config/model";
+import { LogsBucket } from "./constructs/logs-bucket";
+import { Monitoring } from "./constructs/monitoring";
+import { PipelineSchedule } from "./constructs/pipeline-schedule";
+import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
+import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
+import { SyncCancellation } from "./constructs/sync-cancellation";
+import { SyncFunctions } from "./constructs/sync-functions";
+
+export interface OrchestratorStackProps extends StackProps {
+  /** The pipelines, as loaded by loadPipelinesConfig. */
+  readonly config: PipelinesConfig;
+  /**
+   * The secret holding the Polytomic API key.
+   * @default - a secret is created; put the key in it after deploying
+   */
+  readonly apiKeySecret?: secretsmanager.ISecret;
+  /**
+   * Polytomic API base URL.
+   * @default - the handlers' default
+   */
+  readonly polytomicApiUrl?: string;
+  /**
+   * Retention of the functions' and state machines' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * How long exported run logs are kept.
+   * @default Duration.days(90)
+   */
+  readonly logsExpiration?: Duration;
+  /**
+   * Directory holding the handler entries (`<dir>/<name>/index.ts`).
+   * @default - the repository's functions/ directory
+   */
+  readonly functionsDir?: string;
+}
+
+/** Time after a step's deadline to cancel the run, export its logs and publish metrics. */
+const STEP_MARGIN = Duration.minutes(30);
+
+/** Everything one deployment needs: functions, state machines, schedules, monitoring. */
+export class OrchestratorStack extends Stack {
+  readonly functions: SyncFunctions;
+  readonly runSync: RunSyncStateMachine;
+  readonly pipelines: Record<string, PipelineStateMachine> = {};
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    if (config.pipelines.length === 0) {
+      throw new Error(
+        `${config.source}: no pipelines defined; add at least one under "pipelines:"`,
+      );
+    }
+    const logsBucket = new LogsBucket(this, "RunLogs", { expiration: props.logsExpiration });
+    this.functions = new SyncFunctions(this, "Functions", {
+      logsBucket: logsBucket.bucket,
+      apiKeySecret: props.apiKeySecret,
+      polytomicApiUrl: props.polytomicApiUrl,
+      logRetention: props.logRetention,
+      functionsDir: props.functionsDir,
+    });
+    const maxStep = Math.max(
+      ...config.pipelines.flatMap((p) => p.steps.map((s) => s.timeout_seconds)),
+    );
+    this.runSync = new RunSyncStateMachine(this, "RunSync", {
+      functions: this.functions,
+      maxStepTimeout: Duration.seconds(maxStep),
+      timeoutMargin: STEP_MARGIN,
+      logRetention: props.logRetention,
+    });
+    const cancellation = new SyncCancellation(this, "Cancellation", {
+      runSync: this.runSync.stateMachine,
+      cancelSync: this.functions.cancelSync,
+    });
+
+    const scheduleDlq = new sqs.Queue(this, "ScheduleDeadLetters", {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const pipeline of config.pipelines) {
+      const machine = new PipelineStateMachine(this, `Pipeline-${pipeline.name}`, {
+        pipeline,
+        runSync: this.runSync.stateMachine,
+        childTimeoutMargin: STEP_MARGIN,
+        logRetention: props.logRetention,
+      });
+      this.pipelines[pipeline.name] = machine;
+      if (pipeline.schedule) {
+        new PipelineSchedule(this, `Schedule-${pipeline.name}`, {
+          pipelineName: pipeline.name,
+          schedule: pipeline.schedule,
+          stateMachine: machine.stateMachine,
+          deadLetterQueue: scheduleDlq,
+        });
+      }
+    }
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      pipelines: config.pipelines.map((p) => ({
+        config: p,
+        stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,
+      })),
+      functions: this.functions.all,
+    });
+    this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
+  }
+
+  /**
+   * cdk-nag AwsSolutions findings that are deliberate, each acknowledged on the
+   * construct it concerns with the reason it is acceptable.
+   */
+  private acknowledgeNagFindings(
+    logsBucket: LogsBucket,
+    scheduleDlq: sqs.Queue,
+    cancellation: SyncCancellation,
+  ): void {
+    const ack = (scope: IConstruct, finding: string, reason: string) =>
+      Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
+    const logicalId = (scope: IConstruct) =>
+      this.getLogicalId(scope.node.defaultChild as CfnElement);
+
+    ack(
+      logsBucket.bucket,
+      "S1",
+      "Holds copies of Polytomic run logs written only by export-logs; access is through IAM and recorded by CloudTrail. A second bucket just for server access logs is not worth its cost here.",
+    );
+    if (this.functions.apiKeySecret instanceof secretsmanager.Secret) {
+      ack(
+        this.functions.apiKeySecret,
+        "SMG4",
+        "A Polytomic API key is issued in the Polytomic UI; no rotation function can mint one. Rotate it there and put the new value in this secret.",
+      );
+    }
+    for (const [name, fn] of Object.entries(this.functions.all)) {
+      ack(
+        fn,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        `AWSLambdaBasicExecutionRole only lets ${name} write its own logs: the AWS-maintained minimal policy for that.`,
+      );
+      ack(
+        fn,
+        "IAM5[Resource::*]",
+        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${name === "publish-metrics" ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
+      );
+    }
+    ack(
+      this.functions.exportLogs,
+      `IAM5[Resource::<${logicalId(logsBucket.bucket)}.Arn>/${this.functions.logsPrefix}/*]`,
+      "export-logs writes one object per log file under the logs prefix; the keys are per run, so the grant is the prefix.",
+    );
+    const runSync = this.runSync.stateMachine;
+    ack(
+      runSync,
+      "IAM5[Resource::*]",
+      "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.",
+    );
+    for (const [name, fn] of Object.entries(this.functions.all)) {
+      ack(
+        runSync,
+        `IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
+        `Invoking ${name} by any version or alias qualifier of that one function (CDK's LambdaInvoke grant).`,
+      );
+    }
+    const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
+    const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
+    for (const pipeline of Object.values(this.pipelines)) {
+      ack(
+        pipeline.stateMachine,
+        "IAM5[Resource::*]",
+        "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.",
+      );
+      ack(
+        pipeline.stateMachine,
+        `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(runSync)}"}]}]}*]`,
+        "startExecution.sync must describe and stop the child executions of the run-sync machine, whose names are generated per run: the grant is that machine's executions only.",
+      );
+    }
+    for (const queue of [scheduleDlq, cancellation.deadLetterQueue]) {
+      ack(queue, "SQS3", "This queue is itself a dead-letter queue.");
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import * as sqs from "aws-cdk-lib/aws-sqs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import { describe, expect, it } from "vitest";
+import { maxGapSeconds } from "../../../lib/asl/schedule-window";
+import { PipelineSchedule } from "../../../lib/constructs/pipeline-schedule";
+import { unbundledStack } from "../helpers";
+
+const cron = (expr: string) => ({ cron: expr, timezone: "UTC", expression: "cron(...)" });
+
+describe("maxGapSeconds", () => {
+  it("reads rates", () => {
+    expect(
+      maxGapSeconds({ rate: "rate(15 minutes)", timezone: "UTC", expression: "rate(15 minutes)" }),
+    ).toBe(900);
+    expect(maxGapSeconds({ timezone: "UTC", expression: "rate(1 day)" })).toBe(86400);
+  });
+
+  it("finds the longest gap of a cron", () => {
+    expect(maxGapSeconds(cron("0 2 * * *"))).toBe(86400);
+    expect(maxGapSeconds(cron("0 2 * * 1-5"))).toBe(3 * 86400); // Friday to Monday
+    expect(maxGapSeconds(cron("*/15 9-17 * * MON-FRI"))).toBe(
+      (24 - 8) * 3600 + 15 * 60 + 2 * 86400,
+    );
+    expect(maxGapSeconds(cron("30 6,18 * * *"))).toBe(12 * 3600);
+  });
+
+  it("gives up on schedules it cannot measure", () => {
+    expect(maxGapSeconds(cron("0 0 1 * *"))).toBeUndefined(); // monthly: one firing in 15 days
+    expect(maxGapSeconds(cron("bad"))).toBeUndefined();
+  });
+});
+
+describe("PipelineSchedule", () => {
+  it("rejects a retry count Scheduler does not accept", () => {
+    const stack = unbundledStack();
+    expect(
+      () =>
+        new PipelineSchedule(stack, "S", {
+          pipelineName: "nightly",
+          schedule: cron("0 2 * * *"),
+          stateMachine: sfn.StateMachine.fromStateMachineName(stack, "M", "m"),
+          deadLetterQueue: new sqs.Queue(stack, "Q"),
+          retryAttempts: 200,
+        }),
+    ).toThrow(/retryAttempts must be an integer from 0 to 185, got 200/);
+  });
+});

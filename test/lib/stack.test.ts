@@ -1,0 +1,188 @@
+import { existsSync } from "node:fs";
+import aslValidator from "asl-validator";
+import { App, Validations } from "aws-cdk-lib";
+import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
+import { describe, expect, it } from "vitest";
+import { METRIC_NAMESPACE, STEP_METRICS } from "../../functions/core/metrics";
+import { resolveDefinition } from "../../lib/asl/resolve";
+import { maxGapSeconds } from "../../lib/asl/schedule-window";
+import { FUNCTION_NAMES, functionEntry } from "../../lib/constructs/paths";
+import { OrchestratorStack } from "../../lib/stack";
+import { pipeline, sampleConfig, step } from "../fixtures/cdk/config";
+import { FIXTURE_FUNCTIONS_DIR } from "./helpers";
+
+function build(config = sampleConfig()) {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new OrchestratorStack(app, "Orchestrator", {
+    config,
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
+    env: { account: "123456789012", region: "us-east-1" },
+  });
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+describe("OrchestratorStack", () => {
+  it("has zero unacknowledged cdk-nag AwsSolutions findings and no warnings", () => {
+    const { app, stack } = build();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+    Annotations.fromStack(stack).hasNoError("*", Match.anyValue());
+  });
+
+  it("every state machine definition passes asl-validator", () => {
+    const { template } = build();
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: { DefinitionString: unknown } }
+    >;
+    const machines = Object.values(resources).filter(
+      (r) => r.Type === "AWS::StepFunctions::StateMachine",
+    );
+    expect(machines).toHaveLength(3);
+    for (const machine of machines) {
+      const result = aslValidator(
+        resolveDefinition(machine.Properties.DefinitionString, resources),
+      );
+      expect(result.errorsText("\n")).toBe("");
+    }
+  });
+
+  it("schedules the scheduled pipeline in its time zone, with retries and an encrypted TLS-only DLQ", () => {
+    const { template } = build();
+    template.resourceCountIs("AWS::Scheduler::Schedule", 1);
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 2 ? * MON-FRI *)",
+      ScheduleExpressionTimezone: "America/New_York",
+      FlexibleTimeWindow: { Mode: "OFF" },
+      Target: Match.objectLike({
+        Arn: { Ref: Match.stringLikeRegexp("^PipelinenightlyStateMachine") },
+        RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: {
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^ScheduleDeadLetters"), "Arn"] },
+        },
+      }),
+    });
+    template.hasResourceProperties("AWS::SQS::Queue", { SqsManagedSseEnabled: true });
+    template.hasResourceProperties("AWS::SQS::QueuePolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+    // The scheduler role may start only that pipeline.
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: Match.stringLikeRegexp("SchedulerRole") }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "states:StartExecution",
+            Resource: { Ref: Match.stringLikeRegexp("^PipelinenightlyStateMachine") },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("cancels the Polytomic run when a run-sync execution is aborted, times out or fails", () => {
+    const { template } = build();
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.states"],
+        "detail-type": ["Step Functions Execution Status Change"],
+        detail: {
+          stateMachineArn: [{ Ref: Match.stringLikeRegexp("^RunSyncStateMachine") }],
+          status: ["ABORTED", "TIMED_OUT", "FAILED"],
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: { "Fn::GetAtt": [Match.stringLikeRegexp("^FunctionsCancelSync"), "Arn"] },
+          DeadLetterConfig: Match.anyValue(),
+          RetryPolicy: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it("alarms on failures, timeouts, failed steps and a silent schedule, to an encrypted topic with the notify emails", () => {
+    const { template } = build();
+    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    template.resourceCountIs("AWS::SNS::Subscription", 1);
+    template.hasResourceProperties("AWS::SNS::Subscription", {
+      Protocol: "email",
+      Endpoint: "data-oncall@example.com",
+    });
+    const alarms = template.findResources("AWS::CloudWatch::Alarm");
+    // 2 pipelines x (failed, timed out) + 6 steps + 1 scheduled pipeline.
+    expect(Object.keys(alarms)).toHaveLength(4 + 6 + 1);
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm.Properties.AlarmActions).toEqual([
+        { Ref: expect.stringMatching(/^MonitoringAlarms/) },
+      ]);
+    }
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: METRIC_NAMESPACE,
+      MetricName: STEP_METRICS.failed.name,
+      Dimensions: Match.arrayWith([{ Name: "Step", Value: "push-hubspot" }]),
+    });
+    const gap = maxGapSeconds(sampleConfig().pipelines[0]?.schedule as never) as number;
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      MetricName: "ExecutionsStarted",
+      ComparisonOperator: "LessThanThreshold",
+      TreatMissingData: "breaching",
+      Period: 3600,
+      EvaluationPeriods: Math.ceil((gap + 7200) / 3600),
+    });
+    template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("rejects a config without pipelines", () => {
+    expect(() => build({ source: "/x/pipelines.yaml", pipelines: [] })).toThrow(
+      /\/x\/pipelines.yaml: no pipelines defined/,
+    );
+  });
+
+  it("gives the run-sync machine the largest step timeout plus the margin", () => {
+    const config = {
+      source: "p",
+      pipelines: [pipeline("p", [step("a", [], { timeout_seconds: 7200 })])],
+    };
+    const { template } = build(config);
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: { DefinitionString: unknown } }
+    >;
+    const [runSyncId] = Object.keys(resources).filter(
+      (id) =>
+        id.startsWith("RunSyncStateMachine") &&
+        resources[id]?.Type === "AWS::StepFunctions::StateMachine",
+    );
+    const definition = resolveDefinition(
+      resources[runSyncId as string]?.Properties.DefinitionString,
+      resources,
+    );
+    expect(definition.TimeoutSeconds).toBe(7200 + 1800);
+  });
+});
+
+describe("bundling", () => {
+  const missing = FUNCTION_NAMES.filter((name) => !existsSync(functionEntry(name)));
+  it.skipIf(missing.length > 0)(
+    `bundles every handler with the local esbuild into minified ESM with source maps${missing.length > 0 ? ` (skipped: functions/{${missing.join(",")}}/index.ts not written yet)` : ""}`,
+    () => {
+      const app = new App();
+      const stack = new OrchestratorStack(app, "Bundled", { config: sampleConfig() });
+      const assembly = app.synth();
+      const template = Template.fromStack(stack);
+      template.resourceCountIs("AWS::Lambda::Function", 5);
+      expect(assembly.directory).toBeTruthy();
+    },
+    120_000,
+  );
+});
