@@ -19,7 +19,7 @@ describe("maxGapSeconds", () => {
     expect(maxGapSeconds(cron("0 2 * * *"))).toBe(86400);
     expect(maxGapSeconds(cron("0 2 * * 1-5"))).toBe(3 * 86400); // Friday to Monday
     expect(maxGapSeconds(cron("*/15 9-17 * * MON-FRI"))).toBe(
-      (24 - 8) * 3600 + 15 * 60 + 2 * 86400,
+      (48 + 6.25 + 9) * 3600, // Fri 17:45 to Mon 09:00
     );
     expect(maxGapSeconds(cron("30 6,18 * * *"))).toBe(12 * 3600);
   });
