@@ -79,7 +79,11 @@ export interface PolytomicApi {
     executionId: string,
     options?: CallOptions,
   ): Promise<ModelExecution>;
-  getBulkExecution(syncId: string, executionId: string, options?: CallOptions): Promise<BulkExecution>;
+  getBulkExecution(
+    syncId: string,
+    executionId: string,
+    options?: CallOptions,
+  ): Promise<BulkExecution>;
 
   getModelSyncStatus(syncId: string, options?: CallOptions): Promise<ModelSyncStatus>;
   getBulkSyncStatus(syncId: string, options?: CallOptions): Promise<BulkSyncStatus>;

@@ -183,8 +183,20 @@ async function readJson(res: Response): Promise<unknown> {
   }
 }
 
-/** An ApiError body `{key, message, status}`, when the response has one. */
+/** What to do about statuses whose API message alone does not say. */
+const HINTS: Record<number, string> = {
+  401: "check the Polytomic API key (the secret's value)",
+  403: "the API key is valid but lacks permission for this; check the key's organization and role",
+};
+
+/** An ApiError body `{key, message, status}` when the response has one, and a reason. */
 async function describeApiError(res: Response): Promise<{ body?: ApiErrorBody; reason: string }> {
+  const hint = HINTS[res.status];
+  const { body, reason } = await parseApiError(res);
+  return { ...(body === undefined ? {} : { body }), reason: hint ? `${reason}; ${hint}` : reason };
+}
+
+async function parseApiError(res: Response): Promise<{ body?: ApiErrorBody; reason: string }> {
   const text = await res.text();
   const fallback = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
   try {

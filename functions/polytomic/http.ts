@@ -104,11 +104,6 @@ const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 ||
 /** Statuses whose Retry-After is a minimum wait (RFC 9110 defines it for 429 and 503). */
 const HONOURS_RETRY_AFTER = (status: number) => status === 429 || status === 503;
 
-const HINTS: Record<number, string> = {
-  401: "check the Polytomic API key (the secret's value)",
-  403: "the API key is valid but lacks permission for this; check the key's organization and role",
-};
-
 /** The error name a failure is thrown as. */
 function errorClassFor(
   failure: Failure,
@@ -291,14 +286,13 @@ export class HttpTransport {
         described = { reason: `HTTP ${res.status}` };
       }
       const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.settings.now());
-      const hint = HINTS[res.status];
       return {
         ok: false,
         failure: {
           kind: "status",
           retryable: RETRYABLE_STATUS(res.status),
           status: res.status,
-          reason: redactText(described.reason, req.secrets) + (hint ? `; ${hint}` : ""),
+          reason: redactText(described.reason, req.secrets),
           ...(described.body === undefined ? {} : { body: scrubBody(described.body, req.secrets) }),
           ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
         },

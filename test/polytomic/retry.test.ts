@@ -337,11 +337,12 @@ describe("malformed responses", () => {
 
 describe("per-attempt timeout", () => {
   it("abandons a slow attempt and retries", async () => {
-    // The simulator holds the first answer 200 ms (delay_seconds 20, scaled 1/100).
+    // The simulator holds the first answer 500 ms (delay_seconds 50, scaled 1/100); the retry
+    // (an ordinary local request) has 100 ms.
     const t = await setup(
-      syncs("", "", faults("{ endpoint: status, delay_seconds: 20, times: 1 }")),
+      syncs("", "", faults("{ endpoint: status, delay_seconds: 50, times: 1 }")),
       {
-        requestTimeoutMs: 50,
+        requestTimeoutMs: 100,
       },
     );
     const status = await t.client.getBulkSyncStatus(BULK);
