@@ -1,0 +1,79 @@
+/**
+ * The synthesized state machine definitions, as plain ASL with placeholder ARNs, for
+ * the local runner (lib/local): it runs them in aws-local-stepfunctions and binds its
+ * task handlers by state name through `taskFunctions`.
+ */
+import { App, type CfnElement } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
+import { type AslDefinition, allStates, LOCAL_ENV, resolveDefinition } from "../asl/resolve";
+import type { PipelinesConfig } from "../config/model";
+import { OrchestratorStack } from "../stack";
+import type { FunctionName } from "./paths";
+
+export interface SynthesizedDefinitions {
+  /** The run-sync machine (one step's run). */
+  readonly runSync: AslDefinition;
+  /** Each pipeline's machine, by pipeline name. */
+  readonly pipelines: Record<string, AslDefinition>;
+  /** The Lambda function each run-sync Task state invokes, by state name. */
+  readonly taskFunctions: Record<string, FunctionName>;
+  /** Placeholder ARN of the run-sync machine (the `StateMachineArn` of pipeline child tasks). */
+  readonly runSyncArn: string;
+}
+
+export interface SynthesizeOptions {
+  /**
+   * Directory holding the handler entries (only their existence is checked: bundling is skipped).
+   * @default - the repository's functions/ directory
+   */
+  readonly functionsDir?: string;
+}
+
+/** Synthesizes the stack for `config` without bundling and returns the resolved definitions. */
+export function synthesizeDefinitions(
+  config: PipelinesConfig,
+  options: SynthesizeOptions = {},
+): SynthesizedDefinitions {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new OrchestratorStack(app, "Local", {
+    config,
+    functionsDir: options.functionsDir,
+    env: LOCAL_ENV,
+  });
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
+  const idOf = (element: unknown) => stack.getLogicalId(element as CfnElement);
+  const definitionOf = (logicalId: string): AslDefinition => {
+    const resource = resources[logicalId];
+    if (!resource) throw new Error(`synthesizeDefinitions: no resource ${logicalId}`);
+    return resolveDefinition(resource.Properties.DefinitionString, resources, LOCAL_ENV);
+  };
+  const runSyncId = idOf(stack.runSync.stateMachine.node.defaultChild);
+  const runSync = definitionOf(runSyncId);
+
+  const functionByArn = new Map<string, FunctionName>();
+  for (const [name, fn] of Object.entries(stack.functions.all)) {
+    functionByArn.set(
+      `arn:aws:lambda:${LOCAL_ENV.region}:${LOCAL_ENV.account}:function:${idOf(fn.node.defaultChild)}`,
+      name as FunctionName,
+    );
+  }
+  const taskFunctions: Record<string, FunctionName> = {};
+  for (const [name, state] of allStates(runSync)) {
+    const fn =
+      state.Type === "Task" && state.Resource ? functionByArn.get(state.Resource) : undefined;
+    if (fn) taskFunctions[name] = fn;
+  }
+  const pipelines: Record<string, AslDefinition> = {};
+  for (const [name, machine] of Object.entries(stack.pipelines)) {
+    pipelines[name] = definitionOf(idOf(machine.stateMachine.node.defaultChild));
+  }
+  return {
+    runSync,
+    pipelines,
+    taskFunctions,
+    runSyncArn: `arn:aws:states:${LOCAL_ENV.region}:${LOCAL_ENV.account}:stateMachine:${runSyncId}`,
+  };
+}
