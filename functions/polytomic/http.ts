@@ -172,7 +172,12 @@ export class HttpTransport {
       last = failure;
       if (!failure.retryable) throw this.toError(failure, req, attempts, "");
       if (attempts >= s.maxAttempts) {
-        throw this.toError(failure, req, attempts, `; gave up after ${attempts} attempts`);
+        throw this.toError(
+          failure,
+          req,
+          attempts,
+          `; gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
+        );
       }
       const retryAfter =
         failure.status !== undefined && HONOURS_RETRY_AFTER(failure.status)
