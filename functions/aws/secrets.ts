@@ -1,8 +1,8 @@
 /**
  * The Polytomic API key from Secrets Manager: the secret string is either the raw key or
  * JSON `{"api_key": "..."}`. Cached across invocations for a TTL; `refresh()` forces a
- * re-read (after a 401), at most once per `minRefreshIntervalMs` so a wrong key cannot
- * hammer Secrets Manager. The key is registered with the Redactor as soon as it is read.
+ * re-read (after a 401; concurrent refreshes share one read; `minRefreshIntervalMs` can
+ * throttle them). The key is registered with the Redactor as soon as it is read.
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { HandlerError } from "../core/errors";
@@ -16,7 +16,7 @@ export interface SecretKeyStoreOptions {
   redactor: Redactor;
   /** @default 300_000 (5 minutes) */
   ttlMs?: number;
-  /** @default 10_000 */
+  /** A refresh within this long of the last read reuses it. @default 0 */
   minRefreshIntervalMs?: number;
   /** @default Date.now */
   clock?: Clock;
@@ -32,7 +32,7 @@ export class SecretKeyStore {
 
   constructor(private readonly options: SecretKeyStoreOptions) {
     this.ttlMs = options.ttlMs ?? 300_000;
-    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 10_000;
+    this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? 0;
     this.clock = options.clock ?? { now: () => Date.now() };
   }
 
@@ -44,6 +44,10 @@ export class SecretKeyStore {
 
   /** Forces a fresh read (unless one happened within `minRefreshIntervalMs`). */
   async refresh(): Promise<void> {
+    if (this.inflight) {
+      await this.inflight;
+      return;
+    }
     if (this.value !== undefined && this.clock.now() - this.readAt < this.minRefreshIntervalMs) {
       return;
     }

@@ -48,6 +48,8 @@ export interface EnvOptions {
   /** Lambda time budget for every invocation. */
   budgetMs?: number;
   apiKey?: string;
+  /** Register the API key with the redactor. @default true */
+  registerKey?: boolean;
 }
 
 const mockS3 = () => mockClient(S3Client);
@@ -67,14 +69,6 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
     sleep: async (ms) => clock.advance(ms),
   });
   const sleep = async (ms: number) => clock.advance(ms);
-  const client = new PolytomicClient({
-    apiKey: options.apiKey ?? KEY,
-    baseUrl: sim.url,
-    now: () => clock.now(),
-    sleep,
-    retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
-  });
-
   const s3Objects = new Map<string, Buffer>();
   const parts = new Map<string, Buffer[]>();
   const s3 = mockS3();
@@ -99,7 +93,27 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
 
   const lines: string[] = [];
   const redactor = new Redactor();
-  redactor.register(options.apiKey ?? KEY);
+  // As the secret store does in production; a test can leave it out to prove the key is
+  // never written in the first place.
+  if (options.registerKey !== false) redactor.register(options.apiKey ?? KEY);
+  const logger = new JsonLogger({
+    redactor,
+    write: (l) => lines.push(l),
+    level: "debug",
+    now: () => new Date(clock.now()),
+  });
+  const client = new PolytomicClient({
+    apiKey: options.apiKey ?? KEY,
+    baseUrl: sim.url,
+    now: () => clock.now(),
+    sleep,
+    retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+    logger: {
+      debug: (msg, data) => logger.debug(msg, { ...data }),
+      warn: (msg, data) => logger.warn(msg, { ...data }),
+    },
+  });
+
   const api = options.wrap ? options.wrap(client) : client;
   const deps = createDeps({
     polytomic: api,
@@ -108,12 +122,7 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
     clock,
     sleep,
     redactor,
-    logger: new JsonLogger({
-      redactor,
-      write: (l) => lines.push(l),
-      level: "debug",
-      now: () => new Date(clock.now()),
-    }),
+    logger,
     config: { defaultBudgetMs: options.budgetMs ?? 600_000 },
   });
   return {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { rejection } from "../harness";
+
+describe("Lambda entry points", () => {
+  it("import without AWS environment and fail at first invocation with Config.Invalid", async () => {
+    const saved = process.env.POLYTOMIC_SECRET_ARN;
+    delete process.env.POLYTOMIC_SECRET_ARN;
+    try {
+      for (const name of [
+        "start-sync",
+        "check-status",
+        "export-logs",
+        "publish-metrics",
+        "cancel-sync",
+      ]) {
+        const mod = (await import(`../../../functions/${name}/index.ts`)) as {
+          handler: (e: unknown) => Promise<unknown>;
+          makeHandler: unknown;
+        };
+        expect(typeof mod.makeHandler).toBe("function");
+        const err = await rejection(mod.handler({}));
+        expect(err.name).toBe("Config.Invalid");
+        expect(err.message).toContain("POLYTOMIC_SECRET_ARN");
+      }
+    } finally {
+      if (saved !== undefined) process.env.POLYTOMIC_SECRET_ARN = saved;
+    }
+  });
+});

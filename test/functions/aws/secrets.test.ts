@@ -1,0 +1,181 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { S3Client } from "@aws-sdk/client-s3";
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { awsDeps } from "../../../functions/aws/aws-deps";
+import { parseSecret, SecretKeyStore } from "../../../functions/aws/secrets";
+import { Redactor } from "../../../functions/core/redact";
+import {
+  ManualClock,
+  parseScenario,
+  type RunningSimulator,
+  startSimulator,
+} from "../../../simulator";
+import { KEY, MODEL, rejection, scenario } from "../harness";
+
+const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:polytomic-AbCdEf";
+const sm = mockClient(SecretsManagerClient);
+
+beforeEach(() => {
+  sm.reset();
+});
+
+function store(clock = new ManualClock(), redactor = new Redactor()) {
+  return {
+    clock,
+    redactor,
+    keys: new SecretKeyStore({
+      client: new SecretsManagerClient({ region: "us-east-1" }),
+      secretArn: ARN,
+      redactor,
+      ttlMs: 300_000,
+      clock,
+    }),
+  };
+}
+
+describe("SecretKeyStore", () => {
+  it("reads the raw key or JSON {api_key}", () => {
+    expect(parseSecret("abc123")).toBe("abc123");
+    expect(parseSecret('{"api_key": "k-1"}')).toBe("k-1");
+    expect(parseSecret('{"other": "x"}')).toBeUndefined();
+    expect(parseSecret("  ")).toBeUndefined();
+  });
+
+  it("caches for the TTL, then reads again", async () => {
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: "key-1" })
+      .resolves({ SecretString: '{"api_key":"key-2"}' });
+    const { keys, clock } = store();
+    expect(await keys.get()).toBe("key-1");
+    clock.advance(299_000);
+    expect(await keys.get()).toBe("key-1");
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    clock.advance(2_000);
+    expect(await keys.get()).toBe("key-2");
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(sm.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: ARN });
+  });
+
+  it("registers the key with the redactor", async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: "very-secret-key" });
+    const { keys, redactor } = store();
+    await keys.get();
+    expect(redactor.text("Bearer x very-secret-key y")).not.toContain("very-secret-key");
+  });
+
+  it("a missing secret is Config.MissingSecret naming the ARN", async () => {
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({
+        message: "Secrets Manager can't find the specified secret.",
+        $metadata: {},
+      }),
+    );
+    const err = await rejection(store().keys.get());
+    expect(err.name).toBe("Config.MissingSecret");
+    expect(err.message).toContain(ARN);
+  });
+
+  it("an empty JSON secret is Config.MissingSecret without the value", async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: '{"apikey":"typo-value"}' });
+    const err = await rejection(store().keys.get());
+    expect(err.name).toBe("Config.MissingSecret");
+    expect(err.message).not.toContain("typo-value");
+  });
+
+  it("throttling is Aws.Throttled", async () => {
+    sm.on(GetSecretValueCommand).rejects(
+      Object.assign(new Error("rate"), { name: "ThrottlingException" }),
+    );
+    expect((await rejection(store().keys.get())).name).toBe("Aws.Throttled");
+  });
+});
+
+describe("401: the key is re-read once", () => {
+  let sim: RunningSimulator;
+  const cw = mockClient(CloudWatchClient);
+  const s3 = mockClient(S3Client);
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  async function deps() {
+    sim = await startSimulator({
+      scenario: parseScenario(scenario(), "t.yaml"),
+      clock: new ManualClock(),
+    });
+    return awsDeps(
+      {
+        POLYTOMIC_SECRET_ARN: ARN,
+        LOGS_BUCKET: "b",
+        POLYTOMIC_API_URL: sim.url,
+        LOG_LEVEL: "error",
+      },
+      {
+        secrets: new SecretsManagerClient({ region: "us-east-1" }),
+        s3: new S3Client({ region: "us-east-1" }),
+        cloudwatch: new CloudWatchClient({ region: "us-east-1" }),
+      },
+    );
+  }
+
+  it("a rotated key: 401, refresh, retry succeeds", async () => {
+    sm.on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: "old-key-0000" })
+      .resolves({ SecretString: JSON.stringify({ api_key: KEY }) });
+    const d = await deps();
+    const status = await d.polytomic.getModelSyncStatus(MODEL);
+    expect(status).toBeDefined();
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(sim.requests().map((r) => r.status)).toEqual([401, 200]);
+    // Cached afterwards.
+    await d.polytomic.getModelSyncStatus(MODEL);
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it("a wrong key stays Polytomic.Unauthorized after exactly one refresh", async () => {
+    sm.on(GetSecretValueCommand).resolves({ SecretString: "wrong-key-0000" });
+    const d = await deps();
+    const err = await rejection(d.polytomic.getModelSyncStatus(MODEL));
+    expect(err.name).toBe("Polytomic.Unauthorized");
+    expect(err.message).not.toContain("wrong-key-0000");
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(sim.requests().map((r) => r.status)).toEqual([401, 401]);
+  });
+
+  afterEach(() => {
+    cw.reset();
+    s3.reset();
+  });
+});
+
+describe("environment", () => {
+  it("names a missing variable", async () => {
+    const err = await rejection(awsDeps({ LOGS_BUCKET: "b" }));
+    expect(err.name).toBe("Config.Invalid");
+    expect(err.message).toContain("POLYTOMIC_SECRET_ARN");
+    const err2 = await rejection(awsDeps({ POLYTOMIC_SECRET_ARN: ARN }));
+    expect(err2.message).toContain("LOGS_BUCKET");
+    const err3 = await rejection(
+      awsDeps({ POLYTOMIC_SECRET_ARN: ARN, LOGS_BUCKET: "b", LOG_TYPES: "errors,nope" }),
+    );
+    expect(err3.name).toBe("Config.Invalid");
+    expect(err3.message).toContain("LOG_TYPES");
+  });
+
+  it("applies LOGS_PREFIX and LOG_TYPES", async () => {
+    const d = await awsDeps({
+      POLYTOMIC_SECRET_ARN: ARN,
+      LOGS_BUCKET: "b",
+      LOGS_PREFIX: "x/y",
+      LOG_TYPES: "records, errors",
+    });
+    expect(d.config.logsPrefix).toBe("x/y");
+    expect(d.config.logTypes).toEqual(["records", "errors"]);
+  });
+});

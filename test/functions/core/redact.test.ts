@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { JsonLogger } from "../../../functions/core/logger";
+import { Redactor } from "../../../functions/core/redact";
+
+describe("Redactor and JsonLogger", () => {
+  it("removes registered secrets, URL query strings, Bearer tokens and secret-named fields", () => {
+    const r = new Redactor();
+    r.register("k-123456");
+    expect(r.text("key k-123456 at https://h.example/a/b.gz?X-Amz-Signature=abc&x=1 done")).toBe(
+      "key [redacted] at https://h.example/a/b.gz?[redacted] done",
+    );
+    expect(r.text("Authorization: Bearer abc.def")).toBe("Authorization: Bearer [redacted]");
+    expect(r.value({ api_key: "x", nested: [{ token: "y", ok: "https://a/b?q=1" }] })).toEqual({
+      api_key: "[redacted]",
+      nested: [{ token: "[redacted]", ok: "https://a/b?[redacted]" }],
+    });
+    const err = new Error("failed GET https://s3/x?sig=1", { cause: new Error("k-123456 bad") });
+    expect(r.error(err)).toEqual({
+      name: "Error",
+      message: "failed GET https://s3/x?[redacted]",
+      cause: { name: "Error", message: "[redacted] bad" },
+    });
+  });
+
+  it("writes one JSON line with the context fields, filtered by level", () => {
+    const lines: string[] = [];
+    const r = new Redactor();
+    r.register("secret-value");
+    const log = new JsonLogger({
+      redactor: r,
+      write: (l) => lines.push(l),
+      level: "info",
+      now: () => new Date(0),
+    });
+    const child = log.child({
+      pipeline: "p",
+      step: "s",
+      sync_id: "id",
+      execution_id: "e",
+      sfn_execution: "x",
+    });
+    child.debug("hidden");
+    child.info("hello secret-value", { url: "https://a/b?c=d" });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] as string)).toEqual({
+      time: "1970-01-01T00:00:00.000Z",
+      level: "info",
+      message: "hello [redacted]",
+      pipeline: "p",
+      step: "s",
+      sync_id: "id",
+      execution_id: "e",
+      sfn_execution: "x",
+      url: "https://a/b?[redacted]",
+    });
+  });
+});
