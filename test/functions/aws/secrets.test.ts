@@ -98,8 +98,6 @@ describe("SecretKeyStore", () => {
 
 describe("401: the key is re-read once", () => {
   let sim: RunningSimulator;
-  const cw = mockClient(CloudWatchClient);
-  const s3 = mockClient(S3Client);
   afterEach(async () => {
     await sim?.close();
   });
@@ -146,11 +144,6 @@ describe("401: the key is re-read once", () => {
     expect(err.message).not.toContain("wrong-key-0000");
     expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
     expect(sim.requests().map((r) => r.status)).toEqual([401, 401]);
-  });
-
-  afterEach(() => {
-    cw.reset();
-    s3.reset();
   });
 });
 
