@@ -27,6 +27,7 @@ function withoutOperationIds(spec: OpenAPI3): OpenAPI3 {
 /** The TypeScript declarations for the committed OpenAPI document. */
 export async function generateSchemaTypes(): Promise<string> {
   const spec = withoutOperationIds(JSON.parse(await readFile(SPEC_PATH, "utf8")));
-  const ast = await openapiTS(spec);
+  // Fields with a default are optional in requests and may be absent in responses.
+  const ast = await openapiTS(spec, { defaultNonNullable: false });
   return HEADER + astToString(ast);
 }

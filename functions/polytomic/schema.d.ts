@@ -10136,7 +10136,7 @@ export interface components {
              * @description Validate connection configuration.
              * @default true
              */
-            validate: boolean;
+            validate?: boolean;
         };
         /** CreateConnectionResponseSchema */
         CreateConnectionResponseSchema: {
@@ -10230,7 +10230,7 @@ export interface components {
              * @description Validate connection configuration.
              * @default true
              */
-            validate: boolean;
+            validate?: boolean;
         };
         /** ConnectionProxyCall */
         ConnectionProxyCall: {
@@ -10729,7 +10729,7 @@ export interface components {
              * @description New is set to true if the target field should be created by Polytomic. This is not supported by all backends.
              * @default false
              */
-            new: boolean;
+            new?: boolean;
             /** @description Value to set in the target field; if provided, 'source' is ignored. */
             override_value?: string;
             source?: components["schemas"]["Source"];
@@ -10954,9 +10954,9 @@ export interface components {
         StartSyncRequest: {
             identities?: string[] | null;
             /** @default false */
-            resync: boolean;
+            resync?: boolean;
             /** @default false */
-            test: boolean;
+            test?: boolean;
         };
         /**
          * UtilExecutionStatus
@@ -11319,7 +11319,7 @@ export interface components {
              * @description When true, Polytomic does not add its own timestamp columns to destination rows.
              * @default false
              */
-            disable_record_timestamps: boolean;
+            disable_record_timestamps?: boolean;
             /**
              * Format: uuid
              * @description Unique identifier of the bulk sync.
@@ -11400,13 +11400,13 @@ export interface components {
              * @description Whether the field is enabled for syncing.
              * @default true
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             id?: string;
             /**
              * @description Whether the field should be obfuscated.
              * @default false
              */
-            obfuscate: boolean | null;
+            obfuscate?: boolean | null;
         };
         /** SchemaConfigurationFieldsItems */
         SchemaConfigurationFieldsItems: string | components["schemas"]["FieldConfiguration"];
@@ -11426,12 +11426,12 @@ export interface components {
              * @description Whether data cutoff is disabled for this schema.
              * @default false
              */
-            disable_data_cutoff: boolean | null;
+            disable_data_cutoff?: boolean | null;
             /**
              * @description Whether the schema is enabled for syncing.
              * @default true
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             fields?: components["schemas"]["SchemaConfigurationFieldsItems"][];
             filters?: components["schemas"]["BulkFilter"][];
             id?: string;
@@ -11469,7 +11469,7 @@ export interface components {
              * @description When true, Polytomic will not add its own timestamp columns to destination rows.
              * @default false
              */
-            disable_record_timestamps: boolean | null;
+            disable_record_timestamps?: boolean | null;
             mode: components["schemas"]["BulkSyncTargetMode"];
             /** @description Human-readable name for the bulk sync. */
             name: string;
@@ -11530,7 +11530,7 @@ export interface components {
              * @description When true, Polytomic will not add its own timestamp columns to destination rows.
              * @default false
              */
-            disable_record_timestamps: boolean | null;
+            disable_record_timestamps?: boolean | null;
             mode: components["schemas"]["BulkSyncTargetMode"];
             /** @description Human-readable name for the bulk sync. */
             name: string;
