@@ -21,6 +21,12 @@ export interface OrchestratorStackProps extends StackProps {
    */
   readonly apiKeySecret?: secretsmanager.ISecret;
   /**
+   * The complete ARN of an existing secret holding the API key (an alternative to
+   * `apiKeySecret` for the CDK app's context).
+   * @default - `apiKeySecret`, else a created secret
+   */
+  readonly apiKeySecretArn?: string;
+  /**
    * Polytomic API base URL.
    * @default - the handlers' default
    */
@@ -60,10 +66,18 @@ export class OrchestratorStack extends Stack {
         `${config.source}: no pipelines defined; add at least one under "pipelines:"`,
       );
     }
+    if (props.apiKeySecret && props.apiKeySecretArn) {
+      throw new Error("Give either apiKeySecret or apiKeySecretArn, not both");
+    }
+    const apiKeySecret =
+      props.apiKeySecret ??
+      (props.apiKeySecretArn
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, "ApiKey", props.apiKeySecretArn)
+        : undefined);
     const logsBucket = new LogsBucket(this, "RunLogs", { expiration: props.logsExpiration });
     this.functions = new SyncFunctions(this, "Functions", {
       logsBucket: logsBucket.bucket,
-      apiKeySecret: props.apiKeySecret,
+      apiKeySecret,
       polytomicApiUrl: props.polytomicApiUrl,
       logRetention: props.logRetention,
       functionsDir: props.functionsDir,

@@ -148,6 +148,23 @@ describe("OrchestratorStack", () => {
     );
   });
 
+  it("rejects both an API key secret and a secret ARN", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const other = new OrchestratorStack(app, "Other", {
+      config: sampleConfig(),
+      functionsDir: FIXTURE_FUNCTIONS_DIR,
+    });
+    expect(
+      () =>
+        new OrchestratorStack(app, "Both", {
+          config: sampleConfig(),
+          functionsDir: FIXTURE_FUNCTIONS_DIR,
+          apiKeySecret: other.functions.apiKeySecret,
+          apiKeySecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf",
+        }),
+    ).toThrow(/either apiKeySecret or apiKeySecretArn, not both/);
+  });
+
   it("gives the run-sync machine the largest step timeout plus the margin", () => {
     const config = {
       source: "p",
