@@ -1,70 +1,50 @@
 /**
- * Deps for Lambda, built from the environment:
- * - POLYTOMIC_SECRET_ARN (required): the API key's secret;
- * - POLYTOMIC_SECRET_TTL_SECONDS (default 300): how long the key is cached;
- * - POLYTOMIC_API_URL, POLYTOMIC_API_VERSION (optional): client overrides;
- * - LOGS_BUCKET (required), LOGS_PREFIX (default "polytomic-logs"), LOG_TYPES (model log
- *   types, comma-separated; default "errors,warnings"), LOG_LEVEL (default "info").
- * AWS clients are created once per container, when first needed.
+ * Deps for Lambda, built from the environment. Each handler names only the adapters it
+ * uses (so its bundle holds only those AWS SDK clients); the others fail loudly if called.
+ *
+ * Environment:
+ * - POLYTOMIC_SECRET_ARN, POLYTOMIC_SECRET_TTL_SECONDS, POLYTOMIC_API_URL,
+ *   POLYTOMIC_API_VERSION: see polytomic-from-env.ts;
+ * - LOGS_BUCKET: see s3-sink.ts;
+ * - LOGS_PREFIX (default "polytomic-logs"), LOG_TYPES (model log types, comma-separated;
+ *   default "errors,warnings"), LOG_LEVEL (default "info").
  */
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { withKeyRefresh } from "../core/auth-refresh";
 import { DEFAULT_RUNTIME_CONFIG, type Deps } from "../core/deps";
 import { HandlerError } from "../core/errors";
 import { parseLogTypes } from "../core/input";
 import { JsonLogger, parseLogLevel } from "../core/logger";
+import type { Logger, LogSink, MetricsSink, PolytomicApi } from "../core/ports";
 import { Redactor } from "../core/redact";
-import { PolytomicClient } from "../polytomic/client";
-import { CloudWatchMetricsSink } from "./cloudwatch";
-import { type Env, numberEnv, optionalEnv, requireEnv } from "./env";
-import { S3LogSink } from "./s3-sink";
-import { SecretKeyStore } from "./secrets";
+import { type Env, optionalEnv } from "./env";
 
-export interface AwsClients {
-  secrets: SecretsManagerClient;
-  s3: S3Client;
-  cloudwatch: CloudWatchClient;
+/** What an adapter factory gets. */
+export interface AdapterContext {
+  env: Env;
+  redactor: Redactor;
+  logger: Logger;
 }
 
-let clients: AwsClients | undefined;
-
-function defaultClients(): AwsClients {
-  clients ??= {
-    secrets: new SecretsManagerClient({}),
-    s3: new S3Client({}),
-    cloudwatch: new CloudWatchClient({}),
-  };
-  return clients;
+export interface AwsAdapters {
+  polytomic?: (ctx: AdapterContext) => PolytomicApi;
+  logs?: (ctx: AdapterContext) => LogSink;
+  metrics?: (ctx: AdapterContext) => MetricsSink;
 }
 
-/** Builds the Lambda deps; `env` and `awsClients` are injectable for tests. */
-export async function awsDeps(
-  env: Env = process.env,
-  awsClients: AwsClients = defaultClients(),
-): Promise<Deps> {
+function notConfigured(what: string): HandlerError {
+  return new HandlerError("Internal.Error", `${what} is not configured for this function`);
+}
+
+const noPolytomic = new Proxy({} as PolytomicApi, {
+  get: () => () => Promise.reject(notConfigured("the Polytomic client")),
+});
+const noLogs: LogSink = { put: () => Promise.reject(notConfigured("the log store")) };
+const noMetrics: MetricsSink = { put: () => Promise.reject(notConfigured("the metrics sink")) };
+
+/** Builds the Lambda deps with the given adapters; `env` is injectable for tests. */
+export async function awsDeps(adapters: AwsAdapters, env: Env = process.env): Promise<Deps> {
   const redactor = new Redactor();
   const logger = new JsonLogger({ redactor, level: parseLogLevel(optionalEnv(env, "LOG_LEVEL")) });
-  const secretArn = requireEnv(env, "POLYTOMIC_SECRET_ARN");
-  const bucket = requireEnv(env, "LOGS_BUCKET");
-  const keys = new SecretKeyStore({
-    client: awsClients.secrets,
-    secretArn,
-    redactor,
-    ttlMs: numberEnv(env, "POLYTOMIC_SECRET_TTL_SECONDS", 300) * 1000,
-  });
-  const baseUrl = optionalEnv(env, "POLYTOMIC_API_URL");
-  const apiVersion = optionalEnv(env, "POLYTOMIC_API_VERSION");
-  const client = new PolytomicClient({
-    apiKey: () => keys.get(),
-    ...(baseUrl ? { baseUrl } : {}),
-    ...(apiVersion ? { apiVersion } : {}),
-    logger: {
-      debug: (msg, data) => logger.debug(msg, { ...data }),
-      warn: (msg, data) => logger.warn(msg, { ...data }),
-    },
-  });
+  const ctx: AdapterContext = { env, redactor, logger };
   let logTypes = DEFAULT_RUNTIME_CONFIG.logTypes;
   const rawTypes = optionalEnv(env, "LOG_TYPES");
   if (rawTypes !== undefined) {
@@ -75,9 +55,9 @@ export async function awsDeps(
     }
   }
   return {
-    polytomic: withKeyRefresh(client, () => keys.refresh(), logger),
-    logs: new S3LogSink(awsClients.s3, bucket),
-    metrics: new CloudWatchMetricsSink(awsClients.cloudwatch),
+    polytomic: adapters.polytomic ? adapters.polytomic(ctx) : noPolytomic,
+    logs: adapters.logs ? adapters.logs(ctx) : noLogs,
+    metrics: adapters.metrics ? adapters.metrics(ctx) : noMetrics,
     clock: { now: () => Date.now() },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     logger,

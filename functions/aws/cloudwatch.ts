@@ -3,11 +3,12 @@
  * retried with exponential backoff (bounded), then thrown for the caller to report.
  */
 import {
-  type CloudWatchClient,
+  CloudWatchClient,
   PutMetricDataCommand,
   type StandardUnit,
 } from "@aws-sdk/client-cloudwatch";
 import type { MetricDatum, MetricsSink, Sleep } from "../core/ports";
+import type { AdapterContext } from "./aws-deps";
 import { isTransient } from "./aws-errors";
 
 export interface CloudWatchSinkOptions {
@@ -54,4 +55,20 @@ export class CloudWatchMetricsSink implements MetricsSink {
       }
     }
   }
+}
+
+let shared: CloudWatchClient | undefined;
+
+/** One client per container, created when first needed. */
+function sharedClient(): CloudWatchClient {
+  if (!shared) shared = new CloudWatchClient({});
+  return shared;
+}
+
+/** The CloudWatch sink (no environment needed). */
+export function cloudWatchFromEnv(
+  _ctx: AdapterContext,
+  client: CloudWatchClient = sharedClient(),
+): MetricsSink {
+  return new CloudWatchMetricsSink(client);
 }

@@ -4,9 +4,11 @@
  */
 import { Readable } from "node:stream";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { LogSink } from "../core/ports";
+import type { AdapterContext } from "./aws-deps";
+import { requireEnv } from "./env";
 
 export class S3LogSink implements LogSink {
   constructor(
@@ -32,4 +34,17 @@ export class S3LogSink implements LogSink {
     });
     await upload.done();
   }
+}
+
+let shared: S3Client | undefined;
+
+/** One client per container, created when first needed. */
+function sharedClient(): S3Client {
+  if (!shared) shared = new S3Client({});
+  return shared;
+}
+
+/** The S3 sink for env LOGS_BUCKET (required). */
+export function s3SinkFromEnv(ctx: AdapterContext, client: S3Client = sharedClient()): LogSink {
+  return new S3LogSink(client, requireEnv(ctx.env, "LOGS_BUCKET"));
 }

@@ -2,6 +2,9 @@
  * cancel-sync: cancels a run. Input: the run-sync state with `start` (step timeout), or an
  * EventBridge "Step Functions Execution Status Change" event of a stopped run-sync execution.
  */
+
+import { awsDeps } from "../aws/aws-deps";
+import { polytomicFromEnv } from "../aws/polytomic-from-env";
 import { cancelSync } from "../core/cancel";
 import type { CancelResult } from "../core/contract";
 import type { Deps } from "../core/deps";
@@ -16,7 +19,5 @@ export function makeHandler(deps: Deps): Handler<CancelResult> {
     );
 }
 
-export const handler = lazyHandler(
-  async () => (await import("../aws/aws-deps")).awsDeps(),
-  makeHandler,
-);
+/** The Lambda entry point (deps built on the first invocation). */
+export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);

@@ -1,4 +1,7 @@
 /** check-status: one status check of the started run. Input: RunState with `start`. */
+
+import { awsDeps } from "../aws/aws-deps";
+import { polytomicFromEnv } from "../aws/polytomic-from-env";
 import { checkStatus } from "../core/check";
 import type { CheckResult } from "../core/contract";
 import type { Deps } from "../core/deps";
@@ -16,7 +19,5 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
     });
 }
 
-export const handler = lazyHandler(
-  async () => (await import("../aws/aws-deps")).awsDeps(),
-  makeHandler,
-);
+/** The Lambda entry point (deps built on the first invocation). */
+export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);

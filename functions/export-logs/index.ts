@@ -3,6 +3,10 @@
  * optionally `log_types` (model log types; default from LOG_TYPES or errors + warnings).
  * Never throws for export trouble: the result says `exported: false`.
  */
+
+import { awsDeps } from "../aws/aws-deps";
+import { polytomicFromEnv } from "../aws/polytomic-from-env";
+import { s3SinkFromEnv } from "../aws/s3-sink";
 import type { ExportLogsResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import { exportLogs } from "../core/export";
@@ -20,7 +24,8 @@ export function makeHandler(deps: Deps): Handler<ExportLogsResult> {
     });
 }
 
+/** The Lambda entry point (deps built on the first invocation). */
 export const handler = lazyHandler(
-  async () => (await import("../aws/aws-deps")).awsDeps(),
+  () => awsDeps({ polytomic: polytomicFromEnv, logs: s3SinkFromEnv }),
   makeHandler,
 );

@@ -2,6 +2,9 @@
  * publish-metrics: one PutMetricData call for the step run. Input: RunState (start, check
  * and logs when the run got that far). Never throws for CloudWatch trouble.
  */
+
+import { awsDeps } from "../aws/aws-deps";
+import { cloudWatchFromEnv } from "../aws/cloudwatch";
 import type { PublishMetricsResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import { parseMetricsState } from "../core/input";
@@ -16,7 +19,5 @@ export function makeHandler(deps: Deps): Handler<PublishMetricsResult> {
     );
 }
 
-export const handler = lazyHandler(
-  async () => (await import("../aws/aws-deps")).awsDeps(),
-  makeHandler,
-);
+/** The Lambda entry point (deps built on the first invocation; no Polytomic calls). */
+export const handler = lazyHandler(() => awsDeps({ metrics: cloudWatchFromEnv }), makeHandler);

@@ -1,4 +1,7 @@
 /** start-sync: starts the step's sync (or follows on_conflict). Input: StepInput. */
+
+import { awsDeps } from "../aws/aws-deps";
+import { polytomicFromEnv } from "../aws/polytomic-from-env";
 import type { StartResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import { parseStepInput } from "../core/input";
@@ -13,7 +16,5 @@ export function makeHandler(deps: Deps): Handler<StartResult> {
     );
 }
 
-export const handler = lazyHandler(
-  async () => (await import("../aws/aws-deps")).awsDeps(),
-  makeHandler,
-);
+/** The Lambda entry point (deps built on the first invocation). */
+export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);

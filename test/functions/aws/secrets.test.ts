@@ -1,4 +1,3 @@
-import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { S3Client } from "@aws-sdk/client-s3";
 import {
   GetSecretValueCommand,
@@ -7,7 +6,9 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { awsDeps } from "../../../functions/aws/aws-deps";
+import { type AdapterContext, awsDeps } from "../../../functions/aws/aws-deps";
+import { polytomicFromEnv } from "../../../functions/aws/polytomic-from-env";
+import { s3SinkFromEnv } from "../../../functions/aws/s3-sink";
 import { parseSecret, SecretKeyStore } from "../../../functions/aws/secrets";
 import { Redactor } from "../../../functions/core/redact";
 import {
@@ -109,16 +110,10 @@ describe("401: the key is re-read once", () => {
     });
     return awsDeps(
       {
-        POLYTOMIC_SECRET_ARN: ARN,
-        LOGS_BUCKET: "b",
-        POLYTOMIC_API_URL: sim.url,
-        LOG_LEVEL: "error",
+        polytomic: (ctx) =>
+          polytomicFromEnv(ctx, new SecretsManagerClient({ region: "us-east-1" })),
       },
-      {
-        secrets: new SecretsManagerClient({ region: "us-east-1" }),
-        s3: new S3Client({ region: "us-east-1" }),
-        cloudwatch: new CloudWatchClient({ region: "us-east-1" }),
-      },
+      { POLYTOMIC_SECRET_ARN: ARN, POLYTOMIC_API_URL: sim.url, LOG_LEVEL: "error" },
     );
   }
 
@@ -147,22 +142,28 @@ describe("401: the key is re-read once", () => {
   });
 });
 
+const ALL = {
+  polytomic: (ctx: AdapterContext) =>
+    polytomicFromEnv(ctx, new SecretsManagerClient({ region: "us-east-1" })),
+  logs: (ctx: AdapterContext) => s3SinkFromEnv(ctx, new S3Client({ region: "us-east-1" })),
+};
+
 describe("environment", () => {
   it("names a missing variable", async () => {
-    const err = await rejection(awsDeps({ LOGS_BUCKET: "b" }));
+    const err = await rejection(awsDeps(ALL, { LOGS_BUCKET: "b" }));
     expect(err.name).toBe("Config.Invalid");
     expect(err.message).toContain("POLYTOMIC_SECRET_ARN");
-    const err2 = await rejection(awsDeps({ POLYTOMIC_SECRET_ARN: ARN }));
+    const err2 = await rejection(awsDeps(ALL, { POLYTOMIC_SECRET_ARN: ARN }));
     expect(err2.message).toContain("LOGS_BUCKET");
     const err3 = await rejection(
-      awsDeps({ POLYTOMIC_SECRET_ARN: ARN, LOGS_BUCKET: "b", LOG_TYPES: "errors,nope" }),
+      awsDeps(ALL, { POLYTOMIC_SECRET_ARN: ARN, LOGS_BUCKET: "b", LOG_TYPES: "errors,nope" }),
     );
     expect(err3.name).toBe("Config.Invalid");
     expect(err3.message).toContain("LOG_TYPES");
   });
 
   it("applies LOGS_PREFIX and LOG_TYPES", async () => {
-    const d = await awsDeps({
+    const d = await awsDeps(ALL, {
       POLYTOMIC_SECRET_ARN: ARN,
       LOGS_BUCKET: "b",
       LOGS_PREFIX: "x/y",
