@@ -76,6 +76,15 @@ export async function startSync(
         );
       }
       if (!(err instanceof PolytomicConflictError)) throw err;
+      if (err.body?.key === "idempotency_conflict") {
+        // A duplicate of this very start (same key) is still being processed: retry later
+        // and get its replayed answer, rather than mistaking our own run for someone else's.
+        throw new HandlerError(
+          "Sync.Busy",
+          `a start of ${input.sync_type} sync ${sync.id} with the same Idempotency-Key is still in progress`,
+          { cause: err },
+        );
+      }
     }
 
     // 409: the sync is running already (or a duplicate of this very request is in flight).

@@ -48,6 +48,8 @@ export interface EnvOptions {
   /** Lambda time budget for every invocation. */
   budgetMs?: number;
   apiKey?: string;
+  /** The simulator's sleep for delay faults. @default advances the ManualClock */
+  simSleep?: (ms: number) => Promise<void>;
   /** Register the API key with the redactor. @default true */
   registerKey?: boolean;
 }
@@ -66,7 +68,7 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
   const sim = await startSimulator({
     scenario: parseScenario(scenarioYaml, "test.yaml"),
     clock,
-    sleep: async (ms) => clock.advance(ms),
+    sleep: options.simSleep ?? (async (ms) => clock.advance(ms)),
   });
   const sleep = async (ms: number) => clock.advance(ms);
   const s3Objects = new Map<string, Buffer>();

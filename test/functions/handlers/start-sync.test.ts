@@ -100,6 +100,29 @@ describe("start-sync", () => {
     });
   });
 
+  it("a concurrent duplicate start is the retryable Sync.Busy, not a conflict", async () => {
+    e = await env(
+      scenario("duration_seconds: 100", "", "faults:\n  - { endpoint: start, delay_seconds: 0.5 }"),
+      {
+        simSleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+      },
+    );
+    const start = makeHandler(e.deps);
+    const results = await Promise.allSettled([
+      start(stepInput({ on_conflict: "fail" })),
+      new Promise((r) => setTimeout(r, 50)).then(() => start(stepInput({ on_conflict: "fail" }))),
+    ]);
+    // Whichever arrived first is delayed by the fault; the other meets it in flight.
+    const ok = results.filter((r) => r.status === "fulfilled");
+    const failed = results.filter((r) => r.status === "rejected");
+    expect(ok).toHaveLength(1);
+    expect(failed.map((r) => (r.reason as Error).name)).toEqual(["Sync.Busy"]);
+    expect(e.sim.startCount(MODEL)).toBe(1);
+    // The retry gets the replayed answer.
+    const again = await start(stepInput({ on_conflict: "fail" }));
+    expect(ok[0]?.value.execution_id).toBe(again.execution_id);
+  });
+
   describe("sync by name", () => {
     it("resolves a unique name", async () => {
       e = await env(scenario());
