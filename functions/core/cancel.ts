@@ -63,6 +63,8 @@ async function cancelStarted(
  * run-sync (it was someone else's, or a schedule's, which we must not touch). With
  * on_conflict "attach" the run-sync may have adopted an older execution; we still leave
  * that one alone, because it was never ours to start and others may depend on it.
+ * Likewise an execution created after the run-sync stopped (plus the skew) is someone
+ * else's (a schedule's, a rerun's) and is left alone.
  */
 async function cancelAfterStop(
   input: Extract<CancelInput, { kind: "event" }>,
@@ -90,11 +92,15 @@ async function cancelAfterStop(
     };
   }
   const created = current.created_at ? Date.parse(current.created_at) : Number.NaN;
-  if (Number.isNaN(created) || created < input.startDate - START_SKEW_MS) {
-    log.info("the running execution predates the stopped run-sync execution; leaving it alone", {
-      sync_id: sync.id,
-      execution_id: current.id,
-    });
+  const tooLate = input.stopDate !== undefined && created > input.stopDate + START_SKEW_MS;
+  if (Number.isNaN(created) || created < input.startDate - START_SKEW_MS || tooLate) {
+    log.info(
+      "the running execution was not started by the stopped run-sync execution; leaving it alone",
+      {
+        sync_id: sync.id,
+        execution_id: current.id,
+      },
+    );
     return { status: current.status, canceled: false, already_terminal: false };
   }
   return cancelExecution(step, step.sync_type, sync.id, current.id, deps, log, budget);

@@ -311,6 +311,8 @@ export type CancelInput =
       input: StepInput;
       /** When the run-sync execution started (epoch ms). */
       startDate: number;
+      /** When it stopped (epoch ms), when the event says. */
+      stopDate?: number;
     };
 
 /**
@@ -340,13 +342,18 @@ export function parseCancelInput(event: unknown): CancelInput {
     }
     const startDate =
       typeof detail.startDate === "string" ? Number(detail.startDate) : detail.startDate;
-    return {
+    const stopDate =
+      typeof detail.stopDate === "string" ? Number(detail.stopDate) : detail.stopDate;
+    const out: CancelInput = {
       kind: "event",
       status,
       execution: str(detail.executionArn ?? detail.name ?? "unknown", "detail.executionArn"),
       input,
       startDate: num(startDate, "detail.startDate", 0),
     };
+    if (stopDate !== undefined && stopDate !== null)
+      out.stopDate = num(stopDate, "detail.stopDate", 0);
+    return out;
   }
   return { kind: "run", state: parseStartedState(event) };
 }

@@ -102,6 +102,25 @@ describe("cancel-sync", () => {
       expect(e.sim.executions().find((x) => x.id === other.id)?.status).toBe("running");
     });
 
+    it("leaves alone a run created after the execution stopped", async () => {
+      e = await env(scenario("duration_seconds: 7200"));
+      const sfnStart = e.clock.now();
+      const sfnStop = sfnStart + 60_000;
+      e.clock.advance(600_000);
+      const later = await e.client.startModelSync(
+        MODEL,
+        { resync: false, test: false },
+        { idempotencyKey: "scheduled-later" },
+      );
+      const event = stopEvent(stepInput(), sfnStart, "FAILED");
+      const r = await makeHandler(e.deps)({
+        ...event,
+        detail: { ...event.detail, stopDate: sfnStop },
+      });
+      expect(r).toMatchObject({ canceled: false });
+      expect(e.sim.executions().find((x) => x.id === later.id)?.status).not.toMatch(/cancel/);
+    });
+
     it("nothing running: nothing to cancel; SUCCEEDED is ignored", async () => {
       e = await env(scenario("duration_seconds: 10"));
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "FAILED"));
