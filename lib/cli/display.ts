@@ -83,7 +83,7 @@ export class LiveDisplay {
   private readonly tty: boolean;
   private readonly progress = new Map<string, StepProgress>();
   private readonly idWidth: number;
-  private pipelineStatus: "waiting" | "running" | "succeeded" | "failed" = "waiting";
+  private pipelineStatus: string = "waiting";
   private drawnLines = 0;
   private lastDraw = Number.NEGATIVE_INFINITY;
   private pending: NodeJS.Timeout | undefined;
@@ -130,7 +130,9 @@ export class LiveDisplay {
   handle(event: RunEvent): void {
     if (this.finished) return;
     if (event.type === "pipeline") {
-      this.pipelineStatus = event.status;
+      if (!this.pipelineStatus.startsWith("stopping") || event.status !== "running") {
+        this.pipelineStatus = event.status;
+      }
       if (this.tty) this.requestDraw();
       return;
     }
@@ -143,6 +145,12 @@ export class LiveDisplay {
     } else if (before === undefined || before.state !== p.state) {
       this.out.write(`${this.plainLine(p)}\n`);
     }
+  }
+
+  /** Says in the header that the pipeline is being stopped (after an interrupt). */
+  stopping(): void {
+    this.pipelineStatus = "stopping: cancelling running syncs (interrupt again to quit now)";
+    if (this.tty) this.requestDraw();
   }
 
   /** Final frame (terminal) and cursor back. Idempotent. */

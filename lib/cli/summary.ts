@@ -5,7 +5,7 @@
 import { relative } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
-import { formatCount, formatDuration, renderTable } from "./format";
+import { formatCount, formatDuration, plural, renderTable, truncate } from "./format";
 
 /** One step in the `--json` document. */
 export interface JsonStep {
@@ -77,6 +77,11 @@ function syncLabel(report: StepReport, pipeline: PipelineConfig | undefined): st
   return configured?.sync.name ?? report.sync_id ?? configured?.sync.id ?? "-";
 }
 
+/** An error message on one line, cut to a readable length (full text: --json, logs). */
+function oneLine(message: string, max = 300): string {
+  return truncate(message.replace(/\s*\n\s*/g, " "), max);
+}
+
 function logsLabel(logs: readonly string[], cwd: string): string {
   const first = logs[0];
   if (first === undefined) return "-";
@@ -123,13 +128,17 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     rows,
   );
   const lines = [table, ""];
+  let stepErrors = 0;
   for (const s of result.steps) {
     if (s.status === "failed" && s.error !== undefined) {
-      lines.push(`${s.id} failed: ${s.error.name}: ${s.error.message}`);
+      lines.push(`${s.id} failed: ${s.error.name}: ${oneLine(s.error.message)}`);
+      stepErrors++;
     }
   }
-  if (result.error !== undefined)
-    lines.push(`pipeline error: ${result.error.name}: ${result.error.message}`);
+  // The pipeline's own error only adds news when no step's error explains the failure.
+  if (result.error !== undefined && stepErrors === 0) {
+    lines.push(`pipeline error: ${result.error.name}: ${oneLine(result.error.message)}`);
+  }
   const tally = (["succeeded", "failed", "skipped"] as const)
     .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
@@ -139,7 +148,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   lines.push(
     `Pipeline ${result.pipeline} ${result.status} in ${formatDuration(elapsed)}${options.simulated ? " of simulated time" : ""}: ` +
       `${result.steps.length} steps${tally ? ` (${tally})` : ""}, ` +
-      `${formatCount(result.state_transitions)} state transitions, ${formatCount(result.polls)} polls.`,
+      `${plural(result.state_transitions, "state transition")}, ${plural(result.polls, "poll")}.`,
   );
   return `${lines.join("\n")}\n`;
 }

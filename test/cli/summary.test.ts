@@ -89,6 +89,26 @@ describe("summaryText", () => {
       "failed in 1h 40m 05s: 3 steps",
     );
   });
+
+  it("shows the pipeline's own error only when no step error explains the failure, on one short line", () => {
+    const error = { name: "States.Runtime", message: `line one\nline two ${"x".repeat(400)}` };
+    const withSteps = summaryText({ ...result, error }, { cwd: "/", simulated: true });
+    expect(withSteps).not.toContain("pipeline error");
+    const alone = summaryText(
+      {
+        ...result,
+        error,
+        polls: 1,
+        state_transitions: 1,
+        steps: result.steps.map(({ error: _e, ...s }) => s),
+      },
+      { cwd: "/", simulated: true },
+    );
+    const line = alone.split("\n").find((l) => l.startsWith("pipeline error:")) ?? "";
+    expect(line).toMatch(/^pipeline error: States\.Runtime: line one line two x+…$/);
+    expect(line.length).toBeLessThan(340);
+    expect(alone).toContain("1 state transition, 1 poll.");
+  });
 });
 
 describe("jsonReport", () => {

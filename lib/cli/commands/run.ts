@@ -141,7 +141,7 @@ function nonEmpty(value: string | undefined): string | undefined {
 
 /**
  * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
- * @returns 0 when the pipeline succeeded, 1 when it failed
+ * @returns 0 when the pipeline succeeded, 1 when it failed, 130 when stopped by an interrupt
  * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError (exit 2)
  */
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
@@ -198,12 +198,24 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       );
       display.start();
     }
+    // First interrupt: stop the pipeline as StopExecution would (running syncs are
+    // cancelled) and report. Second: quit at once.
+    const abort = new AbortController();
     stopListening = io.onSignal?.(() => {
-      // Put the terminal back before the process ends; bin/cli.ts exits with 130.
+      if (!abort.signal.aborted) {
+        abort.abort();
+        display?.stopping();
+        if (display === undefined || io.stdout.isTTY !== true) {
+          io.stderr.write(
+            "run: stopping the pipeline and cancelling running syncs (interrupt again to quit now)\n",
+          );
+        }
+        return true;
+      }
       display?.finish();
       io.stderr.write(
         live
-          ? `\nrun: interrupted; Polytomic executions this run started may still be running\n`
+          ? "\nrun: interrupted; Polytomic executions this run started may still be running\n"
           : "\nrun: interrupted\n",
       );
       return false;
@@ -216,6 +228,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey },
       clock: target.clock,
       outDir,
+      signal: abort.signal,
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
     });
     display?.finish();
@@ -236,6 +249,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       );
       return 2;
     }
+    if (abort.signal.aborted) return 130;
     return result.status === "succeeded" ? 0 : 1;
   } finally {
     stopListening?.();
