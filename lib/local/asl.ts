@@ -99,7 +99,8 @@ export function waitsAsTasks(definition: AslDefinition): {
       if (state.Type === "Wait") {
         waits.set(name, state);
         const { Seconds, SecondsPath, Timestamp, TimestampPath, Type, ...rest } = state;
-        d.States[name] = { ...rest, Type: "Task", Resource: LOCAL_WAIT_RESOURCE, ResultPath: "$" };
+        // No ResultPath: the default replaces the input with the result (the input itself).
+        d.States[name] = { ...rest, Type: "Task", Resource: LOCAL_WAIT_RESOURCE };
       }
       for (const branch of state.Branches ?? []) visit(branch);
       const inner = state.ItemProcessor ?? state.Iterator;

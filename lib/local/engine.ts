@@ -143,7 +143,7 @@ export async function runLocalExecution(
   options.signal?.addEventListener("abort", onStop, { once: true });
   if (options.signal?.aborted) onStop();
   if (timeoutSeconds !== undefined) {
-    void options.clock.sleep(timeoutSeconds * 1000, stopTimer.signal).then(() => {
+    void options.clock.after(timeoutSeconds * 1000, stopTimer.signal).then(() => {
       if (stopTimer.signal.aborted) return;
       reason ??= "timeout";
       execution.abort();

@@ -385,3 +385,72 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     executions: all.map(({ output: _output, ...rest }) => rest),
   };
 }
+
+export interface LocalRunOptions {
+  config: PipelinesConfig;
+  pipeline: string;
+  /** The Polytomic API the handlers call: the embedded simulator or the real one. */
+  polytomic: { baseUrl: string; apiKey: string };
+  clock: LocalClock;
+  /** Logs, metrics and handler logs go here instead of S3 and CloudWatch. */
+  outDir: string;
+  executionName?: string;
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * Synthesizes the app for `config`, binds the real handler modules to local adapters,
+ * and runs the pipeline's state machine to the end.
+ */
+export async function runPipelineLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const [{ synthesizeDefinitions }, { createLocalDeps }, handlers] = await Promise.all([
+    import("../constructs/definitions"),
+    import("./local-deps"),
+    loadHandlerModules(),
+  ]);
+  const synthesized = synthesizeDefinitions(options.config);
+  const app: LocalApp = {
+    runSync: {
+      stateMachineName: "run-sync",
+      definition: synthesized.runSync as AslDefinition,
+      taskFunctions: synthesized.taskFunctions,
+    },
+    pipelines: Object.fromEntries(
+      Object.entries(synthesized.pipelines).map(([name, definition]) => [
+        name,
+        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
+      ]),
+    ),
+  };
+  const local = await createLocalDeps(options);
+  try {
+    const functions = Object.fromEntries(
+      Object.entries(handlers).map(([name, makeHandler]) => {
+        const handler = makeHandler(local.deps);
+        return [name, (input: unknown) => handler(input)];
+      }),
+    ) as Record<FunctionName, LocalTask>;
+    return await runPipelineDefinitions({ ...options, app, functions });
+  } finally {
+    await local.close();
+  }
+}
+
+/** The same handler modules the Lambda functions run. */
+async function loadHandlerModules() {
+  const [start, check, exportLogs, publish, cancel] = await Promise.all([
+    import("../../functions/start-sync/index"),
+    import("../../functions/check-status/index"),
+    import("../../functions/export-logs/index"),
+    import("../../functions/publish-metrics/index"),
+    import("../../functions/cancel-sync/index"),
+  ]);
+  return {
+    "start-sync": start.makeHandler,
+    "check-status": check.makeHandler,
+    "export-logs": exportLogs.makeHandler,
+    "publish-metrics": publish.makeHandler,
+    "cancel-sync": cancel.makeHandler,
+  } as const;
+}

@@ -22,6 +22,11 @@ export interface LocalClock {
    * aborts (it resolves then too: callers check the signal).
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * A timer that runs beside the caller's work rather than pausing it (a timeout, say):
+   * unlike `sleep`, the caller still counts as busy while it is pending.
+   */
+  after(ms: number, signal?: AbortSignal): Promise<void>;
   /** Runs `fn` as work in flight: the clock does not move on while it runs (virtual clock). */
   run<T>(fn: () => Promise<T>): Promise<T>;
 }
@@ -68,10 +73,17 @@ export class VirtualClock implements LocalClock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    // Work that sleeps is idle while it sleeps: it gives back its `run` frames.
+    return this.wait(ms, signal, this.depth.getStore() ?? 0);
+  }
+
+  after(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.wait(ms, signal, 0);
+  }
+
+  private wait(ms: number, signal: AbortSignal | undefined, frames: number): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     const wakeAt = this.current + Math.max(0, ms);
-    // Work that sleeps is idle while it sleeps: it gives back its `run` frames.
-    const frames = this.depth.getStore() ?? 0;
     this.busy -= frames;
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = {
@@ -152,6 +164,10 @@ export class ScaledClock implements LocalClock {
       const timer = setTimeout(done, Math.max(0, ms) / this.speed);
       signal?.addEventListener("abort", done, { once: true });
     });
+  }
+
+  after(ms: number, signal?: AbortSignal): Promise<void> {
+    return this.sleep(ms, signal);
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {

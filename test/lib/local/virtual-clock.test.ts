@@ -104,3 +104,21 @@ describe("cancellable sleeps", () => {
     expect(clock.now()).toBeLessThan(3_600_000);
   });
 });
+
+describe("timers beside work", () => {
+  it("a pending `after` timer does not hand back the caller's frames", async () => {
+    const clock = new VirtualClock(0);
+    const stop = new AbortController();
+    const at = await clock.run(async () => {
+      void clock.after(3_600_000, stop.signal);
+      // Nested work that sleeps while the timer is pending must still let time move.
+      return clock.run(async () => {
+        await clock.sleep(60_000);
+        return clock.now();
+      });
+    });
+    stop.abort();
+    expect(at).toBe(60_000);
+    expect(clock.inFlight).toBe(0);
+  });
+});

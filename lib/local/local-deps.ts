@@ -1,0 +1,115 @@
+/**
+ * The local adapters of the handlers' ports: logs to files under the output directory
+ * instead of S3, metrics appended as JSON lines instead of CloudWatch, handler logs to
+ * a file (the terminal belongs to the live display), and all time on the run's clock.
+ */
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { createDeps, type Deps } from "../../functions/core/deps";
+import { JsonLogger } from "../../functions/core/logger";
+import type { LogSink, MetricDatum, MetricsSink } from "../../functions/core/ports";
+import { Redactor } from "../../functions/core/redact";
+import { PolytomicClient } from "../../functions/polytomic/client";
+import type { LocalClock } from "./virtual-clock";
+
+/** Writes each log object to `<root>/<key>`, streaming. Keys cannot escape the root. */
+export class FileLogSink implements LogSink {
+  constructor(private readonly root: string) {}
+
+  /** The file a key is written to. */
+  pathOf(key: string): string {
+    const path = resolve(this.root, key);
+    const inside = relative(resolve(this.root), path);
+    if (inside.startsWith("..") || inside.startsWith(sep) || inside === "") {
+      throw new Error(`log key "${key}" is outside the output directory`);
+    }
+    return path;
+  }
+
+  async put(
+    key: string,
+    body: globalThis.ReadableStream<Uint8Array> | Readable | string,
+    _contentType: string,
+  ): Promise<void> {
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const source =
+      typeof body === "string"
+        ? Readable.from([body])
+        : body instanceof Readable
+          ? body
+          : Readable.fromWeb(body as WebReadableStream<Uint8Array>);
+    await pipeline(source, createWriteStream(path));
+  }
+}
+
+/** Appends one JSON line per PutMetricData-equivalent call. */
+export class JsonLinesMetricsSink implements MetricsSink {
+  constructor(private readonly out: WriteStream) {}
+
+  async put(data: MetricDatum[], namespace: string): Promise<void> {
+    const line = JSON.stringify({ namespace, data });
+    await new Promise<void>((ok, fail) =>
+      this.out.write(`${line}\n`, (error) => (error ? fail(error) : ok())),
+    );
+  }
+}
+
+export interface LocalDepsOptions {
+  polytomic: { baseUrl: string; apiKey: string };
+  clock: LocalClock;
+  outDir: string;
+}
+
+export interface LocalDeps {
+  deps: Deps;
+  /** Where the handlers' JSON log lines go. */
+  handlerLogPath: string;
+  /** Where metric data goes, one JSON line per publish. */
+  metricsPath: string;
+  /** Flushes and closes the files. */
+  close(): Promise<void>;
+}
+
+export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalDeps> {
+  await mkdir(options.outDir, { recursive: true });
+  const handlerLogPath = join(options.outDir, "handlers.log.jsonl");
+  const metricsPath = join(options.outDir, "metrics.jsonl");
+  const handlerLog = createWriteStream(handlerLogPath, { flags: "a" });
+  const metricsOut = createWriteStream(metricsPath, { flags: "a" });
+  const redactor = new Redactor();
+  redactor.register(options.polytomic.apiKey);
+  const { clock } = options;
+  const sleep = (ms: number) => clock.sleep(ms);
+  const deps = createDeps({
+    polytomic: new PolytomicClient({
+      apiKey: options.polytomic.apiKey,
+      baseUrl: options.polytomic.baseUrl,
+      sleep,
+      now: () => clock.now(),
+    }),
+    logs: new FileLogSink(options.outDir),
+    metrics: new JsonLinesMetricsSink(metricsOut),
+    clock: { now: () => clock.now() },
+    sleep,
+    redactor,
+    logger: new JsonLogger({
+      redactor,
+      now: () => new Date(clock.now()),
+      write: (line) => handlerLog.write(`${line}\n`),
+    }),
+  });
+  const end = (stream: WriteStream) => new Promise<void>((ok) => stream.end(ok));
+  return {
+    deps,
+    handlerLogPath,
+    metricsPath,
+    close: async () => {
+      await Promise.all([end(handlerLog), end(metricsOut)]);
+    },
+  };
+}
