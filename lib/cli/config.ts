@@ -2,7 +2,7 @@
  * Loading the pipelines file for a command, and saying what is wrong with it in the
  * terms people search for: file, pipeline, step, field.
  */
-import { isAbsolute, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import {
   ConfigError,
   type ConfigProblem,
@@ -11,15 +11,12 @@ import {
 } from "../config/load";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import { UsageError } from "./args";
+import { displayPath } from "./format";
+
+export { displayPath } from "./format";
 
 /** The pipelines file when `--config` is not given (relative to the working directory). */
 export const DEFAULT_CONFIG = "pipelines.yaml";
-
-/** A path as people typed it: relative to `cwd` when inside it. */
-export function displayPath(path: string, cwd: string): string {
-  const rel = relative(cwd, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
-}
 
 /** A config that cannot be used: exit 2, every problem on its own line. */
 export class ConfigProblemsError extends Error {

@@ -2,6 +2,13 @@
  * Pure text formatting for the command line: durations, counts, the progress bar and
  * aligned tables. No I/O, no ANSI sequences (those live in display.ts).
  */
+import { isAbsolute, relative } from "node:path";
+
+/** A path as people typed it: relative to `cwd` when inside it. */
+export function displayPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
+}
 
 /** `42s`, `3m 20s`, `1h 02m 10s`; `-` when unknown. Fractions are rounded down. */
 export function formatDuration(seconds: number | null | undefined): string {

@@ -2,10 +2,10 @@
  * What `run` prints when the pipeline ends: the summary table for people, or the JSON
  * document for programs (`--json`).
  */
-import { relative } from "node:path";
+import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
-import { formatCount, formatDuration, plural, renderTable, truncate } from "./format";
+import { displayPath, formatCount, formatDuration, plural, renderTable, truncate } from "./format";
 
 /** One step in the `--json` document. */
 export interface JsonStep {
@@ -37,14 +37,17 @@ export interface JsonReport {
   error?: { name: string; message: string };
 }
 
-/** The result as the `--json` document: the documented fields, in the documented order. */
-export function jsonReport(result: LocalRunResult): JsonReport {
+/**
+ * The result as the `--json` document: the documented fields, in the documented order.
+ * @param outDir the run's output directory: step logs (keys under it) become absolute paths
+ */
+export function jsonReport(result: LocalRunResult, outDir: string): JsonReport {
   const report: JsonReport = {
     pipeline: result.pipeline,
     status: result.status,
     started_at: result.started_at,
     finished_at: result.finished_at,
-    steps: result.steps.map(jsonStep),
+    steps: result.steps.map((s) => jsonStep(s, outDir)),
     state_transitions: result.state_transitions,
     polls: result.polls,
   };
@@ -53,7 +56,7 @@ export function jsonReport(result: LocalRunResult): JsonReport {
   return report;
 }
 
-function jsonStep(s: StepReport): JsonStep {
+function jsonStep(s: StepReport, outDir: string): JsonStep {
   const step: JsonStep = {
     id: s.id,
     sync_type: s.sync_type,
@@ -65,7 +68,7 @@ function jsonStep(s: StepReport): JsonStep {
     records: s.records,
     errors: s.errors,
     warnings: s.warnings,
-    logs: s.logs,
+    logs: s.logs.map((key) => resolve(outDir, key)),
   };
   if (s.error !== undefined) step.error = { name: s.error.name, message: s.error.message };
   return step;
@@ -82,17 +85,35 @@ function oneLine(message: string, max = 300): string {
   return truncate(message.replace(/\s*\n\s*/g, " "), max);
 }
 
-function logsLabel(logs: readonly string[], cwd: string): string {
-  const first = logs[0];
-  if (first === undefined) return "-";
-  const shown = first.startsWith("/") ? relative(cwd, first) || "." : first;
-  return logs.length > 1 ? `${shown} (+${logs.length - 1})` : shown;
+/** The deepest directory holding every file (absolute paths). */
+export function commonDirectory(files: readonly string[]): string | undefined {
+  let common: string[] | undefined;
+  for (const file of files) {
+    const parts = dirname(file).split(sep);
+    if (common === undefined) {
+      common = parts;
+      continue;
+    }
+    let n = 0;
+    while (n < common.length && n < parts.length && common[n] === parts[n]) n++;
+    common = common.slice(0, n);
+  }
+  return common === undefined ? undefined : common.join(sep) || sep;
+}
+
+function logsLabel(files: readonly string[], base: string | undefined): string {
+  const first = files[0];
+  if (first === undefined || base === undefined) return "-";
+  const shown = relative(base, first);
+  return files.length > 1 ? `${shown} (+${files.length - 1})` : shown;
 }
 
 export interface SummaryOptions {
   /** The pipeline's configuration, for sync names. */
   pipeline?: PipelineConfig;
-  /** Log paths are shown relative to it. */
+  /** The run's output directory: step logs are keys under it. */
+  outDir: string;
+  /** Paths are shown relative to it. */
   cwd: string;
   /** Whether times are on a simulated clock (embedded runs); said in the closing line. */
   simulated: boolean;
@@ -104,7 +125,9 @@ export interface SummaryOptions {
  */
 export function summaryText(result: LocalRunResult, options: SummaryOptions): string {
   const { pipeline, cwd } = options;
-  const rows = result.steps.map((s) => [
+  const files = result.steps.map((s) => s.logs.map((key) => resolve(options.outDir, key)));
+  const logsDir = commonDirectory(files.flat());
+  const rows = result.steps.map((s, i) => [
     s.id,
     syncLabel(s, pipeline),
     s.outcome,
@@ -112,7 +135,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     formatCount(s.records),
     formatCount(s.errors),
     formatCount(s.warnings),
-    logsLabel(s.logs, cwd),
+    logsLabel(files[i] ?? [], logsDir),
   ]);
   const table = renderTable(
     [
@@ -128,6 +151,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     rows,
   );
   const lines = [table, ""];
+  if (logsDir !== undefined) lines.push(`Logs under ${displayPath(logsDir, cwd)}`, "");
   let stepErrors = 0;
   for (const s of result.steps) {
     if (s.status === "failed" && s.error !== undefined) {

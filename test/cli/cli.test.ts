@@ -187,9 +187,17 @@ describe("run", () => {
     expect(states("push_hubspot")).toEqual(["queued", "running", "failed"]);
     expect(states("report")).toEqual(["skipped"]);
     expect(progress.at(-1)).toMatch(/^\[##########\] 4\/4 {2}/);
-    expect(stdout).toMatch(/✔ load_salesforce\s+succeeded\s+1h 30m \d\ds\s+120,000 records/);
+    // Elapsed time on the simulated clock: the 90-minute run plus the polling delay.
+    expect(stdout).toMatch(/✔ load_salesforce\s+succeeded\s+1h \d\dm \d\ds\s+120,000 records\n/);
+    expect(stdout).toMatch(
+      /\nload_salesforce\s+\S+\s+succeeded\s+1h 30m 00s\s+120,000\s+0\s+0\s+load_salesforce\//,
+    );
     expect(stdout).toMatch(/STEP\s+SYNC\s+OUTCOME\s+DURATION\s+RECORDS\s+ERRORS\s+WARNINGS\s+LOGS/);
-    expect(stdout).toMatch(/\npush_hubspot\s+Contacts to HubSpot\s+failed\s/);
+    expect(stdout).toMatch(
+      /\npush_hubspot\s+Contacts to HubSpot\s+failed\s+10m 00s\s+100\s+100\s+0\s/,
+    );
+    expect(stdout).toMatch(/\nreport\s+\S+\s+skipped\s+-\s+0\s+0\s+0\s+-\n/);
+    expect(stdout).toContain(`Logs under ${join(out, "plain", "polytomic-logs", "fanout")}`);
     expect(stdout).toContain("push_hubspot failed: Sync.Failed:");
     expect(stdout).toMatch(
       /Pipeline fanout failed in .* of simulated time: 4 steps \(2 succeeded, 1 failed, 1 skipped\)/,

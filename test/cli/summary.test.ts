@@ -21,8 +21,8 @@ const result: LocalRunResult = {
       errors: 0,
       warnings: 3,
       logs: [
-        "/work/proj/.local/logs/fanout/load_salesforce/e1.log",
-        "/work/proj/.local/logs/x.log",
+        "polytomic-logs/fanout/load_salesforce/e1.log",
+        "polytomic-logs/fanout/load_salesforce/console.json",
       ],
     },
     {
@@ -36,7 +36,7 @@ const result: LocalRunResult = {
       records: 100,
       errors: 100,
       warnings: 0,
-      logs: [],
+      logs: ["polytomic-logs/fanout/push_hubspot/console.json"],
       error: { name: "Sync.Failed", message: "execution e2 failed" },
     },
     {
@@ -69,13 +69,22 @@ const pipeline = {
 
 describe("summaryText", () => {
   it("tabulates the steps, names failures and closes with the pipeline's status", () => {
-    expect(summaryText(result, { pipeline, cwd: "/work/proj", simulated: true })).toBe(
+    expect(
+      summaryText(result, {
+        pipeline,
+        outDir: "/work/proj/.local",
+        cwd: "/work/proj",
+        simulated: true,
+      }),
+    ).toBe(
       [
         "STEP             SYNC                                  OUTCOME      DURATION  RECORDS  ERRORS  WARNINGS  LOGS",
-        "---------------  ------------------------------------  ---------  ----------  -------  ------  --------  ----------------------------------------------",
-        "load_salesforce  9f1c0d2e-0000-4000-8000-000000000001  succeeded  1h 30m 00s  120,000       0         3  .local/logs/fanout/load_salesforce/e1.log (+1)",
-        "push_hubspot     Contacts to HubSpot                   failed        10m 00s      100     100         0  -",
+        "---------------  ------------------------------------  ---------  ----------  -------  ------  --------  ---------------------------",
+        "load_salesforce  9f1c0d2e-0000-4000-8000-000000000001  succeeded  1h 30m 00s  120,000       0         3  load_salesforce/e1.log (+1)",
+        "push_hubspot     Contacts to HubSpot                   failed        10m 00s      100     100         0  push_hubspot/console.json",
         "report           7a2b3c4d-0000-4000-8000-000000000004  skipped             -        0       0         0  -",
+        "",
+        "Logs under .local/polytomic-logs/fanout",
         "",
         "push_hubspot failed: Sync.Failed: execution e2 failed",
         "Pipeline fanout failed in 1h 40m 05s of simulated time: 3 steps (1 succeeded, 1 failed, 1 skipped), 1,234 state transitions, 56 polls.",
@@ -85,14 +94,17 @@ describe("summaryText", () => {
   });
 
   it("does not call real time simulated", () => {
-    expect(summaryText(result, { cwd: "/", simulated: false })).toContain(
+    expect(summaryText(result, { outDir: "/o", cwd: "/", simulated: false })).toContain(
       "failed in 1h 40m 05s: 3 steps",
     );
   });
 
   it("shows the pipeline's own error only when no step error explains the failure, on one short line", () => {
     const error = { name: "States.Runtime", message: `line one\nline two ${"x".repeat(400)}` };
-    const withSteps = summaryText({ ...result, error }, { cwd: "/", simulated: true });
+    const withSteps = summaryText(
+      { ...result, error },
+      { outDir: "/o", cwd: "/", simulated: true },
+    );
     expect(withSteps).not.toContain("pipeline error");
     const alone = summaryText(
       {
@@ -102,7 +114,7 @@ describe("summaryText", () => {
         state_transitions: 1,
         steps: result.steps.map(({ error: _e, ...s }) => s),
       },
-      { cwd: "/", simulated: true },
+      { outDir: "/o", cwd: "/", simulated: true },
     );
     const line = alone.split("\n").find((l) => l.startsWith("pipeline error:")) ?? "";
     expect(line).toMatch(/^pipeline error: States\.Runtime: line one line two x+…$/);
@@ -113,7 +125,7 @@ describe("summaryText", () => {
 
 describe("jsonReport", () => {
   it("has exactly the documented fields, plus a failed step's error", () => {
-    const report = jsonReport(result);
+    const report = jsonReport(result, "/work/proj/.local");
     expect(Object.keys(report)).toEqual([
       "pipeline",
       "status",
@@ -144,5 +156,8 @@ describe("jsonReport", () => {
       duration_seconds: null,
     });
     expect(JSON.stringify(report)).not.toContain("executions");
+    expect(report.steps[1]?.logs).toEqual([
+      "/work/proj/.local/polytomic-logs/fanout/push_hubspot/console.json",
+    ]);
   });
 });

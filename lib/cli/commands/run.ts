@@ -233,10 +233,12 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     });
     display?.finish();
     if (json) {
-      io.stdout.write(`${JSON.stringify(jsonReport(result), null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(jsonReport(result, outDir), null, 2)}\n`);
     } else {
-      io.stdout.write(`\n${summaryText(result, { pipeline, cwd: io.cwd, simulated: !live })}`);
-      io.stdout.write(`Logs and metrics: ${displayPath(outDir, io.cwd)}\n`);
+      io.stdout.write(
+        `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
+      );
+      io.stdout.write(`Output (logs, metrics, handler logs): ${displayPath(outDir, io.cwd)}\n`);
     }
     const refused = live
       ? result.steps.find(
