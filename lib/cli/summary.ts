@@ -7,22 +7,8 @@ import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
 import { displayPath, formatCount, formatDuration, plural, renderTable, truncate } from "./format";
 
-/** One step in the `--json` document. */
-export interface JsonStep {
-  id: string;
-  sync_type: "model" | "bulk";
-  sync_id: string | null;
-  status: "succeeded" | "failed" | "skipped";
-  outcome: string;
-  execution_id: string | null;
-  duration_seconds: number | null;
-  records: number;
-  errors: number;
-  warnings: number;
-  logs: string[];
-  /** Only for a step that failed with an error. */
-  error?: { name: string; message: string };
-}
+/** One step in the `--json` document: the runner's step report, logs as absolute paths. */
+export type JsonStep = StepReport;
 
 /** The `--json` document (issue 5). */
 export interface JsonReport {
@@ -57,21 +43,8 @@ export function jsonReport(result: LocalRunResult, outDir: string): JsonReport {
 }
 
 function jsonStep(s: StepReport, outDir: string): JsonStep {
-  const step: JsonStep = {
-    id: s.id,
-    sync_type: s.sync_type,
-    sync_id: s.sync_id,
-    status: s.status,
-    outcome: s.outcome,
-    execution_id: s.execution_id,
-    duration_seconds: s.duration_seconds,
-    records: s.records,
-    errors: s.errors,
-    warnings: s.warnings,
-    logs: s.logs.map((key) => resolve(outDir, key)),
-  };
-  if (s.error !== undefined) step.error = { name: s.error.name, message: s.error.message };
-  return step;
+  // Spread keeps the report's documented field order; only the log paths change.
+  return { ...s, logs: s.logs.map((key) => resolve(outDir, key)) };
 }
 
 /** How the sync column names a step's sync: the name the file gives, else the id. */
