@@ -1,6 +1,6 @@
 /** The Polytomic API simulator: a library for tests and the engine of the `simulator` command. */
 export { type Clock, ManualClock, ScaledClock, systemClock } from "./clock";
-export { type EndpointName, FaultQueue } from "./faults";
+export { type EndpointName, FaultQueue, RandomFaults } from "./faults";
 export { archiveText, bulkLogContent, modelLogContent, renderFile } from "./files";
 export { SIGNED_URL_TTL_SECONDS } from "./routes";
 export {
@@ -8,6 +8,9 @@ export {
   type FaultScenario,
   loadScenario,
   parseScenario,
+  RANDOM_FAULT_KINDS,
+  type RandomFaultKind,
+  type RandomFaultsScenario,
   type Scenario,
   ScenarioError,
   type SchemaScenario,

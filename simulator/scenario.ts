@@ -94,10 +94,41 @@ const faultSchema = z.strictObject({
   times: z.number().int().min(1).default(1),
 });
 
+/**
+ * Kinds of random fault: `rate_limited` is a 429 with `Retry-After: 1`, `server_error` 500,
+ * `bad_gateway` 502, `unavailable` 503, `reset` drops the connection, `malformed` answers
+ * 200 with a truncated JSON body. None of them lets the request change anything.
+ */
+export const RANDOM_FAULT_KINDS = [
+  "rate_limited",
+  "server_error",
+  "bad_gateway",
+  "unavailable",
+  "reset",
+  "malformed",
+] as const;
+export type RandomFaultKind = (typeof RANDOM_FAULT_KINDS)[number];
+
+const randomFaultsSchema = z.strictObject({
+  /** Probability in [0, 1] that an API request gets a fault. */
+  rate: z.number().min(0).max(1),
+  /** Seed of the decisions: the same seed and the same requests give the same faults. */
+  seed: z.number().int().default(1),
+  /** @default every kind */
+  kinds: z
+    .array(z.enum(RANDOM_FAULT_KINDS))
+    .min(1)
+    .default([...RANDOM_FAULT_KINDS]),
+  /** @default every API endpoint (`any`); `download` must be named to be faulted */
+  endpoints: z.array(z.enum(FAULT_ENDPOINTS)).min(1).default(["any"]),
+});
+
 const scenarioSchema = z.strictObject({
   api_key: z.string().min(1).optional(),
   syncs: z.record(z.string(), syncSchema).default({}),
   faults: z.array(faultSchema).default([]),
+  /** Faults injected at random (after the scripted `faults`), seeded and reproducible. */
+  random_faults: randomFaultsSchema.optional(),
 });
 
 type RawScenario = z.output<typeof scenarioSchema>;
@@ -133,6 +164,7 @@ export interface SyncScenario {
 }
 
 export type FaultScenario = RawScenario["faults"][number];
+export type RandomFaultsScenario = NonNullable<RawScenario["random_faults"]>;
 
 /** A parsed, validated scenario. Sync ids (keys of `syncs`) are lower case. */
 export interface Scenario {
@@ -141,6 +173,7 @@ export interface Scenario {
   api_key?: string;
   syncs: Record<string, SyncScenario>;
   faults: FaultScenario[];
+  random_faults?: RandomFaultsScenario;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -300,6 +333,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     ...(raw.api_key !== undefined ? { api_key: raw.api_key } : {}),
     syncs,
     faults,
+    ...(raw.random_faults !== undefined ? { random_faults: raw.random_faults } : {}),
   };
 }
 

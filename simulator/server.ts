@@ -12,7 +12,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "./clock";
-import { type EndpointName, FaultQueue } from "./faults";
+import { type EndpointName, FaultQueue, RandomFaults } from "./faults";
 import { renderFile } from "./files";
 import { apiError, ROUTES, type Route, type RouteResult } from "./routes";
 import type { Scenario } from "./scenario";
@@ -59,6 +59,8 @@ export interface RunningSimulator {
   /** How many executions requests really started for the sync. */
   startCount(syncId: string): number;
   requests(): RequestLogEntry[];
+  /** How many requests got a random fault (scenario `random_faults`). */
+  randomFaultCount(): number;
 }
 
 interface CompiledRoute {
@@ -103,6 +105,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const validateRequests = options.validateRequests ?? true;
   const state = new SimState(options.scenario, clock);
   const faults = new FaultQueue(options.scenario.faults);
+  const randomFaults = options.scenario.random_faults
+    ? new RandomFaults(options.scenario.random_faults)
+    : undefined;
   const routes = compileRoutes();
   const idempotency = new Map<string, Stored>();
   const log: RequestLogEntry[] = [];
@@ -181,7 +186,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
     if (url.pathname.startsWith("/_files/")) {
       entry.endpoint = "download";
-      const fault = faults.take("download", undefined);
+      const fault =
+        faults.take("download", undefined) ?? randomFaults?.take("download", `GET ${url.pathname}`);
       if (fault) {
         entry.faulted = true;
         const answered = await applyFault(fault, res, entry);
@@ -286,7 +292,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     try {
       // Faults.
       const syncId = route.syncParam ? params[route.syncParam]?.toLowerCase() : undefined;
-      const fault = faults.take(route.endpoint, syncId);
+      const fault =
+        faults.take(route.endpoint, syncId) ??
+        randomFaults?.take(route.endpoint, `${method} ${url.pathname} ${key ?? ""}`);
       if (fault) {
         entry.faulted = true;
         const answered = await applyFault(fault, res, entry);
@@ -438,5 +446,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     executions: () => state.view(clock.now()),
     startCount: (syncId) => state.startCount(syncId),
     requests: () => log.map((e) => ({ ...e })),
+    randomFaultCount: () => randomFaults?.faulted ?? 0,
   };
 }
