@@ -56,10 +56,10 @@ describe("nextPollSeconds", () => {
     ],
     ["adaptive, no history: max caps", adaptive, state({ polls: 30, elapsedSeconds: 100000 }), 600],
     [
-      "adaptive, far from expected end: half the remaining",
+      "adaptive, far from expected end: straight to 60% of it",
       adaptive,
       state({ elapsedSeconds: 100, expectedSeconds: 1100 }),
-      500,
+      560,
     ],
     [
       "adaptive, far: capped by max",
@@ -68,22 +68,28 @@ describe("nextPollSeconds", () => {
       600,
     ],
     [
-      "adaptive, near expected end: floor",
+      "adaptive, jump nearly done: the latency bound, not a tiny wait",
+      adaptive,
+      state({ elapsedSeconds: 175, expectedSeconds: 300 }),
+      18,
+    ],
+    [
+      "adaptive, near expected end: 10% of elapsed",
       adaptive,
       state({ elapsedSeconds: 295, expectedSeconds: 300 }),
-      10,
+      30,
     ],
     [
-      "adaptive, just past the end: floor",
+      "adaptive, just past the end: 10% of elapsed",
       adaptive,
       state({ elapsedSeconds: 310, expectedSeconds: 300 }),
-      10,
+      31,
     ],
     [
-      "adaptive, well past: fraction of overshoot",
+      "adaptive, well past: 10% of elapsed",
       adaptive,
       state({ elapsedSeconds: 400, expectedSeconds: 300 }),
-      25,
+      40,
     ],
     [
       "adaptive, far past: latency bound 10% of elapsed",
@@ -92,15 +98,27 @@ describe("nextPollSeconds", () => {
       300,
     ],
     [
-      "adaptive, past, short run: latency floor 15 s",
+      "adaptive, past, short run: latency floor 10 s",
       adaptive,
       state({ elapsedSeconds: 100, expectedSeconds: 20 }),
-      15,
+      10,
     ],
     [
-      "adaptive, queued ignores expected",
+      "adaptive, queued with history: toward 60% of expected from the step's start",
+      adaptive,
+      state({ queued: true, polls: 2, elapsedSeconds: 300, expectedSeconds: 1000 }),
+      300,
+    ],
+    [
+      "adaptive, queued with history: capped by max",
       adaptive,
       state({ queued: true, polls: 2, elapsedSeconds: 300, expectedSeconds: 3000 }),
+      600,
+    ],
+    [
+      "adaptive, queued past the jump: backoff",
+      adaptive,
+      state({ queued: true, polls: 2, elapsedSeconds: 300, expectedSeconds: 300 }),
       20,
     ],
     [
@@ -146,10 +164,65 @@ describe("nextPollSeconds", () => {
     }
   });
 
-  it("keeps detection latency bounded past the expected end", () => {
-    for (let elapsed = 301; elapsed < 20000; elapsed += 97) {
+  it("keeps detection latency bounded from 60% of the expected duration on", () => {
+    for (let elapsed = 180; elapsed < 20000; elapsed += 97) {
       const v = nextPollSeconds(adaptive, state({ elapsedSeconds: elapsed, expectedSeconds: 300 }));
       expect(v).toBeLessThanOrEqual(Math.max(15, Math.ceil(elapsed * 0.1)));
     }
+  });
+
+  it("keeps detection latency bounded from the first check without history", () => {
+    for (let polls = 1; polls < 60; polls++) {
+      for (let elapsed = 0; elapsed < 20000; elapsed += 211) {
+        const v = nextPollSeconds(adaptive, state({ polls, elapsedSeconds: elapsed }));
+        expect(v).toBeLessThanOrEqual(Math.max(15, Math.ceil(elapsed * 0.1)));
+      }
+    }
+  });
+
+  /** Checks a run of `actual` seconds gets (first check at 0), and how late its end is seen. */
+  function pollLoop(settings: PollSettings, actual: number, expected?: number) {
+    let t = 0;
+    for (let polls = 1; ; polls++) {
+      if (t >= actual) return { polls, latency: t - actual };
+      const e = expected === undefined ? {} : { expectedSeconds: expected };
+      t += nextPollSeconds(settings, state({ polls, elapsedSeconds: t, ...e }));
+    }
+  }
+
+  it("sees any run that ends after 60% of its expected duration within max(15 s, 10%)", () => {
+    const wide = { ...adaptive, max_seconds: 3600 };
+    for (const expected of [60, 300, 1800, 7200, 21600]) {
+      for (let f = 0.6; f < 3; f += 0.037) {
+        const actual = Math.round(expected * f);
+        const { latency } = pollLoop(wide, actual, expected);
+        expect(latency).toBeLessThanOrEqual(Math.max(15, 0.1 * actual));
+      }
+    }
+  });
+
+  it("checks a run near its expected duration a handful of times, whatever the duration", () => {
+    const wide = { ...adaptive, max_seconds: 21600 };
+    for (const expected of [300, 3600, 21600]) {
+      // From the jump at 60% to 1.1x the expected duration at 10% a check: about 7 checks.
+      expect(pollLoop(wide, Math.round(expected * 1.1), expected).polls).toBeLessThanOrEqual(9);
+    }
+    // A fixed 30 s loop on the 6 hour run, for scale: 793 checks.
+    expect(pollLoop({ strategy: "fixed", min_seconds: 30, max_seconds: 30 }, 23760).polls).toBe(
+      793,
+    );
+  });
+
+  it("uses the tuning it is given", () => {
+    const tuning = { earliestEndFraction: 0.5, latencyFraction: 0.05, latencyFloorSeconds: 20 };
+    expect(
+      nextPollSeconds(adaptive, state({ elapsedSeconds: 0, expectedSeconds: 1000 }), tuning),
+    ).toBe(500);
+    expect(
+      nextPollSeconds(adaptive, state({ elapsedSeconds: 1000, expectedSeconds: 1000 }), tuning),
+    ).toBe(50);
+    expect(
+      nextPollSeconds(adaptive, state({ elapsedSeconds: 100, expectedSeconds: 50 }), tuning),
+    ).toBe(20);
   });
 });
