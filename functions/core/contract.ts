@@ -70,6 +70,12 @@ export interface StepInput {
    * while a retried invocation within one attempt never starts a second run. Default 0.
    */
   attempt?: number;
+  /**
+   * True: do not run the sync. The run-sync machine ends at once with a skipped
+   * StepResult (the pipeline machine sets it for a skipped step that a gate waits for);
+   * the handlers never receive it. Default false.
+   */
+  skip?: boolean;
 }
 
 /** start-sync's result, at `$.start` in the run-sync state. */

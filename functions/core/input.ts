@@ -207,6 +207,10 @@ export function parseStepInput(event: unknown): StepInput {
     timeout_seconds: num(o.timeout_seconds, "timeout_seconds", 1),
   };
   if (o.attempt !== undefined && o.attempt !== null) out.attempt = int(o.attempt, "attempt", 0);
+  if (o.skip !== undefined && o.skip !== null) {
+    const skip = bool(o.skip, "skip");
+    if (skip) out.skip = true;
+  }
   return out;
 }
 

@@ -56,7 +56,20 @@ const PSEUDO: Record<string, (env: PlaceholderEnv) => string> = {
   "AWS::URLSuffix": () => "amazonaws.com",
 };
 
-/** Resolves a CloudFormation value made of literals, Fn::Join, Fn::GetAtt (Arn) and Ref. */
+/** Resolves a CloudFormation list: a literal list, or Fn::Split of a resolvable value. */
+function resolveList(value: unknown, resources: Resources, env: PlaceholderEnv): string[] {
+  if (Array.isArray(value)) return value.map((v) => resolveValue(v, resources, env));
+  if (value && typeof value === "object" && "Fn::Split" in value) {
+    const [sep, source] = (value as Record<string, unknown>)["Fn::Split"] as [string, unknown];
+    return resolveValue(source, resources, env).split(sep);
+  }
+  throw new Error(`Cannot resolve the list ${JSON.stringify(value)} in a state machine definition`);
+}
+
+/**
+ * Resolves a CloudFormation value made of literals, Fn::Join, Fn::Select (of a list or
+ * Fn::Split), Fn::GetAtt (Arn) and Ref.
+ */
 export function resolveValue(value: unknown, resources: Resources, env: PlaceholderEnv): string {
   if (typeof value === "string") return value;
   if (value && typeof value === "object") {
@@ -64,6 +77,13 @@ export function resolveValue(value: unknown, resources: Resources, env: Placehol
     if ("Fn::Join" in obj) {
       const [sep, parts] = obj["Fn::Join"] as [string, unknown[]];
       return parts.map((p) => resolveValue(p, resources, env)).join(sep);
+    }
+    if ("Fn::Select" in obj) {
+      const [index, list] = obj["Fn::Select"] as [number | string, unknown];
+      const items = resolveList(list, resources, env);
+      const item = items[Number(index)];
+      if (item === undefined) throw new Error(`Fn::Select index ${index} out of range`);
+      return item;
     }
     if ("Ref" in obj) {
       const ref = obj.Ref as string;

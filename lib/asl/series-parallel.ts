@@ -1,29 +1,33 @@
 /**
  * Series-parallel decomposition of a pipeline's step DAG, so the pipeline state
  * machine can run it with Parallel states and sequences, without level-by-level
- * barriers.
+ * barriers and without making any step wait for a step it does not depend on.
  *
  * Method. For a set S of steps:
  * - one step: run it;
  * - S not (weakly) connected: run its components in parallel;
- * - S connected: look for a series split at a step v: A = ancestors_S(v) is non-empty
- *   and every step b in S \ A has A ⊆ ancestors_S(b). Then S = A ; (S \ A): everything
- *   in A runs before everything else, and no step waits for anything it did not
- *   already (transitively) depend on. Recurse on both parts.
+ * - S connected: look for a series split at a step v: A = ancestors_S(v) (with or
+ *   without v) is non-empty and every step b in S \ A has A ⊆ ancestors_S(b). Then
+ *   S = A ; (S \ A): everything in A runs before everything else, and no step waits for
+ *   anything it did not already (transitively) depend on. Recurse on both parts.
  * This is exact for series-parallel DAGs (chains, fan-out/fan-in, diamonds and their
- * nestings): no dependency is added.
+ * nestings): the plan is the same as without this module's cutting, and nothing is gated.
  *
  * A DAG that is not series-parallel (e.g. the "N": a->c, b->c, b->d) has a connected
- * part with no exact split. Then every candidate A (ancestors of v, with or without v)
- * is priced by the dependencies it implies (pairs b in S \ A, a in A with a not an
- * ancestor of b: b now also waits for a) and the cheapest is taken (ties: the first
- * candidate in step order). The implied dependencies are returned so the construct
- * can report them; they only delay a step, they never skip it (skips follow the real
- * dependencies).
+ * part with no exact split. Then some of its real dependency edges are cut: a minimum
+ * weight edge cut that disconnects the part (Stoer-Wagner on the undirected edges;
+ * every edge weighs 1, plus a small penalty when the edge is its target's only
+ * dependency inside the part, so that a gated step usually still waits for something
+ * in its own branch first). The part then runs as parallel branches and the recursion
+ * goes on. Each declared dependency u -> v that the plan does not order (u is not
+ * before v) is returned in `gated`: the state machine makes v's branch wait for u's
+ * child execution to end (a "gate"), so the combination of plan and gates orders
+ * exactly the declared dependencies. Cutting is a heuristic: the fewest edges for each
+ * stuck part, not a proven global minimum (which is NP-hard in general).
  *
  * Cost: at most n candidates per split, each checked in O(n^2) with precomputed
- * ancestor sets, and at most n splits: O(n^4) in the worst case, negligible for
- * pipelines of tens of steps.
+ * ancestor sets, and at most n splits: O(n^4) in the worst case; each cut is O(n^3).
+ * Negligible for pipelines of tens of steps, well under a second for hundreds.
  */
 
 export type Plan =
@@ -31,15 +35,20 @@ export type Plan =
   | { readonly kind: "series"; readonly parts: readonly Plan[] }
   | { readonly kind: "parallel"; readonly branches: readonly Plan[] };
 
-/** A dependency the composition adds: `step` also waits for `waitsFor`. */
-export interface ImpliedDependency {
+/** A declared dependency: `step` runs after `dependsOn`. */
+export interface Dependency {
   readonly step: string;
-  readonly waitsFor: string;
+  readonly dependsOn: string;
 }
 
 export interface Decomposition {
   readonly plan: Plan;
-  readonly implied: readonly ImpliedDependency[];
+  /**
+   * Declared dependencies the plan does not order (`dependsOn` is not before `step` in
+   * the plan), in step order then declaration order: each needs a gate. Empty for
+   * series-parallel DAGs.
+   */
+  readonly gated: readonly Dependency[];
 }
 
 export interface DagNode {
@@ -50,8 +59,9 @@ export interface DagNode {
 
 /**
  * Decomposes a DAG (nodes in a stable order, e.g. file order) into a series-parallel
- * plan. Throws on unknown dependencies, duplicate ids and cycles (the config loader
- * rejects those first; this guards direct use).
+ * plan plus the dependencies it leaves to gates. Throws on unknown dependencies,
+ * duplicate ids and cycles (the config loader rejects those first; this guards direct
+ * use).
  */
 export function decompose(nodes: readonly DagNode[]): Decomposition {
   if (nodes.length === 0) throw new Error("decompose: a pipeline needs at least one step");
@@ -66,13 +76,36 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
         throw new Error(`decompose: step "${n.id}" runs after unknown step "${d}"`);
     }
   }
-  const ancestors = ancestorSets(nodes);
-  const parents = new Map(nodes.map((n) => [n.id, n.after]));
-  const implied: ImpliedDependency[] = [];
+  // The edges the plan is built from; cut edges are removed from it.
+  const parents = new Map(nodes.map((n) => [n.id, new Set(n.after)]));
+  let ancestors = ancestorSets(
+    nodes.map((n) => n.id),
+    parents,
+  );
   const byOrder = (a: string, b: string) => (order.get(a) ?? 0) - (order.get(b) ?? 0);
 
   const anc = (v: string, set: ReadonlySet<string>): Set<string> =>
     new Set([...(ancestors.get(v) ?? [])].filter((a) => set.has(a)));
+
+  /** The first exact series split of a connected set (A before the rest), if any. */
+  const exactSplit = (ids: readonly string[], set: ReadonlySet<string>) => {
+    const within = new Map(ids.map((id) => [id, anc(id, set)]));
+    for (const v of ids) {
+      const av = within.get(v) as Set<string>;
+      for (const a of [av, new Set([...av, v])]) {
+        if (a.size === 0 || a.size === set.size) continue;
+        const exact = ids.every((b) => {
+          if (a.has(b)) return true;
+          const ab = within.get(b) as Set<string>;
+          if (ab.size < a.size) return false;
+          for (const x of a) if (!ab.has(x)) return false;
+          return true;
+        });
+        if (exact) return a;
+      }
+    }
+    return undefined;
+  };
 
   const build = (set: ReadonlySet<string>): Plan => {
     const ids = [...set].sort(byOrder);
@@ -81,31 +114,61 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
     if (components.length > 1) {
       return parallel(components.map((c) => build(new Set(c))));
     }
-    let best: { a: Set<string>; cost: ImpliedDependency[] } | undefined;
-    for (const v of ids) {
-      const av = anc(v, set);
-      for (const a of [av, new Set([...av, v])]) {
-        if (a.size === 0 || a.size === set.size) continue;
-        const cost: ImpliedDependency[] = [];
-        for (const b of ids) {
-          if (a.has(b)) continue;
-          const ab = anc(b, set);
-          for (const x of [...a].sort(byOrder)) {
-            if (!ab.has(x)) cost.push({ step: b, waitsFor: x });
-          }
-        }
-        if (!best || cost.length < best.cost.length) best = { a, cost };
-        if (cost.length === 0) break;
-      }
-      if (best && best.cost.length === 0) break;
+    const a = exactSplit(ids, set);
+    if (a) {
+      const rest = new Set(ids.filter((id) => !a.has(id)));
+      return series([build(a), build(rest)]);
     }
-    if (!best) throw new Error("decompose: no split found (is the graph acyclic?)");
-    implied.push(...transitiveReduction(best.cost, ancestors));
-    const rest = new Set(ids.filter((id) => !best.a.has(id)));
-    return series([build(best.a), build(rest)]);
+    // Not series-parallel: cut the cheapest set of edges that disconnects this part.
+    for (const { step, dependsOn } of minimumCut(ids, parents)) {
+      parents.get(step)?.delete(dependsOn);
+    }
+    ancestors = ancestorSets(
+      nodes.map((n) => n.id),
+      parents,
+    );
+    return build(set);
   };
 
-  return { plan: build(new Set(nodes.map((n) => n.id))), implied };
+  const plan = build(new Set(nodes.map((n) => n.id)));
+  const before = planPredecessors(plan);
+  const gated: Dependency[] = [];
+  for (const n of nodes) {
+    for (const d of new Set(n.after)) {
+      if (!before.get(n.id)?.has(d)) gated.push({ step: n.id, dependsOn: d });
+    }
+  }
+  return { plan, gated };
+}
+
+/** For each step, the steps the plan runs before it (all of them end before it starts). */
+export function planPredecessors(plan: Plan): Map<string, Set<string>> {
+  const result = new Map<string, Set<string>>();
+  const walk = (p: Plan, preceding: ReadonlySet<string>): Set<string> => {
+    switch (p.kind) {
+      case "step":
+        result.set(p.id, new Set(preceding));
+        return new Set([p.id]);
+      case "series": {
+        const acc = new Set(preceding);
+        const done = new Set<string>();
+        for (const part of p.parts) {
+          for (const s of walk(part, acc)) {
+            acc.add(s);
+            done.add(s);
+          }
+        }
+        return done;
+      }
+      case "parallel": {
+        const done = new Set<string>();
+        for (const b of p.branches) for (const s of walk(b, preceding)) done.add(s);
+        return done;
+      }
+    }
+  };
+  walk(plan, new Set());
+  return result;
 }
 
 /** Steps of a plan in execution order (depth first). */
@@ -131,22 +194,10 @@ function parallel(branches: Plan[]): Plan {
   };
 }
 
-/** Drops implied pairs already implied through another implied pair's step (a is before b anyway). */
-function transitiveReduction(
-  pairs: ImpliedDependency[],
-  ancestors: ReadonlyMap<string, ReadonlySet<string>>,
-): ImpliedDependency[] {
-  return pairs.filter(
-    (p) =>
-      !pairs.some(
-        (q) =>
-          q !== p && q.step === p.step && (ancestors.get(q.waitsFor)?.has(p.waitsFor) ?? false),
-      ),
-  );
-}
-
-function ancestorSets(nodes: readonly DagNode[]): Map<string, Set<string>> {
-  const parents = new Map(nodes.map((n) => [n.id, n.after]));
+function ancestorSets(
+  ids: readonly string[],
+  parents: ReadonlyMap<string, ReadonlySet<string>>,
+): Map<string, Set<string>> {
   const memo = new Map<string, Set<string>>();
   const visiting = new Set<string>();
   const visit = (id: string): Set<string> => {
@@ -163,14 +214,94 @@ function ancestorSets(nodes: readonly DagNode[]): Map<string, Set<string>> {
     memo.set(id, result);
     return result;
   };
-  for (const n of nodes) visit(n.id);
+  for (const id of ids) visit(id);
   return memo;
+}
+
+/**
+ * The edges (inside `ids`, a connected set) crossing a minimum weight cut, found with
+ * Stoer-Wagner (O(n^3)). Weights: 1 per edge, plus a penalty below 1 in total when the
+ * edge is its target's only dependency inside the set. Deterministic: ties go to the
+ * first vertex in `ids` order.
+ */
+function minimumCut(
+  ids: readonly string[],
+  parents: ReadonlyMap<string, ReadonlySet<string>>,
+): Dependency[] {
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const edges: Array<{ from: number; to: number; dep: Dependency }> = [];
+  for (const [to, id] of ids.entries()) {
+    for (const p of parents.get(id) ?? []) {
+      const from = index.get(p);
+      if (from !== undefined) edges.push({ from, to, dep: { step: id, dependsOn: p } });
+    }
+  }
+  const n = ids.length;
+  const indegree = new Array<number>(n).fill(0);
+  for (const e of edges) indegree[e.to] = (indegree[e.to] ?? 0) + 1;
+  const penalty = 1 / (edges.length + 1);
+  // Symmetric weight matrix, row-major.
+  const w = new Float64Array(n * n);
+  for (const e of edges) {
+    const weight = 1 + (indegree[e.to] === 1 ? penalty : 0);
+    w[e.from * n + e.to] = (w[e.from * n + e.to] as number) + weight;
+    w[e.to * n + e.from] = (w[e.to * n + e.from] as number) + weight;
+  }
+  const groups: number[][] = ids.map((_, i) => [i]);
+  const active = ids.map((_, i) => i);
+  const connection = new Float64Array(n);
+  const added = new Uint8Array(n);
+  let best = Number.POSITIVE_INFINITY;
+  let bestSide: number[] = [];
+  while (active.length > 1) {
+    const first = active[0] as number;
+    for (const v of active) {
+      connection[v] = w[first * n + v] as number;
+      added[v] = 0;
+    }
+    added[first] = 1;
+    let previous = first;
+    let last = first;
+    let lastConnection = 0;
+    for (let count = 1; count < active.length; count++) {
+      let next = -1;
+      let most = -1;
+      for (const v of active) {
+        if (!added[v] && (connection[v] as number) > most) {
+          most = connection[v] as number;
+          next = v;
+        }
+      }
+      added[next] = 1;
+      previous = last;
+      last = next;
+      lastConnection = most;
+      for (const v of active) {
+        if (!added[v]) connection[v] = (connection[v] as number) + (w[next * n + v] as number);
+      }
+    }
+    if (lastConnection < best - 1e-9) {
+      best = lastConnection;
+      bestSide = [...(groups[last] as number[])];
+    }
+    // Merge `last` into `previous`.
+    (groups[previous] as number[]).push(...(groups[last] as number[]));
+    for (const v of active) {
+      if (v === previous || v === last) continue;
+      const merged = (w[previous * n + v] as number) + (w[last * n + v] as number);
+      w[previous * n + v] = merged;
+      w[v * n + previous] = merged;
+    }
+    active.splice(active.indexOf(last), 1);
+  }
+  const side = new Set(bestSide);
+  return edges.filter((e) => side.has(e.from) !== side.has(e.to)).map((e) => e.dep);
 }
 
 function weakComponents(
   ids: readonly string[],
   set: ReadonlySet<string>,
-  parents: ReadonlyMap<string, readonly string[]>,
+  parents: ReadonlyMap<string, ReadonlySet<string>>,
 ): string[][] {
   const neighbours = new Map<string, Set<string>>(ids.map((id) => [id, new Set()]));
   for (const id of ids) {

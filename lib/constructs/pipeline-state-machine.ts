@@ -1,10 +1,11 @@
-import { Annotations, Duration, RemovalPolicy } from "aws-cdk-lib";
+import { createHash } from "node:crypto";
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
-import { decompose, type ImpliedDependency, type Plan } from "../asl/series-parallel";
+import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
@@ -25,7 +26,65 @@ export const PIPELINE_STATES = {
   canRun: (step: string) => `Can ${step} run?`,
   skip: (step: string) => `Skip ${step}`,
   recordFailure: (step: string) => `Record ${step} failure`,
+  /** Gates (a dependency the Parallel structure cannot order, see docs/pipelines.md). */
+  gateCheck: (dep: string, step: string) => stateName(`Check ${dep} for ${step}`),
+  gateEnded: (dep: string, step: string) => stateName(`Did ${dep} end (for ${step})?`),
+  gateStart: (dep: string, step: string) => stateName(`Start waiting on ${dep} for ${step}`),
+  gateBackOff: (dep: string, step: string) => stateName(`Back off on ${dep} for ${step}`),
+  gateWait: (dep: string, step: string) => stateName(`Wait on ${dep} for ${step}`),
+  gateRecord: (dep: string, step: string) => stateName(`Record ${dep} for ${step}`),
+  gateRecordFailure: (dep: string, step: string) => stateName(`Record ${dep} failure for ${step}`),
+  /** A gated-on step that is skipped (or failed to start) still ends a child execution. */
+  markSkipped: (step: string) => `Mark ${step} skipped`,
+  markEnded: (step: string) => `Mark ${step} ended`,
 } as const;
+
+/**
+ * A state name of at most 80 characters: longer ones keep their first 71 characters
+ * and end with `~` and 8 hex digits of their MD5, so they stay unique and stable.
+ */
+function stateName(text: string): string {
+  if (text.length <= MAX_STATE_NAME) return text;
+  const hash = createHash("md5").update(text).digest("hex").slice(0, 8);
+  return `${text.slice(0, MAX_STATE_NAME - 9)}~${hash}`;
+}
+
+/** Events one gate poll adds to the pipeline's history (Task 5, Choice 2, Pass 2, Wait 2). */
+const EVENTS_PER_GATE_POLL = 11;
+/** Above this worst-case number of gate events per execution, synth warns. */
+const GATE_HISTORY_WARNING = 15_000;
+
+/**
+ * The waits between a gate's checks of a dependency's child execution: the
+ * dependency's `poll.min_seconds` until 10 times that has passed, then 10% of the time
+ * waited so far, growing to its `poll.max_seconds`, which the last entry repeats.
+ * So a gate notices the end at most max(min, 10% of its wait, capped at max) late.
+ */
+export function gateSchedule(minSeconds: number, maxSeconds: number): number[] {
+  const min = Math.max(1, Math.ceil(minSeconds));
+  const max = Math.max(min, Math.ceil(maxSeconds));
+  const schedule: number[] = [];
+  let waited = 0;
+  for (;;) {
+    const next = Math.min(max, Math.max(min, Math.round(waited / 10)));
+    schedule.push(next);
+    waited += next;
+    if (next === max) return schedule;
+  }
+}
+
+/** Gate checks (and so history events / 11) while waiting `seconds` on one dependency. */
+export function gateChecks(schedule: readonly number[], seconds: number): number {
+  let waited = 0;
+  let checks = 1;
+  for (const wait of schedule) {
+    if (waited >= seconds) return checks;
+    waited += wait;
+    checks++;
+  }
+  const last = schedule.at(-1) ?? 1;
+  return checks + Math.max(0, Math.ceil((seconds - waited) / last));
+}
 
 /** The error a failed pipeline execution ends with. */
 export const PIPELINE_FAILED_ERROR = "Pipeline.StepsFailed";
@@ -79,9 +138,14 @@ export function childExecutionName(step: string): string {
  * One pipeline as a state machine. Each step is a child execution of the run-sync
  * machine (`startExecution.sync:2`), so no execution history nears the 25,000-event
  * limit. Steps are composed by series-parallel decomposition of the DAG
- * (lib/asl/series-parallel.ts): no level-by-level barriers; for a DAG that is not
- * series-parallel some steps also wait for steps they do not depend on, listed in
- * `impliedDependencies` and reported as a synth warning.
+ * (lib/asl/series-parallel.ts): no level-by-level barriers, and no step waits for a
+ * step it does not depend on. For a DAG that is not series-parallel some dependency
+ * edges are cut; each dependency the resulting Parallel structure does not order
+ * (`gatedDependencies`) gets a gate in the dependent step's branch: it polls the
+ * dependency's child execution (`aws-sdk:sfn:describeExecution`, by its deterministic
+ * name) until it ended and records its result at `$.dep_<index>` for the step's
+ * Choice. A gated-on step that is skipped, or whose child could not be started, still
+ * starts a child with `skip: true` (which ends at once) so the gate sees it end.
  *
  * The state is `{ results: { <step id>: StepResult-like } }`. A step runs when its
  * dependencies succeeded (`run_after: success`) or ended whatever their status
@@ -100,8 +164,11 @@ export function childExecutionName(step: string): string {
 export class PipelineStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
-  /** Waits added by the composition beyond the declared dependencies (empty for series-parallel DAGs). */
-  readonly impliedDependencies: readonly ImpliedDependency[];
+  /**
+   * Declared dependencies that a gate enforces (the Parallel structure does not order
+   * them). Empty for series-parallel DAGs, whose definition has no gates.
+   */
+  readonly gatedDependencies: readonly Dependency[];
   readonly pipelineName: string;
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
@@ -111,19 +178,12 @@ export class PipelineStateMachine extends Construct {
     const margin = props.childTimeoutMargin ?? Duration.minutes(30);
     validate(pipeline);
 
-    const { plan, implied } = decompose(pipeline.steps.map((s) => ({ id: s.id, after: s.after })));
-    this.impliedDependencies = implied;
-    if (implied.length > 0) {
-      Annotations.of(this).addWarningV2(
-        "polytomic-orchestrator:implied-dependencies",
-        `Pipeline "${pipeline.name}" is not series-parallel: to run it with Parallel states some steps also wait for steps they do not depend on: ${implied
-          .map((d) => `${d.step} waits for ${d.waitsFor}`)
-          .join("; ")}. Skips still follow only the declared dependencies.`,
-      );
-    }
-
+    const { plan, gated } = decompose(pipeline.steps.map((s) => ({ id: s.id, after: s.after })));
+    this.gatedDependencies = gated;
     const steps = new Map(pipeline.steps.map((s) => [s.id, s]));
-    const builder = new DefinitionBuilder(this, pipeline, steps, props.runSync, margin);
+    if (gated.length > 0) this.annotateGates(pipeline, gated, steps);
+
+    const builder = new DefinitionBuilder(this, pipeline, steps, props.runSync, margin, gated);
     const end = builder.end();
     const start = new sfn.Pass(this, PIPELINE_STATES.start, {
       parameters: { results: {} },
@@ -143,6 +203,30 @@ export class PipelineStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+  }
+
+  /** Says which steps are gated and what the gates can cost at most (a warning when a lot). */
+  private annotateGates(
+    pipeline: PipelineConfig,
+    gated: readonly Dependency[],
+    steps: ReadonlyMap<string, StepConfig>,
+  ): void {
+    let worstEvents = 0;
+    for (const g of gated) {
+      const dep = steps.get(g.dependsOn) as StepConfig;
+      const schedule = gateSchedule(dep.poll.min_seconds, dep.poll.max_seconds);
+      worstEvents += EVENTS_PER_GATE_POLL * gateChecks(schedule, pipeline.timeout_seconds);
+    }
+    const list = gated.map((g) => `${g.step} on ${g.dependsOn}`).join(", ");
+    Annotations.of(this).addInfo(
+      `Pipeline "${pipeline.name}" is not series-parallel: ${gated.length} ${gated.length === 1 ? "dependency is" : "dependencies are"} enforced by a gate that polls the dependency's child execution (${list}); no step waits for a step it does not depend on. At most ${worstEvents} gate history events if every gate waited the whole pipeline timeout.`,
+    );
+    if (worstEvents > GATE_HISTORY_WARNING) {
+      Annotations.of(this).addWarningV2(
+        "polytomic-orchestrator:gate-history",
+        `Pipeline "${pipeline.name}": its gates could add up to ${worstEvents} events to one execution's history (the limit is 25,000) if they all waited the whole ${pipeline.timeout_seconds}s timeout. Raise poll.max on ${[...new Set(gated.map((g) => g.dependsOn))].join(", ")}, shorten the timeout, or reshape the DAG.`,
+      );
+    }
   }
 }
 
@@ -173,6 +257,12 @@ type StepResultFields = { [K in keyof StepResult]?: unknown } & Record<string, u
 
 class DefinitionBuilder {
   private parallelCount = 0;
+  /** Gated dependencies by dependent step. */
+  private readonly gatesOf = new Map<string, string[]>();
+  /** Steps some gate waits for: they always end a child execution, even when skipped. */
+  private readonly gatedOn = new Set<string>();
+  /** Index of each step in the pipeline (its `$.dep_<index>` keys). */
+  private readonly index: ReadonlyMap<string, number>;
 
   constructor(
     private readonly scope: Construct,
@@ -180,7 +270,40 @@ class DefinitionBuilder {
     private readonly steps: ReadonlyMap<string, StepConfig>,
     private readonly runSync: sfn.IStateMachine,
     private readonly margin: Duration,
-  ) {}
+    gated: readonly Dependency[],
+  ) {
+    for (const g of gated) {
+      this.gatesOf.set(g.step, [...(this.gatesOf.get(g.step) ?? []), g.dependsOn]);
+      this.gatedOn.add(g.dependsOn);
+    }
+    this.index = new Map(pipeline.steps.map((s, i) => [s.id, i]));
+  }
+
+  /** `$.dep_<index of dep>`: where a gate records a dependency's result (`{ result }`). */
+  private depPath(dep: string): string {
+    return `$.dep_${this.index.get(dep)}`;
+  }
+
+  /**
+   * The run-sync child executions' ARN up to the name (`...:execution:<machine>:`) and
+   * the IAM resource covering them (the same one the RUN_JOB integration grants, so
+   * the cdk-nag acknowledgement of that grant covers it).
+   */
+  private executionArns(): { prefix: string; pattern: string } {
+    const stack = Stack.of(this.scope);
+    const machine = stack.splitArn(
+      this.runSync.stateMachineArn,
+      ArnFormat.COLON_RESOURCE_NAME,
+    ).resourceName;
+    const arn = (resourceName: string) =>
+      stack.formatArn({
+        service: "states",
+        resource: "execution",
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        resourceName,
+      });
+    return { prefix: arn(`${machine}:`), pattern: arn(`${machine}*`) };
+  }
 
   /** The final states: fail when any step failed, else succeed. */
   end(): sfn.State {
@@ -292,41 +415,214 @@ class DefinitionBuilder {
       } satisfies StepResultFields,
       resultPath: resultPath(step.id),
     });
-    run.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
+    const gatedOn = this.gatedOn.has(step.id);
+    if (gatedOn) {
+      // A gate polls this step's child: when it could not even be started, start one
+      // that ends at once (if the real child exists, this start fails, which is fine).
+      const markEnded = this.marker(step, S.markEnded(step.id), sfn.JsonPath.DISCARD);
+      markEnded.addCatch(recordFailure, {
+        errors: [sfn.Errors.ALL],
+        resultPath: sfn.JsonPath.DISCARD,
+      });
+      markEnded.next(recordFailure);
+      run.addCatch(markEnded, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
+    } else {
+      run.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
+    }
     if (next) {
       run.next(next);
       recordFailure.next(next);
     }
+    const gates = this.gatesOf.get(step.id) ?? [];
     if (step.run_after === "completion" || step.after.length === 0) {
-      // Dependencies (if any) have ended: the composition runs them first.
-      return run;
+      // Dependencies (if any) have ended: the composition runs them first, or gates wait.
+      return this.withGates(step, gates, run);
     }
+    const skipResult = {
+      step: step.id,
+      sync_type: step.sync_type,
+      status: "skipped",
+      outcome: "skipped",
+      skipped_because: `not all of ${step.after.join(", ")} succeeded`,
+    } satisfies StepResultFields;
     const skip = new sfn.Pass(this.scope, S.skip(step.id), {
       comment: `A dependency did not succeed (${step.after.join(", ")})`,
-      result: sfn.Result.fromObject({
-        step: step.id,
-        sync_type: step.sync_type,
-        status: "skipped",
-        outcome: "skipped",
-        skipped_because: `not all of ${step.after.join(", ")} succeeded`,
-      } satisfies StepResultFields),
+      result: sfn.Result.fromObject(skipResult),
       resultPath: resultPath(step.id),
     });
     if (next) skip.next(next);
+    let skipEntry: sfn.State = skip;
+    if (gatedOn) {
+      // Gates wait for this step's child execution: a skipped step still starts one
+      // (`skip: true`), which the run-sync machine ends at once with a skipped result.
+      const markSkipped = this.marker(step, S.markSkipped(step.id), resultPath(step.id), {
+        ...skipResult,
+        child_execution: sfn.JsonPath.stringAt("$.ExecutionArn"),
+      });
+      markSkipped.addCatch(skip, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+      if (next) markSkipped.next(next);
+      skipEntry = markSkipped;
+    }
     const conditions = step.after.map((dep) =>
-      sfn.Condition.stringEquals(`${resultPath(dep)}.status`, "succeeded"),
+      sfn.Condition.stringEquals(
+        gates.includes(dep) ? `${this.depPath(dep)}.result.status` : `${resultPath(dep)}.status`,
+        "succeeded",
+      ),
     );
-    return new sfn.Choice(this.scope, S.canRun(step.id))
+    const canRun = new sfn.Choice(this.scope, S.canRun(step.id))
       .when(
         conditions.length === 1
           ? (conditions[0] as sfn.Condition)
           : sfn.Condition.and(...conditions),
         run,
       )
-      .otherwise(skip);
+      .otherwise(skipEntry);
+    return this.withGates(step, gates, canRun);
   }
 
-  private stepInput(step: StepConfig): { [K in keyof StepInput]-?: unknown } {
+  /** A child execution with `skip: true`: the run-sync machine ends it at once. */
+  private marker(
+    step: StepConfig,
+    name: string,
+    path: string,
+    selector?: Record<string, unknown>,
+  ): tasks.StepFunctionsStartExecution {
+    const marker = new tasks.StepFunctionsStartExecution(this.scope, name, {
+      comment: "Ends a child execution at once, so that gates waiting for this step see it end",
+      stateMachine: this.runSync,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      input: sfn.TaskInput.fromObject({ ...this.stepInput(step), skip: true }),
+      name: childExecutionName(step.id),
+      associateWithParent: true,
+      taskTimeout: sfn.Timeout.duration(Duration.minutes(5)),
+      ...(selector ? { resultSelector: selector } : {}),
+      resultPath: path,
+    });
+    marker.addRetry({
+      errors: [
+        "StepFunctions.SdkClientException",
+        "StepFunctions.AWSStepFunctionsException",
+        "StepFunctions.ExecutionLimitExceededException",
+      ],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 5,
+      maxDelay: Duration.minutes(1),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    return marker;
+  }
+
+  /** `entry` preceded by one gate per gated dependency of `step`, in declaration order. */
+  private withGates(step: StepConfig, gates: readonly string[], entry: sfn.State): sfn.State {
+    return gates.reduceRight<sfn.State>((following, dep) => this.gate(dep, step, following), entry);
+  }
+
+  /**
+   * Waits until `dep`'s child execution ended, then records `{ result }` at
+   * `$.dep_<index>`: the child's StepResult when it succeeded (status "succeeded" or
+   * "skipped"), else `{ status: "failed", child_status }`. A child that does not exist
+   * yet counts as running. Checks: DescribeExecution, then waits from `gateSchedule`.
+   * Other DescribeExecution errors are retried, then fail the pipeline (loudly: running
+   * on without knowing whether a dependency ended would break the DAG).
+   */
+  private gate(depId: string, step: StepConfig, next: sfn.State): sfn.State {
+    const S = PIPELINE_STATES;
+    const dep = this.stepConfig(depId);
+    const key = this.depPath(depId);
+    const checkPath = `${key}_check`;
+    const pollPath = `${key}_poll`;
+    const schedule = gateSchedule(dep.poll.min_seconds, dep.poll.max_seconds);
+    const arns = this.executionArns();
+    // AWS SDK integrations take and return the API's fields in PascalCase
+    // (ExecutionArn, Status, Output), and name errors Sfn.<Name>Exception.
+    const check = new tasks.CallAwsService(this.scope, S.gateCheck(depId, step.id), {
+      comment: `Has ${depId}'s child execution ended? (${step.id} depends on it)`,
+      service: "sfn",
+      action: "describeExecution",
+      iamAction: "states:DescribeExecution",
+      iamResources: [arns.pattern],
+      parameters: {
+        ExecutionArn: sfn.JsonPath.format(`${arns.prefix}{}`, childExecutionName(depId)),
+      },
+      resultPath: checkPath,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    check.addRetry({
+      errors: ["Sfn.SfnException", "Sfn.SdkClientException", "States.Timeout"],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.minutes(1),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const record = new sfn.Pass(this.scope, S.gateRecord(depId, step.id), {
+      comment: `${depId}'s child succeeded: its StepResult`,
+      inputPath: checkPath,
+      parameters: { result: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.Output")) },
+      resultPath: key,
+    });
+    const recordFailure = new sfn.Pass(this.scope, S.gateRecordFailure(depId, step.id), {
+      comment: `${depId}'s child ended without succeeding`,
+      inputPath: checkPath,
+      parameters: {
+        result: { status: "failed", child_status: sfn.JsonPath.stringAt("$.Status") },
+      },
+      resultPath: key,
+    });
+    record.next(next);
+    recordFailure.next(next);
+    const wait = new sfn.Wait(this.scope, S.gateWait(depId, step.id), {
+      time: sfn.WaitTime.secondsPath(`${pollPath}.seconds`),
+    });
+    const start = new sfn.Pass(this.scope, S.gateStart(depId, step.id), {
+      comment: `Waits between checks: ${schedule.join(", ")} s (the last one repeats)`,
+      result: sfn.Result.fromObject({ k: 1, seconds: schedule[0], schedule }),
+      resultPath: pollPath,
+    });
+    const backOff = new sfn.Pass(this.scope, S.gateBackOff(depId, step.id), {
+      inputPath: pollPath,
+      parameters: {
+        k: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt("$.k"), 1),
+        seconds: sfn.JsonPath.arrayGetItem(
+          sfn.JsonPath.listAt("$.schedule"),
+          sfn.JsonPath.numberAt("$.k"),
+        ),
+        schedule: sfn.JsonPath.listAt("$.schedule"),
+      },
+      resultPath: pollPath,
+    });
+    start.next(wait);
+    backOff.next(wait);
+    wait.next(check);
+    const status = `${checkPath}.Status`;
+    const ended = new sfn.Choice(this.scope, S.gateEnded(depId, step.id))
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent(status),
+          sfn.Condition.stringEquals(status, "SUCCEEDED"),
+        ),
+        record,
+      )
+      .when(
+        sfn.Condition.and(
+          sfn.Condition.isPresent(status),
+          sfn.Condition.not(sfn.Condition.stringEquals(status, "RUNNING")),
+        ),
+        recordFailure,
+      )
+      .when(sfn.Condition.isNotPresent(pollPath), start)
+      .when(sfn.Condition.numberGreaterThanEquals(`${pollPath}.k`, schedule.length), wait)
+      .otherwise(backOff);
+    check.next(ended);
+    check.addCatch(ended, {
+      errors: ["Sfn.ExecutionDoesNotExistException"],
+      resultPath: checkPath,
+    });
+    return check;
+  }
+
+  private stepInput(step: StepConfig): { [K in keyof Omit<StepInput, "skip">]-?: unknown } {
     return {
       pipeline: this.pipeline.name,
       step: step.id,

@@ -13,6 +13,8 @@ import type { FunctionName } from "./paths";
  * by these names, and operators read them in the console.
  */
 export const RUN_SYNC_STATES = {
+  skipRequested: "Skip requested?",
+  skipped: "Step skipped",
   start: "Start sync",
   check: "Check status",
   runFinished: "Run finished?",
@@ -105,6 +107,11 @@ export interface RunSyncStateMachineProps {
  * exponential backoff and full jitter. Permanent errors of start-sync or check-status
  * publish failure metrics (best effort) and fail the execution at once with the
  * original error name and cause.
+ *
+ * An input with `skip: true` ends at once with a skipped StepResult and calls nothing:
+ * the pipeline machine starts such a child for a skipped step that a gate waits for
+ * (see PipelineStateMachine), so the gate sees it end. It costs one Choice transition
+ * per execution.
  *
  * The Step Functions error names come from functions/core/error-names.ts.
  */
@@ -274,10 +281,36 @@ function buildRunSyncDefinition(
 
   start.next(check);
   check.next(runFinished);
+  // Gates of the pipeline machine wait for a skipped step's child: end it at once.
+  const skipped = new sfn.Pass(scope, S.skipped, {
+    comment: "Input had skip: true (a skipped step some gate waits for): nothing runs",
+    parameters: {
+      step: sfn.JsonPath.stringAt("$.step"),
+      sync_type: sfn.JsonPath.stringAt("$.sync_type"),
+      status: "skipped",
+      outcome: "skipped",
+      counts: { records: 0, errors: 0, warnings: 0 },
+      logs: [],
+    } satisfies {
+      [K in keyof Pick<
+        StepResult,
+        "step" | "sync_type" | "status" | "outcome" | "counts" | "logs"
+      >]: unknown;
+    },
+  });
+  const skipRequested = new sfn.Choice(scope, S.skipRequested)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent("$.skip"),
+        sfn.Condition.booleanEquals("$.skip", true),
+      ),
+      skipped,
+    )
+    .otherwise(start);
   wait.next(check);
   cancel.next(exportLogs);
   exportLogs.next(publish);
   logExportFailed.next(publish);
   publish.next(outcome);
-  return start;
+  return skipRequested;
 }

@@ -102,21 +102,91 @@ describe("PipelineStateMachine definition", () => {
     ]);
   });
 
-  it("reports no implied dependencies for a series-parallel DAG", () => {
-    const { machine, stack } = build(fanOut);
-    expect(machine.impliedDependencies).toEqual([]);
+  it("gates nothing in a series-parallel DAG", () => {
+    const { machine, stack, definition } = build(fanOut);
+    expect(machine.gatedDependencies).toEqual([]);
     Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+    Annotations.fromStack(stack).hasNoInfo("*", Match.anyValue());
+    const resources = allStates(definition).map(([, state]) => state.Resource ?? "");
+    expect(resources.filter((r) => r.includes("aws-sdk"))).toEqual([]);
+    expect(allStates(definition).filter(([name]) => name.startsWith("Mark "))).toEqual([]);
   });
 
-  it("reports the implied dependency of an N-shaped DAG as a warning", () => {
-    const { machine, stack } = build(
-      pipeline("n", [step("a"), step("b"), step("c", ["a", "b"]), step("d", ["b"])]),
-    );
-    expect(machine.impliedDependencies).toHaveLength(1);
-    Annotations.fromStack(stack).hasWarning(
+  const nShape = pipeline("n", [
+    step("a"),
+    step("b"),
+    step("c", ["a", "b"]),
+    step("d", ["b"], { poll: { strategy: "adaptive", min_seconds: 10, max_seconds: 300 } }),
+  ]);
+
+  it("gates the one dependency of an N-shaped DAG the Parallel structure cannot order, and says so", () => {
+    const { machine, stack, definition } = build(nShape);
+    expect(machine.gatedDependencies).toEqual([{ step: "c", dependsOn: "b" }]);
+    Annotations.fromStack(stack).hasInfo(
       "*",
-      Match.stringLikeRegexp('Pipeline "n" is not series-parallel: .* waits for '),
+      Match.stringLikeRegexp(
+        'Pipeline "n" is not series-parallel: 1 dependency is enforced by a gate .*\\(c on b\\)',
+      ),
     );
+    Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+    expect(aslValidator(definition).errorsText("\n")).toBe("");
+    const states = Object.fromEntries(allStates(definition));
+    const check = states[P.gateCheck("b", "c")];
+    expect(check?.Resource).toBe("arn:aws:states:::aws-sdk:sfn:describeExecution");
+    expect(check?.Parameters?.["ExecutionArn.$"]).toBe(
+      "States.Format('arn:aws:states:us-east-1:123456789012:execution:run-sync:{}', States.Format('b-{}', States.Hash(States.Format('{}/b/{}', $$.Execution.Name, $$.Execution.RedriveCount), 'MD5')))",
+    );
+    expect(check?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ["Sfn.ExecutionDoesNotExistException"] }),
+    ]);
+    // c's Choice reads b's result as the gate recorded it (b index 1), a's from the plan.
+    expect(states[P.canRun("c")]?.Choices).toEqual([
+      {
+        And: [
+          { Variable: "$.results['a'].status", StringEquals: "succeeded" },
+          { Variable: "$.dep_1.result.status", StringEquals: "succeeded" },
+        ],
+        Next: P.run("c"),
+      },
+    ]);
+    // b is gated on: skipped or unstartable, it still ends a child (skip: true).
+    expect(states[P.markSkipped("b")]).toBeUndefined(); // b has no dependencies: never skipped
+    expect(states[P.markEnded("b")]?.Parameters?.Input).toMatchObject({ skip: true, step: "b" });
+    expect(states[P.markEnded("a")]).toBeUndefined();
+  });
+
+  it("grants DescribeExecution on the run-sync machine's executions only when there are gates", () => {
+    const describe = Match.objectLike({
+      Action: "states:DescribeExecution",
+      Resource: {
+        "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":execution:run-sync\\*$")])],
+      },
+    });
+    const gated = Template.fromStack(build(nShape).stack);
+    gated.hasResourceProperties("AWS::IAM::Policy", {
+      PolicyDocument: { Statement: Match.arrayWith([describe]) },
+    });
+    const plain = Template.fromStack(build(fanOut).stack);
+    for (const policy of Object.values(plain.findResources("AWS::IAM::Policy"))) {
+      const statements = policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>;
+      expect(statements.map((st) => st.Action)).not.toContain("states:DescribeExecution");
+    }
+  });
+
+  it("keeps long gate state names within 80 characters, unique", () => {
+    const long = (c: string) => `${c}${"x".repeat(63)}`;
+    const { definition } = build(
+      pipeline("long", [
+        step(long("a")),
+        step(long("b")),
+        step(long("c"), [long("a"), long("b")]),
+        step(long("d"), [long("b")]),
+      ]),
+    );
+    const names = allStates(definition).map(([name]) => name);
+    for (const name of names) expect(name.length, name).toBeLessThanOrEqual(80);
+    expect(new Set(names).size).toBe(names.length);
+    expect(aslValidator(definition).errorsText("\n")).toBe("");
   });
 
   it("logs and traces executions", () => {
