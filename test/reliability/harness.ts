@@ -64,6 +64,8 @@ export interface WorldOptions {
    * @default "virtual"
    */
   delays?: "virtual" | "real";
+  /** Check every response against the spec (slower). @default true */
+  validateResponses?: boolean;
 }
 
 /** A simulator on a fresh VirtualClock. */
@@ -75,7 +77,7 @@ export async function world(
   const sim = await startSimulator({
     scenario: typeof scenario === "string" ? parseScenario(scenario, "scenario.yaml") : scenario,
     clock,
-    validateResponses: true,
+    validateResponses: options.validateResponses ?? true,
     ...(options.delays === "real" ? {} : { sleep: (ms: number) => clock.sleep(ms) }),
   });
   return { clock, sim, close: () => sim.close() };
@@ -113,6 +115,8 @@ export interface HandlerOptions {
   wrap?: (api: PolytomicApi) => PolytomicApi;
   logs?: LogSink;
   metrics?: MetricsSink;
+  /** @default "debug" */
+  logLevel?: "debug" | "info" | "warn" | "error";
 }
 
 export interface Handlers {
@@ -131,7 +135,7 @@ export function handlers(w: World, options: HandlerOptions = {}): Handlers {
   redactor.register(apiKey);
   const logger = new JsonLogger({
     redactor,
-    level: "debug",
+    level: options.logLevel ?? "debug",
     now: () => new Date(w.clock.now()),
     write: (line) => lines.push(line),
   });
