@@ -1,0 +1,297 @@
+/**
+ * Benchmark 2, DAG timing: each DAG of dags.ts runs through `runPipelineLocally` (the
+ * public runner: synthesized pipeline and run-sync machines, real handlers, simulator on
+ * a virtual clock), once with the default polling and once with a fixed 30 s loop.
+ *
+ * Checks (a violation throws, failing the bench): no step's child execution started
+ * before each of its dependencies' child executions ended, and no step's Polytomic run
+ * was created before each dependency's run completed.
+ *
+ * Reports the makespan against two critical paths: of the Polytomic work (queue + run
+ * of each step) and of the steps as observed (child start to child end, so detection
+ * latency, log export and metrics included). The second difference is pure scheduling
+ * delay (a barrier or an implied dependency would show there); the first is what a
+ * user waits beyond the work itself, allowed one poll interval per critical-path edge.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parsePipelinesConfig } from "../lib/config/load";
+import { runPipelineLocally } from "../lib/local/runner";
+import { VirtualClock } from "../lib/local/virtual-clock";
+import { parseScenario } from "../simulator/scenario";
+import { startSimulator } from "../simulator/server";
+import { benchDags, type Dag } from "./dags";
+import { BENCH_EPOCH } from "./harness";
+
+export interface DagStrategy {
+  key: string;
+  label: string;
+  poll?: string;
+}
+
+export const DAG_STRATEGIES: DagStrategy[] = [
+  { key: "default", label: "default (adaptive)" },
+  { key: "fixed30", label: "fixed 30 s", poll: "{ strategy: fixed, min: 30s, max: 30s }" },
+];
+
+export interface StepTiming {
+  id: string;
+  after: string[];
+  child_start_s: number;
+  child_end_s: number;
+  run_created_s: number;
+  run_completed_s: number;
+  /** The last wait before check-status saw the run terminal, seconds. */
+  final_poll_interval_s: number;
+}
+
+export interface DagResult {
+  dag: string;
+  shape: string;
+  series_parallel: boolean;
+  strategy: string;
+  steps: number;
+  status: string;
+  makespan_s: number;
+  /** Longest path of Polytomic work (queue + run). */
+  critical_path_work_s: number;
+  critical_path_steps: string[];
+  /** Longest path of observed step spans (child start to end). */
+  critical_path_observed_s: number;
+  /** makespan - critical path of observed spans: time lost to scheduling. */
+  scheduling_delay_s: number;
+  /** makespan - critical path of work. */
+  excess_s: number;
+  /** One poll interval per critical-path edge: the final poll intervals of its steps. */
+  allowance_s: number;
+  /** excess / allowance: at most 1 meets the target. */
+  excess_in_intervals: number;
+  excess_per_edge_s: number;
+  within_target: boolean;
+  /** Dependency checks made (every edge, twice: child executions and Polytomic runs). */
+  checked_edges: number;
+}
+
+/** A step started before a dependency ended: the bench fails loudly on it. */
+export class DependencyViolation extends Error {
+  override name = "DependencyViolation";
+}
+
+const SYNC_PREFIX = "c0000000-0000-4000-8000-";
+const syncId = (index: number) => `${SYNC_PREFIX}${String(index + 1).padStart(12, "0")}`;
+
+function configFor(dag: Dag, strategy: DagStrategy) {
+  const lines = ["pipelines:", `  dag_${dag.name}:`, "    timeout: 48h", "    steps:"];
+  dag.steps.forEach((s, i) => {
+    lines.push(`      - id: ${s.id}`, `        bulk_sync: ${syncId(i)}`, "        timeout: 24h");
+    if (s.after.length > 0) lines.push(`        after: [${s.after.join(", ")}]`);
+    if (strategy.poll) lines.push(`        poll: ${strategy.poll}`);
+  });
+  return parsePipelinesConfig(`${lines.join("\n")}\n`, `bench/dag ${dag.name} (generated)`);
+}
+
+function scenarioFor(dag: Dag) {
+  const syncs: Record<string, unknown> = {};
+  dag.steps.forEach((s, i) => {
+    syncs[syncId(i)] = {
+      type: "bulk",
+      name: `${dag.name} ${s.id}`,
+      queue_seconds: s.queue_seconds,
+      duration_seconds: s.duration_seconds,
+      outcome: "completed",
+      records: 100,
+      history_seconds: [s.duration_seconds, s.duration_seconds, s.duration_seconds],
+    };
+  });
+  return parseScenario(JSON.stringify({ syncs }), `bench/dag ${dag.name}`);
+}
+
+/** Longest path through the DAG with per-step weights; returns length and path. */
+export function longestPath(
+  steps: ReadonlyArray<{ id: string; after: string[] }>,
+  weight: (id: string) => number,
+): { length: number; path: string[] } {
+  const best = new Map<string, { length: number; path: string[] }>();
+  const visit = (id: string): { length: number; path: string[] } => {
+    const known = best.get(id);
+    if (known) return known;
+    const s = steps.find((x) => x.id === id);
+    if (!s) throw new Error(`longestPath: unknown step ${id}`);
+    let before = { length: 0, path: [] as string[] };
+    for (const dep of s.after) {
+      const p = visit(dep);
+      if (p.length > before.length) before = p;
+    }
+    const result = { length: before.length + weight(id), path: [...before.path, id] };
+    best.set(id, result);
+    return result;
+  };
+  let top = { length: 0, path: [] as string[] };
+  for (const s of steps) {
+    const p = visit(s.id);
+    if (p.length > top.length) top = p;
+  }
+  return top;
+}
+
+async function runDag(dag: Dag, strategy: DagStrategy): Promise<DagResult> {
+  const config = configFor(dag, strategy);
+  const pipeline = `dag_${dag.name}`;
+  const clock = new VirtualClock(BENCH_EPOCH);
+  const simulator = await startSimulator({ scenario: scenarioFor(dag), clock });
+  const outDir = await mkdtemp(join(tmpdir(), "orchestrator-bench-dag-"));
+  const childStart = new Map<string, number>();
+  const childEnd = new Map<string, number>();
+  try {
+    const result = await runPipelineLocally({
+      config,
+      pipeline,
+      polytomic: { baseUrl: simulator.url, apiKey: "bench-key" },
+      clock,
+      outDir,
+      executionName: `bench-${pipeline}`.slice(0, 80),
+      onEvent: (event) => {
+        if (event.type !== "step") return;
+        const { step, state } = event.progress;
+        if ((state === "queued" || state === "running") && !childStart.has(step)) {
+          childStart.set(step, clock.now());
+        }
+        if ((state === "succeeded" || state === "failed") && !childEnd.has(step)) {
+          childEnd.set(step, clock.now());
+        }
+      },
+    });
+    if (result.status !== "succeeded") {
+      throw new Error(
+        `DAG bench: pipeline ${pipeline} (${strategy.key}) ${result.status}: ${JSON.stringify(result.error)}`,
+      );
+    }
+    const t0 = Date.parse(result.started_at);
+    const sec = (ms: number) => (ms - t0) / 1000;
+    const runs = simulator.executions().filter((e) => !e.history);
+    const finalInterval = new Map<string, number>();
+    for (const execution of result.executions.slice(1)) {
+      let stepId: string | undefined;
+      let last = 0;
+      for (const event of execution.events) {
+        if (event.type !== "StateEntered") continue;
+        const input = event.state.input as {
+          step?: string;
+          check?: { next_poll_seconds?: number };
+        } | null;
+        stepId ??= input?.step;
+        if (event.state.type === "Wait") last = input?.check?.next_poll_seconds ?? last;
+      }
+      if (stepId) finalInterval.set(stepId, last);
+    }
+    const timings: StepTiming[] = dag.steps.map((s, i) => {
+      const run = runs.find((r) => r.syncId === syncId(i));
+      const start = childStart.get(s.id);
+      const end = childEnd.get(s.id);
+      if (!run || run.completedAt === null || start === undefined || end === undefined) {
+        throw new Error(`DAG bench: ${pipeline} step ${s.id} did not run to the end`);
+      }
+      return {
+        id: s.id,
+        after: s.after,
+        child_start_s: sec(start),
+        child_end_s: sec(end),
+        run_created_s: sec(run.createdAt),
+        run_completed_s: sec(run.completedAt),
+        final_poll_interval_s: finalInterval.get(s.id) ?? 0,
+      };
+    });
+    const byId = new Map(timings.map((t) => [t.id, t]));
+    const get = (id: string) => byId.get(id) as StepTiming;
+    let checked = 0;
+    const violations: string[] = [];
+    for (const t of timings) {
+      for (const dep of t.after) {
+        const d = get(dep);
+        checked += 2;
+        if (t.child_start_s < d.child_end_s) {
+          violations.push(
+            `${t.id} started at ${t.child_start_s}s, before its dependency ${dep} ended at ${d.child_end_s}s`,
+          );
+        }
+        if (t.run_created_s < d.run_completed_s) {
+          violations.push(
+            `${t.id}'s Polytomic run was created at ${t.run_created_s}s, before ${dep}'s completed at ${d.run_completed_s}s`,
+          );
+        }
+      }
+    }
+    if (violations.length > 0) {
+      throw new DependencyViolation(
+        `DAG bench: ${pipeline} (${strategy.key}) broke its dependencies:\n  ${violations.join("\n  ")}`,
+      );
+    }
+    const makespan = sec(Date.parse(result.finished_at));
+    const work = longestPath(dag.steps, (id) => get(id).run_completed_s - get(id).run_created_s);
+    const observed = longestPath(dag.steps, (id) => get(id).child_end_s - get(id).child_start_s);
+    const allowance = work.path.reduce((a, id) => a + get(id).final_poll_interval_s, 0);
+    const excess = makespan - work.length;
+    return {
+      dag: dag.name,
+      shape: dag.shape,
+      series_parallel: dag.series_parallel,
+      strategy: strategy.key,
+      steps: dag.steps.length,
+      status: result.status,
+      makespan_s: makespan,
+      critical_path_work_s: work.length,
+      critical_path_steps: work.path,
+      critical_path_observed_s: observed.length,
+      scheduling_delay_s: makespan - observed.length,
+      excess_s: excess,
+      allowance_s: allowance,
+      excess_in_intervals: allowance > 0 ? excess / allowance : excess > 0 ? Infinity : 0,
+      excess_per_edge_s: excess / work.path.length,
+      within_target: excess <= allowance,
+      checked_edges: checked,
+    };
+  } finally {
+    await simulator.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}
+
+export interface DagFailure {
+  dag: string;
+  shape: string;
+  strategy: string;
+  /** Why the pipeline did not run to the end (a defect to fix, reported, never hidden). */
+  error: string;
+}
+
+export interface DagReport {
+  results: DagResult[];
+  failures: DagFailure[];
+  wall_seconds: number;
+}
+
+export async function benchDag(
+  options: { strategies?: DagStrategy[]; onProgress?: (m: string) => void } = {},
+): Promise<DagReport> {
+  const began = performance.now();
+  const results: DagResult[] = [];
+  const failures: DagFailure[] = [];
+  for (const strategy of options.strategies ?? DAG_STRATEGIES) {
+    for (const dag of benchDags()) {
+      try {
+        results.push(await runDag(dag, strategy));
+      } catch (error) {
+        if (error instanceof DependencyViolation) throw error;
+        failures.push({
+          dag: dag.name,
+          shape: dag.shape,
+          strategy: strategy.key,
+          error: (error as Error).message,
+        });
+      }
+    }
+    options.onProgress?.(`dag: ${strategy.key} done`);
+  }
+  return { results, failures, wall_seconds: (performance.now() - began) / 1000 };
+}

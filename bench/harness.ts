@@ -1,0 +1,137 @@
+/**
+ * Runs pipelines the way `runPipelineLocally` does (synthesized definitions in
+ * aws-local-stepfunctions, the real handler modules bound to local adapters, the embedded
+ * simulator on a virtual clock), but synthesizes once and starts a fresh simulator and
+ * clock per run, so hundreds of runs fit in a benchmark. Each run also records when
+ * check-status first saw the Polytomic run terminal (for detection latency).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CheckResult } from "../functions/core/contract";
+import type { PipelinesConfig } from "../lib/config/model";
+import { synthesizeDefinitions } from "../lib/constructs/definitions";
+import type { AslDefinition } from "../lib/local/asl";
+import type { LocalTask } from "../lib/local/engine";
+import { createLocalDeps } from "../lib/local/local-deps";
+import {
+  type FunctionName,
+  type LocalApp,
+  type LocalRunResult,
+  runPipelineDefinitions,
+} from "../lib/local/runner";
+import { VirtualClock } from "../lib/local/virtual-clock";
+import type { Scenario } from "../simulator/scenario";
+import { startSimulator } from "../simulator/server";
+import type { SimulatorExecution } from "../simulator/state";
+
+/** Where every simulated run starts: a fixed instant, so reports are reproducible. */
+export const BENCH_EPOCH = Date.UTC(2025, 0, 6, 2, 0, 0);
+const API_KEY = "bench-key";
+
+/** Synthesizes the app for `config` (no bundling) and shapes it for the local runner. */
+export function synthesizeLocalApp(config: PipelinesConfig): LocalApp {
+  const synthesized = synthesizeDefinitions(config);
+  return {
+    runSync: {
+      stateMachineName: "run-sync",
+      definition: synthesized.runSync as AslDefinition,
+      taskFunctions: synthesized.taskFunctions,
+    },
+    pipelines: Object.fromEntries(
+      Object.entries(synthesized.pipelines).map(([name, definition]) => [
+        name,
+        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
+      ]),
+    ),
+  };
+}
+
+type MakeHandler = (deps: never) => (input: unknown) => Promise<unknown>;
+
+let handlerModules: Promise<Record<FunctionName, MakeHandler>> | undefined;
+
+/** The same handler modules the Lambda functions run (loaded once). */
+function loadHandlers(): Promise<Record<FunctionName, MakeHandler>> {
+  handlerModules ??= Promise.all([
+    import("../functions/start-sync/index"),
+    import("../functions/check-status/index"),
+    import("../functions/export-logs/index"),
+    import("../functions/publish-metrics/index"),
+    import("../functions/cancel-sync/index"),
+  ]).then(([start, check, exportLogs, publish, cancel]) => ({
+    "start-sync": start.makeHandler as unknown as MakeHandler,
+    "check-status": check.makeHandler as unknown as MakeHandler,
+    "export-logs": exportLogs.makeHandler as unknown as MakeHandler,
+    "publish-metrics": publish.makeHandler as unknown as MakeHandler,
+    "cancel-sync": cancel.makeHandler as unknown as MakeHandler,
+  }));
+  return handlerModules;
+}
+
+export interface BenchRun {
+  result: LocalRunResult;
+  /** The executions the run started in the simulator (history runs left out). */
+  simulated: SimulatorExecution[];
+  /** Simulated epoch ms at which check-status first reported each execution terminal. */
+  terminalSeenAt: Map<string, number>;
+  /** Every check-status result, in order. */
+  checks: CheckResult[];
+}
+
+export interface BenchRunOptions {
+  app: LocalApp;
+  config: PipelinesConfig;
+  pipeline: string;
+  scenario: Scenario;
+  /** @default BENCH_EPOCH */
+  startMs?: number;
+}
+
+/** Runs one pipeline against a fresh simulator on a fresh virtual clock. */
+export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
+  const clock = new VirtualClock(options.startMs ?? BENCH_EPOCH);
+  const simulator = await startSimulator({ scenario: options.scenario, clock });
+  const outDir = await mkdtemp(join(tmpdir(), "orchestrator-bench-"));
+  const local = await createLocalDeps({
+    polytomic: { baseUrl: simulator.url, apiKey: API_KEY },
+    clock,
+    outDir,
+  });
+  const terminalSeenAt = new Map<string, number>();
+  const checks: CheckResult[] = [];
+  try {
+    const handlers = await loadHandlers();
+    const functions = {} as Record<FunctionName, LocalTask>;
+    for (const [name, make] of Object.entries(handlers) as [FunctionName, MakeHandler][]) {
+      const handler = make(local.deps as never);
+      functions[name] =
+        name === "check-status"
+          ? async (input) => {
+              const output = (await handler(input)) as CheckResult;
+              const executionId = (input as { start?: { execution_id?: string } }).start
+                ?.execution_id;
+              checks.push(output);
+              if (output.terminal && executionId && !terminalSeenAt.has(executionId)) {
+                terminalSeenAt.set(executionId, clock.now());
+              }
+              return output;
+            }
+          : (input) => handler(input);
+    }
+    const result = await runPipelineDefinitions({
+      app: options.app,
+      config: options.config,
+      pipeline: options.pipeline,
+      functions,
+      clock,
+      executionName: `bench-${options.pipeline}`.slice(0, 80),
+    });
+    const simulated = simulator.executions().filter((e) => !e.history);
+    return { result, simulated, terminalSeenAt, checks };
+  } finally {
+    await local.close();
+    await simulator.close();
+    await rm(outDir, { recursive: true, force: true });
+  }
+}

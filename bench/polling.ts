@@ -1,0 +1,284 @@
+/**
+ * Benchmark 1, polling: every run of the workload (workload.ts) goes through the real
+ * run-sync state machine (a one-step pipeline, so the child execution is exactly what a
+ * deployed step runs) once per polling strategy, against the simulator on a virtual
+ * clock. Per run: polls, state transitions and modelled history events of the run-sync
+ * execution, and detection latency (when check-status first saw the run terminal minus
+ * the run's completed_at in the simulator).
+ */
+import { parsePipelinesConfig } from "../lib/config/load";
+import type { PipelinesConfig } from "../lib/config/model";
+import type { LocalApp } from "../lib/local/runner";
+import { parseScenario } from "../simulator/scenario";
+import { runBench, synthesizeLocalApp } from "./harness";
+import { historyEvents } from "./history-events";
+import { mapLimit, mean, percentile, sum } from "./stats";
+import {
+  DEFAULT_WORKLOAD,
+  generateWorkload,
+  type WorkloadOptions,
+  type WorkloadRun,
+} from "./workload";
+
+const BULK_SYNC = "b0000000-0000-4000-8000-000000000001";
+const MODEL_SYNC = "a0000000-0000-4000-8000-000000000001";
+
+export interface Strategy {
+  /** Short key, used in pipeline names and JSON. */
+  key: string;
+  label: string;
+  /** The step's `poll:` YAML, or undefined for the pipelines file's defaults. */
+  poll?: string;
+}
+
+export const STRATEGIES: Strategy[] = [
+  { key: "default", label: "default (adaptive, 10 s – 10 min)" },
+  { key: "backoff", label: "backoff (10 s – 10 min)", poll: "{ strategy: backoff }" },
+  { key: "fixed30", label: "fixed 30 s", poll: "{ strategy: fixed, min: 30s, max: 30s }" },
+  { key: "fixed15", label: "fixed 15 s", poll: "{ strategy: fixed, min: 15s, max: 15s }" },
+];
+
+/** Runs shorter than this are "short" (their latency target is absolute). */
+export const SHORT_RUN_SECONDS = 600;
+
+export interface RunMeasure {
+  index: number;
+  duration_seconds: number;
+  expected_seconds: number | null;
+  outlier: boolean;
+  status: string;
+  polls: number;
+  transitions: number;
+  history_events: number;
+  latency_seconds: number;
+  /** Latency over its bound, max(15 s, 10% of the run's duration); above 1 breaks it. */
+  latency_bound_ratio: number;
+}
+
+export interface StrategySummary {
+  key: string;
+  label: string;
+  runs: number;
+  failed_runs: number;
+  polls_mean: number;
+  polls_p95: number;
+  polls_max: number;
+  transitions_mean: number;
+  transitions_total: number;
+  history_events_mean: number;
+  history_events_max: number;
+  latency_mean: number;
+  latency_p95: number;
+  latency_max: number;
+  short_runs: number;
+  short_latency_mean: number;
+  short_latency_p95: number;
+  /** Mean over runs of latency / duration, percent. */
+  latency_pct_mean: number;
+  /** Total latency over total run time, percent. */
+  latency_pct_aggregate: number;
+  /** Runs whose latency exceeded max(15 s, 10% of the run's duration). */
+  over_bound: number;
+  worst_bound_ratio: number;
+}
+
+export interface PollingReport {
+  workload: WorkloadOptions & {
+    duration_min: number;
+    duration_max: number;
+    duration_median: number;
+    short_runs: number;
+    outliers: number;
+  };
+  strategies: StrategySummary[];
+  /** Default vs each fixed loop: default / fixed (below 1 is cheaper). */
+  ratios: Record<string, { polls: number; transitions: number; history_events: number }>;
+  runs: Record<string, RunMeasure[]>;
+  wall_seconds: number;
+}
+
+function pipelineName(strategy: Strategy, type: "bulk" | "model"): string {
+  return `poll-${strategy.key}-${type}`;
+}
+
+/** One one-step pipeline per strategy and sync type. */
+export function pollingConfig(strategies: Strategy[]): PipelinesConfig {
+  const lines = ["pipelines:"];
+  for (const strategy of strategies) {
+    for (const type of ["bulk", "model"] as const) {
+      lines.push(
+        `  ${pipelineName(strategy, type)}:`,
+        "    timeout: 48h",
+        "    steps:",
+        "      - id: run",
+        `        ${type}_sync: ${type === "bulk" ? BULK_SYNC : MODEL_SYNC}`,
+        "        timeout: 24h",
+      );
+      if (strategy.poll) lines.push(`        poll: ${strategy.poll}`);
+    }
+  }
+  return parsePipelinesConfig(`${lines.join("\n")}\n`, "bench/polling (generated)");
+}
+
+function scenarioFor(run: WorkloadRun) {
+  const id = run.sync_type === "bulk" ? BULK_SYNC : MODEL_SYNC;
+  return parseScenario(
+    JSON.stringify({
+      syncs: {
+        [id]: {
+          type: run.sync_type,
+          name: `workload run ${run.index}`,
+          queue_seconds: run.queue_seconds,
+          duration_seconds: run.duration_seconds,
+          outcome: "completed",
+          records: 1000,
+          history_seconds: run.history_seconds,
+        },
+      },
+    }),
+    `workload run ${run.index}`,
+  );
+}
+
+async function measure(
+  app: LocalApp,
+  config: PipelinesConfig,
+  strategy: Strategy,
+  run: WorkloadRun,
+): Promise<RunMeasure> {
+  const bench = await runBench({
+    app,
+    config,
+    pipeline: pipelineName(strategy, run.sync_type),
+    scenario: scenarioFor(run),
+  });
+  const child = bench.result.executions[1];
+  const execution = bench.simulated[0];
+  const seen = execution ? bench.terminalSeenAt.get(execution.id) : undefined;
+  if (!child || !execution || execution.completedAt === null || seen === undefined) {
+    throw new Error(
+      `polling bench: run ${run.index} (${strategy.key}) did not complete: pipeline ${bench.result.status}, ${JSON.stringify(bench.result.error ?? bench.result.steps[0]?.error)}`,
+    );
+  }
+  const latency = (seen - execution.completedAt) / 1000;
+  const duration = (execution.completedAt - (execution.startedAt ?? execution.completedAt)) / 1000;
+  return {
+    index: run.index,
+    duration_seconds: duration,
+    expected_seconds: bench.checks[0]?.expected_seconds ?? null,
+    outlier: run.outlier,
+    status: bench.result.status,
+    polls: bench.result.polls,
+    transitions: child.stateTransitions,
+    history_events: historyEvents(app.runSync.definition, child.events),
+    latency_seconds: latency,
+    latency_bound_ratio: latency / Math.max(15, 0.1 * duration),
+  };
+}
+
+function summarize(strategy: Strategy, runs: RunMeasure[]): StrategySummary {
+  const latencies = runs.map((r) => r.latency_seconds);
+  const short = runs.filter((r) => r.duration_seconds < SHORT_RUN_SECONDS);
+  const polls = runs.map((r) => r.polls);
+  return {
+    key: strategy.key,
+    label: strategy.label,
+    runs: runs.length,
+    failed_runs: runs.filter((r) => r.status !== "succeeded").length,
+    polls_mean: mean(polls),
+    polls_p95: percentile(polls, 95),
+    polls_max: Math.max(...polls),
+    transitions_mean: mean(runs.map((r) => r.transitions)),
+    transitions_total: sum(runs.map((r) => r.transitions)),
+    history_events_mean: mean(runs.map((r) => r.history_events)),
+    history_events_max: Math.max(...runs.map((r) => r.history_events)),
+    latency_mean: mean(latencies),
+    latency_p95: percentile(latencies, 95),
+    latency_max: Math.max(...latencies),
+    short_runs: short.length,
+    short_latency_mean: mean(short.map((r) => r.latency_seconds)),
+    short_latency_p95: percentile(
+      short.map((r) => r.latency_seconds),
+      95,
+    ),
+    latency_pct_mean: 100 * mean(runs.map((r) => r.latency_seconds / r.duration_seconds)),
+    latency_pct_aggregate: (100 * sum(latencies)) / sum(runs.map((r) => r.duration_seconds)),
+    over_bound: runs.filter((r) => r.latency_bound_ratio > 1).length,
+    worst_bound_ratio: Math.max(...runs.map((r) => r.latency_bound_ratio)),
+  };
+}
+
+/** The default strategy against each fixed loop (default / fixed; below 1 is cheaper). */
+export function ratiosOf(summaries: StrategySummary[]): PollingReport["ratios"] {
+  const ratios: PollingReport["ratios"] = {};
+  const base = summaries.find((s) => s.key === "default");
+  if (!base) return ratios;
+  for (const fixed of summaries.filter((s) => s.key.startsWith("fixed"))) {
+    ratios[fixed.key] = {
+      polls: base.polls_mean / fixed.polls_mean,
+      transitions: base.transitions_total / fixed.transitions_total,
+      history_events: base.history_events_mean / fixed.history_events_mean,
+    };
+  }
+  return ratios;
+}
+
+/** Merges reports of the same workload run with different strategies (in separate processes). */
+export function combinePolling(reports: PollingReport[]): PollingReport {
+  const first = reports[0];
+  if (!first) throw new Error("combinePolling: no reports");
+  const order = STRATEGIES.map((s) => s.key);
+  const strategies = reports
+    .flatMap((r) => r.strategies)
+    .sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
+  return {
+    workload: first.workload,
+    strategies,
+    ratios: ratiosOf(strategies),
+    runs: Object.assign({}, ...reports.map((r) => r.runs)),
+    wall_seconds: Math.max(...reports.map((r) => r.wall_seconds)),
+  };
+}
+
+export interface PollingOptions {
+  workload?: WorkloadOptions;
+  strategies?: Strategy[];
+  /** Runs in flight at once (each on its own simulator and clock). */
+  concurrency?: number;
+  onProgress?: (message: string) => void;
+}
+
+export async function benchPolling(options: PollingOptions = {}): Promise<PollingReport> {
+  const began = performance.now();
+  const workloadOptions = options.workload ?? DEFAULT_WORKLOAD;
+  const strategies = options.strategies ?? STRATEGIES;
+  const workload = generateWorkload(workloadOptions);
+  const config = pollingConfig(strategies);
+  const app = synthesizeLocalApp(config);
+  const runs: Record<string, RunMeasure[]> = {};
+  for (const strategy of strategies) {
+    const t0 = performance.now();
+    runs[strategy.key] = await mapLimit(workload, options.concurrency ?? 8, (run) =>
+      measure(app, config, strategy, run),
+    );
+    options.onProgress?.(
+      `polling: ${strategy.key}, ${workload.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
+  const summaries = strategies.map((s) => summarize(s, runs[s.key] ?? []));
+  const durations = workload.map((r) => r.duration_seconds).sort((a, b) => a - b);
+  return {
+    workload: {
+      ...workloadOptions,
+      duration_min: durations[0] ?? 0,
+      duration_max: durations[durations.length - 1] ?? 0,
+      duration_median: percentile(durations, 50),
+      short_runs: durations.filter((d) => d < SHORT_RUN_SECONDS).length,
+      outliers: workload.filter((r) => r.outlier).length,
+    },
+    strategies: summaries,
+    ratios: ratiosOf(summaries),
+    runs,
+    wall_seconds: (performance.now() - began) / 1000,
+  };
+}

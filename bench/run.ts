@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: every benchmark, side by side in one run. The work is spread over
+ * worker processes (BENCH_JOBS, default 2: one per core of the reference machine); the
+ * Lambda cold-start measurements run last, alone, so no other work skews them.
+ *
+ * Writes bench/results/report.json and bench/results/report.md and prints the Markdown.
+ * Exits 1 when a DAG run breaks a dependency or a pipeline does not run to the end;
+ * unmet performance targets are reported as NOT MET.
+ *
+ * `tsx bench/run.ts --task <name> --out <file>` runs one task (used by the workers).
+ */
+import { spawn } from "node:child_process";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, platform } from "node:os";
+import { join, resolve } from "node:path";
+import { benchDag, type DagReport } from "./dag";
+import { benchLambda, type LambdaReport } from "./lambda";
+import { benchPolling, combinePolling, type PollingReport, STRATEGIES } from "./polling";
+import { type BenchReport, renderMarkdown, targets } from "./report";
+import { benchScale, type ScaleReport } from "./scale";
+import { mapLimit } from "./stats";
+
+const RESULTS = resolve(import.meta.dirname, "results");
+
+type TaskName = `polling:${string}` | "dag" | "scale" | "lambda";
+
+async function runTask(task: TaskName): Promise<unknown> {
+  const progress = (m: string) => process.stderr.write(`  ${m}\n`);
+  if (task.startsWith("polling:")) {
+    const key = task.slice("polling:".length);
+    const strategy = STRATEGIES.find((s) => s.key === key);
+    if (!strategy) throw new Error(`unknown polling strategy ${key}`);
+    return benchPolling({ strategies: [strategy], onProgress: progress });
+  }
+  if (task === "dag") return benchDag({ onProgress: progress });
+  if (task === "scale") return benchScale({ onProgress: progress });
+  if (task === "lambda") return benchLambda();
+  throw new Error(`unknown task ${task}`);
+}
+
+/** Runs a task in a fresh process of this script and reads its JSON result. */
+function inWorker(task: TaskName): Promise<unknown> {
+  const out = join(RESULTS, `.task-${task.replace(/[^a-z0-9]/gi, "_")}.json`);
+  const began = performance.now();
+  process.stderr.write(`started ${task}\n`);
+  return new Promise((ok, fail) => {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, import.meta.filename, "--task", task, "--out", out],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
+    child.on("error", fail);
+    child.on("exit", async (code) => {
+      if (code !== 0) {
+        fail(new Error(`bench task ${task} exited with ${code}`));
+        return;
+      }
+      process.stderr.write(
+        `finished ${task} in ${((performance.now() - began) / 1000).toFixed(0)} s\n`,
+      );
+      const text = await readFile(out, "utf8");
+      await rm(out, { force: true });
+      ok(JSON.parse(text));
+    });
+  });
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const taskAt = args.indexOf("--task");
+  if (taskAt >= 0) {
+    const task = args[taskAt + 1] as TaskName;
+    const out = args[args.indexOf("--out") + 1];
+    if (!out) throw new Error("--task needs --out");
+    await writeFile(out, JSON.stringify(await runTask(task)));
+    return 0;
+  }
+
+  const began = performance.now();
+  await mkdir(RESULTS, { recursive: true });
+  const jobs = Math.max(1, Number(process.env.BENCH_JOBS ?? 2) || 2);
+  // Longest first, so the two workers finish together.
+  const tasks: TaskName[] = [
+    "polling:fixed15",
+    "polling:fixed30",
+    "scale",
+    "polling:default",
+    "polling:backoff",
+    "dag",
+  ];
+  const results = await mapLimit(tasks, jobs, (task) => inWorker(task));
+  const lambda = (await inWorker("lambda")) as LambdaReport;
+  const byTask = new Map(tasks.map((t, k) => [t, results[k]]));
+  const polling = combinePolling(
+    tasks.filter((t) => t.startsWith("polling:")).map((t) => byTask.get(t) as PollingReport),
+  );
+  const report: BenchReport = {
+    generated_at: new Date().toISOString(),
+    node: process.version,
+    platform: `${platform()} ${process.arch}`,
+    cpus: cpus().length,
+    wall_seconds: (performance.now() - began) / 1000,
+    polling,
+    dag: byTask.get("dag") as DagReport,
+    scale: byTask.get("scale") as ScaleReport,
+    lambda,
+  };
+  const markdown = renderMarkdown(report);
+  await writeFile(
+    join(RESULTS, "report.json"),
+    `${JSON.stringify({ ...report, targets: targets(report) }, null, 2)}\n`,
+  );
+  await writeFile(join(RESULTS, "report.md"), `${markdown}\n`);
+  process.stdout.write(`${markdown}\n`);
+  process.stderr.write(`\nWrote ${join(RESULTS, "report.md")} and report.json\n`);
+  return report.dag.failures.length > 0 || report.scale.status !== "succeeded" ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  },
+);
