@@ -611,7 +611,9 @@ class DefinitionBuilder {
         ),
         recordFailure,
       )
-      .when(sfn.Condition.isNotPresent(pollPath), start)
+      // Not(IsPresent) rather than IsPresent: false, which aws-local-stepfunctions 3
+      // never matches.
+      .when(sfn.Condition.not(sfn.Condition.isPresent(pollPath)), start)
       .when(sfn.Condition.numberGreaterThanEquals(`${pollPath}.k`, schedule.length), wait)
       .otherwise(backOff);
     check.next(ended);

@@ -7,12 +7,18 @@
  * Also mirrors the deployment's side effects that do not live in a definition: when a
  * run-sync execution is stopped or times out, cancel-sync receives the EventBridge
  * "Step Functions Execution Status Change" event the deployed rule would deliver.
+ *
+ * Child executions are kept in a registry by name, as Step Functions keeps them: a
+ * second start with the same name attaches when the input is the same and the child
+ * still runs, else fails with `StepFunctions.ExecutionAlreadyExistsException`; and the
+ * gates' `aws-sdk:sfn:describeExecution` tasks are answered from it.
  */
 import type { CheckResult, RunState, StartResult, StepResult } from "../../functions/core/contract";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import { type AslDefinition, allStates } from "./asl";
 import {
   type EventLog,
+  executionArn,
   type LocalExecutionResult,
   type LocalTask,
   runLocalExecution,
@@ -105,6 +111,28 @@ export interface RunPipelineOptions {
 }
 
 const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
+const DESCRIBE_EXECUTION = /^arn:aws[a-z-]*:states:::aws-sdk:sfn:describeExecution$/;
+
+/** A child execution of the run-sync machine, by name. */
+interface ChildRecord {
+  name: string;
+  /** The child's input, as JSON (StartExecution's idempotency compares it). */
+  input: string;
+  startedAt: number;
+  /** Set when the child ended. */
+  result?: LocalExecutionResult;
+  done: Promise<unknown>;
+}
+
+/** An error named as Step Functions names it for a Catch/Retry. */
+class NamedError extends Error {
+  constructor(
+    override name: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 interface StepTrack {
   config: PipelineConfig["steps"][number];
@@ -212,11 +240,42 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   }
 
   const cancelSync = options.functions["cancel-sync"];
-  const runChild = async (input: unknown, parentSignal: AbortSignal): Promise<unknown> => {
+  const children = new Map<string, ChildRecord>();
+  const runSyncArn = stateMachineArn(app.runSync.stateMachineName);
+  const runChild = (input: unknown, parentSignal: AbortSignal): Promise<unknown> => {
     const request = input as { Name?: string; Input?: unknown; StateMachineArn?: string };
-    const name = request.Name ?? `child-${executions.length}`;
-    const childInput = request.Input;
-    const track = trackOf(childInput);
+    const name = request.Name ?? `child-${children.size}`;
+    const inputJson = JSON.stringify(request.Input);
+    const existing = children.get(name);
+    if (existing) {
+      // StartExecution is idempotent only for the same name and input while running.
+      if (existing.input === inputJson && !existing.result) return existing.done;
+      return Promise.reject(
+        new NamedError(
+          "StepFunctions.ExecutionAlreadyExistsException",
+          `Execution Already Exists: '${executionArn(app.runSync.stateMachineName, name)}'`,
+        ),
+      );
+    }
+    const record: ChildRecord = {
+      name,
+      input: inputJson,
+      startedAt: clock.now(),
+      done: Promise.resolve(),
+    };
+    children.set(name, record);
+    record.done = runChildExecution(record, request.Input, parentSignal);
+    return record.done;
+  };
+  const runChildExecution = async (
+    record: ChildRecord,
+    childInput: unknown,
+    parentSignal: AbortSignal,
+  ): Promise<unknown> => {
+    const { name } = record;
+    // A `skip: true` child (a skipped step some gate waits for) is not the step's run.
+    const skipped = (childInput as { skip?: unknown } | null)?.skip === true;
+    const track = skipped ? undefined : trackOf(childInput);
     if (track) {
       track.startedAtMs = clock.now();
       setState(track, "queued");
@@ -229,14 +288,15 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
       tasks: runSyncTasks,
       signal: parentSignal,
     });
+    record.result = result;
     executions.push(result);
     const description = {
       ExecutionArn: result.executionArn,
-      Input: JSON.stringify(childInput),
+      Input: record.input,
       InputDetails: { Included: true },
       Name: name,
       StartDate: result.startedAt,
-      StateMachineArn: stateMachineArn(app.runSync.stateMachineName),
+      StateMachineArn: runSyncArn,
       Status: result.status,
       StopDate: result.stoppedAt,
     };
@@ -288,8 +348,59 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   const onOuterStop = () => stop.abort();
   options.signal?.addEventListener("abort", onOuterStop, { once: true });
   const pipelineTasks: Record<string, LocalTask> = {};
+  /**
+   * `aws-sdk:sfn:describeExecution` on a run-sync child, answered from the registry as
+   * the AWS SDK integration answers: the DescribeExecution response with its fields in
+   * PascalCase (AWS SDK integrations take and return PascalCase field names: ExecutionArn,
+   * Status, Output, ...), Output as a JSON string once SUCCEEDED, Error/Cause once failed,
+   * and an error named `Sfn.ExecutionDoesNotExistException` (service name and error in
+   * PascalCase, with the Exception suffix) for a name no child was started with.
+   * StartDate/StopDate are epoch milliseconds, as in the `.sync` task output here.
+   * Children are found by the execution name (the ARN's last part): the definition's
+   * placeholder ARN names the run-sync machine by its logical id.
+   */
+  const describeExecution = async (input: unknown): Promise<unknown> => {
+    const arn = (input as { ExecutionArn?: unknown } | null)?.ExecutionArn;
+    const parts = typeof arn === "string" ? arn.split(":") : [];
+    if (parts.length !== 8 || parts[5] !== "execution") {
+      throw new NamedError("Sfn.InvalidArnException", `Invalid Arn: '${String(arn)}'`);
+    }
+    const record = children.get(parts[7] as string);
+    if (!record) {
+      throw new NamedError(
+        "Sfn.ExecutionDoesNotExistException",
+        `Execution Does Not Exist: '${arn}'`,
+      );
+    }
+    const base = {
+      ExecutionArn: executionArn(app.runSync.stateMachineName, record.name),
+      StateMachineArn: runSyncArn,
+      Name: record.name,
+      StartDate: record.startedAt,
+      Input: record.input,
+      InputDetails: { Included: true },
+      RedriveCount: 0,
+    };
+    const result = record.result;
+    if (!result) return { ...base, Status: "RUNNING" };
+    return {
+      ...base,
+      Status: result.status,
+      StopDate: result.stoppedAt,
+      ...(result.status === "SUCCEEDED"
+        ? { Output: JSON.stringify(result.output ?? null), OutputDetails: { Included: true } }
+        : {}),
+      ...(result.error !== undefined ? { Error: result.error } : {}),
+      ...(result.cause !== undefined ? { Cause: result.cause } : {}),
+    };
+  };
+
   for (const [stateName, state] of allStates(pipelineApp.definition)) {
     if (state.Type !== "Task") continue;
+    if (DESCRIBE_EXECUTION.test(state.Resource ?? "")) {
+      pipelineTasks[stateName] = describeExecution;
+      continue;
+    }
     if (!START_EXECUTION_SYNC.test(state.Resource ?? "")) {
       throw new Error(
         `pipeline Task state "${stateName}" uses ${state.Resource}, which does not run locally`,
