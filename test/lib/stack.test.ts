@@ -31,6 +31,59 @@ describe("OrchestratorStack", () => {
     Annotations.fromStack(stack).hasNoError("*", Match.anyValue());
   });
 
+  it("with a gated (non-series-parallel) pipeline: DescribeExecution granted on run-sync executions, cdk-nag still clean", () => {
+    const config = sampleConfig();
+    config.pipelines.push(
+      pipeline("n_shape", [step("a"), step("b"), step("c", ["a", "b"]), step("d", ["b"])]),
+    );
+    const { app, stack, template } = build(config);
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: Match.stringLikeRegexp("^Pipelinenshape") }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "states:DescribeExecution",
+            Effect: "Allow",
+            Resource: {
+              "Fn::Join": [
+                "",
+                [
+                  "arn:",
+                  { Ref: "AWS::Partition" },
+                  ":states:us-east-1:123456789012:execution:",
+                  {
+                    "Fn::Select": [
+                      6,
+                      {
+                        "Fn::Split": [":", { Ref: Match.stringLikeRegexp("^RunSyncStateMachine") }],
+                      },
+                    ],
+                  },
+                  "*",
+                ],
+              ],
+            },
+          }),
+        ]),
+      },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+    Annotations.fromStack(stack).hasNoError("*", Match.anyValue());
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: { DefinitionString: unknown } }
+    >;
+    for (const machine of Object.values(resources)) {
+      if (machine.Type !== "AWS::StepFunctions::StateMachine") continue;
+      const result = aslValidator(
+        resolveDefinition(machine.Properties.DefinitionString, resources),
+      );
+      expect(result.errorsText("\n")).toBe("");
+    }
+  });
+
   it("every state machine definition passes asl-validator", () => {
     const { template } = build();
     const resources = template.toJSON().Resources as Record<

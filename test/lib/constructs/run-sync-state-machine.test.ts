@@ -161,6 +161,28 @@ describe("RunSyncStateMachine definition", () => {
 });
 
 describe("RunSyncStateMachine in the local engine", () => {
+  it("ends a skip: true input at once with a skipped StepResult, calling no function", async () => {
+    const { definition } = build();
+    const { handlers, calls } = fakes([running]);
+    const result = await runLocally(definition, { ...input, skip: true }, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toEqual({
+      step: input.step,
+      sync_type: input.sync_type,
+      status: "skipped",
+      outcome: "skipped",
+      counts: { records: 0, errors: 0, warnings: 0 },
+      logs: [],
+    });
+    expect(calls).toEqual([]);
+    // skip: false runs the step as usual.
+    const normal = fakes([
+      { ...running, terminal: true, outcome: "succeeded", status: "completed" },
+    ]);
+    await runLocally(definition, { ...input, skip: false }, normal.handlers, runOptions);
+    expect(normal.calls[0]).toBe(S.start);
+  });
+
   it("polls until terminal, exports logs, publishes metrics and outputs a StepResult", async () => {
     const { definition } = build();
     const done: CheckResult = {

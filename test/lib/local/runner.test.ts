@@ -249,3 +249,130 @@ describe("runPipelineDefinitions", () => {
     expect(result.executions.map((e) => e.name)).toEqual(["demo-1", "demo-1-a", "demo-1-c"]);
   });
 });
+
+describe("runPipelineDefinitions: describeExecution and same-name starts", () => {
+  const DESCRIBE = "arn:aws:states:::aws-sdk:sfn:describeExecution";
+  const arnOf = (suffix: string) =>
+    `States.Format('arn:aws:states:us-east-1:123456789012:execution:RunSync:{}-${suffix}', $$.Execution.Name)`;
+  const describe = (name: string, suffix: string, next: string, catchTo?: string) => ({
+    [name]: {
+      Type: "Task",
+      Resource: DESCRIBE,
+      Parameters: { "ExecutionArn.$": arnOf(suffix) },
+      ResultPath: `$.${name.replace(/ /g, "_")}`,
+      Next: next,
+      ...(catchTo
+        ? {
+            Catch: [
+              {
+                ErrorEquals: ["Sfn.ExecutionDoesNotExistException"],
+                ResultPath: `$.${name.replace(/ /g, "_")}`,
+                Next: catchTo,
+              },
+            ],
+          }
+        : {}),
+    },
+  });
+  const observer: LocalApp = {
+    runSync: app.runSync,
+    pipelines: {
+      demo: {
+        stateMachineName: "pipeline-demo",
+        definition: {
+          StartAt: "Both",
+          States: {
+            Both: {
+              Type: "Parallel",
+              Branches: [
+                {
+                  StartAt: "Run c",
+                  States: {
+                    "Run c": {
+                      Type: "Task",
+                      Resource: CHILD,
+                      Parameters: {
+                        "Name.$": "States.Format('{}-c', $$.Execution.Name)",
+                        Input: { step: "c" },
+                      },
+                      ResultSelector: { "arn.$": "$.ExecutionArn" },
+                      End: true,
+                    },
+                  },
+                },
+                {
+                  StartAt: "Wait a minute",
+                  States: {
+                    "Wait a minute": { Type: "Wait", Seconds: 60, Next: "Missing" },
+                    ...describe("Missing", "zz", "Running", "Running"),
+                    ...describe("Running", "c", "Wait for c"),
+                    "Wait for c": { Type: "Wait", Seconds: 7200, Next: "Ended" },
+                    ...describe("Ended", "c", "Start c again"),
+                    "Start c again": {
+                      Type: "Task",
+                      Resource: CHILD,
+                      Parameters: {
+                        "Name.$": "States.Format('{}-c', $$.Execution.Name)",
+                        Input: { step: "c", skip: true },
+                      },
+                      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.again", Next: "Done" }],
+                      ResultPath: "$.again",
+                      Next: "Done",
+                    },
+                    Done: { Type: "Pass", End: true },
+                  },
+                },
+              ],
+              End: true,
+            },
+          },
+        },
+      },
+    },
+  };
+
+  it("answers as the AWS SDK integration does: DoesNotExist, RUNNING, then SUCCEEDED with Output as JSON text", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    const t0 = clock.now();
+    const result = await runPipelineDefinitions({
+      app: observer,
+      config,
+      pipeline: "demo",
+      clock,
+      executionName: "obs",
+      functions: fakeFunctions(clock, { c: 3600 }, []),
+    });
+    expect(result.status).toBe("succeeded");
+    const outputs = (
+      result.executions[0] as unknown as {
+        events: Array<{ type: string; state?: { name: string; output?: unknown } }>;
+      }
+    ).events;
+    const exited = (name: string) =>
+      outputs.find((e) => e.type === "StateExited" && e.state?.name === name)?.state?.output as
+        | Record<string, Record<string, unknown>>
+        | undefined;
+    expect(exited("Missing")?.Missing).toEqual({
+      Error: "Sfn.ExecutionDoesNotExistException",
+      Cause:
+        "Execution Does Not Exist: 'arn:aws:states:us-east-1:123456789012:execution:RunSync:obs-zz'",
+    });
+    const running = exited("Running")?.Running;
+    expect(running).toMatchObject({
+      ExecutionArn: "arn:aws:states:local-1:000000000000:execution:run-sync:obs-c",
+      Name: "obs-c",
+      Status: "RUNNING",
+      StartDate: t0,
+      Input: JSON.stringify({ step: "c" }),
+    });
+    expect(running).not.toHaveProperty("Output");
+    const ended = exited("Ended")?.Ended;
+    expect(ended).toMatchObject({ Status: "SUCCEEDED", StopDate: t0 + 3600_000 });
+    expect(JSON.parse(ended?.Output as string)).toMatchObject({ step: "c", status: "succeeded" });
+    // Same name, other input, after the child ended: Step Functions refuses the start.
+    expect(exited("Start c again")?.again).toMatchObject({
+      Error: "StepFunctions.ExecutionAlreadyExistsException",
+    });
+    expect(result.executions.map((e) => e.name)).toEqual(["obs", "obs-c"]);
+  });
+});
