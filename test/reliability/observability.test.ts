@@ -4,7 +4,7 @@
  * change a step's outcome. S3 and CloudWatch are the real adapters over aws-sdk-client-mock.
  */
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
-import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, describe, expect, it } from "vitest";
 import { CloudWatchMetricsSink } from "../../functions/aws/cloudwatch";
