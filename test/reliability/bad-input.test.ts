@@ -59,7 +59,7 @@ describe("a pipelines file with mistakes: validate exits 2 naming file, pipeline
     ["cycle.yaml", [/cycle/i, /\ba\b.*\bb\b|\bb\b.*\ba\b/]],
     ["bad-cron.yaml", [/cron/, /Mars\/Olympus_Mons/]],
     ["bad-id.yaml", [/not-a-uuid/, /missing_step/]],
-    ["not-yaml.yaml", [/not-yaml\.yaml/]],
+    ["not-yaml.txt", [/not-yaml\.txt/]],
   ];
   for (const [file, says] of CASES) {
     it(file, async () => {
