@@ -3,7 +3,7 @@
  * Step Functions would, with every Task bound to a local function by state name and
  * all time (Wait states, the execution timeout) measured on a `LocalClock`.
  */
-import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
+
 import {
   type AslDefinition,
   allStates,
@@ -12,6 +12,7 @@ import {
   waitsAsTasks,
   withoutExecutionTimeout,
 } from "./asl";
+import { ExecutionAbortedError, ExecutionError, StateMachine } from "./local-stepfunctions";
 import type { LocalClock } from "./virtual-clock";
 
 export type LocalTask = (input: unknown) => Promise<unknown>;

@@ -184,3 +184,38 @@ describe("runLocalExecution", () => {
     ).rejects.toThrow(/no local function for Task state "Check"/);
   });
 });
+
+describe("Parallel states", () => {
+  it("start every branch at once, past the engine's own limit of 40", async () => {
+    const clock = new VirtualClock(0);
+    const branches = Array.from({ length: 60 }, (_, i) => ({
+      StartAt: `Branch ${i}`,
+      States: {
+        [`Branch ${i}`]: {
+          Type: "Task",
+          Resource: "arn:aws:lambda:local-1:000000000000:function:f",
+          End: true,
+        },
+      },
+    }));
+    const started: number[] = [];
+    const tasks = Object.fromEntries(
+      branches.map((_, i) => [
+        `Branch ${i}`,
+        async () => {
+          started.push(clock.now());
+          await clock.sleep(3_600_000);
+          return i;
+        },
+      ]),
+    );
+    const result = await runLocalExecution(
+      { StartAt: "All", States: { All: { Type: "Parallel", Branches: branches, End: true } } },
+      { name: "wide", stateMachineName: "wide", input: {}, clock, tasks },
+    );
+    expect(result.status).toBe("SUCCEEDED");
+    expect(started).toHaveLength(60);
+    expect(new Set(started)).toEqual(new Set([0]));
+    expect(result.stoppedAt).toBe(3_600_000);
+  });
+});

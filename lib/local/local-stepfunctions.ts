@@ -1,0 +1,47 @@
+/**
+ * aws-local-stepfunctions, loaded so that Parallel states run every branch at once.
+ *
+ * The engine runs at most 40 Parallel branches at a time (a hard-coded p-limit), while
+ * Step Functions starts every branch of a Parallel state together. A pipeline with more
+ * than 40 independent steps would then run in waves locally and not on AWS. The engine's
+ * CommonJS build is loaded with its `p-limit` import answered by an unbounded limiter;
+ * the real p-limit stays in the module cache for everyone else. (The engine's Map state
+ * uses the same limiter; this project's definitions have no Map states.)
+ */
+import { createRequire } from "node:module";
+import type * as Engine from "aws-local-stepfunctions";
+
+const require = createRequire(import.meta.url);
+
+/** p-limit's interface without the limit: every call starts at once. */
+function unboundedLimit() {
+  const limit = <T>(fn: (...args: unknown[]) => T | Promise<T>, ...args: unknown[]) =>
+    Promise.resolve().then(() => fn(...args));
+  return Object.assign(limit, { activeCount: 0, pendingCount: 0, clearQueue: () => {} });
+}
+
+function loadEngine(): typeof Engine {
+  const enginePath = require.resolve("aws-local-stepfunctions");
+  const pLimitPath = require.resolve("p-limit", { paths: [enginePath] });
+  const previous = require.cache[pLimitPath];
+  const shim = new (require("node:module") as { Module: new (id: string) => NodeJS.Module }).Module(
+    pLimitPath,
+  );
+  shim.filename = pLimitPath;
+  shim.loaded = true;
+  shim.exports = unboundedLimit;
+  require.cache[pLimitPath] = shim;
+  try {
+    return require(enginePath) as typeof Engine;
+  } finally {
+    if (previous) require.cache[pLimitPath] = previous;
+    else delete require.cache[pLimitPath];
+  }
+}
+
+const engine = loadEngine();
+
+export const StateMachine = engine.StateMachine;
+export const ExecutionAbortedError = engine.ExecutionAbortedError;
+export const ExecutionError = engine.ExecutionError;
+export type StateMachine = Engine.StateMachine;
