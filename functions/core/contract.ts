@@ -90,6 +90,8 @@ export interface StartResult {
   deadline: string;
   /** True when an already running execution was adopted (on_conflict: attach). */
   attached: boolean;
+  /** Polytomic API calls retried while starting (after transient faults). */
+  api_retries?: number;
 }
 
 export type Outcome =
@@ -148,6 +150,8 @@ export interface CheckResult {
   expected_seconds?: number;
   /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */
   timed_out: boolean;
+  /** Polytomic API calls retried by every check of this run so far (cumulative). */
+  api_retries?: number;
 }
 
 /** The run-sync state as it flows through the machine. */
@@ -165,6 +169,8 @@ export interface ExportLogsResult {
   keys: string[];
   /** Why an export failed; the step's outcome does not change. */
   error?: string;
+  /** Polytomic API calls retried while exporting. */
+  api_retries?: number;
 }
 
 export interface PublishMetricsResult {

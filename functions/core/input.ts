@@ -228,7 +228,14 @@ function startResult(v: unknown, path: string): StartResult {
   };
   const name = optStr(o.sync_name, `${path}.sync_name`);
   if (name !== undefined) out.sync_name = name;
+  const retries = optRetries(o.api_retries, `${path}.api_retries`);
+  if (retries !== undefined) out.api_retries = retries;
   return out;
+}
+
+/** `api_retries` of a handler's earlier result: a count, when present. */
+function optRetries(v: unknown, path: string): number | undefined {
+  return v === undefined || v === null ? undefined : int(v, path, 0);
 }
 
 /** The run-sync state after start-sync: `start` is required. */
@@ -298,6 +305,8 @@ export function parseMetricsState(event: unknown): RunState {
       exported: bool(l.exported, "logs.exported"),
       keys: l.keys === undefined ? [] : strList(l.keys, "logs.keys"),
     };
+    const retries = optRetries(l.api_retries, "logs.api_retries");
+    if (retries !== undefined) logs.api_retries = retries;
     out.logs = logs;
   }
   return out;

@@ -3,6 +3,7 @@
  * to a contract error (error-names.ts) with a redacted message, and start/end log lines.
  */
 import { PolytomicError } from "../polytomic/errors";
+import { countRetries } from "../polytomic/retry-scope";
 import type { Deps } from "./deps";
 import { HandlerError, isHandlerErrorName } from "./errors";
 import type { Logger } from "./ports";
@@ -96,6 +97,17 @@ function looseFields(event: unknown): Record<string, unknown> {
   });
 }
 
+/** For handlers whose retries are not accumulated from an earlier result. */
+export const NO_CARRIED_RETRIES = { carried: () => 0 };
+
+export interface InvokeOptions {
+  /**
+   * Report the Polytomic API retries in the result's `api_retries`: this invocation's,
+   * plus what the event already carried (check-status accumulates across its checks).
+   */
+  retries?: { carried: (event: unknown) => number };
+}
+
 /**
  * Runs one invocation: logs start and end with the step's context, maps errors. `body`
  * receives a logger carrying the context and the invocation's budget.
@@ -106,12 +118,19 @@ export async function invoke<R>(
   event: unknown,
   context: InvocationContext | undefined,
   body: (log: Logger, budget: Budget) => Promise<R>,
+  options: InvokeOptions = {},
 ): Promise<R> {
   const log = deps.logger.child({ handler: name, ...looseFields(event) });
   const budget = Budget.of(deps, context);
   log.info(`${name} invoked`);
   try {
-    const result = await body(log, budget);
+    const { result, retries } = await countRetries(() => body(log, budget));
+    if (options.retries && typeof result === "object" && result !== null) {
+      const carried = options.retries.carried(event);
+      (result as { api_retries?: number }).api_retries = carried + retries;
+    }
+    if (retries > 0)
+      log.warn(`${name} retried ${retries} Polytomic call(s)`, { api_retries: retries });
     log.info(`${name} done`, { result: result as unknown });
     return result;
   } catch (err) {

@@ -12,16 +12,23 @@ import type { Deps } from "../core/deps";
 import { exportLogs } from "../core/export";
 import { parseLogTypes, parseStartedState } from "../core/input";
 import { lazyHandler } from "../core/lazy";
-import { type Handler, invoke } from "../core/runtime";
+import { type Handler, invoke, NO_CARRIED_RETRIES } from "../core/runtime";
 
 export function makeHandler(deps: Deps): Handler<ExportLogsResult> {
   return (event, context) =>
-    invoke("export-logs", deps, event, context, (log, budget) => {
-      const state = parseStartedState(event);
-      const raw = (event as { log_types?: unknown }).log_types;
-      const types = raw === undefined ? deps.config.logTypes : parseLogTypes(raw, "log_types");
-      return exportLogs(state, types, deps, log, budget);
-    });
+    invoke(
+      "export-logs",
+      deps,
+      event,
+      context,
+      (log, budget) => {
+        const state = parseStartedState(event);
+        const raw = (event as { log_types?: unknown }).log_types;
+        const types = raw === undefined ? deps.config.logTypes : parseLogTypes(raw, "log_types");
+        return exportLogs(state, types, deps, log, budget);
+      },
+      { retries: NO_CARRIED_RETRIES },
+    );
 }
 
 /** The Lambda entry point (deps built on the first invocation). */

@@ -9,6 +9,7 @@
  * POST the client sends carries an Idempotency-Key: the server replays the first answer.
  * Not retried: other 4xx (409 included) and redirects.
  */
+
 import { parseRetryAfter, retryDelay } from "./backoff";
 import {
   PolytomicBadRequestError,
@@ -24,6 +25,7 @@ import {
   PolytomicUnauthorizedError,
 } from "./errors";
 import { redactText, redactUrl } from "./redact";
+import { noteRetry } from "./retry-scope";
 import type { ApiErrorBody } from "./types";
 
 /** What `onRetry` hears before each wait. Holds no secrets. */
@@ -203,6 +205,7 @@ export class HttpTransport {
         request: req.label,
         ...(failure.status === undefined ? {} : { status: failure.status }),
       };
+      noteRetry();
       s.onRetry?.(info);
       s.logger?.warn?.("polytomic request failed; retrying", { ...info, reason: failure.reason });
       await s.sleep(delayMs);

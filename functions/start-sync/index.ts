@@ -6,13 +6,18 @@ import type { StartResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import { parseStepInput } from "../core/input";
 import { lazyHandler } from "../core/lazy";
-import { type Handler, invoke } from "../core/runtime";
+import { type Handler, invoke, NO_CARRIED_RETRIES } from "../core/runtime";
 import { startSync } from "../core/start";
 
 export function makeHandler(deps: Deps): Handler<StartResult> {
   return (event, context) =>
-    invoke("start-sync", deps, event, context, (log, budget) =>
-      startSync(parseStepInput(event), deps, log, budget),
+    invoke(
+      "start-sync",
+      deps,
+      event,
+      context,
+      (log, budget) => startSync(parseStepInput(event), deps, log, budget),
+      { retries: NO_CARRIED_RETRIES },
     );
 }
 

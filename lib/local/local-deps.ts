@@ -85,23 +85,29 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
   redactor.register(options.polytomic.apiKey);
   const { clock } = options;
   const sleep = (ms: number) => clock.sleep(ms);
+  const logger = new JsonLogger({
+    redactor,
+    now: () => new Date(clock.now()),
+    write: (line) => handlerLog.write(`${line}\n`),
+  });
   const deps = createDeps({
     polytomic: new PolytomicClient({
       apiKey: options.polytomic.apiKey,
       baseUrl: options.polytomic.baseUrl,
       sleep,
       now: () => clock.now(),
+      // As on Lambda (functions/aws/polytomic-from-env.ts): every retry is a log line.
+      logger: {
+        debug: (msg, data) => logger.debug(msg, { ...data }),
+        warn: (msg, data) => logger.warn(msg, { ...data }),
+      },
     }),
     logs: new FileLogSink(options.outDir),
     metrics: new JsonLinesMetricsSink(metricsOut),
     clock: { now: () => clock.now() },
     sleep,
     redactor,
-    logger: new JsonLogger({
-      redactor,
-      now: () => new Date(clock.now()),
-      write: (line) => handlerLog.write(`${line}\n`),
-    }),
+    logger,
   });
   const end = (stream: WriteStream) => new Promise<void>((ok) => stream.end(ok));
   return {

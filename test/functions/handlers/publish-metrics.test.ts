@@ -31,7 +31,7 @@ describe("publish-metrics", () => {
     const completedAt = new Date(checks.at(-1)?.completed_at as string);
     e.clock.advance(60_000);
     const r = await makeHandler(e.deps)({ ...state, logs: { exported: false, keys: [] } });
-    expect(r).toEqual({ published: true, metric_count: 9 });
+    expect(r).toEqual({ published: true, metric_count: 10 });
     const calls = e.cloudwatch.commandCalls(PutMetricDataCommand);
     expect(calls).toHaveLength(1);
     const input = calls[0]?.args[0].input;
@@ -54,7 +54,22 @@ describe("publish-metrics", () => {
       m("failed", 0),
       m("timedOut", 0),
       m("logExportFailed", 1),
+      m("apiRetries", 0),
     ]);
+  });
+
+  it("sums the API retries of start, every check and the export into ApiRetries", async () => {
+    e = await env(scenario("duration_seconds: 10"));
+    const { state } = await runToEnd(e, stepInput());
+    const withRetries = {
+      ...state,
+      start: { ...state.start, api_retries: 2 },
+      check: { ...state.check, api_retries: 3 },
+      logs: { exported: true, keys: [], api_retries: 1 },
+    } as typeof state;
+    await makeHandler(e.deps)(withRetries);
+    const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+    expect(data.find((x) => x.MetricName === STEP_METRICS.apiRetries.name)?.Value).toBe(6);
   });
 
   it("a failed, timed-out step counts as failed and timed out, stamped now", async () => {
