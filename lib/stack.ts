@@ -11,6 +11,7 @@ import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
 import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
 import { SyncFunctions } from "./constructs/sync-functions";
+import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
 
 export interface OrchestratorStackProps extends StackProps {
   /** The pipelines, as loaded by loadPipelinesConfig. */
@@ -55,6 +56,8 @@ const STEP_MARGIN = Duration.minutes(30);
 export class OrchestratorStack extends Stack {
   readonly functions: SyncFunctions;
   readonly runSync: RunSyncStateMachine;
+  /** The machine gates run as (only when some pipeline is not series-parallel). */
+  waitForStep?: WaitForStepStateMachine;
   readonly pipelines: Record<string, PipelineStateMachine> = {};
   readonly monitoring: Monitoring;
 
@@ -101,10 +104,20 @@ export class OrchestratorStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    const maxPipelineTimeout = Math.max(...config.pipelines.map((p) => p.timeout_seconds));
+    const waitForStep = () => {
+      this.waitForStep ??= new WaitForStepStateMachine(this, "WaitForStep", {
+        runSync: this.runSync.stateMachine,
+        maxWait: Duration.seconds(maxPipelineTimeout),
+        logRetention: props.logRetention,
+      });
+      return this.waitForStep.stateMachine;
+    };
     for (const pipeline of config.pipelines) {
       const machine = new PipelineStateMachine(this, `Pipeline-${pipeline.name}`, {
         pipeline,
         runSync: this.runSync.stateMachine,
+        waitForStep,
         childTimeoutMargin: STEP_MARGIN,
         logRetention: props.logRetention,
       });
@@ -197,6 +210,29 @@ export class OrchestratorStack extends Stack {
         `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(runSync)}"}]}]}*]`,
         "startExecution.sync must describe and stop the child executions of the run-sync machine, whose names are generated per run: the grant is that machine's executions only.",
       );
+    }
+    const executionsOf = (machine: IConstruct) =>
+      `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(machine)}"}]}]}*]`;
+    if (this.waitForStep) {
+      const wait = this.waitForStep.stateMachine;
+      ack(
+        wait,
+        "IAM5[Resource::*]",
+        "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.",
+      );
+      ack(
+        wait,
+        executionsOf(runSync),
+        "A gate describes, attaches to (startExecution.sync) and so may stop the run-sync child execution of the step it waits for, whose name is generated per run: the grant is that machine's executions only.",
+      );
+      for (const pipeline of Object.values(this.pipelines)) {
+        if (pipeline.gatedDependencies.length === 0) continue;
+        ack(
+          pipeline.stateMachine,
+          executionsOf(wait),
+          "startExecution.sync must describe and stop the gates' wait-for-step executions, whose names are generated per run: the grant is that machine's executions only.",
+        );
+      }
     }
     for (const queue of [scheduleDlq, cancellation.deadLetterQueue]) {
       ack(queue, "SQS3", "This queue is itself a dead-letter queue.");

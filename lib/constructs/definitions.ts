@@ -19,6 +19,11 @@ export interface SynthesizedDefinitions {
   readonly taskFunctions: Record<string, FunctionName>;
   /** Placeholder ARN of the run-sync machine (the `StateMachineArn` of pipeline child tasks). */
   readonly runSyncArn: string;
+  /**
+   * The wait-for-step machine (a gate's wait) and its placeholder ARN (the
+   * `StateMachineArn` of gate tasks); present only when some pipeline has gates.
+   */
+  readonly waitForStep?: { readonly definition: AslDefinition; readonly arn: string };
 }
 
 export interface SynthesizeOptions {
@@ -66,6 +71,11 @@ export function synthesizeDefinitions(
       state.Type === "Task" && state.Resource ? functionByArn.get(state.Resource) : undefined;
     if (fn) taskFunctions[name] = fn;
   }
+  const machineArn = (logicalId: string) =>
+    `arn:aws:states:${LOCAL_ENV.region}:${LOCAL_ENV.account}:stateMachine:${logicalId}`;
+  const waitId = stack.waitForStep
+    ? idOf(stack.waitForStep.stateMachine.node.defaultChild)
+    : undefined;
   const pipelines: Record<string, AslDefinition> = {};
   for (const [name, machine] of Object.entries(stack.pipelines)) {
     pipelines[name] = definitionOf(idOf(machine.stateMachine.node.defaultChild));
@@ -74,6 +84,9 @@ export function synthesizeDefinitions(
     runSync,
     pipelines,
     taskFunctions,
-    runSyncArn: `arn:aws:states:${LOCAL_ENV.region}:${LOCAL_ENV.account}:stateMachine:${runSyncId}`,
+    runSyncArn: machineArn(runSyncId),
+    ...(waitId
+      ? { waitForStep: { definition: definitionOf(waitId), arn: machineArn(waitId) } }
+      : {}),
   };
 }

@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
+import type { WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
 const STEP_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -26,17 +27,14 @@ export const PIPELINE_STATES = {
   canRun: (step: string) => `Can ${step} run?`,
   skip: (step: string) => `Skip ${step}`,
   recordFailure: (step: string) => `Record ${step} failure`,
-  /** Gates (a dependency the Parallel structure cannot order, see docs/pipelines.md). */
-  gateCheck: (dep: string, step: string) => stateName(`Check ${dep} for ${step}`),
-  gateEnded: (dep: string, step: string) => stateName(`Did ${dep} end (for ${step})?`),
-  gateStart: (dep: string, step: string) => stateName(`Start waiting on ${dep} for ${step}`),
-  gateBackOff: (dep: string, step: string) => stateName(`Back off on ${dep} for ${step}`),
-  gateWait: (dep: string, step: string) => stateName(`Wait on ${dep} for ${step}`),
-  gateRecord: (dep: string, step: string) => stateName(`Record ${dep} for ${step}`),
-  gateRecordFailure: (dep: string, step: string) => stateName(`Record ${dep} failure for ${step}`),
+  /**
+   * A gate (a dependency the Parallel structure cannot order, see docs/pipelines.md):
+   * one child execution of the wait-for-step machine.
+   */
+  gate: (dep: string, step: string) => stateName(`Await ${dep} for ${step}`),
   /** A gated-on step that is skipped (or failed to start) still ends a child execution. */
-  markSkipped: (step: string) => `Mark ${step} skipped`,
-  markEnded: (step: string) => `Mark ${step} ended`,
+  markSkipped: (step: string) => `End ${step} skipped`,
+  markEnded: (step: string) => `End ${step}`,
 } as const;
 
 /**
@@ -49,9 +47,20 @@ function stateName(text: string): string {
   return `${text.slice(0, MAX_STATE_NAME - 9)}~${hash}`;
 }
 
-/** Events one gate poll adds to the pipeline's history (Task 5, Choice 2, Pass 2, Wait 2). */
-const EVENTS_PER_GATE_POLL = 11;
-/** Above this worst-case number of gate events per execution, synth warns. */
+/**
+ * Events one gate adds to the pipeline's history, however long it waits: the
+ * `startExecution.sync:2` Task of the wait-for-step machine (TaskStateEntered,
+ * TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded, TaskStateExited; 7 with a
+ * caught failure). The polling happens in the wait-for-step execution.
+ */
+export const EVENTS_PER_GATE = 6;
+/**
+ * Events one check adds to a wait-for-step execution's history while the dependency's
+ * child does not exist yet (Describe's Task 5 incl. its caught failure, Wait 2, Choice 2,
+ * Pass 2).
+ */
+export const EVENTS_PER_WAIT_CHECK = 11;
+/** Above this worst-case number of events in one wait-for-step execution, synth warns. */
 const GATE_HISTORY_WARNING = 15_000;
 
 /**
@@ -73,7 +82,10 @@ export function gateSchedule(minSeconds: number, maxSeconds: number): number[] {
   }
 }
 
-/** Gate checks (and so history events / 11) while waiting `seconds` on one dependency. */
+/**
+ * Checks (DescribeExecution calls) a wait-for-step execution makes while the dependency's
+ * child does not exist for `seconds`; once it runs, the wait is event-driven (one Attach).
+ */
 export function gateChecks(schedule: readonly number[], seconds: number): number {
   let waited = 0;
   let checks = 1;
@@ -95,6 +107,12 @@ export interface PipelineStateMachineProps {
   /** The run-sync state machine each step runs as a child execution of. */
   readonly runSync: sfn.IStateMachine;
   /**
+   * The wait-for-step machine (WaitForStepStateMachine) gates run as child executions
+   * of; asked for only when the DAG is not series-parallel (it has gates).
+   * @default - a pipeline that needs gates fails to synthesize, saying so
+   */
+  readonly waitForStep?: () => sfn.IStateMachine;
+  /**
    * Added to each step's timeout for the child task's timeout; must cover the run-sync
    * machine's own margin (cancel, export logs, publish metrics after the deadline).
    * @default Duration.minutes(30)
@@ -105,6 +123,40 @@ export interface PipelineStateMachineProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+}
+
+/** Retries of a child start: the API's transient errors and the execution limit. */
+const START_RETRY: sfn.RetryProps = {
+  errors: [
+    "StepFunctions.SdkClientException",
+    "StepFunctions.AWSStepFunctionsException",
+    "StepFunctions.ExecutionLimitExceededException",
+  ],
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 5,
+  maxDelay: Duration.minutes(1),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
+/**
+ * The wait-for-step execution name of the gate of `step` on `dep`:
+ * `<step (22 chars)>-<dep (22 chars)>-<md5 hex>` of (parent execution name, pipeline,
+ * step, dependency, redrive count). At most 78 characters of [A-Za-z0-9_-];
+ * deterministic, so a retried start attaches instead of starting a second wait.
+ */
+export function gateExecutionName(pipeline: string, dep: string, step: string): string {
+  return sfn.JsonPath.format(
+    `${step.slice(0, 22)}-${dep.slice(0, 22)}-{}`,
+    sfn.JsonPath.hash(
+      sfn.JsonPath.format(
+        `{}/${pipeline}/${step}/${dep}/{}`,
+        sfn.JsonPath.stringAt("$$.Execution.Name"),
+        sfn.JsonPath.stringAt("$$.Execution.RedriveCount"),
+      ),
+      "MD5",
+    ),
+  );
 }
 
 /** JSONPath to a step's result; bracket notation because ids may contain `-`. */
@@ -183,7 +235,23 @@ export class PipelineStateMachine extends Construct {
     const steps = new Map(pipeline.steps.map((s) => [s.id, s]));
     if (gated.length > 0) this.annotateGates(pipeline, gated, steps);
 
-    const builder = new DefinitionBuilder(this, pipeline, steps, props.runSync, margin, gated);
+    let waitForStep: sfn.IStateMachine | undefined;
+    if (gated.length > 0) {
+      if (!props.waitForStep) {
+        throw new Error(
+          `Pipeline "${pipeline.name}" is not series-parallel and needs gates: give PipelineStateMachine a waitForStep machine`,
+        );
+      }
+      waitForStep = props.waitForStep();
+    }
+    const builder = new DefinitionBuilder(
+      this,
+      pipeline,
+      steps,
+      { runSync: props.runSync, waitForStep },
+      margin,
+      gated,
+    );
     const end = builder.end();
     const start = new sfn.Pass(this, PIPELINE_STATES.start, {
       parameters: { results: {} },
@@ -211,20 +279,26 @@ export class PipelineStateMachine extends Construct {
     gated: readonly Dependency[],
     steps: ReadonlyMap<string, StepConfig>,
   ): void {
-    let worstEvents = 0;
+    // The pipeline pays a fixed cost per gate; each wait-for-step execution at most
+    // its polls while the dependency's child does not exist (the whole timeout at worst).
+    const pipelineEvents = EVENTS_PER_GATE * gated.length;
+    let worstWait = 0;
     for (const g of gated) {
       const dep = steps.get(g.dependsOn) as StepConfig;
       const schedule = gateSchedule(dep.poll.min_seconds, dep.poll.max_seconds);
-      worstEvents += EVENTS_PER_GATE_POLL * gateChecks(schedule, pipeline.timeout_seconds);
+      worstWait = Math.max(
+        worstWait,
+        EVENTS_PER_WAIT_CHECK * gateChecks(schedule, pipeline.timeout_seconds),
+      );
     }
     const list = gated.map((g) => `${g.step} on ${g.dependsOn}`).join(", ");
     Annotations.of(this).addInfo(
-      `Pipeline "${pipeline.name}" is not series-parallel: ${gated.length} ${gated.length === 1 ? "dependency is" : "dependencies are"} enforced by a gate that polls the dependency's child execution (${list}); no step waits for a step it does not depend on. At most ${worstEvents} gate history events if every gate waited the whole pipeline timeout.`,
+      `Pipeline "${pipeline.name}" is not series-parallel: ${gated.length} ${gated.length === 1 ? "dependency is" : "dependencies are"} enforced by a gate that waits for the dependency's child execution in a child execution of the wait-for-step machine (${list}); no step waits for a step it does not depend on. The gates add about ${pipelineEvents} events to the pipeline's history; a wait-for-step execution has at most ${worstWait} events (polling only while its dependency has not started, the whole timeout at worst).`,
     );
-    if (worstEvents > GATE_HISTORY_WARNING) {
+    if (worstWait > GATE_HISTORY_WARNING) {
       Annotations.of(this).addWarningV2(
         "polytomic-orchestrator:gate-history",
-        `Pipeline "${pipeline.name}": its gates could add up to ${worstEvents} events to one execution's history (the limit is 25,000) if they all waited the whole ${pipeline.timeout_seconds}s timeout. Raise poll.max on ${[...new Set(gated.map((g) => g.dependsOn))].join(", ")}, shorten the timeout, or reshape the DAG.`,
+        `Pipeline "${pipeline.name}": a gate waiting the whole ${pipeline.timeout_seconds}s timeout for a dependency that never starts could put ${worstWait} events in its wait-for-step execution's history (the limit is 25,000). Raise poll.max on ${[...new Set(gated.map((g) => g.dependsOn))].join(", ")}, shorten the timeout, or reshape the DAG.`,
       );
     }
   }
@@ -268,7 +342,10 @@ class DefinitionBuilder {
     private readonly scope: Construct,
     private readonly pipeline: PipelineConfig,
     private readonly steps: ReadonlyMap<string, StepConfig>,
-    private readonly runSync: sfn.IStateMachine,
+    private readonly machines: {
+      runSync: sfn.IStateMachine;
+      waitForStep: sfn.IStateMachine | undefined;
+    },
     private readonly margin: Duration,
     gated: readonly Dependency[],
   ) {
@@ -289,10 +366,10 @@ class DefinitionBuilder {
    * the IAM resource covering them (the same one the RUN_JOB integration grants, so
    * the cdk-nag acknowledgement of that grant covers it).
    */
-  private executionArns(): { prefix: string; pattern: string } {
+  private executionArns(): { prefix: string } {
     const stack = Stack.of(this.scope);
     const machine = stack.splitArn(
-      this.runSync.stateMachineArn,
+      this.machines.runSync.stateMachineArn,
       ArnFormat.COLON_RESOURCE_NAME,
     ).resourceName;
     const arn = (resourceName: string) =>
@@ -302,7 +379,7 @@ class DefinitionBuilder {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         resourceName,
       });
-    return { prefix: arn(`${machine}:`), pattern: arn(`${machine}*`) };
+    return { prefix: arn(`${machine}:`) };
   }
 
   /** The final states: fail when any step failed, else succeed. */
@@ -373,7 +450,7 @@ class DefinitionBuilder {
   private step(step: StepConfig, next: sfn.State | undefined): sfn.State {
     const S = PIPELINE_STATES;
     const run = new tasks.StepFunctionsStartExecution(this.scope, S.run(step.id), {
-      stateMachine: this.runSync,
+      stateMachine: this.machines.runSync,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       input: sfn.TaskInput.fromObject(this.stepInput(step)),
       name: childExecutionName(step.id),
@@ -392,18 +469,7 @@ class DefinitionBuilder {
       } satisfies StepResultFields,
       resultPath: resultPath(step.id),
     });
-    run.addRetry({
-      errors: [
-        "StepFunctions.SdkClientException",
-        "StepFunctions.AWSStepFunctionsException",
-        "StepFunctions.ExecutionLimitExceededException",
-      ],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 5,
-      maxDelay: Duration.minutes(1),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    run.addRetry(START_RETRY);
     const recordFailure = new sfn.Pass(this.scope, S.recordFailure(step.id), {
       comment: "The child failed: record it (its Error and Cause) and go on",
       parameters: {
@@ -416,6 +482,7 @@ class DefinitionBuilder {
       resultPath: resultPath(step.id),
     });
     const gatedOn = this.gatedOn.has(step.id);
+    let failure: sfn.State = recordFailure;
     if (gatedOn) {
       // A gate polls this step's child: when it could not even be started, start one
       // that ends at once (if the real child exists, this start fails, which is fine).
@@ -426,6 +493,7 @@ class DefinitionBuilder {
       });
       markEnded.next(recordFailure);
       run.addCatch(markEnded, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
+      failure = markEnded;
     } else {
       run.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
     }
@@ -436,7 +504,7 @@ class DefinitionBuilder {
     const gates = this.gatesOf.get(step.id) ?? [];
     if (step.run_after === "completion" || step.after.length === 0) {
       // Dependencies (if any) have ended: the composition runs them first, or gates wait.
-      return this.withGates(step, gates, run);
+      return this.withGates(step, gates, run, failure);
     }
     const skipResult = {
       step: step.id,
@@ -477,10 +545,14 @@ class DefinitionBuilder {
         run,
       )
       .otherwise(skipEntry);
-    return this.withGates(step, gates, canRun);
+    return this.withGates(step, gates, canRun, failure);
   }
 
-  /** A child execution with `skip: true`: the run-sync machine ends it at once. */
+  /**
+   * A child execution with `skip: true`: the run-sync machine ends it at once. Kept
+   * small (the definition quota is on bytes): the input has only what the run-sync
+   * machine's skip path reads, and no comment or parent association.
+   */
   private marker(
     step: StepConfig,
     name: string,
@@ -488,140 +560,75 @@ class DefinitionBuilder {
     selector?: Record<string, unknown>,
   ): tasks.StepFunctionsStartExecution {
     const marker = new tasks.StepFunctionsStartExecution(this.scope, name, {
-      comment: "Ends a child execution at once, so that gates waiting for this step see it end",
-      stateMachine: this.runSync,
+      stateMachine: this.machines.runSync,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
-      input: sfn.TaskInput.fromObject({ ...this.stepInput(step), skip: true }),
+      input: sfn.TaskInput.fromObject({
+        step: step.id,
+        sync_type: step.sync_type,
+        skip: true,
+      } satisfies Pick<StepInput, "step" | "sync_type" | "skip">),
       name: childExecutionName(step.id),
-      associateWithParent: true,
       taskTimeout: sfn.Timeout.duration(Duration.minutes(5)),
       ...(selector ? { resultSelector: selector } : {}),
       resultPath: path,
     });
-    marker.addRetry({
-      errors: [
-        "StepFunctions.SdkClientException",
-        "StepFunctions.AWSStepFunctionsException",
-        "StepFunctions.ExecutionLimitExceededException",
-      ],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 5,
-      maxDelay: Duration.minutes(1),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    marker.addRetry(START_RETRY);
     return marker;
   }
 
-  /** `entry` preceded by one gate per gated dependency of `step`, in declaration order. */
-  private withGates(step: StepConfig, gates: readonly string[], entry: sfn.State): sfn.State {
-    return gates.reduceRight<sfn.State>((following, dep) => this.gate(dep, step, following), entry);
+  /**
+   * `entry` preceded by one gate per gated dependency of `step`, in declaration order;
+   * a gate that cannot wait goes to `failure` (the step's failure path).
+   */
+  private withGates(
+    step: StepConfig,
+    gates: readonly string[],
+    entry: sfn.State,
+    failure: sfn.State,
+  ): sfn.State {
+    return gates.reduceRight<sfn.State>(
+      (following, dep) => this.gate(dep, step, following, failure),
+      entry,
+    );
   }
 
   /**
    * Waits until `dep`'s child execution ended, then records `{ result }` at
    * `$.dep_<index>`: the child's StepResult when it succeeded (status "succeeded" or
-   * "skipped"), else `{ status: "failed", child_status }`. A child that does not exist
-   * yet counts as running. Checks: DescribeExecution, then waits from `gateSchedule`.
-   * Other DescribeExecution errors are retried, then fail the pipeline (loudly: running
-   * on without knowing whether a dependency ended would break the DAG).
+   * "skipped"), else `{ status: "failed", child_status }`. One `startExecution.sync:2`
+   * Task of the wait-for-step machine (which polls only while the child does not exist,
+   * then attaches to it): a fixed few events in this history however long it waits.
+   * Should the waiting itself fail (DescribeExecution errors past their retries, the
+   * task's timeout), `failure` records the step as failed (running it without knowing
+   * whether its dependency ended would break the DAG; skipping it would hide it).
    */
-  private gate(depId: string, step: StepConfig, next: sfn.State): sfn.State {
-    const S = PIPELINE_STATES;
+  private gate(depId: string, step: StepConfig, next: sfn.State, failure: sfn.State): sfn.State {
     const dep = this.stepConfig(depId);
-    const key = this.depPath(depId);
-    const checkPath = `${key}_check`;
-    const pollPath = `${key}_poll`;
-    const schedule = gateSchedule(dep.poll.min_seconds, dep.poll.max_seconds);
-    const arns = this.executionArns();
-    // AWS SDK integrations take and return the API's fields in PascalCase
-    // (ExecutionArn, Status, Output), and name errors Sfn.<Name>Exception.
-    const check = new tasks.CallAwsService(this.scope, S.gateCheck(depId, step.id), {
-      comment: `Has ${depId}'s child execution ended? (${step.id} depends on it)`,
-      service: "sfn",
-      action: "describeExecution",
-      iamAction: "states:DescribeExecution",
-      iamResources: [arns.pattern],
-      parameters: {
-        ExecutionArn: sfn.JsonPath.format(`${arns.prefix}{}`, childExecutionName(depId)),
+    const waitForStep = this.machines.waitForStep;
+    if (!waitForStep) throw new Error("gates need the wait-for-step machine");
+    const gate = new tasks.StepFunctionsStartExecution(
+      this.scope,
+      PIPELINE_STATES.gate(depId, step.id),
+      {
+        stateMachine: waitForStep,
+        integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+        input: sfn.TaskInput.fromObject({
+          execution_arn: sfn.JsonPath.format(
+            `${this.executionArns().prefix}{}`,
+            childExecutionName(depId),
+          ),
+          schedule: gateSchedule(dep.poll.min_seconds, dep.poll.max_seconds),
+        } satisfies { [K in keyof WaitForStepInput]: unknown }),
+        name: gateExecutionName(this.pipeline.name, depId, step.id),
+        taskTimeout: sfn.Timeout.duration(Duration.seconds(this.pipeline.timeout_seconds)),
+        resultSelector: { result: sfn.JsonPath.objectAt("$.Output.result") },
+        resultPath: this.depPath(depId),
       },
-      resultPath: checkPath,
-      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
-    });
-    check.addRetry({
-      errors: ["Sfn.SfnException", "Sfn.SdkClientException", "States.Timeout"],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 6,
-      maxDelay: Duration.minutes(1),
-      jitterStrategy: sfn.JitterType.FULL,
-    });
-    const record = new sfn.Pass(this.scope, S.gateRecord(depId, step.id), {
-      comment: `${depId}'s child succeeded: its StepResult`,
-      inputPath: checkPath,
-      parameters: { result: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.Output")) },
-      resultPath: key,
-    });
-    const recordFailure = new sfn.Pass(this.scope, S.gateRecordFailure(depId, step.id), {
-      comment: `${depId}'s child ended without succeeding`,
-      inputPath: checkPath,
-      parameters: {
-        result: { status: "failed", child_status: sfn.JsonPath.stringAt("$.Status") },
-      },
-      resultPath: key,
-    });
-    record.next(next);
-    recordFailure.next(next);
-    const wait = new sfn.Wait(this.scope, S.gateWait(depId, step.id), {
-      time: sfn.WaitTime.secondsPath(`${pollPath}.seconds`),
-    });
-    const start = new sfn.Pass(this.scope, S.gateStart(depId, step.id), {
-      comment: `Waits between checks: ${schedule.join(", ")} s (the last one repeats)`,
-      result: sfn.Result.fromObject({ k: 1, seconds: schedule[0], schedule }),
-      resultPath: pollPath,
-    });
-    const backOff = new sfn.Pass(this.scope, S.gateBackOff(depId, step.id), {
-      inputPath: pollPath,
-      parameters: {
-        k: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt("$.k"), 1),
-        seconds: sfn.JsonPath.arrayGetItem(
-          sfn.JsonPath.listAt("$.schedule"),
-          sfn.JsonPath.numberAt("$.k"),
-        ),
-        schedule: sfn.JsonPath.listAt("$.schedule"),
-      },
-      resultPath: pollPath,
-    });
-    start.next(wait);
-    backOff.next(wait);
-    wait.next(check);
-    const status = `${checkPath}.Status`;
-    const ended = new sfn.Choice(this.scope, S.gateEnded(depId, step.id))
-      .when(
-        sfn.Condition.and(
-          sfn.Condition.isPresent(status),
-          sfn.Condition.stringEquals(status, "SUCCEEDED"),
-        ),
-        record,
-      )
-      .when(
-        sfn.Condition.and(
-          sfn.Condition.isPresent(status),
-          sfn.Condition.not(sfn.Condition.stringEquals(status, "RUNNING")),
-        ),
-        recordFailure,
-      )
-      // Not(IsPresent) rather than IsPresent: false, which aws-local-stepfunctions 3
-      // never matches.
-      .when(sfn.Condition.not(sfn.Condition.isPresent(pollPath)), start)
-      .when(sfn.Condition.numberGreaterThanEquals(`${pollPath}.k`, schedule.length), wait)
-      .otherwise(backOff);
-    check.next(ended);
-    check.addCatch(ended, {
-      errors: ["Sfn.ExecutionDoesNotExistException"],
-      resultPath: checkPath,
-    });
-    return check;
+    );
+    gate.addRetry(START_RETRY);
+    gate.addCatch(failure, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
+    gate.next(next);
+    return gate;
   }
 
   private stepInput(step: StepConfig): { [K in keyof Omit<StepInput, "skip">]-?: unknown } {

@@ -8,13 +8,19 @@
  * run-sync execution is stopped or times out, cancel-sync receives the EventBridge
  * "Step Functions Execution Status Change" event the deployed rule would deliver.
  *
- * Child executions are kept in a registry by name, as Step Functions keeps them: a
- * second start with the same name attaches when the input is the same and the child
- * still runs, else fails with `StepFunctions.ExecutionAlreadyExistsException`; and the
- * gates' `aws-sdk:sfn:describeExecution` tasks are answered from it.
+ * Each `startExecution.sync` task runs the machine its `StateMachineArn` names: the
+ * run-sync machine (a step) or the wait-for-step machine (a gate), which itself
+ * describes and attaches to run-sync executions. Child executions are kept in one
+ * registry per machine, by name, across nesting levels, as Step Functions keeps them: a
+ * second start with the same name attaches when the input (the JSON text the child was
+ * started with) is the same and the child still runs, else fails with
+ * `StepFunctions.ExecutionAlreadyExistsException`; and `aws-sdk:sfn:describeExecution`
+ * tasks are answered from it.
  */
+
 import type { CheckResult, RunState, StartResult, StepResult } from "../../functions/core/contract";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
+import type { SynthesizedDefinitions } from "../constructs/definitions";
 import { type AslDefinition, allStates } from "./asl";
 import {
   type EventLog,
@@ -40,6 +46,19 @@ export interface LocalApp {
     definition: AslDefinition;
     /** Which function each Task state of the run-sync machine invokes. */
     taskFunctions: Record<string, FunctionName>;
+    /**
+     * The machine's ARN in the synthesized definitions (the `StateMachineArn` of step
+     * tasks). When set, a task naming a machine the app does not have fails loudly.
+     * @default - every start task that does not name `waitForStep` runs run-sync
+     */
+    stateMachineArn?: string;
+  };
+  /** The wait-for-step machine gates run as (when some pipeline has gates). */
+  waitForStep?: {
+    stateMachineName: string;
+    definition: AslDefinition;
+    /** Its ARN in the synthesized definitions (the `StateMachineArn` of gate tasks). */
+    stateMachineArn: string;
   };
   pipelines: Record<string, { stateMachineName: string; definition: AslDefinition }>;
 }
@@ -112,9 +131,14 @@ export interface RunPipelineOptions {
 
 const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
 const DESCRIBE_EXECUTION = /^arn:aws[a-z-]*:states:::aws-sdk:sfn:describeExecution$/;
+const EMPTY: AslDefinition = { StartAt: "", States: {} };
 
-/** A child execution of the run-sync machine, by name. */
+/** Which of the app's machines a child execution runs. */
+type ChildMachine = "runSync" | "waitForStep";
+
+/** A child execution (of run-sync or wait-for-step), by name. */
 interface ChildRecord {
+  machine: ChildMachine;
   name: string;
   /** The child's input, as JSON (StartExecution's idempotency compares it). */
   input: string;
@@ -240,32 +264,104 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   }
 
   const cancelSync = options.functions["cancel-sync"];
-  const children = new Map<string, ChildRecord>();
+  const registries: Record<ChildMachine, Map<string, ChildRecord>> = {
+    runSync: new Map(),
+    waitForStep: new Map(),
+  };
+  const localName = (machine: ChildMachine): string =>
+    machine === "runSync"
+      ? app.runSync.stateMachineName
+      : (app.waitForStep?.stateMachineName ?? "wait-for-step");
   const runSyncArn = stateMachineArn(app.runSync.stateMachineName);
-  const runChild = (input: unknown, parentSignal: AbortSignal): Promise<unknown> => {
-    const request = input as { Name?: string; Input?: unknown; StateMachineArn?: string };
-    const name = request.Name ?? `child-${children.size}`;
-    const inputJson = JSON.stringify(request.Input);
-    const existing = children.get(name);
+  /** The machine a start task's `StateMachineArn` names. */
+  const machineOf = (arn: unknown): ChildMachine => {
+    if (app.waitForStep && arn === app.waitForStep.stateMachineArn) return "waitForStep";
+    if (arn === undefined || !app.runSync.stateMachineArn || arn === app.runSync.stateMachineArn) {
+      return "runSync";
+    }
+    throw new NamedError(
+      "StepFunctions.StateMachineDoesNotExistException",
+      `State Machine Does Not Exist: '${String(arn)}' (the local app has run-sync${app.waitForStep ? " and wait-for-step" : ""} only)`,
+    );
+  };
+  const startChild = (input: unknown, parentSignal: AbortSignal): Promise<unknown> => {
+    const request = input as { Name?: string; Input?: unknown; StateMachineArn?: unknown };
+    let machine: ChildMachine;
+    try {
+      machine = machineOf(request.StateMachineArn);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const registry = registries[machine];
+    const name = request.Name ?? `child-${registry.size}`;
+    // StartExecution takes the input as JSON text: a string is that text as is.
+    const inputJson =
+      typeof request.Input === "string" ? request.Input : JSON.stringify(request.Input ?? {});
+    const existing = registry.get(name);
     if (existing) {
       // StartExecution is idempotent only for the same name and input while running.
-      if (existing.input === inputJson && !existing.result) return existing.done;
+      if (existing.input === inputJson && !existing.result) return attach(existing, parentSignal);
       return Promise.reject(
         new NamedError(
           "StepFunctions.ExecutionAlreadyExistsException",
-          `Execution Already Exists: '${executionArn(app.runSync.stateMachineName, name)}'`,
+          `Execution Already Exists: '${executionArn(localName(machine), name)}'`,
         ),
       );
     }
+    let childInput: unknown;
+    try {
+      childInput = JSON.parse(inputJson);
+    } catch {
+      return Promise.reject(
+        new NamedError("StepFunctions.InvalidExecutionInputException", "Invalid execution input"),
+      );
+    }
     const record: ChildRecord = {
+      machine,
       name,
       input: inputJson,
       startedAt: clock.now(),
       done: Promise.resolve(),
     };
-    children.set(name, record);
-    record.done = runChildExecution(record, request.Input, parentSignal);
+    registry.set(name, record);
+    record.done = runChildExecution(record, childInput, parentSignal);
     return record.done;
+  };
+  /**
+   * Waits for a running child another task started, as `.sync` does after an
+   * idempotent start. The waiting task sleeps on the clock (woken when the child ends)
+   * so that it does not count as work in flight: awaiting the child's promise alone
+   * would hold the virtual clock still for ever.
+   */
+  const attach = async (record: ChildRecord, signal: AbortSignal): Promise<unknown> => {
+    let settled = false;
+    const wake = new AbortController();
+    const onEnd = () => {
+      settled = true;
+      wake.abort();
+    };
+    record.done.then(onEnd, onEnd);
+    const onStop = () => wake.abort();
+    signal.addEventListener("abort", onStop, { once: true });
+    try {
+      while (!settled && !signal.aborted) await clock.sleep(3600_000, wake.signal);
+    } finally {
+      signal.removeEventListener("abort", onStop);
+    }
+    if (!settled) throw new NamedError("States.Aborted", "the attaching execution was stopped");
+    return record.done;
+  };
+  /** The tasks of a wait-for-step execution: describe and attach, from the registries. */
+  const waitForStepTasks = (signal: AbortSignal): Record<string, LocalTask> => {
+    const tasks: Record<string, LocalTask> = {};
+    for (const [stateName, state] of allStates(app.waitForStep?.definition ?? EMPTY)) {
+      if (state.Type !== "Task") continue;
+      if (DESCRIBE_EXECUTION.test(state.Resource ?? "")) tasks[stateName] = describeExecution;
+      else if (START_EXECUTION_SYNC.test(state.Resource ?? "")) {
+        tasks[stateName] = (input) => startChild(input, signal);
+      }
+    }
+    return tasks;
   };
   const runChildExecution = async (
     record: ChildRecord,
@@ -273,21 +369,31 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     parentSignal: AbortSignal,
   ): Promise<unknown> => {
     const { name } = record;
+    const isRunSync = record.machine === "runSync";
     // A `skip: true` child (a skipped step some gate waits for) is not the step's run.
     const skipped = (childInput as { skip?: unknown } | null)?.skip === true;
-    const track = skipped ? undefined : trackOf(childInput);
+    const track = skipped || !isRunSync ? undefined : trackOf(childInput);
     if (track) {
       track.startedAtMs = clock.now();
       setState(track, "queued");
     }
-    const result = await runLocalExecution(app.runSync.definition, {
-      name,
-      stateMachineName: app.runSync.stateMachineName,
-      input: childInput,
-      clock,
-      tasks: runSyncTasks,
-      signal: parentSignal,
-    });
+    const result = isRunSync
+      ? await runLocalExecution(app.runSync.definition, {
+          name,
+          stateMachineName: app.runSync.stateMachineName,
+          input: childInput,
+          clock,
+          tasks: runSyncTasks,
+          signal: parentSignal,
+        })
+      : await runLocalExecution((app.waitForStep as { definition: AslDefinition }).definition, {
+          name,
+          stateMachineName: localName("waitForStep"),
+          input: childInput,
+          clock,
+          tasks: waitForStepTasks(parentSignal),
+          signal: parentSignal,
+        });
     record.result = result;
     executions.push(result);
     const description = {
@@ -296,11 +402,11 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
       InputDetails: { Included: true },
       Name: name,
       StartDate: result.startedAt,
-      StateMachineArn: runSyncArn,
+      StateMachineArn: stateMachineArn(localName(record.machine)),
       Status: result.status,
       StopDate: result.stoppedAt,
     };
-    if (result.status === "ABORTED" || result.status === "TIMED_OUT") {
+    if (isRunSync && (result.status === "ABORTED" || result.status === "TIMED_OUT")) {
       // What the deployed EventBridge rule delivers to cancel-sync.
       await clock
         .run(() =>
@@ -349,15 +455,16 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   options.signal?.addEventListener("abort", onOuterStop, { once: true });
   const pipelineTasks: Record<string, LocalTask> = {};
   /**
-   * `aws-sdk:sfn:describeExecution` on a run-sync child, answered from the registry as
-   * the AWS SDK integration answers: the DescribeExecution response with its fields in
+   * `aws-sdk:sfn:describeExecution` on a child execution, answered from the registries
+   * as the AWS SDK integration answers: the DescribeExecution response with its fields in
    * PascalCase (AWS SDK integrations take and return PascalCase field names: ExecutionArn,
    * Status, Output, ...), Output as a JSON string once SUCCEEDED, Error/Cause once failed,
    * and an error named `Sfn.ExecutionDoesNotExistException` (service name and error in
    * PascalCase, with the Exception suffix) for a name no child was started with.
    * StartDate/StopDate are epoch milliseconds, as in the `.sync` task output here.
-   * Children are found by the execution name (the ARN's last part): the definition's
-   * placeholder ARN names the run-sync machine by its logical id.
+   * The ARN's machine part picks the registry (wait-for-step by its ARN's name or local
+   * name, else run-sync: the definitions' placeholder ARNs name machines by logical id);
+   * the execution is found by name (the ARN's last part).
    */
   const describeExecution = async (input: unknown): Promise<unknown> => {
     const arn = (input as { ExecutionArn?: unknown } | null)?.ExecutionArn;
@@ -365,7 +472,11 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     if (parts.length !== 8 || parts[5] !== "execution") {
       throw new NamedError("Sfn.InvalidArnException", `Invalid Arn: '${String(arn)}'`);
     }
-    const record = children.get(parts[7] as string);
+    const waitNames = app.waitForStep
+      ? [app.waitForStep.stateMachineName, app.waitForStep.stateMachineArn.split(":")[6]]
+      : [];
+    const machine: ChildMachine = waitNames.includes(parts[6]) ? "waitForStep" : "runSync";
+    const record = registries[machine].get(parts[7] as string);
     if (!record) {
       throw new NamedError(
         "Sfn.ExecutionDoesNotExistException",
@@ -373,8 +484,8 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
       );
     }
     const base = {
-      ExecutionArn: executionArn(app.runSync.stateMachineName, record.name),
-      StateMachineArn: runSyncArn,
+      ExecutionArn: executionArn(localName(machine), record.name),
+      StateMachineArn: machine === "runSync" ? runSyncArn : stateMachineArn(localName(machine)),
       Name: record.name,
       StartDate: record.startedAt,
       Input: record.input,
@@ -406,8 +517,10 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
         `pipeline Task state "${stateName}" uses ${state.Resource}, which does not run locally`,
       );
     }
+    const target = (state.Parameters as { StateMachineArn?: unknown } | undefined)?.StateMachineArn;
+    if (typeof target === "string") machineOf(target); // unknown machine: fail before running
     pipelineTasks[stateName] = (input) => {
-      const child = runChild(input, stop.signal);
+      const child = startChild(input, stop.signal);
       running.add(child);
       return child.finally(() => running.delete(child));
     };
@@ -511,6 +624,36 @@ export interface LocalRunOptions {
 }
 
 /**
+ * The local app of synthesized definitions: run-sync, wait-for-step (when some pipeline
+ * has gates) and every pipeline, with the ARNs their start tasks name.
+ */
+export function localAppOf(synthesized: SynthesizedDefinitions): LocalApp {
+  return {
+    runSync: {
+      stateMachineName: "run-sync",
+      definition: synthesized.runSync as AslDefinition,
+      taskFunctions: synthesized.taskFunctions,
+      stateMachineArn: synthesized.runSyncArn,
+    },
+    ...(synthesized.waitForStep
+      ? {
+          waitForStep: {
+            stateMachineName: "wait-for-step",
+            definition: synthesized.waitForStep.definition as AslDefinition,
+            stateMachineArn: synthesized.waitForStep.arn,
+          },
+        }
+      : {}),
+    pipelines: Object.fromEntries(
+      Object.entries(synthesized.pipelines).map(([name, definition]) => [
+        name,
+        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
+      ]),
+    ),
+  };
+}
+
+/**
  * Synthesizes the app for `config`, binds the real handler modules to local adapters,
  * and runs the pipeline's state machine to the end.
  */
@@ -520,20 +663,7 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
     import("./local-deps"),
     loadHandlerModules(),
   ]);
-  const synthesized = synthesizeDefinitions(options.config);
-  const app: LocalApp = {
-    runSync: {
-      stateMachineName: "run-sync",
-      definition: synthesized.runSync as AslDefinition,
-      taskFunctions: synthesized.taskFunctions,
-    },
-    pipelines: Object.fromEntries(
-      Object.entries(synthesized.pipelines).map(([name, definition]) => [
-        name,
-        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
-      ]),
-    ),
-  };
+  const app = localAppOf(synthesizeDefinitions(options.config));
   const local = await createLocalDeps(options);
   try {
     const functions = Object.fromEntries(

@@ -31,42 +31,83 @@ describe("OrchestratorStack", () => {
     Annotations.fromStack(stack).hasNoError("*", Match.anyValue());
   });
 
-  it("with a gated (non-series-parallel) pipeline: DescribeExecution granted on run-sync executions, cdk-nag still clean", () => {
+  it("creates no wait-for-step machine when every pipeline is series-parallel", () => {
+    const { stack, template } = build();
+    expect(stack.waitForStep).toBeUndefined();
+    template.resourceCountIs(
+      "AWS::StepFunctions::StateMachine",
+      1 + sampleConfig().pipelines.length,
+    );
+  });
+
+  it("with a gated (non-series-parallel) pipeline: one wait-for-step machine, the grants gates need, cdk-nag still clean", () => {
     const config = sampleConfig();
     config.pipelines.push(
       pipeline("n_shape", [step("a"), step("b"), step("c", ["a", "b"]), step("d", ["b"])]),
     );
     const { app, stack, template } = build(config);
+    expect(stack.waitForStep).toBeDefined();
+    template.resourceCountIs("AWS::StepFunctions::StateMachine", 2 + config.pipelines.length);
+    const executionsOf = (machine: string) => ({
+      "Fn::Join": [
+        "",
+        [
+          "arn:",
+          { Ref: "AWS::Partition" },
+          ":states:us-east-1:123456789012:execution:",
+          {
+            "Fn::Select": [6, { "Fn::Split": [":", { Ref: Match.stringLikeRegexp(machine) }] }],
+          },
+          "*",
+        ],
+      ],
+    });
+    // The pipeline starts the wait-for-step machine (.sync: describe and stop its executions).
     template.hasResourceProperties("AWS::IAM::Policy", {
       Roles: [{ Ref: Match.stringLikeRegexp("^Pipelinenshape") }],
       PolicyDocument: {
         Statement: Match.arrayWith([
           Match.objectLike({
-            Action: "states:DescribeExecution",
+            Action: "states:StartExecution",
             Effect: "Allow",
-            Resource: {
-              "Fn::Join": [
-                "",
-                [
-                  "arn:",
-                  { Ref: "AWS::Partition" },
-                  ":states:us-east-1:123456789012:execution:",
-                  {
-                    "Fn::Select": [
-                      6,
-                      {
-                        "Fn::Split": [":", { Ref: Match.stringLikeRegexp("^RunSyncStateMachine") }],
-                      },
-                    ],
-                  },
-                  "*",
-                ],
-              ],
-            },
+            Resource: { Ref: Match.stringLikeRegexp("^WaitForStepStateMachine") },
+          }),
+          Match.objectLike({
+            Action: ["states:DescribeExecution", "states:StopExecution"],
+            Effect: "Allow",
+            Resource: executionsOf("^WaitForStepStateMachine"),
           }),
         ]),
       },
     });
+    // The wait-for-step machine describes run-sync executions and attaches to them.
+    template.hasResourceProperties("AWS::IAM::Policy", {
+      Roles: [{ Ref: Match.stringLikeRegexp("^WaitForStepStateMachineRole") }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: "states:DescribeExecution",
+            Effect: "Allow",
+            Resource: executionsOf("^RunSyncStateMachine"),
+          }),
+          Match.objectLike({
+            Action: "states:StartExecution",
+            Effect: "Allow",
+            Resource: { Ref: Match.stringLikeRegexp("^RunSyncStateMachine") },
+          }),
+          Match.objectLike({
+            Action: ["events:PutTargets", "events:PutRule", "events:DescribeRule"],
+            Effect: "Allow",
+          }),
+        ]),
+      },
+    });
+    // Pipelines without gates get no grant on it.
+    const policies = template.findResources("AWS::IAM::Policy");
+    for (const [id, policy] of Object.entries(policies)) {
+      if (!/^Pipeline(nightly|manual)/.test(id)) continue;
+      expect(JSON.stringify(policy)).not.toContain("WaitForStep");
+    }
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     expect(() => app.synth()).not.toThrow();
     Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());

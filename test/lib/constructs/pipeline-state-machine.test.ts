@@ -6,6 +6,7 @@ import type { StepInput } from "../../../functions/core/contract";
 import { allStates } from "../../../lib/asl/resolve";
 import type { PipelineConfig } from "../../../lib/config/model";
 import {
+  gateSchedule,
   PIPELINE_STATES as P,
   PIPELINE_FAILED_ERROR,
   PipelineStateMachine,
@@ -16,7 +17,12 @@ import { definitionOf, runLocally, unbundledStack } from "../helpers";
 function build(config: PipelineConfig) {
   const stack = unbundledStack();
   const runSync = sfn.StateMachine.fromStateMachineName(stack, "RunSync", "run-sync");
-  const machine = new PipelineStateMachine(stack, "Pipeline", { pipeline: config, runSync });
+  const wait = sfn.StateMachine.fromStateMachineName(stack, "WaitForStep", "wait-for-step");
+  const machine = new PipelineStateMachine(stack, "Pipeline", {
+    pipeline: config,
+    runSync,
+    waitForStep: () => wait,
+  });
   return { stack, machine, definition: definitionOf(stack, machine.stateMachine) };
 }
 
@@ -109,7 +115,11 @@ describe("PipelineStateMachine definition", () => {
     Annotations.fromStack(stack).hasNoInfo("*", Match.anyValue());
     const resources = allStates(definition).map(([, state]) => state.Resource ?? "");
     expect(resources.filter((r) => r.includes("aws-sdk"))).toEqual([]);
-    expect(allStates(definition).filter(([name]) => name.startsWith("Mark "))).toEqual([]);
+    expect(
+      allStates(definition).filter(
+        ([name]) => name.startsWith("End ") || name.startsWith("Await "),
+      ),
+    ).toEqual([]);
   });
 
   const nShape = pipeline("n", [
@@ -131,14 +141,32 @@ describe("PipelineStateMachine definition", () => {
     Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
     expect(aslValidator(definition).errorsText("\n")).toBe("");
     const states = Object.fromEntries(allStates(definition));
-    const check = states[P.gateCheck("b", "c")];
-    expect(check?.Resource).toBe("arn:aws:states:::aws-sdk:sfn:describeExecution");
-    expect(check?.Parameters?.["ExecutionArn.$"]).toBe(
-      "States.Format('arn:aws:states:us-east-1:123456789012:execution:run-sync:{}', States.Format('b-{}', States.Hash(States.Format('{}/b/{}', $$.Execution.Name, $$.Execution.RedriveCount), 'MD5')))",
-    );
-    expect(check?.Catch).toEqual([
-      expect.objectContaining({ ErrorEquals: ["Sfn.ExecutionDoesNotExistException"] }),
+    // The gate: one child execution of the wait-for-step machine, given b's child's ARN
+    // and b's backoff schedule, named per parent execution, pipeline, step and dependency.
+    const gate = states[P.gate("b", "c")];
+    expect(gate?.Resource).toBe("arn:aws:states:::states:startExecution.sync:2");
+    expect(gate?.Parameters).toEqual({
+      StateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:wait-for-step",
+      "Name.$":
+        "States.Format('c-b-{}', States.Hash(States.Format('{}/n/c/b/{}', $$.Execution.Name, $$.Execution.RedriveCount), 'MD5'))",
+      Input: {
+        "execution_arn.$":
+          "States.Format('arn:aws:states:us-east-1:123456789012:execution:run-sync:{}', States.Format('b-{}', States.Hash(States.Format('{}/b/{}', $$.Execution.Name, $$.Execution.RedriveCount), 'MD5')))",
+        schedule: gateSchedule(
+          nShape.steps[1]?.poll.min_seconds ?? 0,
+          nShape.steps[1]?.poll.max_seconds ?? 0,
+        ),
+      },
+    });
+    expect(gate?.ResultSelector).toEqual({ "result.$": "$.Output.result" });
+    expect(gate?.ResultPath).toBe("$.dep_1");
+    expect(gate?.TimeoutSeconds).toBe(6 * 3600);
+    // Waiting that fails fails c (through its failure path), never runs or skips it.
+    expect(gate?.Catch).toEqual([
+      { ErrorEquals: ["States.ALL"], ResultPath: "$.results['c']", Next: P.recordFailure("c") },
     ]);
+    expect(gate?.Next).toBe(P.canRun("c"));
+    expect(allStates(definition).filter(([, st]) => st.Resource?.includes("aws-sdk"))).toEqual([]);
     // c's Choice reads b's result as the gate recorded it (b index 1), a's from the plan.
     expect(states[P.canRun("c")]?.Choices).toEqual([
       {
@@ -151,26 +179,49 @@ describe("PipelineStateMachine definition", () => {
     ]);
     // b is gated on: skipped or unstartable, it still ends a child (skip: true).
     expect(states[P.markSkipped("b")]).toBeUndefined(); // b has no dependencies: never skipped
-    expect(states[P.markEnded("b")]?.Parameters?.Input).toMatchObject({ skip: true, step: "b" });
+    expect(states[P.markEnded("b")]?.Parameters?.Input).toEqual({
+      skip: true,
+      step: "b",
+      sync_type: "model",
+    });
     expect(states[P.markEnded("a")]).toBeUndefined();
   });
 
-  it("grants DescribeExecution on the run-sync machine's executions only when there are gates", () => {
-    const describe = Match.objectLike({
-      Action: "states:DescribeExecution",
-      Resource: {
-        "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":execution:run-sync\\*$")])],
-      },
+  it("starts the wait-for-step machine only when there are gates, and asks for it only then", () => {
+    const start = Match.objectLike({
+      Action: "states:StartExecution",
+      Resource: Match.objectLike({
+        "Fn::Join": ["", Match.arrayWith([Match.stringLikeRegexp(":stateMachine:wait-for-step$")])],
+      }),
     });
     const gated = Template.fromStack(build(nShape).stack);
     gated.hasResourceProperties("AWS::IAM::Policy", {
-      PolicyDocument: { Statement: Match.arrayWith([describe]) },
+      PolicyDocument: { Statement: Match.arrayWith([start]) },
     });
-    const plain = Template.fromStack(build(fanOut).stack);
+    const stack = unbundledStack();
+    let asked = 0;
+    new PipelineStateMachine(stack, "Plain", {
+      pipeline: fanOut,
+      runSync: sfn.StateMachine.fromStateMachineName(stack, "RunSync", "run-sync"),
+      waitForStep: () => {
+        asked++;
+        return sfn.StateMachine.fromStateMachineName(stack, "Wait", "wait-for-step");
+      },
+    });
+    expect(asked).toBe(0);
+    const plain = Template.fromStack(stack);
     for (const policy of Object.values(plain.findResources("AWS::IAM::Policy"))) {
-      const statements = policy.Properties.PolicyDocument.Statement as Array<{ Action: unknown }>;
-      expect(statements.map((st) => st.Action)).not.toContain("states:DescribeExecution");
+      expect(JSON.stringify(policy)).not.toContain("wait-for-step");
     }
+    expect(
+      () =>
+        new PipelineStateMachine(unbundledStack(), "NoWait", {
+          pipeline: nShape,
+          runSync: sfn.StateMachine.fromStateMachineName(stack, "RunSync2", "run-sync"),
+        }),
+    ).toThrow(
+      /Pipeline "n" is not series-parallel and needs gates: give PipelineStateMachine a waitForStep machine/,
+    );
   });
 
   it("keeps long gate state names within 80 characters, unique", () => {

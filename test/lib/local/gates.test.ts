@@ -172,13 +172,23 @@ describe("non-series-parallel pipelines in the local engine", () => {
     const delays = expectExactTiming(p, r);
     expect(delays.get("d")).toBe(0);
     expect(delays.get("b")).toBe(0);
-    // c's gate began when a ended (its branch) and waited for b: it noticed b's end at
-    // most max(poll.min, 10% of the wait) late (the gate's schedule).
+    // c's gate began when a ended (its branch) and waited for b: it polled while b had
+    // not started (x first), then attached to b's running child and saw it end at once.
     const waited = (t("c").start - t("a").end) / 1000;
     expect(waited).toBeGreaterThan(60 * 60);
-    const late = (delays.get("c") ?? 0) / 1000;
-    expect(late).toBeGreaterThan(0);
-    expect(late).toBeLessThanOrEqual(Math.max(POLL.min_seconds, Math.ceil(waited / 10) + 1));
+    expect(delays.get("c")).toBe(0);
+    const gates = r.result.executions.filter((e) => e.executionArn.includes(":wait-for-step:"));
+    expect(gates).toHaveLength(1);
+    expect(gates[0]?.status).toBe("SUCCEEDED");
+    const entered = (gates[0]?.events ?? [])
+      .filter((e) => e.type === "StateEntered")
+      .map((e) => ("state" in e ? e.state.name : ""));
+    expect(entered.filter((n) => n === "Attach")).toHaveLength(1);
+    expect(entered.slice(-5)).toEqual(["Status?", "Attach", "Describe", "Status?", "Succeeded"]);
+    // No polling once b ran: every Wait came before b's child started (x's 30 minutes).
+    const waits = entered.filter((n) => n === "Wait").length;
+    expect(waits).toBeGreaterThan(0);
+    expect(waits).toBeLessThan(30);
   });
 
   it("the gate also waits for a dependency that has not started yet", async () => {

@@ -1,0 +1,220 @@
+import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import * as logs from "aws-cdk-lib/aws-logs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import { Construct } from "constructs";
+
+/**
+ * State names of the wait-for-step machine. Stable: operators read them in the console
+ * and the tests address them.
+ */
+export const WAIT_FOR_STEP_STATES = {
+  init: "Init",
+  describe: "Describe",
+  status: "Status?",
+  attach: "Attach",
+  wait: "Wait",
+  lastEntry: "Last entry?",
+  backOff: "Back off",
+  succeeded: "Succeeded",
+  ended: "Ended without success",
+} as const;
+
+/** What a gate passes to the wait-for-step machine. */
+export interface WaitForStepInput {
+  /** The dependency's run-sync child execution (it may not exist yet). */
+  execution_arn: string;
+  /** Waits (seconds) between checks while the child does not exist yet; the last repeats. */
+  schedule: number[];
+}
+
+/**
+ * What the wait-for-step machine outputs: the child's final `status`, and `result` in the
+ * shape a gate records at `$.dep_<i>` (the StepResult when the child succeeded, else
+ * `{ status: "failed", child_status }`).
+ */
+export interface WaitForStepOutput {
+  status: "SUCCEEDED" | "FAILED" | "TIMED_OUT" | "ABORTED";
+  result: Record<string, unknown>;
+}
+
+export interface WaitForStepStateMachineProps {
+  /** The run-sync machine whose executions are waited for. */
+  readonly runSync: sfn.IStateMachine;
+  /**
+   * The longest a gate may wait: the longest pipeline timeout. The machine's own
+   * timeout, and the Attach task's.
+   */
+  readonly maxWait: Duration;
+  /**
+   * Retention of the execution log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Waits until one run-sync execution (a pipeline step's child, by its deterministic
+ * ARN) has ended, and outputs its result. Each gate of a non-series-parallel pipeline
+ * (see PipelineStateMachine) is one `startExecution.sync:2` of this machine, so the
+ * waiting costs the pipeline's history a fixed handful of events.
+ *
+ * ```
+ * Init ─► Describe ─► Status? ─┬─ RUNNING ─► Attach (.sync:2 on the same name and input) ─► Describe
+ *            ▲    (not found)  ├─ SUCCEEDED ─► Succeeded { status, result: <StepResult> }
+ *            │        │        ├─ FAILED, TIMED_OUT, ABORTED ─► Ended without success
+ *            │        ▼        └─ else ─┐        (Attach failed) │
+ *            └─ Back off ◄─ Last entry? ◄─ Wait (schedule[k]) ◄──┴──────────┘
+ * ```
+ *
+ * While the child does not exist yet, Describe fails with
+ * `Sfn.ExecutionDoesNotExistException` and the machine polls on the gate's schedule
+ * (the index `k` advances with States.MathAdd and stops at the last entry). Once it
+ * runs, Attach waits for it without polling: StartExecution with the name and input of
+ * a running STANDARD execution is idempotent. The StartExecution API reference (the
+ * `name` parameter): "When the original execution is open and the execution input from
+ * the new call is identical, the Success message is returned"; when it is closed, or
+ * the input differs, `ExecutionAlreadyExists`
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
+ * `.sync:2` then waits for the execution it returned. Input is the described Input
+ * string itself, so it is identical. Attach failing (the child ended meanwhile, a skip
+ * child with another input, the child failed) leads back to Describe after the current
+ * schedule entry, which then sees it ended. Other Describe errors are retried (6
+ * attempts, full jitter) and then fail the execution: the gate in the pipeline fails the
+ * waiting step rather than run it without knowing.
+ *
+ * JSONPath only; standard workflow; logs (ALL) and X-Ray tracing on.
+ */
+export class WaitForStepStateMachine extends Construct {
+  readonly stateMachine: sfn.StateMachine;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: WaitForStepStateMachineProps) {
+    super(scope, id);
+    const maxWait = props.maxWait;
+    if (maxWait.toSeconds() < 1 || maxWait.toSeconds() > 365 * 24 * 3600) {
+      throw new Error(
+        `WaitForStepStateMachine: maxWait must be between 1 second and 365 days, got ${maxWait.toHumanString()}`,
+      );
+    }
+    const S = WAIT_FOR_STEP_STATES;
+    const stack = Stack.of(this);
+    const machine = stack.splitArn(
+      props.runSync.stateMachineArn,
+      ArnFormat.COLON_RESOURCE_NAME,
+    ).resourceName;
+    const executions = stack.formatArn({
+      service: "states",
+      resource: "execution",
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: `${machine}*`,
+    });
+
+    const init = new sfn.Pass(this, S.init, {
+      parameters: {
+        execution_arn: sfn.JsonPath.stringAt("$.execution_arn"),
+        schedule: sfn.JsonPath.listAt("$.schedule"),
+        n: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt("$.schedule")),
+        k: 1,
+        seconds: sfn.JsonPath.arrayGetItem(sfn.JsonPath.listAt("$.schedule"), 0),
+      },
+    });
+    // AWS SDK integrations take and return the API's fields in PascalCase and name
+    // errors Sfn.<Name>Exception.
+    const describe = new tasks.CallAwsService(this, S.describe, {
+      service: "sfn",
+      action: "describeExecution",
+      iamAction: "states:DescribeExecution",
+      iamResources: [executions],
+      parameters: { ExecutionArn: sfn.JsonPath.stringAt("$.execution_arn") },
+      resultPath: "$.d",
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    describe.addRetry({
+      errors: ["Sfn.SfnException", "Sfn.SdkClientException", "States.Timeout"],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 6,
+      maxDelay: Duration.minutes(1),
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    const attach = new tasks.StepFunctionsStartExecution(this, S.attach, {
+      comment: "Same name and input as the running child: returns it, and .sync:2 waits for it",
+      stateMachine: props.runSync,
+      integrationPattern: sfn.IntegrationPattern.RUN_JOB,
+      name: sfn.JsonPath.stringAt("$.d.Name"),
+      // The described Input string itself (not re-serialized), so it is identical.
+      input: sfn.TaskInput.fromJsonPathAt("$.d.Input"),
+      resultPath: sfn.JsonPath.DISCARD,
+      taskTimeout: sfn.Timeout.duration(maxWait),
+    });
+    const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.secondsPath("$.seconds") });
+    const backOff = new sfn.Pass(this, S.backOff, {
+      parameters: {
+        execution_arn: sfn.JsonPath.stringAt("$.execution_arn"),
+        schedule: sfn.JsonPath.listAt("$.schedule"),
+        n: sfn.JsonPath.numberAt("$.n"),
+        k: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt("$.k"), 1),
+        seconds: sfn.JsonPath.arrayGetItem(
+          sfn.JsonPath.listAt("$.schedule"),
+          sfn.JsonPath.numberAt("$.k"),
+        ),
+      },
+    });
+    const lastEntry = new sfn.Choice(this, S.lastEntry)
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath("$.k", "$.n"), describe)
+      .otherwise(backOff);
+    const succeeded = new sfn.Pass(this, S.succeeded, {
+      comment: "The child's StepResult (its Output), as the gate records it",
+      parameters: {
+        status: sfn.JsonPath.stringAt("$.d.Status"),
+        result: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.d.Output")),
+      },
+    });
+    const ended = new sfn.Pass(this, S.ended, {
+      parameters: {
+        status: sfn.JsonPath.stringAt("$.d.Status"),
+        result: { status: "failed", child_status: sfn.JsonPath.stringAt("$.d.Status") },
+      },
+    });
+    const status = new sfn.Choice(this, S.status)
+      .when(sfn.Condition.stringEquals("$.d.Status", "RUNNING"), attach)
+      .when(sfn.Condition.stringEquals("$.d.Status", "SUCCEEDED"), succeeded)
+      .when(
+        sfn.Condition.or(
+          sfn.Condition.stringEquals("$.d.Status", "FAILED"),
+          sfn.Condition.stringEquals("$.d.Status", "TIMED_OUT"),
+          sfn.Condition.stringEquals("$.d.Status", "ABORTED"),
+        ),
+        ended,
+      )
+      // PENDING_REDRIVE (or a status added later): look again later.
+      .otherwise(wait);
+
+    init.next(describe);
+    describe.addCatch(wait, {
+      errors: ["Sfn.ExecutionDoesNotExistException"],
+      resultPath: "$.d",
+    });
+    describe.next(status);
+    attach.addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: "$.d" });
+    attach.next(describe);
+    wait.next(lastEntry);
+    backOff.next(describe);
+
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+      comment:
+        "Waits until one run-sync execution ended (polling only while it does not exist) and outputs its result for a pipeline gate.",
+      definitionBody: sfn.DefinitionBody.fromChainable(init),
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      timeout: maxWait,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+  }
+}
