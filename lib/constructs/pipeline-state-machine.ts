@@ -193,10 +193,10 @@ export function childExecutionName(step: string): string {
  * (lib/asl/series-parallel.ts): no level-by-level barriers, and no step waits for a
  * step it does not depend on. For a DAG that is not series-parallel some dependency
  * edges are cut; each dependency the resulting Parallel structure does not order
- * (`gatedDependencies`) gets a gate in the dependent step's branch: it polls the
- * dependency's child execution (`aws-sdk:sfn:describeExecution`, by its deterministic
- * name) until it ended and records its result at `$.dep_<index>` for the step's
- * Choice. A gated-on step that is skipped, or whose child could not be started, still
+ * (`gatedDependencies`) gets a gate in the dependent step's branch: one
+ * `startExecution.sync:2` child of the wait-for-step machine (WaitForStepStateMachine),
+ * which waits for the dependency's child execution (by its deterministic name) to end,
+ * and whose result the gate records at `$.dep_<index>` for the step's Choice. A gated-on step that is skipped, or whose child could not be started, still
  * starts a child with `skip: true` (which ends at once) so the gate sees it end.
  *
  * The state is `{ results: { <step id>: StepResult-like } }`. A step runs when its
@@ -484,7 +484,7 @@ class DefinitionBuilder {
     const gatedOn = this.gatedOn.has(step.id);
     let failure: sfn.State = recordFailure;
     if (gatedOn) {
-      // A gate polls this step's child: when it could not even be started, start one
+      // A gate waits for this step's child: when it could not even be started, start one
       // that ends at once (if the real child exists, this start fails, which is fine).
       const markEnded = this.marker(step, S.markEnded(step.id), sfn.JsonPath.DISCARD);
       markEnded.addCatch(recordFailure, {
