@@ -39,6 +39,8 @@ export interface LocalExecutionOptions {
   /** Stops the execution (as StopExecution would): it ends ABORTED. */
   signal?: AbortSignal;
   onEvent?: (event: EventLog) => void;
+  /** For the full jitter of Retry pauses. @default Math.random */
+  random?: () => number;
 }
 
 export interface LocalExecutionResult {
@@ -68,10 +70,71 @@ export function stateMachineArn(stateMachineName: string): string {
   return `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:${stateMachineName}`;
 }
 
+interface Retrier {
+  ErrorEquals: string[];
+  IntervalSeconds?: number;
+  MaxAttempts?: number;
+  BackoffRate?: number;
+  MaxDelaySeconds?: number;
+  JitterStrategy?: "FULL" | "NONE";
+}
+
+/**
+ * A Task state's Retry pauses, taken on the clock. The engine decides to retry exactly as
+ * mirrored here (first retrier whose ErrorEquals matches, while it has attempts left),
+ * but pauses on the wall clock, so its pause is set to zero and this one is taken before
+ * the retried call instead: IntervalSeconds × BackoffRate^n, capped by MaxDelaySeconds,
+ * with full jitter when asked.
+ */
+class RetryPauses {
+  private readonly attempts: number[];
+  private pauseMs = 0;
+
+  constructor(
+    private readonly retriers: readonly Retrier[],
+    private readonly random: () => number = Math.random,
+  ) {
+    this.attempts = retriers.map(() => 0);
+  }
+
+  takePause(): number {
+    const pause = this.pauseMs;
+    this.pauseMs = 0;
+    return pause;
+  }
+
+  succeeded(): void {
+    this.attempts.fill(0);
+  }
+
+  failed(error: unknown): void {
+    const name = error instanceof Error ? error.name : "";
+    const index = this.retriers.findIndex((r) =>
+      r.ErrorEquals.some(
+        (e) =>
+          e === name ||
+          e === "States.ALL" ||
+          (e === "States.TaskFailed" && name !== "States.Timeout"),
+      ),
+    );
+    const retrier = this.retriers[index];
+    const attempt = this.attempts[index];
+    if (!retrier || attempt === undefined || attempt >= (retrier.MaxAttempts ?? 3)) {
+      this.succeeded(); // not retried: the next entry into the state starts afresh
+      return;
+    }
+    this.attempts[index] = attempt + 1;
+    const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** attempt;
+    const capped = Math.min(interval, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY);
+    const seconds = retrier.JitterStrategy === "FULL" ? this.random() * capped : capped;
+    this.pauseMs = Math.round(seconds * 1000);
+  }
+}
+
 /**
  * Prepares the definition and the engine's overrides: Wait states become Tasks that
  * pause on the clock, each Task state runs its local function as work in flight on the
- * clock, and the engine's own retry pauses (wall-clock) are set to zero.
+ * clock, and Retry pauses are taken on the clock too (the engine's own are wall-clock).
  */
 function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
   const { definition: prepared, waits } = waitsAsTasks(withoutExecutionTimeout(definition));
@@ -90,10 +153,20 @@ function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
     if (!task) {
       throw new Error(`no local function for Task state "${name}" (resource ${state.Resource})`);
     }
+    const retries = new RetryPauses((state.Retry ?? []) as Retrier[], options.random);
     taskResourceLocalHandlers[name] = (input: unknown) =>
       options.clock.run(async () => {
+        const pause = retries.takePause();
+        if (pause > 0) await options.clock.sleep(pause, options.signal);
         if (options.signal?.aborted) throw new ExecutionAbortedError();
-        return task(input);
+        try {
+          const output = await task(input);
+          retries.succeeded();
+          return output;
+        } catch (error) {
+          retries.failed(error);
+          throw error;
+        }
       }) as Promise<never>;
   }
   return { prepared, waits, overrides: { taskResourceLocalHandlers, retryIntervalOverrides } };

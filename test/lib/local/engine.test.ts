@@ -126,6 +126,32 @@ describe("runLocalExecution", () => {
     expect(sync.checks.every((t) => t <= 1_800_000)).toBe(true);
   });
 
+  it("pauses before each retry on the clock, with the retrier's backoff", async () => {
+    const clock = new VirtualClock(0);
+    const calls: number[] = [];
+    const result = await runLocalExecution(pollLoop, {
+      name: "run-retry-pauses",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      tasks: {
+        Start: async () => ({}),
+        Check: async () => {
+          calls.push(clock.now());
+          if (calls.length < 3) {
+            const error = new Error("503 from Polytomic");
+            error.name = "Polytomic.ServerError";
+            throw error;
+          }
+          return { terminal: true, failed: false, next_poll_seconds: 0 };
+        },
+      },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    // IntervalSeconds 30, BackoffRate 2 (default): 30 s, then 60 s.
+    expect(calls).toEqual([0, 30_000, 90_000]);
+  });
+
   it("retries a task by the error's name, then fails with it", async () => {
     const clock = new VirtualClock(0);
     let calls = 0;
