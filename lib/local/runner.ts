@@ -506,6 +506,21 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     };
   };
 
+  // Without the run-sync ARN the runner cannot tell machines apart: refuse a pipeline
+  // that starts more than one (it would run a gate as a step).
+  const targets = new Set(
+    [...allStates(pipelineApp.definition)]
+      .filter(([, st]) => st.Type === "Task" && START_EXECUTION_SYNC.test(st.Resource ?? ""))
+      .map(
+        ([, st]) => (st.Parameters as { StateMachineArn?: unknown } | undefined)?.StateMachineArn,
+      )
+      .filter((arn) => typeof arn === "string" && arn !== app.waitForStep?.stateMachineArn),
+  );
+  if (!app.runSync.stateMachineArn && targets.size > 1) {
+    throw new Error(
+      `pipeline "${options.pipeline}" starts ${targets.size} state machines (${[...targets].join(", ")}): give the LocalApp runSync.stateMachineArn and waitForStep (localAppOf(synthesizeDefinitions(config)) does)`,
+    );
+  }
   for (const [stateName, state] of allStates(pipelineApp.definition)) {
     if (state.Type !== "Task") continue;
     if (DESCRIBE_EXECUTION.test(state.Resource ?? "")) {

@@ -376,3 +376,47 @@ describe("runPipelineDefinitions: describeExecution and same-name starts", () =>
     expect(result.executions.map((e) => e.name)).toEqual(["obs", "obs-c"]);
   });
 });
+
+describe("runPipelineDefinitions: which machine a start task runs", () => {
+  const start = (arn: string, next?: string) => ({
+    Type: "Task",
+    Resource: CHILD,
+    Parameters: { StateMachineArn: arn, Name: `n-${arn.length}`, Input: { step: "a" } },
+    ...(next ? { Next: next } : { End: true }),
+  });
+  const twoMachines = (runSyncArn?: string): LocalApp => ({
+    runSync: { ...app.runSync, ...(runSyncArn ? { stateMachineArn: runSyncArn } : {}) },
+    pipelines: {
+      demo: {
+        stateMachineName: "pipeline-demo",
+        definition: {
+          StartAt: "One",
+          States: { One: start("arn:x:RunSync", "Two"), Two: start("arn:x:WaitForStep") },
+        },
+      },
+    },
+  });
+  const runWith = (local: LocalApp) => {
+    const clock = new VirtualClock(Date.UTC(2026, 10, 22));
+    return runPipelineDefinitions({
+      app: local,
+      config,
+      pipeline: "demo",
+      clock,
+      executionName: "m",
+      functions: fakeFunctions(clock, {}, []),
+    });
+  };
+
+  it("refuses a pipeline starting several machines when the app cannot tell them apart", async () => {
+    await expect(runWith(twoMachines())).rejects.toThrow(
+      /pipeline "demo" starts 2 state machines .*give the LocalApp runSync.stateMachineArn and waitForStep/,
+    );
+  });
+
+  it("refuses a machine the app does not have, naming it", async () => {
+    await expect(runWith(twoMachines("arn:x:RunSync"))).rejects.toThrow(
+      /State Machine Does Not Exist: 'arn:x:WaitForStep'/,
+    );
+  });
+});
