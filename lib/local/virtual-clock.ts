@@ -136,9 +136,14 @@ export class VirtualClock implements LocalClock {
   }
 }
 
-/** Real time sped up: `speed` simulated milliseconds per real millisecond. */
+/**
+ * Real time sped up: `speed` simulated milliseconds per real millisecond. Elapsed time
+ * is read from the monotonic clock (`performance.now()`), and a sleep never resolves
+ * before its simulated deadline: Node's timers may fire a millisecond early by the
+ * wall clock, which at speed 1000 is a whole simulated second.
+ */
 export class ScaledClock implements LocalClock {
-  private readonly realStart = Date.now();
+  private readonly realStart = performance.now();
 
   constructor(
     private readonly speed: number,
@@ -150,19 +155,27 @@ export class ScaledClock implements LocalClock {
   }
 
   now(): number {
-    return this.startMs + (Date.now() - this.realStart) * this.speed;
+    return this.startMs + (performance.now() - this.realStart) * this.speed;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
+    const wakeAt = this.now() + Math.max(0, ms);
     return new Promise((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, ms) / this.speed);
+      const arm = () => {
+        const left = wakeAt - this.now();
+        if (left <= 0) return done();
+        // At least 1 real ms per re-arm, so a sub-millisecond remainder cannot spin.
+        timer = setTimeout(arm, Math.max(1, Math.ceil(left / this.speed)));
+      };
       signal?.addEventListener("abort", done, { once: true });
+      arm();
     });
   }
 

@@ -68,6 +68,17 @@ describe("ScaledClock", () => {
     await clock.sleep(5_000);
     expect(clock.now()).toBeGreaterThanOrEqual(5_000);
   });
+
+  it("never wakes a sleeper before its simulated deadline", async () => {
+    // At speed 1000 one real millisecond early is a simulated second early: each of
+    // these sleeps is one or two real milliseconds, where timer rounding shows.
+    const clock = new ScaledClock(1000, 0);
+    for (let i = 0; i < 40; i++) {
+      const wakeAt = clock.now() + 1_500;
+      await clock.sleep(1_500);
+      expect(clock.now()).toBeGreaterThanOrEqual(wakeAt);
+    }
+  });
 });
 
 describe("VirtualClock nesting", () => {
