@@ -11,13 +11,13 @@ import { join } from "node:path";
 import type { CheckResult } from "../functions/core/contract";
 import type { PipelinesConfig } from "../lib/config/model";
 import { synthesizeDefinitions } from "../lib/constructs/definitions";
-import type { AslDefinition } from "../lib/local/asl";
 import type { LocalTask } from "../lib/local/engine";
 import { createLocalDeps } from "../lib/local/local-deps";
 import {
   type FunctionName,
   type LocalApp,
   type LocalRunResult,
+  localAppOf,
   runPipelineDefinitions,
 } from "../lib/local/runner";
 import { VirtualClock } from "../lib/local/virtual-clock";
@@ -31,20 +31,7 @@ const API_KEY = "bench-key";
 
 /** Synthesizes the app for `config` (no bundling) and shapes it for the local runner. */
 export function synthesizeLocalApp(config: PipelinesConfig): LocalApp {
-  const synthesized = synthesizeDefinitions(config);
-  return {
-    runSync: {
-      stateMachineName: "run-sync",
-      definition: synthesized.runSync as AslDefinition,
-      taskFunctions: synthesized.taskFunctions,
-    },
-    pipelines: Object.fromEntries(
-      Object.entries(synthesized.pipelines).map(([name, definition]) => [
-        name,
-        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
-      ]),
-    ),
-  };
+  return localAppOf(synthesizeDefinitions(config));
 }
 
 type MakeHandler = (deps: never) => (input: unknown) => Promise<unknown>;
