@@ -54,6 +54,16 @@ export const LAMBDA_SERVICE_ERRORS = [
   "Lambda.ClientExecutionTimeoutException",
 ] as const;
 
+/**
+ * An invocation that hung past its budget: the Lambda function's own timeout
+ * (`Sandbox.Timedout`) or the Task's `TimeoutSeconds` (`States.Timeout`). Retried a
+ * couple of times on every task that is safe to run twice: start-sync replays its
+ * Idempotency-Key, check-status and cancel-sync only read or converge, export-logs
+ * rewrites the same keys. Not publish-metrics, where a second PutMetricData after one
+ * that went through would count the run twice; its failure is caught anyway.
+ */
+export const HUNG_INVOCATION_ERRORS = ["Sandbox.Timedout", "States.Timeout"] as const;
+
 const TIMED_OUT: OutcomeErrorName = "Sync.TimedOut";
 const FAILED: OutcomeErrorName = "Sync.Failed";
 
@@ -104,7 +114,8 @@ export interface RunSyncStateMachineProps {
  * X-Ray tracing on.
  *
  * Retries: only the handlers' RETRYABLE_ERRORS and Lambda service errors, with
- * exponential backoff and full jitter. Permanent errors of start-sync or check-status
+ * exponential backoff and full jitter, and (except publish-metrics) an invocation that
+ * hung past its timeout, twice (HUNG_INVOCATION_ERRORS). Permanent errors of start-sync or check-status
  * publish failure metrics (best effort) and fail the execution at once with the
  * original error name and cause.
  *
@@ -164,6 +175,7 @@ function invoke(
   fn: lambda.IFunction,
   resultPath: string,
   taskTimeout: Duration,
+  { retryHung = true }: { retryHung?: boolean } = {},
 ): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, name, {
     lambdaFunction: fn,
@@ -180,6 +192,15 @@ function invoke(
     maxDelay: Duration.minutes(1),
     jitterStrategy: sfn.JitterType.FULL,
   });
+  if (retryHung) {
+    task.addRetry({
+      errors: [...HUNG_INVOCATION_ERRORS],
+      interval: Duration.seconds(5),
+      backoffRate: 2,
+      maxAttempts: 2,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+  }
   return task;
 }
 
@@ -207,13 +228,22 @@ function buildRunSyncDefinition(
   const check = invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout);
   const cancel = invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout);
   const exportLogs = invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout);
-  const publish = invoke(scope, S.publishMetrics, fns.publishMetrics, "$.metrics", taskTimeout);
+  const once = { retryHung: false };
+  const publish = invoke(
+    scope,
+    S.publishMetrics,
+    fns.publishMetrics,
+    "$.metrics",
+    taskTimeout,
+    once,
+  );
   const publishFailure = invoke(
     scope,
     S.publishFailureMetrics,
     fns.publishMetrics,
     "$.metrics",
     taskTimeout,
+    once,
   );
 
   // Start or Check failed permanently (or retries ran out): count it, then fail with

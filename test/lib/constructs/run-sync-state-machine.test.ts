@@ -7,6 +7,7 @@ import type { CheckResult, StepInput } from "../../../functions/core/contract";
 import { RETRYABLE_ERRORS } from "../../../functions/core/error-names";
 import { allStates } from "../../../lib/asl/resolve";
 import {
+  HUNG_INVOCATION_ERRORS,
   LAMBDA_SERVICE_ERRORS,
   RUN_SYNC_TASK_FUNCTIONS,
   RunSyncStateMachine,
@@ -129,6 +130,18 @@ describe("RunSyncStateMachine definition", () => {
           MaxDelaySeconds: 60,
           JitterStrategy: "FULL",
         },
+        // A hung invocation is retried only where running the handler twice is safe.
+        ...(RUN_SYNC_TASK_FUNCTIONS[name] === "publish-metrics"
+          ? []
+          : [
+              {
+                ErrorEquals: [...HUNG_INVOCATION_ERRORS],
+                IntervalSeconds: 5,
+                BackoffRate: 2,
+                MaxAttempts: 2,
+                JitterStrategy: "FULL",
+              },
+            ]),
       ]);
     }
   });
@@ -271,6 +284,48 @@ describe("RunSyncStateMachine in the local engine", () => {
     const result = await runLocally(definition, input, handlers, runOptions);
     expect(result.error).toBeUndefined();
     expect(attempts).toBe(3);
+  });
+
+  it("retries a start whose Lambda timed out, then a check whose task timed out", async () => {
+    const { definition } = build();
+    const done: CheckResult = {
+      ...running,
+      status: "completed",
+      terminal: true,
+      outcome: "succeeded",
+    };
+    const base = fakes([done]);
+    const hungOnce = (state: string, error: string) => {
+      let attempts = 0;
+      const real = base.handlers[state] as (i: unknown) => unknown;
+      return (i: unknown) => {
+        attempts += 1;
+        if (attempts === 1) throw namedError(error, "hung");
+        return real(i);
+      };
+    };
+    const { handlers } = fakes([done], {
+      [S.start]: hungOnce(S.start, "Sandbox.Timedout"),
+      [S.check]: hungOnce(S.check, "States.Timeout"),
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({ status: "succeeded" });
+  });
+
+  it("gives up on a Lambda that keeps timing out after two retries", async () => {
+    const { definition } = build();
+    let attempts = 0;
+    const { handlers, calls } = fakes([running], {
+      [S.start]: () => {
+        attempts += 1;
+        throw namedError("Sandbox.Timedout", "Task timed out after 300.00 seconds");
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBe("Sandbox.Timedout");
+    expect(attempts).toBe(3);
+    expect(calls.at(-1)).toBe(S.publishFailureMetrics);
   });
 
   it("fails at once on a permanent start error, after publishing failure metrics", async () => {
