@@ -12,7 +12,8 @@ import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
 import { cancelRun, getRun, getSyncStatus } from "./runs";
 import type { Budget } from "./runtime";
-import { isTerminalStatus } from "./status";
+import { stepFields } from "./runtime";
+import { isSpecTerminalStatus, isTerminalStatus } from "./status";
 
 const POLL_MIN_MS = 1_000;
 const POLL_MAX_MS = 10_000;
@@ -69,10 +70,12 @@ async function cancelStarted(
 async function cancelAfterStop(
   input: Extract<CancelInput, { kind: "event" }>,
   deps: Deps,
-  log: Logger,
+  eventLog: Logger,
   budget: Budget,
 ): Promise<CancelResult> {
   const step: StepInput = input.input;
+  // The event's own fields do not name the step: log it from the stopped execution's input.
+  const log = eventLog.child(stepFields(step));
   if (!STOPPED.has(input.status)) {
     log.info("execution did not stop abnormally; nothing to cancel", { sfn_status: input.status });
     return { status: "none", canceled: false, already_terminal: true };
@@ -83,7 +86,8 @@ async function cancelAfterStop(
   const { current, last } = await getSyncStatus(deps.polytomic, step.sync_type, sync.id, {
     deadline: budget.deadline,
   });
-  if (!current || isTerminalStatus(step.sync_type, current.status)) {
+  // An unknown status is not taken as ended here: cancelling a run that did end is harmless.
+  if (!current || isSpecTerminalStatus(step.sync_type, current.status)) {
     log.info("no running execution; nothing to cancel", { sync_id: sync.id });
     return {
       status: current?.status ?? last?.status ?? "none",
@@ -128,7 +132,7 @@ async function cancelExecution(
     }
     throw err;
   }
-  if (isTerminalStatus(type, run.status)) {
+  if (isSpecTerminalStatus(type, run.status)) {
     clog.info("execution already ended; nothing to cancel", { status: run.status });
     return { status: run.status, canceled: false, already_terminal: true };
   }

@@ -10,36 +10,62 @@
  * delivered when it was not. Failing loudly, at once, with the status in the message is
  * the only choice that neither hangs nor lies.
  */
+
+import type {
+  BulkExecutionStatus,
+  BulkSchemaExecutionStatus,
+  ModelExecutionStatus,
+} from "../polytomic/types";
 import type { FailurePolicy, Outcome, RunCounts, SyncType } from "./contract";
 import type { OutcomeErrorName } from "./error-names";
 
-export const MODEL_STATUSES = [
-  "created",
-  "scheduled",
-  "queued",
-  "waiting",
-  "running",
-  "processing",
-  "canceling",
-  "canceled",
-  "completed",
-  "failed",
-  "interrupted",
-] as const;
+/**
+ * Every status of the spec's enums, typed as a record over the generated enum types so
+ * that a status added to or dropped from the spec fails the type check (`npm run
+ * gen:types` after a spec update) instead of silently changing what counts as known.
+ */
+const MODEL_STATUS_SET: Record<ModelExecutionStatus, true> = {
+  created: true,
+  scheduled: true,
+  queued: true,
+  waiting: true,
+  running: true,
+  processing: true,
+  canceling: true,
+  canceled: true,
+  completed: true,
+  failed: true,
+  interrupted: true,
+};
 
-export const BULK_STATUSES = [
-  "created",
-  "scheduled",
-  "running",
-  "exporting",
-  "canceling",
-  "canceled",
-  "completed",
-  "failed",
-  "processing",
-  "errors",
-  "interrupted",
-] as const;
+const BULK_STATUS_SET: Record<BulkExecutionStatus, true> = {
+  created: true,
+  scheduled: true,
+  running: true,
+  exporting: true,
+  canceling: true,
+  canceled: true,
+  completed: true,
+  failed: true,
+  processing: true,
+  errors: true,
+  interrupted: true,
+};
+
+const BULK_SCHEMA_STATUS_SET: Record<BulkSchemaExecutionStatus, true> = {
+  created: true,
+  scheduled: true,
+  running: true,
+  exporting: true,
+  canceled: true,
+  completed: true,
+  failed: true,
+  interrupted: true,
+  processing: true,
+};
+
+export const MODEL_STATUSES = Object.keys(MODEL_STATUS_SET) as readonly ModelExecutionStatus[];
+export const BULK_STATUSES = Object.keys(BULK_STATUS_SET) as readonly BulkExecutionStatus[];
 
 const KNOWN: Record<SyncType, ReadonlySet<string>> = {
   model: new Set(MODEL_STATUSES),
@@ -56,6 +82,7 @@ const QUEUED: ReadonlySet<string> = new Set(["created", "scheduled", "queued", "
 
 /** Bulk schema statuses that mean the schema's data did not land. */
 const FAILED_SCHEMA: ReadonlySet<string> = new Set(["failed", "canceled", "interrupted"]);
+const KNOWN_SCHEMA: ReadonlySet<string> = new Set(Object.keys(BULK_SCHEMA_STATUS_SET));
 
 export function isKnownStatus(type: SyncType, status: string): boolean {
   return KNOWN[type].has(status);
@@ -66,19 +93,32 @@ export function isTerminalStatus(type: SyncType, status: string): boolean {
   return TERMINAL[type].has(status) || !isKnownStatus(type, status);
 }
 
+/**
+ * Only the spec's terminal statuses: the run has ended for certain. Where acting on a
+ * run that may still be going is the safe side (cancel-sync), an unknown status is not
+ * taken as ended.
+ */
+export function isSpecTerminalStatus(type: SyncType, status: string): boolean {
+  return TERMINAL[type].has(status);
+}
+
 export function isQueuedStatus(status: string): boolean {
   return QUEUED.has(status);
 }
 
+/**
+ * A schema whose data did not land: failed, canceled, interrupted, or a status outside
+ * the spec's enum (missing included), which is never taken for success.
+ */
 export function isFailedSchemaStatus(status: string): boolean {
-  return FAILED_SCHEMA.has(status);
+  return FAILED_SCHEMA.has(status) || !KNOWN_SCHEMA.has(status);
 }
 
 /** What the policy needs to know about a terminal run. */
 export interface TerminalRun {
   status: string;
   counts: RunCounts;
-  /** Bulk: number of schemas whose status is failed, canceled or interrupted. */
+  /** Bulk: number of schemas whose status is failed, canceled, interrupted or unknown. */
   failedSchemas: number;
 }
 

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { FailurePolicy, SyncType } from "../../../functions/core/contract";
 import {
   BULK_STATUSES,
   evaluateTerminal,
+  isFailedSchemaStatus,
   isQueuedStatus,
   isTerminalStatus,
   MODEL_STATUSES,
@@ -41,11 +43,32 @@ describe("terminal statuses", () => {
     expect(isTerminalStatus(type, status)).toBe(terminal);
   });
 
-  it("knows every spec status", () => {
-    expect(MODEL_STATUSES).toHaveLength(11);
-    expect(BULK_STATUSES).toHaveLength(11);
+  it("knows exactly the statuses of the spec's enums", () => {
+    const spec = JSON.parse(readFileSync("spec/polytomic-openapi.json", "utf8")) as {
+      components: { schemas: Record<string, { enum?: string[] }> };
+    };
+    const enumOf = (name: string) => [...(spec.components.schemas[name]?.enum ?? [])].sort();
+    expect([...MODEL_STATUSES].sort()).toEqual(enumOf("UtilExecutionStatus"));
+    expect([...BULK_STATUSES].sort()).toEqual(enumOf("BulkExecutionStatus"));
+    expect(enumOf("UtilExecutionStatus")).toHaveLength(11);
     expect(isQueuedStatus("queued")).toBe(true);
     expect(isQueuedStatus("running")).toBe(false);
+  });
+});
+
+describe("bulk schema statuses", () => {
+  it.each([
+    ["completed", false],
+    ["running", false],
+    ["failed", true],
+    ["canceled", true],
+    ["interrupted", true],
+    // Outside the spec's BulkSchemaExecutionStatus (or missing): never taken for success.
+    ["errors", true],
+    ["unknown", true],
+    ["", true],
+  ])("%s -> failed: %s", (status, failed) => {
+    expect(isFailedSchemaStatus(status)).toBe(failed);
   });
 });
 

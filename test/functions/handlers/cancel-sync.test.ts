@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { makeHandler } from "../../../functions/cancel-sync";
 import type { StepInput } from "../../../functions/core/contract";
+import type { PolytomicApi } from "../../../functions/core/ports";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
 import { BULK, bulkInput, type Env, env, MODEL, rejection, scenario, stepInput } from "../harness";
 
@@ -55,6 +56,33 @@ describe("cancel-sync", () => {
     expect(r).toEqual({ status: "completed", canceled: false, already_terminal: true });
   });
 
+  it("a status outside the spec is not taken as ended: the cancel is still sent", async () => {
+    // The first read answers a status the spec does not know; the cancel goes out anyway.
+    let odd = true;
+    e = await env(scenario("duration_seconds: 7200\ncancel_seconds: 5"), {
+      wrap: (api) =>
+        new Proxy(api, {
+          get(target, prop, receiver) {
+            const v = Reflect.get(target, prop, receiver);
+            if (prop !== "getModelExecution" || typeof v !== "function") {
+              return typeof v === "function" ? v.bind(target) : v;
+            }
+            return async (...args: Parameters<PolytomicApi["getModelExecution"]>) => {
+              const r = await target.getModelExecution(...args);
+              if (!odd) return r;
+              odd = false;
+              return { ...r, status: "archived" };
+            };
+          },
+        }),
+    });
+    const start = await startHandler(e.deps)(stepInput());
+    e.clock.advance(60_000);
+    const r = await makeHandler(e.deps)({ ...stepInput(), start });
+    expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
+    expect(e.sim.requests().filter((q) => q.path.endsWith("/cancel"))).toHaveLength(1);
+  });
+
   it("an execution the API does not know is nothing to cancel", async () => {
     e = await env(scenario("duration_seconds: 10"));
     const start = await startHandler(e.deps)(stepInput());
@@ -75,6 +103,16 @@ describe("cancel-sync", () => {
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), sfnStart));
       expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
       expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).toBe("canceled");
+      // The event names no step itself: the log lines take it from the stopped input.
+      const canceled = e.lines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.message === "cancel requested");
+      expect(canceled).toMatchObject({
+        pipeline: stepInput().pipeline,
+        step: stepInput().step,
+        sfn_execution: stepInput().execution_name,
+        execution_id: start.execution_id,
+      });
     });
 
     it("resolves a sync by name", async () => {
