@@ -59,16 +59,20 @@ export class CloudWatchMetricsSink implements MetricsSink {
 
 let shared: CloudWatchClient | undefined;
 
-/** One client per container, created when first needed. */
-function sharedClient(): CloudWatchClient {
-  if (!shared) shared = new CloudWatchClient({});
+/**
+ * One client per container, created when first needed. The SDK's own retries are off
+ * (`maxAttempts: 1`): the sink's loop is the one bounded retry, instead of up to 3 SDK
+ * attempts inside each of its 4.
+ */
+export function sharedCloudWatchClient(): CloudWatchClient {
+  if (!shared) shared = new CloudWatchClient({ maxAttempts: 1 });
   return shared;
 }
 
 /** The CloudWatch sink (no environment needed). */
 export function cloudWatchFromEnv(
   _ctx: AdapterContext,
-  client: CloudWatchClient = sharedClient(),
+  client: CloudWatchClient = sharedCloudWatchClient(),
 ): MetricsSink {
   return new CloudWatchMetricsSink(client);
 }

@@ -6,7 +6,13 @@
  */
 import type { PublishMetricsResult, RunState } from "./contract";
 import type { Deps } from "./deps";
-import { METRIC_NAMESPACE, STEP_METRICS, type StepMetricKey } from "./metrics";
+import {
+  METRIC_NAMESPACE,
+  STEP_DIMENSIONS,
+  STEP_METRICS,
+  type StepDimension,
+  type StepMetricKey,
+} from "./metrics";
 import type { Logger, MetricDatum } from "./ports";
 
 /** The metric data of one step run (pure; exported for tests and the dashboard's docs). */
@@ -14,11 +20,12 @@ export function stepMetricData(state: RunState, now: number): MetricDatum[] {
   const { check, start, logs } = state;
   const completed = check?.completed_at ? Date.parse(check.completed_at) : Number.NaN;
   const timestamp = new Date(Number.isNaN(completed) ? now : completed);
-  const dimensions = [
-    { Name: "Pipeline", Value: state.pipeline },
-    { Name: "Step", Value: state.step },
-    { Name: "SyncType", Value: state.sync_type },
-  ];
+  const values: Record<StepDimension, string> = {
+    Pipeline: state.pipeline,
+    Step: state.step,
+    SyncType: state.sync_type,
+  };
+  const dimensions = STEP_DIMENSIONS.map((d) => ({ Name: d, Value: values[d] }));
   const data: MetricDatum[] = [];
   const add = (key: StepMetricKey, value: number | undefined) => {
     if (value === undefined || !Number.isFinite(value)) return;
