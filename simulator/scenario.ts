@@ -91,6 +91,13 @@ const faultSchema = z.strictObject({
   delay_seconds: seconds.optional(),
   /** Destroy the connection without answering. */
   reset: z.boolean().default(false),
+  /**
+   * The API itself answered the status and recorded it for the request's
+   * Idempotency-Key, so a retry with the same key gets it again (Polytomic replays the
+   * first answer to a key, errors included). Default: the fault happened in front of
+   * the API (a gateway's 502, a rate limiter's 429) and a retry is handled afresh.
+   */
+  recorded: z.boolean().default(false),
   times: z.number().int().min(1).default(1),
 });
 
@@ -282,6 +289,9 @@ function checkFault(i: number, f: FaultScenario, problems: string[]): void {
   }
   if (f.reset && f.status !== undefined) {
     problems.push(`${at}.reset: cannot be combined with status`);
+  }
+  if (f.recorded && f.status === undefined) {
+    problems.push(`${at}.recorded: only meaningful with a status`);
   }
   if (f.retry_after_seconds !== undefined && f.status === undefined) {
     problems.push(`${at}.retry_after_seconds: only meaningful with a status (e.g. 429 or 503)`);

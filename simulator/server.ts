@@ -5,8 +5,11 @@
  * Order of processing for an API request: route (404 unknown path, 405 unknown method) ->
  * auth (401) -> Idempotency-Key (400 bad format, replay, 409 concurrent duplicate) -> fault
  * (delay, then status/malformed/reset; a faulted request changes nothing) -> parameter and body
- * checks against the spec (400; malformed ids 404) -> handler. Only 2xx answers are remembered
- * for Idempotency-Key replay: a retry after an error is handled afresh.
+ * checks against the spec (400; malformed ids 404) -> handler. As Polytomic documents, the
+ * first answer to an Idempotency-Key is what every later request with that key gets, error
+ * answers included (a 409 because the sync was running, a 400, a 404). A scenario fault
+ * changes nothing and is not recorded (it stands for trouble in front of the API), unless
+ * it says `recorded: true`.
  */
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -190,7 +193,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         faults.take("download", undefined) ?? randomFaults?.take("download", `GET ${url.pathname}`);
       if (fault) {
         entry.faulted = true;
-        const answered = await applyFault(fault, res, entry);
+        const answered = await applyFault(fault, res, entry, (result) => {
+          if (storeKey !== undefined)
+            idempotency.set(storeKey, { state: "done", fingerprint, result });
+        });
         if (answered) return;
       }
       if (method !== "GET" && method !== "HEAD") return send(res, entry, 405, "");
@@ -297,7 +303,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         randomFaults?.take(route.endpoint, `${method} ${url.pathname} ${key ?? ""}`);
       if (fault) {
         entry.faulted = true;
-        const answered = await applyFault(fault, res, entry);
+        const answered = await applyFault(fault, res, entry, (result) => {
+          if (storeKey !== undefined)
+            idempotency.set(storeKey, { state: "done", fingerprint, result });
+        });
         if (answered) return;
       }
 
@@ -351,7 +360,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         body,
         sign: () => randomBytes(32).toString("hex"),
       });
-      if (storeKey !== undefined && result.status >= 200 && result.status < 300) {
+      if (storeKey !== undefined) {
         idempotency.set(storeKey, { state: "done", fingerprint, result });
       }
       sendResult(res, entry, result, route.template);
@@ -365,6 +374,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     fault: Scenario["faults"][number],
     res: ServerResponse,
     entry: RequestLogEntry,
+    record: (result: RouteResult) => void,
   ): Promise<boolean> => {
     if (fault.delay_seconds !== undefined) await sleep(fault.delay_seconds * 1000);
     if (fault.reset) {
@@ -388,8 +398,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           : fault.status >= 500
             ? "server_error"
             : "simulated_error";
-      const body = apiError(fault.status, key, `simulated ${fault.status} (scenario fault)`).body;
-      send(res, entry, fault.status, JSON.stringify(body), headers);
+      const error = apiError(fault.status, key, `simulated ${fault.status} (scenario fault)`);
+      if (fault.recorded) record({ ...error, headers });
+      send(res, entry, fault.status, JSON.stringify(error.body), headers);
       return true;
     }
     return false;

@@ -1,11 +1,20 @@
-/** check-status: one status check of the started run. Input: RunState with `start`. */
+/**
+ * check-status: one status check of the started run. Input: RunState with `start`. When
+ * `start` is a StartPending (no run yet), it checks nothing and sends the machine back
+ * to start-sync after `retry_after_seconds`.
+ */
 
 import { awsDeps } from "../aws/aws-deps";
 import { polytomicFromEnv } from "../aws/polytomic-from-env";
 import { checkStatus } from "../core/check";
 import type { CheckResult } from "../core/contract";
 import type { Deps } from "../core/deps";
-import { parsePreviousCheck, parseStartedState } from "../core/input";
+import {
+  parsePreviousCheck,
+  parseStartedState,
+  parseStepInput,
+  pendingStartOf,
+} from "../core/input";
 import { lazyHandler } from "../core/lazy";
 import { type Handler, invoke } from "../core/runtime";
 
@@ -22,7 +31,12 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
       deps,
       event,
       context,
-      (log, budget) => {
+      async (log, budget) => {
+        const pending = pendingStartOf(event);
+        if (pending) {
+          parseStepInput(event);
+          return startPendingCheck(pending.retry_after_seconds, event);
+        }
         const state = parseStartedState(event);
         const previous = parsePreviousCheck(state.check);
         const input = previous ? { ...state, check: previous } : { ...state, check: undefined };
@@ -30,6 +44,21 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
       },
       { retries: { carried: retriesOfPreviousChecks } },
     );
+}
+
+/** What check-status answers while no run was started: nothing checked, start again later. */
+function startPendingCheck(retryAfterSeconds: number, event: unknown): CheckResult {
+  const polls = (event as { check?: { polls?: unknown } } | null)?.check?.polls;
+  return {
+    status: "not_started",
+    terminal: false,
+    step_failed: false,
+    counts: { records: 0, errors: 0, warnings: 0 },
+    next_poll_seconds: retryAfterSeconds,
+    polls: typeof polls === "number" && Number.isInteger(polls) && polls >= 0 ? polls : 0,
+    timed_out: false,
+    start_pending: true,
+  };
 }
 
 /** The Lambda entry point (deps built on the first invocation). */

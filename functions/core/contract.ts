@@ -94,6 +94,41 @@ export interface StartResult {
   api_retries?: number;
 }
 
+/**
+ * start-sync's answer when no run could be started yet: Polytomic answered the start
+ * with a transient error (429, 5xx) or a 409 while `on_conflict` is "wait". The machine
+ * waits `retry_after_seconds` and calls start-sync again with this at `$.start`.
+ *
+ * Why not a retried Task: Polytomic replays the first answer to an Idempotency-Key,
+ * error answers included, so the next start must send another key, and which key is
+ * next must survive the invocation. `key_index` is that durable state; a start that got
+ * no answer at all (network, timeout) is retried by the Task with the same key.
+ */
+export interface StartPending {
+  pending: true;
+  sync_id: string;
+  sync_name?: string;
+  /** The Idempotency-Key the next start sends: 0 is the step's own key. */
+  key_index: number;
+  /** Starts answered with a transient error (429, 5xx) or a 409 with nothing running, so far. */
+  errors: number;
+  /** 409s waited out under `on_conflict: wait`, so far. */
+  waits: number;
+  /** ISO time of the step's first start: `on_conflict: wait` waits at most the step's timeout from here. */
+  first_try_at: string;
+  retry_after_seconds: number;
+  /** Why no run was started, for the logs and the console. */
+  reason: string;
+  /** Polytomic API calls retried while starting (after transient faults). */
+  api_retries?: number;
+}
+
+export function isStartPending(start: unknown): start is StartPending {
+  return (
+    typeof start === "object" && start !== null && (start as { pending?: unknown }).pending === true
+  );
+}
+
 export type Outcome =
   | "succeeded"
   | "succeeded_with_warnings"
@@ -152,6 +187,11 @@ export interface CheckResult {
   timed_out: boolean;
   /** Polytomic API calls retried by every check of this run so far (cumulative). */
   api_retries?: number;
+  /**
+   * No run was started yet (`$.start` is a StartPending): nothing was checked, and the
+   * machine goes back to start-sync after `next_poll_seconds`.
+   */
+  start_pending?: true;
 }
 
 /** The run-sync state as it flows through the machine. */

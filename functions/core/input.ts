@@ -13,11 +13,13 @@ import type {
   ModelStartOptions,
   PollSettings,
   RunState,
+  StartPending,
   StartResult,
   StepInput,
   SyncRef,
   SyncType,
 } from "./contract";
+import { isStartPending } from "./contract";
 import { invalidInput } from "./errors";
 
 type Obj = Record<string, unknown>;
@@ -214,6 +216,44 @@ export function parseStepInput(event: unknown): StepInput {
   return out;
 }
 
+function startPending(v: unknown, path: string): StartPending {
+  const o = obj(v, path);
+  const id = str(o.sync_id, `${path}.sync_id`);
+  if (!UUID.test(id)) throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
+  const out: StartPending = {
+    pending: true,
+    sync_id: id,
+    key_index: int(o.key_index, `${path}.key_index`, 1),
+    errors: int(o.errors ?? 0, `${path}.errors`, 0),
+    waits: int(o.waits ?? 0, `${path}.waits`, 0),
+    first_try_at: iso(o.first_try_at, `${path}.first_try_at`),
+    retry_after_seconds: num(o.retry_after_seconds, `${path}.retry_after_seconds`, 0),
+    reason: str(o.reason, `${path}.reason`),
+  };
+  const name = optStr(o.sync_name, `${path}.sync_name`);
+  if (name !== undefined) out.sync_name = name;
+  const retries = optRetries(o.api_retries, `${path}.api_retries`);
+  if (retries !== undefined) out.api_retries = retries;
+  return out;
+}
+
+/**
+ * start-sync's input: the step input, and at `start` its own previous answer when that
+ * was a StartPending (the machine calls it again after waiting). Any other `start` is
+ * ignored: start-sync runs before a run exists.
+ */
+export function parseStartInput(event: unknown): StepInput & { previous?: StartPending } {
+  const input = parseStepInput(event);
+  const start = (event as Obj).start;
+  return isStartPending(start) ? { ...input, previous: startPending(start, "start") } : input;
+}
+
+/** The `start` of a state that has one, when it is a StartPending: no run was started. */
+export function pendingStartOf(event: unknown): StartPending | undefined {
+  const start = isObj(event) ? event.start : undefined;
+  return isStartPending(start) ? startPending(start, "start") : undefined;
+}
+
 function startResult(v: unknown, path: string): StartResult {
   const o = obj(v, path);
   const id = str(o.sync_id, `${path}.sync_id`);
@@ -296,7 +336,10 @@ export function parseMetricsState(event: unknown): RunState {
   const input = parseStepInput(event);
   const o = event as Obj;
   const out: RunState = { ...input };
-  if (o.start !== undefined && o.start !== null) out.start = startResult(o.start, "start");
+  // A StartPending means no run was started: nothing to measure about one.
+  if (o.start !== undefined && o.start !== null && !isStartPending(o.start)) {
+    out.start = startResult(o.start, "start");
+  }
   const check = parseCheckForMetrics(o.check);
   if (check) out.check = check;
   if (o.logs !== undefined && o.logs !== null) {

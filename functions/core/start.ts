@@ -1,38 +1,90 @@
 /**
  * start-sync: starts the step's sync exactly once per (execution, step, attempt), or
  * follows on_conflict when the sync is already running.
+ *
+ * Idempotency. Polytomic replays the first answer to an Idempotency-Key to every later
+ * request with that key, error answers included. So:
+ * - a start that got no answer (network error, timeout) is retried with the same key,
+ *   here by the client and then by the Task's Retry: the replay says what became of it;
+ * - a start answered with a transient error (429, 5xx), or a 409 that this step will wait
+ *   out, is tried again with the next key (`key_index` + 1). Which key is next must
+ *   outlive the invocation, so start-sync does not loop: it returns a StartPending and the
+ *   run-sync machine waits `retry_after_seconds`, then calls it again with that at `$.start`.
+ * A run Polytomic created although it answered the start with an error shows up as the
+ * 409 of the next key: a run created since the step first tried is adopted as its own.
  */
-import { PolytomicConflictError, PolytomicNotFoundError } from "../polytomic/errors";
-import type { StartResult, StepInput } from "./contract";
+import {
+  PolytomicConflictError,
+  type PolytomicError,
+  PolytomicNotFoundError,
+  PolytomicRateLimitError,
+} from "../polytomic/errors";
+import { noteRetry } from "../polytomic/retry-scope";
+import type { StartPending, StartResult, StepInput } from "./contract";
 import type { Deps } from "./deps";
 import { HandlerError } from "./errors";
-import { startKey } from "./idempotency";
+import { deriveKey, startKey } from "./idempotency";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
 import { getSyncStatus, type RunView, startRun } from "./runs";
 import type { Budget } from "./runtime";
 import { isTerminalStatus } from "./status";
 
-/** on_conflict "wait": sleeps between status checks grow from this... */
-const WAIT_MIN_MS = 5_000;
+/** on_conflict "wait": the waits between starts grow from this... */
+export const WAIT_MIN_SECONDS = 5;
 /** ...up to this. */
-const WAIT_MAX_MS = 60_000;
-/** Start attempts before giving up on a sync that keeps getting busy again. */
-const MAX_START_ATTEMPTS = 5;
+export const WAIT_MAX_SECONDS = 60;
+/** Transient answers (429, 5xx, a 409 with nothing running) before the step gives up. */
+export const MAX_START_ERRORS = 8;
+/** Backoff after a transient answer: 2 s doubling, at most a minute, full jitter. */
+const ERROR_BACKOFF_BASE_SECONDS = 2;
+const ERROR_BACKOFF_MAX_SECONDS = 60;
+/**
+ * Clock skew tolerated between the step's first start and Polytomic's created_at when
+ * deciding that a running execution was created by one of this step's own starts.
+ */
+const OWN_RUN_SKEW_MS = 60_000;
+
+export interface StartInput extends StepInput {
+  /** start-sync's previous answer, when it was a StartPending. */
+  previous?: StartPending;
+}
+
+/** The Idempotency-Key of a step's `index`-th start: 0 is the step's own key. */
+export function startKeyAt(input: StepInput, index: number): string {
+  const attempt = input.attempt ?? 0;
+  return index === 0
+    ? startKey(input.execution_name, input.step, attempt)
+    : deriveKey("start", input.execution_name, input.step, attempt, index);
+}
+
+/** A status the API answered that is worth another start with the next key. */
+function transientAnswer(err: unknown): PolytomicError | undefined {
+  const status = (err as PolytomicError | undefined)?.status;
+  if (status === undefined) return undefined;
+  return status === 408 || status === 429 || status >= 500 ? (err as PolytomicError) : undefined;
+}
 
 export async function startSync(
-  input: StepInput,
+  input: StartInput,
   deps: Deps,
   log: Logger,
   budget: Budget,
-): Promise<StartResult> {
+): Promise<StartResult | StartPending> {
   const api = deps.polytomic;
   const call = () => ({ deadline: budget.deadline });
-  const sync = await resolveSync(api, input.sync_type, input.sync, call());
+  const previous = input.previous;
+  const sync = previous
+    ? { id: previous.sync_id, ...(previous.sync_name ? { name: previous.sync_name } : {}) }
+    : await resolveSync(api, input.sync_type, input.sync, call());
+  const keyIndex = previous?.key_index ?? 0;
+  const errors = previous?.errors ?? 0;
+  const waits = previous?.waits ?? 0;
+  const firstTryAt = previous ? Date.parse(previous.first_try_at) : deps.clock.now();
   const slog = log.child({ sync_id: sync.id });
-  const idempotencyKey = startKey(input.execution_name, input.step, input.attempt ?? 0);
+  const what = `${input.sync_type} sync ${sync.id}`;
 
-  const result = (
+  const started = (
     run: { id: string; status: string },
     attached: boolean,
     startedAt: number,
@@ -49,80 +101,119 @@ export async function startSync(
     slog.info(attached ? "attached to the running execution" : "sync started", {
       execution_id: run.id,
       status: run.status,
+      key_index: keyIndex,
     });
     return out;
   };
+  const pending = (
+    next: { errors: number; waits: number },
+    retryAfterSeconds: number,
+    reason: string,
+  ): StartPending => {
+    const out: StartPending = {
+      pending: true,
+      sync_id: sync.id,
+      key_index: keyIndex + 1,
+      ...next,
+      first_try_at: new Date(firstTryAt).toISOString(),
+      retry_after_seconds: Math.max(1, Math.round(retryAfterSeconds)),
+      reason,
+    };
+    if (sync.name) out.sync_name = sync.name;
+    slog.info("not started yet; trying again later with the next Idempotency-Key", {
+      reason,
+      retry_after_seconds: out.retry_after_seconds,
+      key_index: out.key_index,
+    });
+    return out;
+  };
+  const errorBackoff = (n: number, floorSeconds = 0) => {
+    const cap = Math.min(ERROR_BACKOFF_MAX_SECONDS, ERROR_BACKOFF_BASE_SECONDS * 2 ** (n - 1));
+    return Math.max(floorSeconds, cap / 2 + (Math.random() * cap) / 2);
+  };
 
-  let waitMs = WAIT_MIN_MS;
-  let emptyConflicts = 0;
-  for (;;) {
-    try {
-      const run = await startRun(api, input.sync_type, sync.id, input.options, {
-        ...call(),
-        idempotencyKey,
-      });
-      // The execution's creation time makes a retried start (same key, replayed answer)
-      // report the same started_at and deadline.
-      const created = run.created_at ? Date.parse(run.created_at) : Number.NaN;
-      return result(run, false, Number.isNaN(created) ? deps.clock.now() : created);
-    } catch (err) {
-      if (err instanceof PolytomicNotFoundError) {
-        throw new HandlerError(
-          "Sync.NotFound",
-          `${input.sync_type} sync ${sync.id} was not found`,
-          {
-            cause: err,
-          },
-        );
-      }
-      if (!(err instanceof PolytomicConflictError)) throw err;
-      if (err.body?.key === "idempotency_conflict") {
-        // A duplicate of this very start (same key) is still being processed: retry later
-        // and get its replayed answer, rather than mistaking our own run for someone else's.
-        throw new HandlerError(
-          "Sync.Busy",
-          `a start of ${input.sync_type} sync ${sync.id} with the same Idempotency-Key is still in progress`,
-          { cause: err },
-        );
-      }
+  try {
+    const run = await startRun(api, input.sync_type, sync.id, input.options, {
+      ...call(),
+      idempotencyKey: startKeyAt(input, keyIndex),
+      onAnsweredError: "throw",
+    });
+    // The execution's creation time makes a retried start (same key, replayed answer)
+    // report the same started_at and deadline.
+    const created = run.created_at ? Date.parse(run.created_at) : Number.NaN;
+    return started(run, false, Number.isNaN(created) ? deps.clock.now() : created);
+  } catch (err) {
+    if (err instanceof PolytomicNotFoundError) {
+      throw new HandlerError("Sync.NotFound", `${what} was not found`, { cause: err });
     }
+    const transient = transientAnswer(err);
+    if (transient) {
+      const n = errors + 1;
+      if (n >= MAX_START_ERRORS) throw err;
+      const retryAfter = err instanceof PolytomicRateLimitError ? err.retryAfterSeconds : undefined;
+      // The machine retries this call (with the next key): it counts in ApiRetries.
+      noteRetry();
+      return pending(
+        { errors: n, waits },
+        errorBackoff(n, retryAfter ?? 0),
+        `the start was answered ${transient.status}`,
+      );
+    }
+    if (!(err instanceof PolytomicConflictError)) throw err;
+    if (err.body?.key === "idempotency_conflict") {
+      // A duplicate of this very start (same key) is still being processed: retry later
+      // (same key, the Task's Retry) and get its replayed answer, rather than mistaking
+      // our own run for someone else's.
+      throw new HandlerError(
+        "Sync.Busy",
+        `a start of ${what} with the same Idempotency-Key is still in progress`,
+        { cause: err },
+      );
+    }
+  }
 
-    // 409: the sync is running already (or a duplicate of this very request is in flight).
-    const current = await activeRun(deps, input, sync.id, budget);
-    if (current === undefined) {
-      emptyConflicts += 1;
-      if (emptyConflicts >= MAX_START_ATTEMPTS) {
-        throw new HandlerError(
-          "Sync.Busy",
-          `${input.sync_type} sync ${sync.id} answered 409 ${emptyConflicts} times but shows no running execution`,
-        );
-      }
-      slog.info("409 but no execution is running any more; starting again");
-      continue;
+  // 409: the sync is running already.
+  const current = await activeRun(deps, input, sync.id, budget);
+  if (current === undefined) {
+    const n = errors + 1;
+    if (n >= MAX_START_ERRORS) {
+      throw new HandlerError(
+        "Sync.Busy",
+        `${what} answered 409 ${n} times but showed no running execution`,
+      );
     }
-    switch (input.on_conflict) {
-      case "attach":
-        return result(current, true, deps.clock.now());
-      case "fail":
+    return pending({ errors: n, waits }, errorBackoff(n), "409 but no execution is running");
+  }
+  const created = current.created_at ? Date.parse(current.created_at) : Number.NaN;
+  if (errors > 0 && created >= firstTryAt - OWN_RUN_SKEW_MS) {
+    // An earlier start of this step was answered with an error but created this run.
+    slog.info("adopting a run created since the step's first start", {
+      running_execution_id: current.id,
+    });
+    return started(current, true, created);
+  }
+  switch (input.on_conflict) {
+    case "attach":
+      return started(current, true, deps.clock.now());
+    case "fail":
+      throw new HandlerError(
+        "Polytomic.Conflict",
+        `${what} is already running (execution ${current.id}, status ${current.status}) and on_conflict is "fail"`,
+      );
+    case "wait": {
+      const waited = Math.round((deps.clock.now() - firstTryAt) / 1000);
+      if (waited >= input.timeout_seconds) {
         throw new HandlerError(
           "Polytomic.Conflict",
-          `${input.sync_type} sync ${sync.id} is already running (execution ${current.id}, status ${current.status}) and on_conflict is "fail"`,
+          `${what} is still running (execution ${current.id}, status ${current.status}) after waiting ${waited} s, the step's timeout (on_conflict is "wait")`,
         );
-      case "wait": {
-        slog.info("sync is busy; waiting for it to finish", {
-          running_execution_id: current.id,
-          wait_ms: waitMs,
-        });
-        if (!budget.fits(waitMs + 2_000)) {
-          throw new HandlerError(
-            "Sync.Busy",
-            `${input.sync_type} sync ${sync.id} is still running (execution ${current.id}); on_conflict is "wait", trying again later`,
-          );
-        }
-        await deps.sleep(waitMs);
-        waitMs = Math.min(WAIT_MAX_MS, waitMs * 2);
-        break;
       }
+      const wait = Math.min(WAIT_MAX_SECONDS, WAIT_MIN_SECONDS * 2 ** waits);
+      return pending(
+        { errors, waits: waits + 1 },
+        Math.min(wait, Math.max(1, input.timeout_seconds - waited)),
+        `waiting for the running execution ${current.id} (on_conflict is "wait")`,
+      );
     }
   }
 }

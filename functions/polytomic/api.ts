@@ -37,6 +37,17 @@ export interface CallOptions {
 export interface MutatingCallOptions extends CallOptions {
   /** Sent as `Idempotency-Key`: 8-255 characters of [A-Za-z0-9_-]. */
   idempotencyKey: string;
+  /**
+   * After an answered 408, 429 or 5xx. Polytomic replays the first answer to an
+   * Idempotency-Key, error answers included, so a retry with the same key would only get
+   * the same error back: "rotate" retries with a key derived from it (`<key>-r<n>`);
+   * "throw" throws at once and leaves the next key to the caller (start-sync, which
+   * keeps which key comes next in the state machine so that no start runs twice).
+   * Attempts that got no answer (network errors, timeouts) and malformed 2xx bodies are
+   * always retried with the same key: the replay tells what became of them.
+   * @default "rotate"
+   */
+  onAnsweredError?: "rotate" | "throw";
 }
 
 export interface Page<T> {

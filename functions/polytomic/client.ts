@@ -13,7 +13,9 @@
  *   ends past the call's deadline (`options.deadline`, else now + `defaultTimeoutMs`), and
  *   each attempt's timeout is capped to the time left. 400/401/403/404/409 are not retried.
  * - Retrying a POST is safe: each carries an Idempotency-Key and Polytomic replays the first
- *   answer to a repeated key, so a retried start never starts a second execution.
+ *   answer to a repeated key, so a retried start never starts a second execution. Because
+ *   error answers are replayed too, a POST answered 408/429/5xx is retried with a derived
+ *   key (`<key>-r<n>`), or thrown at once with `onAnsweredError: "throw"`.
  * - Caller mistakes (bad Idempotency-Key, empty id, unparseable download URL) throw
  *   `PolytomicInputError` (`name` "Input.Invalid", `attempts` 0) before anything is sent.
  * - Errors say `METHOD /path: reason (status)`, never the host's query string, the API key or
@@ -127,6 +129,7 @@ interface ApiCall<T> {
   body?: unknown;
   /** Required for POSTs that start or cancel something. */
   idempotencyKey?: string;
+  onAnsweredError?: MutatingCallOptions["onAnsweredError"];
   /** Builds the typed result from the parsed JSON; throws `MalformedBody` when it cannot. */
   read: (json: unknown) => T;
   options?: CallOptions | undefined;
@@ -308,6 +311,7 @@ export class PolytomicClient implements PolytomicApi {
       params: { id: syncId },
       body,
       idempotencyKey: options?.idempotencyKey,
+      onAnsweredError: options?.onAnsweredError,
       read: dataObject<StartModelSyncResponse>,
       options,
     });
@@ -366,6 +370,7 @@ export class PolytomicClient implements PolytomicApi {
       template: "/api/syncs/{sync_id}/executions/{id}/cancel",
       params: { sync_id: syncId, id: executionId },
       idempotencyKey: options?.idempotencyKey,
+      onAnsweredError: options?.onAnsweredError,
       read: dataObject<CancelModelExecutionResponse>,
       options,
     });
@@ -445,6 +450,7 @@ export class PolytomicClient implements PolytomicApi {
       params: { id: syncId },
       body,
       idempotencyKey: options?.idempotencyKey,
+      onAnsweredError: options?.onAnsweredError,
       read: dataObject<BulkExecution>,
       options,
     });
@@ -504,6 +510,7 @@ export class PolytomicClient implements PolytomicApi {
       template: "/api/bulk/syncs/{id}/executions/{exec_id}/cancel",
       params: { id: syncId, exec_id: executionId },
       idempotencyKey: options?.idempotencyKey,
+      onAnsweredError: options?.onAnsweredError,
       read: dataObject<CancelBulkExecutionResponse>,
       options,
     });
@@ -520,6 +527,7 @@ export class PolytomicClient implements PolytomicApi {
       params: { sync_id: syncId, execution_id: executionId },
       query: { notify: options?.notify },
       idempotencyKey: options?.idempotencyKey,
+      onAnsweredError: options?.onAnsweredError,
       read: (json) => {
         if (!isRecord(json)) throw new MalformedBody("expected a JSON object");
         if (!isRecord(json.job)) throw new MalformedBody("expected a `job` object");
@@ -660,6 +668,9 @@ export class PolytomicClient implements PolytomicApi {
       redirect: "manual",
       accept: async (res) => spec.read(await readJson(res)),
       describe: describeApiError,
+      ...(spec.method === "POST"
+        ? { answeredError: spec.onAnsweredError ?? ("rotate" as const) }
+        : {}),
       ...callOptions(spec.options),
     });
   }

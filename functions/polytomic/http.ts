@@ -85,6 +85,19 @@ export interface OutgoingRequest<T> {
   describe: (res: Response) => Promise<{ body?: ApiErrorBody; reason: string }>;
   deadline?: number;
   signal?: AbortSignal;
+  /**
+   * For a request with an `Idempotency-Key` header, after an answered 408/429/5xx:
+   * "rotate" sends the next attempt with `<key>-r<n>` (n answered errors so far), "throw"
+   * throws at once. Without it the same request is sent again.
+   */
+  answeredError?: "rotate" | "throw";
+}
+
+/** The Idempotency-Key of the attempt after `n` answered errors: within 255 characters. */
+export function rotatedKey(key: string, n: number): string {
+  if (n === 0) return key;
+  const suffix = `-r${n}`;
+  return `${key.slice(0, 255 - suffix.length)}${suffix}`;
 }
 
 type FailureKind = "status" | "network" | "timeout" | "malformed" | "redirect";
@@ -145,11 +158,14 @@ function errorNameFor(failure: Failure): string {
 export class HttpTransport {
   constructor(private readonly settings: TransportSettings) {}
 
-  async send<T>(req: OutgoingRequest<T>): Promise<T> {
+  async send<T>(request: OutgoingRequest<T>): Promise<T> {
+    let req = request;
     const s = this.settings;
     const deadline = req.deadline ?? s.now() + s.defaultTimeoutMs;
     let last: Failure | undefined;
     let attempts = 0;
+    let answeredErrors = 0;
+    const baseKey = req.headers["Idempotency-Key"];
     for (;;) {
       throwIfAborted(req.signal);
       const left = deadline - s.now();
@@ -173,6 +189,16 @@ export class HttpTransport {
       const failure = result.failure;
       last = failure;
       if (!failure.retryable) throw this.toError(failure, req, attempts, "");
+      if (failure.kind === "status" && baseKey !== undefined && req.answeredError) {
+        if (req.answeredError === "throw") {
+          throw this.toError(failure, req, attempts, "; not retried with the same Idempotency-Key");
+        }
+        answeredErrors += 1;
+        req = {
+          ...req,
+          headers: { ...req.headers, "Idempotency-Key": rotatedKey(baseKey, answeredErrors) },
+        };
+      }
       if (attempts >= s.maxAttempts) {
         throw this.toError(
           failure,

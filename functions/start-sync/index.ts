@@ -1,23 +1,28 @@
-/** start-sync: starts the step's sync (or follows on_conflict). Input: StepInput. */
+/**
+ * start-sync: starts the step's sync (or follows on_conflict). Input: StepInput, with
+ * start-sync's previous StartPending at `start` when it is called again. Output: a
+ * StartResult, or a StartPending when no run could be started yet.
+ */
 
 import { awsDeps } from "../aws/aws-deps";
 import { polytomicFromEnv } from "../aws/polytomic-from-env";
-import type { StartResult } from "../core/contract";
+import type { StartPending, StartResult } from "../core/contract";
 import type { Deps } from "../core/deps";
-import { parseStepInput } from "../core/input";
+import { parseStartInput, pendingStartOf } from "../core/input";
 import { lazyHandler } from "../core/lazy";
-import { type Handler, invoke, NO_CARRIED_RETRIES } from "../core/runtime";
+import { type Handler, invoke } from "../core/runtime";
 import { startSync } from "../core/start";
 
-export function makeHandler(deps: Deps): Handler<StartResult> {
+export function makeHandler(deps: Deps): Handler<StartResult | StartPending> {
   return (event, context) =>
     invoke(
       "start-sync",
       deps,
       event,
       context,
-      (log, budget) => startSync(parseStepInput(event), deps, log, budget),
-      { retries: NO_CARRIED_RETRIES },
+      (log, budget) => startSync(parseStartInput(event), deps, log, budget),
+      // Retries of the earlier starts that only got as far as a StartPending count too.
+      { retries: { carried: (e) => pendingStartOf(e)?.api_retries ?? 0 } },
     );
 }
 

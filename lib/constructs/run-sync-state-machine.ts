@@ -19,6 +19,7 @@ export const RUN_SYNC_STATES = {
   check: "Check status",
   runFinished: "Run finished?",
   wait: "Wait before next check",
+  waitToStart: "Wait before starting again",
   cancel: "Cancel sync",
   exportLogs: "Export logs",
   logExportFailed: "Record log export failure",
@@ -106,7 +107,9 @@ export interface RunSyncStateMachineProps {
 }
 
 /**
- * Runs ONE pipeline step: start the sync, poll it until it ends (Wait seconds from
+ * Runs ONE pipeline step: start the sync (again after a wait, with the next
+ * Idempotency-Key, while start-sync answers a StartPending: a transient error, or a
+ * 409 under `on_conflict: wait`), poll it until it ends (Wait seconds from
  * check-status's `next_poll_seconds`), cancel it when the step's deadline passes,
  * export its logs and publish its metrics (both best effort), then fail with the
  * outcome's error name or succeed with a StepResult. Input: StepInput
@@ -304,7 +307,20 @@ function buildRunSyncDefinition(
   const wait = new sfn.Wait(scope, S.wait, {
     time: sfn.WaitTime.secondsPath("$.check.next_poll_seconds"),
   });
+  // start-sync answered a StartPending (a transient error or a 409 to wait out): the
+  // check checked nothing, and start-sync runs again, with the next Idempotency-Key.
+  const waitToStart = new sfn.Wait(scope, S.waitToStart, {
+    comment: "No run yet: start-sync tries again with the next Idempotency-Key",
+    time: sfn.WaitTime.secondsPath("$.check.next_poll_seconds"),
+  });
   const runFinished = new sfn.Choice(scope, S.runFinished)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent("$.check.start_pending"),
+        sfn.Condition.booleanEquals("$.check.start_pending", true),
+      ),
+      waitToStart,
+    )
     .when(sfn.Condition.booleanEquals("$.check.timed_out", true), cancel)
     .when(sfn.Condition.booleanEquals("$.check.terminal", true), exportLogs)
     .otherwise(wait);
@@ -338,6 +354,7 @@ function buildRunSyncDefinition(
     )
     .otherwise(start);
   wait.next(check);
+  waitToStart.next(start);
   cancel.next(exportLogs);
   exportLogs.next(publish);
   logExportFailed.next(publish);

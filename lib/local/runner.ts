@@ -18,7 +18,13 @@
  * tasks are answered from it.
  */
 
-import type { CheckResult, RunState, StartResult, StepResult } from "../../functions/core/contract";
+import {
+  type CheckResult,
+  isStartPending,
+  type RunState,
+  type StartResult,
+  type StepResult,
+} from "../../functions/core/contract";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import { type AslDefinition, allStates } from "./asl";
@@ -243,9 +249,11 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
       const output = await handler(input);
       if (!track) return output;
       if (fn === "start-sync") {
-        track.start = output as StartResult;
+        // A StartPending started nothing yet: the step stays queued until a run exists.
+        if (!isStartPending(output)) track.start = output as StartResult;
         setState(track, "queued");
       } else if (fn === "check-status") {
+        if ((output as CheckResult).start_pending) return output;
         polls++;
         track.check = output as CheckResult;
         const status = track.check.status;

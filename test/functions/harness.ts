@@ -15,7 +15,14 @@ import { mockClient } from "aws-sdk-client-mock";
 import { CloudWatchMetricsSink } from "../../functions/aws/cloudwatch";
 import { S3LogSink } from "../../functions/aws/s3-sink";
 import { makeHandler as checkHandler } from "../../functions/check-status";
-import type { CheckResult, RunState, StartResult, StepInput } from "../../functions/core/contract";
+import {
+  type CheckResult,
+  isStartPending,
+  type RunState,
+  type StartPending,
+  type StartResult,
+  type StepInput,
+} from "../../functions/core/contract";
 import { createDeps, type Deps } from "../../functions/core/deps";
 import { JsonLogger } from "../../functions/core/logger";
 import type { PolytomicApi } from "../../functions/core/ports";
@@ -200,13 +207,40 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
+/** A start-sync answer that must have started (or adopted) a run. */
+export function started(r: StartResult | StartPending): StartResult {
+  if (isStartPending(r)) throw new Error(`expected a started run, got a StartPending: ${r.reason}`);
+  return r;
+}
+
+/**
+ * Calls start-sync as the run-sync machine does: after a StartPending, lets
+ * `retry_after_seconds` pass on the clock and calls it again with that answer at `start`.
+ */
+export async function startStep(
+  e: Env,
+  input: StepInput,
+  maxCalls = 100,
+): Promise<{ start: StartResult; pending: StartPending[] }> {
+  const pending: StartPending[] = [];
+  let state: StepInput & { start?: StartPending } = input;
+  for (let i = 0; i < maxCalls; i++) {
+    const r = await startHandler(e.deps)(state);
+    if (!isStartPending(r)) return { start: r, pending };
+    pending.push(r);
+    e.clock.advance(r.retry_after_seconds * 1000);
+    state = { ...input, start: r };
+  }
+  throw new Error(`not started after ${maxCalls} calls`);
+}
+
 /** Starts the step, then checks (advancing the clock by next_poll_seconds) until it ends. */
 export async function runToEnd(
   e: Env,
   input: StepInput,
   maxChecks = 500,
 ): Promise<{ start: StartResult; checks: CheckResult[]; state: RunState }> {
-  const start = await startHandler(e.deps)(input);
+  const { start } = await startStep(e, input);
   const checks: CheckResult[] = [];
   let state: RunState = { ...input, start };
   for (let i = 0; i < maxChecks; i++) {

@@ -15,6 +15,7 @@ import {
   PolytomicTimeoutError,
   PolytomicUnauthorizedError,
 } from "../../functions/polytomic/errors";
+import { rotatedKey } from "../../functions/polytomic/http";
 import { BULK, closeAll, idem, KEY, MODEL, rejection, setup, syncs, UNKNOWN } from "./helpers";
 
 afterEach(closeAll);
@@ -275,6 +276,52 @@ describe("Idempotency-Key", () => {
     expect(started.id).toEqual(expect.any(String));
     expect(t.requests("start").map((r) => r.status)).toEqual([500, 500, 200]);
     expect(t.sim.startCount(BULK)).toBe(1);
+  });
+
+  it("retries a 5xx the API recorded for the key with a derived key: one execution", async () => {
+    // Polytomic replays the first answer to a key, errors included: the same key would get
+    // the 500 back on every retry.
+    const t = await setup(
+      syncs("", "", faults("{ endpoint: start, status: 500, recorded: true, times: 2 }")),
+    );
+    const key = idem("recorded");
+    const started = await t.client.startBulkSync(BULK, {}, { idempotencyKey: key });
+    expect(t.requests("start").map((r) => r.status)).toEqual([500, 500, 200]);
+    expect(t.sim.startCount(BULK)).toBe(1);
+    // The original key still answers its recorded 500; the derived one replays the start.
+    const again = await rejection(
+      t.client.startBulkSync(BULK, {}, { idempotencyKey: key, onAnsweredError: "throw" }),
+    );
+    expect(again.name).toBe("Polytomic.ServerError");
+    const replay = await t.client.startBulkSync(BULK, {}, { idempotencyKey: rotatedKey(key, 2) });
+    expect(replay.id).toBe(started.id);
+    expect(t.sim.startCount(BULK)).toBe(1);
+  });
+
+  it('onAnsweredError "throw": an answered 503 is thrown at once, a reset is still retried', async () => {
+    const t = await setup(
+      syncs(
+        "",
+        "",
+        faults(
+          "{ endpoint: start, reset: true, times: 1 }",
+          "{ endpoint: start, status: 503, times: 1 }",
+        ),
+      ),
+    );
+    const err = await rejection(
+      t.client.startBulkSync(BULK, {}, { idempotencyKey: idem(), onAnsweredError: "throw" }),
+    );
+    expect(err).toBeInstanceOf(PolytomicServerError);
+    expect(err.message).toContain("not retried with the same Idempotency-Key");
+    expect(t.requests("start").map((r) => r.status)).toEqual([0, 503]);
+    expect(t.sim.startCount(BULK)).toBe(0);
+  });
+
+  it("derived keys stay within the API's 255 characters", () => {
+    expect(rotatedKey("k".repeat(255), 12)).toHaveLength(255);
+    expect(rotatedKey("po-abc12345", 0)).toBe("po-abc12345");
+    expect(rotatedKey("po-abc12345", 3)).toBe("po-abc12345-r3");
   });
 
   it("rejects a malformed key before sending", async () => {

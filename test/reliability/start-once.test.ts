@@ -149,6 +149,55 @@ describe("a retried start never starts a second run", () => {
     expect(w.sim.startCount(SYNC)).toBe(1);
   });
 
+  it("a 500 Polytomic recorded for the step's key: the machine starts again with the next key, one run", async () => {
+    // The API replays a key's first answer, errors included: retrying the same key would
+    // get the 500 for good. start-sync answers a StartPending; the machine waits and starts
+    // again with key 1; the Task's own retry of that invocation would send key 1 again.
+    w = await world(
+      scenario(
+        "faults:\n  - { endpoint: start, status: 500, recorded: true, times: 1 }\n  - { endpoint: start, status: 429, retry_after_seconds: 20, recorded: true, times: 1 }",
+      ),
+    );
+    const result = await runPipeline(w, handlers(w), ONE_STEP, "nightly");
+    expect(result.status).toBe("succeeded");
+    expect(
+      w.sim
+        .requests()
+        .filter((r) => r.endpoint === "start")
+        .map((r) => r.status),
+    ).toEqual([500, 429, 200]);
+    expect(w.sim.startCount(SYNC)).toBe(1);
+    expect(result.steps[0]?.execution_id).toBe(w.sim.executions().find((e) => !e.history)?.id);
+  });
+
+  it("on_conflict wait: the machine waits the other run out and starts one run of its own", async () => {
+    w = await world(scenario());
+    const h = handlers(w);
+    const other = await w.clock.run(() =>
+      h.deps.polytomic.startModelSync(
+        SYNC,
+        { resync: false, test: false },
+        { idempotencyKey: "someone-elses-run" },
+      ),
+    );
+    const waitConfig = config(`pipelines:
+  nightly:
+    steps:
+      - id: push
+        model_sync: ${SYNC}
+        on_conflict: wait
+`);
+    const result = await runPipeline(w, h, waitConfig, "nightly");
+    expect(result.status).toBe("succeeded");
+    expect(w.sim.startCount(SYNC)).toBe(2);
+    expect(result.steps[0]?.execution_id).not.toBe(other.id);
+    const runs = w.sim.executions().filter((e) => !e.history);
+    const ours = runs.find((e) => e.id === result.steps[0]?.execution_id);
+    const theirs = runs.find((e) => e.id === other.id);
+    // Ours was created only after theirs had ended.
+    expect(ours?.createdAt).toBeGreaterThanOrEqual(theirs?.completedAt ?? Number.NaN);
+  });
+
   it("an error before the start is sent leaves nothing started (bad input)", async () => {
     w = await world(scenario());
     const h = handlers(w);

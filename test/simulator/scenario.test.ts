@@ -85,6 +85,10 @@ describe("scenario parsing", () => {
       "faults:\n  - { endpoint: start, malformed: true, status: 500 }",
       "bad.yaml: faults[0].malformed:",
     ],
+    [
+      "faults:\n  - { endpoint: start, reset: true, recorded: true }",
+      "bad.yaml: faults[0].recorded: only meaningful with a status",
+    ],
     ["surprise: 1", "bad.yaml: surprise: unknown key"],
     ["syncs: [", "bad.yaml: not valid YAML/JSON"],
   ])("rejects %j", (text, message) => {

@@ -122,6 +122,33 @@ describe("Idempotency-Key", () => {
     expect(h.sim.startCount(MODEL)).toBe(1);
   });
 
+  it("replays an error answer too, as Polytomic documents; a fault only when recorded", async () => {
+    h = await harness(
+      scenario(
+        "duration_seconds: 10",
+        "",
+        "faults:\n  - { endpoint: start, status: 503, times: 1 }\n  - { endpoint: start, status: 500, recorded: true, times: 1 }",
+      ),
+    );
+    const start = (key: string) =>
+      h.call("POST", `${model}/executions`, T.modelStart, {
+        body: {},
+        headers: { "idempotency-key": key },
+      });
+    // A fault in front of the API is not recorded: the retry is handled afresh...
+    expect((await start("gateway-fault-1")).status).toBe(503);
+    // ...but a recorded one is answered again, and so is a 409 for a busy sync.
+    expect((await start("recorded-fault-1")).status).toBe(500);
+    expect((await start("recorded-fault-1")).status).toBe(500);
+    expect((await start("gateway-fault-1")).status).toBe(200);
+    const busy = await start("while-busy-1");
+    expect(busy.status).toBe(409);
+    h.clock.advance(60_000);
+    expect((await start("while-busy-1")).status).toBe(409);
+    expect((await start("after-busy-1")).status).toBe(200);
+    expect(h.sim.startCount(MODEL)).toBe(2);
+  });
+
   it("rejects malformed keys", async () => {
     h = await harness(scenario("", ""));
     for (const key of ["short", "has space in it", "x".repeat(256)]) {

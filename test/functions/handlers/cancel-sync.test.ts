@@ -3,7 +3,17 @@ import { makeHandler } from "../../../functions/cancel-sync";
 import type { StepInput } from "../../../functions/core/contract";
 import type { PolytomicApi } from "../../../functions/core/ports";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
-import { BULK, bulkInput, type Env, env, MODEL, rejection, scenario, stepInput } from "../harness";
+import {
+  BULK,
+  bulkInput,
+  type Env,
+  env,
+  MODEL,
+  rejection,
+  scenario,
+  started,
+  stepInput,
+} from "../harness";
 
 let e: Env;
 afterEach(async () => {
@@ -27,7 +37,7 @@ function stopEvent(input: StepInput, startDate: number, status = "ABORTED") {
 describe("cancel-sync", () => {
   it("timeout path: cancels the started run and waits for canceled", async () => {
     e = await env(scenario("duration_seconds: 7200\ncancel_seconds: 5"));
-    const start = await startHandler(e.deps)(stepInput());
+    const start = started(await startHandler(e.deps)(stepInput()));
     e.clock.advance(60_000);
     const r = await makeHandler(e.deps)({ ...stepInput(), start });
     expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
@@ -40,7 +50,7 @@ describe("cancel-sync", () => {
 
   it("bulk: returns the last status seen when the budget runs out", async () => {
     e = await env(scenario("", "duration_seconds: 7200\ncancel_seconds: 600"));
-    const start = await startHandler(e.deps)(bulkInput());
+    const start = started(await startHandler(e.deps)(bulkInput()));
     const r = await makeHandler(e.deps)(
       { ...bulkInput(), start },
       { getRemainingTimeInMillis: () => 30_000 },
@@ -50,7 +60,7 @@ describe("cancel-sync", () => {
 
   it("an ended run is already terminal", async () => {
     e = await env(scenario("duration_seconds: 10"));
-    const start = await startHandler(e.deps)(stepInput());
+    const start = started(await startHandler(e.deps)(stepInput()));
     e.clock.advance(3_600_000);
     const r = await makeHandler(e.deps)({ ...stepInput(), start });
     expect(r).toEqual({ status: "completed", canceled: false, already_terminal: true });
@@ -76,7 +86,7 @@ describe("cancel-sync", () => {
           },
         }),
     });
-    const start = await startHandler(e.deps)(stepInput());
+    const start = started(await startHandler(e.deps)(stepInput()));
     e.clock.advance(60_000);
     const r = await makeHandler(e.deps)({ ...stepInput(), start });
     expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
@@ -85,7 +95,7 @@ describe("cancel-sync", () => {
 
   it("an execution the API does not know is nothing to cancel", async () => {
     e = await env(scenario("duration_seconds: 10"));
-    const start = await startHandler(e.deps)(stepInput());
+    const start = started(await startHandler(e.deps)(stepInput()));
     const r = await makeHandler(e.deps)({
       ...stepInput(),
       start: { ...start, execution_id: "9f1c0d2e-0000-4000-8000-0000000000ee" },
@@ -98,7 +108,7 @@ describe("cancel-sync", () => {
       e = await env(scenario("duration_seconds: 7200"));
       const sfnStart = e.clock.now();
       e.clock.advance(2_000);
-      const start = await startHandler(e.deps)(stepInput());
+      const start = started(await startHandler(e.deps)(stepInput()));
       e.clock.advance(60_000);
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), sfnStart));
       expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
@@ -119,7 +129,7 @@ describe("cancel-sync", () => {
       e = await env(scenario("", "duration_seconds: 7200"));
       const sfnStart = e.clock.now();
       const input = bulkInput({ sync: { name: "Salesforce to Snowflake" } });
-      await startHandler(e.deps)(input);
+      started(await startHandler(e.deps)(input));
       const r = await makeHandler(e.deps)(stopEvent(input, sfnStart, "TIMED_OUT"));
       expect(r.canceled).toBe(true);
       expect(e.sim.executions().filter((x) => x.syncId === BULK && !x.history)[0]?.status).toBe(

@@ -210,6 +210,37 @@ describe("check-status", () => {
     });
   });
 
+  it("a StartPending at $.start: checks nothing and sends the machine back to start-sync", async () => {
+    e = await env(scenario("duration_seconds: 30"));
+    const pending = {
+      pending: true,
+      sync_id: "9f1c0d2e-0000-4000-8000-00000000000a",
+      key_index: 1,
+      errors: 1,
+      waits: 0,
+      first_try_at: new Date(e.clock.now()).toISOString(),
+      retry_after_seconds: 7,
+      reason: "the start was answered 503",
+    };
+    const r = await checkHandler(e.deps)({ ...stepInput(), start: pending });
+    expect(r).toMatchObject({
+      start_pending: true,
+      terminal: false,
+      step_failed: false,
+      timed_out: false,
+      next_poll_seconds: 7,
+      polls: 0,
+    });
+    expect(e.sim.requests()).toEqual([]);
+    // A pending start with a broken field is still bad input, named.
+    const bad = await checkHandler(e.deps)({
+      ...stepInput(),
+      start: { ...pending, key_index: "one" },
+    }).catch((err: Error) => err);
+    expect(bad).toMatchObject({ name: "Input.Invalid" });
+    expect((bad as Error).message).toMatch(/^start\.key_index/);
+  });
+
   it("reports timed_out once the deadline passes", async () => {
     e = await env(scenario("duration_seconds: 7200"));
     const { checks } = await runToEnd(e, stepInput({ timeout_seconds: 600 }));

@@ -1,7 +1,20 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { isStartPending, type StartPending } from "../../../functions/core/contract";
 import { startKey } from "../../../functions/core/idempotency";
+import { MAX_START_ERRORS, startKeyAt } from "../../../functions/core/start";
 import { makeHandler } from "../../../functions/start-sync";
-import { BULK, bulkInput, type Env, env, MODEL, rejection, scenario, stepInput } from "../harness";
+import {
+  BULK,
+  bulkInput,
+  type Env,
+  env,
+  MODEL,
+  rejection,
+  scenario,
+  started,
+  startStep,
+  stepInput,
+} from "../harness";
 
 let e: Env;
 afterEach(async () => {
@@ -12,8 +25,10 @@ describe("start-sync", () => {
   it("starts a model sync with its options and a deadline", async () => {
     e = await env(scenario("duration_seconds: 100"));
     const start = makeHandler(e.deps);
-    const r = await start(
-      stepInput({ options: { identities: ["a@example.com"], test: true }, timeout_seconds: 600 }),
+    const r = started(
+      await start(
+        stepInput({ options: { identities: ["a@example.com"], test: true }, timeout_seconds: 600 }),
+      ),
     );
     expect(r).toMatchObject({ sync_id: MODEL, attached: false, status: "created" });
     expect(Date.parse(r.deadline) - Date.parse(r.started_at)).toBe(600_000);
@@ -25,8 +40,10 @@ describe("start-sync", () => {
 
   it("starts a bulk sync with schemas and fetch mode", async () => {
     e = await env(scenario("", "duration_seconds: 100"));
-    const r = await makeHandler(e.deps)(
-      bulkInput({ options: { schemas: ["Account"], fetch_mode: "full" } }),
+    const r = started(
+      await makeHandler(e.deps)(
+        bulkInput({ options: { schemas: ["Account"], fetch_mode: "full" } }),
+      ),
     );
     expect(r.sync_id).toBe(BULK);
     const run = e.sim.executions().find((x) => x.id === r.execution_id);
@@ -37,9 +54,9 @@ describe("start-sync", () => {
   it("a retried start does not start a second run", async () => {
     e = await env(scenario("duration_seconds: 100"));
     const start = makeHandler(e.deps);
-    const first = await start(stepInput());
+    const first = started(await start(stepInput()));
     e.clock.advance(5_000);
-    const second = await start(stepInput());
+    const second = started(await start(stepInput()));
     expect(second.execution_id).toBe(first.execution_id);
     expect(second.started_at).toBe(first.started_at);
     expect(e.sim.startCount(MODEL)).toBe(1);
@@ -64,7 +81,7 @@ describe("start-sync", () => {
 
     it("attach adopts the running execution", async () => {
       const running = await busy();
-      const r = await makeHandler(e.deps)(stepInput({ on_conflict: "attach" }));
+      const r = started(await makeHandler(e.deps)(stepInput({ on_conflict: "attach" })));
       expect(r).toMatchObject({ execution_id: running, attached: true, status: "running" });
       expect(e.sim.startCount(MODEL)).toBe(1);
     });
@@ -77,25 +94,115 @@ describe("start-sync", () => {
       expect(err.message).toContain('on_conflict is "fail"');
     });
 
-    it("wait polls until idle, then starts", async () => {
+    it("wait: a StartPending at once, then a start with the next key once the sync is idle", async () => {
       const running = await busy();
-      const r = await makeHandler(e.deps)(stepInput({ on_conflict: "wait" }));
-      expect(r.attached).toBe(false);
-      expect(r.execution_id).not.toBe(running);
+      const { start, pending } = await startStep(e, stepInput({ on_conflict: "wait" }));
+      expect(start.attached).toBe(false);
+      expect(start.execution_id).not.toBe(running);
       expect(e.sim.startCount(MODEL)).toBe(2);
-      const old = e.sim.executions().find((x) => x.id === running);
-      expect(old?.status).toBe("completed");
+      expect(e.sim.executions().find((x) => x.id === running)?.status).toBe("completed");
+      // Each 409 moved on to the next key (the API replays a key's 409 for good), and the
+      // waits grew from 5 s.
+      expect(pending.length).toBeGreaterThan(1);
+      expect(pending.map((p) => p.key_index)).toEqual(pending.map((_, i) => i + 1));
+      expect(pending[0]).toMatchObject({ retry_after_seconds: 5, waits: 1, errors: 0 });
+      expect(pending[1]).toMatchObject({ retry_after_seconds: 10, waits: 2 });
+      expect(pending[0]?.reason).toContain(running);
     });
 
-    it("wait throws the retryable Sync.Busy when the budget runs out", async () => {
+    it("wait gives up with Polytomic.Conflict once the step's timeout has passed", async () => {
       const running = await busy();
-      const err = await rejection(
-        makeHandler(e.deps)(stepInput({ on_conflict: "wait" }), {
-          getRemainingTimeInMillis: () => 20_000,
-        }),
-      );
-      expect(err.name).toBe("Sync.Busy");
+      const input = stepInput({ on_conflict: "wait", timeout_seconds: 30 });
+      const first = await makeHandler(e.deps)(input);
+      expect(isStartPending(first)).toBe(true);
+      e.clock.advance(31_000);
+      const err = await rejection(makeHandler(e.deps)({ ...input, start: first }));
+      expect(err.name).toBe("Polytomic.Conflict");
       expect(err.message).toContain(running);
+      expect(err.message).toContain("the step's timeout");
+      expect(e.sim.startCount(MODEL)).toBe(1);
+    });
+  });
+
+  describe("a start answered with a transient error", () => {
+    it("a 500 the API recorded for the key: the next start sends the next key, one run", async () => {
+      e = await env(
+        scenario(
+          "duration_seconds: 100",
+          "",
+          "faults:\n  - { endpoint: start, status: 500, recorded: true, times: 1 }",
+        ),
+      );
+      const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
+      expect(first).toMatchObject({ pending: true, key_index: 1, errors: 1, waits: 0 });
+      expect(first.reason).toContain("500");
+      // The same key would get the 500 again: the client did not retry it.
+      expect(e.sim.requests().filter((r) => r.endpoint === "start")).toHaveLength(1);
+      const { start } = await startStep(e, { ...stepInput(), start: first } as never);
+      expect(start.attached).toBe(false);
+      expect(e.sim.startCount(MODEL)).toBe(1);
+      // The start tried again counts as a retried call (the ApiRetries metric).
+      expect(first.api_retries).toBe(1);
+      expect(start.api_retries).toBe(1);
+      // A retried invocation with the same state replays the same start.
+      const again = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
+      expect(again.execution_id).toBe(start.execution_id);
+      expect(e.sim.startCount(MODEL)).toBe(1);
+      // Key 0 is the step's own key; the next ones differ from it and from each other.
+      expect(startKeyAt(stepInput(), 0)).toBe(startKey("exec-2025-01-01", "push_hubspot", 0));
+      expect(new Set([0, 1, 2].map((i) => startKeyAt(stepInput(), i))).size).toBe(3);
+    });
+
+    it("a 429 waits at least its Retry-After", async () => {
+      e = await env(
+        scenario(
+          "duration_seconds: 100",
+          "",
+          "faults:\n  - { endpoint: start, status: 429, retry_after_seconds: 30, times: 1 }",
+        ),
+      );
+      const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
+      expect(first).toMatchObject({ pending: true, key_index: 1 });
+      expect(first.retry_after_seconds).toBeGreaterThanOrEqual(30);
+      const { start } = await startStep(e, { ...stepInput(), start: first } as never);
+      expect(e.sim.startCount(MODEL)).toBe(1);
+      expect(start.execution_id).toBeTruthy();
+    });
+
+    it(`gives up after ${MAX_START_ERRORS} transient answers with the retryable error`, async () => {
+      e = await env(
+        scenario(
+          "duration_seconds: 100",
+          "",
+          "faults:\n  - { endpoint: start, status: 503, times: 50 }",
+        ),
+      );
+      const err = await rejection(startStep(e, stepInput()));
+      expect(err.name).toBe("Polytomic.ServerError");
+      expect(e.sim.requests().filter((r) => r.endpoint === "start")).toHaveLength(MAX_START_ERRORS);
+      expect(e.sim.startCount(MODEL)).toBe(0);
+    });
+
+    it("a run that appeared since the step's first start is adopted as its own, whatever on_conflict says", async () => {
+      e = await env(
+        scenario(
+          "queue_seconds: 0\nduration_seconds: 100",
+          "",
+          "faults:\n  - { endpoint: start, status: 502, times: 1 }",
+        ),
+      );
+      const input = stepInput({ on_conflict: "fail" });
+      const first = (await makeHandler(e.deps)(input)) as StartPending;
+      expect(first.pending).toBe(true);
+      // As if the 502'd start had created a run after all.
+      const ours = await e.client.startModelSync(
+        MODEL,
+        { resync: false, test: false },
+        { idempotencyKey: "created-despite-502" },
+      );
+      e.clock.advance(first.retry_after_seconds * 1000);
+      const r = started(await makeHandler(e.deps)({ ...input, start: first }));
+      expect(r).toMatchObject({ execution_id: ours.id, attached: true });
       expect(e.sim.startCount(MODEL)).toBe(1);
     });
   });
@@ -119,8 +226,8 @@ describe("start-sync", () => {
     expect(failed.map((r) => (r.reason as Error).name)).toEqual(["Sync.Busy"]);
     expect(e.sim.startCount(MODEL)).toBe(1);
     // The retry gets the replayed answer.
-    const again = await start(stepInput({ on_conflict: "fail" }));
-    expect(ok[0]?.value.execution_id).toBe(again.execution_id);
+    const again = started(await start(stepInput({ on_conflict: "fail" })));
+    expect(started(ok[0]?.value as never).execution_id).toBe(again.execution_id);
   });
 
   describe("sync by name", () => {

@@ -94,7 +94,10 @@ function namedError(name: string, message: string): Error {
   return err;
 }
 
-const runOptions = { waits: [S.wait], retries: [S.start, S.check, S.exportLogs] };
+const runOptions = {
+  waits: [S.wait, S.waitToStart],
+  retries: [S.start, S.check, S.exportLogs],
+};
 
 describe("RunSyncStateMachine definition", () => {
   it("passes asl-validator", () => {
@@ -326,6 +329,49 @@ describe("RunSyncStateMachine in the local engine", () => {
     expect(result.error).toBe("Sandbox.Timedout");
     expect(attempts).toBe(3);
     expect(calls.at(-1)).toBe(S.publishFailureMetrics);
+  });
+
+  it("starts again after a StartPending, without exporting or publishing for the wait", async () => {
+    const { definition } = build();
+    const done: CheckResult = {
+      ...running,
+      status: "completed",
+      terminal: true,
+      outcome: "succeeded",
+    };
+    const base = fakes([done]);
+    const realStart = base.handlers[S.start] as (i: unknown) => unknown;
+    const realCheck = base.handlers[S.check] as (i: unknown) => unknown;
+    const startInputs: unknown[] = [];
+    const { handlers, calls } = fakes([done], {
+      [S.start]: (i) => {
+        startInputs.push(i);
+        if (startInputs.length === 1) {
+          return {
+            pending: true,
+            sync_id: "sync-1",
+            key_index: 1,
+            errors: 1,
+            waits: 0,
+            first_try_at: "2024-01-01T00:00:00Z",
+            retry_after_seconds: 4,
+            reason: "the start was answered 503",
+          };
+        }
+        return realStart(i);
+      },
+      // check-status's answer to a pending start (functions/check-status).
+      [S.check]: (i) =>
+        (i as { start?: { pending?: boolean } }).start?.pending
+          ? { ...running, status: "not_started", start_pending: true, next_poll_seconds: 4 }
+          : realCheck(i),
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({ status: "succeeded", execution_id: "run-1" });
+    expect(calls).toEqual([S.start, S.check, S.start, S.check, S.exportLogs, S.publishMetrics]);
+    // The second start sees the first one's StartPending at $.start.
+    expect(startInputs[1]).toMatchObject({ start: { pending: true, key_index: 1 } });
   });
 
   it("fails at once on a permanent start error, after publishing failure metrics", async () => {
