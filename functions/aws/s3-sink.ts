@@ -20,6 +20,7 @@ export class S3LogSink implements LogSink {
     key: string,
     body: ReadableStream<Uint8Array> | Readable | string,
     contentType: string,
+    signal?: AbortSignal,
   ): Promise<void> {
     const stream =
       typeof body === "string" || body instanceof Readable
@@ -32,7 +33,17 @@ export class S3LogSink implements LogSink {
       partSize: 8 * 1024 * 1024,
       leavePartsOnError: false,
     });
-    await upload.done();
+    if (signal?.aborted) throw signal.reason;
+    const abort = () => void upload.abort();
+    signal?.addEventListener("abort", abort, { once: true });
+    try {
+      await upload.done();
+    } catch (err) {
+      // Say why it was aborted rather than that it was.
+      throw signal?.aborted ? signal.reason : err;
+    } finally {
+      signal?.removeEventListener("abort", abort);
+    }
   }
 }
 

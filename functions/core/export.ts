@@ -97,10 +97,26 @@ async function streamTo(
   deps: Deps,
   budget: Budget,
 ): Promise<void> {
-  const response = await deps.polytomic.download(url, { deadline: budget.deadline });
-  if (!response.body) throw new Error(`download for ${key} returned no body`);
-  const type = response.headers.get("content-type") ?? fallbackType;
-  await deps.logs.put(key, response.body, type);
+  // The client's timeouts end once the headers arrive; a body that stalls is cut off at
+  // the invocation's deadline here, so a slow archive is a recorded export failure and
+  // never a Lambda timeout.
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new Error(`the time to stream ${key} ran out`)),
+    Math.max(0, budget.deadline - deps.clock.now()),
+  );
+  timer.unref?.();
+  try {
+    const response = await deps.polytomic.download(url, {
+      deadline: budget.deadline,
+      signal: controller.signal,
+    });
+    if (!response.body) throw new Error(`download for ${key} returned no body`);
+    const type = response.headers.get("content-type") ?? fallbackType;
+    await deps.logs.put(key, response.body, type, controller.signal);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function exportBulkArchive(

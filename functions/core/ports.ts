@@ -8,10 +8,12 @@ export type { PolytomicApi } from "../polytomic/api";
 
 /** Where exported log files go (S3 on AWS, a directory locally). Must stream, never buffer. */
 export interface LogSink {
+  /** Streams `body` to `key`; an abort of `signal` stops the upload and rejects. */
   put(
     key: string,
     body: ReadableStream<Uint8Array> | Readable | string,
     contentType: string,
+    signal?: AbortSignal,
   ): Promise<void>;
 }
 

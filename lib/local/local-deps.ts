@@ -34,6 +34,7 @@ export class FileLogSink implements LogSink {
     key: string,
     body: globalThis.ReadableStream<Uint8Array> | Readable | string,
     _contentType: string,
+    signal?: AbortSignal,
   ): Promise<void> {
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
@@ -43,7 +44,7 @@ export class FileLogSink implements LogSink {
         : body instanceof Readable
           ? body
           : Readable.fromWeb(body as WebReadableStream<Uint8Array>);
-    await pipeline(source, createWriteStream(path));
+    await pipeline(source, createWriteStream(path), signal ? { signal } : {});
   }
 }
 

@@ -1,6 +1,7 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunState } from "../../../functions/core/contract";
+import type { PolytomicApi } from "../../../functions/core/ports";
 import { makeHandler } from "../../../functions/export-logs";
 import { BULK, bulkInput, type Env, env, MODEL, runToEnd, scenario, stepInput } from "../harness";
 
@@ -125,6 +126,45 @@ describe("export-logs", () => {
     expect(r.exported).toBe(false);
     expect(r.error).toContain("Polytomic.ServerError");
     expect(r.error).not.toMatch(/X-Amz-Signature|\?/);
+  });
+
+  it("a download whose body stalls is cut off at the invocation's deadline and reported", async () => {
+    // The headers arrive, then the body sends one chunk and never ends: the client's
+    // timeouts are over by then, so only the export's own deadline can stop it.
+    let cancelled = false;
+    e = await env(scenario("outcome: completed_with_errors\nerrors: 3\nduration_seconds: 30"), {
+      wrap: (api) =>
+        new Proxy(api, {
+          get(target, prop, receiver) {
+            const v = Reflect.get(target, prop, receiver);
+            if (prop !== "download" || typeof v !== "function") {
+              return typeof v === "function" ? v.bind(target) : v;
+            }
+            return async (...args: Parameters<PolytomicApi["download"]>) => {
+              const signal = args[1]?.signal;
+              const body = new ReadableStream<Uint8Array>({
+                start(c) {
+                  c.enqueue(new TextEncoder().encode("first bytes"));
+                  signal?.addEventListener("abort", () => {
+                    cancelled = true;
+                    c.error(signal.reason);
+                  });
+                },
+              });
+              return new Response(body, { headers: { "content-type": "application/json" } });
+            };
+          },
+        }),
+    });
+    const { state } = await runToEnd(e, stepInput());
+    const started = Date.now();
+    const r = await makeHandler(e.deps)(state, { getRemainingTimeInMillis: () => 3_300 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(cancelled).toBe(true);
+    expect(r.exported).toBe(false);
+    expect(r.error).toMatch(/ran out/);
+    // The console log does not depend on a download: it is still saved.
+    expect(r.keys).toEqual([`${PREFIX}/push_hubspot/console.json`]);
   });
 
   it("an S3 failure is reported, not thrown", async () => {
