@@ -1,4 +1,5 @@
 import { type CfnElement, Duration, Stack, type StackProps, Token, Validations } from "aws-cdk-lib";
+import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
@@ -137,6 +138,17 @@ export class OrchestratorStack extends Stack {
         stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,
       })),
       functions: this.functions.all,
+      deadLetterQueues: {
+        ScheduleFirings: {
+          queue: scheduleDlq,
+          holds: "a schedule firing could not start its pipeline, which did not run",
+        },
+        Cancellations: {
+          queue: cancellation.deadLetterQueue,
+          holds:
+            "cancel-sync never ran for a stopped or failed step, so its Polytomic run may still be going",
+        },
+      },
     });
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
   }
@@ -158,7 +170,7 @@ export class OrchestratorStack extends Stack {
     ack(
       logsBucket.bucket,
       "S1",
-      "Holds copies of Polytomic run logs written only by export-logs; access is through IAM and recorded by CloudTrail. A second bucket just for server access logs is not worth its cost here.",
+      "Holds copies of Polytomic run logs written only by export-logs; access is through IAM (turn on CloudTrail S3 data events for an object-level audit trail). A second bucket just for server access logs is not worth its cost here.",
     );
     if (this.functions.apiKeySecret instanceof secretsmanager.Secret) {
       ack(
@@ -167,20 +179,17 @@ export class OrchestratorStack extends Stack {
         "A Polytomic API key is issued in the Polytomic UI; no rotation function can mint one. Rotate it there and put the new value in this secret.",
       );
     }
+    // A function's grants live in its role's policy (OrchestratorFunction's own role).
+    const roleOf = (fn: IFunction): IConstruct => fn.role ?? fn;
     for (const [name, fn] of Object.entries(this.functions.all)) {
       ack(
-        fn,
-        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
-        `AWSLambdaBasicExecutionRole only lets ${name} write its own logs: the AWS-maintained minimal policy for that.`,
-      );
-      ack(
-        fn,
+        roleOf(fn),
         "IAM5[Resource::*]",
         `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${name === "publish-metrics" ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
       );
     }
     ack(
-      this.functions.exportLogs,
+      roleOf(this.functions.exportLogs),
       `IAM5[Resource::<${logicalId(logsBucket.bucket)}.Arn>/${this.functions.logsPrefix}/*]`,
       "export-logs writes one object per log file under the logs prefix; the keys are per run, so the grant is the prefix.",
     );

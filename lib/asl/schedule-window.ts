@@ -20,7 +20,8 @@ const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 /** Longest gap in seconds between consecutive firings, or undefined when it cannot be told. */
 export function maxGapSeconds(schedule: ScheduleConfig): number | undefined {
-  const rate = RATE.exec(schedule.rate ?? schedule.expression);
+  // `rate` is the file's text (`1 hour`); `expression` is always the full `rate(1 hour)`.
+  const rate = RATE.exec(schedule.expression);
   if (rate) return Number(rate[1]) * (UNIT_SECONDS[rate[2] as string] ?? 0);
   if (!schedule.cron) return undefined;
   return cronMaxGap(schedule.cron);

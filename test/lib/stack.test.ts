@@ -213,8 +213,8 @@ describe("OrchestratorStack", () => {
       Endpoint: "data-oncall@example.com",
     });
     const alarms = template.findResources("AWS::CloudWatch::Alarm");
-    // 2 pipelines x (failed, timed out) + 6 steps + 1 scheduled pipeline.
-    expect(Object.keys(alarms)).toHaveLength(4 + 6 + 1);
+    // 2 pipelines x (failed, timed out) + 6 steps + 1 scheduled pipeline + 2 DLQs.
+    expect(Object.keys(alarms)).toHaveLength(4 + 6 + 1 + 2);
     for (const alarm of Object.values(alarms)) {
       expect(alarm.Properties.AlarmActions).toEqual([
         { Ref: expect.stringMatching(/^MonitoringAlarms/) },
@@ -234,6 +234,73 @@ describe("OrchestratorStack", () => {
       EvaluationPeriods: Math.ceil((gap + 7200) / 3600),
     });
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("lets this account's alarms, and nothing else, publish to the TLS-only topic and use its key", () => {
+    const { template } = build();
+    const own = {
+      StringEquals: { "aws:SourceAccount": "123456789012" },
+      ArnLike: {
+        "aws:SourceArn": {
+          "Fn::Join": [
+            "",
+            ["arn:", { Ref: "AWS::Partition" }, ":cloudwatch:us-east-1:123456789012:alarm:*"],
+          ],
+        },
+      },
+    };
+    // An explicit topic policy replaces SNS's default one: the Allow must be in it.
+    template.hasResourceProperties("AWS::SNS::TopicPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Action: "sns:Publish",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+          Match.objectLike({
+            Sid: "AllowAlarmsToPublish",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Condition: own,
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties("AWS::KMS::Key", {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+            Condition: own,
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("alarms on a message in either dead-letter queue", () => {
+    const { template } = build();
+    const dlqAlarms = Object.values(template.findResources("AWS::CloudWatch::Alarm")).filter(
+      (a) => a.Properties.MetricName === "ApproximateNumberOfMessagesVisible",
+    );
+    expect(dlqAlarms).toHaveLength(2);
+    const queues = dlqAlarms.map(
+      (a) => (a.Properties.Dimensions as { Value: { "Fn::GetAtt": string[] } }[])[0]?.Value,
+    );
+    expect(queues.map((q) => q?.["Fn::GetAtt"][0]).sort()).toEqual([
+      expect.stringMatching(/^CancellationDeadLetters/),
+      expect.stringMatching(/^ScheduleDeadLetters/),
+    ]);
+    for (const a of dlqAlarms) {
+      expect(a.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        AlarmActions: [{ Ref: expect.stringMatching(/^MonitoringAlarms/) }],
+      });
+    }
   });
 
   it("rejects a config without pipelines", () => {

@@ -2,16 +2,21 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { describe, expect, it } from "vitest";
 import { maxGapSeconds } from "../../../lib/asl/schedule-window";
+import { parsePipelinesConfig } from "../../../lib/config/load";
 import { PipelineSchedule } from "../../../lib/constructs/pipeline-schedule";
 import { unbundledStack } from "../helpers";
 
 const cron = (expr: string) => ({ cron: expr, timezone: "UTC", expression: "cron(...)" });
 
 describe("maxGapSeconds", () => {
-  it("reads rates", () => {
-    expect(
-      maxGapSeconds({ rate: "rate(15 minutes)", timezone: "UTC", expression: "rate(15 minutes)" }),
-    ).toBe(900);
+  it("reads rates, as the pipelines file writes them", () => {
+    const loaded = parsePipelinesConfig(
+      "pipelines:\n  p:\n    schedule: { rate: 15 minutes }\n    steps:\n      - { id: a, model_sync: 9f1c0d2e-0000-4000-8000-000000000001 }\n",
+      "pipelines.yaml",
+    );
+    const schedule = loaded.pipelines[0]?.schedule;
+    expect(schedule?.rate).toBe("15 minutes");
+    expect(maxGapSeconds(schedule as NonNullable<typeof schedule>)).toBe(900);
     expect(maxGapSeconds({ timezone: "UTC", expression: "rate(1 day)" })).toBe(86400);
   });
 
