@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
@@ -40,7 +41,8 @@ const MAX_TIMEOUT = Duration.minutes(15);
 
 /**
  * A Lambda function of the orchestrator: Node.js 24 on arm64, bundled with the LOCAL
- * esbuild (never Docker) into minified ESM with source maps, with its own log group.
+ * esbuild (never Docker) into minified ESM with source maps, with its own log group and
+ * a role that may write to that log group only.
  *
  * Bundling choice: `@aws-sdk/*` is bundled (externalModules: []) rather than taken from
  * the Lambda runtime. That pins the SDK to the version in package-lock.json, the one the
@@ -66,7 +68,20 @@ export class OrchestratorFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Its own role, allowed to write to its own log group only (AWSLambdaBasicExecutionRole,
+    // CDK's default, may write to every log group of the account).
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `${id}: its own log group, and the grants its construct adds`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
     super(scope, id, {
+      role,
       entry: props.entry,
       handler: "handler",
       description: props.description,

@@ -62,6 +62,28 @@ describe("SyncFunctions", () => {
     template.allResourcesProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
   });
 
+  it("lets each function write logs to its own log group only, with no managed policy", () => {
+    const { template } = build();
+    for (const role of Object.values(template.findResources("AWS::IAM::Role"))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+    const fns = template.findResources("AWS::Lambda::Function");
+    expect(Object.keys(fns)).toHaveLength(5);
+    for (const [id, fn] of Object.entries(fns)) {
+      const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      const logs = statementsOf(template, id).filter((st) =>
+        actionsOf([st]).some((a) => a.startsWith("logs:")),
+      );
+      expect(logs, id).toEqual([
+        {
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+          Resource: { "Fn::GetAtt": [logGroup, "Arn"] },
+        },
+      ]);
+    }
+  });
+
   it("scopes PutMetricData to the project's namespace, for publish-metrics only", () => {
     const { template } = build();
     const statements = statementsOf(template, "FunctionsPublishMetrics");
