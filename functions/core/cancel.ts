@@ -4,7 +4,7 @@
  * "nothing to cancel".
  */
 import { PolytomicConflictError, PolytomicNotFoundError } from "../polytomic/errors";
-import type { CancelResult, StepInput, SyncType } from "./contract";
+import { CANCEL_ON_STATUSES, type CancelResult, type StepInput, type SyncType } from "./contract";
 import type { Deps } from "./deps";
 import { deriveKey } from "./idempotency";
 import type { CancelInput, StartedState } from "./input";
@@ -23,8 +23,7 @@ const POLL_MAX_MS = 10_000;
  */
 export const START_SKEW_MS = 60_000;
 
-/** Step Functions statuses after which a run-sync's Polytomic run is orphaned. */
-const STOPPED = new Set(["ABORTED", "TIMED_OUT", "FAILED"]);
+const STOPPED: ReadonlySet<string> = new Set(CANCEL_ON_STATUSES);
 
 export async function cancelSync(
   input: CancelInput,
@@ -80,12 +79,24 @@ async function cancelAfterStop(
     log.info("execution did not stop abnormally; nothing to cancel", { sfn_status: input.status });
     return { status: "none", canceled: false, already_terminal: true };
   }
-  const sync = await resolveSync(deps.polytomic, step.sync_type, step.sync, {
-    deadline: budget.deadline,
-  });
-  const { current, last } = await getSyncStatus(deps.polytomic, step.sync_type, sync.id, {
-    deadline: budget.deadline,
-  });
+  let sync: { id: string };
+  let status: Awaited<ReturnType<typeof getSyncStatus>>;
+  try {
+    sync = await resolveSync(deps.polytomic, step.sync_type, step.sync, {
+      deadline: budget.deadline,
+    });
+    status = await getSyncStatus(deps.polytomic, step.sync_type, sync.id, {
+      deadline: budget.deadline,
+    });
+  } catch (err) {
+    // A sync that does not exist (the usual reason such a step failed) runs nothing.
+    if (err instanceof PolytomicNotFoundError || (err as Error).name === "Sync.NotFound") {
+      log.info("the sync does not exist; nothing to cancel");
+      return { status: "none", canceled: false, already_terminal: true };
+    }
+    throw err;
+  }
+  const { current, last } = status;
   // An unknown status is not taken as ended here: cancelling a run that did end is harmless.
   if (!current || isSpecTerminalStatus(step.sync_type, current.status)) {
     log.info("no running execution; nothing to cancel", { sync_id: sync.id });

@@ -219,6 +219,13 @@ export interface PublishMetricsResult {
   error?: string;
 }
 
+/**
+ * Step Functions statuses after which a run-sync's Polytomic run may be orphaned: the
+ * deployed EventBridge rule (SyncCancellation) and the local runner send cancel-sync
+ * exactly these.
+ */
+export const CANCEL_ON_STATUSES = ["ABORTED", "TIMED_OUT", "FAILED"] as const;
+
 export interface CancelResult {
   /** Final status seen after the cancel took effect, or the last one seen. */
   status: string;

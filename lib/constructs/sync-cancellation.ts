@@ -6,8 +6,9 @@ import * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 
-/** Run-sync execution statuses after which the Polytomic run may still be going. */
-export const CANCEL_ON_STATUSES = ["ABORTED", "TIMED_OUT", "FAILED"] as const;
+import { CANCEL_ON_STATUSES } from "../../functions/core/contract";
+
+export { CANCEL_ON_STATUSES };
 
 export interface SyncCancellationProps {
   /** The run-sync state machine whose ended executions are watched. */

@@ -19,6 +19,7 @@
  */
 
 import {
+  CANCEL_ON_STATUSES,
   type CheckResult,
   isStartPending,
   type RunState,
@@ -414,8 +415,8 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
       Status: result.status,
       StopDate: result.stoppedAt,
     };
-    if (isRunSync && (result.status === "ABORTED" || result.status === "TIMED_OUT")) {
-      // What the deployed EventBridge rule delivers to cancel-sync.
+    if (isRunSync && (CANCEL_ON_STATUSES as readonly string[]).includes(result.status)) {
+      // What the deployed EventBridge rule delivers to cancel-sync (same statuses).
       await clock
         .run(() =>
           cancelSync({

@@ -111,4 +111,22 @@ describe("nothing left running", () => {
     // Nothing is left for anyone to clean up: the pipeline ended after its last run did.
     expect(stillRunning(w)).toEqual([]);
   });
+  it("a step that fails while its run goes on (check-status denied): cancel-sync cancels the run", async () => {
+    // The first check is answered 403 (permanent): run-sync FAILS with its run still going.
+    // Deployed, the EventBridge rule sends cancel-sync on FAILED; the local runner does too.
+    w = await world(
+      `${scenario("    duration_seconds: 7200", "    duration_seconds: 60")}
+faults:
+  - { endpoint: execution, sync: ${A}, status: 403, times: 1 }
+`,
+    );
+    const result = await runPipeline(w, handlers(w), PARALLEL("", "", ""), "p");
+    expect(result.steps.map((s) => [s.id, s.status, s.error?.name])).toEqual([
+      ["a", "failed", "Polytomic.Forbidden"],
+      ["b", "succeeded", undefined],
+    ]);
+    await pass(w, 60);
+    expect(stillRunning(w)).toEqual([]);
+    expect(w.sim.executions().find((e) => e.syncId === A)?.status).toBe("canceled");
+  });
 });

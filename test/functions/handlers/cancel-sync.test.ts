@@ -169,6 +169,16 @@ describe("cancel-sync", () => {
       expect(e.sim.executions().find((x) => x.id === later.id)?.status).not.toMatch(/cancel/);
     });
 
+    it("a step that failed on an unknown sync (id or name): nothing to cancel, not an error", async () => {
+      e = await env(scenario("duration_seconds: 10"));
+      const unknownId = stepInput({ sync: { id: "9f1c0d2e-0000-4000-8000-0000000000ee" } });
+      const unknownName = stepInput({ sync: { name: "No such sync" } });
+      for (const input of [unknownId, unknownName]) {
+        const r = await makeHandler(e.deps)(stopEvent(input, e.clock.now(), "FAILED"));
+        expect(r).toEqual({ status: "none", canceled: false, already_terminal: true });
+      }
+    });
+
     it("nothing running: nothing to cancel; SUCCEEDED is ignored", async () => {
       e = await env(scenario("duration_seconds: 10"));
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "FAILED"));

@@ -243,7 +243,14 @@ describe("runPipelineDefinitions", () => {
     });
     expect(Date.parse(result.finished_at) - t0).toBe(7200_000);
     expect(result.polls).toBe(7 + 13);
-    expect(canceled).toEqual([]);
+    // As the deployed EventBridge rule does, a FAILED run-sync child is handed to
+    // cancel-sync (which finds its run ended and leaves it); the succeeded one is not.
+    expect(
+      canceled.map((e) => {
+        const d = (e as { detail: { name: string; status: string } }).detail;
+        return [d.name, d.status];
+      }),
+    ).toEqual([["demo-1-a", "FAILED"]]);
     expect(events).toContain("b:skipped");
     expect(events.at(-1)).toBe("pipeline:failed");
     expect(result.executions.map((e) => e.name)).toEqual(["demo-1", "demo-1-a", "demo-1-c"]);
