@@ -2,9 +2,18 @@
  * The `polytomic-orchestrator` command line. Everything but the process wiring lives in
  * lib/cli (see lib/cli/main.ts).
  */
-import { main } from "../lib/cli/main";
+import { ANSI } from "../lib/cli/display";
+import { main, reportInternalError } from "../lib/cli/main";
 
-const exitCode = await main(process.argv.slice(2), {
+const argv = process.argv.slice(2);
+// An error thrown outside the command's promise (an unhandled stream "error" event, say) is
+// a bug too: report it as main() reports one, not as Node's exit 1, which means "failed".
+process.on("uncaughtException", (err) => {
+  if (process.stdout.isTTY) process.stdout.write(ANSI.showCursor); // the live display hides it
+  process.exit(reportInternalError(argv[0], err, { stderr: process.stderr, env: process.env }));
+});
+
+const exitCode = await main(argv, {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,

@@ -14,6 +14,14 @@ export class CredentialError extends Error {
   override readonly name = "CredentialError";
 }
 
+/**
+ * Something of the machine's the user can fix (a port in use or not permitted, an output
+ * directory that cannot be written): exit 2 with the message, naming it, on stderr.
+ */
+export class EnvironmentError extends Error {
+  override readonly name = "EnvironmentError";
+}
+
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export interface Parsed {

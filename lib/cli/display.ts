@@ -12,10 +12,29 @@ export interface Output {
   write(text: string): unknown;
   /** True for a terminal: redraw in place. */
   isTTY?: boolean;
-  /** Terminal width; lines are cut to it so that redrawing stays aligned. */
+  /**
+   * Terminal width; lines are cut to it so that redrawing stays aligned. 0 (a pty that
+   * reports no size, as under `script` or in some CI) counts as unknown.
+   */
   columns?: number;
-  /** Terminal height; when the block would not fit, only the busiest steps are shown. */
+  /**
+   * Terminal height; when the block would not fit, only the busiest steps are shown. 0
+   * counts as unknown.
+   */
   rows?: number;
+}
+
+/** The width used when the terminal does not say (or says 0). */
+export const DEFAULT_COLUMNS = 100;
+
+/**
+ * A terminal dimension as reported, or undefined when it says nothing usable: missing,
+ * 0 (a pty without a size), negative or not a finite number.
+ */
+export function terminalSize(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value >= 1
+    ? Math.floor(value)
+    : undefined;
 }
 
 export const ANSI = {
@@ -177,8 +196,8 @@ export class LiveDisplay {
     const { done, total } = this.counts;
     const header = `${this.options.pipeline}  ${progressBar(done, total, 24, BLOCK_BAR)}  ${done}/${total} steps  ${this.pipelineStatus}`;
     const all = [...this.progress.values()];
-    const room =
-      this.out.rows !== undefined ? Math.max(3, this.out.rows - 2) : Number.POSITIVE_INFINITY;
+    const rows = terminalSize(this.out.rows);
+    const room = rows !== undefined ? Math.max(3, rows - 2) : Number.POSITIVE_INFINITY;
     let shown = all;
     if (all.length > room) {
       const rank = (p: StepProgress) =>
@@ -239,7 +258,7 @@ export class LiveDisplay {
   private draw(): void {
     if (this.finished) return;
     this.lastDraw = Date.now();
-    const width = Math.max(20, (this.out.columns ?? 100) - 1);
+    const width = Math.max(20, (terminalSize(this.out.columns) ?? DEFAULT_COLUMNS) - 1);
     let text = this.drawnLines > 0 ? ANSI.up(this.drawnLines) : "";
     const lines = this.frame();
     // A shorter frame than the last one blanks the lines left over.

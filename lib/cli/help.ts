@@ -12,7 +12,9 @@ Usage:
 
 Run "${PROGRAM} <command> --help" for a command's options.
 
-Exit codes: 0 success, 1 the pipeline failed, 2 usage, configuration or credential error.
+Exit codes: 0 success, 1 the pipeline failed, 2 usage, configuration or credential error
+(or a port or directory that cannot be used), 70 internal error (a bug; DEBUG=1 prints
+its stack trace).
 `;
 
 export const RUN_HELP = `Usage: ${PROGRAM} run <pipeline> [options]
@@ -34,7 +36,8 @@ Environment:
   POLYTOMIC_API_KEY  API key (required with --live; sent to the embedded simulator otherwise)
   POLYTOMIC_API_URL  API address for --live
 
-Exit codes: 0 the pipeline succeeded, 1 it failed, 2 usage, configuration or credential error.
+Exit codes: 0 the pipeline succeeded, 1 it failed, 2 usage, configuration or credential error
+(or an --out directory that cannot be written), 70 internal error (a bug).
 `;
 
 export const VALIDATE_HELP = `Usage: ${PROGRAM} validate [--config FILE]

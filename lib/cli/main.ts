@@ -1,10 +1,12 @@
 /**
  * The command line's entry: dispatches to a command and turns every expected problem
  * into a message on stderr and an exit code (0 success, 1 pipeline failed, 2 usage,
- * configuration or credential error). bin/cli.ts only wires it to the process.
+ * configuration, credential or environment error). Anything else is a bug: exit 70, so
+ * that it is never taken for a failed pipeline nor for a mistake of the user's.
+ * bin/cli.ts only wires it to the process.
  */
 import { ScenarioError } from "../../simulator/scenario";
-import { CredentialError, UsageError } from "./args";
+import { CredentialError, EnvironmentError, UsageError } from "./args";
 import { ConfigProblemsError } from "./config";
 import { MAIN_HELP, PROGRAM } from "./help";
 import type { CliIO } from "./io";
@@ -21,8 +23,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
 };
 
-/** Exit codes. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes. `internal` is sysexits.h's EX_SOFTWARE: an error the command did not expect,
+ * which is a bug (neither a failed pipeline nor something the user can fix).
+ */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 70 } as const;
 
 /** Runs the command line `argv` (without node and script); resolves to the exit code. */
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
@@ -52,13 +57,33 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     if (
       err instanceof UsageError ||
       err instanceof CredentialError ||
+      err instanceof EnvironmentError ||
       err instanceof ScenarioError
     ) {
       io.stderr.write(`${err.message}\n`);
       return EXIT.usage;
     }
-    const e = err instanceof Error ? err : new Error(String(err));
-    io.stderr.write(`${PROGRAM} ${name}: unexpected error: ${e.stack ?? e.message}\n`);
-    return EXIT.failed;
+    return reportInternalError(name, err, io);
   }
+}
+
+/**
+ * Reports an error no command expected (a bug) on stderr: one line saying so, with the
+ * stack trace only when the DEBUG environment variable is set (and not "0" or "false").
+ * @param command the command that was running, when known
+ * @returns the exit code, `EXIT.internal`
+ */
+export function reportInternalError(
+  command: string | undefined,
+  err: unknown,
+  io: Pick<CliIO, "stderr" | "env">,
+): number {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const who =
+    command !== undefined && Object.hasOwn(COMMANDS, command) ? `${PROGRAM} ${command}` : PROGRAM;
+  const summary = `${e.name}: ${e.message}`.split("\n")[0] ?? e.name;
+  const debug = !["", "0", "false"].includes((io.env.DEBUG ?? "").trim().toLowerCase());
+  const detail = debug ? (e.stack ?? summary) : `${summary}; set DEBUG=1 for the stack trace`;
+  io.stderr.write(`${who}: internal error (a bug, not a pipeline failure): ${detail}\n`);
+  return EXIT.internal;
 }

@@ -4,7 +4,8 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -220,6 +221,40 @@ describe("run", () => {
     expect(stderr).toContain("POLYTOMIC_API_KEY environment variable is not set");
   });
 
+  it("runs the ten-step example pipeline to the end: hours of syncs on the simulated clock", async () => {
+    const config = join(ROOT, "examples/pipelines/ten-step.yaml");
+    const { code, stdout, stderr } = await cli(
+      ["run", "ten_step", "--config", config, "--json", "--out", join(out, "ten-step")],
+      {},
+      ROOT,
+    );
+    expect(stderr).not.toContain("Error");
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report).toMatchObject({ pipeline: "ten_step", status: "succeeded" });
+    expect(report.steps).toHaveLength(10);
+    expect(report.steps.map((s: { id: string }) => s.id)).toEqual(
+      loadPipelinesConfig(config).pipelines[0]?.steps.map((s) => s.id),
+    );
+    for (const step of report.steps) expect(step).toMatchObject({ status: "succeeded" });
+    // Simulated time (the report's clock), not the test's: hours of syncs, however fast they ran.
+    const simulatedMs = Date.parse(report.finished_at) - Date.parse(report.started_at);
+    expect(simulatedMs).toBeGreaterThan(60 * 60 * 1000);
+    // A safety net for a loaded machine (the child itself is killed after 60 s), not a goal.
+  }, 90_000);
+
+  it("an --out that cannot be created exits 2 with one line naming it, before anything runs", async () => {
+    const file = join(out, "a-file");
+    await writeFile(file, "not a directory\n");
+    const target = join(file, "logs");
+    const { code, stdout, stderr } = await cli(["run", "fanout", "--out", target]);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toBe(
+      `run: cannot write logs and metrics to ${target}: a part of the path is not a directory; choose a directory you can write with --out\n`,
+    );
+  });
+
   it("an unknown pipeline exits 2 listing the known ones", async () => {
     const { code, stderr } = await cli(["run", "weekly"]);
     expect(code).toBe(2);
@@ -276,6 +311,23 @@ describe("validate", () => {
 });
 
 describe("simulator", () => {
+  it("a --port in use exits 2 with one line naming the port", async () => {
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, "127.0.0.1", listening));
+    try {
+      const address = taken.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      const { code, stdout, stderr } = await cli(["simulator", "--port", String(port)]);
+      expect(code).toBe(2);
+      expect(stdout).toBe("");
+      expect(stderr).toBe(
+        `simulator: port ${port} on 127.0.0.1 is already in use; stop what is listening there or choose another --port (--port 0 picks a free one)\n`,
+      );
+    } finally {
+      await new Promise((closed) => taken.close(closed));
+    }
+  });
+
   it("serves the scenario on 127.0.0.1, prints its URL and stops cleanly on SIGTERM", async () => {
     const child = spawn(
       process.execPath,

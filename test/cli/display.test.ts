@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
-import { ANSI, LiveDisplay, type Output, stepLine } from "../../lib/cli/display";
+import { ANSI, LiveDisplay, type Output, stepLine, terminalSize } from "../../lib/cli/display";
 import type { RunEvent, StepProgress } from "../../lib/local/runner";
 
 class Capture implements Output {
@@ -239,5 +239,41 @@ describe("LiveDisplay, on a terminal", () => {
       "  … 6 more (6 waiting)",
     ]);
     display.finish();
+  });
+
+  it.each([
+    ["0 columns and 0 rows (a pty without a size, as under script)", 0, 0],
+    ["NaN", Number.NaN, Number.NaN],
+    ["Infinity", Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY],
+    ["negative sizes", -1, -1],
+  ])("takes %s as unknown: the default width, every step shown", (_, columns, rows) => {
+    const out = new Capture(true, columns, rows);
+    const steps = Array.from({ length: 10 }, (_, i) => ({
+      id: `step_with_a_long_name_${i}`,
+      sync_type: "model" as const,
+    }));
+    const display = new LiveDisplay({ out, pipeline: "ten", steps, minFrameMs: 0, tickMs: 0 });
+    display.start();
+    display.handle(step({ step: "step_with_a_long_name_3", state: "running", elapsed_seconds: 5 }));
+    const frame = display.frame();
+    expect(frame).toHaveLength(11);
+    const drawn = stripVTControlCharacters(out.chunks.at(-1) ?? "")
+      .split("\n")
+      .map((l) => l.replace(/\r/g, ""));
+    // Every step, none of the lines cut (at 20 columns each would be).
+    expect(drawn).toEqual([...frame, ""]);
+    expect(Math.min(...frame.map((l) => l.length))).toBeGreaterThan(20);
+    display.finish();
+  });
+});
+
+describe("terminalSize", () => {
+  it("keeps a reported size, rounded down; 0, negative, non-finite and missing are unknown", () => {
+    expect(terminalSize(80)).toBe(80);
+    expect(terminalSize(80.7)).toBe(80);
+    expect(terminalSize(1)).toBe(1);
+    for (const unknown of [0, 0.5, -24, Number.NaN, Number.POSITIVE_INFINITY, undefined]) {
+      expect(terminalSize(unknown)).toBe(undefined);
+    }
   });
 });

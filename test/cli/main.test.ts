@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Output } from "../../lib/cli/display";
-import { main } from "../../lib/cli/main";
+import { EXIT, main } from "../../lib/cli/main";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
 
@@ -76,6 +76,7 @@ describe("command line usage", () => {
       '--port must be a whole number from 0 to 65535, got "70000"',
     ],
     [["run", "fanout", "--scenario", "missing.yaml"], "missing.yaml: cannot read scenario"],
+    [["run", "fanout", "--config", "missing.yaml"], "missing.yaml: cannot read the file"],
   ])("%j exits 2 naming the problem", async (args, message) => {
     const { code, stdout, stderr } = await cli(args);
     expect(stderr).toContain(message);
@@ -120,5 +121,38 @@ describe("command line usage", () => {
     expect(code).toBe(2);
     expect(stderr.text).toContain("pipelines.yaml: cannot read the file: no such file");
     expect(stderr.text).toContain("(no --config given: looked for pipelines.yaml in");
+  });
+});
+
+describe("errors nobody expected", () => {
+  /** Standard output that fails as a bug would: the command cannot expect it. */
+  class Broken implements Output {
+    write(): boolean {
+      throw new TypeError("boom");
+    }
+  }
+
+  async function broken(env: Record<string, string>) {
+    const stderr = new Capture();
+    const code = await main(["validate"], { stdout: new Broken(), stderr, env, cwd: FIXTURES });
+    return { code, stderr: stderr.text };
+  }
+
+  it("exit 70, neither 1 (pipeline failed) nor 2 (usage), with one line saying it is a bug", async () => {
+    const { code, stderr } = await broken({});
+    expect(code).toBe(EXIT.internal);
+    expect(code).toBe(70);
+    expect(stderr).toBe(
+      "polytomic-orchestrator validate: internal error (a bug, not a pipeline failure): TypeError: boom; set DEBUG=1 for the stack trace\n",
+    );
+  });
+
+  it("DEBUG prints the stack trace", async () => {
+    const { code, stderr } = await broken({ DEBUG: "1" });
+    expect(code).toBe(70);
+    expect(stderr).toMatch(
+      /^polytomic-orchestrator validate: internal error \(a bug, not a pipeline failure\): TypeError: boom\n\s+at /,
+    );
+    expect((await broken({ DEBUG: "0" })).stderr).not.toMatch(/\n\s+at /);
   });
 });

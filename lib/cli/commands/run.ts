@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { constants } from "node:fs";
+import { access, mkdir } from "node:fs/promises";
+import { isAbsolute, relative, resolve } from "node:path";
 import {
   loadScenario,
   type RunningSimulator,
@@ -11,6 +13,7 @@ import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, ScaledClock, VirtualClock } from "../../local/virtual-clock";
 import {
   CredentialError,
+  EnvironmentError,
   flag,
   parseCommandArgs,
   parseSpeed,
@@ -135,6 +138,58 @@ function liveTarget(io: CliIO): Target {
   };
 }
 
+/** Why an output directory cannot be used, by error code. */
+const OUT_DIR_REASONS: Record<string, string> = {
+  ENOTDIR: "a part of the path is not a directory",
+  EEXIST: "it exists and is not a directory",
+  ENOENT: "a part of the path does not exist (a broken symbolic link?)",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EISDIR: "a file it needs is a directory",
+};
+
+/**
+ * The error to report when `err` is a file system error on `outDir` or a file in it.
+ * @param given whether --out was given (otherwise `outDir` is the default)
+ */
+export function outDirProblem(
+  err: unknown,
+  outDir: string,
+  given: boolean,
+  cwd: string,
+): EnvironmentError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  const reason = typeof e?.code === "string" ? OUT_DIR_REASONS[e.code] : undefined;
+  if (reason === undefined || typeof e?.path !== "string") return undefined;
+  const rel = relative(outDir, resolve(cwd, e.path));
+  // mkdir reports the directory asked for; open and write the file in it.
+  if (rel.startsWith("..") || isAbsolute(rel)) return undefined;
+  const where = rel === "" ? "" : ` (${displayPath(e.path, cwd)})`;
+  return new EnvironmentError(
+    `run: cannot write logs and metrics to ${displayPath(outDir, cwd)}${
+      given ? "" : " (the default --out)"
+    }: ${reason}${where}; choose a directory you can write with --out`,
+  );
+}
+
+/**
+ * Creates the output directory and checks that it can be written, before anything runs.
+ * @throws EnvironmentError naming the directory and what is wrong with it
+ */
+async function prepareOutDir(outDir: string, given: boolean, cwd: string): Promise<void> {
+  try {
+    await mkdir(outDir, { recursive: true });
+    await access(outDir, constants.W_OK);
+  } catch (err) {
+    // access() names no path; mkdir() names the directory asked for.
+    const e = err as NodeJS.ErrnoException;
+    throw outDirProblem({ code: e.code, path: outDir }, outDir, given, cwd) ?? err;
+  }
+}
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
 }
@@ -142,7 +197,8 @@ function nonEmpty(value: string | undefined): string | undefined {
 /**
  * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
  * @returns 0 when the pipeline succeeded, 1 when it failed, 130 when stopped by an interrupt
- * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError (exit 2)
+ * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError, EnvironmentError
+ * (an output directory that cannot be written) (exit 2)
  */
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(
@@ -176,11 +232,18 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   }
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
   const pipeline = findPipeline(config, name, io.cwd);
+  const outGiven = stringValue(parsed, "out") !== undefined;
   const outDir = resolve(io.cwd, stringValue(parsed, "out") ?? DEFAULT_OUT_DIR);
 
   const target = live
     ? liveTarget(io)
     : await embeddedTarget(config, name, scenarioPath, speed, io);
+  try {
+    await prepareOutDir(outDir, outGiven, io.cwd);
+  } catch (err) {
+    await target.simulator?.close();
+    throw err;
+  }
   const display = json
     ? undefined
     : new LiveDisplay({
@@ -230,6 +293,9 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       outDir,
       signal: abort.signal,
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
+    }).catch((err: unknown) => {
+      // The directory checked out, but writing in it failed later on (full, files in the way).
+      throw outDirProblem(err, outDir, outGiven, io.cwd) ?? err;
     });
     display?.finish();
     if (json) {

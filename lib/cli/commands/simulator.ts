@@ -1,12 +1,46 @@
 import { resolve } from "node:path";
 import { serve } from "../../../simulator/serve";
-import { flag, parseCommandArgs, parsePort, parseSpeed, stringValue } from "../args";
+import {
+  EnvironmentError,
+  flag,
+  parseCommandArgs,
+  parsePort,
+  parseSpeed,
+  stringValue,
+} from "../args";
 import { SIMULATOR_HELP } from "../help";
 import type { CliIO } from "../io";
+
+/** The address the simulator listens on. */
+const HOST = "127.0.0.1";
+
+/**
+ * The error to report when listening on `port` failed because the port is taken or not
+ * permitted.
+ */
+export function listenProblem(err: unknown, port: number): EnvironmentError | undefined {
+  const e = err as NodeJS.ErrnoException | undefined;
+  if (e?.syscall !== "listen") return undefined;
+  const others = "choose another --port (--port 0 picks a free one)";
+  if (e.code === "EADDRINUSE") {
+    return new EnvironmentError(
+      `simulator: port ${port} on ${HOST} is already in use; stop what is listening there or ${others}`,
+    );
+  }
+  if (e.code === "EACCES" || e.code === "EPERM") {
+    return new EnvironmentError(
+      `simulator: not permitted to listen on port ${port} on ${HOST}${
+        port < 1024 ? " (ports below 1024 need privileges)" : ""
+      }; ${others}`,
+    );
+  }
+  return undefined;
+}
 
 /**
  * `simulator [--port N] [--scenario FILE] [--speed N]`: the standalone simulator on
  * 127.0.0.1. Prints its URL, then serves until SIGINT or SIGTERM.
+ * @throws UsageError, ScenarioError, EnvironmentError (the port is in use or not permitted) (exit 2)
  */
 export async function simulatorCommand(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(
@@ -27,6 +61,8 @@ export async function simulatorCommand(args: readonly string[], io: CliIO): Prom
     ...(scenario !== undefined ? { scenarioPath: resolve(io.cwd, scenario) } : {}),
     ...(speed !== undefined ? { speed } : {}),
     log: (line) => io.stdout.write(`${line}\n`),
+  }).catch((err: unknown) => {
+    throw listenProblem(err, port ?? 0) ?? err;
   });
   const onSignal = io.onSignal;
   if (onSignal !== undefined) {
