@@ -75,6 +75,8 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
   const sim = await startSimulator({
     scenario: parseScenario(scenarioYaml, "test.yaml"),
     clock,
+    // Every answer the handlers get is checked against the spec's response schemas.
+    validateResponses: true,
     sleep: options.simSleep ?? (async (ms) => clock.advance(ms)),
   });
   const sleep = async (ms: number) => clock.advance(ms);
