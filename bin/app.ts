@@ -5,13 +5,16 @@
  * - `pipelinesFile`: the pipelines file (default `pipelines.yaml` at the repo root);
  * - `stackName`: the stack's name (default `PolytomicOrchestrator`);
  * - `polytomicApiUrl`: a non-default Polytomic API base URL;
- * - `apiKeySecretArn`: use an existing Secrets Manager secret for the API key.
+ * - `apiKeySecretArn`: use an existing Secrets Manager secret for the API key;
+ * - `logsExpirationDays`: how long exported run logs are kept (default 90).
  *
- * A bad pipelines file prints every problem (file, pipeline, step, field) and exits 1.
+ * A bad pipelines file prints every problem (file, pipeline, step, field) and exits 1;
+ * so does a context value that cannot be used.
  */
 import { isAbsolute, join } from "node:path";
-import { App, Validations } from "aws-cdk-lib";
+import { App, type Duration, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
+import { ContextError, logsExpirationFrom } from "../lib/app-context";
 import { ConfigError, loadPipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig } from "../lib/config/model";
 import { REPO_ROOT } from "../lib/constructs/paths";
@@ -37,10 +40,22 @@ try {
   throw error;
 }
 
+let logsExpiration: Duration | undefined;
+try {
+  logsExpiration = logsExpirationFrom(app.node.tryGetContext("logsExpirationDays"));
+} catch (error) {
+  if (error instanceof ContextError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}
+
 new OrchestratorStack(app, context("stackName") ?? "PolytomicOrchestrator", {
   config,
   polytomicApiUrl: context("polytomicApiUrl"),
   apiKeySecretArn: context("apiKeySecretArn"),
+  logsExpiration,
   description: "Polytomic orchestrator: scheduled, dependency-ordered Polytomic syncs",
 });
 

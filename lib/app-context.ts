@@ -1,0 +1,25 @@
+/**
+ * The CDK app's context values that are not plain strings, parsed with a clear error.
+ */
+import { Duration } from "aws-cdk-lib";
+
+/** A context value that cannot be used; the message names the key and what it takes. */
+export class ContextError extends Error {
+  override name = "ContextError";
+}
+
+/**
+ * `logsExpirationDays`: how long exported run logs are kept, in whole days (1 or more).
+ * `-c logsExpirationDays=30` arrives as the string "30"; cdk.json may give a number.
+ * @returns undefined when not set (the stack's default applies)
+ */
+export function logsExpirationFrom(value: unknown): Duration | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  const days = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+  if (typeof days !== "number" || !Number.isInteger(days) || days < 1) {
+    throw new ContextError(
+      `context logsExpirationDays: must be a whole number of days, 1 or more (e.g. -c logsExpirationDays=90), got ${JSON.stringify(value)}`,
+    );
+  }
+  return Duration.days(days);
+}
