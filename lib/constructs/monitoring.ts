@@ -82,9 +82,10 @@ export function stepMetric(
 /**
  * One dashboard for the deployment (a section per pipeline: executions by outcome,
  * step durations, records, record errors and warnings, failed steps; then the
- * functions' errors and throttles) and the alarms, all notifying one SNS topic
- * (KMS-encrypted, TLS only) with an email subscription per address in any pipeline's
- * `notify`.
+ * functions' errors and throttles) and the alarms. A pipeline with `notify` alarms a
+ * topic of its own, subscribed by those addresses; the deployment's topic, subscribed by
+ * every address, takes the dead-letter alarms and the alarms of pipelines without
+ * `notify`. Topics are KMS-encrypted (one key) and TLS only.
  *
  * Deployment alarms: a message in a dead-letter queue (`deadLetterQueues`).
  * Alarms per pipeline: an execution failed; an execution timed out; a step failed
@@ -96,7 +97,10 @@ export function stepMetric(
  * not: they only count firings that happened.
  */
 export class Monitoring extends Construct {
+  /** The deployment's alarm topic (dead letters; pipelines without `notify`). */
   readonly topic: sns.Topic;
+  /** Each pipeline with `notify`: its own topic, subscribed by those addresses only. */
+  readonly pipelineTopics: Record<string, sns.Topic> = {};
   readonly dashboard: cw.Dashboard;
   readonly alarms: cw.Alarm[] = [];
 
@@ -122,26 +126,31 @@ export class Monitoring extends Construct {
         conditions: fromOwnAlarms,
       }),
     );
-    this.topic = new sns.Topic(this, "Alarms", {
-      displayName: "Polytomic orchestrator alarms",
-      masterKey: key,
-      enforceSSL: true,
-    });
-    // The TLS-only statement makes the topic policy explicit, which replaces SNS's
-    // default policy: without this Allow, no alarm could publish to the topic.
-    this.topic.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: "AllowAlarmsToPublish",
-        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-        actions: ["sns:Publish"],
-        resources: [this.topic.topicArn],
-        conditions: fromOwnAlarms,
-      }),
+    const makeTopic = (id: string, displayName: string, emails: readonly string[]) => {
+      const topic = new sns.Topic(this, id, { displayName, masterKey: key, enforceSSL: true });
+      // The TLS-only statement makes the topic policy explicit, which replaces SNS's
+      // default policy: without this Allow, no alarm could publish to the topic.
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: "AllowAlarmsToPublish",
+          principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+          actions: ["sns:Publish"],
+          resources: [topic.topicArn],
+          conditions: fromOwnAlarms,
+        }),
+      );
+      for (const email of [...new Set(emails)].sort()) {
+        topic.addSubscription(new subscriptions.EmailSubscription(email));
+      }
+      return topic;
+    };
+    // The deployment's topic: dead letters, and pipelines without `notify`; every
+    // address of every pipeline is subscribed.
+    this.topic = makeTopic(
+      "Alarms",
+      "Polytomic orchestrator alarms",
+      props.pipelines.flatMap((p) => p.config.notify),
     );
-    const emails = [...new Set(props.pipelines.flatMap((p) => p.config.notify))].sort();
-    for (const email of emails) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
-    }
     const action = new cwActions.SnsAction(this.topic);
 
     this.dashboard = new cw.Dashboard(this, "Dashboard", {
@@ -150,8 +159,16 @@ export class Monitoring extends Construct {
     });
     for (const pipeline of props.pipelines) {
       this.addPipelineSection(pipeline);
+      const { name, notify } = pipeline.config;
+      // A pipeline with `notify` alarms only its own addresses.
+      const topic =
+        notify.length > 0
+          ? makeTopic(`Alarms-${name}`, `Polytomic orchestrator alarms: pipeline ${name}`, notify)
+          : this.topic;
+      if (topic !== this.topic) this.pipelineTopics[name] = topic;
+      const pipelineAction = new cwActions.SnsAction(topic);
       for (const alarm of this.addPipelineAlarms(pipeline, margin)) {
-        alarm.addAlarmAction(action);
+        alarm.addAlarmAction(pipelineAction);
         this.alarms.push(alarm);
       }
     }

@@ -206,19 +206,35 @@ describe("OrchestratorStack", () => {
 
   it("alarms on failures, timeouts, failed steps and a silent schedule, to an encrypted topic with the notify emails", () => {
     const { template } = build();
-    template.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
-    template.resourceCountIs("AWS::SNS::Subscription", 1);
-    template.hasResourceProperties("AWS::SNS::Subscription", {
-      Protocol: "email",
-      Endpoint: "data-oncall@example.com",
-    });
+    template.allResourcesProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+    // nightly (notify: data-oncall) has a topic of its own; the deployment's topic, for
+    // dead letters and for manual (no notify), is subscribed by every address.
+    const topics = template.findResources("AWS::SNS::Topic");
+    const nightlyTopic = Object.keys(topics).find((id) => id.startsWith("MonitoringAlarmsnightly"));
+    const deploymentTopic = Object.keys(topics).find((id) =>
+      /^MonitoringAlarms[0-9A-F]{8}$/.test(id),
+    );
+    expect(Object.keys(topics)).toHaveLength(2);
+    expect(nightlyTopic && deploymentTopic).toBeTruthy();
+    const subscriptions = Object.values(template.findResources("AWS::SNS::Subscription"));
+    expect(
+      subscriptions.map((sub) => [sub.Properties.TopicArn.Ref, sub.Properties.Endpoint]).sort(),
+    ).toEqual(
+      [
+        [deploymentTopic, "data-oncall@example.com"],
+        [nightlyTopic, "data-oncall@example.com"],
+      ].sort(),
+    );
     const alarms = template.findResources("AWS::CloudWatch::Alarm");
     // 2 pipelines x (failed, timed out) + 6 steps + 1 scheduled pipeline + 2 DLQs.
     expect(Object.keys(alarms)).toHaveLength(4 + 6 + 1 + 2);
-    for (const alarm of Object.values(alarms)) {
-      expect(alarm.Properties.AlarmActions).toEqual([
-        { Ref: expect.stringMatching(/^MonitoringAlarms/) },
-      ]);
+    // nightly: failed, timed out, 4 steps, schedule.
+    expect(
+      Object.keys(alarms).filter((id) => id.startsWith("MonitoringPipelinenightly")),
+    ).toHaveLength(7);
+    for (const [id, alarm] of Object.entries(alarms)) {
+      const topic = id.startsWith("MonitoringPipelinenightly") ? nightlyTopic : deploymentTopic;
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topic }]);
     }
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: METRIC_NAMESPACE,
