@@ -209,6 +209,30 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
   throw new Error("expected a rejection");
 }
 
+/**
+ * For `EnvOptions.wrap`: the real client, but `name` answered by `impl`, which gets the
+ * real call (to pass through, alter its answer, or answer something the simulator
+ * cannot).
+ */
+export function answering<K extends keyof PolytomicApi>(
+  name: K,
+  impl: (
+    real: PolytomicApi[K],
+    ...args: Parameters<PolytomicApi[K]>
+  ) => ReturnType<PolytomicApi[K]>,
+): (api: PolytomicApi) => PolytomicApi {
+  return (api) =>
+    new Proxy(api, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver);
+        if (typeof v !== "function") return v;
+        const real = v.bind(target);
+        if (prop !== name) return real;
+        return (...args: Parameters<PolytomicApi[K]>) => impl(real, ...args);
+      },
+    });
+}
+
 /** A start-sync answer that must have started (or adopted) a run. */
 export function started(r: StartResult | StartPending): StartResult {
   if (isStartPending(r)) throw new Error(`expected a started run, got a StartPending: ${r.reason}`);

@@ -1,9 +1,18 @@
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunState } from "../../../functions/core/contract";
-import type { PolytomicApi } from "../../../functions/core/ports";
 import { makeHandler } from "../../../functions/export-logs";
-import { BULK, bulkInput, type Env, env, MODEL, runToEnd, scenario, stepInput } from "../harness";
+import {
+  answering,
+  BULK,
+  bulkInput,
+  type Env,
+  env,
+  MODEL,
+  runToEnd,
+  scenario,
+  stepInput,
+} from "../harness";
 
 let e: Env;
 afterEach(async () => {
@@ -133,28 +142,19 @@ describe("export-logs", () => {
     // timeouts are over by then, so only the export's own deadline can stop it.
     let cancelled = false;
     e = await env(scenario("outcome: completed_with_errors\nerrors: 3\nduration_seconds: 30"), {
-      wrap: (api) =>
-        new Proxy(api, {
-          get(target, prop, receiver) {
-            const v = Reflect.get(target, prop, receiver);
-            if (prop !== "download" || typeof v !== "function") {
-              return typeof v === "function" ? v.bind(target) : v;
-            }
-            return async (...args: Parameters<PolytomicApi["download"]>) => {
-              const signal = args[1]?.signal;
-              const body = new ReadableStream<Uint8Array>({
-                start(c) {
-                  c.enqueue(new TextEncoder().encode("first bytes"));
-                  signal?.addEventListener("abort", () => {
-                    cancelled = true;
-                    c.error(signal.reason);
-                  });
-                },
-              });
-              return new Response(body, { headers: { "content-type": "application/json" } });
-            };
+      wrap: answering("download", async (_real, _url, options) => {
+        const signal = options?.signal;
+        const body = new ReadableStream<Uint8Array>({
+          start(c) {
+            c.enqueue(new TextEncoder().encode("first bytes"));
+            signal?.addEventListener("abort", () => {
+              cancelled = true;
+              c.error(signal.reason);
+            });
           },
-        }),
+        });
+        return new Response(body, { headers: { "content-type": "application/json" } });
+      }),
     });
     const { state } = await runToEnd(e, stepInput());
     const started = Date.now();
