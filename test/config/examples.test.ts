@@ -7,6 +7,7 @@ import { parse } from "yaml";
 import { criticalPath, isSeriesParallel, topologicalOrder } from "../../lib/config/dag";
 import { CONFIG_SCHEMA_PATH, generateConfigJsonSchema } from "../../lib/config/json-schema";
 import { loadPipelinesConfig } from "../../lib/config/load";
+import { loadScenario } from "../../simulator/scenario";
 
 const root = (path: string) => fileURLToPath(new URL(`../../${path}`, import.meta.url));
 const examples = readdirSync(root("examples/pipelines"))
@@ -101,4 +102,22 @@ describe("pipelines.schema.json", () => {
       ]),
     );
   });
+
+  it.each(["nightly.yaml", "flaky.yaml"])(
+    "examples/scenarios/%s defines every sync pipelines.yaml runs, of the right type",
+    async (name) => {
+      const scenario = await loadScenario(root(`examples/scenarios/${name}`));
+      const syncs = Object.entries(scenario.syncs);
+      const config = loadPipelinesConfig(root("pipelines.yaml"));
+      const steps = config.pipelines.flatMap((p) => p.steps);
+      expect(steps.length).toBeGreaterThan(0);
+      for (const step of steps) {
+        const found = syncs.filter(([id, sync]) =>
+          step.sync.id ? id === step.sync.id : sync.name === step.sync.name,
+        );
+        expect(found, `${name}: ${step.id}`).toHaveLength(1);
+        expect(found[0]?.[1].type, `${name}: ${step.id}`).toBe(step.sync_type);
+      }
+    },
+  );
 });
