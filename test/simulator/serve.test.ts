@@ -16,7 +16,11 @@ describe("serve", () => {
         headers: { authorization: "Bearer sim-key" },
       });
       const body = (await res.json()) as { data: { name: string }[] };
-      expect(body.data.map((s) => s.name)).toEqual(["Salesforce to Snowflake"]);
+      expect(body.data.map((s) => s.name).sort()).toEqual([
+        "Postgres events to Snowflake",
+        "Salesforce to Snowflake",
+        "Stripe to Snowflake",
+      ]);
     } finally {
       await sim.close();
     }
