@@ -89,12 +89,16 @@ export async function startSync(
     attached: boolean,
     startedAt: number,
   ): StartResult => {
+    // The step's timeout is its whole budget: time spent waiting to start (a busy sync,
+    // transient answers) counts, or the child execution's own timeout (step timeout plus
+    // a margin) could end the step before its deadline did.
+    const budgetFrom = previous ? Math.min(firstTryAt, startedAt) : startedAt;
     const out: StartResult = {
       sync_id: sync.id,
       execution_id: run.id,
       status: run.status,
       started_at: new Date(startedAt).toISOString(),
-      deadline: new Date(startedAt + input.timeout_seconds * 1000).toISOString(),
+      deadline: new Date(budgetFrom + input.timeout_seconds * 1000).toISOString(),
       attached,
     };
     if (sync.name) out.sync_name = sync.name;

@@ -108,6 +108,10 @@ describe("start-sync", () => {
       expect(pending[0]).toMatchObject({ retry_after_seconds: 5, waits: 1, errors: 0 });
       expect(pending[1]).toMatchObject({ retry_after_seconds: 10, waits: 2 });
       expect(pending[0]?.reason).toContain(running);
+      // The wait counts against the step's timeout: the deadline runs from the first try.
+      const firstTry = Date.parse(pending[0]?.first_try_at ?? "");
+      expect(Date.parse(start.started_at)).toBeGreaterThan(firstTry);
+      expect(Date.parse(start.deadline)).toBe(firstTry + 3600 * 1000);
     });
 
     it("wait gives up with Polytomic.Conflict once the step's timeout has passed", async () => {
