@@ -82,6 +82,27 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
   const metricsPath = join(options.outDir, "metrics.jsonl");
   const handlerLog = createWriteStream(handlerLogPath, { flags: "a" });
   const metricsOut = createWriteStream(metricsPath, { flags: "a" });
+  // A file that cannot be opened (a directory in its place, no permission) rejects here,
+  // with its path and code, rather than crashing the process later.
+  const opened = (stream: WriteStream) =>
+    new Promise<void>((ok, fail) => {
+      stream.once("open", () => ok());
+      stream.once("error", fail);
+    });
+  try {
+    await Promise.all([opened(handlerLog), opened(metricsOut)]);
+  } catch (error) {
+    handlerLog.destroy();
+    metricsOut.destroy();
+    throw error;
+  }
+  // A write that fails later (a full disk) is kept and reported by close().
+  let writeError: Error | undefined;
+  for (const stream of [handlerLog, metricsOut]) {
+    stream.on("error", (error) => {
+      writeError ??= error;
+    });
+  }
   const redactor = new Redactor();
   redactor.register(options.polytomic.apiKey);
   const { clock } = options;
@@ -110,13 +131,15 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     redactor,
     logger,
   });
-  const end = (stream: WriteStream) => new Promise<void>((ok) => stream.end(ok));
+  const end = (stream: WriteStream) =>
+    new Promise<void>((ok) => (stream.destroyed ? ok() : stream.end(() => ok())));
   return {
     deps,
     handlerLogPath,
     metricsPath,
     close: async () => {
       await Promise.all([end(handlerLog), end(metricsOut)]);
+      if (writeError) throw writeError;
     },
   };
 }
