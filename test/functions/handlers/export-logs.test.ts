@@ -157,9 +157,8 @@ describe("export-logs", () => {
       }),
     });
     const { state } = await runToEnd(e, stepInput());
-    const started = Date.now();
+    // Without the cut-off this call would never return (the test would time out).
     const r = await makeHandler(e.deps)(state, { getRemainingTimeInMillis: () => 3_300 });
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(cancelled).toBe(true);
     expect(r.exported).toBe(false);
     expect(r.error).toMatch(/ran out/);
