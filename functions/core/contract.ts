@@ -220,11 +220,13 @@ export interface PublishMetricsResult {
 }
 
 /**
- * Step Functions statuses after which a run-sync's Polytomic run may be orphaned: the
- * deployed EventBridge rule (SyncCancellation) and the local runner send cancel-sync
- * exactly these.
+ * Step Functions statuses after which a run-sync's Polytomic run may be orphaned, because
+ * the machine could not clean up itself: the deployed EventBridge rule (SyncCancellation)
+ * and the local runner send cancel-sync exactly these. Not FAILED: the machine cancels a
+ * started run itself when a check fails, and a step that failed before starting has no
+ * run (cancelling "the sync's current run" there could stop someone else's).
  */
-export const CANCEL_ON_STATUSES = ["ABORTED", "TIMED_OUT", "FAILED"] as const;
+export const CANCEL_ON_STATUSES = ["ABORTED", "TIMED_OUT"] as const;
 
 export interface CancelResult {
   /** Final status seen after the cancel took effect, or the last one seen. */

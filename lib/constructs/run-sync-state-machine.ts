@@ -21,6 +21,7 @@ export const RUN_SYNC_STATES = {
   wait: "Wait before next check",
   waitToStart: "Wait before starting again",
   cancel: "Cancel sync",
+  cancelAfterError: "Cancel sync after failed check",
   exportLogs: "Export logs",
   logExportFailed: "Record log export failure",
   publishMetrics: "Publish metrics",
@@ -38,6 +39,7 @@ export const RUN_SYNC_TASK_FUNCTIONS: Record<string, FunctionName> = {
   [RUN_SYNC_STATES.start]: "start-sync",
   [RUN_SYNC_STATES.check]: "check-status",
   [RUN_SYNC_STATES.cancel]: "cancel-sync",
+  [RUN_SYNC_STATES.cancelAfterError]: "cancel-sync",
   [RUN_SYNC_STATES.exportLogs]: "export-logs",
   [RUN_SYNC_STATES.publishMetrics]: "publish-metrics",
   [RUN_SYNC_STATES.publishFailureMetrics]: "publish-metrics",
@@ -259,7 +261,22 @@ function buildRunSyncDefinition(
   publishFailure.addCatch(errored, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
   publishFailure.next(errored);
   start.addCatch(publishFailure, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
-  check.addCatch(publishFailure, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+  // A check that failed for good leaves a started run going: cancel it here (best
+  // effort), so that a FAILED execution never leaves its run behind and the EventBridge
+  // rule only needs ABORTED and TIMED_OUT, where the machine itself could not clean up.
+  const cancelAfterError = invoke(
+    scope,
+    S.cancelAfterError,
+    fns.cancelSync,
+    "$.cancel",
+    taskTimeout,
+  );
+  cancelAfterError.addCatch(publishFailure, {
+    errors: [sfn.Errors.ALL],
+    resultPath: "$.cancel_error",
+  });
+  cancelAfterError.next(publishFailure);
+  check.addCatch(cancelAfterError, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
 
   const logExportFailed = new sfn.Pass(scope, S.logExportFailed, {
     comment: "Log export is best effort: record why it failed and go on",

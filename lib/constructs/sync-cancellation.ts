@@ -19,11 +19,11 @@ export interface SyncCancellationProps {
 
 /**
  * Cancels the Polytomic run of a run-sync execution that ended without finishing it:
- * stopped (ABORTED, also when its parent pipeline was stopped), TIMED_OUT, or FAILED
- * (e.g. check-status kept failing). Independent of the ended execution: an EventBridge
- * rule on "Step Functions Execution Status Change" invokes cancel-sync, with retries
- * and a dead-letter queue. cancel-sync is idempotent and leaves runs that already
- * ended alone (the usual case for FAILED: the run failed, or was cancelled on timeout).
+ * stopped (ABORTED, also when its parent pipeline was stopped) or TIMED_OUT. Independent
+ * of the ended execution: an EventBridge rule on "Step Functions Execution Status Change"
+ * invokes cancel-sync, with retries and a dead-letter queue. cancel-sync is idempotent and
+ * leaves runs that already ended alone. A FAILED run-sync cleans up itself (it cancels
+ * its run when a check fails for good), so FAILED is not watched.
  */
 export class SyncCancellation extends Construct {
   readonly rule: events.Rule;
@@ -37,8 +37,7 @@ export class SyncCancellation extends Construct {
       retentionPeriod: Duration.days(14),
     });
     this.rule = new events.Rule(this, "Rule", {
-      description:
-        "Cancel the Polytomic run of a run-sync execution that was stopped, timed out or failed",
+      description: "Cancel the Polytomic run of a run-sync execution that was stopped or timed out",
       eventPattern: {
         source: ["aws.states"],
         detailType: ["Step Functions Execution Status Change"],

@@ -111,9 +111,9 @@ describe("nothing left running", () => {
     // Nothing is left for anyone to clean up: the pipeline ended after its last run did.
     expect(stillRunning(w)).toEqual([]);
   });
-  it("a step that fails while its run goes on (check-status denied): cancel-sync cancels the run", async () => {
-    // The first check is answered 403 (permanent): run-sync FAILS with its run still going.
-    // Deployed, the EventBridge rule sends cancel-sync on FAILED; the local runner does too.
+  it("a step that fails while its run goes on (check-status denied): the machine cancels the run", async () => {
+    // The first check is answered 403 (permanent): before failing, the run-sync machine
+    // hands its started run to cancel-sync ("Cancel sync after failed check").
     w = await world(
       `${scenario("    duration_seconds: 7200", "    duration_seconds: 60")}
 faults:

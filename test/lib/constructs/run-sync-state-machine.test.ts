@@ -77,6 +77,11 @@ function fakes(checks: CheckResult[], overrides: Record<string, (i: unknown) => 
       canceled: true,
       already_terminal: false,
     })),
+    [S.cancelAfterError]: record(S.cancelAfterError, () => ({
+      status: "canceled",
+      canceled: true,
+      already_terminal: false,
+    })),
     [S.exportLogs]: record(S.exportLogs, () => ({ exported: true, keys: ["logs/a.json"] })),
     [S.publishMetrics]: record(S.publishMetrics, () => ({ published: true, metric_count: 7 })),
     [S.publishFailureMetrics]: record(S.publishFailureMetrics, () => ({
@@ -387,6 +392,30 @@ describe("RunSyncStateMachine in the local engine", () => {
     expect(result).toEqual({ error: "Sync.NotFound", cause: "no sync named Contacts to HubSpot" });
     expect(attempts).toBe(1);
     expect(calls).toEqual([S.start, S.publishFailureMetrics]);
+  });
+
+  it("a check that fails for good cancels the started run, then fails with the check's error", async () => {
+    const { definition } = build();
+    const { handlers, calls } = fakes([running], {
+      [S.check]: () => {
+        throw namedError("Polytomic.Forbidden", "the key lacks permission");
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result).toEqual({ error: "Polytomic.Forbidden", cause: "the key lacks permission" });
+    expect(calls).toEqual([S.start, S.check, S.cancelAfterError, S.publishFailureMetrics]);
+    // A cancel that fails too changes neither the path nor the error.
+    const failing = fakes([running], {
+      [S.check]: () => {
+        throw namedError("Polytomic.Forbidden", "the key lacks permission");
+      },
+      [S.cancelAfterError]: () => {
+        throw namedError("Polytomic.Forbidden", "no cancel either");
+      },
+    });
+    const again = await runLocally(definition, input, failing.handlers, runOptions);
+    expect(again).toEqual({ error: "Polytomic.Forbidden", cause: "the key lacks permission" });
+    expect(failing.calls).toEqual([S.start, S.check, S.cancelAfterError, S.publishFailureMetrics]);
   });
 
   it("keeps the original error when publishing failure metrics fails too", async () => {
