@@ -310,41 +310,32 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         if (answered) return;
       }
 
-      // Spec checks.
+      // Spec checks. Their 400s are the API's own answers: recorded for the key too.
+      const answer = (result: RouteResult, template: string) => {
+        if (storeKey !== undefined) {
+          idempotency.set(storeKey, { state: "done", fingerprint, result });
+        }
+        sendResult(res, entry, result, template);
+      };
       let query: Record<string, unknown> = {};
       let body: unknown;
       if (rawBody.length > 0) {
         try {
           body = JSON.parse(rawBody.toString("utf8"));
         } catch {
-          return sendResult(
-            res,
-            entry,
-            apiError(400, "bad_request", "body: not valid JSON"),
-            route.template,
-          );
+          return answer(apiError(400, "bad_request", "body: not valid JSON"), route.template);
         }
       }
       if (validateRequests) {
         const checked = checkParams(method, route.template, params, url.searchParams);
         if ("status" in checked) {
           const key = checked.status === 404 ? "not_found" : "bad_request";
-          return sendResult(
-            res,
-            entry,
-            apiError(checked.status, key, checked.message),
-            route.template,
-          );
+          return answer(apiError(checked.status, key, checked.message), route.template);
         }
         query = checked.query;
         const problems = checkRequestBody(method, route.template, body);
         if (problems.length > 0) {
-          return sendResult(
-            res,
-            entry,
-            apiError(400, "bad_request", problems.join("; ")),
-            route.template,
-          );
+          return answer(apiError(400, "bad_request", problems.join("; ")), route.template);
         }
       } else {
         for (const [k, v] of url.searchParams)
@@ -360,10 +351,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         body,
         sign: () => randomBytes(32).toString("hex"),
       });
-      if (storeKey !== undefined) {
-        idempotency.set(storeKey, { state: "done", fingerprint, result });
-      }
-      sendResult(res, entry, result, route.template);
+      answer(result, route.template);
     } finally {
       release();
     }

@@ -114,6 +114,12 @@ export interface StartPending {
   errors: number;
   /** 409s waited out under `on_conflict: wait`, so far. */
   waits: number;
+  /**
+   * An earlier start may have created a run although it got no run back: it was
+   * answered 5xx or 408, or got a 409 while an unanswered attempt with its key may still
+   * have been in flight. A run created since `first_try_at` is then taken as this step's.
+   */
+  maybe_started?: boolean;
   /** ISO time of the step's first start: `on_conflict: wait` waits at most the step's timeout from here. */
   first_try_at: string;
   retry_after_seconds: number;
@@ -197,6 +203,8 @@ export interface CheckResult {
 /** The run-sync state as it flows through the machine. */
 export interface RunState extends StepInput {
   start?: StartResult;
+  /** publish-metrics: the StartPending at `$.start` of a step that never started a run. */
+  pending_start?: StartPending;
   check?: CheckResult;
   logs?: ExportLogsResult;
   metrics?: PublishMetricsResult;

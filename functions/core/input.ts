@@ -216,6 +216,9 @@ export function parseStepInput(event: unknown): StepInput {
   return out;
 }
 
+/** The longest wait a StartPending may ask for: a day, the longest step timeout. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400;
+
 function startPending(v: unknown, path: string): StartPending {
   const o = obj(v, path);
   const id = str(o.sync_id, `${path}.sync_id`);
@@ -227,9 +230,18 @@ function startPending(v: unknown, path: string): StartPending {
     errors: int(o.errors ?? 0, `${path}.errors`, 0),
     waits: int(o.waits ?? 0, `${path}.waits`, 0),
     first_try_at: iso(o.first_try_at, `${path}.first_try_at`),
-    retry_after_seconds: num(o.retry_after_seconds, `${path}.retry_after_seconds`, 0),
+    retry_after_seconds: int(o.retry_after_seconds, `${path}.retry_after_seconds`, 1),
     reason: str(o.reason, `${path}.reason`),
   };
+  if (out.retry_after_seconds > MAX_RETRY_AFTER_SECONDS) {
+    throw invalidInput(
+      `${path}.retry_after_seconds`,
+      `must be at most ${MAX_RETRY_AFTER_SECONDS} (a day), got ${out.retry_after_seconds}`,
+    );
+  }
+  if (o.maybe_started !== undefined && bool(o.maybe_started, `${path}.maybe_started`)) {
+    out.maybe_started = true;
+  }
   const name = optStr(o.sync_name, `${path}.sync_name`);
   if (name !== undefined) out.sync_name = name;
   const retries = optRetries(o.api_retries, `${path}.api_retries`);
@@ -245,7 +257,15 @@ function startPending(v: unknown, path: string): StartPending {
 export function parseStartInput(event: unknown): StepInput & { previous?: StartPending } {
   const input = parseStepInput(event);
   const start = (event as Obj).start;
-  return isStartPending(start) ? { ...input, previous: startPending(start, "start") } : input;
+  if (!isStartPending(start)) return input;
+  const previous = startPending(start, "start");
+  if (input.sync.id && previous.sync_id.toLowerCase() !== input.sync.id.toLowerCase()) {
+    throw invalidInput(
+      "start.sync_id",
+      `must be the step's sync ${input.sync.id}, got ${describe(previous.sync_id)}`,
+    );
+  }
+  return { ...input, previous };
 }
 
 /** The `start` of a state that has one, when it is a StartPending: no run was started. */
@@ -336,11 +356,11 @@ export function parseMetricsState(event: unknown): RunState {
   const input = parseStepInput(event);
   const o = event as Obj;
   const out: RunState = { ...input };
-  // A StartPending means no run was started: nothing to measure about one.
-  if (o.start !== undefined && o.start !== null && !isStartPending(o.start)) {
-    out.start = startResult(o.start, "start");
-  }
-  const check = parseCheckForMetrics(o.check);
+  // A StartPending means no run was started: nothing to measure about one but the
+  // retries of its starts; the check then is check-status's pass-through, not a check.
+  if (isStartPending(o.start)) out.pending_start = startPending(o.start, "start");
+  else if (o.start !== undefined && o.start !== null) out.start = startResult(o.start, "start");
+  const check = out.pending_start ? undefined : parseCheckForMetrics(o.check);
   if (check) out.check = check;
   if (o.logs !== undefined && o.logs !== null) {
     const l = obj(o.logs, "logs");

@@ -55,10 +55,13 @@ export function stepMetricData(state: RunState, now: number): MetricDatum[] {
   add("failed", succeeded ? 0 : 1);
   add("timedOut", check?.timed_out ? 1 : 0);
   if (logs) add("logExportFailed", logs.exported ? 0 : 1);
-  if (start || check || logs) {
+  if (start || state.pending_start || check || logs) {
     // Calls the client retried after transient faults, over the whole run.
     const retries =
-      (start?.api_retries ?? 0) + (check?.api_retries ?? 0) + (logs?.api_retries ?? 0);
+      (start?.api_retries ?? 0) +
+      (state.pending_start?.api_retries ?? 0) +
+      (check?.api_retries ?? 0) +
+      (logs?.api_retries ?? 0);
     add("apiRetries", retries);
   }
   return data;

@@ -22,11 +22,11 @@ import {
 import { noteRetry } from "../polytomic/retry-scope";
 import type { StartPending, StartResult, StepInput } from "./contract";
 import type { Deps } from "./deps";
-import { HandlerError } from "./errors";
+import { HandlerError, invalidInput } from "./errors";
 import { deriveKey, startKey } from "./idempotency";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
-import { getSyncStatus, type RunView, startRun } from "./runs";
+import { getSyncStatus, type RunView, recentRuns, startRun } from "./runs";
 import type { Budget } from "./runtime";
 import { isTerminalStatus } from "./status";
 
@@ -80,9 +80,15 @@ export async function startSync(
   const keyIndex = previous?.key_index ?? 0;
   const errors = previous?.errors ?? 0;
   const waits = previous?.waits ?? 0;
-  const firstTryAt = previous ? Date.parse(previous.first_try_at) : deps.clock.now();
+  const now = deps.clock.now();
+  const firstTryAt = previous ? Date.parse(previous.first_try_at) : now;
   const slog = log.child({ sync_id: sync.id });
   const what = `${input.sync_type} sync ${sync.id}`;
+  const maybeStarted = previous?.maybe_started === true;
+  if (firstTryAt > now + OWN_RUN_SKEW_MS) {
+    throw invalidInput("start.first_try_at", `is in the future: ${previous?.first_try_at}`);
+  }
+  const budgetEnd = firstTryAt + input.timeout_seconds * 1000;
 
   const started = (
     run: { id: string; status: string },
@@ -110,19 +116,23 @@ export async function startSync(
     return out;
   };
   const pending = (
-    next: { errors: number; waits: number },
+    next: { errors: number; waits: number; maybeStarted: boolean },
     retryAfterSeconds: number,
     reason: string,
   ): StartPending => {
+    // Never past the step's own timeout: the next start then gives up at once.
+    const left = Math.ceil((budgetEnd - deps.clock.now()) / 1000);
     const out: StartPending = {
       pending: true,
       sync_id: sync.id,
       key_index: keyIndex + 1,
-      ...next,
+      errors: next.errors,
+      waits: next.waits,
       first_try_at: new Date(firstTryAt).toISOString(),
-      retry_after_seconds: Math.max(1, Math.round(retryAfterSeconds)),
+      retry_after_seconds: Math.max(1, Math.min(Math.round(retryAfterSeconds), left)),
       reason,
     };
+    if (next.maybeStarted) out.maybe_started = true;
     if (sync.name) out.sync_name = sync.name;
     slog.info("not started yet; trying again later with the next Idempotency-Key", {
       reason,
@@ -136,6 +146,28 @@ export async function startSync(
     return Math.max(floorSeconds, cap / 2 + (Math.random() * cap) / 2);
   };
 
+  if (previous && now >= budgetEnd) {
+    throw new HandlerError(
+      "Sync.TimedOut",
+      `the step's timeout (${input.timeout_seconds} s) passed before ${what} could be started; the last try: ${previous.reason}`,
+    );
+  }
+  if (maybeStarted) {
+    // An errored start may have created a run that has ended since: adopt it rather than
+    // start another.
+    const since = firstTryAt - OWN_RUN_SKEW_MS;
+    const ended = (await recentRuns(api, input.sync_type, sync.id, 5, call())).find(
+      (r) => r.created_at !== undefined && Date.parse(r.created_at) >= since,
+    );
+    if (ended?.created_at) {
+      slog.info("adopting a run that ended since the step's first start", {
+        execution_id: ended.id,
+      });
+      return started(ended, true, Date.parse(ended.created_at));
+    }
+  }
+
+  let unansweredBefore = false;
   try {
     const run = await startRun(api, input.sync_type, sync.id, input.options, {
       ...call(),
@@ -157,13 +189,18 @@ export async function startSync(
       const retryAfter = err instanceof PolytomicRateLimitError ? err.retryAfterSeconds : undefined;
       // The machine retries this call (with the next key): it counts in ApiRetries.
       noteRetry();
+      // A 429 is refused before anything happens; a 5xx or 408 may have done its work.
+      const mayHaveRun = transient.status !== 429 || transient.unansweredAttempts > 0;
       return pending(
-        { errors: n, waits },
+        { errors: n, waits, maybeStarted: maybeStarted || mayHaveRun },
         errorBackoff(n, retryAfter ?? 0),
         `the start was answered ${transient.status}`,
       );
     }
     if (!(err instanceof PolytomicConflictError)) throw err;
+    // A 409 after an attempt with this key that got no answer: that attempt may still be
+    // in flight and be creating this step's run.
+    unansweredBefore = err.unansweredAttempts > 0;
     if (err.body?.key === "idempotency_conflict") {
       // A duplicate of this very start (same key) is still being processed: retry later
       // (same key, the Task's Retry) and get its replayed answer, rather than mistaking
@@ -177,6 +214,7 @@ export async function startSync(
   }
 
   // 409: the sync is running already.
+  const mine = maybeStarted || unansweredBefore;
   const current = await activeRun(deps, input, sync.id, budget);
   if (current === undefined) {
     const n = errors + 1;
@@ -186,11 +224,15 @@ export async function startSync(
         `${what} answered 409 ${n} times but showed no running execution`,
       );
     }
-    return pending({ errors: n, waits }, errorBackoff(n), "409 but no execution is running");
+    return pending(
+      { errors: n, waits, maybeStarted: mine },
+      errorBackoff(n),
+      "409 but no execution is running",
+    );
   }
   const created = current.created_at ? Date.parse(current.created_at) : Number.NaN;
-  if (errors > 0 && created >= firstTryAt - OWN_RUN_SKEW_MS) {
-    // An earlier start of this step was answered with an error but created this run.
+  if (mine && created >= firstTryAt - OWN_RUN_SKEW_MS) {
+    // An earlier start of this step got an error (or no answer) but created this run.
     slog.info("adopting a run created since the step's first start", {
       running_execution_id: current.id,
     });
@@ -214,8 +256,8 @@ export async function startSync(
       }
       const wait = Math.min(WAIT_MAX_SECONDS, WAIT_MIN_SECONDS * 2 ** waits);
       return pending(
-        { errors, waits: waits + 1 },
-        Math.min(wait, Math.max(1, input.timeout_seconds - waited)),
+        { errors, waits: waits + 1, maybeStarted: mine },
+        wait,
         `waiting for the running execution ${current.id} (on_conflict is "wait")`,
       );
     }

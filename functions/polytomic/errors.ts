@@ -16,6 +16,11 @@ export interface PolytomicErrorOptions {
   request?: string;
   /** How many attempts were made before this error was thrown. */
   attempts?: number;
+  /**
+   * Earlier attempts with the same Idempotency-Key that got no answer (network error,
+   * timeout): they may still be in flight at the API, or have done their work.
+   */
+  unansweredAttempts?: number;
   cause?: unknown;
 }
 
@@ -25,6 +30,8 @@ export class PolytomicError extends Error {
   readonly body: ApiErrorBody | undefined;
   readonly request: string | undefined;
   readonly attempts: number;
+  /** See PolytomicErrorOptions.unansweredAttempts. */
+  readonly unansweredAttempts: number;
   /** Whether retrying the same call later may succeed. */
   readonly retryable: boolean = false;
 
@@ -34,6 +41,7 @@ export class PolytomicError extends Error {
     this.body = options.body;
     this.request = options.request;
     this.attempts = options.attempts ?? 1;
+    this.unansweredAttempts = options.unansweredAttempts ?? 0;
   }
 }
 

@@ -165,6 +165,8 @@ export class HttpTransport {
     let last: Failure | undefined;
     let attempts = 0;
     let answeredErrors = 0;
+    /** Attempts with the current key that got no answer. */
+    let unanswered = 0;
     const baseKey = req.headers["Idempotency-Key"];
     for (;;) {
       throwIfAborted(req.signal);
@@ -188,17 +190,25 @@ export class HttpTransport {
       if (result.ok) return result.value;
       const failure = result.failure;
       last = failure;
-      if (!failure.retryable) throw this.toError(failure, req, attempts, "");
+      if (!failure.retryable) throw this.toError(failure, req, attempts, "", unanswered);
       if (failure.kind === "status" && baseKey !== undefined && req.answeredError) {
         if (req.answeredError === "throw") {
-          throw this.toError(failure, req, attempts, "; not retried with the same Idempotency-Key");
+          throw this.toError(
+            failure,
+            req,
+            attempts,
+            "; not retried with the same Idempotency-Key",
+            unanswered,
+          );
         }
         answeredErrors += 1;
+        unanswered = 0;
         req = {
           ...req,
           headers: { ...req.headers, "Idempotency-Key": rotatedKey(baseKey, answeredErrors) },
         };
       }
+      if (failure.kind === "network" || failure.kind === "timeout") unanswered += 1;
       if (attempts >= s.maxAttempts) {
         throw this.toError(
           failure,
@@ -350,6 +360,7 @@ export class HttpTransport {
     req: OutgoingRequest<unknown>,
     attempts: number,
     note: string,
+    unansweredAttempts = 0,
   ): PolytomicError {
     const Cls = errorClassFor(failure);
     const statusPart = failure.status === undefined ? "" : ` (${failure.status})`;
@@ -357,6 +368,7 @@ export class HttpTransport {
     return new Cls(message, {
       request: req.label,
       attempts,
+      ...(unansweredAttempts > 0 ? { unansweredAttempts } : {}),
       ...(failure.status === undefined ? {} : { status: failure.status }),
       ...(failure.body === undefined ? {} : { body: failure.body }),
       ...(failure.cause === undefined ? {} : { cause: failure.cause }),

@@ -147,6 +147,15 @@ describe("Idempotency-Key", () => {
     expect((await start("while-busy-1")).status).toBe(409);
     expect((await start("after-busy-1")).status).toBe(200);
     expect(h.sim.startCount(MODEL)).toBe(2);
+    // A request the spec checks refuse is answered, and replayed, the same way.
+    const badStart = () =>
+      h.call("POST", `${model}/executions`, T.modelStart, {
+        body: { resync: "yes" },
+        headers: { "idempotency-key": "spec-refused-1" },
+      });
+    expect((await badStart()).status).toBe(400);
+    expect((await badStart()).status).toBe(400);
+    expect(h.sim.requests().filter((r) => r.status === 400)).toHaveLength(2);
   });
 
   it("rejects malformed keys", async () => {

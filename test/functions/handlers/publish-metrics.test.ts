@@ -101,6 +101,42 @@ describe("publish-metrics", () => {
     ]);
   });
 
+  it("a step that gave up starting: failure and the retried starts, no counts from the pass-through check", async () => {
+    e = await env(scenario());
+    const r = await makeHandler(e.deps)({
+      ...stepInput(),
+      start: {
+        pending: true,
+        sync_id: "9f1c0d2e-0000-4000-8000-00000000000a",
+        key_index: 7,
+        errors: 7,
+        waits: 0,
+        first_try_at: new Date(e.clock.now()).toISOString(),
+        retry_after_seconds: 60,
+        reason: "the start was answered 503",
+        api_retries: 7,
+      },
+      check: {
+        status: "not_started",
+        terminal: false,
+        step_failed: false,
+        counts: { records: 0, errors: 0, warnings: 0 },
+        next_poll_seconds: 60,
+        polls: 0,
+        timed_out: false,
+        start_pending: true,
+      },
+    });
+    expect(r).toEqual({ published: true, metric_count: 4 });
+    const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+    expect(data.map((x) => [x.MetricName, x.Value])).toEqual([
+      ["StepSucceeded", 0],
+      ["StepFailed", 1],
+      ["StepTimedOut", 0],
+      [STEP_METRICS.apiRetries.name, 7],
+    ]);
+  });
+
   it("throttling is retried, then reported without throwing", async () => {
     e = await env(scenario("duration_seconds: 10"));
     const { state } = await runToEnd(e, stepInput());

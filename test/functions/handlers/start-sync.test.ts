@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isStartPending, type StartPending } from "../../../functions/core/contract";
 import { startKey } from "../../../functions/core/idempotency";
 import { MAX_START_ERRORS, startKeyAt } from "../../../functions/core/start";
+import { PolytomicConflictError } from "../../../functions/polytomic/errors";
 import { makeHandler } from "../../../functions/start-sync";
 import {
+  answering,
   BULK,
   bulkInput,
   type Env,
@@ -114,21 +116,138 @@ describe("start-sync", () => {
       expect(Date.parse(start.deadline)).toBe(firstTry + 3600 * 1000);
     });
 
-    it("wait gives up with Polytomic.Conflict once the step's timeout has passed", async () => {
+    it("wait gives up with Sync.TimedOut once the step's timeout has passed, sending nothing", async () => {
       const running = await busy();
       const input = stepInput({ on_conflict: "wait", timeout_seconds: 30 });
       const first = await makeHandler(e.deps)(input);
       expect(isStartPending(first)).toBe(true);
       e.clock.advance(31_000);
+      const sent = e.sim.requests().length;
       const err = await rejection(makeHandler(e.deps)({ ...input, start: first }));
-      expect(err.name).toBe("Polytomic.Conflict");
+      expect(err.name).toBe("Sync.TimedOut");
       expect(err.message).toContain(running);
-      expect(err.message).toContain("the step's timeout");
+      expect(err.message).toContain("the step's timeout (30 s) passed");
+      expect(e.sim.requests()).toHaveLength(sent);
+      expect(e.sim.startCount(MODEL)).toBe(1);
+    });
+
+    it("wait never asks for a wait past the step's timeout", async () => {
+      await busy();
+      const input = stepInput({ on_conflict: "wait", timeout_seconds: 8 });
+      const first = (await makeHandler(e.deps)(input)) as StartPending;
+      expect(first.retry_after_seconds).toBe(5);
+      e.clock.advance(5_000);
+      const second = (await makeHandler(e.deps)({ ...input, start: first })) as StartPending;
+      // 10 s would be next, but only 3 s of the step's 8 are left.
+      expect(second.retry_after_seconds).toBe(3);
+    });
+
+    it("a 409 while an unanswered attempt with the key may be in flight: the run it created is adopted", async () => {
+      e = await env(scenario("queue_seconds: 0\nduration_seconds: 120"), {
+        // As if the first attempt timed out at the client but went on at the API, and the
+        // retry met the sync busy with the run that attempt created.
+        wrap: answering("startModelSync", async (real, syncId, body) => {
+          const created = await real(syncId, body, { idempotencyKey: "in-flight-attempt" });
+          throw new PolytomicConflictError(`sync is running execution ${created.id}`, {
+            status: 409,
+            body: { key: "conflict", message: "sync is running", status: 409 },
+            unansweredAttempts: 1,
+          });
+        }),
+      });
+      const r = started(await makeHandler(e.deps)(stepInput({ on_conflict: "fail" })));
+      expect(r.attached).toBe(true);
       expect(e.sim.startCount(MODEL)).toBe(1);
     });
   });
 
   describe("a start answered with a transient error", () => {
+    it("a 429 creates nothing: a run that appears later is someone else's (on_conflict: fail)", async () => {
+      e = await env(
+        scenario(
+          "queue_seconds: 0\nduration_seconds: 100",
+          "",
+          "faults:\n  - { endpoint: start, status: 429, retry_after_seconds: 1, times: 1 }",
+        ),
+      );
+      const input = stepInput({ on_conflict: "fail" });
+      const first = (await makeHandler(e.deps)(input)) as StartPending;
+      expect(first).toMatchObject({ pending: true, errors: 1 });
+      expect(first.maybe_started).toBeUndefined();
+      const theirs = await e.client.startModelSync(
+        MODEL,
+        { resync: false, test: false },
+        { idempotencyKey: "someone-else-429" },
+      );
+      e.clock.advance(first.retry_after_seconds * 1000);
+      const err = await rejection(makeHandler(e.deps)({ ...input, start: first }));
+      expect(err.name).toBe("Polytomic.Conflict");
+      expect(err.message).toContain(theirs.id as string);
+    });
+
+    it("a 5xx'd start whose run has already ended: that run is adopted, no second start", async () => {
+      e = await env(
+        scenario(
+          "queue_seconds: 0\nduration_seconds: 30",
+          "",
+          "faults:\n  - { endpoint: start, status: 500, times: 1 }",
+        ),
+      );
+      const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
+      expect(first).toMatchObject({ pending: true, maybe_started: true });
+      // As if the 500'd start had created a run, which ran to the end before the next try.
+      const ours = await e.client.startModelSync(
+        MODEL,
+        { resync: false, test: false },
+        { idempotencyKey: "created-despite-500" },
+      );
+      e.clock.advance(120_000);
+      const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
+      expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: "completed" });
+      expect(e.sim.startCount(MODEL)).toBe(1);
+    });
+
+    it("a Retry-After longer than the step's timeout is cut to the time left", async () => {
+      e = await env(
+        scenario(
+          "duration_seconds: 100",
+          "",
+          "faults:\n  - { endpoint: start, status: 429, retry_after_seconds: 7200, times: 1 }",
+        ),
+      );
+      const first = (await makeHandler(e.deps)(
+        stepInput({ timeout_seconds: 600 }),
+      )) as StartPending;
+      expect(first.retry_after_seconds).toBe(600);
+    });
+
+    it.each([
+      [{ first_try_at: "2999-01-01T00:00:00Z" }, /^start\.first_try_at: is in the future/],
+      [
+        { sync_id: "9f1c0d2e-0000-4000-8000-0000000000ff" },
+        /^start\.sync_id: must be the step's sync/,
+      ],
+      [{ retry_after_seconds: 100_000 }, /^start\.retry_after_seconds: must be at most 86400/],
+      [{ retry_after_seconds: 1.5 }, /^start\.retry_after_seconds/],
+    ])("a StartPending with %j is bad input, named", async (change, message) => {
+      e = await env(scenario("duration_seconds: 100"));
+      const pending = {
+        pending: true,
+        sync_id: MODEL,
+        key_index: 1,
+        errors: 1,
+        waits: 0,
+        first_try_at: new Date(e.clock.now()).toISOString(),
+        retry_after_seconds: 5,
+        reason: "the start was answered 503",
+        ...change,
+      };
+      const err = await rejection(makeHandler(e.deps)({ ...stepInput(), start: pending }));
+      expect(err.name).toBe("Input.Invalid");
+      expect(err.message).toMatch(message);
+      expect(e.sim.requests()).toEqual([]);
+    });
+
     it("a 500 the API recorded for the key: the next start sends the next key, one run", async () => {
       e = await env(
         scenario(
