@@ -233,6 +233,21 @@ export function answering<K extends keyof PolytomicApi>(
     });
 }
 
+/** A StartPending of the MODEL step, first tried at `at`, for handlers' input. */
+export function pendingStart(at: number, overrides: Partial<StartPending> = {}): StartPending {
+  return {
+    pending: true,
+    sync_id: MODEL,
+    key_index: 1,
+    errors: 1,
+    waits: 0,
+    first_try_at: new Date(at).toISOString(),
+    retry_after_seconds: 5,
+    reason: "the start was answered 503",
+    ...overrides,
+  };
+}
+
 /** A start-sync answer that must have started (or adopted) a run. */
 export function started(r: StartResult | StartPending): StartResult {
   if (isStartPending(r)) throw new Error(`expected a started run, got a StartPending: ${r.reason}`);

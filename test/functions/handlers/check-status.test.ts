@@ -2,7 +2,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { makeHandler as checkHandler } from "../../../functions/check-status";
 import type { FailurePolicy } from "../../../functions/core/contract";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
-import { answering, bulkInput, type Env, env, runToEnd, scenario, stepInput } from "../harness";
+import {
+  answering,
+  bulkInput,
+  type Env,
+  env,
+  pendingStart,
+  runToEnd,
+  scenario,
+  stepInput,
+} from "../harness";
 
 let e: Env;
 afterEach(async () => {
@@ -202,16 +211,7 @@ describe("check-status", () => {
 
   it("a StartPending at $.start: checks nothing and sends the machine back to start-sync", async () => {
     e = await env(scenario("duration_seconds: 30"));
-    const pending = {
-      pending: true,
-      sync_id: "9f1c0d2e-0000-4000-8000-00000000000a",
-      key_index: 1,
-      errors: 1,
-      waits: 0,
-      first_try_at: new Date(e.clock.now()).toISOString(),
-      retry_after_seconds: 7,
-      reason: "the start was answered 503",
-    };
+    const pending = pendingStart(e.clock.now(), { retry_after_seconds: 7 });
     const r = await checkHandler(e.deps)({ ...stepInput(), start: pending });
     expect(r).toMatchObject({
       start_pending: true,

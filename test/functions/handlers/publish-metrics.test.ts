@@ -2,7 +2,7 @@ import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterEach, describe, expect, it } from "vitest";
 import { METRIC_NAMESPACE, STEP_METRICS } from "../../../functions/core/metrics";
 import { makeHandler } from "../../../functions/publish-metrics";
-import { bulkInput, type Env, env, runToEnd, scenario, stepInput } from "../harness";
+import { bulkInput, type Env, env, pendingStart, runToEnd, scenario, stepInput } from "../harness";
 
 let e: Env;
 afterEach(async () => {
@@ -105,17 +105,12 @@ describe("publish-metrics", () => {
     e = await env(scenario());
     const r = await makeHandler(e.deps)({
       ...stepInput(),
-      start: {
-        pending: true,
-        sync_id: "9f1c0d2e-0000-4000-8000-00000000000a",
+      start: pendingStart(e.clock.now(), {
         key_index: 7,
         errors: 7,
-        waits: 0,
-        first_try_at: new Date(e.clock.now()).toISOString(),
         retry_after_seconds: 60,
-        reason: "the start was answered 503",
         api_retries: 7,
-      },
+      }),
       check: {
         status: "not_started",
         terminal: false,

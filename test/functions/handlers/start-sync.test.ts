@@ -11,6 +11,7 @@ import {
   type Env,
   env,
   MODEL,
+  pendingStart,
   rejection,
   scenario,
   started,
@@ -231,17 +232,7 @@ describe("start-sync", () => {
       [{ retry_after_seconds: 1.5 }, /^start\.retry_after_seconds/],
     ])("a StartPending with %j is bad input, named", async (change, message) => {
       e = await env(scenario("duration_seconds: 100"));
-      const pending = {
-        pending: true,
-        sync_id: MODEL,
-        key_index: 1,
-        errors: 1,
-        waits: 0,
-        first_try_at: new Date(e.clock.now()).toISOString(),
-        retry_after_seconds: 5,
-        reason: "the start was answered 503",
-        ...change,
-      };
+      const pending = { ...pendingStart(e.clock.now()), ...change };
       const err = await rejection(makeHandler(e.deps)({ ...stepInput(), start: pending }));
       expect(err.name).toBe("Input.Invalid");
       expect(err.message).toMatch(message);
