@@ -146,7 +146,7 @@ export class OrchestratorStack extends Stack {
         Cancellations: {
           queue: cancellation.deadLetterQueue,
           holds:
-            "cancel-sync never ran for a stopped or failed step, so its Polytomic run may still be going",
+            "cancel-sync never ran for a stopped or timed-out step, so its Polytomic run may still be going",
         },
       },
     });

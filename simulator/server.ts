@@ -193,10 +193,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         faults.take("download", undefined) ?? randomFaults?.take("download", `GET ${url.pathname}`);
       if (fault) {
         entry.faulted = true;
-        const answered = await applyFault(fault, res, entry, (result) => {
-          if (storeKey !== undefined)
-            idempotency.set(storeKey, { state: "done", fingerprint, result });
-        });
+        // A download has no Idempotency-Key: nothing to record.
+        const answered = await applyFault(fault, res, entry, () => {});
         if (answered) return;
       }
       if (method !== "GET" && method !== "HEAD") return send(res, entry, 405, "");
@@ -290,6 +288,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       }
       idempotency.set(storeKey, { state: "pending" });
     }
+    /** The first answer to the request's Idempotency-Key, for every later request with it. */
+    const record = (result: RouteResult) => {
+      if (storeKey !== undefined) idempotency.set(storeKey, { state: "done", fingerprint, result });
+    };
     const release = () => {
       if (storeKey !== undefined && idempotency.get(storeKey)?.state === "pending")
         idempotency.delete(storeKey);
@@ -303,18 +305,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         randomFaults?.take(route.endpoint, `${method} ${url.pathname} ${key ?? ""}`);
       if (fault) {
         entry.faulted = true;
-        const answered = await applyFault(fault, res, entry, (result) => {
-          if (storeKey !== undefined)
-            idempotency.set(storeKey, { state: "done", fingerprint, result });
-        });
+        const answered = await applyFault(fault, res, entry, record);
         if (answered) return;
       }
 
       // Spec checks. Their 400s are the API's own answers: recorded for the key too.
       const answer = (result: RouteResult, template: string) => {
-        if (storeKey !== undefined) {
-          idempotency.set(storeKey, { state: "done", fingerprint, result });
-        }
+        record(result);
         sendResult(res, entry, result, template);
       };
       let query: Record<string, unknown> = {};

@@ -35,7 +35,8 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
         const pending = pendingStartOf(event);
         if (pending) {
           parseStepInput(event);
-          return startPendingCheck(pending.retry_after_seconds, event);
+          const polls = parsePreviousCheck((event as { check?: unknown }).check)?.polls ?? 0;
+          return startPendingCheck(pending.retry_after_seconds, polls);
         }
         const state = parseStartedState(event);
         const previous = parsePreviousCheck(state.check);
@@ -47,15 +48,14 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
 }
 
 /** What check-status answers while no run was started: nothing checked, start again later. */
-function startPendingCheck(retryAfterSeconds: number, event: unknown): CheckResult {
-  const polls = (event as { check?: { polls?: unknown } } | null)?.check?.polls;
+function startPendingCheck(retryAfterSeconds: number, polls: number): CheckResult {
   return {
     status: "not_started",
     terminal: false,
     step_failed: false,
     counts: { records: 0, errors: 0, warnings: 0 },
     next_poll_seconds: retryAfterSeconds,
-    polls: typeof polls === "number" && Number.isInteger(polls) && polls >= 0 ? polls : 0,
+    polls,
     timed_out: false,
     start_pending: true,
   };

@@ -11,8 +11,7 @@ import type { CancelInput, StartedState } from "./input";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
 import { cancelRun, getRun, getSyncStatus } from "./runs";
-import type { Budget } from "./runtime";
-import { stepFields } from "./runtime";
+import { type Budget, stepFields } from "./runtime";
 import { isSpecTerminalStatus, isTerminalStatus } from "./status";
 
 const POLL_MIN_MS = 1_000;

@@ -5,21 +5,21 @@
  * are allowed (the run-sync state carries other steps' results); unknown keys inside
  * `options`, `policy` and `poll` are errors.
  */
-import type {
-  BulkStartOptions,
-  CheckResult,
-  ExportLogsResult,
-  FailurePolicy,
-  ModelStartOptions,
-  PollSettings,
-  RunState,
-  StartPending,
-  StartResult,
-  StepInput,
-  SyncRef,
-  SyncType,
+import {
+  type BulkStartOptions,
+  type CheckResult,
+  type ExportLogsResult,
+  type FailurePolicy,
+  isStartPending,
+  type ModelStartOptions,
+  type PollSettings,
+  type RunState,
+  type StartPending,
+  type StartResult,
+  type StepInput,
+  type SyncRef,
+  type SyncType,
 } from "./contract";
-import { isStartPending } from "./contract";
 import { invalidInput } from "./errors";
 
 type Obj = Record<string, unknown>;
@@ -221,11 +221,9 @@ export const MAX_RETRY_AFTER_SECONDS = 86_400;
 
 function startPending(v: unknown, path: string): StartPending {
   const o = obj(v, path);
-  const id = str(o.sync_id, `${path}.sync_id`);
-  if (!UUID.test(id)) throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
   const out: StartPending = {
     pending: true,
-    sync_id: id,
+    sync_id: startSyncId(o, path),
     key_index: int(o.key_index, `${path}.key_index`, 1),
     errors: int(o.errors ?? 0, `${path}.errors`, 0),
     waits: int(o.waits ?? 0, `${path}.waits`, 0),
@@ -242,11 +240,7 @@ function startPending(v: unknown, path: string): StartPending {
   if (o.maybe_started !== undefined && bool(o.maybe_started, `${path}.maybe_started`)) {
     out.maybe_started = true;
   }
-  const name = optStr(o.sync_name, `${path}.sync_name`);
-  if (name !== undefined) out.sync_name = name;
-  const retries = optRetries(o.api_retries, `${path}.api_retries`);
-  if (retries !== undefined) out.api_retries = retries;
-  return out;
+  return withStartExtras(out, o, path);
 }
 
 /**
@@ -276,16 +270,26 @@ export function pendingStartOf(event: unknown): StartPending | undefined {
 
 function startResult(v: unknown, path: string): StartResult {
   const o = obj(v, path);
-  const id = str(o.sync_id, `${path}.sync_id`);
-  if (!UUID.test(id)) throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
   const out: StartResult = {
-    sync_id: id,
+    sync_id: startSyncId(o, path),
     execution_id: str(o.execution_id, `${path}.execution_id`),
     status: str(o.status, `${path}.status`),
     started_at: iso(o.started_at, `${path}.started_at`),
     deadline: iso(o.deadline, `${path}.deadline`),
     attached: o.attached === undefined ? false : bool(o.attached, `${path}.attached`),
   };
+  return withStartExtras(out, o, path);
+}
+
+/** The `sync_id` of a start-sync answer (StartResult or StartPending): a UUID. */
+function startSyncId(o: Obj, path: string): string {
+  const id = str(o.sync_id, `${path}.sync_id`);
+  if (!UUID.test(id)) throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
+  return id;
+}
+
+/** The optional fields both start-sync answers carry: `sync_name`, `api_retries`. */
+function withStartExtras<T extends StartResult | StartPending>(out: T, o: Obj, path: string): T {
   const name = optStr(o.sync_name, `${path}.sync_name`);
   if (name !== undefined) out.sync_name = name;
   const retries = optRetries(o.api_retries, `${path}.api_retries`);

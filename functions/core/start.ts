@@ -10,12 +10,15 @@
  *   out, is tried again with the next key (`key_index` + 1). Which key is next must
  *   outlive the invocation, so start-sync does not loop: it returns a StartPending and the
  *   run-sync machine waits `retry_after_seconds`, then calls it again with that at `$.start`.
- * A run Polytomic created although it answered the start with an error shows up as the
- * 409 of the next key: a run created since the step first tried is adopted as its own.
+ * A start answered 5xx or 408 may have created a run all the same, and so may one whose
+ * key had an unanswered attempt in flight when a 409 came: `maybe_started` is set, and a
+ * run created since the step's first start, running (the next key's 409) or already ended
+ * (the sync's recent runs), is adopted as the step's own. The step's timeout is its whole
+ * budget: no wait goes past it, and a start it has run out on is not sent.
  */
 import {
   PolytomicConflictError,
-  type PolytomicError,
+  PolytomicError,
   PolytomicNotFoundError,
   PolytomicRateLimitError,
 } from "../polytomic/errors";
@@ -60,9 +63,8 @@ export function startKeyAt(input: StepInput, index: number): string {
 
 /** A status the API answered that is worth another start with the next key. */
 function transientAnswer(err: unknown): PolytomicError | undefined {
-  const status = (err as PolytomicError | undefined)?.status;
-  if (status === undefined) return undefined;
-  return status === 408 || status === 429 || status >= 500 ? (err as PolytomicError) : undefined;
+  if (!(err instanceof PolytomicError) || err.status === undefined) return undefined;
+  return err.status === 408 || err.status === 429 || err.status >= 500 ? err : undefined;
 }
 
 export async function startSync(
