@@ -52,6 +52,14 @@ const running: CheckResult = {
   timed_out: false,
 };
 
+/** The check of a run that completed, to the policy's satisfaction. */
+const completed: CheckResult = {
+  ...running,
+  status: "completed",
+  terminal: true,
+  outcome: "succeeded",
+};
+
 /** Fake handlers by state name; records the calls. */
 function fakes(checks: CheckResult[], overrides: Record<string, (i: unknown) => unknown> = {}) {
   const calls: string[] = [];
@@ -206,13 +214,7 @@ describe("RunSyncStateMachine in the local engine", () => {
 
   it("polls until terminal, exports logs, publishes metrics and outputs a StepResult", async () => {
     const { definition } = build();
-    const done: CheckResult = {
-      ...running,
-      status: "completed",
-      terminal: true,
-      outcome: "succeeded",
-      polls: 3,
-    };
+    const done: CheckResult = { ...completed, polls: 3 };
     const { handlers, calls } = fakes([running, running, done]);
     const result = await runLocally(definition, input, handlers, runOptions);
     expect(result.error).toBeUndefined();
@@ -274,15 +276,9 @@ describe("RunSyncStateMachine in the local engine", () => {
   it("retries a retryable start error, then succeeds", async () => {
     const { definition } = build();
     let attempts = 0;
-    const done: CheckResult = {
-      ...running,
-      status: "completed",
-      terminal: true,
-      outcome: "succeeded",
-    };
-    const base = fakes([done]);
+    const base = fakes([completed]);
     const start = base.handlers[S.start] as (i: unknown) => unknown;
-    const { handlers } = fakes([done], {
+    const { handlers } = fakes([completed], {
       [S.start]: (i) => {
         attempts += 1;
         if (attempts < 3) throw namedError(RETRYABLE_ERRORS[0], "429");
@@ -296,13 +292,7 @@ describe("RunSyncStateMachine in the local engine", () => {
 
   it("retries a start whose Lambda timed out, then a check whose task timed out", async () => {
     const { definition } = build();
-    const done: CheckResult = {
-      ...running,
-      status: "completed",
-      terminal: true,
-      outcome: "succeeded",
-    };
-    const base = fakes([done]);
+    const base = fakes([completed]);
     const hungOnce = (state: string, error: string) => {
       let attempts = 0;
       const real = base.handlers[state] as (i: unknown) => unknown;
@@ -312,7 +302,7 @@ describe("RunSyncStateMachine in the local engine", () => {
         return real(i);
       };
     };
-    const { handlers } = fakes([done], {
+    const { handlers } = fakes([completed], {
       [S.start]: hungOnce(S.start, "Sandbox.Timedout"),
       [S.check]: hungOnce(S.check, "States.Timeout"),
     });
@@ -338,17 +328,11 @@ describe("RunSyncStateMachine in the local engine", () => {
 
   it("starts again after a StartPending, without exporting or publishing for the wait", async () => {
     const { definition } = build();
-    const done: CheckResult = {
-      ...running,
-      status: "completed",
-      terminal: true,
-      outcome: "succeeded",
-    };
-    const base = fakes([done]);
+    const base = fakes([completed]);
     const realStart = base.handlers[S.start] as (i: unknown) => unknown;
     const realCheck = base.handlers[S.check] as (i: unknown) => unknown;
     const startInputs: unknown[] = [];
-    const { handlers, calls } = fakes([done], {
+    const { handlers, calls } = fakes([completed], {
       [S.start]: (i) => {
         startInputs.push(i);
         if (startInputs.length === 1) {
@@ -434,13 +418,7 @@ describe("RunSyncStateMachine in the local engine", () => {
 
   it("succeeds when the log export fails, recording why", async () => {
     const { definition } = build();
-    const done: CheckResult = {
-      ...running,
-      status: "completed",
-      terminal: true,
-      outcome: "succeeded",
-    };
-    const { handlers } = fakes([done], {
+    const { handlers } = fakes([completed], {
       [S.exportLogs]: () => {
         throw namedError("Polytomic.Forbidden", "no logs");
       },
