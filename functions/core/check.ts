@@ -5,7 +5,7 @@
 import type { BulkSchemaExecution } from "../polytomic/types";
 import type { CheckResult, SchemaResult } from "./contract";
 import type { Deps } from "./deps";
-import { cleanText, failureText, MAX_SCHEMA_MESSAGE, withFailureText } from "./failure-text";
+import { cleanText, MAX_SCHEMA_MESSAGE, stepErrorMessage } from "./failure-text";
 import type { StartedState } from "./input";
 import { nextPollSeconds } from "./polling";
 import type { Logger } from "./ports";
@@ -77,9 +77,10 @@ export async function checkStatus(
     result.step_failed = verdict.step_failed;
     if (verdict.error_name) result.error_name = verdict.error_name;
     if (verdict.error_message)
-      result.error_message = withFailureText(
+      result.error_message = stepErrorMessage(
+        deps.redactor,
         verdict.error_message,
-        failureText(deps.redactor, apiFailureText(run, result.schemas ?? [])),
+        apiFailureText(run, result.schemas ?? []),
       );
   } else if (now > Date.parse(start.deadline)) {
     result.timed_out = true;

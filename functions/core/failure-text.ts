@@ -19,6 +19,11 @@ import type { Redactor } from "./redact";
 
 /** Polytomic's text in a step's error message, at most (marker included). */
 export const MAX_FAILURE_TEXT = 1000;
+/**
+ * A step's whole error message, at most: ours (which may quote an API value, such as an
+ * unknown status) and Polytomic's text together.
+ */
+export const MAX_ERROR_MESSAGE = 1500;
 /** One bulk schema's `status_message` in `$.check.schemas[]`, at most (marker included). */
 export const MAX_SCHEMA_MESSAGE = 200;
 /** What joins two pieces of Polytomic's text on the one line. */
@@ -57,7 +62,16 @@ export function failureText(redactor: Redactor, pieces: readonly string[]): stri
   return cutText(lines.join(FAILURE_TEXT_SEPARATOR), MAX_FAILURE_TEXT);
 }
 
-/** A step's error message with Polytomic's text after it, when there is any. */
-export function withFailureText(message: string, text: string | undefined): string {
-  return text === undefined ? message : `${message}. Polytomic: ${text}`;
+/**
+ * A step's error message: ours, then Polytomic's text when it sent any
+ * (`<message>. Polytomic: <text>`); redacted, on one line, at most MAX_ERROR_MESSAGE.
+ */
+export function stepErrorMessage(
+  redactor: Redactor,
+  message: string,
+  pieces: readonly string[],
+): string {
+  const text = failureText(redactor, pieces);
+  const whole = text === undefined ? message : `${message}. Polytomic: ${text}`;
+  return cleanText(redactor, whole, MAX_ERROR_MESSAGE);
 }

@@ -5,7 +5,11 @@
  * simulator cannot give are made by altering its real answer.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { MAX_FAILURE_TEXT, MAX_SCHEMA_MESSAGE } from "../../../functions/core/failure-text";
+import {
+  MAX_ERROR_MESSAGE,
+  MAX_FAILURE_TEXT,
+  MAX_SCHEMA_MESSAGE,
+} from "../../../functions/core/failure-text";
 import {
   answering,
   bulkInput,
@@ -133,6 +137,22 @@ describe("check-status: Polytomic's failure text", () => {
     expect(a?.message).toMatch(/ …\[\d+ more characters\]$/);
     expect(last?.schemas?.find((s) => s.schema === "B")).not.toHaveProperty("message");
     expect(polytomicPart(last?.error_message)).toBe(`A: ${a?.message}`);
+  });
+
+  it("bounds the whole message, even when it quotes a huge unknown status", async () => {
+    const status = `archived ${"s".repeat(10_000)}`;
+    e = await env(scenario("outcome: failed\nduration_seconds: 30"), {
+      wrap: answering("getModelExecution", async (real, ...args) => ({
+        ...(await real(...args)),
+        status: status as never,
+      })),
+    });
+    const last = (await runToEnd(e, stepInput())).checks.at(-1);
+    expect(last?.error_name).toBe("Sync.UnknownStatus");
+    expect(Array.from(last?.error_message ?? "").length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE);
+    expect(last?.error_message).toMatch(
+      /^model sync execution reported status "archived s+ …\[\d+ more characters\]$/,
+    );
   });
 
   it("says nothing of Polytomic when it sent no text", async () => {
