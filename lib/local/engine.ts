@@ -148,8 +148,7 @@ class RetryPauses {
  * are wall-clock).
  */
 async function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
-  const { definition: withWaits, waits } = waitsAsTasks(definition);
-  const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withWaits);
+  const { prepared, waits, taskTimeouts } = localDefinition(definition);
   const timeoutError = await statesTimeoutErrorClass();
   const taskResourceLocalHandlers: Record<string, (input: never) => Promise<never>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
@@ -175,6 +174,35 @@ async function prepare(definition: AslDefinition, options: LocalExecutionOptions
       }) as Promise<never>;
   }
   return { prepared, waits, overrides: { taskResourceLocalHandlers, retryIntervalOverrides } };
+}
+
+interface LocalDefinition {
+  /** The definition as the engine runs it: Waits as Tasks, no wall-clock timeouts. */
+  prepared: AslDefinition;
+  waits: Map<string, AslState>;
+  taskTimeouts: Map<string, number>;
+}
+
+/** Each definition, prepared and validated once: a run starts one execution per step. */
+const localDefinitions = new WeakMap<AslDefinition, LocalDefinition>();
+
+/**
+ * The definition prepared for the engine, validated (asl-validator, through the engine)
+ * the first time only: validation compiles a JSON Schema each time, which was most of
+ * the CPU a local run spent.
+ */
+function localDefinition(definition: AslDefinition): LocalDefinition {
+  const known = localDefinitions.get(definition);
+  if (known) return known;
+  assertUniqueStateNames(definition);
+  const { definition: withWaits, waits } = waitsAsTasks(definition);
+  const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withWaits);
+  new StateMachine(prepared as never, {
+    validationOptions: { checkArn: false, checkPaths: true },
+  });
+  const local = { prepared, waits, taskTimeouts };
+  localDefinitions.set(definition, local);
+  return local;
 }
 
 /** The local function of a Task state: a Wait state's pause, or the one given by name. */
@@ -229,11 +257,10 @@ export async function runLocalExecution(
   definition: AslDefinition,
   options: LocalExecutionOptions,
 ): Promise<LocalExecutionResult> {
-  assertUniqueStateNames(definition);
   const timeoutSeconds = options.timeoutSeconds ?? definition.TimeoutSeconds;
   const { prepared, waits, overrides } = await prepare(definition, options);
   const machine = new StateMachine(prepared as never, {
-    validationOptions: { checkArn: false, checkPaths: true },
+    validationOptions: { noValidate: true }, // validated once by localDefinition
   });
   const arn = executionArn(options.stateMachineName, options.name);
   const startedAt = options.clock.now();
