@@ -113,13 +113,20 @@ export async function getSyncStatus(
   return out;
 }
 
+/** What a start answers: the new execution. */
+export interface StartedRun {
+  id: string;
+  status: string;
+  created_at?: string;
+}
+
 export async function startRun(
   api: PolytomicApi,
   type: SyncType,
   syncId: string,
   options: ModelStartOptions | BulkStartOptions,
   call: MutatingCallOptions,
-): Promise<{ id: string; status: string; created_at?: string }> {
+): Promise<StartedRun> {
   if (type === "model") {
     const o = options as ModelStartOptions;
     const r = await api.startModelSync(
