@@ -576,12 +576,16 @@ export class PolytomicClient implements PolytomicApi {
     });
   }
 
-  listBulkSyncs(query: { active?: boolean } = {}, options?: CallOptions): Promise<BulkSync[]> {
+  /** One page (at most 50 syncs, per the operation's description); follow `nextPageToken`. */
+  listBulkSyncs(
+    query: { pageToken?: string; limit?: number; active?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<Page<BulkSync>> {
     return this.call({
       method: "GET",
       template: "/api/bulk/syncs",
-      query: { active: query.active },
-      read: dataArray<BulkSync>,
+      query: { page_token: query.pageToken, limit: query.limit, active: query.active },
+      read: dataPage<BulkSync>,
       options,
     });
   }

@@ -170,12 +170,28 @@ schemas:
     expect(next.entries?.[0]?.id).toBe("4");
   });
 
+  it("lists bulk syncs a page at a time: page_token and limit, as the operation's description says", async () => {
+    const more = Array.from(
+      { length: 54 },
+      (_, i) =>
+        `  9f1c0d2e-0000-4000-8000-${String(500 + i).padStart(12, "0")}:\n    type: bulk\n    name: Extra ${i}`,
+    ).join("\n");
+    const t = await setup(`${syncs("", "")}\n${more}`);
+    const first = await t.client.listBulkSyncs();
+    expect(first.data).toHaveLength(50);
+    expect(first.nextPageToken).toBeTruthy();
+    const second = await t.client.listBulkSyncs({ pageToken: first.nextPageToken as string });
+    expect(second.data).toHaveLength(5);
+    expect(second.nextPageToken).toBeUndefined();
+    expect((await t.client.listBulkSyncs({ limit: 3 })).data).toHaveLength(3);
+  });
+
   it("lists and gets bulk syncs", async () => {
     const t = await setup(syncs("", "active: false"));
-    expect((await t.client.listBulkSyncs()).map((s) => s.name)).toEqual([
+    expect((await t.client.listBulkSyncs()).data.map((s) => s.name)).toEqual([
       "Salesforce to Snowflake",
     ]);
-    expect(await t.client.listBulkSyncs({ active: true })).toEqual([]);
+    expect((await t.client.listBulkSyncs({ active: true })).data).toEqual([]);
     expect(await t.client.getBulkSync(BULK)).toMatchObject({ id: BULK, active: false });
   });
 });

@@ -416,6 +416,20 @@ describe("start-sync", () => {
       expect(b.sync_id).toBe(BULK);
     });
 
+    it("finds a bulk sync named beyond the list's first page (50 a page)", async () => {
+      const more = Array.from(
+        { length: 60 },
+        (_, i) =>
+          `  9f1c0d2e-0000-4000-8000-${String(700 + i).padStart(12, "0")}:\n    type: bulk\n    name: Bulk ${i}`,
+      ).join("\n");
+      e = await env(`${scenario()}\n${more}`);
+      // The list is ordered by updated_at descending: the scenario's last sync comes last.
+      const r = await makeHandler(e.deps)(bulkInput({ sync: { name: "Bulk 59" } }));
+      expect(r.sync_id).toBe("9f1c0d2e-0000-4000-8000-000000000759");
+      const lists = e.sim.requests().filter((x) => x.path === "/api/bulk/syncs");
+      expect(lists).toHaveLength(2);
+    });
+
     it("an unknown name is Sync.NotFound", async () => {
       e = await env(scenario());
       const err = await rejection(makeHandler(e.deps)(stepInput({ sync: { name: "Nope" } })));
