@@ -210,6 +210,31 @@ describe("start-sync", () => {
       expect(e.sim.startCount(MODEL)).toBe(1);
     });
 
+    it.each(["terminal", "completed"])(
+      "a 5xx'd start whose run has failed since: adopted whatever only_completed means (%s)",
+      async (reading) => {
+        e = await env(
+          scenario(
+            "queue_seconds: 0\nduration_seconds: 30\noutcome: failed",
+            "",
+            `assumptions:\n  only_completed: ${reading}\nfaults:\n  - { endpoint: start, status: 500, times: 1 }`,
+          ),
+        );
+        const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
+        expect(first).toMatchObject({ pending: true, maybe_started: true });
+        // As if the 500'd start had created a run, which failed before the next try.
+        const ours = await e.client.startModelSync(
+          MODEL,
+          { resync: false, test: false },
+          { idempotencyKey: "created-despite-500" },
+        );
+        e.clock.advance(120_000);
+        const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
+        expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: "failed" });
+        expect(e.sim.startCount(MODEL)).toBe(1);
+      },
+    );
+
     it("a Retry-After longer than the step's timeout is cut to the time left", async () => {
       e = await env(
         scenario(
