@@ -1,5 +1,6 @@
 /** Every bulk-sync call of the client against the simulator over HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
+import { bulkSyncEntries } from "../simulator/helpers";
 import { BULK, closeAll, idem, setup, syncs } from "./helpers";
 
 afterEach(closeAll);
@@ -171,12 +172,7 @@ schemas:
   });
 
   it("lists bulk syncs a page at a time: page_token and limit, as the operation's description says", async () => {
-    const more = Array.from(
-      { length: 54 },
-      (_, i) =>
-        `  9f1c0d2e-0000-4000-8000-${String(500 + i).padStart(12, "0")}:\n    type: bulk\n    name: Extra ${i}`,
-    ).join("\n");
-    const t = await setup(`${syncs("", "")}\n${more}`);
+    const t = await setup(`${syncs("", "")}\n${bulkSyncEntries(54, 500, "Extra")}`);
     const first = await t.client.listBulkSyncs();
     expect(first.data).toHaveLength(50);
     expect(first.nextPageToken).toBeTruthy();

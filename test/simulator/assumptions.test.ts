@@ -6,7 +6,17 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { serve } from "../../simulator";
 import { ORGANIZATION_ID } from "../../simulator/state";
-import { BULK, type Harness, harness, KEY, MODEL, scenario, T } from "./helpers";
+import {
+  BULK,
+  bulkSyncEntries,
+  type Harness,
+  harness,
+  heldSleep,
+  KEY,
+  MODEL,
+  scenario,
+  T,
+} from "./helpers";
 
 let h: Harness;
 afterEach(async () => {
@@ -16,19 +26,9 @@ afterEach(async () => {
 const model = `/api/syncs/${MODEL}`;
 const bulk = `/api/bulk/syncs/${BULK}`;
 
-/** A scenario with `n` bulk syncs named "Bulk 01".. (ids ...000101..). */
-function manyBulkSyncs(n: number): string {
-  const lines = [`api_key: ${KEY}`, "syncs:"];
-  for (let i = 1; i <= n; i++) {
-    const id = `9f1c0d2e-0000-4000-8000-${String(100 + i).padStart(12, "0")}`;
-    lines.push(`  ${id}:`, "    type: bulk", `    name: Bulk ${String(i).padStart(2, "0")}`);
-  }
-  return lines.join("\n");
-}
-
 describe("GET /api/bulk/syncs pagination (the operation's description)", () => {
   it("serves at most 50 a page with an opaque next_page_token, and honours limit", async () => {
-    h = await harness(manyBulkSyncs(60));
+    h = await harness(`api_key: ${KEY}\nsyncs:\n${bulkSyncEntries(60, 101)}`);
     const first = await h.call("GET", "/api/bulk/syncs", T.bulkSyncs);
     expect(first.status).toBe(200);
     expect(first.body.data).toHaveLength(50);
@@ -114,35 +114,23 @@ describe("assumptions.export_result", () => {
 
 describe("assumptions.in_flight_409_key", () => {
   it("names the key of the 409 for an Idempotency-Key still in flight", async () => {
+    // The first request's delay ends only when the test says so.
+    const gate = heldSleep();
     h = await harness(
       scenario(
         "",
         "",
         "assumptions:\n  in_flight_409_key: conflict\nfaults:\n  - { endpoint: start, delay_seconds: 5 }",
       ),
-      {
-        // The first request's delay ends only when the test says so.
-        sleep: () => {
-          delayed();
-          return held;
-        },
-      },
+      { sleep: gate.sleep },
     );
-    let delayed = () => {};
-    let release = () => {};
-    const inFlight = new Promise<void>((r) => {
-      delayed = r;
-    });
-    const held = new Promise<void>((r) => {
-      release = r;
-    });
     const headers = { "idempotency-key": "in-flight-key-1" };
     const first = h.call("POST", `${model}/executions`, T.modelStart, { body: {}, headers });
-    await inFlight;
+    await gate.inFlight;
     const second = await h.call("POST", `${model}/executions`, T.modelStart, { body: {}, headers });
     expect(second.status).toBe(409);
     expect(second.body.key).toBe("conflict");
-    release();
+    gate.release();
     expect((await first).status).toBe(200);
   });
 });

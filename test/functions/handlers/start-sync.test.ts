@@ -4,6 +4,7 @@ import { startKey } from "../../../functions/core/idempotency";
 import { MAX_START_ERRORS, SAME_KEY_RECHECK_MS, startKeyAt } from "../../../functions/core/start";
 import { PolytomicConflictError } from "../../../functions/polytomic/errors";
 import { makeHandler } from "../../../functions/start-sync";
+import { bulkSyncEntries, heldSleep } from "../../simulator/helpers";
 import {
   answering,
   BULK,
@@ -188,41 +189,23 @@ describe("start-sync", () => {
       expect(err.message).toContain(theirs.id as string);
     });
 
-    it("a 5xx'd start whose run has already ended: that run is adopted, no second start", async () => {
-      e = await env(
-        scenario(
-          "queue_seconds: 0\nduration_seconds: 30",
-          "",
-          "faults:\n  - { endpoint: start, status: 500, times: 1 }",
-        ),
-      );
-      const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
-      expect(first).toMatchObject({ pending: true, maybe_started: true });
-      // As if the 500'd start had created a run, which ran to the end before the next try.
-      const ours = await e.client.startModelSync(
-        MODEL,
-        { resync: false, test: false },
-        { idempotencyKey: "created-despite-500" },
-      );
-      e.clock.advance(120_000);
-      const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
-      expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: "completed" });
-      expect(e.sim.startCount(MODEL)).toBe(1);
-    });
-
-    it.each(["terminal", "completed"])(
-      "a 5xx'd start whose run has failed since: adopted whatever only_completed means (%s)",
-      async (reading) => {
+    it.each([
+      ["completed", "terminal"],
+      ["failed", "terminal"],
+      ["failed", "completed"],
+    ])(
+      "a 5xx'd start whose run has ended (%s) since: adopted, no second start, whatever only_completed means (%s)",
+      async (outcome, reading) => {
         e = await env(
           scenario(
-            "queue_seconds: 0\nduration_seconds: 30\noutcome: failed",
+            `queue_seconds: 0\nduration_seconds: 30\noutcome: ${outcome}`,
             "",
             `assumptions:\n  only_completed: ${reading}\nfaults:\n  - { endpoint: start, status: 500, times: 1 }`,
           ),
         );
         const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
         expect(first).toMatchObject({ pending: true, maybe_started: true });
-        // As if the 500'd start had created a run, which failed before the next try.
+        // As if the 500'd start had created a run, which ran to its end before the next try.
         const ours = await e.client.startModelSync(
           MODEL,
           { resync: false, test: false },
@@ -230,7 +213,7 @@ describe("start-sync", () => {
         );
         e.clock.advance(120_000);
         const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
-        expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: "failed" });
+        expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: outcome });
         expect(e.sim.startCount(MODEL)).toBe(1);
       },
     );
@@ -352,37 +335,25 @@ describe("start-sync", () => {
     it.each(["idempotency_conflict", "conflict"])(
       "a duplicate invocation meeting its twin's start in flight (409 key %s): one run, adopted, no failure",
       async (key) => {
-        let delayed = () => {};
-        let release = () => {};
-        const inFlight = new Promise<void>((r) => {
-          delayed = r;
-        });
-        const held = new Promise<void>((r) => {
-          release = r;
-        });
+        const gate = heldSleep();
         e = await env(
           scenario(
             "queue_seconds: 0\nduration_seconds: 100",
             "",
             `assumptions:\n  in_flight_409_key: ${key}\nfaults:\n  - { endpoint: start, delay_seconds: 1 }`,
           ),
-          {
-            // The twin's request stays in flight (before it creates its run) until released.
-            simSleep: () => {
-              delayed();
-              return held;
-            },
-          },
+          // The twin's request stays in flight (before it creates its run) until released.
+          { simSleep: gate.sleep },
         );
         const start = makeHandler(e.deps);
         const input = stepInput({ on_conflict: "fail" });
         const twin = start(input);
-        await inFlight;
+        await gate.inFlight;
         const first = await start(input);
         // Nothing is running yet: the 409 can only be the key in flight, which may still
         // create this step's run.
         expect(first).toMatchObject({ pending: true, maybe_started: true });
-        release();
+        gate.release();
         const theirs = started(await twin);
         e.clock.advance((first as StartPending).retry_after_seconds * 1000);
         const r = started(await start({ ...input, start: first as StartPending }));
@@ -442,12 +413,7 @@ describe("start-sync", () => {
     });
 
     it("finds a bulk sync named beyond the list's first page (50 a page)", async () => {
-      const more = Array.from(
-        { length: 60 },
-        (_, i) =>
-          `  9f1c0d2e-0000-4000-8000-${String(700 + i).padStart(12, "0")}:\n    type: bulk\n    name: Bulk ${i}`,
-      ).join("\n");
-      e = await env(`${scenario()}\n${more}`);
+      e = await env(`${scenario()}\n${bulkSyncEntries(60, 700)}`);
       // The list is ordered by updated_at descending: the scenario's last sync comes last.
       const r = await makeHandler(e.deps)(bulkInput({ sync: { name: "Bulk 59" } }));
       expect(r.sync_id).toBe("9f1c0d2e-0000-4000-8000-000000000759");
