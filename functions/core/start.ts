@@ -161,10 +161,11 @@ export async function startSync(
       `the step's timeout (${input.timeout_seconds} s) passed before ${what} could be started; the last try: ${previous.reason}`,
     );
   }
+  // A run created since then may be one of this step's own starts'.
+  const since = firstTryAt - OWN_RUN_SKEW_MS;
   if (maybeStarted) {
     // An errored start may have created a run that has ended since: adopt it rather than
     // start another.
-    const since = firstTryAt - OWN_RUN_SKEW_MS;
     const ended = (await recentRuns(api, input.sync_type, sync.id, 5, call())).find(
       (r) => r.created_at !== undefined && Date.parse(r.created_at) >= since,
     );
@@ -212,7 +213,6 @@ export async function startSync(
   // body, undocumented, is not read).
   const mine = maybeStarted || unansweredBefore;
   let current = await activeRun(deps, input, sync.id, budget);
-  const since = firstTryAt - OWN_RUN_SKEW_MS;
   if (current && !mine && input.on_conflict !== "attach" && (createdAt(current) ?? 0) >= since) {
     // The run may be this step's own, created by a request with this key still in flight
     // (a duplicate invocation of this step): ask again with the same key before failing or

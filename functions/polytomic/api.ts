@@ -56,6 +56,7 @@ export interface Page<T> {
 }
 
 export interface ListModelExecutionsQuery {
+  /** Undocumented: any terminal run, or `completed` only? Filter by status instead. */
   onlyCompleted?: boolean;
   ascending?: boolean;
   pageToken?: string;
