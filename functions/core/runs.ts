@@ -6,6 +6,7 @@ import { PolytomicMalformedResponseError } from "../polytomic/errors";
 import type { BulkExecution, BulkSchemaExecution, ModelExecution } from "../polytomic/types";
 import type { BulkStartOptions, ModelStartOptions, RunCounts, SyncType } from "./contract";
 import type { PolytomicApi } from "./ports";
+import { isTerminalStatus } from "./status";
 
 export interface RunView {
   id: string;
@@ -125,13 +126,20 @@ export async function getSyncStatus(
   return out;
 }
 
+/** What a start answers: the new execution. */
+export interface StartedRun {
+  id: string;
+  status: string;
+  created_at?: string;
+}
+
 export async function startRun(
   api: PolytomicApi,
   type: SyncType,
   syncId: string,
   options: ModelStartOptions | BulkStartOptions,
   call: MutatingCallOptions,
-): Promise<{ id: string; status: string; created_at?: string }> {
+): Promise<StartedRun> {
   if (type === "model") {
     const o = options as ModelStartOptions;
     const r = await api.startModelSync(
@@ -168,7 +176,13 @@ export async function cancelRun(
   else await api.cancelBulkExecution(syncId, executionId, call);
 }
 
-/** Up to `limit` recent terminal runs, newest first (one list call). */
+/**
+ * Up to `limit` recent ended runs, newest first (one list call). What ended is decided here,
+ * from each run's status: the model list's `only_completed` is undocumented (any terminal
+ * run, or `completed` only?), so it is not sent; a run that failed or was canceled must not
+ * be missed (start-sync adopts it rather than start a second one). The bulk list's
+ * `only_terminal` is documented ("only return executions that have finished").
+ */
 export async function recentRuns(
   api: PolytomicApi,
   type: SyncType,
@@ -178,9 +192,9 @@ export async function recentRuns(
 ): Promise<RunView[]> {
   const page =
     type === "model"
-      ? (
-          await api.listModelExecutions(syncId, { onlyCompleted: true, ascending: false }, options)
-        ).data.map((e) => safe(() => modelRun(e)))
+      ? (await api.listModelExecutions(syncId, { ascending: false }, options)).data.map((e) =>
+          safe(() => modelRun(e)),
+        )
       : (
           await api.listBulkExecutions(
             syncId,
@@ -188,7 +202,9 @@ export async function recentRuns(
             options,
           )
         ).data.map((e) => safe(() => bulkRun(e)));
-  return page.filter((r): r is RunView => r !== undefined).slice(0, limit);
+  return page
+    .filter((r): r is RunView => r !== undefined && isTerminalStatus(type, r.status))
+    .slice(0, limit);
 }
 
 function safe<T>(f: () => T): T | undefined {
