@@ -19,7 +19,7 @@
  * Payload format 2.0 (Function URLs): https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html
  */
 import { randomUUID } from "node:crypto";
-import { systemClock } from "./clock";
+import { type Clock, systemClock } from "./clock";
 import type { Scenario } from "./scenario";
 import { type RunningSimulator, startSimulator } from "./server";
 import type { SimulatorExecution } from "./state";
@@ -60,6 +60,8 @@ export interface FunctionUrlHandlerOptions {
   scenario: Scenario;
   /** The key clients must send as Bearer token; read once, at the first request. */
   apiKey: () => Promise<string>;
+  /** @default systemClock (the deployed check runs on the wall clock) */
+  clock?: Clock;
 }
 
 /** Hop-by-hop and length headers Lambda sets itself. */
@@ -82,9 +84,13 @@ export function functionUrlHandler(
     const scenario = { ...options.scenario, api_key: key };
     // Requests are not checked against the spec here: the bundle does not carry it (the
     // offline tests check every request the handlers send).
-    const sim = await startSimulator({ scenario, clock: systemClock, validateRequests: false });
+    const sim = await startSimulator({
+      scenario,
+      clock: options.clock ?? systemClock,
+      validateRequests: false,
+    });
     const id = randomUUID();
-    const startedAt = new Date().toISOString();
+    const startedAt = new Date(sim.clock.now()).toISOString();
     const view = (): SimulatorStateView => ({
       instance: id,
       started_at: startedAt,

@@ -204,12 +204,10 @@ function mockAws(world: Partial<World> = {}): Clients {
     });
   }
   // The gate pipeline's history comes in two pages; its gate's Attach is on the second.
-  sfn
-    .on(GetExecutionHistoryCommand, { executionArn: arnOf("e2e_gate") })
-    .resolves({
-      events: [{ id: 1, timestamp: at, type: "ExecutionStarted" }],
-      nextToken: "page-2",
-    });
+  sfn.on(GetExecutionHistoryCommand, { executionArn: arnOf("e2e_gate") }).resolves({
+    events: [{ id: 1, timestamp: at, type: "ExecutionStarted" }],
+    nextToken: "page-2",
+  });
   sfn
     .on(GetExecutionHistoryCommand, { executionArn: arnOf("e2e_gate"), nextToken: "page-2" })
     .resolves({

@@ -1,0 +1,113 @@
+/**
+ * The simulator behind a Function URL (simulator/lambda.ts): Function URL events (payload
+ * format 2.0) in, the real simulator over HTTP on 127.0.0.1 behind it.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../simulator/clock";
+import {
+  type FunctionUrlEvent,
+  functionUrlHandler,
+  type SimulatorStateView,
+  STATE_PATH,
+} from "../../simulator/lambda";
+import { parseScenario } from "../../simulator/scenario";
+
+const repo = join(import.meta.dirname, "..", "..");
+const KEY = "e2e-test-key-0123456789";
+const DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws";
+const HUBSPOT = "e2e00000-0000-4000-8000-000000000003";
+
+const scenario = parseScenario(
+  readFileSync(join(repo, "e2e", "scenario.yaml"), "utf8"),
+  "e2e/scenario.yaml",
+);
+const clock = new ManualClock();
+let keyReads = 0;
+const handler = functionUrlHandler({
+  scenario,
+  clock,
+  apiKey: async () => {
+    keyReads += 1;
+    return KEY;
+  },
+});
+
+function event(
+  method: string,
+  path: string,
+  opts: { query?: string; body?: unknown; key?: string } = {},
+): FunctionUrlEvent {
+  return {
+    rawPath: path,
+    rawQueryString: opts.query ?? "",
+    headers: {
+      host: DOMAIN,
+      "content-type": "application/json",
+      ...(opts.key === "" ? {} : { authorization: `Bearer ${opts.key ?? KEY}` }),
+    },
+    ...(opts.body === undefined
+      ? {}
+      : { body: Buffer.from(JSON.stringify(opts.body)).toString("base64"), isBase64Encoded: true }),
+    requestContext: { domainName: DOMAIN, http: { method } },
+  };
+}
+
+async function call(e: FunctionUrlEvent): Promise<{ status: number; body: string; type: string }> {
+  const res = await handler(e);
+  const body = res.isBase64Encoded ? Buffer.from(res.body, "base64").toString("utf8") : res.body;
+  return { status: res.statusCode, body, type: res.headers["content-type"] ?? "" };
+}
+
+describe("the simulator behind a Function URL", () => {
+  let instance = "";
+  afterAll(() => {
+    expect(keyReads).toBe(1);
+  });
+
+  it("serves the API with the secret's key, and refuses other keys", async () => {
+    const denied = await call(event("GET", `/api/syncs/${HUBSPOT}/status`, { key: "wrong-key" }));
+    expect(denied.status).toBe(401);
+    const started = await call(event("POST", `/api/syncs/${HUBSPOT}/executions`, { body: {} }));
+    expect(started.status).toBe(200);
+    expect(JSON.parse(started.body)).toMatchObject({ data: { status: expect.any(String) } });
+  });
+
+  it("answers its state (instance, runs, start counts) to the key holder only", async () => {
+    expect((await call(event("GET", STATE_PATH, { key: "" }))).status).toBe(401);
+    const res = await call(event("GET", STATE_PATH));
+    const state = JSON.parse(res.body) as SimulatorStateView;
+    expect(state.start_counts[HUBSPOT]).toBe(1);
+    expect(state.executions.filter((e) => e.syncId === HUBSPOT && !e.history)).toHaveLength(1);
+    instance = state.instance;
+    expect(instance).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("hands out log URLs on its Function URL, and serves them", async () => {
+    clock.advance(120_000);
+    const list = JSON.parse(
+      (await call(event("GET", `/api/syncs/${HUBSPOT}/executions`))).body,
+    ) as {
+      data: { id: string }[];
+    };
+    const id = list.data.find((e) => e)?.id ?? "";
+    const logs = await call(event("GET", `/api/syncs/${HUBSPOT}/executions/${id}/records`));
+    const url = new URL((JSON.parse(logs.body) as { data: { urls: string[] } }).data.urls[0] ?? "");
+    expect(url.origin).toBe(`https://${DOMAIN}`);
+    expect(logs.body).not.toContain("127.0.0.1");
+    const file = await call(
+      event("GET", url.pathname, { query: url.searchParams.toString(), key: "" }),
+    );
+    expect(file.status).toBe(200);
+    expect(file.body.length).toBeGreaterThan(0);
+  });
+
+  it("keeps one instance across requests", async () => {
+    const state = JSON.parse((await call(event("GET", STATE_PATH))).body) as SimulatorStateView;
+    expect(state.instance).toBe(instance);
+    expect(state.executions.find((e) => e.syncId === HUBSPOT && !e.history)?.status).toBe(
+      "completed",
+    );
+  });
+});
