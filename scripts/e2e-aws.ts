@@ -37,6 +37,7 @@ import { E2E_OUTPUTS, E2E_STACKS } from "../e2e/constants";
 import { EXPECTATIONS } from "../e2e/expectations";
 import { parseSecret } from "../functions/aws/secrets";
 import { REPO_ROOT } from "../lib/constructs/paths";
+import type { SimulatorStateView } from "../simulator/lambda";
 
 const run = promisify(execFile);
 const APP = "npx tsx bin/e2e-app.ts";
@@ -80,7 +81,13 @@ async function waitFor(
 ): Promise<boolean> {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (await done()) return true;
+    // A throttled or failed call (the one-instance simulator answers 429 when busy) is
+    // "not yet": the next poll tries again.
+    const ok = await done().catch((err: unknown) => {
+      log(`waiting for ${what}: ${err instanceof Error ? err.message : String(err)}`);
+      return false;
+    });
+    if (ok) return true;
     if (Date.now() > deadline) {
       log(`gave up waiting for ${what}`);
       return false;
@@ -165,7 +172,7 @@ async function check(
   deployment: Deployment,
   runs: StartedRun[],
   start: Date,
-  before: Awaited<ReturnType<typeof simulatorState>>,
+  before: SimulatorStateView,
 ): Promise<CheckRow[]> {
   let rows: CheckRow[] = [];
   await waitFor("metrics, alarms and cancellations to show", 10 * 60_000, 30_000, async () => {
@@ -218,7 +225,13 @@ async function main(): Promise<number> {
   let deployment: Deployment | undefined;
   try {
     deployment = await deployAll(new SecretsManagerClient({}));
-    const before = await simulatorState(deployment);
+    const target = deployment;
+    let before: SimulatorStateView | undefined;
+    await waitFor("the simulator to answer", 2 * 60_000, 5_000, async () => {
+      before = await simulatorState(target);
+      return true;
+    });
+    if (!before) throw new Error("the simulator's Function URL does not answer");
     const start = new Date(Date.now() - 60_000);
     const runs = await runPipelines(clients, deployment);
     const rows = await check(clients, deployment, runs, start, before);
