@@ -367,7 +367,7 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
       if (state.Type !== "Task") continue;
       if (DESCRIBE_EXECUTION.test(state.Resource ?? "")) tasks[stateName] = describeExecution;
       else if (START_EXECUTION_SYNC.test(state.Resource ?? "")) {
-        tasks[stateName] = (input) => startChild(input, signal);
+        tasks[stateName] = (input, taskSignal) => startChild(input, taskSignal ?? signal);
       }
     }
     return tasks;
@@ -543,8 +543,10 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     }
     const target = (state.Parameters as { StateMachineArn?: unknown } | undefined)?.StateMachineArn;
     if (typeof target === "string") machineOf(target); // unknown machine: fail before running
-    pipelineTasks[stateName] = (input) => {
-      const child = startChild(input, stop.signal);
+    // The task's signal aborts when the task times out or the pipeline stops: the child
+    // stops with it, as a `.sync` task's child does.
+    pipelineTasks[stateName] = (input, signal) => {
+      const child = startChild(input, signal ?? stop.signal);
       running.add(child);
       return child.finally(() => running.delete(child));
     };
