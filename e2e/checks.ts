@@ -6,6 +6,7 @@
 import type { MetricAlarm, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { DescribeExecutionOutput, HistoryEvent } from "@aws-sdk/client-sfn";
 import { METRIC_NAMESPACE, STEP_METRICS, type StepMetricKey } from "../functions/core/metrics";
+import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
 import type { SimulatorStateView } from "../simulator/lambda";
 import { EXPECTATIONS, FINAL_RUN_STATUS, type PipelineExpectation } from "./expectations";
 
@@ -203,7 +204,7 @@ export function checkAttach(expected: PipelineExpectation, run: RunEvidence): Ch
   if (!expected.attach) return [];
   const { step, dependency } = expected.attach;
   const child = stepResults(run.describe)[dependency]?.child_execution;
-  const attaches = taskEventsOf(run.gateHistory ?? [], "Attach");
+  const attaches = taskEventsOf(run.gateHistory ?? [], WAIT_FOR_STEP_STATES.attach);
   const same = attaches.filter((c) => submittedExecutionArn(c) === child);
   const succeeded = same.some((c) => c.some((e) => e.type === "TaskSucceeded"));
   const failed = attaches.filter((c) => c.some((e) => e.type === "TaskFailed")).length;

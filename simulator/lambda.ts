@@ -19,6 +19,7 @@
  * Payload format 2.0 (Function URLs): https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html
  */
 import { randomUUID } from "node:crypto";
+import { request as httpRequest } from "node:http";
 import { type Clock, systemClock } from "./clock";
 import type { Scenario } from "./scenario";
 import { type RunningSimulator, startSimulator } from "./server";
@@ -117,6 +118,43 @@ export function functionUrlHandler(
   };
 }
 
+/** An HTTP answer from the local simulator. */
+interface LocalAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * One request to the local simulator on a fresh connection (`agent: false`): a pooled
+ * keep-alive socket could be closed by the server's idle timer while the instance is frozen
+ * between invocations, and fail the next request.
+ */
+function request(
+  local: string,
+  path: string,
+  method: string,
+  headers: Record<string, string>,
+  body: Buffer | undefined,
+): Promise<LocalAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${local}${path}`, { method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const out: Record<string, string> = {};
+        for (const [name, value] of Object.entries(res.headers)) {
+          if (value !== undefined && !DROPPED_HEADERS.has(name)) out[name] = String(value);
+        }
+        resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+      });
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
 /** Sends the event's request to the local simulator and maps its answer back. */
 async function forward(
   local: string,
@@ -125,35 +163,30 @@ async function forward(
 ): Promise<FunctionUrlResult> {
   const method = event.requestContext.http.method.toUpperCase();
   const query = event.rawQueryString ? `?${event.rawQueryString}` : "";
-  const headers = new Headers();
+  const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value !== undefined && name !== "host" && !DROPPED_HEADERS.has(name)) {
-      headers.set(name, value);
+      headers[name] = value;
     }
   }
   const body =
     event.body === undefined || method === "GET" || method === "HEAD"
       ? undefined
       : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8");
-  let response: Response;
+  let answer: LocalAnswer;
   try {
-    response = await fetch(`${local}${event.rawPath}${query}`, { method, headers, body });
+    answer = await request(local, `${event.rawPath}${query}`, method, headers, body);
   } catch {
     // A `reset` fault drops the connection: the closest a Function URL can answer.
     return json(502, { key: "bad_gateway", message: "connection reset (scenario fault)" });
   }
-  let bytes = Buffer.from(await response.arrayBuffer());
-  const type = response.headers.get("content-type") ?? "";
-  if (type.startsWith("application/json")) {
+  let bytes = answer.body;
+  if ((answer.headers["content-type"] ?? "").startsWith("application/json")) {
     bytes = Buffer.from(bytes.toString("utf8").replaceAll(local, publicUrl), "utf8");
   }
-  const out: Record<string, string> = {};
-  response.headers.forEach((value, name) => {
-    if (!DROPPED_HEADERS.has(name)) out[name] = value;
-  });
   return {
-    statusCode: response.status,
-    headers: out,
+    statusCode: answer.status,
+    headers: answer.headers,
     body: bytes.toString("base64"),
     isBase64Encoded: true,
   };

@@ -110,4 +110,17 @@ describe("the simulator behind a Function URL", () => {
       "completed",
     );
   });
+
+  it("answers a dropped connection (a scenario's reset fault) with a 502 the clients retry", async () => {
+    const faulty = functionUrlHandler({
+      scenario: parseScenario(
+        `syncs:\n  ${HUBSPOT}: { type: model }\nfaults:\n  - { endpoint: status, reset: true, times: 1 }\n`,
+      ),
+      clock,
+      apiKey: async () => KEY,
+    });
+    const status = event("GET", `/api/syncs/${HUBSPOT}/status`);
+    expect((await faulty(status)).statusCode).toBe(502);
+    expect((await faulty(status)).statusCode).toBe(200);
+  });
 });
