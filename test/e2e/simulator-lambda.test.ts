@@ -3,8 +3,11 @@
  * format 2.0) in, the real simulator over HTTP on 127.0.0.1 behind it.
  */
 import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { simulatorState } from "../../e2e/collect";
 import { ManualClock } from "../../simulator/clock";
 import {
   type FunctionUrlEvent,
@@ -122,5 +125,34 @@ describe("the simulator behind a Function URL", () => {
     const status = event("GET", `/api/syncs/${HUBSPOT}/status`);
     expect((await faulty(status)).statusCode).toBe(502);
     expect((await faulty(status)).statusCode).toBe(200);
+  });
+
+  it("answers the driver's simulatorState over HTTP, as a Function URL would", async () => {
+    // A local stand-in for the Function URL: each HTTP request becomes a payload 2.0 event.
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v]),
+      );
+      handler({
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        requestContext: { domainName: DOMAIN, http: { method: req.method ?? "GET" } },
+      }).then((out) => {
+        res.writeHead(out.statusCode, out.headers);
+        res.end(Buffer.from(out.body, out.isBase64Encoded ? "base64" : "utf8"));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const simulatorUrl = `http://127.0.0.1:${port}/`;
+      const state = await simulatorState({ simulatorUrl, apiKey: KEY });
+      expect(state.instance).toBe(instance);
+      await expect(simulatorState({ simulatorUrl, apiKey: "wrong" })).rejects.toThrow("HTTP 401");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
