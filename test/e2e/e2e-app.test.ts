@@ -4,14 +4,18 @@
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { E2E_OUTPUTS, E2E_STACKS, SIMULATOR_ENV } from "../../e2e/constants";
 import { EXPECTATIONS } from "../../e2e/expectations";
 import { PIPELINE_STATES } from "../../lib/constructs/pipeline-state-machine";
+import type { FunctionUrlEvent, FunctionUrlResult } from "../../simulator/lambda";
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, "..", "..");
@@ -118,5 +122,58 @@ describe("the e2e CDK app", () => {
       orchestrator.findResources("AWS::StepFunctions::StateMachine"),
     );
     expect(definitions).toContain(PIPELINE_STATES.gate(gate?.dependency ?? "", gate?.step ?? ""));
+  });
+
+  it("bundles a simulator that boots from its environment and the secret, and serves a Function URL request", async () => {
+    const [fn] = Object.values(simulator.findResources("AWS::Lambda::Function")) as Json[];
+    const variables = (fn?.Properties as { Environment: { Variables: Record<string, unknown> } })
+      .Environment.Variables;
+    const asset = (fn?.Metadata as Record<string, string>)["aws:asset:path"] ?? "";
+    // Secrets Manager's endpoint, answering GetSecretValue as AWS does (the bundle's own SDK
+    // client cannot be reached by aws-sdk-client-mock).
+    const key = "generated-key-0123456789abcdef";
+    const targets: string[] = [];
+    const secrets = createServer((req, res) => {
+      targets.push(String(req.headers["x-amz-target"]));
+      req.resume().on("end", () => {
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1" });
+        res.end(
+          JSON.stringify({
+            ARN: SECRET,
+            Name: "e2e-simulator-key",
+            SecretString: key,
+            VersionId: "v1",
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => secrets.listen(0, "127.0.0.1", r));
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, {
+        [SIMULATOR_ENV.scenario]: String(variables[SIMULATOR_ENV.scenario]),
+        [SIMULATOR_ENV.keySecretArn]: SECRET,
+        AWS_REGION: "us-east-1",
+        AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+        AWS_SECRET_ACCESS_KEY: "example-secret-access-key",
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${(secrets.address() as AddressInfo).port}`,
+      });
+      const bundle = (await import(pathToFileURL(join(out, asset, "index.mjs")).href)) as {
+        handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>;
+      };
+      const state = await bundle.handler({
+        rawPath: "/_e2e/state",
+        headers: { authorization: `Bearer ${key}` },
+        requestContext: { domainName: "x.lambda-url.us-east-1.on.aws", http: { method: "GET" } },
+      });
+      expect(state.statusCode).toBe(200);
+      expect(Object.keys(JSON.parse(state.body).start_counts)).toContain(
+        "e2e00000-0000-4000-8000-000000000008",
+      );
+      expect(targets).toEqual(["secretsmanager.GetSecretValue"]);
+    } finally {
+      process.env = saved;
+      await new Promise<void>((r) => secrets.close(() => r()));
+    }
   });
 });
