@@ -126,9 +126,10 @@ describe("the e2e CDK app", () => {
 
   it("bundles a simulator that boots from its environment and the secret, and serves a Function URL request", async () => {
     const [fn] = Object.values(simulator.findResources("AWS::Lambda::Function")) as Json[];
-    const variables = (fn?.Properties as { Environment: { Variables: Record<string, unknown> } })
+    if (!fn) throw new Error("no simulator function in the template");
+    const variables = (fn.Properties as { Environment: { Variables: Record<string, unknown> } })
       .Environment.Variables;
-    const asset = (fn?.Metadata as Record<string, string>)["aws:asset:path"] ?? "";
+    const asset = (fn.Metadata as Record<string, string>)["aws:asset:path"] ?? "";
     // Secrets Manager's endpoint, answering GetSecretValue as AWS does (the bundle's own SDK
     // client cannot be reached by aws-sdk-client-mock).
     const key = "generated-key-0123456789abcdef";
