@@ -14,6 +14,11 @@ export interface RunView {
   started_at?: string;
   completed_at?: string;
   counts: RunCounts;
+  /**
+   * Polytomic's own failure text, as the API sent it (not redacted): a model
+   * execution's `errors[]`, a bulk execution's `status_message` (empty ones dropped).
+   */
+  messages: string[];
   /** Bulk only. */
   schemas?: BulkSchemaExecution[];
 }
@@ -44,6 +49,7 @@ export function modelRun(e: ModelExecution): RunView {
     status: requireField(e.status, "execution status"),
     ...dates(e),
     counts,
+    messages: textsOf(Array.isArray(e.errors) ? e.errors : []),
   };
 }
 
@@ -57,8 +63,14 @@ export function bulkRun(e: BulkExecution): RunView {
       errors: e.error_count ?? 0,
       warnings: e.warning_count ?? 0,
     },
+    messages: textsOf([e.status_message]),
     schemas: e.schemas ?? [],
   };
+}
+
+/** The non-empty strings: an answer off the spec (null, a number) carries no text. */
+function textsOf(values: readonly unknown[]): string[] {
+  return values.filter((v): v is string => typeof v === "string" && v !== "");
 }
 
 function dates(e: {

@@ -5,6 +5,7 @@
 import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
+import { stateLabel } from "./display";
 import { displayPath, formatCount, formatDuration, plural, renderTable, truncate } from "./format";
 
 /** One step in the `--json` document: the runner's step report, logs as absolute paths. */
@@ -13,7 +14,7 @@ export type JsonStep = StepReport;
 /** The `--json` document (issue 5). */
 export interface JsonReport {
   pipeline: string;
-  status: "succeeded" | "failed";
+  status: LocalRunResult["status"];
   started_at: string;
   finished_at: string;
   steps: JsonStep[];
@@ -103,7 +104,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   const rows = result.steps.map((s, i) => [
     s.id,
     syncLabel(s, pipeline),
-    s.outcome,
+    s.outcome === s.status ? stateLabel(s.status) : s.outcome,
     formatDuration(s.duration_seconds),
     formatCount(s.records),
     formatCount(s.errors),
@@ -132,14 +133,15 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
       stepErrors++;
     }
   }
+  if (result.status === "interrupted") lines.push(...interruptionLines(result.steps));
   // The pipeline's own error only adds news when no step's error explains the failure.
-  if (result.error !== undefined && stepErrors === 0) {
+  else if (result.error !== undefined && stepErrors === 0) {
     lines.push(`pipeline error: ${result.error.name}: ${oneLine(result.error.message)}`);
   }
-  const tally = (["succeeded", "failed", "skipped"] as const)
+  const tally = (["succeeded", "failed", "skipped", "cancelled", "not_started"] as const)
     .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
+    .map(([status, n]) => `${n} ${stateLabel(status)}`)
     .join(", ");
   const elapsed = (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 1000;
   lines.push(
@@ -148,4 +150,22 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
       `${plural(result.state_transitions, "state transition")}, ${plural(result.polls, "poll")}.`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** What an interrupted run left: the runs it cancelled, and the steps that never started. */
+function interruptionLines(steps: readonly StepReport[]): string[] {
+  const lines: string[] = [];
+  for (const s of steps.filter((step) => step.status === "cancelled")) {
+    const run = s.execution_id !== null ? `run ${s.execution_id}` : "its run (not started yet)";
+    const confirmed =
+      s.cancel === undefined
+        ? "cancellation not confirmed: check it in Polytomic"
+        : s.cancel.confirmed
+          ? `Polytomic reports it ${s.cancel.status}`
+          : `cancellation not confirmed (Polytomic reports it ${s.cancel.status}): check it in Polytomic`;
+    lines.push(`${s.id}: cancelled ${run}; ${confirmed}`);
+  }
+  const notStarted = steps.filter((step) => step.status === "not_started").map((step) => step.id);
+  if (notStarted.length > 0) lines.push(`never started: ${notStarted.join(", ")}`);
+  return lines;
 }
