@@ -17,6 +17,7 @@ import {
   StopExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import { parseSecret } from "../functions/aws/secrets";
+import { keyOf } from "../functions/polytomic/client";
 import type { SimulatorStateView } from "../simulator/lambda";
 import { assess, type CheckRow } from "./checks";
 import {
@@ -89,7 +90,7 @@ export async function deployAll(deps: DriverDeps): Promise<Deployment> {
   }
   return {
     simulatorUrl,
-    apiKey: parseSecret(secret.SecretString) ?? "",
+    apiKey: keyOf(parseSecret(secret.SecretString) ?? ""),
     pipelines: JSON.parse(out[E2E_OUTPUTS.pipelines] ?? "{}") as Record<string, string>,
     alarmNames,
     logsBucket: out[E2E_OUTPUTS.logsBucket] ?? "",

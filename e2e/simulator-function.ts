@@ -8,6 +8,7 @@ import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { requireEnv } from "../functions/aws/env";
 import { SecretKeyStore } from "../functions/aws/secrets";
 import { Redactor } from "../functions/core/redact";
+import { keyOf } from "../functions/polytomic/client";
 import { functionUrlHandler } from "../simulator/lambda";
 import { parseScenario } from "../simulator/scenario";
 import { SIMULATOR_ENV } from "./constants";
@@ -19,4 +20,7 @@ const keys = new SecretKeyStore({
   redactor: new Redactor(),
 });
 
-export const handler = functionUrlHandler({ scenario, apiKey: () => keys.get() });
+export const handler = functionUrlHandler({
+  scenario,
+  apiKey: async () => keyOf(await keys.get()),
+});

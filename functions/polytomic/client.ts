@@ -78,6 +78,11 @@ export const DEFAULT_TOTAL_TIMEOUT_MS = 120_000;
  */
 export type PolytomicCredentials = string | { organizationId: string; key: string };
 
+/** The key of credentials, whichever form they take (a raw key, or organization-scoped). */
+export function keyOf(credentials: PolytomicCredentials): string {
+  return typeof credentials === "string" ? credentials : credentials.key;
+}
+
 export interface PolytomicClientOptions {
   /**
    * The credentials, or a function returning them. A function is called once per call (all
