@@ -5,21 +5,11 @@
  *   npm run gen:config-reference            write the file
  *   npm run gen:config-reference -- --check exit 1 when the committed file is stale
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { CONFIG_REFERENCE_PATH, generateConfigReference } from "../lib/config/reference";
+import { writeOrCheck } from "./generated-file";
 
-const check = process.argv.includes("--check");
-const generated = generateConfigReference();
-const target = fileURLToPath(CONFIG_REFERENCE_PATH);
-if (check) {
-  const current = await readFile(target, "utf8").catch(() => "");
-  if (current !== generated) {
-    console.error(`${target} is stale: run npm run gen:config-reference`);
-    process.exit(1);
-  }
-  console.log("docs/pipelines-reference.md is up to date");
-} else {
-  await writeFile(target, generated);
-  console.log(`wrote ${target}`);
-}
+process.exitCode = await writeOrCheck(
+  CONFIG_REFERENCE_PATH,
+  generateConfigReference(),
+  "gen:config-reference",
+);
