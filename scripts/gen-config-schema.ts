@@ -5,21 +5,11 @@
  *   npm run gen:config-schema            write the file
  *   npm run gen:config-schema -- --check exit 1 when the committed file is stale
  */
-import { readFile, writeFile } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
 import { CONFIG_SCHEMA_PATH, generateConfigJsonSchema } from "../lib/config/json-schema";
+import { writeOrCheck } from "./generated-file";
 
-const check = process.argv.includes("--check");
-const generated = generateConfigJsonSchema();
-const target = fileURLToPath(CONFIG_SCHEMA_PATH);
-if (check) {
-  const current = await readFile(target, "utf8").catch(() => "");
-  if (current !== generated) {
-    console.error(`${target} is stale: run npm run gen:config-schema`);
-    process.exit(1);
-  }
-  console.log("pipelines.schema.json is up to date");
-} else {
-  await writeFile(target, generated);
-  console.log(`wrote ${target}`);
-}
+process.exitCode = await writeOrCheck(
+  CONFIG_SCHEMA_PATH,
+  generateConfigJsonSchema(),
+  "gen:config-schema",
+);

@@ -12,7 +12,8 @@ import { DURATION_PATTERN, formatDuration, parseDuration } from "./duration";
 import { timeZoneProblem } from "./timezone";
 
 /** Pipeline names and step ids: they become state, execution and metric names. */
-export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const NAME_MAX_LENGTH = 64;
+export const NAME_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${NAME_MAX_LENGTH}}$`);
 export const MAX_STEPS_PER_PIPELINE = 200;
 
 export const STEP_TIMEOUT = { min: 60, max: 24 * 3600, default: 6 * 3600 } as const;
@@ -27,6 +28,15 @@ function describeInput(input: unknown): string {
   if (typeof input === "string") return `"${input}"`;
   return String(input);
 }
+
+/**
+ * The JSON Schema keyword (vendor extension) that carries a duration field's range, as
+ * durations (`1m`, `24h`): JSON Schema cannot bound a string's meaning. The reference
+ * (lib/config/reference.ts) prints it; editors ignore it.
+ */
+export const DURATION_RANGE_KEY = "x-duration-range";
+/** The JSON Schema keyword (vendor extension) naming what a number counts. */
+export const UNIT_KEY = "x-unit";
 
 /** A durations field (`45s`, `90m`, `2h`) limited to [min, max] seconds. */
 function duration(what: string, min: number, max: number) {
@@ -46,7 +56,10 @@ function duration(what: string, min: number, max: number) {
         });
       }
     })
-    .meta({ pattern: DURATION_PATTERN });
+    .meta({
+      pattern: DURATION_PATTERN,
+      [DURATION_RANGE_KEY]: { min: formatDuration(min), max: formatDuration(max) },
+    });
 }
 
 const name = (what: string) =>
@@ -55,7 +68,8 @@ const name = (what: string) =>
     .regex(NAME_PATTERN, {
       error: (iss) =>
         `invalid ${what} ${describeInput(iss.input)}: use 1 to 64 letters, digits, - and _`,
-    });
+    })
+    .meta({ minLength: 1, maxLength: NAME_MAX_LENGTH });
 
 const syncRef = (type: "bulk" | "model") =>
   z
@@ -88,14 +102,21 @@ const nonEmptyStrings = (what: string) =>
 export const pollSchema = z.strictObject({
   min: duration("poll.min", POLL_LIMITS.min, POLL_LIMITS.max)
     .optional()
-    .meta({ description: "Shortest wait between status checks. Default 10s." }),
+    .meta({
+      description: "Shortest wait between status checks.",
+      default: formatDuration(POLL_DEFAULTS.min),
+    }),
   max: duration("poll.max", POLL_LIMITS.min, POLL_LIMITS.max)
     .optional()
-    .meta({ description: "Longest wait between status checks. Default 10m." }),
-  strategy: z
-    .enum(["adaptive", "backoff", "fixed"])
-    .optional()
-    .meta({ description: "adaptive (default), backoff or fixed." }),
+    .meta({
+      description: "Longest wait between status checks; at least poll.min.",
+      default: formatDuration(POLL_DEFAULTS.max),
+    }),
+  strategy: z.enum(["adaptive", "backoff", "fixed"]).optional().meta({
+    description:
+      "How waits grow: adaptive (from the sync's recent run times), backoff (doubling from min) or fixed (always min); functions/core/polling.ts.",
+    default: POLL_DEFAULTS.strategy,
+  }),
 });
 
 /** Step fields that `defaults:` may also set. */
@@ -118,28 +139,37 @@ const inheritableStepFields = {
   test: z.boolean().optional().meta({ description: "Run as a test sync." }),
   run_after: z.enum(["success", "completion"]).optional().meta({
     description:
-      "success (default): skip this step when a dependency failed or was skipped; completion: run once dependencies ended, whatever their outcome.",
+      "success: skip this step when a dependency failed or was skipped; completion: run once dependencies ended, whatever their outcome.",
+    default: "success",
   }),
   on_conflict: z.enum(["attach", "fail", "wait"]).optional().meta({
     description:
-      "When the sync is already running: attach (default) to that run, fail the step, or wait for it to end and start a new one.",
+      "When the sync is already running: attach to that run, fail the step, or wait for it to end and start a new one.",
+    default: "attach",
   }),
   max_errors: z
     .int({ error: (iss) => `expected a whole number, got ${describeInput(iss.input)}` })
     .min(0, { error: "max_errors must be 0 or more" })
     .optional()
-    .meta({ description: "Record errors tolerated in a completed run. Default 0." }),
+    .meta({
+      description: "Record errors tolerated in a completed run.",
+      default: 0,
+      [UNIT_KEY]: "record errors",
+    }),
   fail_on_warnings: z
     .boolean()
     .optional()
-    .meta({ description: "Fail a completed run that has warnings. Default false." }),
-  fail_on_schema_errors: z
-    .boolean()
-    .optional()
-    .meta({ description: "Bulk: fail a completed run in which a schema failed. Default true." }),
-  timeout: duration("a step timeout", STEP_TIMEOUT.min, STEP_TIMEOUT.max).optional().meta({
-    description: "Step budget (1m to 24h). Default 6h, capped to the pipeline's timeout.",
+    .meta({ description: "Fail a completed run that has warnings.", default: false }),
+  fail_on_schema_errors: z.boolean().optional().meta({
+    description: "Bulk: fail a completed run in which a schema failed.",
+    default: true,
   }),
+  timeout: duration("a step timeout", STEP_TIMEOUT.min, STEP_TIMEOUT.max)
+    .optional()
+    .meta({
+      description: "Step budget: at most the pipeline's timeout, which also caps the default.",
+      default: formatDuration(STEP_TIMEOUT.default),
+    }),
   poll: pollSchema.optional().meta({ description: "Status polling." }),
 };
 
@@ -149,19 +179,17 @@ export const MODEL_ONLY_FIELDS = ["identities", "resync"] as const;
 
 export const stepSchema = z
   .strictObject({
-    id: name("step id").meta({
-      description: "Unique in the pipeline: letters, digits, - and _, 1-64.",
-    }),
+    id: name("step id").meta({ description: "Unique in the pipeline." }),
     bulk_sync: syncRef("bulk").optional(),
     model_sync: syncRef("model").optional(),
     after: z
       .array(z.string({ error: (iss) => `expected a step id, got ${describeInput(iss.input)}` }))
       .optional()
-      .meta({ description: "Steps that must end before this one starts." }),
+      .meta({ description: "Ids of the steps that must end before this one starts.", default: [] }),
     ...inheritableStepFields,
   })
   .meta({
-    description: "A sync to run: exactly one of bulk_sync and model_sync.",
+    description: "A sync to run.",
     oneOf: [{ required: ["bulk_sync"] }, { required: ["model_sync"] }],
   });
 
@@ -203,19 +231,25 @@ export const scheduleSchema = z
         if (problem) ctx.addIssue({ code: "custom", message: problem });
       })
       .optional()
-      .meta({ description: "IANA time zone, e.g. America/New_York. Default UTC." }),
+      .meta({ description: "IANA time zone, e.g. America/New_York.", default: "UTC" }),
   })
   .meta({
-    description: "When the pipeline runs: exactly one of cron and rate.",
+    description: "When the pipeline runs.",
     oneOf: [{ required: ["cron"] }, { required: ["rate"] }],
   });
 
 export const pipelineSchema = z.strictObject({
-  description: z.string().optional(),
+  description: z
+    .string()
+    .optional()
+    .meta({ description: "Free text, shown in the state machine's comment." }),
   schedule: scheduleSchema.optional(),
   timeout: duration("a pipeline timeout", PIPELINE_TIMEOUT.min, PIPELINE_TIMEOUT.max)
     .optional()
-    .meta({ description: "Whole-pipeline budget (1m to 48h). Default 12h." }),
+    .meta({
+      description: "Whole-pipeline budget.",
+      default: formatDuration(PIPELINE_TIMEOUT.default),
+    }),
   notify: z
     .array(
       z.email({
@@ -226,24 +260,29 @@ export const pipelineSchema = z.strictObject({
       }),
     )
     .optional()
-    .meta({ description: "Emails notified by the pipeline's alarms." }),
+    .meta({
+      description:
+        "Emails notified by the pipeline's alarms (a topic of its own); without it, its alarms go to the deployment's topic.",
+      default: [],
+    }),
   defaults: stepDefaultsSchema.optional(),
   steps: z
     .array(stepSchema)
     .min(1, { error: "a pipeline needs at least one step" })
     .max(MAX_STEPS_PER_PIPELINE, {
       error: `a pipeline has at most ${MAX_STEPS_PER_PIPELINE} steps`,
+    })
+    .meta({
+      description: "The syncs to run, in file order; `after` orders them.",
+      [UNIT_KEY]: "steps",
     }),
 });
 
 export const pipelinesFileSchema = z
   .strictObject({
     pipelines: z
-      .record(
-        name("pipeline name").meta({ description: "letters, digits, - and _, 1-64" }),
-        pipelineSchema,
-      )
-      .meta({ minProperties: 1 }),
+      .record(name("pipeline name").meta({ description: "The pipeline's name." }), pipelineSchema)
+      .meta({ description: "The pipelines, by name.", minProperties: 1 }),
   })
   .meta({
     title: "polytomic-orchestrator pipelines",

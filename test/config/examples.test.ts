@@ -4,7 +4,7 @@ import { Ajv2020 } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { criticalPath, isSeriesParallel, topologicalOrder } from "../../lib/config/dag";
+import { decompose, planSteps } from "../../lib/asl/series-parallel";
 import { CONFIG_SCHEMA_PATH, generateConfigJsonSchema } from "../../lib/config/json-schema";
 import { loadPipelinesConfig } from "../../lib/config/load";
 import { loadScenario } from "../../simulator/scenario";
@@ -48,11 +48,14 @@ describe("the shipped pipelines files", () => {
 
   it("include a ten-step fan-out / fan-in pipeline and a non-series-parallel one", () => {
     const steps = (file: string) => loadPipelinesConfig(root(file)).pipelines[0]?.steps ?? [];
-    const ten = steps("examples/pipelines/ten-step.yaml");
-    expect(ten).toHaveLength(10);
-    expect(topologicalOrder(ten)).toHaveLength(10);
-    expect(criticalPath(ten, () => 3600).path).toHaveLength(4);
-    expect(isSeriesParallel(steps("examples/pipelines/non-series-parallel.yaml"))).toBe(false);
+    const ten = decompose(steps("examples/pipelines/ten-step.yaml")).plan;
+    expect(planSteps(ten)).toHaveLength(10);
+    // Three loads fan out to their pushes, which fan in to the last two steps.
+    expect(
+      ten.kind === "series" && ten.parts.map((p) => (p.kind === "step" ? p.id : p.kind)),
+    ).toEqual(["parallel", "build_health_scores", "publish_dashboard"]);
+    const nShape = decompose(steps("examples/pipelines/non-series-parallel.yaml"));
+    expect(nShape.gated).not.toEqual([]);
   });
 
   it.each(examples)("%s loads", (file) => {
