@@ -257,14 +257,57 @@ export async function runLocalExecution(
   definition: AslDefinition,
   options: LocalExecutionOptions,
 ): Promise<LocalExecutionResult> {
-  const timeoutSeconds = options.timeoutSeconds ?? definition.TimeoutSeconds;
   const { prepared, waits, overrides } = await prepare(definition, options);
+  const arn = executionArn(options.stateMachineName, options.name);
+  const startedAt = options.clock.now();
+  const execution = startEngine(prepared, overrides, arn, options);
+  const events: EventLog[] = [];
+  const collecting = (async () => {
+    for await (const event of execution.eventLogs) {
+      events.push(event);
+      options.onEvent?.(event);
+    }
+  })();
+  const stops = armStops(execution, options.timeoutSeconds ?? definition.TimeoutSeconds, options);
+  let end: ExecutionEnd;
+  try {
+    end = { status: "SUCCEEDED", output: await execution.result };
+  } catch (error) {
+    end = failedEnd(error, stops.reason());
+  } finally {
+    stops.dispose();
+  }
+  const stoppedAt = options.clock.now();
+  await collecting;
+  for (const event of events) {
+    // Report the pauses as the Wait states they are.
+    if ("state" in event && waits.has(event.state.name)) event.state.type = "Wait";
+  }
+  return {
+    name: options.name,
+    executionArn: arn,
+    startedAt,
+    events,
+    ...end,
+    stoppedAt,
+    stateTransitions: events.filter((e) => e.type === "StateEntered").length,
+  };
+}
+
+/** How an execution ended: its status and output, or its error and cause. */
+type ExecutionEnd = Pick<LocalExecutionResult, "status" | "output" | "error" | "cause">;
+
+/** Starts the prepared definition in the engine, with the context object Step Functions gives. */
+function startEngine(
+  prepared: AslDefinition,
+  overrides: unknown,
+  arn: string,
+  options: LocalExecutionOptions,
+): Execution {
   const machine = new StateMachine(prepared as never, {
     validationOptions: { noValidate: true }, // validated once by localDefinition
   });
-  const arn = executionArn(options.stateMachineName, options.name);
-  const startedAt = options.clock.now();
-  const execution = machine.run(options.input as never, {
+  return machine.run(options.input as never, {
     overrides: overrides as never,
     context: {
       Execution: {
@@ -279,17 +322,19 @@ export async function runLocalExecution(
       },
     },
   });
+}
 
-  const events: EventLog[] = [];
-  const collecting = (async () => {
-    for await (const event of execution.eventLogs) {
-      events.push(event);
-      options.onEvent?.(event);
-    }
-  })();
-
+/**
+ * Stops the execution when `options.signal` aborts (StopExecution) or its timeout passes on
+ * the clock; `reason()` tells which came first.
+ */
+function armStops(
+  execution: Execution,
+  timeoutSeconds: number | undefined,
+  options: LocalExecutionOptions,
+): { reason: () => "timeout" | "stopped" | undefined; dispose: () => void } {
   let reason: "timeout" | "stopped" | undefined;
-  const stopTimer = new AbortController();
+  const timer = new AbortController();
   const onStop = () => {
     reason ??= "stopped";
     execution.abort();
@@ -297,55 +342,32 @@ export async function runLocalExecution(
   options.signal?.addEventListener("abort", onStop, { once: true });
   if (options.signal?.aborted) onStop();
   if (timeoutSeconds !== undefined) {
-    void options.clock.after(timeoutSeconds * 1000, stopTimer.signal).then(() => {
-      if (stopTimer.signal.aborted) return;
+    void options.clock.after(timeoutSeconds * 1000, timer.signal).then(() => {
+      if (timer.signal.aborted) return;
       reason ??= "timeout";
       execution.abort();
     });
   }
+  return {
+    reason: () => reason,
+    dispose: () => {
+      timer.abort();
+      options.signal?.removeEventListener("abort", onStop);
+    },
+  };
+}
 
-  const base = { name: options.name, executionArn: arn, startedAt, events };
-  let result: LocalExecutionResult;
-  try {
-    const output = await execution.result;
-    result = {
-      ...base,
-      status: "SUCCEEDED",
-      output,
-      stoppedAt: options.clock.now(),
-      stateTransitions: 0,
-    };
-  } catch (error) {
-    const stoppedAt = options.clock.now();
-    if (error instanceof ExecutionAbortedError) {
-      result = {
-        ...base,
-        status: reason === "timeout" ? "TIMED_OUT" : "ABORTED",
-        error: reason === "timeout" ? "States.Timeout" : undefined,
-        stoppedAt,
-        stateTransitions: 0,
-      };
-    } else {
-      const inner =
-        error instanceof ExecutionError ? (error.cause as Error | undefined) : undefined;
-      result = {
-        ...base,
-        status: "FAILED",
-        error: inner?.name ?? (error as Error).name,
-        cause: inner?.message ?? (error as Error).message,
-        stoppedAt,
-        stateTransitions: 0,
-      };
-    }
-  } finally {
-    stopTimer.abort();
-    options.signal?.removeEventListener("abort", onStop);
+/** The end of an execution the engine rejected: stopped, timed out, or failed with an error. */
+function failedEnd(error: unknown, reason: "timeout" | "stopped" | undefined): ExecutionEnd {
+  if (error instanceof ExecutionAbortedError) {
+    return reason === "timeout"
+      ? { status: "TIMED_OUT", error: "States.Timeout" }
+      : { status: "ABORTED" };
   }
-  await collecting;
-  result.stateTransitions = events.filter((e) => e.type === "StateEntered").length;
-  for (const event of events) {
-    // Report the pauses as the Wait states they are.
-    if ("state" in event && waits.has(event.state.name)) event.state.type = "Wait";
-  }
-  return result;
+  const inner = error instanceof ExecutionError ? (error.cause as Error | undefined) : undefined;
+  return {
+    status: "FAILED",
+    error: inner?.name ?? (error as Error).name,
+    cause: inner?.message ?? (error as Error).message,
+  };
 }
