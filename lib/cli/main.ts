@@ -6,7 +6,7 @@
  * bin/cli.ts only wires it to the process.
  */
 import { ScenarioError } from "../../simulator/scenario";
-import { CredentialError, EnvironmentError, UsageError } from "./args";
+import { CredentialError, EnvironmentError, PreflightError, UsageError } from "./args";
 import { ConfigProblemsError } from "./config";
 import { MAIN_HELP, PROGRAM } from "./help";
 import type { CliIO } from "./io";
@@ -51,6 +51,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       const n = err.problems.length;
       io.stderr.write(
         `${err.lines.join("\n")}\n${n} problem${n === 1 ? "" : "s"} in the pipelines file\n`,
+      );
+      return EXIT.usage;
+    }
+    if (err instanceof PreflightError) {
+      const n = err.problems.length;
+      io.stderr.write(
+        `${err.problems.join("\n")}\n${n} problem${n === 1 ? "" : "s"} with the pipeline's syncs; no step was started\n`,
       );
       return EXIT.usage;
     }

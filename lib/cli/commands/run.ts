@@ -1,13 +1,8 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import {
-  loadScenario,
-  type RunningSimulator,
-  type Scenario,
-  startSimulator,
-} from "../../../simulator";
-import type { PipelinesConfig } from "../../config/model";
+import { loadScenario, type RunningSimulator, startSimulator } from "../../../simulator";
+import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import type { RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, ScaledClock, VirtualClock } from "../../local/virtual-clock";
@@ -24,6 +19,7 @@ import { displayPath, findPipeline, loadConfig } from "../config";
 import { LiveDisplay } from "../display";
 import { RUN_HELP } from "../help";
 import type { CliIO } from "../io";
+import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
 import { jsonReport, summaryText } from "../summary";
 
 /** The real API's address when POLYTOMIC_API_URL is not set. */
@@ -46,7 +42,7 @@ interface Target {
 
 async function embeddedTarget(
   config: PipelinesConfig,
-  pipeline: string,
+  pipeline: PipelineConfig,
   scenarioPath: string | undefined,
   speed: number | undefined,
   io: CliIO,
@@ -54,12 +50,21 @@ async function embeddedTarget(
   const scenario =
     scenarioPath !== undefined
       ? await loadScenario(resolve(io.cwd, scenarioPath))
-      : scenarioFromConfig(config, pipeline);
-  if (scenarioPath !== undefined) {
-    const shown = { ...scenario, source: displayPath(scenario.source, io.cwd) };
-    for (const warning of scenarioGaps(config, pipeline, shown))
-      io.stderr.write(`warning: ${warning}\n`);
-  }
+      : scenarioFromConfig(config, pipeline.name);
+  const source =
+    scenarioPath !== undefined
+      ? displayPath(resolve(io.cwd, scenarioPath), io.cwd)
+      : "generated: every step succeeds";
+  const apiKey = scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
+  const keyHint = scenario.api_key !== undefined ? `api_key in ${source}` : "POLYTOMIC_API_KEY";
+  enforcePreflight(
+    await preflightScenario(pipeline, scenario, {
+      apiKey,
+      keyHint,
+      description: `the embedded simulator (scenario: ${source})`,
+    }),
+    io,
+  );
   const clock = speed !== undefined ? new ScaledClock(speed) : new VirtualClock();
   const simulator = await startSimulator({
     scenario,
@@ -69,13 +74,9 @@ async function embeddedTarget(
     // since a request in flight holds the virtual clock still.
     ...(speed !== undefined ? { sleep: (ms: number) => clock.sleep(ms) } : {}),
   });
-  const source =
-    scenarioPath !== undefined
-      ? displayPath(resolve(io.cwd, scenarioPath), io.cwd)
-      : "generated: every step succeeds";
   return {
     baseUrl: simulator.url,
-    apiKey: scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY,
+    apiKey,
     clock,
     simulator,
     description: `embedded simulator at ${simulator.url} (scenario: ${source}; ${
@@ -85,31 +86,12 @@ async function embeddedTarget(
 }
 
 /**
- * Steps whose sync the scenario does not define: they will fail as the real API answers an
- * unknown sync (404), which may be the point of the scenario, so this only warns.
+ * Writes the preflight's warnings to stderr.
+ * @throws PreflightError with its problems, so that no step starts (exit 2)
  */
-export function scenarioGaps(
-  config: PipelinesConfig,
-  pipeline: string,
-  scenario: Scenario,
-): string[] {
-  const steps = config.pipelines.find((p) => p.name === pipeline)?.steps ?? [];
-  const syncs = Object.values(scenario.syncs);
-  const gaps: string[] = [];
-  for (const step of steps) {
-    const { id, name } = step.sync;
-    const found =
-      id !== undefined
-        ? syncs.some((s) => s.id === id.toLowerCase() && s.type === step.sync_type)
-        : syncs.some((s) => s.name === name && s.type === step.sync_type);
-    if (!found) {
-      const what = id !== undefined ? id : `named "${name}"`;
-      gaps.push(
-        `${scenario.source} has no ${step.sync_type} sync ${what}: step "${step.id}" will fail`,
-      );
-    }
-  }
-  return gaps;
+export function enforcePreflight(report: PreflightReport, io: CliIO): void {
+  for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
+  if (report.problems.length > 0) throw new PreflightError(report.problems);
 }
 
 function liveTarget(io: CliIO): Target {
@@ -136,6 +118,13 @@ function liveTarget(io: CliIO): Target {
     clock: new ScaledClock(1),
     description: `the Polytomic API at ${url.origin}`,
   };
+}
+
+/** The real API, once the preflight passed. */
+async function checkedLiveTarget(pipeline: PipelineConfig, io: CliIO): Promise<Target> {
+  const target = liveTarget(io);
+  enforcePreflight(await preflight(pipeline, { ...target, keyHint: "POLYTOMIC_API_KEY" }), io);
+  return target;
 }
 
 /** Why an output directory cannot be used, by error code. */
@@ -236,8 +225,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const outDir = resolve(io.cwd, stringValue(parsed, "out") ?? DEFAULT_OUT_DIR);
 
   const target = live
-    ? liveTarget(io)
-    : await embeddedTarget(config, name, scenarioPath, speed, io);
+    ? await checkedLiveTarget(pipeline, io)
+    : await embeddedTarget(config, pipeline, scenarioPath, speed, io);
   try {
     await prepareOutDir(outDir, outGiven, io.cwd);
   } catch (err) {
