@@ -19,6 +19,7 @@ type Command = (args: readonly string[], io: CliIO) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./commands/run")).runCommand,
   validate: async () => (await import("./commands/validate")).validateCommand,
+  doctor: async () => (await import("./commands/doctor")).doctorCommand,
   graph: async () => (await import("./commands/graph")).graphCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
 };

@@ -1,7 +1,12 @@
 import { constants } from "node:fs";
 import { access, mkdir } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
-import { loadScenario, type RunningSimulator, startSimulator } from "../../../simulator";
+import {
+  loadScenario,
+  type RunningSimulator,
+  type Scenario,
+  startSimulator,
+} from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import type { RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
@@ -32,7 +37,7 @@ export const DEFAULT_OUT_DIR = ".local";
 /** Error names meaning the real API refused the key (--live): a credential problem, exit 2. */
 const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidden"]);
 
-interface Target {
+export interface Target {
   baseUrl: string;
   apiKey: string;
   clock: LocalClock;
@@ -55,16 +60,8 @@ async function embeddedTarget(
     scenarioPath !== undefined
       ? displayPath(resolve(io.cwd, scenarioPath), io.cwd)
       : "generated: every step succeeds";
-  const apiKey = scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
-  const keyHint = scenario.api_key !== undefined ? `api_key in ${source}` : "POLYTOMIC_API_KEY";
-  enforcePreflight(
-    await preflightScenario(pipeline, scenario, {
-      apiKey,
-      keyHint,
-      description: `the embedded simulator (scenario: ${source})`,
-    }),
-    io,
-  );
+  const apiKey = embeddedKey(scenario, io);
+  enforcePreflight(await embeddedPreflight(pipeline, scenario, source, io), io);
   const clock = speed !== undefined ? new ScaledClock(speed) : new VirtualClock();
   const simulator = await startSimulator({
     scenario,
@@ -85,6 +82,28 @@ async function embeddedTarget(
   };
 }
 
+/** The key sent to the embedded simulator: the scenario's, else POLYTOMIC_API_KEY's, else any. */
+function embeddedKey(scenario: Scenario, io: CliIO): string {
+  return scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
+}
+
+/**
+ * The preflight against the embedded simulator serving `scenario`.
+ * @param source how the scenario is named in messages
+ */
+export function embeddedPreflight(
+  pipeline: PipelineConfig,
+  scenario: Scenario,
+  source: string,
+  io: CliIO,
+): Promise<PreflightReport> {
+  return preflightScenario(pipeline, scenario, {
+    apiKey: embeddedKey(scenario, io),
+    keyHint: scenario.api_key !== undefined ? `api_key in ${source}` : "POLYTOMIC_API_KEY",
+    description: `the embedded simulator (scenario: ${source})`,
+  });
+}
+
 /**
  * Writes the preflight's warnings to stderr.
  * @throws PreflightError with its problems, so that no step starts (exit 2)
@@ -94,11 +113,12 @@ export function enforcePreflight(report: PreflightReport, io: CliIO): void {
   if (report.problems.length > 0) throw new PreflightError(report.problems);
 }
 
-function liveTarget(io: CliIO): Target {
+/** The real API from the environment, for `command --live`. */
+export function liveTarget(io: CliIO, command = "run"): Target {
   const apiKey = nonEmpty(io.env.POLYTOMIC_API_KEY);
   if (apiKey === undefined) {
     throw new CredentialError(
-      "run --live: the POLYTOMIC_API_KEY environment variable is not set; set it to a Polytomic API key " +
+      `${command} --live: the POLYTOMIC_API_KEY environment variable is not set; set it to a Polytomic API key ` +
         "(or run without --live to use the embedded simulator)",
     );
   }
@@ -107,10 +127,12 @@ function liveTarget(io: CliIO): Target {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`run --live: POLYTOMIC_API_URL is not a URL: "${baseUrl}"`);
+    throw new UsageError(`${command} --live: POLYTOMIC_API_URL is not a URL: "${baseUrl}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`run --live: POLYTOMIC_API_URL must be an http(s) URL, got "${baseUrl}"`);
+    throw new UsageError(
+      `${command} --live: POLYTOMIC_API_URL must be an http(s) URL, got "${baseUrl}"`,
+    );
   }
   return {
     baseUrl,
