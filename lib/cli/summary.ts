@@ -14,6 +14,8 @@ export type JsonStep = StepReport;
 export interface JsonReport {
   pipeline: string;
   status: "succeeded" | "failed";
+  /** One short line saying how it went; the details are in `steps[].error` and `error`. */
+  message: string;
   started_at: string;
   finished_at: string;
   steps: JsonStep[];
@@ -31,15 +33,44 @@ export function jsonReport(result: LocalRunResult, outDir: string): JsonReport {
   const report: JsonReport = {
     pipeline: result.pipeline,
     status: result.status,
+    message: outcomeLine(result),
     started_at: result.started_at,
     finished_at: result.finished_at,
     steps: result.steps.map((s) => jsonStep(s, outDir)),
     state_transitions: result.state_transitions,
     polls: result.polls,
   };
-  if (result.error !== undefined)
-    report.error = { name: result.error.name, message: result.error.message };
+  const own = ownError(result);
+  if (own !== undefined) report.error = { name: own.name, message: own.message };
   return report;
+}
+
+/**
+ * The pipeline's own error, when no step's error explains the failure (a failed step makes
+ * the pipeline fail with an error whose cause repeats every step's output: no news).
+ */
+function ownError(result: LocalRunResult): LocalRunResult["error"] {
+  const stepError = result.steps.some((s) => s.status === "failed" && s.error !== undefined);
+  return stepError ? undefined : result.error;
+}
+
+/** `pipeline fanout failed: push_hubspot failed (Sync.Failed); 1 skipped (report)`. */
+function outcomeLine(result: LocalRunResult): string {
+  const head = `pipeline ${result.pipeline} ${result.status}`;
+  const failed = result.steps.filter((s) => s.status === "failed");
+  const skipped = result.steps.filter((s) => s.status === "skipped");
+  const parts: string[] = [];
+  if (failed.length > 0) {
+    const named = failed.map((s) => `${s.id}${s.error !== undefined ? ` (${s.error.name})` : ""}`);
+    parts.push(`${truncate(named.join(", "), 200)} failed`);
+  }
+  if (skipped.length > 0) {
+    parts.push(`${skipped.length} skipped (${truncate(skipped.map((s) => s.id).join(", "), 100)})`);
+  }
+  const own = ownError(result);
+  if (own !== undefined) parts.push(`${own.name}: ${oneLine(own.message, 200)}`);
+  if (parts.length === 0) return `${head}: ${plural(result.steps.length, "step")}`;
+  return `${head}: ${parts.join("; ")}`;
 }
 
 function jsonStep(s: StepReport, outDir: string): JsonStep {
@@ -125,17 +156,13 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   );
   const lines = [table, ""];
   if (logsDir !== undefined) lines.push(`Logs under ${displayPath(logsDir, cwd)}`, "");
-  let stepErrors = 0;
   for (const s of result.steps) {
     if (s.status === "failed" && s.error !== undefined) {
       lines.push(`${s.id} failed: ${s.error.name}: ${oneLine(s.error.message)}`);
-      stepErrors++;
     }
   }
-  // The pipeline's own error only adds news when no step's error explains the failure.
-  if (result.error !== undefined && stepErrors === 0) {
-    lines.push(`pipeline error: ${result.error.name}: ${oneLine(result.error.message)}`);
-  }
+  const own = ownError(result);
+  if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);
   const tally = (["succeeded", "failed", "skipped"] as const)
     .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
