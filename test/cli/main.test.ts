@@ -75,7 +75,10 @@ describe("command line usage", () => {
       ["simulator", "--port", "70000"],
       '--port must be a whole number from 0 to 65535, got "70000"',
     ],
-    [["run", "fanout", "--scenario", "missing.yaml"], "missing.yaml: cannot read scenario"],
+    [
+      ["run", "fanout", "--scenario", "missing.yaml"],
+      "missing.yaml: cannot read the scenario: no such file",
+    ],
     [["run", "fanout", "--config", "missing.yaml"], "missing.yaml: cannot read the file"],
   ])("%j exits 2 naming the problem", async (args, message) => {
     const { code, stdout, stderr } = await cli(args);

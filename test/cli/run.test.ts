@@ -2,7 +2,8 @@
  * Preflight (lib/cli/preflight.ts) against the simulator over HTTP, and `run` refusing to
  * start any step when it fails.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -225,6 +226,58 @@ describe("run with a failing preflight", () => {
     expect(stderr).toBe(
       'step "only": no model sync has the id 7a2b3c4d-0000-4000-8000-000000000005\n' +
         "1 problem with the pipeline's syncs; no step was started\n",
+    );
+  });
+});
+
+describe("run: errors a person reads", () => {
+  async function run(args: string[]) {
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const code = await main(args, { stdout, stderr, env: {}, cwd: dir });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  }
+  const config = resolve(FIXTURES, "pipelines.yaml");
+
+  it.runIf(existsSync("/proc/self"))(
+    "an --out where the file system refuses directories (/proc) fails at once, exit 2",
+    async () => {
+      const { code, stderr } = await run([
+        "run",
+        "single",
+        "--config",
+        config,
+        "--out",
+        "/proc/x/y",
+      ]);
+      expect(code).toBe(2);
+      expect(stderr).toBe(
+        "run: cannot write logs and metrics to /proc/x/y: the file system there does not allow creating directories; choose a directory you can write with --out\n",
+      );
+    },
+  );
+
+  it("a scenario file's problems name the file, the sync and the field; read errors are sentences", async () => {
+    await writeFile(
+      join(dir, "bad-scenario.yaml"),
+      "syncs:\n  7a2b3c4d-0000-4000-8000-000000000005:\n    type: model\n    outcome: errors\n",
+    );
+    const bad = await run(["run", "single", "--config", config, "--scenario", "bad-scenario.yaml"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(
+      /^bad-scenario\.yaml: sync "7a2b3c4d-0000-4000-8000-000000000005", field "outcome": "errors" is a bulk outcome/,
+    );
+    await mkdir(join(dir, "scenarios"), { recursive: true });
+    const directory = await run(["run", "single", "--config", config, "--scenario", "scenarios"]);
+    expect(directory).toMatchObject({ code: 2, stdout: "" });
+    expect(directory.stderr).toBe(
+      "scenarios: cannot read the scenario: it is a directory, not a file\n",
+    );
+    await writeFile(join(dir, "binary.yaml"), Buffer.from([0xff, 0xfe, 0, 1, 2]));
+    const binary = await run(["run", "single", "--config", config, "--scenario", "binary.yaml"]);
+    expect(binary.code).toBe(2);
+    expect(binary.stderr).toBe(
+      "binary.yaml: cannot read the scenario: it is not a text file (it holds binary data); expected YAML or JSON\n",
     );
   });
 });

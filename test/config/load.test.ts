@@ -432,4 +432,48 @@ describe("loadPipelinesConfig", () => {
     );
     expect(() => loadPipelinesConfig(file)).toThrow(`${file}: cannot read the file: no such file`);
   });
+
+  it("says in words why a file cannot be read: a directory, binary data", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipelines-"));
+    expect(() => loadPipelinesConfig(dir)).toThrow(
+      `${dir}: cannot read the file: it is a directory, not a file`,
+    );
+    const binary = join(dir, "image.yaml");
+    writeFileSync(
+      binary,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+    );
+    expect(() => loadPipelinesConfig(binary)).toThrow(
+      `${binary}: cannot read the file: it is not a text file (it holds binary data); expected YAML or JSON`,
+    );
+    const latin1 = join(dir, "latin1.yaml");
+    writeFileSync(latin1, Buffer.from("pipelines:\n  caf\xe9: {}\n", "latin1"));
+    expect(() => loadPipelinesConfig(latin1)).toThrow(ConfigError);
+  });
+
+  it("refuses a YAML alias bomb as a ConfigError, not a crash", () => {
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [name, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+      ["f", "e"],
+      ["g", "f"],
+    ]) {
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
+    }
+    lines.push("pipelines: *g");
+    const err = (() => {
+      try {
+        parsePipelinesConfig(lines.join("\n"), "bomb.yaml");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(
+      /^bomb\.yaml: YAML aliases \(\*name\) expand into too much data: write the values out/,
+    );
+  });
 });

@@ -1,13 +1,9 @@
 import { constants } from "node:fs";
-import { access, mkdir } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
-import {
-  loadScenario,
-  type RunningSimulator,
-  type Scenario,
-  startSimulator,
-} from "../../../simulator";
+import { access, mkdir, stat } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
+import { FS_ERROR_REASONS } from "../../config/read-text";
 import type { RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, ScaledClock, VirtualClock } from "../../local/virtual-clock";
@@ -20,7 +16,7 @@ import {
   stringValue,
   UsageError,
 } from "../args";
-import { displayPath, findPipeline, loadConfig } from "../config";
+import { displayPath, findPipeline, loadConfig, loadScenarioFile } from "../config";
 import { LiveDisplay } from "../display";
 import { RUN_HELP } from "../help";
 import type { CliIO } from "../io";
@@ -54,7 +50,7 @@ async function embeddedTarget(
 ): Promise<Target> {
   const scenario =
     scenarioPath !== undefined
-      ? await loadScenario(resolve(io.cwd, scenarioPath))
+      ? loadScenarioFile(io.cwd, scenarioPath)
       : scenarioFromConfig(config, pipeline.name);
   const source =
     scenarioPath !== undefined
@@ -149,17 +145,16 @@ async function checkedLiveTarget(pipeline: PipelineConfig, io: CliIO): Promise<T
   return target;
 }
 
+/** makeDirectories' code for a directory whose parent exists but that cannot be created. */
+const NOT_CREATABLE = "ENOTCREATABLE";
+
 /** Why an output directory cannot be used, by error code. */
 const OUT_DIR_REASONS: Record<string, string> = {
-  ENOTDIR: "a part of the path is not a directory",
+  ...FS_ERROR_REASONS,
   EEXIST: "it exists and is not a directory",
   ENOENT: "a part of the path does not exist (a broken symbolic link?)",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EROFS: "the file system is read-only",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
   EISDIR: "a file it needs is a directory",
+  [NOT_CREATABLE]: "the file system there does not allow creating directories",
 };
 
 /**
@@ -192,13 +187,41 @@ export function outDirProblem(
  */
 async function prepareOutDir(outDir: string, given: boolean, cwd: string): Promise<void> {
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeDirectories(outDir);
     await access(outDir, constants.W_OK);
   } catch (err) {
     // access() names no path; mkdir() names the directory asked for.
     const e = err as NodeJS.ErrnoException;
     throw outDirProblem({ code: e.code, path: outDir }, outDir, given, cwd) ?? err;
   }
+}
+
+/**
+ * `mkdir -p` without Node's recursive mkdir, which retries forever where the file system
+ * answers ENOENT to creating an entry in a directory that exists (/proc, /sys).
+ * @throws the file system's error, or one with code NOT_CREATABLE in that case
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    const found = await stat(current).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT" || dirname(current) === current) throw err;
+      return undefined;
+    });
+    if (found?.isDirectory() === false) throw fsError("EEXIST", current);
+    if (found !== undefined) break;
+    missing.unshift(current);
+  }
+  for (const path of missing) {
+    await mkdir(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "EEXIST") return;
+      throw err.code === "ENOENT" ? fsError(NOT_CREATABLE, path) : err;
+    });
+  }
+}
+
+function fsError(code: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${path}`), { code, path });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
