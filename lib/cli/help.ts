@@ -13,8 +13,8 @@ Usage:
   ${PROGRAM} graph <pipeline> [options]   print a pipeline's dependency graph
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
 
-Run "${PROGRAM} <command> --help" for a command's options, "${PROGRAM} --version" for
-the version.
+Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
+prints the version.
 
 Exit codes: 0 success, 1 the pipeline failed, 2 usage, configuration or credential error
 (or a port or directory that cannot be used), 70 internal error (a bug; DEBUG=1 prints

@@ -5,6 +5,8 @@
  * that it is never taken for a failed pipeline nor for a mistake of the user's.
  * bin/cli.ts only wires it to the process.
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ScenarioError } from "../../simulator/scenario";
 import { CredentialError, EnvironmentError, PreflightError, UsageError } from "./args";
 import { ConfigProblemsError } from "./config";
@@ -36,6 +38,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout).write(MAIN_HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.stdout.write(`${PROGRAM} ${version()}\n`);
+    return EXIT.ok;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load === undefined) {
@@ -73,6 +79,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     return reportInternalError(name, err, io);
   }
+}
+
+/** The package's version, from its package.json (the one file that says it). */
+export function version(): string {
+  const file = fileURLToPath(new URL("../../package.json", import.meta.url));
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown };
+  return typeof parsed.version === "string" ? parsed.version : "unknown";
 }
 
 /**

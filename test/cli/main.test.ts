@@ -1,4 +1,5 @@
 /** The command line in-process: usage errors and their exit codes, without a subprocess each. */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Output } from "../../lib/cli/display";
@@ -32,9 +33,24 @@ describe("command line usage", () => {
     expect(help.stderr).toBe("");
   });
 
+  it("--version prints the package's version on stdout and exits 0", async () => {
+    const pkg = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, "../../package.json"), "utf8"),
+    );
+    for (const flag of ["--version", "-v", "version"]) {
+      const { code, stdout, stderr } = await cli([flag]);
+      expect({ code, stdout, stderr }).toEqual({
+        code: 0,
+        stdout: `polytomic-orchestrator ${pkg.version}\n`,
+        stderr: "",
+      });
+    }
+  });
+
   it.each([
     ["run", "--config FILE"],
     ["validate", "--config FILE"],
+    ["doctor", "--live"],
     ["graph", "--format FORMAT"],
     ["simulator", "--port N"],
   ])("%s --help describes its options", async (command, option) => {
