@@ -10,21 +10,12 @@ import {
   shortestInterval,
   worstCasePolls,
 } from "../../lib/cli/advice";
-import type { Output } from "../../lib/cli/display";
-import { main } from "../../lib/cli/main";
 import { parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelineConfig } from "../../lib/config/model";
 import { loadScenario, startSimulator } from "../../simulator";
+import { runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
-
-class Capture implements Output {
-  text = "";
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -32,12 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, env, cwd: dir });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runMain(args, dir, env);
 
 function pipeline(body: string): PipelineConfig {
   return parsePipelinesConfig(`pipelines:\n  p:\n${body}`, "p.yaml").pipelines[0] as PipelineConfig;

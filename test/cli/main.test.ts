@@ -4,23 +4,11 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Output } from "../../lib/cli/display";
 import { EXIT, main } from "../../lib/cli/main";
+import { Capture, runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
 
-class Capture implements Output {
-  text = "";
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, env, cwd: FIXTURES });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runMain(args, FIXTURES, env);
 
 describe("command line usage", () => {
   it("without a command prints the usage on stderr and exits 2; --help on stdout, 0", async () => {

@@ -8,8 +8,6 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CredentialError } from "../../lib/cli/args";
-import type { Output } from "../../lib/cli/display";
-import { main } from "../../lib/cli/main";
 import { preflight, preflightScenario } from "../../lib/cli/preflight";
 import { loadPipelinesConfig, parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelineConfig } from "../../lib/config/model";
@@ -19,17 +17,10 @@ import {
   type Scenario,
   startSimulator,
 } from "../../simulator";
+import { runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
 const KEY = "right-key";
-
-class Capture implements Output {
-  text = "";
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
 
 let scenario: Scenario;
 let dir: string;
@@ -175,12 +166,7 @@ describe("preflight", () => {
 });
 
 describe("run with a failing preflight", () => {
-  async function run(args: string[], env: Record<string, string> = {}) {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await main(args, { stdout, stderr, env, cwd: FIXTURES });
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  }
+  const run = (args: string[], env: Record<string, string> = {}) => runMain(args, FIXTURES, env);
 
   it("--live with a refused key: one line, exit 2, no execution started", async () => {
     const sim = await simulator();
@@ -231,12 +217,7 @@ describe("run with a failing preflight", () => {
 });
 
 describe("run: errors a person reads", () => {
-  async function run(args: string[]) {
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const code = await main(args, { stdout, stderr, env: {}, cwd: dir });
-    return { code, stdout: stdout.text, stderr: stderr.text };
-  }
+  const run = (args: string[]) => runMain(args, dir);
   const config = resolve(FIXTURES, "pipelines.yaml");
 
   it.runIf(existsSync("/proc/self"))(
