@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eventsPerState } from "../../bench/history-events";
 import {
   EVENTS_PER_POLL,
   pollWarnings,
@@ -12,6 +13,8 @@ import {
 } from "../../lib/cli/advice";
 import { parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelineConfig } from "../../lib/config/model";
+import { synthesizeDefinitions } from "../../lib/constructs/definitions";
+import { RUN_SYNC_STATES } from "../../lib/constructs/run-sync-state-machine";
 import { loadScenario, startSimulator } from "../../simulator";
 import { runMain } from "./in-process";
 
@@ -130,5 +133,25 @@ describe("doctor", () => {
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe("EVENTS_PER_POLL", () => {
+  it("is what one turn of the synthesized run-sync machine's polling loop adds to its history", () => {
+    const config = parsePipelinesConfig(`pipelines:\n  p:\n${STEP}`, "p.yaml");
+    const { runSync } = synthesizeDefinitions(config);
+    const S = RUN_SYNC_STATES;
+    const check = runSync.States[S.check];
+    const finished = runSync.States[S.runFinished];
+    const wait = runSync.States[S.wait];
+    // The loop: check -> run finished? -> (not yet) wait -> check.
+    expect(check?.Next).toBe(S.runFinished);
+    expect(finished).toMatchObject({ Type: "Choice", Default: S.wait });
+    expect(wait?.Next).toBe(S.check);
+    const events = [check, finished, wait].reduce(
+      (n, state) => n + eventsPerState(state?.Type ?? "", state?.Resource),
+      0,
+    );
+    expect(events).toBe(EVENTS_PER_POLL);
   });
 });
