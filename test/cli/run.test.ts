@@ -7,7 +7,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CredentialError } from "../../lib/cli/args";
+import { PolytomicClient } from "../../functions/polytomic/client";
+import { CredentialError, EnvironmentError } from "../../lib/cli/args";
 import { preflight, preflightScenario } from "../../lib/cli/preflight";
 import { loadPipelinesConfig, parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelineConfig } from "../../lib/config/model";
@@ -137,6 +138,21 @@ describe("preflight", () => {
       "the test simulator refused the API key (401 Unauthorized); check the test's key",
     );
     expect(sim.requests()).toHaveLength(1);
+  });
+
+  it("an API that cannot be reached is an environment error naming it, not a crash", async () => {
+    const sim = await simulator();
+    const url = sim.url;
+    await sim.close();
+    const client = new PolytomicClient({ baseUrl: url, apiKey: KEY, retry: { maxAttempts: 1 } });
+    const err = await preflight(
+      pipeline(MISSPELLED),
+      { ...target(sim), baseUrl: url },
+      client,
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EnvironmentError);
+    expect((err as Error).message).toMatch(/^cannot ask the test simulator: /);
+    expect((err as Error).message).not.toContain(KEY);
   });
 
   it("against a scenario, leaves the scenario's faults to the run", async () => {
