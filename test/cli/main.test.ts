@@ -1,6 +1,7 @@
 /** The command line in-process: usage errors and their exit codes, without a subprocess each. */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Output } from "../../lib/cli/display";
 import { EXIT, main } from "../../lib/cli/main";
@@ -128,6 +129,33 @@ describe("command line usage", () => {
     expect(code).toBe(2);
     expect(stderr.text).toContain("pipelines.yaml: cannot read the file: no such file");
     expect(stderr.text).toContain("(no --config given: looked for pipelines.yaml in");
+  });
+});
+
+describe("config files that are not YAML", () => {
+  it("a binary file or a YAML alias bomb is a config error (exit 2, one line), not a bug", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-config-"));
+    writeFileSync(join(dir, "binary.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0]));
+    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [name, prev] of [
+      ["b", "a"],
+      ["c", "b"],
+      ["d", "c"],
+      ["e", "d"],
+      ["f", "e"],
+    ]) {
+      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
+    }
+    writeFileSync(join(dir, "bomb.yaml"), `${lines.join("\n")}\npipelines: *f\n`);
+    for (const [file, problem] of [
+      ["binary.yaml", "binary.yaml: cannot read the file: it is not a text file"],
+      ["bomb.yaml", "bomb.yaml: YAML aliases (*name) expand into too much data"],
+    ] as const) {
+      const { code, stdout, stderr } = await runMain(["validate", "--config", file], dir);
+      expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+      expect(stderr.startsWith(problem)).toBe(true);
+      expect(stderr).toContain("1 problem in the pipelines file\n");
+    }
   });
 });
 
