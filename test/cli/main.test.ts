@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Output } from "../../lib/cli/display";
 import { EXIT, main } from "../../lib/cli/main";
+import { aliasBomb } from "../fixtures/alias-bomb";
 import { Capture, runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
@@ -136,17 +137,7 @@ describe("config files that are not YAML", () => {
   it("a binary file or a YAML alias bomb is a config error (exit 2, one line), not a bug", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-config-"));
     writeFileSync(join(dir, "binary.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0]));
-    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [name, prev] of [
-      ["b", "a"],
-      ["c", "b"],
-      ["d", "c"],
-      ["e", "d"],
-      ["f", "e"],
-    ]) {
-      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
-    }
-    writeFileSync(join(dir, "bomb.yaml"), `${lines.join("\n")}\npipelines: *f\n`);
+    writeFileSync(join(dir, "bomb.yaml"), aliasBomb());
     for (const [file, problem] of [
       ["binary.yaml", "binary.yaml: cannot read the file: it is not a text file"],
       ["bomb.yaml", "bomb.yaml: YAML aliases (*name) expand into too much data"],

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadPipelinesConfig, parsePipelinesConfig } from "../../lib/config/load";
+import { aliasBomb } from "../fixtures/alias-bomb";
 
 const UUID = "9f1c0d2e-0000-4000-8000-000000000001";
 
@@ -452,21 +453,9 @@ describe("loadPipelinesConfig", () => {
   });
 
   it("refuses a YAML alias bomb as a ConfigError, not a crash", () => {
-    const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (const [name, prev] of [
-      ["b", "a"],
-      ["c", "b"],
-      ["d", "c"],
-      ["e", "d"],
-      ["f", "e"],
-      ["g", "f"],
-    ]) {
-      lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(",")}]`);
-    }
-    lines.push("pipelines: *g");
     const err = (() => {
       try {
-        parsePipelinesConfig(lines.join("\n"), "bomb.yaml");
+        parsePipelinesConfig(aliasBomb(), "bomb.yaml");
       } catch (e) {
         return e;
       }
