@@ -17,7 +17,7 @@ import type {
 import type { EndpointName } from "./faults";
 import { modelLogLineCount } from "./files";
 import { iso, uuidFrom } from "./ids";
-import type { SyncScenario } from "./scenario";
+import { type Assumptions, DEFAULT_ASSUMPTIONS, type SyncScenario } from "./scenario";
 import {
   bulkExecutionView,
   consoleEntries,
@@ -154,6 +154,15 @@ function sortedExecutions(
   return ascending ? list : list.reverse();
 }
 
+/** `only_completed=true` keeps any terminal run, or `completed` only (assumption switch). */
+function keptByOnlyCompleted(ctx: RouteContext, status: string | undefined): boolean {
+  return assumptionsOf(ctx).only_completed === "terminal" || status === "completed";
+}
+
+function assumptionsOf(ctx: RouteContext): Assumptions {
+  return ctx.state.scenario.assumptions ?? DEFAULT_ASSUMPTIONS;
+}
+
 function cancelExecution(ctx: RouteContext, e: ExecutionRecord): RouteResult {
   const p = phaseAt(e, ctx.now);
   if (p.terminal) {
@@ -232,6 +241,21 @@ function bulkSync(ctx: RouteContext, sync: SyncScenario): BulkSync {
   };
 }
 
+function byUpdatedDescending(
+  a: { id?: string; updated_at?: string },
+  b: { id?: string; updated_at?: string },
+): number {
+  return (
+    (b.updated_at ?? "").localeCompare(a.updated_at ?? "") || (a.id ?? "").localeCompare(b.id ?? "")
+  );
+}
+
+/** The `limit` query parameter, capped at `max` (`max` when absent or not positive). */
+function pageLimit(ctx: RouteContext, max: number, fallback = max): number {
+  const requested = ctx.query.limit as number | undefined;
+  return requested === undefined || requested <= 0 ? fallback : Math.min(requested, max);
+}
+
 function syncsOf(ctx: RouteContext, type: "model" | "bulk"): SyncScenario[] {
   const active = ctx.query.active as boolean | undefined;
   return Object.values(ctx.state.scenario.syncs).filter(
@@ -307,12 +331,10 @@ export const ROUTES: Route[] = [
     handle(ctx) {
       const sync = findSync(ctx, "sync_id", "model");
       if (isResult(sync)) return sync;
-      const list = sortedExecutions(
-        ctx,
-        sync,
-        ctx.query.only_completed === true,
-        ctx.query.ascending === true,
-      ).map((e) => modelExecutionView(e, ctx.now));
+      const onlyCompleted = ctx.query.only_completed === true;
+      const list = sortedExecutions(ctx, sync, onlyCompleted, ctx.query.ascending === true)
+        .map((e) => modelExecutionView(e, ctx.now))
+        .filter((e) => !onlyCompleted || keptByOnlyCompleted(ctx, e.status));
       const result = page(list, ctx.query.page_token, MODEL_EXECUTIONS_PAGE);
       return isResult(result) ? result : ok(result);
     },
@@ -363,11 +385,7 @@ export const ROUTES: Route[] = [
     handle(ctx) {
       const items = syncsOf(ctx, "model")
         .map((s) => modelListItem(ctx, s))
-        .sort(
-          (a, b) =>
-            (b.updated_at ?? "").localeCompare(a.updated_at ?? "") ||
-            (a.id ?? "").localeCompare(b.id ?? ""),
-        );
+        .sort(byUpdatedDescending);
       const mode = ctx.query.mode as string | undefined;
       const target = (ctx.query.target_connection_id as string | undefined)?.toLowerCase();
       const filtered = items.filter(
@@ -375,12 +393,7 @@ export const ROUTES: Route[] = [
           (mode === undefined || s.mode === mode) &&
           (target === undefined || s.target_connection_id === target),
       );
-      const requested = ctx.query.limit as number | undefined;
-      const limit =
-        requested === undefined || requested <= 0
-          ? SYNCS_MAX_LIMIT
-          : Math.min(requested, SYNCS_MAX_LIMIT);
-      const result = page(filtered, ctx.query.page_token, limit);
+      const result = page(filtered, ctx.query.page_token, pageLimit(ctx, SYNCS_MAX_LIMIT));
       return isResult(result) ? result : ok(result);
     },
   },
@@ -477,11 +490,7 @@ export const ROUTES: Route[] = [
     handle(ctx) {
       const sync = findSync(ctx, "id", "bulk");
       if (isResult(sync)) return sync;
-      const requested = ctx.query.limit as number | undefined;
-      const limit =
-        requested === undefined || requested <= 0
-          ? BULK_EXECUTIONS_DEFAULT_LIMIT
-          : Math.min(requested, BULK_EXECUTIONS_MAX_LIMIT);
+      const limit = pageLimit(ctx, BULK_EXECUTIONS_MAX_LIMIT, BULK_EXECUTIONS_DEFAULT_LIMIT);
       const list = sortedExecutions(
         ctx,
         sync,
@@ -515,7 +524,9 @@ export const ROUTES: Route[] = [
       const view = jobView(ctx, job.id);
       const body: { job: Job; data?: { url: string } } = { job: view };
       const result = view.result as { url?: string } | undefined;
-      if (view.status === "done" && result?.url) body.data = { url: result.url };
+      if (view.status === "done" && typeof result?.url === "string") {
+        body.data = { url: result.url };
+      }
       return ok(body);
     },
   },
@@ -568,7 +579,13 @@ export const ROUTES: Route[] = [
     template: "/api/bulk/syncs",
     endpoint: "syncs",
     handle(ctx) {
-      return ok({ data: syncsOf(ctx, "bulk").map((s) => bulkSync(ctx, s)) });
+      // The operation's description: ordered by updated_at descending (id breaks ties),
+      // opaque `pagination.next_page_token`, default and maximum page size 50.
+      const items = syncsOf(ctx, "bulk")
+        .map((s) => bulkSync(ctx, s))
+        .sort(byUpdatedDescending);
+      const result = page(items, ctx.query.page_token, pageLimit(ctx, SYNCS_MAX_LIMIT));
+      return isResult(result) ? result : ok(result);
     },
   },
   {
@@ -590,13 +607,24 @@ function jobView(ctx: RouteContext, id: string): Job {
   const status = ctx.state.jobStatus(job, ctx.now);
   const view: Job = { job_id: job.id, type: job.type, status, error: null };
   if (status === "done") {
-    view.result = {
-      url: ctx.state.signedUrl(ctx.baseUrl, job.fileToken, SIGNED_URL_TTL_SECONDS, ctx.sign()),
-    };
+    const url = ctx.state.signedUrl(ctx.baseUrl, job.fileToken, SIGNED_URL_TTL_SECONDS, ctx.sign());
+    view.result = exportResult(assumptionsOf(ctx).export_result, url);
   } else if (status === "failed") {
     view.error = "Simulated log export failure: the archive could not be written";
   }
   return view;
+}
+
+/** A done export job's `result` in the scenario's assumed shape (the spec leaves it open). */
+function exportResult(shape: Assumptions["export_result"], url: string): unknown {
+  switch (shape) {
+    case "url_string":
+      return url;
+    case "urls_array":
+      return { urls: [url] };
+    case "url_object":
+      return { url };
+  }
 }
 
 function consoleLog(ctx: RouteContext, type: "model" | "bulk", execParam: string): RouteResult {
@@ -608,7 +636,8 @@ function consoleLog(ctx: RouteContext, type: "model" | "bulk", execParam: string
   }
   const limit = Math.min(requested ?? CONSOLE_MAX, CONSOLE_MAX);
   const after = ctx.query.after as string | undefined;
-  const all = consoleEntries(e, ctx.now);
+  // "Returns at most the most recent 50 entries retained": older entries are gone.
+  const all = consoleEntries(e, ctx.now).slice(-CONSOLE_MAX);
   const start = after === undefined ? 0 : all.findIndex((x) => x.id === after) + 1;
   if (after !== undefined && start === 0) {
     return apiError(400, "bad_request", `query parameter after: unknown cursor "${after}"`);

@@ -130,8 +130,26 @@ const randomFaultsSchema = z.strictObject({
   endpoints: z.array(z.enum(FAULT_ENDPOINTS)).min(1).default(["any"]),
 });
 
+/**
+ * The simulator's choices where Polytomic's spec and guides are silent (docs/simulator.md).
+ * The code must work under every value; tests run the alternatives.
+ */
+const assumptionsSchema = z.strictObject({
+  /** The ApiError `key` of the 409 for an Idempotency-Key still in flight (body undocumented). */
+  in_flight_409_key: z.string().min(1).default("idempotency_conflict"),
+  /** What `only_completed=true` keeps on the model executions list: any terminal run, or `completed` only. */
+  only_completed: z.enum(["terminal", "completed"]).default("terminal"),
+  /** The shape of a done `exportlogs` job's `result` ("depends on the job type"). */
+  export_result: z.enum(["url_object", "url_string", "urls_array"]).default("url_object"),
+});
+export type Assumptions = z.output<typeof assumptionsSchema>;
+export const DEFAULT_ASSUMPTIONS: Assumptions = assumptionsSchema.parse({});
+
 const scenarioSchema = z.strictObject({
   api_key: z.string().min(1).optional(),
+  /** The organization id HTTP Basic credentials must name. @default the simulator's own id */
+  organization_id: z.string().min(1).optional(),
+  assumptions: assumptionsSchema.default(DEFAULT_ASSUMPTIONS),
   syncs: z.record(z.string(), syncSchema).default({}),
   faults: z.array(faultSchema).default([]),
   /** Faults injected at random (after the scripted `faults`), seeded and reproducible. */
@@ -178,6 +196,9 @@ export interface Scenario {
   /** Where it came from (file name), used in messages. */
   source: string;
   api_key?: string;
+  organization_id?: string;
+  /** @default DEFAULT_ASSUMPTIONS */
+  assumptions?: Assumptions;
   syncs: Record<string, SyncScenario>;
   faults: FaultScenario[];
   random_faults?: RandomFaultsScenario;
@@ -361,6 +382,8 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
   return {
     source,
     ...(raw.api_key !== undefined ? { api_key: raw.api_key } : {}),
+    ...(raw.organization_id !== undefined ? { organization_id: raw.organization_id } : {}),
+    assumptions: raw.assumptions,
     syncs,
     faults,
     ...(raw.random_faults !== undefined ? { random_faults: raw.random_faults } : {}),
@@ -380,5 +403,5 @@ export async function loadScenario(path: string): Promise<Scenario> {
 
 /** An empty scenario (no syncs, no faults), handy for tests. */
 export function emptyScenario(): Scenario {
-  return { source: "empty", syncs: {}, faults: [] };
+  return { source: "empty", assumptions: DEFAULT_ASSUMPTIONS, syncs: {}, faults: [] };
 }

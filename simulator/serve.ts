@@ -1,6 +1,7 @@
 /**
  * The standalone simulator: `npx tsx simulator/serve.ts --port N --scenario FILE [--speed N]`.
- * Runs on the wall clock, or `speed` times faster with --speed. `serve()` is what the
+ * Runs on the wall clock, or `speed` times faster with --speed, and checks its responses
+ * against the spec as the tests do. `serve()` is what the
  * `polytomic-orchestrator simulator` command calls.
  */
 import { realpathSync } from "node:fs";
@@ -17,6 +18,11 @@ export interface ServeOptions {
   scenarioPath?: string;
   /** Simulated seconds per real second. @default - the wall clock */
   speed?: number;
+  /**
+   * Check every response against the spec (a non-conforming one becomes a 500 naming the
+   * problems), as the tests do. @default true
+   */
+  validateResponses?: boolean;
   /** Where to print the start-up line. @default - nothing printed */
   log?: (line: string) => void;
 }
@@ -25,7 +31,12 @@ export interface ServeOptions {
 export async function serve(opts: ServeOptions = {}): Promise<RunningSimulator> {
   const scenario = opts.scenarioPath ? await loadScenario(opts.scenarioPath) : emptyScenario();
   const clock = opts.speed !== undefined ? new ScaledClock(opts.speed) : systemClock;
-  const sim = await startSimulator({ scenario, clock, port: opts.port ?? 0 });
+  const sim = await startSimulator({
+    scenario,
+    clock,
+    port: opts.port ?? 0,
+    validateResponses: opts.validateResponses ?? true,
+  });
   const syncs = Object.keys(scenario.syncs).length;
   opts.log?.(
     `Polytomic simulator listening on ${sim.url} (${syncs} sync${syncs === 1 ? "" : "s"} from ${scenario.source}` +

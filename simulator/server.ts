@@ -1,5 +1,5 @@
 /**
- * The simulator's HTTP server: routing by the spec's path templates, Bearer auth, fault
+ * The simulator's HTTP server: routing by the spec's path templates, Bearer and Basic auth, fault
  * injection, Idempotency-Key handling and request checks, around the handlers in routes.ts.
  *
  * Order of processing for an API request: route (404 unknown path, 405 unknown method) ->
@@ -18,9 +18,9 @@ import { type Clock, systemClock } from "./clock";
 import { type EndpointName, FaultQueue, RandomFaults } from "./faults";
 import { renderFile } from "./files";
 import { apiError, ROUTES, type Route, type RouteResult } from "./routes";
-import type { Scenario } from "./scenario";
+import { DEFAULT_ASSUMPTIONS, type Scenario } from "./scenario";
 import { checkParams, checkRequestBody, validateResponse } from "./spec";
-import { SimState, type SimulatorExecution } from "./state";
+import { ORGANIZATION_ID, SimState, type SimulatorExecution } from "./state";
 
 export interface SimulatorOptions {
   scenario: Scenario;
@@ -64,6 +64,8 @@ export interface RunningSimulator {
   requests(): RequestLogEntry[];
   /** How many requests got a random fault (scenario `random_faults`). */
   randomFaultCount(): number;
+  /** Whether responses are checked against the spec (`validateResponses`). */
+  validatesResponses: boolean;
 }
 
 interface CompiledRoute {
@@ -100,6 +102,31 @@ function compileRoutes(): CompiledRoute[] {
 }
 
 type Stored = { state: "pending" } | { state: "done"; fingerprint: string; result: RouteResult };
+
+/**
+ * Why an Authorization header is refused, or undefined when it is accepted. The spec's
+ * schemes: `Bearer <user or partner key>` and `orgScopedAPIKey`, HTTP Basic, which Polytomic's
+ * Terraform provider sends as `base64(<organization id>:<key>)`. The key must equal the
+ * scenario's `api_key` when it has one (any non-empty key otherwise); a Basic organization id
+ * must be the scenario's `organization_id` (default: the simulator's organization).
+ */
+export function checkAuth(header: string, scenario: Scenario): string | undefined {
+  const bearer = /^Bearer\s+(\S.*)$/i.exec(header)?.[1]?.trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim())?.[1];
+  let key = bearer;
+  if (basic !== undefined) {
+    const decoded = Buffer.from(basic, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    const org = colon > 0 ? decoded.slice(0, colon) : "";
+    key = colon > 0 ? decoded.slice(colon + 1) : "";
+    if (org !== (scenario.organization_id ?? ORGANIZATION_ID)) {
+      return "Basic credentials name an unknown organization";
+    }
+  }
+  if (!key) return "missing API key (Bearer, or Basic organization id and key)";
+  if (scenario.api_key !== undefined && key !== scenario.api_key) return "invalid API key";
+  return undefined;
+}
 
 /** Starts a simulator for `options.scenario`; resolves once it listens. */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
@@ -227,17 +254,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     entry.endpoint = route.endpoint;
 
     // Auth.
-    const auth = req.headers.authorization ?? "";
-    const bearer = /^Bearer\s+(\S.*)$/i.exec(auth)?.[1]?.trim();
-    const expected = options.scenario.api_key;
-    if (!bearer || (expected !== undefined && bearer !== expected)) {
-      return sendResult(
-        res,
-        entry,
-        apiError(401, "unauthorized", bearer ? "invalid API key" : "missing Bearer API key"),
-        route.template,
-      );
-    }
+    const denied = checkAuth(req.headers.authorization ?? "", options.scenario);
+    if (denied)
+      return sendResult(res, entry, apiError(401, "unauthorized", denied), route.template);
 
     // Idempotency-Key.
     const keyHeader = req.headers["idempotency-key"];
@@ -265,7 +284,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
           entry,
           apiError(
             409,
-            "idempotency_conflict",
+            (options.scenario.assumptions ?? DEFAULT_ASSUMPTIONS).in_flight_409_key,
             "a request with this Idempotency-Key is still being processed",
           ),
           route.template,
@@ -443,5 +462,6 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     startCount: (syncId) => state.startCount(syncId),
     requests: () => log.map((e) => ({ ...e })),
     randomFaultCount: () => randomFaults?.faulted ?? 0,
+    validatesResponses: options.validateResponses === true,
   };
 }

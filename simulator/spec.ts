@@ -40,10 +40,37 @@ let doc: OpenApiDoc | undefined;
 let ajv: Ajv2020 | undefined;
 const validators = new Map<string, ValidateFunction>();
 
-/** The parsed spec document (read once). */
+/** The parsed spec document (read once), with SPEC_AMENDMENTS applied. */
 export function specDocument(): OpenApiDoc {
-  doc ??= JSON.parse(readFileSync(SPEC_URL, "utf8")) as OpenApiDoc;
+  doc ??= amend(JSON.parse(readFileSync(SPEC_URL, "utf8")) as OpenApiDoc);
   return doc;
+}
+
+/**
+ * Where the spec contradicts itself, what its prose says wins (docs/simulator.md lists these):
+ * `GET /api/bulk/syncs`'s description documents `page_token`, `limit` (at most 50) and
+ * `pagination.next_page_token`, but its parameter list and `BulkSyncListEnvelope` omit them.
+ */
+export const SPEC_AMENDMENTS = ["GET /api/bulk/syncs: page_token, limit, pagination"] as const;
+
+function amend(spec: OpenApiDoc): OpenApiDoc {
+  const list = spec.paths["/api/bulk/syncs"]?.get;
+  if (list) {
+    const params = list.parameters ?? [];
+    for (const p of [
+      { name: "page_token", in: "query" as const, schema: { type: "string" } },
+      { name: "limit", in: "query" as const, schema: { type: "integer" } },
+    ]) {
+      if (!params.some((q) => q.name === p.name && q.in === "query")) params.push(p);
+    }
+    list.parameters = params;
+  }
+  const envelope = spec.components.schemas.BulkSyncListEnvelope;
+  const props = envelope?.properties;
+  if (props && typeof props === "object" && !Array.isArray(props) && !("pagination" in props)) {
+    props.pagination = { $ref: "#/components/schemas/PaginationDetails" };
+  }
+  return spec;
 }
 
 /** Closes object schemas that list properties but say nothing about others. */

@@ -1,6 +1,7 @@
 /**
- * The Polytomic client for Lambda: the API key from Secrets Manager (SecretKeyStore, cached
- * with a TTL, re-read once on a 401).
+ * The Polytomic client for Lambda: the credentials from Secrets Manager (SecretKeyStore, cached
+ * with a TTL, re-read once on a 401): a key sent as Bearer, or an organization id and key sent
+ * as HTTP Basic (secrets.ts lists the secret's formats).
  * - POLYTOMIC_SECRET_ARN (required), POLYTOMIC_SECRET_TTL_SECONDS (default 300);
  * - POLYTOMIC_API_URL, POLYTOMIC_API_VERSION (optional client overrides).
  */

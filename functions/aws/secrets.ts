@@ -1,6 +1,10 @@
 /**
- * The Polytomic API key from Secrets Manager: the secret string is either the raw key or
- * JSON `{"api_key": "..."}`. Cached across invocations for a TTL; `refresh()` forces a
+ * The Polytomic credentials from Secrets Manager. The secret string is one of:
+ * - the raw key, or JSON `{"api_key": "..."}`: sent as `Authorization: Bearer <key>`;
+ * - JSON `{"organization_id": "<uuid>", "api_key": "..."}`: an organization-scoped key (the
+ *   spec's `orgScopedAPIKey`, e.g. a partner key), sent as HTTP Basic
+ *   `base64(<organization_id>:<api_key>)` as Polytomic's Terraform provider does.
+ * Cached across invocations for a TTL; `refresh()` forces a
  * re-read (after a 401; concurrent refreshes share one read; `minRefreshIntervalMs` can
  * throttle them). The key is registered with the Redactor as soon as it is read.
  */
@@ -8,6 +12,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/clien
 import { HandlerError } from "../core/errors";
 import type { Clock } from "../core/ports";
 import type { Redactor } from "../core/redact";
+import type { PolytomicCredentials } from "../polytomic/client";
 import { isThrottling, isTransient } from "./aws-errors";
 
 export interface SecretKeyStoreOptions {
@@ -23,9 +28,9 @@ export interface SecretKeyStoreOptions {
 }
 
 export class SecretKeyStore {
-  private value: string | undefined;
+  private value: PolytomicCredentials | undefined;
   private readAt = 0;
-  private inflight: Promise<string> | undefined;
+  private inflight: Promise<PolytomicCredentials> | undefined;
   private readonly ttlMs: number;
   private readonly minRefreshIntervalMs: number;
   private readonly clock: Clock;
@@ -36,8 +41,8 @@ export class SecretKeyStore {
     this.clock = options.clock ?? { now: () => Date.now() };
   }
 
-  /** The cached key, read again once the TTL has passed. */
-  async get(): Promise<string> {
+  /** The cached credentials, read again once the TTL has passed. */
+  async get(): Promise<PolytomicCredentials> {
     if (this.value !== undefined && this.clock.now() - this.readAt < this.ttlMs) return this.value;
     return this.read();
   }
@@ -54,14 +59,14 @@ export class SecretKeyStore {
     await this.read();
   }
 
-  private read(): Promise<string> {
+  private read(): Promise<PolytomicCredentials> {
     this.inflight ??= this.fetch().finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
   }
 
-  private async fetch(): Promise<string> {
+  private async fetch(): Promise<PolytomicCredentials> {
     const arn = this.options.secretArn;
     let secret: string | undefined;
     try {
@@ -88,34 +93,46 @@ export class SecretKeyStore {
         cause: err,
       });
     }
+    if (secret) this.options.redactor.register(secret);
     const key = parseSecret(secret);
     if (key === undefined) {
       throw new HandlerError(
         "Config.MissingSecret",
-        `secret ${arn} holds no API key (expected the key itself or JSON {"api_key": "..."})`,
+        `secret ${arn} holds no API key (expected the key itself, JSON {"api_key": "..."}, or JSON {"organization_id": "<uuid>", "api_key": "..."})`,
       );
     }
-    this.options.redactor.register(key);
-    if (secret) this.options.redactor.register(secret);
+    if (typeof key === "string") this.options.redactor.register(key);
+    else {
+      this.options.redactor.register(key.key);
+      this.options.redactor.register(
+        Buffer.from(`${key.organizationId}:${key.key}`).toString("base64"),
+      );
+    }
     this.value = key;
     this.readAt = this.clock.now();
     return key;
   }
 }
 
-/** The key in a secret string: JSON `{"api_key": "..."}` or the raw key. */
-export function parseSecret(secret: string | undefined): string | undefined {
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The credentials in a secret string: the raw key, JSON `{"api_key": "..."}`, or JSON
+ * `{"organization_id": "<uuid>", "api_key": "..."}`; undefined when it holds none usable.
+ */
+export function parseSecret(secret: string | undefined): PolytomicCredentials | undefined {
   const s = secret?.trim();
   if (!s) return undefined;
-  if (s.startsWith("{")) {
-    try {
-      const parsed = JSON.parse(s) as { api_key?: unknown };
-      return typeof parsed.api_key === "string" && parsed.api_key.trim() !== ""
-        ? parsed.api_key.trim()
-        : undefined;
-    } catch {
-      return undefined;
-    }
+  if (!s.startsWith("{")) return s;
+  let parsed: { api_key?: unknown; organization_id?: unknown };
+  try {
+    parsed = JSON.parse(s) as typeof parsed;
+  } catch {
+    return undefined;
   }
-  return s;
+  const key = typeof parsed.api_key === "string" ? parsed.api_key.trim() : "";
+  if (key === "") return undefined;
+  if (parsed.organization_id === undefined) return key;
+  const org = typeof parsed.organization_id === "string" ? parsed.organization_id.trim() : "";
+  return UUID_RE.test(org) ? { organizationId: org, key } : undefined;
 }

@@ -2,11 +2,14 @@
  * check-status: reads the run, decides whether it ended and how (status.ts), learns the
  * expected duration once, and says when to look again (polling.ts).
  */
+import type { BulkSchemaExecution } from "../polytomic/types";
 import type { CheckResult, SchemaResult } from "./contract";
 import type { Deps } from "./deps";
+import { cleanText, MAX_SCHEMA_MESSAGE, stepErrorMessage } from "./failure-text";
 import type { StartedState } from "./input";
 import { nextPollSeconds } from "./polling";
 import type { Logger } from "./ports";
+import type { Redactor } from "./redact";
 import { getRun, type RunView, recentRuns, secondsBetween } from "./runs";
 import type { Budget } from "./runtime";
 import { evaluateTerminal, isFailedSchemaStatus, isQueuedStatus, isTerminalStatus } from "./status";
@@ -44,17 +47,10 @@ export async function checkStatus(
 
   let failedSchemas = 0;
   if (type === "bulk") {
-    const all: SchemaResult[] = (run.schemas ?? []).map((s) => ({
-      schema: s.schema ?? s.output_name ?? "unknown",
-      status: s.status ?? "unknown",
-      records: s.record_count ?? 0,
-      errors: s.error_count ?? 0,
-    }));
-    failedSchemas = all.filter((s) => isFailedSchemaStatus(s.status)).length;
-    const ordered = [
-      ...all.filter((s) => isFailedSchemaStatus(s.status)),
-      ...all.filter((s) => !isFailedSchemaStatus(s.status)),
-    ];
+    const all = (run.schemas ?? []).map((s) => schemaResult(s, deps.redactor));
+    const failed = all.filter((s) => isFailedSchemaStatus(s.status));
+    failedSchemas = failed.length;
+    const ordered = [...failed, ...all.filter((s) => !isFailedSchemaStatus(s.status))];
     result.schemas = ordered.slice(0, MAX_SCHEMA_RESULTS);
     if (ordered.length > MAX_SCHEMA_RESULTS)
       result.schemas_omitted = ordered.length - MAX_SCHEMA_RESULTS;
@@ -80,7 +76,12 @@ export async function checkStatus(
     result.outcome = verdict.outcome;
     result.step_failed = verdict.step_failed;
     if (verdict.error_name) result.error_name = verdict.error_name;
-    if (verdict.error_message) result.error_message = verdict.error_message;
+    if (verdict.error_message)
+      result.error_message = stepErrorMessage(
+        deps.redactor,
+        verdict.error_message,
+        apiFailureText(run, result.schemas ?? []),
+      );
   } else if (now > Date.parse(start.deadline)) {
     result.timed_out = true;
     result.outcome = "timed_out";
@@ -112,6 +113,31 @@ export async function checkStatus(
     next_poll_seconds: next,
   });
   return result;
+}
+
+/** A bulk schema's result; a failed schema keeps Polytomic's `status_message`. */
+function schemaResult(s: BulkSchemaExecution, redactor: Redactor): SchemaResult {
+  const out: SchemaResult = {
+    schema: s.schema ?? s.output_name ?? "unknown",
+    status: s.status ?? "unknown",
+    records: s.record_count ?? 0,
+    errors: s.error_count ?? 0,
+  };
+  const message =
+    typeof s.status_message === "string"
+      ? cleanText(redactor, s.status_message, MAX_SCHEMA_MESSAGE)
+      : "";
+  if (message !== "" && isFailedSchemaStatus(out.status)) out.message = message;
+  return out;
+}
+
+/**
+ * Polytomic's failure text for a run that failed the step: the run's own (model
+ * `errors[]`, bulk `status_message`), then each failed schema's, named.
+ */
+function apiFailureText(run: RunView, schemas: readonly SchemaResult[]): string[] {
+  const named = schemas.flatMap((s) => (s.message ? [`${s.schema}: ${s.message}`] : []));
+  return [...run.messages, ...named];
 }
 
 /** Median run duration of the sync's recent completed runs; undefined without history. */

@@ -159,6 +159,11 @@ export interface SchemaResult {
   status: string;
   records: number;
   errors: number;
+  /**
+   * A failed schema's `status_message` from Polytomic: redacted, on one line, at most
+   * 200 characters (functions/core/failure-text.ts). Absent when Polytomic sent none.
+   */
+  message?: string;
 }
 
 /** check-status's result, at `$.check` in the run-sync state. */
@@ -171,6 +176,10 @@ export interface CheckResult {
   step_failed: boolean;
   /** The error the run-sync machine fails with when `step_failed`. */
   error_name?: OutcomeErrorName;
+  /**
+   * Why the step failed, on one line, ending with Polytomic's own failure text when it
+   * sent any (`. Polytomic: <text>`): the run-sync machine's Fail Cause.
+   */
   error_message?: string;
   counts: RunCounts;
   /** Bulk: per-schema results, at most 25 (failed ones first). */

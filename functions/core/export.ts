@@ -3,7 +3,8 @@
  * - bulk: the log export job (started with an Idempotency-Key, polled within bounds), then
  *   the archive it produces;
  * - model: the log files of the configured types (default errors and warnings);
- * - both: the console log entries, as one JSON file (bounded).
+ * - both: the console log entries, as one JSON file (bounded). Polytomic keeps only a run's
+ *   latest 50; the file says `truncated` (with a `note`) when it may be missing some.
  * Keys: `<prefix>/<pipeline>/<YYYY-MM-DD>/<execution_name>/<step>/<file>`, the date being
  * the step's start date (UTC) so retries write the same keys.
  *
@@ -22,7 +23,11 @@ import type { Budget } from "./runtime";
 const JOB_POLL_MIN_MS = 1_000;
 const JOB_POLL_MAX_MS = 10_000;
 const MAX_JOB_POLLS = 60;
-const CONSOLE_PAGE = 500;
+/**
+ * The console log endpoints return "at most the most recent 50 entries", and a larger
+ * `limit` is "capped to 50" (spec): ask for what they serve.
+ */
+const CONSOLE_RETAINED = 50;
 const MAX_CONSOLE_PAGES = 50;
 
 function safeSegment(s: string): string {
@@ -79,7 +84,7 @@ export async function exportLogs(
       );
     }
   }
-  await attempt("console logs", () => exportConsole(state, base, keys, deps, budget));
+  await attempt("console logs", () => exportConsole(state, base, keys, deps, log, budget));
 
   const result: ExportLogsResult = { exported: errors.length === 0, keys };
   if (errors.length > 0) result.error = deps.redactor.text(errors.join("; "));
@@ -127,6 +132,21 @@ async function exportBulkArchive(
   log: Logger,
   budget: Budget,
 ): Promise<void> {
+  const urls = await bulkArchiveUrls(state, deps, log, budget);
+  for (const [i, url] of urls.entries()) {
+    const key = `${base}${fileNameOf(url, urls.length === 1 ? "logs-archive" : `logs-archive-${i + 1}`)}`;
+    await streamTo(url, key, "application/octet-stream", deps, budget);
+    keys.push(key);
+  }
+}
+
+/** Starts the bulk log export and polls its job until it gives the archive's URL(s). */
+async function bulkArchiveUrls(
+  state: StartedState,
+  deps: Deps,
+  log: Logger,
+  budget: Budget,
+): Promise<string[]> {
   const api = deps.polytomic;
   const { sync_id, execution_id } = state.start;
   const idempotencyKey = `${startKey(state.execution_name, state.step, state.attempt ?? 0)}-logs`;
@@ -134,14 +154,11 @@ async function exportBulkArchive(
     idempotencyKey,
     deadline: budget.deadline,
   });
-  let url = started.data?.url;
+  if (started.data?.url) return [started.data.url];
   const jobId = started.job?.job_id;
+  if (!jobId) throw new Error("the log export answered neither a url nor a job id");
   let wait = JOB_POLL_MIN_MS;
-  for (let polls = 0; !url; polls++) {
-    if (!jobId) throw new Error("the log export answered neither a url nor a job id");
-    if (polls >= MAX_JOB_POLLS || !budget.fits(wait + 5_000)) {
-      throw new Error(`log export job ${jobId} did not finish in time`);
-    }
+  for (let polls = 0; polls < MAX_JOB_POLLS && budget.fits(wait + 5_000); polls++) {
     await deps.sleep(wait);
     wait = Math.min(JOB_POLL_MAX_MS, wait * 2);
     const job = await api.getJob("exportlogs", jobId, { deadline: budget.deadline });
@@ -149,16 +166,44 @@ async function exportBulkArchive(
       throw new Error(`log export job ${jobId} failed${job.error ? `: ${job.error}` : ""}`);
     }
     if (job.status === "done") {
-      const r = job.result as { url?: unknown } | string | undefined | null;
-      const u = typeof r === "string" ? r : typeof r?.url === "string" ? r.url : undefined;
-      if (!u) throw new Error(`log export job ${jobId} is done but has no url`);
-      url = u;
+      const found = jobResultUrls(job.result);
+      if ("urls" in found) {
+        log.debug("log archive ready", { job_id: jobId, files: found.urls.length });
+        return found.urls;
+      }
+      log.warn("log export job is done but its result has no URL this code knows", {
+        job_id: jobId,
+        result_shape: found.shape,
+      });
+      throw new Error(
+        `log export job ${jobId} is done but its result has no url (result shape: ${found.shape})`,
+      );
     }
   }
-  log.debug("log archive ready", { job_id: jobId });
-  const key = `${base}${fileNameOf(url, "logs-archive")}`;
-  await streamTo(url, key, "application/octet-stream", deps, budget);
-  keys.push(key);
+  throw new Error(`log export job ${jobId} did not finish in time`);
+}
+
+/**
+ * The URLs in a done export job's `result`, whose shape the spec leaves open ("depends on
+ * the job type"; the guide: "the final response contains a signed url"). Accepted: a URL
+ * string, `{url}`, `{urls: [...]}`. Anything else: a description of the shape (its type and
+ * keys, never its values, which may be signed URLs) for the step's logs.
+ */
+export function jobResultUrls(result: unknown): { urls: string[] } | { shape: string } {
+  if (typeof result === "string" && result !== "") return { urls: [result] };
+  if (typeof result === "object" && result !== null && !Array.isArray(result)) {
+    const r = result as Record<string, unknown>;
+    if (typeof r.url === "string" && r.url !== "") return { urls: [r.url] };
+    const urls = Array.isArray(r.urls)
+      ? r.urls.filter((u) => typeof u === "string" && u !== "")
+      : [];
+    if (urls.length > 0) return { urls: urls as string[] };
+    const names = Object.keys(r)
+      .slice(0, 20)
+      .map((k) => k.slice(0, 40));
+    return { shape: names.length > 0 ? `object with keys ${names.join(", ")}` : "empty object" };
+  }
+  return { shape: result === null ? "null" : Array.isArray(result) ? "array" : typeof result };
 }
 
 async function exportModelLogs(
@@ -186,15 +231,16 @@ async function exportConsole(
   base: string,
   keys: string[],
   deps: Deps,
+  log: Logger,
   budget: Budget,
 ): Promise<void> {
   const api = deps.polytomic;
   const { sync_id, execution_id } = state.start;
   const entries: ConsoleLogEntry[] = [];
   let after: string | undefined;
-  let truncated = false;
+  let cut = false;
   for (let page = 0; page < MAX_CONSOLE_PAGES; page++) {
-    const query = after ? { limit: CONSOLE_PAGE, after } : { limit: CONSOLE_PAGE };
+    const query = after ? { limit: CONSOLE_RETAINED, after } : { limit: CONSOLE_RETAINED };
     const options = { deadline: budget.deadline };
     const r =
       state.sync_type === "model"
@@ -202,15 +248,30 @@ async function exportConsole(
         : await api.getBulkConsoleLogs(sync_id, execution_id, query, options);
     entries.push(...(r.entries ?? []));
     if (entries.length >= deps.config.maxConsoleEntries) {
-      truncated = true;
+      cut = true;
       entries.length = deps.config.maxConsoleEntries;
       break;
     }
     if (!r.next_cursor || r.next_cursor === after || (r.entries ?? []).length === 0) break;
     after = r.next_cursor;
   }
+  const note = consoleTruncation(entries.length, cut, deps.config.maxConsoleEntries);
+  if (note) log.info("console log truncated", { entries: entries.length, note });
   const key = `${base}console.json`;
-  const body = JSON.stringify({ sync_id, execution_id, truncated, entries }, null, 1);
+  const body = JSON.stringify(
+    { sync_id, execution_id, truncated: note !== undefined, ...(note ? { note } : {}), entries },
+    null,
+    1,
+  );
   await deps.logs.put(key, deps.redactor.text(body), "application/json");
   keys.push(key);
+}
+
+/** Why the exported console log may be incomplete, or undefined when it is whole. */
+function consoleTruncation(count: number, cut: boolean, max: number): string | undefined {
+  if (cut) return `cut at ${max} entries`;
+  if (count >= CONSOLE_RETAINED) {
+    return `Polytomic keeps only the latest ${CONSOLE_RETAINED} console entries of a run; earlier ones may be missing`;
+  }
+  return undefined;
 }

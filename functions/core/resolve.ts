@@ -1,14 +1,15 @@
 /**
  * Resolves a step's sync reference to an id: by id as given, by name through the list
- * endpoints (every page). Unknown names are `Sync.NotFound`; names matching several syncs
+ * endpoints, following every page of both (the bulk list is paginated too: its description
+ * documents `pagination.next_page_token` and at most 50 syncs a page). Unknown names are `Sync.NotFound`; names matching several syncs
  * are `Sync.AmbiguousName` listing the ids.
  */
-import type { CallOptions } from "../polytomic/api";
+import type { CallOptions, Page } from "../polytomic/api";
 import type { SyncRef, SyncType } from "./contract";
 import { HandlerError } from "./errors";
 import type { PolytomicApi } from "./ports";
 
-/** Pages read at most when listing model syncs (guards against a looping page token). */
+/** Pages read at most when listing syncs (guards against a looping page token). */
 const MAX_PAGES = 200;
 
 export interface ResolvedSync {
@@ -24,18 +25,12 @@ export async function resolveSync(
 ): Promise<ResolvedSync> {
   if (ref.id) return { id: ref.id };
   const name = ref.name ?? "";
-  const all: { id?: string; name?: string }[] = [];
-  if (type === "model") {
-    let pageToken: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
-      const r = await api.listModelSyncs(pageToken ? { pageToken } : {}, options);
-      all.push(...r.data);
-      if (!r.nextPageToken || r.nextPageToken === pageToken) break;
-      pageToken = r.nextPageToken;
-    }
-  } else {
-    all.push(...(await api.listBulkSyncs({}, options)));
-  }
+  const all = await everyPage((pageToken) => {
+    const query = pageToken ? { pageToken } : {};
+    return type === "model"
+      ? api.listModelSyncs(query, options)
+      : api.listBulkSyncs(query, options);
+  });
   const matches = all.filter((s) => s.name === name && s.id);
   const [first] = matches;
   if (!first?.id) {
@@ -48,4 +43,22 @@ export async function resolveSync(
     );
   }
   return { id: first.id, name };
+}
+
+/** Every item of a paginated list, following `nextPageToken` to the end (at most MAX_PAGES). */
+export async function everyPage<T>(
+  fetchPage: (pageToken: string | undefined) => Promise<Page<T>>,
+): Promise<T[]> {
+  const all: T[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const r = await fetchPage(pageToken);
+    all.push(...r.data);
+    if (!r.nextPageToken || r.nextPageToken === pageToken) return all;
+    pageToken = r.nextPageToken;
+  }
+  throw new HandlerError(
+    "Polytomic.Error",
+    `a list still had more pages after ${MAX_PAGES}; its page token may be looping`,
+  );
 }

@@ -6,6 +6,7 @@ import { PolytomicMalformedResponseError } from "../polytomic/errors";
 import type { BulkExecution, BulkSchemaExecution, ModelExecution } from "../polytomic/types";
 import type { BulkStartOptions, ModelStartOptions, RunCounts, SyncType } from "./contract";
 import type { PolytomicApi } from "./ports";
+import { isTerminalStatus } from "./status";
 
 export interface RunView {
   id: string;
@@ -14,6 +15,11 @@ export interface RunView {
   started_at?: string;
   completed_at?: string;
   counts: RunCounts;
+  /**
+   * Polytomic's own failure text, as the API sent it (not redacted): a model
+   * execution's `errors[]`, a bulk execution's `status_message` (empty ones dropped).
+   */
+  messages: string[];
   /** Bulk only. */
   schemas?: BulkSchemaExecution[];
 }
@@ -44,6 +50,7 @@ export function modelRun(e: ModelExecution): RunView {
     status: requireField(e.status, "execution status"),
     ...dates(e),
     counts,
+    messages: textsOf(Array.isArray(e.errors) ? e.errors : []),
   };
 }
 
@@ -57,8 +64,14 @@ export function bulkRun(e: BulkExecution): RunView {
       errors: e.error_count ?? 0,
       warnings: e.warning_count ?? 0,
     },
+    messages: textsOf([e.status_message]),
     schemas: e.schemas ?? [],
   };
+}
+
+/** The non-empty strings: an answer off the spec (null, a number) carries no text. */
+function textsOf(values: readonly unknown[]): string[] {
+  return values.filter((v): v is string => typeof v === "string" && v !== "");
 }
 
 function dates(e: {
@@ -113,13 +126,20 @@ export async function getSyncStatus(
   return out;
 }
 
+/** What a start answers: the new execution. */
+export interface StartedRun {
+  id: string;
+  status: string;
+  created_at?: string;
+}
+
 export async function startRun(
   api: PolytomicApi,
   type: SyncType,
   syncId: string,
   options: ModelStartOptions | BulkStartOptions,
   call: MutatingCallOptions,
-): Promise<{ id: string; status: string; created_at?: string }> {
+): Promise<StartedRun> {
   if (type === "model") {
     const o = options as ModelStartOptions;
     const r = await api.startModelSync(
@@ -156,7 +176,13 @@ export async function cancelRun(
   else await api.cancelBulkExecution(syncId, executionId, call);
 }
 
-/** Up to `limit` recent terminal runs, newest first (one list call). */
+/**
+ * Up to `limit` recent ended runs, newest first (one list call). What ended is decided here,
+ * from each run's status: the model list's `only_completed` is undocumented (any terminal
+ * run, or `completed` only?), so it is not sent; a run that failed or was canceled must not
+ * be missed (start-sync adopts it rather than start a second one). The bulk list's
+ * `only_terminal` is documented ("only return executions that have finished").
+ */
 export async function recentRuns(
   api: PolytomicApi,
   type: SyncType,
@@ -166,9 +192,9 @@ export async function recentRuns(
 ): Promise<RunView[]> {
   const page =
     type === "model"
-      ? (
-          await api.listModelExecutions(syncId, { onlyCompleted: true, ascending: false }, options)
-        ).data.map((e) => safe(() => modelRun(e)))
+      ? (await api.listModelExecutions(syncId, { ascending: false }, options)).data.map((e) =>
+          safe(() => modelRun(e)),
+        )
       : (
           await api.listBulkExecutions(
             syncId,
@@ -176,7 +202,9 @@ export async function recentRuns(
             options,
           )
         ).data.map((e) => safe(() => bulkRun(e)));
-  return page.filter((r): r is RunView => r !== undefined).slice(0, limit);
+  return page
+    .filter((r): r is RunView => r !== undefined && isTerminalStatus(type, r.status))
+    .slice(0, limit);
 }
 
 function safe<T>(f: () => T): T | undefined {

@@ -10,8 +10,15 @@
  *   out, is tried again with the next key (`key_index` + 1). Which key is next must
  *   outlive the invocation, so start-sync does not loop: it returns a StartPending and the
  *   run-sync machine waits `retry_after_seconds`, then calls it again with that at `$.start`.
+ * A 409 is decided from documented facts only, never from its (undocumented) body: the
+ * sync's status and current execution, and what this step sent. A running execution created
+ * since the step's first start may be the step's own (a request with this key still in
+ * flight, from a duplicate invocation); before on_conflict "fail" or "wait" acts on it, the
+ * same key is sent again after a wait, as Polytomic's idempotency guide says to ("wait, then
+ * retry"): a key in flight then replays its answer, this step's run.
  * A start answered 5xx or 408 may have created a run all the same, and so may one whose
- * key had an unanswered attempt in flight when a 409 came: `maybe_started` is set, and a
+ * key had an unanswered attempt in flight when a 409 came, or one answered 409 while nothing
+ * was running (its key may still be in flight): `maybe_started` is set, and a
  * run created since the step's first start, running (the next key's 409) or already ended
  * (the sync's recent runs), is adopted as the step's own. The step's timeout is its whole
  * budget: no wait goes past it, and a start it has run out on is not sent.
@@ -29,7 +36,7 @@ import { HandlerError, invalidInput } from "./errors";
 import { deriveKey, startKey } from "./idempotency";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
-import { getSyncStatus, type RunView, recentRuns, startRun } from "./runs";
+import { getSyncStatus, type RunView, recentRuns, type StartedRun, startRun } from "./runs";
 import type { Budget } from "./runtime";
 import { isTerminalStatus } from "./status";
 
@@ -154,10 +161,11 @@ export async function startSync(
       `the step's timeout (${input.timeout_seconds} s) passed before ${what} could be started; the last try: ${previous.reason}`,
     );
   }
+  // A run created since then may be one of this step's own starts'.
+  const since = firstTryAt - OWN_RUN_SKEW_MS;
   if (maybeStarted) {
     // An errored start may have created a run that has ended since: adopt it rather than
     // start another.
-    const since = firstTryAt - OWN_RUN_SKEW_MS;
     const ended = (await recentRuns(api, input.sync_type, sync.id, 5, call())).find(
       (r) => r.created_at !== undefined && Date.parse(r.created_at) >= since,
     );
@@ -170,16 +178,12 @@ export async function startSync(
   }
 
   let unansweredBefore = false;
+  const key = startKeyAt(input, keyIndex);
   try {
-    const run = await startRun(api, input.sync_type, sync.id, input.options, {
-      ...call(),
-      idempotencyKey: startKeyAt(input, keyIndex),
-      onAnsweredError: "throw",
-    });
+    const run = await sendStart(input, sync.id, key, deps, budget);
     // The execution's creation time makes a retried start (same key, replayed answer)
     // report the same started_at and deadline.
-    const created = run.created_at ? Date.parse(run.created_at) : Number.NaN;
-    return started(run, false, Number.isNaN(created) ? deps.clock.now() : created);
+    return started(run, false, createdAt(run) ?? deps.clock.now());
   } catch (err) {
     if (err instanceof PolytomicNotFoundError) {
       throw new HandlerError("Sync.NotFound", `${what} was not found`, { cause: err });
@@ -203,21 +207,20 @@ export async function startSync(
     // A 409 after an attempt with this key that got no answer: that attempt may still be
     // in flight and be creating this step's run.
     unansweredBefore = err.unansweredAttempts > 0;
-    if (err.body?.key === "idempotency_conflict") {
-      // A duplicate of this very start (same key) is still being processed: retry later
-      // (same key, the Task's Retry) and get its replayed answer, rather than mistaking
-      // our own run for someone else's.
-      throw new HandlerError(
-        "Sync.Busy",
-        `a start of ${what} with the same Idempotency-Key is still in progress`,
-        { cause: err },
-      );
-    }
   }
 
-  // 409: the sync is running already.
+  // 409: the sync is running already, or a request with this key is still in flight (the
+  // body, undocumented, is not read).
   const mine = maybeStarted || unansweredBefore;
-  const current = await activeRun(deps, input, sync.id, budget);
+  let current = await activeRun(deps, input, sync.id, budget);
+  if (current && !mine && input.on_conflict !== "attach" && (createdAt(current) ?? 0) >= since) {
+    // The run may be this step's own, created by a request with this key still in flight
+    // (a duplicate invocation of this step): ask again with the same key before failing or
+    // waiting it out, which would fail a step whose run is going or start a second one.
+    const replayed = await recheckKey(input, sync.id, key, deps, budget, budgetEnd);
+    if (replayed) return started(replayed, false, createdAt(replayed) ?? deps.clock.now());
+    current = await activeRun(deps, input, sync.id, budget);
+  }
   if (current === undefined) {
     const n = errors + 1;
     if (n >= MAX_START_ERRORS) {
@@ -226,14 +229,17 @@ export async function startSync(
         `${what} answered 409 ${n} times but showed no running execution`,
       );
     }
+    // Nothing running explains the 409 but a request with the key still in flight (it may
+    // yet create this step's run) or a run that ended just now: the next start adopts a run
+    // created since the step's first start rather than start another.
     return pending(
-      { errors: n, waits, maybeStarted: mine },
+      { errors: n, waits, maybeStarted: true },
       errorBackoff(n),
       "409 but no execution is running",
     );
   }
-  const created = current.created_at ? Date.parse(current.created_at) : Number.NaN;
-  if (mine && created >= firstTryAt - OWN_RUN_SKEW_MS) {
+  const created = createdAt(current) ?? Number.NaN;
+  if (mine && created >= since) {
     // An earlier start of this step got an error (or no answer) but created this run.
     slog.info("adopting a run created since the step's first start", {
       running_execution_id: current.id,
@@ -265,6 +271,63 @@ export async function startSync(
     }
   }
 }
+
+/**
+ * Waits before each re-send of a start answered 409 with the same Idempotency-Key. Polytomic's
+ * idempotency guide: a request whose key is still in flight gets 409, "wait, then retry".
+ */
+export const SAME_KEY_RECHECK_MS = [2_000, 4_000] as const;
+
+/** Sends the step's start with `key`; answered errors are thrown (the caller keys the next). */
+function sendStart(
+  input: StartInput,
+  syncId: string,
+  key: string,
+  deps: Deps,
+  budget: Budget,
+): Promise<StartedRun> {
+  return startRun(deps.polytomic, input.sync_type, syncId, input.options, {
+    deadline: budget.deadline,
+    idempotencyKey: key,
+    onAnsweredError: "throw",
+  });
+}
+
+/**
+ * Re-sends a start answered 409 with the same key, after each wait of SAME_KEY_RECHECK_MS
+ * that fits before the step's end and the invocation's. Whichever reading of the 409 holds,
+ * this is safe: if a request with the key was in flight, its answer (this step's run) is
+ * replayed; if the 409 was the key's own answer (the sync was busy), it comes back again.
+ * Returns the run, or undefined when every re-send was still refused.
+ */
+async function recheckKey(
+  input: StartInput,
+  syncId: string,
+  key: string,
+  deps: Deps,
+  budget: Budget,
+  stepEnd: number,
+): Promise<StartedRun | undefined> {
+  for (const wait of SAME_KEY_RECHECK_MS) {
+    if (deps.clock.now() + wait >= stepEnd || !budget.fits(wait + RECHECK_CALL_MS)) return;
+    await deps.sleep(wait);
+    try {
+      return await sendStart(input, syncId, key, deps, budget);
+    } catch (err) {
+      if (!(err instanceof PolytomicConflictError)) return;
+    }
+  }
+  return;
+}
+
+/** A run's created_at in epoch ms, when it has a valid one. */
+function createdAt(run: { created_at?: string }): number | undefined {
+  const t = run.created_at ? Date.parse(run.created_at) : Number.NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/** The time left for one call after a recheck's wait. */
+const RECHECK_CALL_MS = 10_000;
 
 /** The sync's non-terminal current execution, if any. */
 async function activeRun(

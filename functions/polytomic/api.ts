@@ -56,6 +56,7 @@ export interface Page<T> {
 }
 
 export interface ListModelExecutionsQuery {
+  /** Undocumented: any terminal run, or `completed` only? Filter by status instead. */
   onlyCompleted?: boolean;
   ascending?: boolean;
   pageToken?: string;
@@ -154,7 +155,14 @@ export interface PolytomicApi {
     options?: CallOptions,
   ): Promise<Page<ModelSyncListItem>>;
   getModelSync(syncId: string, options?: CallOptions): Promise<ModelSync>;
-  listBulkSyncs(query?: { active?: boolean }, options?: CallOptions): Promise<BulkSync[]>;
+  /**
+   * One page. `GET /api/bulk/syncs` is paginated (its description: opaque
+   * `pagination.next_page_token`, at most 50 a page) though its parameter list omits it.
+   */
+  listBulkSyncs(
+    query?: { pageToken?: string; limit?: number; active?: boolean },
+    options?: CallOptions,
+  ): Promise<Page<BulkSync>>;
   getBulkSync(syncId: string, options?: CallOptions): Promise<BulkSync>;
 
   /**

@@ -4,7 +4,8 @@
  * into the generated types (types.ts); list calls return `Page<T>`.
  *
  * Behaviour worth knowing (details in http.ts):
- * - Every request sends `Authorization: Bearer <key>`, `X-Polytomic-Version` and
+ * - Every request sends `Authorization` (`Bearer <key>`, or HTTP Basic
+ *   `base64(<organization id>:<key>)` for organization-scoped credentials), `X-Polytomic-Version` and
  *   `Accept: application/json`; bodies send `Content-Type: application/json`; every POST
  *   that starts or cancels something, and the log export, sends the caller's
  *   `Idempotency-Key`.
@@ -69,12 +70,25 @@ export const DEFAULT_MAX_DELAY_MS = 20_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 export const DEFAULT_TOTAL_TIMEOUT_MS = 120_000;
 
+/**
+ * How the client authenticates, per the spec's security schemes: a key sent as
+ * `Authorization: Bearer <key>` (`bearerUserAPIKey`), or an organization id and key sent as
+ * HTTP Basic `base64(<organization id>:<key>)` (`orgScopedAPIKey`; Polytomic's Terraform
+ * provider calls an organization's endpoints with a partner key this way).
+ */
+export type PolytomicCredentials = string | { organizationId: string; key: string };
+
+/** The key of credentials, whichever form they take (a raw key, or organization-scoped). */
+export function keyOf(credentials: PolytomicCredentials): string {
+  return typeof credentials === "string" ? credentials : credentials.key;
+}
+
 export interface PolytomicClientOptions {
   /**
-   * The API key, or a function returning it. A function is called once per call (all its
-   * attempts share the result), so a rotated key is picked up without a new client.
+   * The credentials, or a function returning them. A function is called once per call (all
+   * its attempts share the result), so a rotated key is picked up without a new client.
    */
-  apiKey: string | (() => Promise<string>);
+  apiKey: PolytomicCredentials | (() => Promise<PolytomicCredentials>);
   /** @default "https://app.polytomic.com" */
   baseUrl?: string;
   /** Sent as `X-Polytomic-Version`. @default "2025-09-18" */
@@ -267,8 +281,11 @@ export class PolytomicClient implements PolytomicApi {
     if (!/^[\x21-\x7e]+$/.test(this.apiVersion)) {
       throw new TypeError("PolytomicClient: apiVersion must be non-empty visible ASCII");
     }
-    if (typeof options.apiKey !== "string" && typeof options.apiKey !== "function") {
-      throw new TypeError("PolytomicClient: apiKey must be a string or a function returning one");
+    const a = options.apiKey as unknown;
+    if (typeof a !== "string" && typeof a !== "function" && (typeof a !== "object" || !a)) {
+      throw new TypeError(
+        "PolytomicClient: apiKey must be a key, {organizationId, key}, or a function returning one",
+      );
     }
     this.apiKey = options.apiKey;
     const retry = options.retry ?? {};
@@ -576,12 +593,16 @@ export class PolytomicClient implements PolytomicApi {
     });
   }
 
-  listBulkSyncs(query: { active?: boolean } = {}, options?: CallOptions): Promise<BulkSync[]> {
+  /** One page (at most 50 syncs, per the operation's description); follow `nextPageToken`. */
+  listBulkSyncs(
+    query: { pageToken?: string; limit?: number; active?: boolean } = {},
+    options?: CallOptions,
+  ): Promise<Page<BulkSync>> {
     return this.call({
       method: "GET",
       template: "/api/bulk/syncs",
-      query: { active: query.active },
-      read: dataArray<BulkSync>,
+      query: { page_token: query.pageToken, limit: query.limit, active: query.active },
+      read: dataPage<BulkSync>,
       options,
     });
   }
@@ -655,8 +676,8 @@ export class PolytomicClient implements PolytomicApi {
       body = JSON.stringify(spec.body);
       headers["Content-Type"] = "application/json";
     }
-    const key = await this.resolveApiKey(label);
-    headers.Authorization = `Bearer ${key}`;
+    const auth = await this.resolveAuth(label);
+    headers.Authorization = auth.header;
 
     return this.transport.send<T>({
       method: spec.method,
@@ -664,7 +685,7 @@ export class PolytomicClient implements PolytomicApi {
       label,
       headers,
       ...(body === undefined ? {} : { body }),
-      secrets: [key],
+      secrets: auth.secrets,
       redirect: "manual",
       accept: async (res) => spec.read(await readJson(res)),
       describe: describeApiError,
@@ -675,17 +696,34 @@ export class PolytomicClient implements PolytomicApi {
     });
   }
 
-  private async resolveApiKey(label: string): Promise<string> {
-    const raw = typeof this.apiKey === "string" ? this.apiKey : await this.apiKey();
-    const key = typeof raw === "string" ? raw.trim() : "";
-    if (!API_KEY_CHARS.test(key)) {
+  /** The Authorization header for the current credentials, and the strings it must not leak. */
+  private async resolveAuth(label: string): Promise<{ header: string; secrets: string[] }> {
+    const raw = typeof this.apiKey === "function" ? await this.apiKey() : this.apiKey;
+    const basic = typeof raw === "object" && raw !== null;
+    const key = headerSafe(basic ? raw.key : raw);
+    const org = basic ? headerSafe(raw.organizationId) : "";
+    const problem =
+      key === ""
+        ? "the API key is empty or not usable in an HTTP header (it has spaces, control or non-ASCII characters)"
+        : basic && (org === "" || org.includes(":"))
+          ? "the organization id is empty, has a colon or is not usable in an HTTP header"
+          : undefined;
+    if (problem) {
       throw new PolytomicUnauthorizedError(
-        `${label}: the API key is ${key === "" ? "empty" : "not usable in an HTTP header (it has spaces, control or non-ASCII characters)"}; check the secret's value (nothing was sent)`,
+        `${label}: ${problem}; check the secret's value (nothing was sent)`,
         { request: label, attempts: 0 },
       );
     }
-    return key;
+    if (!basic) return { header: `Bearer ${key}`, secrets: [key] };
+    const token = Buffer.from(`${org}:${key}`).toString("base64");
+    return { header: `Basic ${token}`, secrets: [key, token] };
   }
+}
+
+/** The trimmed value when it is visible ASCII only (header-safe), else "". */
+function headerSafe(value: unknown): string {
+  const v = typeof value === "string" ? value.trim() : "";
+  return API_KEY_CHARS.test(v) ? v : "";
 }
 
 function callOptions(options: CallOptions | undefined): {

@@ -53,9 +53,17 @@ const ICONS: Record<StepState, string> = {
   succeeded: "✔",
   failed: "✖",
   skipped: "↷",
+  cancelled: "⊘",
+  not_started: "·",
 };
 
-const DONE: ReadonlySet<StepState> = new Set(["succeeded", "failed", "skipped"]);
+const DONE: ReadonlySet<StepState> = new Set([
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+  "not_started",
+]);
 
 export interface DisplayStep {
   id: string;
@@ -84,8 +92,8 @@ export function stepLine(
   idWidth: number,
   elapsedSeconds = p.elapsed_seconds,
 ): string {
-  const parts = [`${ICONS[p.state]} ${p.step.padEnd(idWidth)}`, p.state.padEnd(9)];
-  const started = p.state !== "waiting" && p.state !== "skipped";
+  const parts = [`${ICONS[p.state]} ${p.step.padEnd(idWidth)}`, stateLabel(p.state).padEnd(9)];
+  const started = p.state !== "waiting" && p.state !== "skipped" && p.state !== "not_started";
   parts.push(started ? formatDuration(elapsedSeconds).padStart(10) : "");
   const counts: string[] = [];
   if (p.records !== undefined) counts.push(plural(p.records, "record"));
@@ -95,6 +103,11 @@ export function stepLine(
   if (DONE.has(p.state) && p.outcome !== undefined && p.outcome !== p.state)
     parts.push(`(${p.outcome})`);
   return parts.join("  ").trimEnd();
+}
+
+/** A step state as people read it ("not started"). */
+export function stateLabel(state: StepState): string {
+  return state.replace("_", " ");
 }
 
 export class LiveDisplay {
@@ -213,10 +226,12 @@ export class LiveDisplay {
     for (const p of shown) lines.push(`  ${stepLine(p, this.idWidth, this.elapsed(p))}`);
     const hidden = all.filter((p) => !shown.includes(p));
     if (hidden.length > 0) {
-      const tally = (["succeeded", "failed", "skipped", "waiting"] as const)
+      const tally = (
+        ["succeeded", "failed", "skipped", "cancelled", "not_started", "waiting"] as const
+      )
         .map((state) => [state, hidden.filter((p) => p.state === state).length] as const)
         .filter(([, n]) => n > 0)
-        .map(([state, n]) => `${n} ${state}`)
+        .map(([state, n]) => `${n} ${stateLabel(state)}`)
         .join(", ");
       lines.push(`  … ${hidden.length} more (${tally})`);
     }

@@ -5,6 +5,7 @@
 import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
+import { stateLabel } from "./display";
 import { displayPath, formatCount, formatDuration, plural, renderTable, truncate } from "./format";
 
 /** One step in the `--json` document: the runner's step report, logs as absolute paths. */
@@ -13,7 +14,7 @@ export type JsonStep = StepReport;
 /** The `--json` document (issue 5). */
 export interface JsonReport {
   pipeline: string;
-  status: "succeeded" | "failed";
+  status: LocalRunResult["status"];
   /** One short line saying how it went; the details are in `steps[].error` and `error`. */
   message: string;
   started_at: string;
@@ -54,18 +55,23 @@ function ownError(result: LocalRunResult): LocalRunResult["error"] {
   return stepError ? undefined : result.error;
 }
 
-/** `pipeline fanout failed: push_hubspot failed (Sync.Failed); 1 skipped (report)`. */
+/**
+ * `pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)`; an
+ * interrupted run names what it cancelled and what never started.
+ */
 function outcomeLine(result: LocalRunResult): string {
   const head = `pipeline ${result.pipeline} ${result.status}`;
   const failed = result.steps.filter((s) => s.status === "failed");
-  const skipped = result.steps.filter((s) => s.status === "skipped");
   const parts: string[] = [];
   if (failed.length > 0) {
     const named = failed.map((s) => `${s.id}${s.error !== undefined ? ` (${s.error.name})` : ""}`);
     parts.push(`${truncate(named.join(", "), 200)} failed`);
   }
-  if (skipped.length > 0) {
-    parts.push(`${skipped.length} skipped (${truncate(skipped.map((s) => s.id).join(", "), 100)})`);
+  for (const status of ["skipped", "cancelled", "not_started"] as const) {
+    const ids = result.steps.filter((s) => s.status === status).map((s) => s.id);
+    if (ids.length > 0) {
+      parts.push(`${ids.length} ${stateLabel(status)} (${truncate(ids.join(", "), 100)})`);
+    }
   }
   const own = ownError(result);
   if (own !== undefined) parts.push(`${own.name}: ${oneLine(own.message, 200)}`);
@@ -134,7 +140,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   const rows = result.steps.map((s, i) => [
     s.id,
     syncLabel(s, pipeline),
-    s.outcome,
+    s.outcome === s.status ? stateLabel(s.status) : s.outcome,
     formatDuration(s.duration_seconds),
     formatCount(s.records),
     formatCount(s.errors),
@@ -162,11 +168,12 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     }
   }
   const own = ownError(result);
-  if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);
-  const tally = (["succeeded", "failed", "skipped"] as const)
+  if (result.status === "interrupted") lines.push(...interruptionLines(result.steps));
+  else if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);
+  const tally = (["succeeded", "failed", "skipped", "cancelled", "not_started"] as const)
     .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status}`)
+    .map(([status, n]) => `${n} ${stateLabel(status)}`)
     .join(", ");
   const elapsed = (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 1000;
   lines.push(
@@ -175,4 +182,22 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
       `${plural(result.state_transitions, "state transition")}, ${plural(result.polls, "poll")}.`,
   );
   return `${lines.join("\n")}\n`;
+}
+
+/** What an interrupted run left: the runs it cancelled, and the steps that never started. */
+function interruptionLines(steps: readonly StepReport[]): string[] {
+  const lines: string[] = [];
+  for (const s of steps.filter((step) => step.status === "cancelled")) {
+    const run = s.execution_id !== null ? `run ${s.execution_id}` : "its run (not started yet)";
+    const confirmed =
+      s.cancel === undefined
+        ? "cancellation not confirmed: check it in Polytomic"
+        : s.cancel.confirmed
+          ? `Polytomic reports it ${s.cancel.status}`
+          : `cancellation not confirmed (Polytomic reports it ${s.cancel.status}): check it in Polytomic`;
+    lines.push(`${s.id}: cancelled ${run}; ${confirmed}`);
+  }
+  const notStarted = steps.filter((step) => step.status === "not_started").map((step) => step.id);
+  if (notStarted.length > 0) lines.push(`never started: ${notStarted.join(", ")}`);
+  return lines;
 }

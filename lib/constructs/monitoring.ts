@@ -1,6 +1,8 @@
-import { Annotations, Duration, Stack } from "aws-cdk-lib";
+import { Annotations, Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
@@ -95,6 +97,10 @@ export function stepMetric(
  * breaching). That catches a disabled or deleted schedule and a failing target alike,
  * which AWS/Scheduler's error metrics (TargetErrorCount, InvocationDroppedCount) do
  * not: they only count firings that happened.
+ *
+ * A metric alarm cannot say why: so each failed pipeline execution also sends the
+ * pipeline's topic a notice with the execution's error and cause, which carry each
+ * failed step's error and Polytomic's own failure text (see `failureNotice`).
  */
 export class Monitoring extends Construct {
   /** The deployment's alarm topic (dead letters; pipelines without `notify`). */
@@ -157,6 +163,7 @@ export class Monitoring extends Construct {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(7),
     });
+    const noticeRole = this.makeNoticeRole();
     for (const pipeline of props.pipelines) {
       this.addPipelineSection(pipeline);
       const { name, notify } = pipeline.config;
@@ -166,6 +173,7 @@ export class Monitoring extends Construct {
           ? makeTopic(`Alarms-${name}`, `Polytomic orchestrator alarms: pipeline ${name}`, notify)
           : this.topic;
       if (topic !== this.topic) this.pipelineTopics[name] = topic;
+      this.addFailureNotice(pipeline, topic, noticeRole);
       const pipelineAction = new cwActions.SnsAction(topic);
       for (const alarm of this.addPipelineAlarms(pipeline, margin)) {
         alarm.addAlarmAction(pipelineAction);
@@ -204,6 +212,50 @@ export class Monitoring extends Construct {
         ),
       }),
     );
+  }
+
+  /**
+   * An EventBridge rule on the pipeline machine's FAILED executions that sends the topic
+   * the execution's error and cause. Published with a role EventBridge assumes (one for
+   * every pipeline's rule), so the topics' and key's resource policies stay limited to
+   * this account's alarms.
+   */
+  private addFailureNotice(
+    { config, stateMachine }: MonitoredPipeline,
+    topic: sns.ITopic,
+    role: iam.IRole,
+  ): void {
+    new events.Rule(this, `FailureNotice-${config.name}`, {
+      description: `Pipeline ${config.name}: send why an execution failed to the alarm topic`,
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: { status: ["FAILED"], stateMachineArn: [stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.SnsTopic(topic, {
+          message: failureNotice(config.name, Stack.of(this).region),
+          authorizeUsingRole: true,
+          role,
+        }),
+      ],
+    });
+  }
+
+  /** The role every failure-notice rule publishes with. */
+  private makeNoticeRole(): iam.Role {
+    const role = new iam.Role(this, "FailureNoticeRole", {
+      description: "EventBridge publishes failed pipeline executions' notices to the alarm topics",
+      assumedBy: new iam.ServicePrincipal("events.amazonaws.com", {
+        conditions: { StringEquals: { "aws:SourceAccount": Stack.of(this).account } },
+      }),
+    });
+    Validations.of(role).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+      reason:
+        "Publishing to a KMS-encrypted SNS topic needs kms:GenerateDataKey* (CDK's grantPublish); the grant is on the alarm topics' one key only.",
+    });
+    return role;
   }
 
   private addPipelineSection({ config, stateMachine }: MonitoredPipeline): void {
@@ -307,4 +359,31 @@ export class Monitoring extends Construct {
     }
     return alarms;
   }
+}
+
+/**
+ * A failed pipeline execution's notice: a small JSON document with the pipeline, the
+ * execution's name, error and cause, and a link to it in the console.
+ *
+ * The cause is the pipeline's Fail Cause: each failed step's error, whose message ends
+ * with Polytomic's failure text (functions/core/failure-text.ts). The execution status
+ * change event's detail is documented to carry what DescribeExecution does, `error` and
+ * `cause` included ("EventBridge (CloudWatch Events) for Step Functions execution status
+ * changes"); should an event come without them, the link still leads to the execution,
+ * whose cause the console shows. The deployed end-to-end check is to confirm the cause.
+ *
+ * Why a JSON template and not a sentence: the cause holds quotes (it quotes statuses and
+ * Polytomic's words), and only a placeholder outside quotes is documented to be inserted
+ * as its JSON value (InputTransformer, EventBridge API reference); one inside a quoted
+ * string could break the message. The ARN alone goes inside a string: it has no quotes.
+ */
+export function failureNotice(pipeline: string, region: string): events.RuleTargetInput {
+  const field = (path: string) => events.EventField.fromPath(path);
+  return events.RuleTargetInput.fromObject({
+    pipeline,
+    execution: field("$.detail.name"),
+    error: field("$.detail.error"),
+    cause: field("$.detail.cause"),
+    console: `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${field("$.detail.executionArn")}`,
+  });
 }

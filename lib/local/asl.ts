@@ -48,13 +48,34 @@ export function assertUniqueStateNames(definition: AslDefinition): void {
 }
 
 /**
- * A deep copy without timeouts measured on the wall clock. The local runner enforces
- * the execution's timeout on its own clock (which may be virtual) instead.
+ * The longest `TimeoutSeconds` the engine can hold: it times each Task with one Node
+ * timer, and a timer holds at most 2^31-1 ms (about 24.8 days; a longer one fires at once).
  */
-export function withoutExecutionTimeout(definition: AslDefinition): AslDefinition {
+export const ENGINE_TIMER_MAX_SECONDS = 2_147_483;
+
+/**
+ * A deep copy without timeouts measured on the wall clock, and each Task's own timeout
+ * by state name. The local runner enforces the execution's and every Task's timeout on
+ * its own clock (which may be virtual) instead. A Task without `TimeoutSeconds` has none,
+ * as on Step Functions (the engine's default of 60 seconds is not Step Functions').
+ * @throws for timeouts the runner cannot take on its clock (paths, heartbeats)
+ */
+export function withoutWallClockTimeouts(definition: AslDefinition): {
+  definition: AslDefinition;
+  taskTimeouts: Map<string, number>;
+} {
   const copy = structuredClone(definition);
   delete copy.TimeoutSeconds;
-  return copy;
+  const taskTimeouts = new Map<string, number>();
+  for (const [name, state] of allStates(copy)) {
+    if (state.Type !== "Task") continue;
+    for (const field of ["TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath"]) {
+      if (field in state) throw new Error(`Task state "${name}": ${field} does not run locally`);
+    }
+    if (typeof state.TimeoutSeconds === "number") taskTimeouts.set(name, state.TimeoutSeconds);
+    state.TimeoutSeconds = ENGINE_TIMER_MAX_SECONDS;
+  }
+  return { definition: copy, taskTimeouts };
 }
 
 /**

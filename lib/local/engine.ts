@@ -6,16 +6,26 @@
 
 import {
   type AslDefinition,
+  type AslState,
   allStates,
   assertUniqueStateNames,
   waitSeconds,
   waitsAsTasks,
-  withoutExecutionTimeout,
+  withoutWallClockTimeouts,
 } from "./asl";
-import { ExecutionAbortedError, ExecutionError, StateMachine } from "./local-stepfunctions";
+import {
+  ExecutionAbortedError,
+  ExecutionError,
+  StateMachine,
+  statesTimeoutErrorClass,
+} from "./local-stepfunctions";
 import type { LocalClock } from "./virtual-clock";
 
-export type LocalTask = (input: unknown) => Promise<unknown>;
+/**
+ * A Task state's local function. `signal` aborts when the task is given up: its
+ * `TimeoutSeconds` passed or the execution stopped (a `.sync` child is stopped then).
+ */
+export type LocalTask = (input: unknown, signal?: AbortSignal) => Promise<unknown>;
 
 type Execution = ReturnType<StateMachine["run"]>;
 /** An event of the engine's execution log (the package does not export the type). */
@@ -134,33 +144,27 @@ class RetryPauses {
 /**
  * Prepares the definition and the engine's overrides: Wait states become Tasks that
  * pause on the clock, each Task state runs its local function as work in flight on the
- * clock, and Retry pauses are taken on the clock too (the engine's own are wall-clock).
+ * clock, and Retry pauses and Task timeouts are taken on the clock too (the engine's own
+ * are wall-clock).
  */
-function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
-  const { definition: prepared, waits } = waitsAsTasks(withoutExecutionTimeout(definition));
+async function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
+  const { prepared, waits, taskTimeouts } = localDefinition(definition);
+  const timeoutError = await statesTimeoutErrorClass();
   const taskResourceLocalHandlers: Record<string, (input: never) => Promise<never>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, state] of allStates(prepared)) {
     if (state.Retry) retryIntervalOverrides[name] = 0;
     if (state.Type !== "Task") continue;
-    const wait = waits.get(name);
-    const task = wait
-      ? async (input: unknown) => {
-          await options.clock.sleep(waitSeconds(wait, input) * 1000, options.signal);
-          return input;
-        }
-      : options.tasks[name];
-    if (!task) {
-      throw new Error(`no local function for Task state "${name}" (resource ${state.Resource})`);
-    }
+    const task = localTask(name, state, waits.get(name), options);
     const retries = new RetryPauses((state.Retry ?? []) as Retrier[], options.random);
+    const timeoutMs = (taskTimeouts.get(name) ?? Number.POSITIVE_INFINITY) * 1000;
     taskResourceLocalHandlers[name] = (input: unknown) =>
       options.clock.run(async () => {
         const pause = retries.takePause();
         if (pause > 0) await options.clock.sleep(pause, options.signal);
         if (options.signal?.aborted) throw new ExecutionAbortedError();
         try {
-          const output = await task(input);
+          const output = await withTimeout(task, input, timeoutMs, timeoutError, options);
           retries.succeeded();
           return output;
         } catch (error) {
@@ -172,15 +176,91 @@ function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
   return { prepared, waits, overrides: { taskResourceLocalHandlers, retryIntervalOverrides } };
 }
 
+interface LocalDefinition {
+  /** The definition as the engine runs it: Waits as Tasks, no wall-clock timeouts. */
+  prepared: AslDefinition;
+  waits: Map<string, AslState>;
+  taskTimeouts: Map<string, number>;
+}
+
+/** Each definition, prepared and validated once: a run starts one execution per step. */
+const localDefinitions = new WeakMap<AslDefinition, LocalDefinition>();
+
+/**
+ * The definition prepared for the engine, validated (asl-validator, through the engine)
+ * the first time only: validation compiles a JSON Schema each time, which was most of
+ * the CPU a local run spent.
+ */
+function localDefinition(definition: AslDefinition): LocalDefinition {
+  const known = localDefinitions.get(definition);
+  if (known) return known;
+  assertUniqueStateNames(definition);
+  const { definition: withWaits, waits } = waitsAsTasks(definition);
+  const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withWaits);
+  new StateMachine(prepared as never, {
+    validationOptions: { checkArn: false, checkPaths: true },
+  });
+  const local = { prepared, waits, taskTimeouts };
+  localDefinitions.set(definition, local);
+  return local;
+}
+
+/** The local function of a Task state: a Wait state's pause, or the one given by name. */
+function localTask(
+  name: string,
+  state: AslState,
+  wait: AslState | undefined,
+  options: LocalExecutionOptions,
+): LocalTask {
+  if (wait) {
+    return async (input, signal) => {
+      await options.clock.sleep(waitSeconds(wait, input) * 1000, signal);
+      return input;
+    };
+  }
+  const task = options.tasks[name];
+  if (!task) {
+    throw new Error(`no local function for Task state "${name}" (resource ${state.Resource})`);
+  }
+  return task;
+}
+
+/**
+ * Runs one invocation of a Task, given up with the engine's `States.Timeout` once
+ * `timeoutMs` passed on the clock. Its signal aborts when it is given up or the
+ * execution stops, so that a `.sync` child stops with it.
+ */
+async function withTimeout(
+  task: LocalTask,
+  input: unknown,
+  timeoutMs: number,
+  timeoutError: new () => Error,
+  options: LocalExecutionOptions,
+): Promise<unknown> {
+  const given = new AbortController();
+  const signal = options.signal ? AbortSignal.any([given.signal, options.signal]) : given.signal;
+  const timer = new AbortController();
+  try {
+    const work = task(input, signal);
+    if (timeoutMs === Number.POSITIVE_INFINITY) return await work;
+    const expiry = options.clock.after(timeoutMs, timer.signal).then(() => {
+      if (!timer.signal.aborted) throw new timeoutError();
+    });
+    return await Promise.race([work, expiry]);
+  } finally {
+    timer.abort();
+    given.abort();
+  }
+}
+
 export async function runLocalExecution(
   definition: AslDefinition,
   options: LocalExecutionOptions,
 ): Promise<LocalExecutionResult> {
-  assertUniqueStateNames(definition);
   const timeoutSeconds = options.timeoutSeconds ?? definition.TimeoutSeconds;
-  const { prepared, waits, overrides } = prepare(definition, options);
+  const { prepared, waits, overrides } = await prepare(definition, options);
   const machine = new StateMachine(prepared as never, {
-    validationOptions: { checkArn: false, checkPaths: true },
+    validationOptions: { noValidate: true }, // validated once by localDefinition
   });
   const arn = executionArn(options.stateMachineName, options.name);
   const startedAt = options.clock.now();

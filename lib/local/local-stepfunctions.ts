@@ -45,3 +45,42 @@ export const StateMachine = engine.StateMachine;
 export const ExecutionAbortedError = engine.ExecutionAbortedError;
 export const ExecutionError = engine.ExecutionError;
 export type StateMachine = Engine.StateMachine;
+
+type ErrorClass = new () => Error;
+let statesTimeoutError: Promise<ErrorClass> | undefined;
+
+/**
+ * The engine's `States.Timeout` error class. Its Retry and Catch tell a timeout apart from
+ * `States.TaskFailed` by this class (a Task's `States.TaskFailed` does not match a
+ * timeout), so a timeout taken on the local clock must be one. The package does not
+ * export it: it is taken, once, from a one-state machine whose Task times out after 1 ms.
+ */
+export function statesTimeoutErrorClass(): Promise<ErrorClass> {
+  statesTimeoutError ??= (async () => {
+    const machine = new engine.StateMachine(
+      {
+        StartAt: "T",
+        States: {
+          T: {
+            Type: "Task",
+            Resource: "arn:aws:lambda:local-1:000000000000:function:timeout",
+            TimeoutSeconds: 0.001,
+            End: true,
+          },
+        },
+      } as never,
+      { validationOptions: { noValidate: true } },
+    );
+    const never = () => new Promise<never>(() => {});
+    const run = machine.run({}, { overrides: { taskResourceLocalHandlers: { T: never } } });
+    const error = await run.result.then(
+      () => undefined,
+      (e: unknown) => (e as { cause?: unknown }).cause,
+    );
+    if (!(error instanceof Error) || error.name !== "States.Timeout") {
+      throw new Error("aws-local-stepfunctions: could not obtain its States.Timeout error class");
+    }
+    return error.constructor as ErrorClass;
+  })();
+  return statesTimeoutError;
+}

@@ -5,11 +5,15 @@
  * consistent timestamps.
  *
  * `VirtualClock` is a discrete-event clock: time stands still while any work is in
- * flight (a handler calling the simulator, the engine moving between states) and
- * jumps to the earliest sleeper's wake-up time once everything is idle. Work in
- * flight is declared with `run(fn)`; a sleeper does not count as work while asleep.
+ * flight (a handler calling the simulator, the engine moving between states) and moves
+ * on to the earliest sleeper's wake-up time once everything is idle: at once (the
+ * default), or at `speed` simulated milliseconds per real millisecond (`--speed N`).
+ * Either way the work itself takes no simulated time, so the same scenario gives the
+ * same timeline at full speed, at `--speed 600` and on a loaded machine.
+ * Work in flight is declared with `run(fn)`; a sleeper does not count as work while asleep.
  *
- * `ScaledClock` is the `--speed N` mode: real time, N simulated seconds per second.
+ * `WallClock` is real time (`--live`): the real Polytomic API's runs go on while the
+ * handlers work, so nothing stands still.
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -40,21 +44,45 @@ interface Sleeper {
 /** How many consecutive idle macrotask turns make the system idle. */
 const IDLE_TURNS = 3;
 
+/** Time flowing in real time towards a wake-up (paced mode only). */
+interface Flow {
+  /** `performance.now()` when time began to flow from `current`. */
+  fromReal: number;
+  /** The simulated time it flows to (the earliest sleeper's wake-up). */
+  until: number;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Ends the flow: `true` when `until` was reached, `false` when work or an earlier sleeper came. */
+  end: (reached: boolean) => void;
+}
+
 export class VirtualClock implements LocalClock {
   private current: number;
   private busy = 0;
   private seq = 0;
   private readonly sleepers: Sleeper[] = [];
   private checking = false;
+  private flow: Flow | undefined;
   /** How many `run` frames the current async context is inside. */
   private readonly depth = new AsyncLocalStorage<number>();
 
-  constructor(startMs: number = Date.now()) {
+  /**
+   * @param startMs the simulated epoch milliseconds to start at
+   * @param speed simulated milliseconds per real millisecond while idle; `Infinity`
+   *   jumps from one wake-up to the next at once
+   */
+  constructor(
+    startMs: number = Date.now(),
+    private readonly speed: number = Number.POSITIVE_INFINITY,
+  ) {
+    if (!(speed > 0)) throw new RangeError(`speed must be a positive number, got ${speed}`);
     this.current = startMs;
   }
 
   now(): number {
-    return this.current;
+    const flow = this.flow;
+    if (flow === undefined) return this.current;
+    const flowed = (performance.now() - flow.fromReal) * this.speed;
+    return Math.min(flow.until, this.current + Math.floor(flowed));
   }
 
   /** Work in flight right now (for tests and diagnostics). */
@@ -63,7 +91,7 @@ export class VirtualClock implements LocalClock {
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    this.busy++;
+    this.addBusy(1);
     try {
       return await this.depth.run((this.depth.getStore() ?? 0) + 1, fn);
     } finally {
@@ -81,9 +109,15 @@ export class VirtualClock implements LocalClock {
     return this.wait(ms, signal, 0);
   }
 
+  /** Work starts: time stands still from now on. */
+  private addBusy(frames: number): void {
+    if (frames > 0) this.stopFlow(false);
+    this.busy += frames;
+  }
+
   private wait(ms: number, signal: AbortSignal | undefined, frames: number): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
-    const wakeAt = this.current + Math.max(0, ms);
+    const wakeAt = this.now() + Math.max(0, ms);
     this.busy -= frames;
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = {
@@ -91,17 +125,21 @@ export class VirtualClock implements LocalClock {
         seq: this.seq++,
         resolve: () => {
           signal?.removeEventListener("abort", onAbort);
-          this.busy += frames;
+          this.addBusy(frames);
           resolve();
         },
       };
       const onAbort = () => {
         const index = this.sleepers.indexOf(sleeper);
         if (index >= 0) this.sleepers.splice(index, 1);
+        this.stopFlow(false); // time may have been flowing to its wake-up
         sleeper.resolve();
+        this.scheduleAdvance();
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.sleepers.push(sleeper);
+      // A sleeper due before the time now flowing to: flow to it instead.
+      if (this.flow !== undefined && wakeAt < this.flow.until) this.stopFlow(false);
       this.scheduleAdvance();
     });
   }
@@ -112,7 +150,7 @@ export class VirtualClock implements LocalClock {
     void this.advanceWhenIdle();
   }
 
-  /** Waits for a few quiet macrotask turns, then wakes the earliest sleepers. */
+  /** Waits for a few quiet macrotask turns, then moves on to the earliest sleepers. */
   private async advanceWhenIdle(): Promise<void> {
     try {
       for (;;) {
@@ -125,7 +163,7 @@ export class VirtualClock implements LocalClock {
         this.sleepers.sort((a, b) => a.wakeAt - b.wakeAt || a.seq - b.seq);
         const first = this.sleepers[0];
         if (first === undefined) return;
-        this.current = Math.max(this.current, first.wakeAt);
+        if (!(await this.flowTo(first.wakeAt))) continue;
         const due = this.sleepers.filter((s) => s.wakeAt <= this.current);
         this.sleepers.splice(0, due.length);
         for (const s of due) s.resolve();
@@ -134,28 +172,58 @@ export class VirtualClock implements LocalClock {
       this.checking = false;
     }
   }
+
+  /**
+   * Moves time to `until`: at once, or paced at `speed` in real time. Resolves `false`
+   * when work or an earlier sleeper interrupts the flow (time then stands where it got to).
+   */
+  private flowTo(until: number): Promise<boolean> {
+    if (until <= this.current || this.speed === Number.POSITIVE_INFINITY) {
+      this.current = Math.max(this.current, until);
+      return Promise.resolve(true);
+    }
+    return new Promise<boolean>((resolve) => {
+      const flow: Flow = {
+        fromReal: performance.now(),
+        until,
+        end: (reached) => {
+          clearTimeout(flow.timer);
+          this.current = reached ? until : this.now();
+          this.flow = undefined;
+          resolve(reached);
+        },
+      };
+      this.flow = flow;
+      const arm = () => {
+        const left = until - this.now();
+        if (left <= 0) return flow.end(true);
+        // At least 1 real ms per re-arm, so a sub-millisecond remainder cannot spin;
+        // timers may fire early, so the deadline is checked again on waking.
+        flow.timer = setTimeout(
+          arm,
+          Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(left / this.speed))),
+        );
+      };
+      arm();
+    });
+  }
+
+  private stopFlow(reached: boolean): void {
+    this.flow?.end(reached);
+  }
 }
 
 /**
- * Real time sped up: `speed` simulated milliseconds per real millisecond. Elapsed time
- * is read from the monotonic clock (`performance.now()`), and a sleep never resolves
- * before its simulated deadline: Node's timers may fire a millisecond early by the
- * wall clock, which at speed 1000 is a whole simulated second.
+ * Real time (`--live`): the clock of the real Polytomic API, which does not stop while
+ * the handlers work. Elapsed time is read from the monotonic clock, and a sleep never
+ * resolves before its deadline (Node's timers may fire a millisecond early).
  */
-export class ScaledClock implements LocalClock {
+export class WallClock implements LocalClock {
   private readonly realStart = performance.now();
-
-  constructor(
-    private readonly speed: number,
-    private readonly startMs: number = Date.now(),
-  ) {
-    if (!(speed > 0) || !Number.isFinite(speed)) {
-      throw new RangeError(`speed must be a positive number, got ${speed}`);
-    }
-  }
+  private readonly startMs = Date.now();
 
   now(): number {
-    return this.startMs + (performance.now() - this.realStart) * this.speed;
+    return this.startMs + (performance.now() - this.realStart);
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -171,8 +239,8 @@ export class ScaledClock implements LocalClock {
       const arm = () => {
         const left = wakeAt - this.now();
         if (left <= 0) return done();
-        // At least 1 real ms per re-arm, so a sub-millisecond remainder cannot spin.
-        timer = setTimeout(arm, Math.max(1, Math.ceil(left / this.speed)));
+        // Node's timers hold at most 2^31-1 ms: longer sleeps re-arm.
+        timer = setTimeout(arm, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(left))));
       };
       signal?.addEventListener("abort", done, { once: true });
       arm();
@@ -187,3 +255,6 @@ export class ScaledClock implements LocalClock {
     return fn();
   }
 }
+
+/** The longest delay a Node timer holds (2^31-1 ms, about 24.8 days). */
+export const MAX_TIMER_MS = 2_147_483_647;

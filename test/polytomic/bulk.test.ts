@@ -1,5 +1,6 @@
 /** Every bulk-sync call of the client against the simulator over HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
+import { bulkSyncEntries } from "../simulator/helpers";
 import { BULK, closeAll, idem, setup, syncs } from "./helpers";
 
 afterEach(closeAll);
@@ -170,12 +171,23 @@ schemas:
     expect(next.entries?.[0]?.id).toBe("4");
   });
 
+  it("lists bulk syncs a page at a time: page_token and limit, as the operation's description says", async () => {
+    const t = await setup(`${syncs("", "")}\n${bulkSyncEntries(54, 500, "Extra")}`);
+    const first = await t.client.listBulkSyncs();
+    expect(first.data).toHaveLength(50);
+    expect(first.nextPageToken).toBeTruthy();
+    const second = await t.client.listBulkSyncs({ pageToken: first.nextPageToken as string });
+    expect(second.data).toHaveLength(5);
+    expect(second.nextPageToken).toBeUndefined();
+    expect((await t.client.listBulkSyncs({ limit: 3 })).data).toHaveLength(3);
+  });
+
   it("lists and gets bulk syncs", async () => {
     const t = await setup(syncs("", "active: false"));
-    expect((await t.client.listBulkSyncs()).map((s) => s.name)).toEqual([
+    expect((await t.client.listBulkSyncs()).data.map((s) => s.name)).toEqual([
       "Salesforce to Snowflake",
     ]);
-    expect(await t.client.listBulkSyncs({ active: true })).toEqual([]);
+    expect((await t.client.listBulkSyncs({ active: true })).data).toEqual([]);
     expect(await t.client.getBulkSync(BULK)).toMatchObject({ id: BULK, active: false });
   });
 });

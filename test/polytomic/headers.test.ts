@@ -57,6 +57,30 @@ describe("request headers", () => {
     });
   });
 
+  it("sends organization-scoped credentials as HTTP Basic base64(<organization id>:<key>)", async () => {
+    server = await okServer();
+    const org = "0b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    const client = new PolytomicClient({
+      apiKey: async () => ({ organizationId: org, key: KEY }),
+      baseUrl: server.url,
+      sleep: noSleep,
+    });
+    await client.getBulkSyncStatus("s1");
+    expect(server.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`${org}:${KEY}`).toString("base64")}`,
+    );
+    const bad = new PolytomicClient({
+      apiKey: { organizationId: "a:b", key: KEY },
+      baseUrl: server.url,
+      sleep: noSleep,
+    });
+    const err = await bad.getBulkSyncStatus("s1").catch((e: unknown) => e as PolytomicError);
+    expect(err).toMatchObject({ name: "Polytomic.Unauthorized", attempts: 0 });
+    expect((err as Error).message).toContain("organization id");
+    expect((err as Error).message).not.toContain(KEY);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("sends Idempotency-Key on cancel and log export, with no body on either", async () => {
     server = await okServer();
     const client = new PolytomicClient({ apiKey: KEY, baseUrl: server.url, sleep: noSleep });

@@ -179,11 +179,15 @@ export function handlers(w: World, options: HandlerOptions = {}): Handlers {
   };
 }
 
-const apps = new Map<PipelinesConfig, LocalApp>();
+const apps = new Map<string, LocalApp>();
 
-/** The synthesized definitions of `config` (cached per config object). */
+/**
+ * The synthesized definitions of `config`, cached by its content: the soak runs the same
+ * 25 pipelines in every round, and a synth costs more than a whole simulated run.
+ */
 export function localApp(config: PipelinesConfig): LocalApp {
-  const known = apps.get(config);
+  const key = JSON.stringify(config);
+  const known = apps.get(key);
   if (known) return known;
   const synthesized = synthesizeDefinitions(config);
   const app: LocalApp = {
@@ -199,7 +203,7 @@ export function localApp(config: PipelinesConfig): LocalApp {
       ]),
     ),
   };
-  apps.set(config, app);
+  apps.set(key, app);
   return app;
 }
 

@@ -91,11 +91,15 @@ describe("nothing left running", () => {
     const result = await runPipeline(w, handlers(w), PARALLEL("", "", ""), "p", {
       signal: stop.signal,
     });
-    expect(result.status).toBe("failed");
+    expect(result.status).toBe("interrupted");
     expect(result.error?.name).toBe("States.ABORTED");
-    await pass(w, 60);
-    expect(started()).toBe(2);
+    // cancel-sync waited until Polytomic confirmed each cancellation (20 s each here).
+    expect(result.steps.map((s) => [s.id, s.status, s.cancel])).toEqual([
+      ["a", "cancelled", { confirmed: true, status: "canceled" }],
+      ["b", "cancelled", { confirmed: true, status: "canceled" }],
+    ]);
     expect(stillRunning(w)).toEqual([]);
+    expect(started()).toBe(2);
   });
 
   it("a failed sibling: the pipeline waits for the other branch, which ends on its own", async () => {

@@ -99,3 +99,42 @@ ${bulk.replace(/^/gm, "    ")}
 ${model.replace(/^/gm, "    ")}
 ${rest}`;
 }
+
+/**
+ * Scenario lines (under `syncs:`) for `count` bulk syncs named `<prefix> <i>`, with ids
+ * 9f1c0d2e-0000-4000-8000-<from + i, 12 digits>.
+ */
+export function bulkSyncEntries(count: number, from: number, prefix = "Bulk"): string {
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      `  9f1c0d2e-0000-4000-8000-${String(from + i).padStart(12, "0")}:\n    type: bulk\n    name: ${prefix} ${i}`,
+  ).join("\n");
+}
+
+/**
+ * A simulator `sleep` that holds a delayed request in flight: `inFlight` resolves once a
+ * request is being delayed, which goes on only after `release()`.
+ */
+export function heldSleep(): {
+  sleep: (ms: number) => Promise<void>;
+  inFlight: Promise<void>;
+  release: () => void;
+} {
+  let delayed = () => {};
+  let release = () => {};
+  const inFlight = new Promise<void>((r) => {
+    delayed = r;
+  });
+  const held = new Promise<void>((r) => {
+    release = r;
+  });
+  return {
+    sleep: () => {
+      delayed();
+      return held;
+    },
+    inFlight,
+    release: () => release(),
+  };
+}

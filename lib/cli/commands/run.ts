@@ -6,7 +6,7 @@ import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { FS_ERROR_REASONS } from "../../config/read-text";
 import type { RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
-import { type LocalClock, ScaledClock, VirtualClock } from "../../local/virtual-clock";
+import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
 import {
   CredentialError,
   EnvironmentError,
@@ -58,15 +58,10 @@ async function embeddedTarget(
       : "generated: every step succeeds";
   const apiKey = embeddedKey(scenario, io);
   enforcePreflight(await embeddedPreflight(pipeline, scenario, source, io), io);
-  const clock = speed !== undefined ? new ScaledClock(speed) : new VirtualClock();
-  const simulator = await startSimulator({
-    scenario,
-    clock,
-    host: "127.0.0.1",
-    // Scaled time: fault delays pass at the same speed. Virtual time: real (short) delays,
-    // since a request in flight holds the virtual clock still.
-    ...(speed !== undefined ? { sleep: (ms: number) => clock.sleep(ms) } : {}),
-  });
+  // Time stands still while work is in flight, at every speed: a fault's delay is real
+  // time, as a slow answer is.
+  const clock = new VirtualClock(Date.now(), speed);
+  const simulator = await startSimulator({ scenario, clock, host: "127.0.0.1" });
   return {
     baseUrl: simulator.url,
     apiKey,
@@ -133,7 +128,7 @@ export function liveTarget(io: CliIO, command = "run"): Target {
   return {
     baseUrl,
     apiKey,
-    clock: new ScaledClock(1),
+    clock: new WallClock(),
     description: `the Polytomic API at ${url.origin}`,
   };
 }

@@ -48,6 +48,18 @@ describe("SecretKeyStore", () => {
     expect(parseSecret("  ")).toBeUndefined();
   });
 
+  it("reads JSON {organization_id, api_key} as organization-scoped (HTTP Basic) credentials", () => {
+    const org = "0b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    expect(parseSecret(JSON.stringify({ organization_id: org, api_key: " pk-1 " }))).toEqual({
+      organizationId: org,
+      key: "pk-1",
+    });
+    expect(parseSecret(JSON.stringify({ organization_id: "acme", api_key: "pk-1" }))).toBe(
+      undefined,
+    );
+    expect(parseSecret(JSON.stringify({ organization_id: org }))).toBeUndefined();
+  });
+
   it("caches for the TTL, then reads again", async () => {
     sm.on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: "key-1" })
@@ -94,6 +106,43 @@ describe("SecretKeyStore", () => {
       Object.assign(new Error("rate"), { name: "ThrottlingException" }),
     );
     expect((await rejection(store().keys.get())).name).toBe("Aws.Throttled");
+  });
+});
+
+describe("organization-scoped credentials from the secret", () => {
+  let sim: RunningSimulator;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it("calls the API with HTTP Basic base64(<organization_id>:<key>), which never reaches a message", async () => {
+    const org = "0b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    sim = await startSimulator({
+      scenario: parseScenario(`${scenario()}\norganization_id: ${org}\n`, "t.yaml"),
+      clock: new ManualClock(),
+    });
+    const d = (secret: object) => {
+      sm.reset();
+      sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
+      return awsDeps(
+        {
+          polytomic: (ctx) =>
+            polytomicFromEnv(ctx, new SecretsManagerClient({ region: "us-east-1" })),
+        },
+        { POLYTOMIC_SECRET_ARN: ARN, POLYTOMIC_API_URL: sim.url, LOG_LEVEL: "error" },
+      );
+    };
+    const ok = await d({ organization_id: org, api_key: KEY });
+    expect(await ok.polytomic.getModelSyncStatus(MODEL)).toBeDefined();
+    const other = "1b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    const denied = await d({ organization_id: other, api_key: KEY });
+    const err = await rejection(denied.polytomic.getModelSyncStatus(MODEL));
+    expect(err.name).toBe("Polytomic.Unauthorized");
+    const token = Buffer.from(`${other}:${KEY}`).toString("base64");
+    expect(err.message).not.toContain(KEY);
+    expect(err.message).not.toContain(token);
+    expect(denied.redactor.text(`Basic ${token}`)).not.toContain(token);
+    expect(sim.requests().map((r) => r.status)).toEqual([200, 401, 401]);
   });
 });
 

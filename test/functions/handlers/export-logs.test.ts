@@ -113,6 +113,84 @@ describe("export-logs", () => {
     expect(r.keys).toContain(`${PREFIX}/load_salesforce/console.json`);
   });
 
+  it.each(["url_string", "urls_array", "url_object"])(
+    "bulk: a done job's result as %s (its shape is undocumented) gives the archive",
+    async (shape) => {
+      e = await env(
+        scenario(
+          "",
+          "duration_seconds: 30\nexport_seconds: 20",
+          `assumptions:\n  export_result: ${shape}`,
+        ),
+      );
+      const { state } = await runToEnd(e, bulkInput());
+      const r = await makeHandler(e.deps)(state);
+      expect(r).toMatchObject({ exported: true });
+      const archive = r.keys.filter((k) => !k.endsWith("console.json"));
+      expect(archive).toHaveLength(1);
+      expect(e.s3Objects.get(archive[0] as string)?.length).toBeGreaterThan(0);
+    },
+  );
+
+  it("bulk: a done job's result of another shape is a recorded failure naming its keys, not its values", async () => {
+    const secretish = "https://logs.example.com/a.tgz?X-Amz-Signature=deadbeef";
+    e = await env(scenario("", "duration_seconds: 30\nexport_seconds: 20"), {
+      wrap: answering("getJob", async (real, type, id, options) => {
+        const job = await real(type, id, options);
+        return job.status === "done"
+          ? { ...job, result: { location: { href: secretish }, expires_in: 900 } }
+          : job;
+      }),
+    });
+    const { state } = await runToEnd(e, bulkInput());
+    const r = await makeHandler(e.deps)(state);
+    expect(r.exported).toBe(false);
+    expect(r.error).toContain("result shape: object with keys location, expires_in");
+    expect(r.keys).toEqual([`${PREFIX}/load_salesforce/console.json`]);
+    const logged = e.lines.find((l) => l.includes("its result has no URL this code knows"));
+    expect(logged).toContain("location, expires_in");
+    expect(e.lines.join("\n")).not.toContain("deadbeef");
+    expect(r.error).not.toContain("deadbeef");
+  });
+
+  it("console: asks for the 50 entries the API serves, and says when older ones may be gone", async () => {
+    const schemas = Array.from({ length: 60 }, (_, i) => `  - { name: S${i}, outcome: failed }`);
+    const limits: (number | undefined)[] = [];
+    e = await env(
+      scenario("", `duration_seconds: 30\noutcome: failed\nschemas:\n${schemas.join("\n")}`),
+      {
+        wrap: answering("getBulkConsoleLogs", (real, syncId, executionId, query, options) => {
+          limits.push(query?.limit);
+          return real(syncId, executionId, query, options);
+        }),
+      },
+    );
+    const { state } = await runToEnd(e, bulkInput());
+    await makeHandler(e.deps)(state);
+    expect(limits.length).toBeGreaterThan(0);
+    expect(limits.every((l) => l === 50)).toBe(true);
+    const consoleJson = JSON.parse(
+      e.s3Objects.get(`${PREFIX}/load_salesforce/console.json`)?.toString() ?? "{}",
+    );
+    expect(consoleJson.entries).toHaveLength(50);
+    expect(consoleJson.truncated).toBe(true);
+    expect(consoleJson.note).toContain("only the latest 50");
+    expect(e.lines.some((l) => l.includes("console log truncated"))).toBe(true);
+  });
+
+  it("console: a short log is whole", async () => {
+    e = await env(scenario("duration_seconds: 30"));
+    const { state } = await runToEnd(e, stepInput());
+    await makeHandler(e.deps)(state);
+    const consoleJson = JSON.parse(
+      e.s3Objects.get(`${PREFIX}/push_hubspot/console.json`)?.toString() ?? "{}",
+    );
+    expect(consoleJson.entries.length).toBeGreaterThan(0);
+    expect(consoleJson.entries.length).toBeLessThan(50);
+    expect(consoleJson.truncated).toBe(false);
+    expect(consoleJson.note).toBeUndefined();
+  });
+
   it("a failed export job is reported, not thrown", async () => {
     e = await env(scenario("", "duration_seconds: 30\nexport_outcome: failed"));
     const { state } = await runToEnd(e, bulkInput());

@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isStartPending, type StartPending } from "../../../functions/core/contract";
 import { startKey } from "../../../functions/core/idempotency";
-import { MAX_START_ERRORS, startKeyAt } from "../../../functions/core/start";
+import { MAX_START_ERRORS, SAME_KEY_RECHECK_MS, startKeyAt } from "../../../functions/core/start";
 import { PolytomicConflictError } from "../../../functions/polytomic/errors";
 import { makeHandler } from "../../../functions/start-sync";
+import { bulkSyncEntries, heldSleep } from "../../simulator/helpers";
 import {
   answering,
   BULK,
@@ -78,7 +79,9 @@ describe("start-sync", () => {
         { resync: false, test: false },
         { idempotencyKey: "someone-else-1" },
       );
-      e.clock.advance(1_000);
+      // Started well before the step's first try (past the 60 s of clock skew tolerated):
+      // plainly not this step's own run.
+      e.clock.advance(61_000);
       return other.id as string;
     }
 
@@ -186,27 +189,34 @@ describe("start-sync", () => {
       expect(err.message).toContain(theirs.id as string);
     });
 
-    it("a 5xx'd start whose run has already ended: that run is adopted, no second start", async () => {
-      e = await env(
-        scenario(
-          "queue_seconds: 0\nduration_seconds: 30",
-          "",
-          "faults:\n  - { endpoint: start, status: 500, times: 1 }",
-        ),
-      );
-      const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
-      expect(first).toMatchObject({ pending: true, maybe_started: true });
-      // As if the 500'd start had created a run, which ran to the end before the next try.
-      const ours = await e.client.startModelSync(
-        MODEL,
-        { resync: false, test: false },
-        { idempotencyKey: "created-despite-500" },
-      );
-      e.clock.advance(120_000);
-      const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
-      expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: "completed" });
-      expect(e.sim.startCount(MODEL)).toBe(1);
-    });
+    it.each([
+      ["completed", "terminal"],
+      ["failed", "terminal"],
+      ["failed", "completed"],
+    ])(
+      "a 5xx'd start whose run has ended (%s) since: adopted, no second start, whatever only_completed means (%s)",
+      async (outcome, reading) => {
+        e = await env(
+          scenario(
+            `queue_seconds: 0\nduration_seconds: 30\noutcome: ${outcome}`,
+            "",
+            `assumptions:\n  only_completed: ${reading}\nfaults:\n  - { endpoint: start, status: 500, times: 1 }`,
+          ),
+        );
+        const first = (await makeHandler(e.deps)(stepInput())) as StartPending;
+        expect(first).toMatchObject({ pending: true, maybe_started: true });
+        // As if the 500'd start had created a run, which ran to its end before the next try.
+        const ours = await e.client.startModelSync(
+          MODEL,
+          { resync: false, test: false },
+          { idempotencyKey: "created-despite-500" },
+        );
+        e.clock.advance(120_000);
+        const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
+        expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: outcome });
+        expect(e.sim.startCount(MODEL)).toBe(1);
+      },
+    );
 
     it("a Retry-After longer than the step's timeout is cut to the time left", async () => {
       e = await env(
@@ -321,27 +331,76 @@ describe("start-sync", () => {
     });
   });
 
-  it("a concurrent duplicate start is the retryable Sync.Busy, not a conflict", async () => {
-    e = await env(
-      scenario("duration_seconds: 100", "", "faults:\n  - { endpoint: start, delay_seconds: 0.5 }"),
-      {
-        simSleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  describe("a 409 is never read by its body (Polytomic does not document it)", () => {
+    it.each(["idempotency_conflict", "conflict"])(
+      "a duplicate invocation meeting its twin's start in flight (409 key %s): one run, adopted, no failure",
+      async (key) => {
+        const gate = heldSleep();
+        e = await env(
+          scenario(
+            "queue_seconds: 0\nduration_seconds: 100",
+            "",
+            `assumptions:\n  in_flight_409_key: ${key}\nfaults:\n  - { endpoint: start, delay_seconds: 1 }`,
+          ),
+          // The twin's request stays in flight (before it creates its run) until released.
+          { simSleep: gate.sleep },
+        );
+        const start = makeHandler(e.deps);
+        const input = stepInput({ on_conflict: "fail" });
+        const twin = start(input);
+        await gate.inFlight;
+        const first = await start(input);
+        // Nothing is running yet: the 409 can only be the key in flight, which may still
+        // create this step's run.
+        expect(first).toMatchObject({ pending: true, maybe_started: true });
+        gate.release();
+        const theirs = started(await twin);
+        e.clock.advance((first as StartPending).retry_after_seconds * 1000);
+        const r = started(await start({ ...input, start: first as StartPending }));
+        expect(r).toMatchObject({ execution_id: theirs.execution_id, attached: true });
+        expect(e.sim.startCount(MODEL)).toBe(1);
       },
     );
-    const start = makeHandler(e.deps);
-    const results = await Promise.allSettled([
-      start(stepInput({ on_conflict: "fail" })),
-      new Promise((r) => setTimeout(r, 50)).then(() => start(stepInput({ on_conflict: "fail" }))),
-    ]);
-    // Whichever arrived first is delayed by the fault; the other meets it in flight.
-    const ok = results.filter((r) => r.status === "fulfilled");
-    const failed = results.filter((r) => r.status === "rejected");
-    expect(ok).toHaveLength(1);
-    expect(failed.map((r) => (r.reason as Error).name)).toEqual(["Sync.Busy"]);
-    expect(e.sim.startCount(MODEL)).toBe(1);
-    // The retry gets the replayed answer.
-    const again = started(await start(stepInput({ on_conflict: "fail" })));
-    expect(started(ok[0]?.value as never).execution_id).toBe(again.execution_id);
+
+    it("a run created by the same key still unanswered: the key is sent again and its run replayed, not failed", async () => {
+      let calls = 0;
+      e = await env(scenario("queue_seconds: 0\nduration_seconds: 100"), {
+        // As if a duplicate invocation's request with this key had created the run and not
+        // answered yet: the first send meets it in flight (409, a body no one documents).
+        wrap: answering("startModelSync", async (real, syncId, body, options) => {
+          calls += 1;
+          if (calls > 1) return real(syncId, body, options);
+          await real(syncId, body, options);
+          throw new PolytomicConflictError("in flight", {
+            status: 409,
+            body: { key: "conflict", message: "conflict", status: 409 },
+            unansweredAttempts: 0,
+          });
+        }),
+      });
+      const at = e.clock.now();
+      const r = started(await makeHandler(e.deps)(stepInput({ on_conflict: "fail" })));
+      expect(r.execution_id).toBe(e.sim.executions().find((x) => !x.history)?.id);
+      expect(e.sim.startCount(MODEL)).toBe(1);
+      // The same key again after the first of the waits Polytomic's guide asks for.
+      expect(calls).toBe(2);
+      expect(e.clock.now() - at).toBe(SAME_KEY_RECHECK_MS[0]);
+    });
+
+    it("a sync busy with someone else's run since the step's first try: the same key is asked again, then on_conflict fails", async () => {
+      e = await env(scenario("queue_seconds: 0\nduration_seconds: 100"));
+      const theirs = await e.client.startModelSync(
+        MODEL,
+        { resync: false, test: false },
+        { idempotencyKey: "someone-else-2" },
+      );
+      const err = await rejection(makeHandler(e.deps)(stepInput({ on_conflict: "fail" })));
+      expect(err.name).toBe("Polytomic.Conflict");
+      expect(err.message).toContain(theirs.id as string);
+      expect(e.sim.requests().filter((x) => x.endpoint === "start")).toHaveLength(
+        2 + SAME_KEY_RECHECK_MS.length,
+      );
+    });
   });
 
   describe("sync by name", () => {
@@ -351,6 +410,15 @@ describe("start-sync", () => {
       expect(r).toMatchObject({ sync_id: MODEL, sync_name: "Contacts to HubSpot" });
       const b = await makeHandler(e.deps)(bulkInput({ sync: { name: "Salesforce to Snowflake" } }));
       expect(b.sync_id).toBe(BULK);
+    });
+
+    it("finds a bulk sync named beyond the list's first page (50 a page)", async () => {
+      e = await env(`${scenario()}\n${bulkSyncEntries(60, 700)}`);
+      // The list is ordered by updated_at descending: the scenario's last sync comes last.
+      const r = await makeHandler(e.deps)(bulkInput({ sync: { name: "Bulk 59" } }));
+      expect(r.sync_id).toBe("9f1c0d2e-0000-4000-8000-000000000759");
+      const lists = e.sim.requests().filter((x) => x.path === "/api/bulk/syncs");
+      expect(lists).toHaveLength(2);
     });
 
     it("an unknown name is Sync.NotFound", async () => {

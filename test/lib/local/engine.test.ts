@@ -211,6 +211,87 @@ describe("runLocalExecution", () => {
   });
 });
 
+describe("Task timeouts", () => {
+  /** One Task with a timeout, caught by States.Timeout but not by States.TaskFailed. */
+  const timed = (timeoutSeconds?: number): AslDefinition => ({
+    StartAt: "Work",
+    States: {
+      Work: {
+        Type: "Task",
+        Resource: "arn:aws:lambda:local-1:000000000000:function:work",
+        ...(timeoutSeconds !== undefined ? { TimeoutSeconds: timeoutSeconds } : {}),
+        Retry: [{ ErrorEquals: ["States.TaskFailed"], MaxAttempts: 3 }],
+        Catch: [
+          { ErrorEquals: ["States.TaskFailed"], Next: "Failed" },
+          { ErrorEquals: ["States.Timeout"], Next: "TimedOut" },
+        ],
+        End: true,
+      },
+      Failed: { Type: "Fail", Error: "Failed" },
+      TimedOut: { Type: "Pass", Result: "timed out", End: true },
+    },
+  });
+
+  it("times a Task out on the clock, with the error States.TaskFailed does not match", async () => {
+    const clock = new VirtualClock(0);
+    let calls = 0;
+    let aborted: AbortSignal | undefined;
+    const result = await runLocalExecution(timed(90), {
+      name: "t",
+      stateMachineName: "timed",
+      input: {},
+      clock,
+      tasks: {
+        Work: async (_input, signal) => {
+          calls++;
+          aborted = signal;
+          await clock.sleep(3600_000, signal);
+          return "done";
+        },
+      },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.output).toBe("timed out");
+    expect(calls).toBe(1); // not retried as States.TaskFailed
+    expect(aborted?.aborted).toBe(true); // the task was told it was given up
+    expect(result.stoppedAt).toBe(90_000);
+  });
+
+  it("gives a Task without TimeoutSeconds as long as it takes, as Step Functions does", async () => {
+    // The engine's own default is 60 seconds of wall-clock time; Step Functions has none.
+    const clock = new VirtualClock(0);
+    const result = await runLocalExecution(timed(), {
+      name: "t",
+      stateMachineName: "timed",
+      input: {},
+      clock,
+      tasks: {
+        Work: async () => {
+          await clock.run(() => clock.sleep(30 * 3600_000));
+          return "done";
+        },
+      },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    expect(result.output).toBe("done");
+    expect(result.stoppedAt).toBe(30 * 3600_000);
+  });
+
+  it("refuses timeouts it cannot take on its clock", async () => {
+    const definition = timed(90);
+    (definition.States.Work as Record<string, unknown>).HeartbeatSeconds = 30;
+    await expect(
+      runLocalExecution(definition, {
+        name: "t",
+        stateMachineName: "timed",
+        input: {},
+        clock: new VirtualClock(0),
+        tasks: { Work: async () => "done" },
+      }),
+    ).rejects.toThrow(/HeartbeatSeconds does not run locally/);
+  });
+});
+
 describe("Parallel states", () => {
   it("start every branch at once, past the engine's own limit of 40", async () => {
     const clock = new VirtualClock(0);

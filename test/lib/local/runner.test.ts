@@ -198,12 +198,12 @@ describe("runPipelineDefinitions", () => {
       signal: stop.signal,
       functions: fakeFunctions(clock, { a: 3600, b: 600, c: 7200 }, canceled as unknown[]),
     });
-    expect(result.status).toBe("failed");
+    expect(result.status).toBe("interrupted");
     expect(result.error?.name).toBe("States.ABORTED");
-    expect(result.steps.map((s) => [s.id, s.status])).toEqual([
-      ["a", "failed"],
-      ["b", "skipped"],
-      ["c", "failed"],
+    expect(result.steps.map((s) => [s.id, s.status, s.outcome])).toEqual([
+      ["a", "cancelled", "cancelled"],
+      ["b", "not_started", "not_started"],
+      ["c", "cancelled", "cancelled"],
     ]);
     expect(canceled.map((e) => [e.detail.name, e.detail.status]).sort()).toEqual([
       ["demo-2-a", "ABORTED"],

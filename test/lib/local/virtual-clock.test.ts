@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ScaledClock, VirtualClock } from "../../../lib/local/virtual-clock";
+import { VirtualClock, WallClock } from "../../../lib/local/virtual-clock";
 
 describe("VirtualClock", () => {
   it("jumps to each sleeper's wake time in order once idle", async () => {
@@ -57,27 +57,85 @@ describe("VirtualClock", () => {
   });
 });
 
-describe("ScaledClock", () => {
+describe("VirtualClock at a speed (--speed N)", () => {
   it("rejects a speed that is not positive", () => {
-    expect(() => new ScaledClock(0)).toThrow(/speed must be a positive number/);
-    expect(() => new ScaledClock(Number.NaN)).toThrow(/speed/);
+    expect(() => new VirtualClock(0, 0)).toThrow(/speed must be a positive number/);
+    expect(() => new VirtualClock(0, Number.NaN)).toThrow(/speed/);
   });
 
-  it("runs simulated time faster than real time", async () => {
-    const clock = new ScaledClock(1000, 0);
-    await clock.sleep(5_000);
-    expect(clock.now()).toBeGreaterThanOrEqual(5_000);
-  });
-
-  it("never wakes a sleeper before its simulated deadline", async () => {
+  it("wakes each sleeper at its simulated deadline, never before", async () => {
     // At speed 1000 one real millisecond early is a simulated second early: each of
     // these sleeps is one or two real milliseconds, where timer rounding shows.
-    const clock = new ScaledClock(1000, 0);
+    const clock = new VirtualClock(0, 1000);
     for (let i = 0; i < 40; i++) {
       const wakeAt = clock.now() + 1_500;
       await clock.sleep(1_500);
-      expect(clock.now()).toBeGreaterThanOrEqual(wakeAt);
+      expect(clock.now()).toBe(wakeAt);
     }
+  });
+
+  it("gives the same timeline as the virtual clock, however long the work takes", async () => {
+    // Each poll does 5 real ms of CPU work: on a scaled wall clock that would be 50
+    // simulated seconds at speed 10000, and the timelines would drift apart.
+    const busyWork = () => {
+      const until = performance.now() + 5;
+      while (performance.now() < until) {}
+    };
+    const timeline = async (clock: VirtualClock) => {
+      const seen: string[] = [];
+      const poller = (name: string, every: number, times: number) =>
+        clock.run(async () => {
+          for (let i = 0; i < times; i++) {
+            await clock.sleep(every);
+            busyWork();
+            seen.push(`${name}@${clock.now()}`);
+          }
+        });
+      await Promise.all([poller("a", 10_000, 3), poller("b", 25_000, 2)]);
+      return seen;
+    };
+    const virtual = await timeline(new VirtualClock(0));
+    expect(await timeline(new VirtualClock(0, 10_000))).toEqual(virtual);
+    expect(virtual).toEqual(["a@10000", "a@20000", "b@25000", "a@30000", "b@50000"]);
+  });
+
+  it("does not move while work is in flight", async () => {
+    const clock = new VirtualClock(1_000, 1_000);
+    let release!: () => void;
+    const work = clock.run(() => new Promise<void>((r) => (release = r)));
+    let woke = false;
+    const sleeper = clock.sleep(5_000).then(() => (woke = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(woke).toBe(false);
+    expect(clock.now()).toBe(1_000);
+    release();
+    await work;
+    await sleeper;
+    expect(clock.now()).toBe(6_000);
+  });
+
+  it("turns to a sleeper due earlier than the wake-up time is flowing to", async () => {
+    const clock = new VirtualClock(0, 100);
+    const woke: Array<[string, number]> = [];
+    const late = clock.sleep(60_000).then(() => woke.push(["late", clock.now()]));
+    await new Promise((r) => setTimeout(r, 10));
+    const earlyAt = clock.now() + 1_000;
+    const early = clock.sleep(1_000).then(() => woke.push(["early", clock.now()]));
+    await early;
+    expect(woke.map(([name]) => name)).toEqual(["early"]);
+    expect(woke[0]?.[1]).toBeGreaterThanOrEqual(earlyAt);
+    expect(woke[0]?.[1]).toBeLessThan(60_000);
+    await late;
+    expect(woke[1]).toEqual(["late", 60_000]);
+  });
+});
+
+describe("WallClock (--live)", () => {
+  it("sleeps real time and never wakes early", async () => {
+    const clock = new WallClock();
+    const wakeAt = clock.now() + 5;
+    await clock.sleep(5);
+    expect(clock.now()).toBeGreaterThanOrEqual(wakeAt);
   });
 });
 
@@ -106,8 +164,8 @@ describe("cancellable sleeps", () => {
     expect(clock.now()).toBe(10);
   });
 
-  it("an aborted scaled sleep resolves at once", async () => {
-    const clock = new ScaledClock(1, 0);
+  it("an aborted sleep at real speed resolves at once, without moving the clock", async () => {
+    const clock = new VirtualClock(0, 1);
     const controller = new AbortController();
     const sleeping = clock.sleep(3_600_000, controller.signal);
     controller.abort();

@@ -1,0 +1,344 @@
+/**
+ * The deployed end-to-end check's assertions: pure functions from what the AWS APIs (and
+ * the simulator's state endpoint) answered to pass/fail rows. e2e/collect.ts gathers the
+ * answers; scripts/e2e-aws.ts prints the rows.
+ */
+import type { MetricAlarm, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
+import type { DescribeExecutionOutput, HistoryEvent } from "@aws-sdk/client-sfn";
+import { METRIC_NAMESPACE, STEP_METRICS, type StepMetricKey } from "../functions/core/metrics";
+import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
+import type { SimulatorStateView } from "../simulator/lambda";
+import { EXPECTATIONS, FINAL_RUN_STATUS, type PipelineExpectation } from "./expectations";
+
+export interface CheckRow {
+  check: string;
+  pass: boolean;
+  detail: string;
+}
+
+/** Everything gathered about one pipeline execution. */
+export interface RunEvidence {
+  pipeline: string;
+  executionName: string;
+  describe: DescribeExecutionOutput;
+  history: HistoryEvent[];
+  /** The history of the gate's wait-for-step execution (pipelines with `attach`). */
+  gateHistory?: HistoryEvent[];
+  /** S3 keys under `<logs prefix>/<pipeline>/`. */
+  logKeys: string[];
+}
+
+export interface Evidence {
+  runs: RunEvidence[];
+  /** Sum per `${pipeline}/${step}/${metric key}` (metricSums). */
+  metrics: Record<string, number>;
+  /** Alarm name by path below Monitoring (the stack's Alarms outputs). */
+  alarmNames: Record<string, string>;
+  alarms: MetricAlarm[];
+  /** The simulator's state when the runs started, and after everything ended. */
+  simulatorBefore: SimulatorStateView;
+  simulatorAfter: SimulatorStateView;
+}
+
+interface StepRecord {
+  status?: unknown;
+  error?: unknown;
+  child_execution?: unknown;
+}
+
+/** The pipeline's step results: its output (succeeded) or its failure cause (Pipeline.StepsFailed). */
+export function stepResults(describe: DescribeExecutionOutput): Record<string, StepRecord> {
+  const text = describe.status === "SUCCEEDED" ? describe.output : describe.cause;
+  try {
+    const parsed = JSON.parse(text ?? "") as { results?: unknown };
+    const results = describe.status === "SUCCEEDED" ? parsed.results : parsed;
+    return typeof results === "object" && results !== null
+      ? (results as Record<string, StepRecord>)
+      : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * A failed step's error name. The pipeline records the caught child failure as
+ * `{ Error, Cause }`; whether Step Functions reports the child's own error name there or
+ * `States.TaskFailed` with the child's description as Cause is not something the check
+ * depends on: it takes the child's name from the Cause when the Error is generic.
+ */
+export function errorName(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { Error: name, Cause: cause, name: own } = error as Record<string, unknown>;
+  if (typeof own === "string") return own;
+  if (name !== "States.TaskFailed" || typeof cause !== "string") {
+    return typeof name === "string" ? name : undefined;
+  }
+  try {
+    const inner = JSON.parse(cause) as Record<string, unknown>;
+    const found = inner.Error ?? inner.error;
+    return typeof found === "string" ? found : name;
+  } catch {
+    return name;
+  }
+}
+
+const row = (check: string, pass: boolean, detail: string): CheckRow => ({ check, pass, detail });
+
+/** The execution's status and each step's status and error name. */
+export function checkOutcome(expected: PipelineExpectation, run: RunEvidence): CheckRow[] {
+  const p = run.pipeline;
+  const rows = [
+    row(
+      `${p}: execution ${expected.status}`,
+      run.describe.status === expected.status,
+      `status ${run.describe.status ?? "unknown"}${run.describe.error ? ` (${run.describe.error})` : ""}`,
+    ),
+  ];
+  const results = stepResults(run.describe);
+  for (const [step, exp] of Object.entries(expected.steps)) {
+    const got = results[step];
+    const name = errorName(got?.error);
+    const pass = got?.status === exp.status && (exp.error === undefined || name === exp.error);
+    rows.push(
+      row(
+        `${p}/${step}: ${exp.status}${exp.error ? ` (${exp.error})` : ""}`,
+        pass,
+        got ? `${String(got.status)}${name ? ` (${name})` : ""}` : "no result",
+      ),
+    );
+  }
+  return rows;
+}
+
+/** Each step that ran has log files in S3 (`<prefix>/<pipeline>/<date>/<execution>/<step>/`). */
+export function checkLogs(expected: PipelineExpectation, run: RunEvidence): CheckRow[] {
+  return Object.entries(expected.steps).map(([step, exp]) => {
+    const marker = `/${run.executionName}/${step}/`;
+    const count = run.logKeys.filter((k) => k.includes(marker)).length;
+    return row(
+      `${run.pipeline}/${step}: logs ${exp.logs ? "in S3" : "none"}`,
+      exp.logs ? count > 0 : count === 0,
+      `${count} object${count === 1 ? "" : "s"}`,
+    );
+  });
+}
+
+/** The per-step metrics published for a run (sums over the check's time window). */
+export function checkMetrics(
+  expected: PipelineExpectation,
+  pipeline: string,
+  sums: Record<string, number>,
+): CheckRow[] {
+  return Object.entries(expected.steps).flatMap(([step, exp]) =>
+    Object.entries(exp.metrics ?? {}).map(([key, value]) => {
+      const got = sums[`${pipeline}/${step}/${key}`];
+      return row(
+        `${pipeline}/${step}: ${STEP_METRICS[key as StepMetricKey].name} = ${value}`,
+        got === value,
+        got === undefined ? "no datapoint" : `sum ${got}`,
+      );
+    }),
+  );
+}
+
+/**
+ * The pipeline's alarms: those expected fire (ALARM), the others do not. For the whole
+ * deployment (`pipeline` undefined): the dead-letter alarms do not fire.
+ */
+export function checkAlarms(
+  expected: readonly string[],
+  scope: string,
+  names: Record<string, string>,
+  alarms: readonly MetricAlarm[],
+): CheckRow[] {
+  const state = new Map(alarms.map((a) => [a.AlarmName, a.StateValue]));
+  return Object.entries(names)
+    .filter(([path]) => path.startsWith(scope))
+    .map(([path, name]) => {
+      const want = expected.includes(path);
+      const got = state.get(name);
+      return row(
+        `alarm ${path}: ${want ? "ALARM" : "not ALARM"}`,
+        got !== undefined && (want ? got === "ALARM" : got !== "ALARM"),
+        got ?? "not found",
+      );
+    });
+}
+
+/** The event that continues `from` (Step Functions chains a state's events by previousEventId). */
+function next(events: readonly HistoryEvent[], from: HistoryEvent): HistoryEvent | undefined {
+  return events.find((e) => e.previousEventId === from.id);
+}
+
+/** The Task events of each entry into the state `name`: Scheduled, Started, Submitted, ... */
+export function taskEventsOf(events: readonly HistoryEvent[], name: string): HistoryEvent[][] {
+  return events
+    .filter((e) => e.type === "TaskStateEntered" && e.stateEnteredEventDetails?.name === name)
+    .map((entered) => {
+      const chain: HistoryEvent[] = [];
+      for (let e = next(events, entered); e?.type?.startsWith("Task"); e = next(events, e)) {
+        chain.push(e);
+        if (e.type === "TaskStateExited") break;
+      }
+      return chain;
+    });
+}
+
+/** The ExecutionArn a StartExecution task's Submitted event carries. */
+export function submittedExecutionArn(chain: readonly HistoryEvent[]): string | undefined {
+  const output = chain.find((e) => e.type === "TaskSubmitted")?.taskSubmittedEventDetails?.output;
+  try {
+    const arn = (JSON.parse(output ?? "") as { ExecutionArn?: unknown }).ExecutionArn;
+    return typeof arn === "string" ? arn : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Point 18: the gate's Attach state (StartExecution `.sync:2` with the running child's
+ * name and input) was answered with that child's ARN, and waited for it to succeed,
+ * rather than failing with ExecutionAlreadyExists and falling back to polling.
+ */
+export function checkAttach(expected: PipelineExpectation, run: RunEvidence): CheckRow[] {
+  if (!expected.attach) return [];
+  const { step, dependency } = expected.attach;
+  const child = stepResults(run.describe)[dependency]?.child_execution;
+  const attaches = taskEventsOf(run.gateHistory ?? [], WAIT_FOR_STEP_STATES.attach);
+  const same = attaches.filter((c) => submittedExecutionArn(c) === child);
+  const succeeded = same.some((c) => c.some((e) => e.type === "TaskSucceeded"));
+  const failed = attaches.filter((c) => c.some((e) => e.type === "TaskFailed")).length;
+  return [
+    row(
+      `${run.pipeline}: gate of ${step} attached to the running ${dependency}`,
+      typeof child === "string" && succeeded,
+      `${attaches.length} Attach (${same.length} returned the child's ARN, ${failed} failed)`,
+    ),
+  ];
+}
+
+/**
+ * Cancellations and starts, from the simulator: one instance throughout (its state was
+ * kept), no run left going, each sync's run ended as expected, each started once.
+ */
+export function checkSimulator(
+  before: SimulatorStateView,
+  after: SimulatorStateView,
+  finalStatus: Record<string, string> = FINAL_RUN_STATUS,
+): CheckRow[] {
+  const runs = after.executions.filter((e) => !e.history);
+  const going = runs.filter((e) => !e.terminal);
+  const rows = [
+    row(
+      "simulator: one instance (state kept)",
+      before.instance === after.instance,
+      `${before.instance.slice(0, 8)} -> ${after.instance.slice(0, 8)}`,
+    ),
+    row(
+      "simulator: no run left going",
+      going.length === 0,
+      `${going.length} of ${runs.length} going`,
+    ),
+  ];
+  for (const [syncId, count] of Object.entries(after.start_counts)) {
+    const want = finalStatus[syncId];
+    const statuses = runs.filter((e) => e.syncId === syncId).map((e) => e.status);
+    rows.push(
+      row(
+        `simulator: ${syncId.slice(-4)} ${want ? `started once, ${want}` : "never started"}`,
+        want ? count === 1 && statuses.join() === want : count === 0,
+        `${count} start${count === 1 ? "" : "s"}${statuses.length ? `, ${statuses.join(", ")}` : ""}`,
+      ),
+    );
+  }
+  return rows;
+}
+
+/** Every row, for every pipeline of EXPECTATIONS found in the evidence. */
+export function assess(
+  evidence: Evidence,
+  expectations: Record<string, PipelineExpectation> = EXPECTATIONS,
+): CheckRow[] {
+  const rows: CheckRow[] = [];
+  for (const [pipeline, expected] of Object.entries(expectations)) {
+    const run = evidence.runs.find((r) => r.pipeline === pipeline);
+    if (!run) {
+      rows.push(row(`${pipeline}: ran`, false, "no execution"));
+      continue;
+    }
+    rows.push(
+      ...checkOutcome(expected, run),
+      ...checkAttach(expected, run),
+      ...checkLogs(expected, run),
+      ...checkMetrics(expected, pipeline, evidence.metrics),
+      ...checkAlarms(
+        expected.alarms_in_alarm,
+        `Pipeline-${pipeline}/`,
+        evidence.alarmNames,
+        evidence.alarms,
+      ),
+    );
+  }
+  rows.push(...checkAlarms([], "DeadLetters-", evidence.alarmNames, evidence.alarms));
+  rows.push(...checkSimulator(evidence.simulatorBefore, evidence.simulatorAfter));
+  return rows;
+}
+
+/** One GetMetricData query per expected metric, with the key metricSums reports it under. */
+export function metricQueries(expectations: Record<string, PipelineExpectation> = EXPECTATIONS): {
+  queries: MetricDataQuery[];
+  keys: Record<string, string>;
+} {
+  const queries: MetricDataQuery[] = [];
+  const keys: Record<string, string> = {};
+  for (const [pipeline, expected] of Object.entries(expectations)) {
+    for (const [step, exp] of Object.entries(expected.steps)) {
+      for (const key of Object.keys(exp.metrics ?? {}) as StepMetricKey[]) {
+        const id = `m${queries.length}`;
+        keys[id] = `${pipeline}/${step}/${key}`;
+        queries.push({
+          Id: id,
+          MetricStat: {
+            Metric: {
+              Namespace: METRIC_NAMESPACE,
+              MetricName: STEP_METRICS[key].name,
+              Dimensions: [
+                { Name: "Pipeline", Value: pipeline },
+                { Name: "Step", Value: step },
+                { Name: "SyncType", Value: exp.sync_type },
+              ],
+            },
+            Period: 60,
+            Stat: "Sum",
+          },
+        });
+      }
+    }
+  }
+  return { queries, keys };
+}
+
+/** Sums of GetMetricData results by metricQueries' keys; a result without datapoints is absent. */
+export function metricSums(
+  results: readonly MetricDataResult[],
+  keys: Record<string, string>,
+): Record<string, number> {
+  const sums: Record<string, number> = {};
+  for (const r of results) {
+    const key = r.Id ? keys[r.Id] : undefined;
+    if (!key || !r.Values?.length) continue;
+    sums[key] = (sums[key] ?? 0) + r.Values.reduce((a, b) => a + b, 0);
+  }
+  return sums;
+}
+
+/** The pass/fail table. */
+export function formatTable(rows: readonly CheckRow[]): string {
+  const width = Math.max(5, ...rows.map((r) => r.check.length));
+  const lines = rows.map(
+    (r) => `${r.pass ? "PASS" : "FAIL"}  ${r.check.padEnd(width)}  ${r.detail}`,
+  );
+  const failed = rows.filter((r) => !r.pass).length;
+  lines.push(`${rows.length - failed} passed, ${failed} failed`);
+  return lines.join("\n");
+}

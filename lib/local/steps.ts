@@ -1,0 +1,221 @@
+/**
+ * What the local runner knows of each step of the pipeline it runs: fed by the handlers'
+ * answers, the child executions' ends and the pipeline's own events, it sends the live
+ * display its progress events and builds the steps of the run's report.
+ */
+import {
+  type CancelResult,
+  type CheckResult,
+  isStartPending,
+  type RunState,
+  type StartResult,
+  type StepResult,
+} from "../../functions/core/contract";
+import type { PipelineConfig } from "../config/model";
+import type { FunctionName } from "../constructs/paths";
+import type { EventLog, LocalExecutionResult } from "./engine";
+import { iso, type RunEvent, type StepReport, type StepState } from "./report";
+import type { LocalClock } from "./virtual-clock";
+
+type StepConfig = PipelineConfig["steps"][number];
+
+interface StepTrack {
+  config: StepConfig;
+  state: StepState;
+  start?: StartResult;
+  check?: CheckResult;
+  logs: string[];
+  startedAtMs?: number;
+  endedAtMs?: number;
+  result?: StepResult;
+  error?: { name: string; message: string };
+  cancel?: CancelResult;
+}
+
+const ENDED: ReadonlySet<StepState> = new Set([
+  "succeeded",
+  "failed",
+  "skipped",
+  "cancelled",
+  "not_started",
+]);
+const QUEUED_STATUSES: ReadonlySet<string> = new Set(["queued", "scheduled", "created", "waiting"]);
+
+export class StepTracker {
+  private readonly steps: Map<string, StepTrack>;
+  /** check-status invocations that checked a run. */
+  polls = 0;
+
+  constructor(
+    private readonly pipeline: PipelineConfig,
+    private readonly clock: LocalClock,
+    private readonly onEvent?: (event: RunEvent) => void,
+  ) {
+    this.steps = new Map(
+      pipeline.steps.map((step) => [step.id, { config: step, state: "waiting", logs: [] }]),
+    );
+  }
+
+  /** Sends every step's progress (at the start, so the display lists them all). */
+  emitAll(): void {
+    for (const track of this.steps.values()) this.emit(track);
+  }
+
+  /** Learns from a run-sync task's answer: the run started, its status, its logs. */
+  observeTask(fn: FunctionName, input: unknown, output: unknown): void {
+    const track = this.trackOf(input);
+    if (!track) return;
+    if (fn === "start-sync") {
+      // A StartPending started nothing yet: the step stays queued until a run exists.
+      if (!isStartPending(output)) track.start = output as StartResult;
+      this.setState(track, "queued");
+    } else if (fn === "check-status") {
+      this.observeCheck(track, output as CheckResult);
+    } else if (fn === "export-logs") {
+      track.logs = (output as { keys?: string[] }).keys ?? [];
+    }
+  }
+
+  private observeCheck(track: StepTrack, check: CheckResult): void {
+    if (check.start_pending) return;
+    this.polls++;
+    track.check = check;
+    if (!check.terminal) {
+      this.setState(track, QUEUED_STATUSES.has(check.status) ? "queued" : "running");
+    }
+    this.emit(track);
+  }
+
+  /**
+   * A run-sync child starts. Returns its step, or nothing for a `skip: true` child (a
+   * skipped step some gate waits for), which is not the step's run.
+   */
+  childStarted(childInput: unknown): string | undefined {
+    if ((childInput as { skip?: unknown } | null)?.skip === true) return undefined;
+    const track = this.trackOf(childInput);
+    if (!track) return undefined;
+    track.startedAtMs = this.clock.now();
+    this.setState(track, "queued");
+    return track.config.id;
+  }
+
+  /** A step's run-sync child ended; `interrupted`: it was stopped by the run's interruption. */
+  childEnded(step: string, result: LocalExecutionResult, interrupted: boolean): void {
+    const track = this.steps.get(step);
+    if (!track) return;
+    if (result.status === "SUCCEEDED") {
+      track.result = result.output as StepResult;
+      this.setState(track, "succeeded");
+      return;
+    }
+    track.error = {
+      name: result.error ?? `States.${result.status === "TIMED_OUT" ? "Timeout" : "Aborted"}`,
+      message: result.cause ?? `run-sync execution ${result.status}`,
+    };
+    this.setState(track, interrupted && result.status === "ABORTED" ? "cancelled" : "failed");
+  }
+
+  /** What cancel-sync answered for a step's stopped child. */
+  cancelled(step: string, cancel: CancelResult): void {
+    const track = this.steps.get(step);
+    if (track) track.cancel = cancel;
+  }
+
+  /** Steps are skipped by Pass states: reads the results the pipeline records as it goes. */
+  observePipeline(event: EventLog): void {
+    if (event.type !== "StateExited") return;
+    const results = (event.state.output as { results?: Record<string, { status?: string }> } | null)
+      ?.results;
+    for (const [id, result] of Object.entries(results ?? {})) {
+      const track = this.steps.get(id);
+      if (track && result?.status === "skipped" && track.state === "waiting") {
+        this.setState(track, "skipped");
+      }
+    }
+  }
+
+  /**
+   * The steps of the run's report, once the pipeline ended. A step still waiting then
+   * never started: skipped, or `not_started` when the run was interrupted.
+   */
+  reports(interrupted: boolean): StepReport[] {
+    return this.pipeline.steps.map((config) => {
+      const track = this.steps.get(config.id) as StepTrack;
+      if (!ENDED.has(track.state)) {
+        const started = track.startedAtMs !== undefined;
+        this.setState(track, started ? "failed" : interrupted ? "not_started" : "skipped");
+      }
+      return report(track);
+    });
+  }
+
+  private trackOf(input: unknown): StepTrack | undefined {
+    return this.steps.get((input as Partial<RunState> | null)?.step ?? "");
+  }
+
+  private setState(track: StepTrack, state: StepState): void {
+    if (track.state === state) return;
+    track.state = state;
+    if (ENDED.has(state) && !track.endedAtMs) track.endedAtMs = this.clock.now();
+    this.emit(track);
+  }
+
+  private emit(track: StepTrack): void {
+    const counts = track.check?.counts;
+    this.onEvent?.({
+      type: "step",
+      progress: {
+        step: track.config.id,
+        state: track.state,
+        sync_type: track.config.sync_type,
+        sync_id: track.start?.sync_id ?? track.config.sync.id,
+        execution_id: track.start?.execution_id,
+        started_at: track.startedAtMs === undefined ? undefined : iso(track.startedAtMs),
+        elapsed_seconds: elapsedSeconds(track, this.clock.now()),
+        records: counts?.records,
+        errors: counts?.errors,
+        warnings: counts?.warnings,
+        outcome: track.result?.outcome ?? track.check?.outcome,
+        logs: track.logs.length > 0 ? track.logs : undefined,
+      },
+    });
+  }
+}
+
+function elapsedSeconds(track: StepTrack, now: number): number {
+  if (track.startedAtMs === undefined) return 0;
+  return Math.round(((track.endedAtMs ?? now) - track.startedAtMs) / 1000);
+}
+
+/** A step's line of the run's report. */
+function report(track: StepTrack): StepReport {
+  const { config, state } = track;
+  const counts = track.result?.counts ?? track.check?.counts;
+  const ownOutcome = state === "skipped" || state === "not_started" || state === "cancelled";
+  return {
+    id: config.id,
+    sync_type: config.sync_type,
+    sync_id: track.start?.sync_id ?? config.sync.id ?? null,
+    status: state as StepReport["status"],
+    outcome: ownOutcome ? state : (track.result?.outcome ?? track.check?.outcome ?? state),
+    execution_id: track.start?.execution_id ?? null,
+    duration_seconds:
+      track.check?.run_seconds ??
+      (track.startedAtMs !== undefined && track.endedAtMs !== undefined
+        ? Math.round((track.endedAtMs - track.startedAtMs) / 1000)
+        : null),
+    records: counts?.records ?? 0,
+    errors: counts?.errors ?? 0,
+    warnings: counts?.warnings ?? 0,
+    logs: track.result?.logs ?? track.logs,
+    ...(track.error && (state === "failed" || state === "cancelled") ? { error: track.error } : {}),
+    ...(track.cancel
+      ? {
+          cancel: {
+            confirmed: track.cancel.canceled || track.cancel.already_terminal,
+            status: track.cancel.status,
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * The deployed end-to-end check's assertion logic, on AWS answers shaped as AWS returns
+ * them (aws-sdk-client-mock at the client boundary): collectEvidence gathers, assess judges.
+ */
+import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
+import { afterEach, describe, expect, it } from "vitest";
+import { assess, type CheckRow, errorName, formatTable } from "../../e2e/checks";
+import { collectEvidence } from "../../e2e/collect";
+import { FINAL_RUN_STATUS } from "../../e2e/expectations";
+import {
+  arnOf,
+  at,
+  BEFORE,
+  DESCRIBE,
+  deployment,
+  mockAws,
+  resetAws,
+  runs,
+  sfn,
+  simulator,
+  type World,
+} from "./aws-world";
+
+afterEach(resetAws);
+
+/** Collects and judges; `override` changes the mocked answers after they are set up. */
+async function judge(
+  world: Partial<World> = {},
+  after = simulator(BEFORE.instance),
+  override: () => void = () => {},
+): Promise<CheckRow[]> {
+  const clients = mockAws(world);
+  override();
+  const evidence = await collectEvidence(
+    clients,
+    deployment,
+    runs,
+    { start: at, end: at },
+    BEFORE,
+    async () => after,
+  );
+  return assess(evidence);
+}
+const failed = (rows: CheckRow[]) => rows.filter((r) => !r.pass).map((r) => r.check);
+
+describe("the deployed check's assertions", () => {
+  it("pass when every outcome, log, metric, alarm, attach and run is as expected", async () => {
+    const rows = await judge();
+    expect(failed(rows)).toEqual([]);
+    expect(rows.map((r) => r.check)).toEqual(
+      expect.arrayContaining([
+        "e2e_gate: gate of push_hubspot attached to the running load_accounts",
+        "e2e_failing/load_orders: failed (Sync.Failed)",
+        "e2e_timeout/load_events: failed (Sync.TimedOut)",
+        "e2e_abort: execution ABORTED",
+        "alarm Pipeline-e2e_failing/StepFailed-load_orders: ALARM",
+        "alarm DeadLetters-Cancellations: not ALARM",
+        "simulator: no run left going",
+      ]),
+    );
+    expect(formatTable(rows)).toMatch(/ 0 failed$/);
+    expect(formatTable(rows)).not.toContain(deployment.apiKey);
+  });
+
+  it("fails the attach row when the gate's Attach failed (StartExecution did not return the running child)", async () => {
+    expect(failed(await judge({ attach: "TaskFailed" }))).toEqual([
+      "e2e_gate: gate of push_hubspot attached to the running load_accounts",
+    ]);
+  });
+
+  it("fails when a step's logs are missing from S3", async () => {
+    expect(
+      failed(
+        await judge({
+          logSteps: {
+            e2e_gate: ["load_contacts"],
+            e2e_failing: ["load_orders"],
+            e2e_timeout: ["load_events"],
+          },
+        }),
+      ),
+    ).toEqual([
+      "e2e_gate/load_accounts: logs in S3",
+      "e2e_gate/push_hubspot: logs in S3",
+      "e2e_gate/push_salesforce: logs in S3",
+    ]);
+  });
+
+  it("fails when a metric has no datapoint or a wrong sum", async () => {
+    const rows = await judge({
+      metricsOverride: {
+        "e2e_timeout/load_events/timedOut": [],
+        "e2e_failing/load_orders/failed": [1, 1],
+      },
+    });
+    expect(failed(rows)).toEqual([
+      "e2e_failing/load_orders: StepFailed = 1",
+      "e2e_timeout/load_events: StepTimedOut = 1",
+    ]);
+  });
+
+  it("fails when an expected alarm did not fire, or another one did", async () => {
+    const rows = await judge({
+      alarmStates: {
+        "Pipeline-e2e_timeout/StepFailed-load_events": "INSUFFICIENT_DATA",
+        "DeadLetters-Cancellations": "ALARM",
+      },
+    });
+    expect(failed(rows)).toEqual([
+      "alarm Pipeline-e2e_timeout/StepFailed-load_events: ALARM",
+      "alarm DeadLetters-Cancellations: not ALARM",
+    ]);
+  });
+
+  it("fails when a run is left going, was not cancelled, or the simulator instance changed", async () => {
+    const going = { ...FINAL_RUN_STATUS, "e2e00000-0000-4000-8000-000000000008": "running" };
+    const rows = await judge({}, simulator("another-instance-0000", going));
+    expect(failed(rows)).toEqual([
+      "simulator: one instance (state kept)",
+      "simulator: no run left going",
+      "simulator: 0008 started once, canceled",
+    ]);
+  });
+
+  it("fails when an execution ended otherwise", async () => {
+    const rows = await judge({}, undefined, () => {
+      sfn
+        .on(DescribeExecutionCommand, { executionArn: arnOf("e2e_abort") })
+        .resolves({ ...DESCRIBE.e2e_abort, status: "SUCCEEDED", output: '{"results":{}}' });
+    });
+    expect(failed(rows)).toEqual(["e2e_abort: execution ABORTED"]);
+  });
+});
+
+describe("errorName", () => {
+  it("reads the child's error name under either reading of a failed .sync:2 child", () => {
+    expect(errorName({ Error: "Sync.Failed", Cause: "x" })).toBe("Sync.Failed");
+    expect(
+      errorName({ Error: "States.TaskFailed", Cause: JSON.stringify({ error: "Sync.TimedOut" }) }),
+    ).toBe("Sync.TimedOut");
+    expect(errorName({ Error: "States.TaskFailed", Cause: "not json" })).toBe("States.TaskFailed");
+    expect(errorName(undefined)).toBeUndefined();
+  });
+});
