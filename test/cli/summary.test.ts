@@ -185,6 +185,22 @@ describe("jsonReport", () => {
     );
     expect(own.message.length).toBeLessThan(400);
     expect(own.error?.message).toContain("y".repeat(500));
+    const steps = result.steps;
+    const interrupted = jsonReport(
+      {
+        ...result,
+        status: "interrupted",
+        steps: [
+          steps[0],
+          { ...steps[1], status: "cancelled", outcome: "cancelled", error: undefined },
+          { ...steps[2], status: "not_started", outcome: "not_started" },
+        ] as LocalRunResult["steps"],
+      },
+      "/out",
+    );
+    expect(interrupted.message).toBe(
+      "pipeline fanout interrupted: 1 cancelled (push_hubspot); 1 not started (report)",
+    );
     const ok = jsonReport({ ...result, status: "succeeded", steps: [] }, "/out");
     expect(ok.message).toBe("pipeline fanout succeeded: 0 steps");
   });
