@@ -213,13 +213,30 @@ function formatPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(root)" : out;
 }
 
+/**
+ * Where a problem is, as pipelines-file problems say it: `sync "<id>", field "outcome"`,
+ * `fault #1, field "status"`, `field "api_key"`.
+ */
+function location(path: readonly PropertyKey[]): string {
+  const [head, key, ...rest] = path;
+  const field = (parts: readonly PropertyKey[]) =>
+    parts.length > 0 ? [`field "${formatPath(parts)}"`] : [];
+  if (head === "syncs" && key !== undefined) {
+    return [`sync "${String(key)}"`, ...field(rest)].join(", ");
+  }
+  if (head === "faults" && typeof key === "number") {
+    return [`fault #${key + 1}`, ...field(rest)].join(", ");
+  }
+  return field(path)[0] ?? "the whole file";
+}
+
 function fail(source: string, problems: string[]): never {
   throw new ScenarioError(problems.map((p) => `${source}: ${p}`).join("\n"));
 }
 
 function checkSync(id: string, sync: RawSync, problems: string[]): void {
-  const at = (field: string) => `syncs.${id}.${field}`;
-  if (!UUID_RE.test(id)) problems.push(`syncs.${id}: sync id must be a uuid`);
+  const at = (field: string) => location(["syncs", id, field]);
+  if (!UUID_RE.test(id)) problems.push(`${location(["syncs", id])}: sync id must be a uuid`);
   if (sync.type === "model") {
     if (sync.outcome === "errors") {
       problems.push(
@@ -237,7 +254,7 @@ function checkSync(id: string, sync: RawSync, problems: string[]): void {
   const names = new Set<string>();
   for (const [i, s] of (sync.schemas ?? []).entries()) {
     if (names.has(s.name))
-      problems.push(`${at("schemas")}[${i}].name: duplicate schema "${s.name}"`);
+      problems.push(`${at(`schemas[${i}].name`)}: duplicate schema "${s.name}"`);
     names.add(s.name);
   }
   if (sync.schemas !== undefined && sync.records !== undefined) {
@@ -301,24 +318,27 @@ function buildSync(id: string, raw: RawSync): SyncScenario {
 }
 
 function checkFault(i: number, f: FaultScenario, problems: string[]): void {
-  const at = `faults[${i}]`;
+  const at = location(["faults", i]);
+  const field = (name: string) => location(["faults", i, name]);
   if (f.status === undefined && !f.malformed && f.delay_seconds === undefined && !f.reset) {
     problems.push(`${at}: needs at least one of status, malformed, delay_seconds, reset`);
   }
   if (f.malformed && (f.status !== undefined || f.reset)) {
-    problems.push(`${at}.malformed: cannot be combined with status or reset`);
+    problems.push(`${field("malformed")}: cannot be combined with status or reset`);
   }
   if (f.reset && f.status !== undefined) {
-    problems.push(`${at}.reset: cannot be combined with status`);
+    problems.push(`${field("reset")}: cannot be combined with status`);
   }
   if (f.recorded && f.status === undefined) {
-    problems.push(`${at}.recorded: only meaningful with a status`);
+    problems.push(`${field("recorded")}: only meaningful with a status`);
   }
   if (f.retry_after_seconds !== undefined && f.status === undefined) {
-    problems.push(`${at}.retry_after_seconds: only meaningful with a status (e.g. 429 or 503)`);
+    problems.push(
+      `${field("retry_after_seconds")}: only meaningful with a status (e.g. 429 or 503)`,
+    );
   }
   if (f.sync !== undefined && !UUID_RE.test(f.sync)) {
-    problems.push(`${at}.sync: must be a uuid`);
+    problems.push(`${field("sync")}: must be a uuid`);
   }
 }
 
@@ -340,10 +360,10 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     const problems = result.error.issues.map((issue) => {
       if (issue.code === "unrecognized_keys") {
         return issue.keys
-          .map((k) => `${formatPath([...issue.path, k])}: unknown key`)
+          .map((k) => `${location([...issue.path, k])}: unknown key`)
           .join(`\n${source}: `);
       }
-      return `${formatPath(issue.path)}: ${issue.message}`;
+      return `${location(issue.path)}: ${issue.message}`;
     });
     fail(source, problems);
   }

@@ -22,6 +22,14 @@ export class EnvironmentError extends Error {
   override readonly name = "EnvironmentError";
 }
 
+/** A pipeline whose syncs cannot all be resolved: exit 2, every problem on its own line. */
+export class PreflightError extends Error {
+  override readonly name = "PreflightError";
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+  }
+}
+
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 export interface Parsed {

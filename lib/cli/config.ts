@@ -3,6 +3,7 @@
  * terms people search for: file, pipeline, step, field.
  */
 import { resolve } from "node:path";
+import { parseScenario, type Scenario, ScenarioError } from "../../simulator/scenario";
 import {
   ConfigError,
   type ConfigProblem,
@@ -10,6 +11,7 @@ import {
   loadPipelinesConfig,
 } from "../config/load";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
+import { readTextFile, TextFileError } from "../config/read-text";
 import { UsageError } from "./args";
 import { displayPath } from "./format";
 
@@ -62,4 +64,21 @@ export function findPipeline(config: PipelinesConfig, name: string, cwd: string)
       known.length > 0 ? `known pipelines: ${known.join(", ")}` : "it defines no pipelines"
     }`,
   );
+}
+
+/**
+ * Reads and validates a simulator scenario named on the command line.
+ * @throws ScenarioError naming the file (relative to `cwd`) and what is wrong with it
+ */
+export function loadScenarioFile(cwd: string, path: string): Scenario {
+  const file = resolve(cwd, path);
+  const shown = displayPath(file, cwd);
+  let text: string;
+  try {
+    text = readTextFile(file);
+  } catch (err) {
+    const reason = err instanceof TextFileError ? err.reason : String(err);
+    throw new ScenarioError(`${shown}: cannot read the scenario: ${reason}`, { cause: err });
+  }
+  return parseScenario(text, shown);
 }

@@ -7,10 +7,14 @@ export const MAIN_HELP = `${PROGRAM}: run Polytomic bulk and model syncs in depe
 Usage:
   ${PROGRAM} run <pipeline> [options]     run a pipeline locally, as Step Functions would
   ${PROGRAM} validate [--config FILE]     check the pipelines file
+  ${PROGRAM} doctor [--config FILE] [--live]
+                                          check the API key, every step's sync, and what
+                                          will hurt on AWS (overlaps, history limits)
   ${PROGRAM} graph <pipeline> [options]   print a pipeline's dependency graph
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
 
-Run "${PROGRAM} <command> --help" for a command's options.
+Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
+prints the version.
 
 Exit codes: 0 success, 1 the pipeline failed, 2 usage, configuration or credential error
 (or a port or directory that cannot be used), 70 internal error (a bug; DEBUG=1 prints
@@ -21,6 +25,8 @@ export const RUN_HELP = `Usage: ${PROGRAM} run <pipeline> [options]
 
 Runs the pipeline's synthesized state machines locally (no AWS). By default against an
 embedded Polytomic simulator in which every sync succeeds; logs and metrics go to --out.
+Before any step starts, one call checks the API key and every step's sync is resolved
+(with "did you mean" for names); a problem there is exit 2 with nothing started.
 
 Options:
   --config FILE    pipelines file (default: pipelines.yaml in the current directory)
@@ -49,6 +55,23 @@ Options:
   -h, --help     this help
 
 Exit codes: 0 valid, 2 problems found (or the file cannot be read).
+`;
+
+export const DOCTOR_HELP = `Usage: ${PROGRAM} doctor [--config FILE] [--live]
+
+Checks every pipeline in the file as "run" would before starting it (the API key, each
+step's sync by id or name, inactive syncs), and warns about what will hurt on AWS: a
+schedule that fires again within the pipeline's timeout (overlapping runs), a cron that
+never fires, and polling whose worst case nears the 25,000-event execution history limit.
+
+Options:
+  --config FILE  pipelines file (default: pipelines.yaml in the current directory)
+  --live         check against the real Polytomic API (POLYTOMIC_API_KEY, POLYTOMIC_API_URL);
+                 otherwise the embedded simulator, whose generated scenario has every sync
+  -h, --help     this help
+
+Exit codes: 0 nothing stops a run (warnings may be printed), 2 a problem in the file, the
+key or a step's sync.
 `;
 
 export const GRAPH_HELP = `Usage: ${PROGRAM} graph <pipeline> [--config FILE] [--format mermaid|dot]

@@ -5,8 +5,10 @@
  * that it is never taken for a failed pipeline nor for a mistake of the user's.
  * bin/cli.ts only wires it to the process.
  */
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { ScenarioError } from "../../simulator/scenario";
-import { CredentialError, EnvironmentError, UsageError } from "./args";
+import { CredentialError, EnvironmentError, PreflightError, UsageError } from "./args";
 import { ConfigProblemsError } from "./config";
 import { MAIN_HELP, PROGRAM } from "./help";
 import type { CliIO } from "./io";
@@ -19,6 +21,7 @@ type Command = (args: readonly string[], io: CliIO) => Promise<number>;
 const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./commands/run")).runCommand,
   validate: async () => (await import("./commands/validate")).validateCommand,
+  doctor: async () => (await import("./commands/doctor")).doctorCommand,
   graph: async () => (await import("./commands/graph")).graphCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
 };
@@ -35,6 +38,10 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout).write(MAIN_HELP);
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    io.stdout.write(`${PROGRAM} ${version()}\n`);
+    return EXIT.ok;
   }
   const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (load === undefined) {
@@ -54,6 +61,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
       );
       return EXIT.usage;
     }
+    if (err instanceof PreflightError) {
+      const n = err.problems.length;
+      io.stderr.write(
+        `${err.problems.join("\n")}\n${n} problem${n === 1 ? "" : "s"} with the pipeline's syncs; no step was started\n`,
+      );
+      return EXIT.usage;
+    }
     if (
       err instanceof UsageError ||
       err instanceof CredentialError ||
@@ -65,6 +79,13 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     }
     return reportInternalError(name, err, io);
   }
+}
+
+/** The package's version, from its package.json (the one file that says it). */
+export function version(): string {
+  const file = fileURLToPath(new URL("../../package.json", import.meta.url));
+  const parsed = JSON.parse(readFileSync(file, "utf8")) as { version?: unknown };
+  return typeof parsed.version === "string" ? parsed.version : "unknown";
 }
 
 /**

@@ -15,6 +15,8 @@ export type JsonStep = StepReport;
 export interface JsonReport {
   pipeline: string;
   status: LocalRunResult["status"];
+  /** One short line saying how it went; the details are in `steps[].error` and `error`. */
+  message: string;
   started_at: string;
   finished_at: string;
   steps: JsonStep[];
@@ -32,15 +34,49 @@ export function jsonReport(result: LocalRunResult, outDir: string): JsonReport {
   const report: JsonReport = {
     pipeline: result.pipeline,
     status: result.status,
+    message: outcomeLine(result),
     started_at: result.started_at,
     finished_at: result.finished_at,
     steps: result.steps.map((s) => jsonStep(s, outDir)),
     state_transitions: result.state_transitions,
     polls: result.polls,
   };
-  if (result.error !== undefined)
-    report.error = { name: result.error.name, message: result.error.message };
+  const own = ownError(result);
+  if (own !== undefined) report.error = { name: own.name, message: own.message };
   return report;
+}
+
+/**
+ * The pipeline's own error, when no step's error explains the failure (a failed step makes
+ * the pipeline fail with an error whose cause repeats every step's output: no news).
+ */
+function ownError(result: LocalRunResult): LocalRunResult["error"] {
+  const stepError = result.steps.some((s) => s.status === "failed" && s.error !== undefined);
+  return stepError ? undefined : result.error;
+}
+
+/**
+ * `pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)`; an
+ * interrupted run names what it cancelled and what never started.
+ */
+function outcomeLine(result: LocalRunResult): string {
+  const head = `pipeline ${result.pipeline} ${result.status}`;
+  const failed = result.steps.filter((s) => s.status === "failed");
+  const parts: string[] = [];
+  if (failed.length > 0) {
+    const named = failed.map((s) => `${s.id}${s.error !== undefined ? ` (${s.error.name})` : ""}`);
+    parts.push(`${truncate(named.join(", "), 200)} failed`);
+  }
+  for (const status of ["skipped", "cancelled", "not_started"] as const) {
+    const ids = result.steps.filter((s) => s.status === status).map((s) => s.id);
+    if (ids.length > 0) {
+      parts.push(`${ids.length} ${stateLabel(status)} (${truncate(ids.join(", "), 100)})`);
+    }
+  }
+  const own = ownError(result);
+  if (own !== undefined) parts.push(`${own.name}: ${oneLine(own.message, 200)}`);
+  if (parts.length === 0) return `${head}: ${plural(result.steps.length, "step")}`;
+  return `${head}: ${parts.join("; ")}`;
 }
 
 function jsonStep(s: StepReport, outDir: string): JsonStep {
@@ -126,18 +162,14 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   );
   const lines = [table, ""];
   if (logsDir !== undefined) lines.push(`Logs under ${displayPath(logsDir, cwd)}`, "");
-  let stepErrors = 0;
   for (const s of result.steps) {
     if (s.status === "failed" && s.error !== undefined) {
       lines.push(`${s.id} failed: ${s.error.name}: ${oneLine(s.error.message)}`);
-      stepErrors++;
     }
   }
+  const own = ownError(result);
   if (result.status === "interrupted") lines.push(...interruptionLines(result.steps));
-  // The pipeline's own error only adds news when no step's error explains the failure.
-  else if (result.error !== undefined && stepErrors === 0) {
-    lines.push(`pipeline error: ${result.error.name}: ${oneLine(result.error.message)}`);
-  }
+  else if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);
   const tally = (["succeeded", "failed", "skipped", "cancelled", "not_started"] as const)
     .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)

@@ -234,3 +234,44 @@ export function rateToEventBridge(rate: string): string {
   const value = Number(valueText);
   return `rate(${value} ${value === 1 ? unit : `${unit}s`})`;
 }
+
+/** The values a standard 5-field cron's fields cover. */
+export interface CronValues {
+  minutes: readonly number[];
+  hours: readonly number[];
+  /** Undefined when day-of-month is unrestricted (`*` or `?`). */
+  daysOfMonth?: ReadonlySet<number>;
+  months: ReadonlySet<number>;
+  /** 0-6 from Sunday; undefined when day-of-week is unrestricted (`*` or `?`). */
+  daysOfWeek?: ReadonlySet<number>;
+}
+
+/**
+ * The values each field of `cron` covers, for reasoning about when it fires.
+ * @throws ScheduleExpressionError as cronToEventBridge does (it validates first)
+ */
+export function cronValues(cron: string): CronValues {
+  cronToEventBridge(cron);
+  const [minute, hour, dom, month, dow] = cron.trim().split(/\s+/) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  const specs = FIELDS as [FieldSpec, FieldSpec, FieldSpec, FieldSpec, FieldSpec];
+  const expand = (spec: FieldSpec, raw: string, wrap = Number.POSITIVE_INFINITY): number[] => {
+    const values = new Set<number>();
+    for (const e of parseField(cron, spec, raw)) {
+      for (let v = e.start; v <= e.end; v += e.step) values.add(v % wrap);
+    }
+    return [...values].sort((a, b) => a - b);
+  };
+  return {
+    minutes: expand(specs[0], minute),
+    hours: expand(specs[1], hour),
+    ...(isUnrestricted(dom) ? {} : { daysOfMonth: new Set(expand(specs[2], dom)) }),
+    months: new Set(expand(specs[3], month)),
+    ...(isUnrestricted(dow) ? {} : { daysOfWeek: new Set(expand(specs[4], dow, 7)) }),
+  };
+}

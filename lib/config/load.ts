@@ -4,7 +4,6 @@
  * dependency graph) and thrown together as one ConfigError, each naming the file, the
  * pipeline, the step and the field.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
@@ -12,6 +11,7 @@ import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
 import { formatDuration, parseDuration } from "./duration";
 import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
+import { readTextFile, TextFileError } from "./read-text";
 import {
   BULK_ONLY_FIELDS,
   MODEL_ONLY_FIELDS,
@@ -373,7 +373,22 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
       }),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (error) {
+    // yaml refuses aliases that expand past its maxAliasCount (a "billion laughs" file).
+    throw new ConfigError(
+      [
+        {
+          file: source,
+          field: "",
+          message: `YAML aliases (*name) expand into too much data: write the values out (${(error as Error).message})`,
+        },
+      ],
+      { cause: error },
+    );
+  }
   if (raw === null || raw === undefined) {
     throw new ConfigError([
       { file: source, field: "", message: "the file is empty: expected a `pipelines:` mapping" },
@@ -456,10 +471,9 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
 export function loadPipelinesConfig(path: string): PipelinesConfig {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    text = readTextFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : (error as Error).message;
+    const reason = error instanceof TextFileError ? error.reason : String(error);
     throw new ConfigError([{ file: path, field: "", message: `cannot read the file: ${reason}` }], {
       cause: error,
     });

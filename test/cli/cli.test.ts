@@ -93,6 +93,7 @@ describe("run", () => {
     expect(Object.keys(report)).toEqual([
       "pipeline",
       "status",
+      "message",
       "started_at",
       "finished_at",
       "steps",
@@ -146,6 +147,10 @@ describe("run", () => {
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     expect(report.status).toBe("failed");
+    expect(report.message).toBe(
+      "pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)",
+    );
+    expect(report.error).toBeUndefined();
     const byId = Object.fromEntries(report.steps.map((s: { id: string }) => [s.id, s]));
     expect(byId.load_salesforce).toMatchObject({ status: "succeeded", records: 120000 });
     expect(byId.push_braze).toMatchObject({ status: "succeeded", records: 4000 });

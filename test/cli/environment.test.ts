@@ -3,7 +3,8 @@
  * bugs: the cases the subprocess tests in cli.test.ts cannot set up (root bypasses
  * permissions, no read-only file system to hand).
  */
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { EnvironmentError } from "../../lib/cli/args";
 import { outDirProblem } from "../../lib/cli/commands/run";
@@ -71,5 +72,22 @@ describe("listenProblem", () => {
     expect(listenProblem(fsError("EADDRINUSE", "", "connect"), 8080)).toBe(undefined);
     expect(listenProblem(fsError("EMFILE", "", "listen"), 8080)).toBe(undefined);
     expect(listenProblem(new Error("boom"), 8080)).toBe(undefined);
+  });
+});
+
+describe("package.json engines", () => {
+  const root = resolve(import.meta.dirname, "../..");
+  const read = (file: string) => JSON.parse(readFileSync(join(root, file), "utf8"));
+
+  it("names the Node that runs npm (any from 20), not the Node 24 the project pins for itself", () => {
+    // npm compares the root's engines with the Node running npm: ">=24 <25" made every
+    // `npm install` on a Node 20 machine warn EBADENGINE, though nothing of the project
+    // runs on that Node but npm and the bin launcher (npm scripts put the pinned
+    // node_modules/.bin/node first on the PATH; the launcher starts it).
+    const pkg = read("package.json");
+    const lowest = /^>=(\d+)$/.exec(pkg.engines.node)?.[1];
+    expect(Number(lowest)).toBeLessThanOrEqual(20);
+    expect(pkg.devDependencies.node).toMatch(/^\^24\./);
+    expect(read("package-lock.json").packages[""].engines).toEqual(pkg.engines);
   });
 });

@@ -1,25 +1,16 @@
 /** The command line in-process: usage errors and their exit codes, without a subprocess each. */
-import { resolve } from "node:path";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Output } from "../../lib/cli/display";
 import { EXIT, main } from "../../lib/cli/main";
+import { aliasBomb } from "../fixtures/alias-bomb";
+import { Capture, runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
 
-class Capture implements Output {
-  text = "";
-  write(text: string): boolean {
-    this.text += text;
-    return true;
-  }
-}
-
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  const code = await main(args, { stdout, stderr, env, cwd: FIXTURES });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const cli = (args: string[], env: Record<string, string> = {}) => runMain(args, FIXTURES, env);
 
 describe("command line usage", () => {
   it("without a command prints the usage on stderr and exits 2; --help on stdout, 0", async () => {
@@ -32,9 +23,24 @@ describe("command line usage", () => {
     expect(help.stderr).toBe("");
   });
 
+  it("--version prints the package's version on stdout and exits 0", async () => {
+    const pkg = JSON.parse(
+      readFileSync(resolve(import.meta.dirname, "../../package.json"), "utf8"),
+    );
+    for (const flag of ["--version", "-v", "version"]) {
+      const { code, stdout, stderr } = await cli([flag]);
+      expect({ code, stdout, stderr }).toEqual({
+        code: 0,
+        stdout: `polytomic-orchestrator ${pkg.version}\n`,
+        stderr: "",
+      });
+    }
+  });
+
   it.each([
     ["run", "--config FILE"],
     ["validate", "--config FILE"],
+    ["doctor", "--live"],
     ["graph", "--format FORMAT"],
     ["simulator", "--port N"],
   ])("%s --help describes its options", async (command, option) => {
@@ -75,7 +81,10 @@ describe("command line usage", () => {
       ["simulator", "--port", "70000"],
       '--port must be a whole number from 0 to 65535, got "70000"',
     ],
-    [["run", "fanout", "--scenario", "missing.yaml"], "missing.yaml: cannot read scenario"],
+    [
+      ["run", "fanout", "--scenario", "missing.yaml"],
+      "missing.yaml: cannot read the scenario: no such file",
+    ],
     [["run", "fanout", "--config", "missing.yaml"], "missing.yaml: cannot read the file"],
   ])("%j exits 2 naming the problem", async (args, message) => {
     const { code, stdout, stderr } = await cli(args);
@@ -121,6 +130,23 @@ describe("command line usage", () => {
     expect(code).toBe(2);
     expect(stderr.text).toContain("pipelines.yaml: cannot read the file: no such file");
     expect(stderr.text).toContain("(no --config given: looked for pipelines.yaml in");
+  });
+});
+
+describe("config files that are not YAML", () => {
+  it("a binary file or a YAML alias bomb is a config error (exit 2, one line), not a bug", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cli-config-"));
+    writeFileSync(join(dir, "binary.yaml"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0]));
+    writeFileSync(join(dir, "bomb.yaml"), aliasBomb());
+    for (const [file, problem] of [
+      ["binary.yaml", "binary.yaml: cannot read the file: it is not a text file"],
+      ["bomb.yaml", "bomb.yaml: YAML aliases (*name) expand into too much data"],
+    ] as const) {
+      const { code, stdout, stderr } = await runMain(["validate", "--config", file], dir);
+      expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+      expect(stderr.startsWith(problem)).toBe(true);
+      expect(stderr).toContain("1 problem in the pipelines file\n");
+    }
   });
 });
 

@@ -129,6 +129,7 @@ describe("jsonReport", () => {
     expect(Object.keys(report)).toEqual([
       "pipeline",
       "status",
+      "message",
       "started_at",
       "finished_at",
       "steps",
@@ -159,5 +160,48 @@ describe("jsonReport", () => {
     expect(report.steps[1]?.logs).toEqual([
       "/work/proj/.local/polytomic-logs/fanout/push_hubspot/console.json",
     ]);
+  });
+
+  it("says in one short line why a pipeline failed; a step's failure is not repeated as the pipeline's error", () => {
+    const cause = JSON.stringify({ push_hubspot: { details: "x".repeat(5000) } });
+    const report = jsonReport(
+      { ...result, error: { name: "Pipeline.StepsFailed", message: cause } },
+      "/out",
+    );
+    expect(report.message).toBe(
+      "pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)",
+    );
+    expect(report.error).toBeUndefined();
+    const own = jsonReport(
+      {
+        ...result,
+        steps: result.steps.map(({ error: _e, ...s }) => s),
+        error: { name: "States.Runtime", message: `line one\nline two ${"y".repeat(500)}` },
+      },
+      "/out",
+    );
+    expect(own.message).toMatch(
+      /^pipeline fanout failed: push_hubspot failed; 1 skipped \(report\); States\.Runtime: line one line two y+…$/,
+    );
+    expect(own.message.length).toBeLessThan(400);
+    expect(own.error?.message).toContain("y".repeat(500));
+    const steps = result.steps;
+    const interrupted = jsonReport(
+      {
+        ...result,
+        status: "interrupted",
+        steps: [
+          steps[0],
+          { ...steps[1], status: "cancelled", outcome: "cancelled", error: undefined },
+          { ...steps[2], status: "not_started", outcome: "not_started" },
+        ] as LocalRunResult["steps"],
+      },
+      "/out",
+    );
+    expect(interrupted.message).toBe(
+      "pipeline fanout interrupted: 1 cancelled (push_hubspot); 1 not started (report)",
+    );
+    const ok = jsonReport({ ...result, status: "succeeded", steps: [] }, "/out");
+    expect(ok.message).toBe("pipeline fanout succeeded: 0 steps");
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadPipelinesConfig, parsePipelinesConfig } from "../../lib/config/load";
+import { aliasBomb } from "../fixtures/alias-bomb";
 
 const UUID = "9f1c0d2e-0000-4000-8000-000000000001";
 
@@ -431,5 +432,37 @@ describe("loadPipelinesConfig", () => {
       new ConfigError([{ file, field: "", message: "cannot read the file: no such file" }]),
     );
     expect(() => loadPipelinesConfig(file)).toThrow(`${file}: cannot read the file: no such file`);
+  });
+
+  it("says in words why a file cannot be read: a directory, binary data", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pipelines-"));
+    expect(() => loadPipelinesConfig(dir)).toThrow(
+      `${dir}: cannot read the file: it is a directory, not a file`,
+    );
+    const binary = join(dir, "image.yaml");
+    writeFileSync(
+      binary,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+    );
+    expect(() => loadPipelinesConfig(binary)).toThrow(
+      `${binary}: cannot read the file: it is not a text file (it holds binary data); expected YAML or JSON`,
+    );
+    const latin1 = join(dir, "latin1.yaml");
+    writeFileSync(latin1, Buffer.from("pipelines:\n  caf\xe9: {}\n", "latin1"));
+    expect(() => loadPipelinesConfig(latin1)).toThrow(ConfigError);
+  });
+
+  it("refuses a YAML alias bomb as a ConfigError, not a crash", () => {
+    const err = (() => {
+      try {
+        parsePipelinesConfig(aliasBomb(), "bomb.yaml");
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(
+      /^bomb\.yaml: YAML aliases \(\*name\) expand into too much data: write the values out/,
+    );
   });
 });

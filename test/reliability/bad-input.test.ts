@@ -81,13 +81,17 @@ describe("a pipelines file with mistakes: validate exits 2 naming file, pipeline
 describe("a scenario file with mistakes: ScenarioError naming the file and field", () => {
   const CASES: Array<[string, string, string]> = [
     ["not YAML", "syncs: [", "s.yaml: not valid YAML/JSON"],
-    ["unknown key", "sync: {}", "s.yaml: sync: unknown key"],
+    ["unknown key", "sync: {}", 's.yaml: field "sync": unknown key'],
     [
       "sync id not a uuid",
       "syncs:\n  abc:\n    type: model",
-      "s.yaml: syncs.abc: sync id must be a uuid",
+      's.yaml: sync "abc": sync id must be a uuid',
     ],
-    ["bad type", `syncs:\n  ${uuid(1)}:\n    type: stream`, `s.yaml: syncs.${uuid(1)}.type`],
+    [
+      "bad type",
+      `syncs:\n  ${uuid(1)}:\n    type: stream`,
+      `s.yaml: sync "${uuid(1)}", field "type"`,
+    ],
     [
       "bulk outcome on a model sync",
       `syncs:\n  ${uuid(1)}:\n    type: model\n    outcome: errors`,
@@ -106,19 +110,23 @@ describe("a scenario file with mistakes: ScenarioError naming the file and field
     [
       "fault without effect",
       "faults:\n  - { endpoint: start }",
-      "s.yaml: faults[0]: needs at least one of",
+      "s.yaml: fault #1: needs at least one of",
     ],
     [
       "unknown fault endpoint",
       "faults:\n  - { endpoint: deploy, status: 500 }",
-      "s.yaml: faults[0].endpoint",
+      's.yaml: fault #1, field "endpoint"',
     ],
     [
       "malformed with a status",
       "faults:\n  - { endpoint: start, malformed: true, status: 500 }",
-      "faults[0].malformed: cannot be combined with status or reset",
+      'fault #1, field "malformed": cannot be combined with status or reset',
     ],
-    ["random fault rate above 1", "random_faults: { rate: 2 }", "s.yaml: random_faults.rate"],
+    [
+      "random fault rate above 1",
+      "random_faults: { rate: 2 }",
+      's.yaml: field "random_faults.rate"',
+    ],
   ];
   for (const [name, text, message] of CASES) {
     it(name, () => {

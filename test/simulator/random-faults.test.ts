@@ -106,13 +106,13 @@ describe("random faults", () => {
   it("scenario errors name the field", () => {
     const bad = (text: string) => () => parseScenario(text, "s.yaml");
     expect(bad("random_faults: { rate: 1.5 }")).toThrow(
-      new ScenarioError("s.yaml: random_faults.rate: Too big: expected number to be <=1"),
+      new ScenarioError('s.yaml: field "random_faults.rate": Too big: expected number to be <=1'),
     );
     expect(bad("random_faults: { rate: 0.1, kinds: [gremlins] }")).toThrow(
-      /s\.yaml: random_faults\.kinds\[0\]: Invalid option/,
+      /s\.yaml: field "random_faults\.kinds\[0\]": Invalid option/,
     );
     expect(bad("random_faults: { rate: 0.1, sometimes: true }")).toThrow(
-      "s.yaml: random_faults.sometimes: unknown key",
+      's.yaml: field "random_faults.sometimes": unknown key',
     );
     expect(parseScenario("random_faults: { rate: 0.05 }").random_faults).toEqual(
       config({ rate: 0.05, seed: 1 }),

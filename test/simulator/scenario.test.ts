@@ -49,47 +49,53 @@ describe("scenario parsing", () => {
   it.each([
     [
       `syncs:\n  ${ID}:\n    type: model\n    colour: red`,
-      `bad.yaml: syncs.${ID}.colour: unknown key`,
+      `bad.yaml: sync "${ID}", field "colour": unknown key`,
     ],
     [
       `syncs:\n  ${ID}:\n    type: model\n    outcome: errors`,
-      `bad.yaml: syncs.${ID}.outcome: "errors" is a bulk outcome`,
+      `bad.yaml: sync "${ID}", field "outcome": "errors" is a bulk outcome`,
     ],
-    [`syncs:\n  ${ID}:\n    type: bulk\n    outcome: done`, `bad.yaml: syncs.${ID}.outcome:`],
+    [
+      `syncs:\n  ${ID}:\n    type: bulk\n    outcome: done`,
+      `bad.yaml: sync "${ID}", field "outcome":`,
+    ],
     [
       `syncs:\n  ${ID}:\n    type: model\n    duration_seconds: -1`,
-      `bad.yaml: syncs.${ID}.duration_seconds:`,
+      `bad.yaml: sync "${ID}", field "duration_seconds":`,
     ],
     [
       `syncs:\n  not-a-uuid:\n    type: model`,
-      "bad.yaml: syncs.not-a-uuid: sync id must be a uuid",
+      'bad.yaml: sync "not-a-uuid": sync id must be a uuid',
     ],
     [
       `syncs:\n  ${ID}:\n    type: model\n    schemas: [{ name: A }]`,
-      `bad.yaml: syncs.${ID}.schemas: only bulk syncs have schemas`,
+      `bad.yaml: sync "${ID}", field "schemas": only bulk syncs have schemas`,
     ],
     [
       `syncs:\n  ${ID}:\n    type: model\n    outcome: completed_with_errors`,
-      `bad.yaml: syncs.${ID}.errors: must be > 0`,
+      `bad.yaml: sync "${ID}", field "errors": must be > 0`,
     ],
     [
       `syncs:\n  ${ID}:\n    type: bulk\n    schemas: [{ name: A }, { name: A }]`,
-      `bad.yaml: syncs.${ID}.schemas[1].name: duplicate`,
+      `bad.yaml: sync "${ID}", field "schemas[1].name": duplicate`,
     ],
-    [`syncs:\n  ${ID}:\n    type: other`, `bad.yaml: syncs.${ID}.type:`],
-    ["faults:\n  - { endpoint: start }", "bad.yaml: faults[0]: needs at least one of"],
-    ["faults:\n  - { endpoint: nowhere, status: 500 }", "bad.yaml: faults[0].endpoint:"],
-    ["faults:\n  - { endpoint: start, status: 200 }", "bad.yaml: faults[0].status:"],
-    ["faults:\n  - { endpoint: start, status: 500, times: 0 }", "bad.yaml: faults[0].times:"],
+    [`syncs:\n  ${ID}:\n    type: other`, `bad.yaml: sync "${ID}", field "type":`],
+    ["faults:\n  - { endpoint: start }", "bad.yaml: fault #1: needs at least one of"],
+    ["faults:\n  - { endpoint: nowhere, status: 500 }", 'bad.yaml: fault #1, field "endpoint":'],
+    ["faults:\n  - { endpoint: start, status: 200 }", 'bad.yaml: fault #1, field "status":'],
+    [
+      "faults:\n  - { endpoint: start, status: 500, times: 0 }",
+      'bad.yaml: fault #1, field "times":',
+    ],
     [
       "faults:\n  - { endpoint: start, malformed: true, status: 500 }",
-      "bad.yaml: faults[0].malformed:",
+      'bad.yaml: fault #1, field "malformed":',
     ],
     [
       "faults:\n  - { endpoint: start, reset: true, recorded: true }",
-      "bad.yaml: faults[0].recorded: only meaningful with a status",
+      'bad.yaml: fault #1, field "recorded": only meaningful with a status',
     ],
-    ["surprise: 1", "bad.yaml: surprise: unknown key"],
+    ["surprise: 1", 'bad.yaml: field "surprise": unknown key'],
     ["syncs: [", "bad.yaml: not valid YAML/JSON"],
   ])("rejects %j", (text, message) => {
     expect(errorOf(text)).toContain(message);
@@ -99,7 +105,7 @@ describe("scenario parsing", () => {
     const dir = await mkdtemp(join(tmpdir(), "scenario-"));
     const file = join(dir, "s.yaml");
     await writeFile(file, "syncs:\n  x:\n    type: model\n");
-    await expect(loadScenario(file)).rejects.toThrow(`${file}: syncs.x: sync id must be a uuid`);
+    await expect(loadScenario(file)).rejects.toThrow(`${file}: sync "x": sync id must be a uuid`);
     await expect(loadScenario(join(dir, "missing.yaml"))).rejects.toThrow(ScenarioError);
     for (const name of ["nightly.yaml", "flaky.yaml"]) {
       const s = await loadScenario(`examples/scenarios/${name}`);

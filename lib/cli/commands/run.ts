@@ -1,13 +1,9 @@
 import { constants } from "node:fs";
-import { access, mkdir } from "node:fs/promises";
-import { isAbsolute, relative, resolve } from "node:path";
-import {
-  loadScenario,
-  type RunningSimulator,
-  type Scenario,
-  startSimulator,
-} from "../../../simulator";
-import type { PipelinesConfig } from "../../config/model";
+import { access, mkdir, stat } from "node:fs/promises";
+import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
+import type { PipelineConfig, PipelinesConfig } from "../../config/model";
+import { FS_ERROR_REASONS } from "../../config/read-text";
 import type { RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
@@ -20,10 +16,11 @@ import {
   stringValue,
   UsageError,
 } from "../args";
-import { displayPath, findPipeline, loadConfig } from "../config";
+import { displayPath, findPipeline, loadConfig, loadScenarioFile } from "../config";
 import { LiveDisplay } from "../display";
 import { RUN_HELP } from "../help";
 import type { CliIO } from "../io";
+import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
 import { jsonReport, summaryText } from "../summary";
 
 /** The real API's address when POLYTOMIC_API_URL is not set. */
@@ -36,7 +33,7 @@ export const DEFAULT_OUT_DIR = ".local";
 /** Error names meaning the real API refused the key (--live): a credential problem, exit 2. */
 const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidden"]);
 
-interface Target {
+export interface Target {
   baseUrl: string;
   apiKey: string;
   clock: LocalClock;
@@ -46,31 +43,28 @@ interface Target {
 
 async function embeddedTarget(
   config: PipelinesConfig,
-  pipeline: string,
+  pipeline: PipelineConfig,
   scenarioPath: string | undefined,
   speed: number | undefined,
   io: CliIO,
 ): Promise<Target> {
   const scenario =
     scenarioPath !== undefined
-      ? await loadScenario(resolve(io.cwd, scenarioPath))
-      : scenarioFromConfig(config, pipeline);
-  if (scenarioPath !== undefined) {
-    const shown = { ...scenario, source: displayPath(scenario.source, io.cwd) };
-    for (const warning of scenarioGaps(config, pipeline, shown))
-      io.stderr.write(`warning: ${warning}\n`);
-  }
-  // Time stands still while work is in flight, at every speed: a fault's delay is real
-  // time, as a slow answer is.
-  const clock = new VirtualClock(Date.now(), speed);
-  const simulator = await startSimulator({ scenario, clock, host: "127.0.0.1" });
+      ? loadScenarioFile(io.cwd, scenarioPath)
+      : scenarioFromConfig(config, pipeline.name);
   const source =
     scenarioPath !== undefined
       ? displayPath(resolve(io.cwd, scenarioPath), io.cwd)
       : "generated: every step succeeds";
+  const apiKey = embeddedKey(scenario, io);
+  enforcePreflight(await embeddedPreflight(pipeline, scenario, source, io), io);
+  // Time stands still while work is in flight, at every speed: a fault's delay is real
+  // time, as a slow answer is.
+  const clock = new VirtualClock(Date.now(), speed);
+  const simulator = await startSimulator({ scenario, clock, host: "127.0.0.1" });
   return {
     baseUrl: simulator.url,
-    apiKey: scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY,
+    apiKey,
     clock,
     simulator,
     description: `embedded simulator at ${simulator.url} (scenario: ${source}; ${
@@ -79,39 +73,43 @@ async function embeddedTarget(
   };
 }
 
-/**
- * Steps whose sync the scenario does not define: they will fail as the real API answers an
- * unknown sync (404), which may be the point of the scenario, so this only warns.
- */
-export function scenarioGaps(
-  config: PipelinesConfig,
-  pipeline: string,
-  scenario: Scenario,
-): string[] {
-  const steps = config.pipelines.find((p) => p.name === pipeline)?.steps ?? [];
-  const syncs = Object.values(scenario.syncs);
-  const gaps: string[] = [];
-  for (const step of steps) {
-    const { id, name } = step.sync;
-    const found =
-      id !== undefined
-        ? syncs.some((s) => s.id === id.toLowerCase() && s.type === step.sync_type)
-        : syncs.some((s) => s.name === name && s.type === step.sync_type);
-    if (!found) {
-      const what = id !== undefined ? id : `named "${name}"`;
-      gaps.push(
-        `${scenario.source} has no ${step.sync_type} sync ${what}: step "${step.id}" will fail`,
-      );
-    }
-  }
-  return gaps;
+/** The key sent to the embedded simulator: the scenario's, else POLYTOMIC_API_KEY's, else any. */
+function embeddedKey(scenario: Scenario, io: CliIO): string {
+  return scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
 }
 
-function liveTarget(io: CliIO): Target {
+/**
+ * The preflight against the embedded simulator serving `scenario`.
+ * @param source how the scenario is named in messages
+ */
+export function embeddedPreflight(
+  pipeline: PipelineConfig,
+  scenario: Scenario,
+  source: string,
+  io: CliIO,
+): Promise<PreflightReport> {
+  return preflightScenario(pipeline, scenario, {
+    apiKey: embeddedKey(scenario, io),
+    keyHint: scenario.api_key !== undefined ? `api_key in ${source}` : "POLYTOMIC_API_KEY",
+    description: `the embedded simulator (scenario: ${source})`,
+  });
+}
+
+/**
+ * Writes the preflight's warnings to stderr.
+ * @throws PreflightError with its problems, so that no step starts (exit 2)
+ */
+export function enforcePreflight(report: PreflightReport, io: CliIO): void {
+  for (const warning of report.warnings) io.stderr.write(`warning: ${warning}\n`);
+  if (report.problems.length > 0) throw new PreflightError(report.problems);
+}
+
+/** The real API from the environment, for `command --live`. */
+export function liveTarget(io: CliIO, command = "run"): Target {
   const apiKey = nonEmpty(io.env.POLYTOMIC_API_KEY);
   if (apiKey === undefined) {
     throw new CredentialError(
-      "run --live: the POLYTOMIC_API_KEY environment variable is not set; set it to a Polytomic API key " +
+      `${command} --live: the POLYTOMIC_API_KEY environment variable is not set; set it to a Polytomic API key ` +
         "(or run without --live to use the embedded simulator)",
     );
   }
@@ -120,10 +118,12 @@ function liveTarget(io: CliIO): Target {
   try {
     url = new URL(baseUrl);
   } catch {
-    throw new UsageError(`run --live: POLYTOMIC_API_URL is not a URL: "${baseUrl}"`);
+    throw new UsageError(`${command} --live: POLYTOMIC_API_URL is not a URL: "${baseUrl}"`);
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(`run --live: POLYTOMIC_API_URL must be an http(s) URL, got "${baseUrl}"`);
+    throw new UsageError(
+      `${command} --live: POLYTOMIC_API_URL must be an http(s) URL, got "${baseUrl}"`,
+    );
   }
   return {
     baseUrl,
@@ -133,17 +133,23 @@ function liveTarget(io: CliIO): Target {
   };
 }
 
+/** The real API, once the preflight passed. */
+async function checkedLiveTarget(pipeline: PipelineConfig, io: CliIO): Promise<Target> {
+  const target = liveTarget(io);
+  enforcePreflight(await preflight(pipeline, { ...target, keyHint: "POLYTOMIC_API_KEY" }), io);
+  return target;
+}
+
+/** makeDirectories' code for a directory whose parent exists but that cannot be created. */
+const NOT_CREATABLE = "ENOTCREATABLE";
+
 /** Why an output directory cannot be used, by error code. */
 const OUT_DIR_REASONS: Record<string, string> = {
-  ENOTDIR: "a part of the path is not a directory",
+  ...FS_ERROR_REASONS,
   EEXIST: "it exists and is not a directory",
   ENOENT: "a part of the path does not exist (a broken symbolic link?)",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  EROFS: "the file system is read-only",
-  ENOSPC: "no space left on the device",
-  EDQUOT: "disk quota exceeded",
   EISDIR: "a file it needs is a directory",
+  [NOT_CREATABLE]: "the file system there does not allow creating directories",
 };
 
 /**
@@ -176,13 +182,41 @@ export function outDirProblem(
  */
 async function prepareOutDir(outDir: string, given: boolean, cwd: string): Promise<void> {
   try {
-    await mkdir(outDir, { recursive: true });
+    await makeDirectories(outDir);
     await access(outDir, constants.W_OK);
   } catch (err) {
     // access() names no path; mkdir() names the directory asked for.
     const e = err as NodeJS.ErrnoException;
     throw outDirProblem({ code: e.code, path: outDir }, outDir, given, cwd) ?? err;
   }
+}
+
+/**
+ * `mkdir -p` without Node's recursive mkdir, which retries forever where the file system
+ * answers ENOENT to creating an entry in a directory that exists (/proc, /sys).
+ * @throws the file system's error, or one with code NOT_CREATABLE in that case
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let current = dir; ; current = dirname(current)) {
+    const found = await stat(current).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT" || dirname(current) === current) throw err;
+      return undefined;
+    });
+    if (found?.isDirectory() === false) throw fsError("EEXIST", current);
+    if (found !== undefined) break;
+    missing.unshift(current);
+  }
+  for (const path of missing) {
+    await mkdir(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "EEXIST") return;
+      throw err.code === "ENOENT" ? fsError(NOT_CREATABLE, path) : err;
+    });
+  }
+}
+
+function fsError(code: string, path: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: ${path}`), { code, path });
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -231,8 +265,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   const outDir = resolve(io.cwd, stringValue(parsed, "out") ?? DEFAULT_OUT_DIR);
 
   const target = live
-    ? liveTarget(io)
-    : await embeddedTarget(config, name, scenarioPath, speed, io);
+    ? await checkedLiveTarget(pipeline, io)
+    : await embeddedTarget(config, pipeline, scenarioPath, speed, io);
   try {
     await prepareOutDir(outDir, outGiven, io.cwd);
   } catch (err) {

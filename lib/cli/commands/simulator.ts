@@ -8,6 +8,7 @@ import {
   parseSpeed,
   stringValue,
 } from "../args";
+import { loadScenarioFile } from "../config";
 import { SIMULATOR_HELP } from "../help";
 import type { CliIO } from "../io";
 
@@ -56,6 +57,8 @@ export async function simulatorCommand(args: readonly string[], io: CliIO): Prom
   const port = parsePort(stringValue(parsed, "port"));
   const speed = parseSpeed(stringValue(parsed, "speed"));
   const scenario = stringValue(parsed, "scenario");
+  // Read here first so that a bad file is reported as the other commands report it.
+  if (scenario !== undefined) loadScenarioFile(io.cwd, scenario);
   const sim = await serve({
     ...(port !== undefined ? { port } : {}),
     ...(scenario !== undefined ? { scenarioPath: resolve(io.cwd, scenario) } : {}),

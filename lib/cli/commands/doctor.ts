@@ -1,0 +1,71 @@
+import type { PipelineConfig, PipelinesConfig } from "../../config/model";
+import { scenarioFromConfig } from "../../local/scenario-from-config";
+import { pollWarnings, scheduleWarnings } from "../advice";
+import { flag, parseCommandArgs, stringValue } from "../args";
+import { displayPath, loadConfig } from "../config";
+import { plural } from "../format";
+import { DOCTOR_HELP } from "../help";
+import type { CliIO } from "../io";
+import { type PreflightReport, preflight } from "../preflight";
+import { embeddedPreflight, liveTarget } from "./run";
+
+/**
+ * `doctor [--config FILE] [--live]`: the pipelines file's problems (thrown, as `validate`),
+ * then for every pipeline the preflight `run` makes (key, syncs, inactive syncs) and the
+ * warnings about what will hurt on AWS (overlapping schedules, crons that never fire,
+ * polling that fills the execution history).
+ * @returns 0 when nothing stops a run (warnings allowed), 2 when a sync cannot be resolved
+ * @throws ConfigProblemsError, CredentialError, EnvironmentError, UsageError (exit 2)
+ */
+export async function doctorCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const parsed = parseCommandArgs(
+    "doctor",
+    args,
+    { config: { type: "string" }, live: { type: "boolean" } },
+    0,
+  );
+  if (flag(parsed, "help")) {
+    io.stdout.write(DOCTOR_HELP);
+    return 0;
+  }
+  const config = loadConfig(io.cwd, stringValue(parsed, "config"));
+  const check = flag(parsed, "live") ? liveCheck(io) : embeddedCheck(config, io);
+  const against = flag(parsed, "live")
+    ? "the Polytomic API"
+    : "the embedded simulator (its generated scenario has every sync: --live checks Polytomic's)";
+  io.stdout.write(`${displayPath(config.source, io.cwd)}: checking against ${against}\n`);
+  let problems = 0;
+  let warnings = 0;
+  for (const pipeline of config.pipelines) {
+    const report = await check(pipeline);
+    const found = [
+      ...report.problems.map((p) => `error: ${p}`),
+      ...[...report.warnings, ...scheduleWarnings(pipeline), ...pollWarnings(pipeline)].map(
+        (w) => `warning: ${w}`,
+      ),
+    ];
+    problems += report.problems.length;
+    warnings += found.length - report.problems.length;
+    const lines = found.length === 0 ? ["OK"] : found;
+    for (const line of lines) io.stdout.write(`${pipeline.name}: ${line}\n`);
+  }
+  io.stdout.write(`${plural(problems, "problem")}, ${plural(warnings, "warning")}\n`);
+  return problems > 0 ? 2 : 0;
+}
+
+type Check = (pipeline: PipelineConfig) => Promise<PreflightReport>;
+
+function liveCheck(io: CliIO): Check {
+  const target = { ...liveTarget(io, "doctor"), keyHint: "POLYTOMIC_API_KEY" };
+  return (pipeline) => preflight(pipeline, target);
+}
+
+function embeddedCheck(config: PipelinesConfig, io: CliIO): Check {
+  return (pipeline) =>
+    embeddedPreflight(
+      pipeline,
+      scenarioFromConfig(config, pipeline.name),
+      "generated: every step succeeds",
+      io,
+    );
+}
