@@ -61,7 +61,13 @@ async function embeddedTarget(
   // Time stands still while work is in flight, at every speed: a fault's delay is real
   // time, as a slow answer is.
   const clock = new VirtualClock(Date.now(), speed);
-  const simulator = await startSimulator({ scenario, clock, host: "127.0.0.1" });
+  // Every answer is checked against the spec, as the standalone simulator and the tests do.
+  const simulator = await startSimulator({
+    scenario,
+    clock,
+    host: "127.0.0.1",
+    validateResponses: true,
+  });
   return {
     baseUrl: simulator.url,
     apiKey,
