@@ -47,7 +47,10 @@ export const RUN_SYNC_TASK_FUNCTIONS: Record<string, FunctionName> = {
 
 /**
  * Lambda service errors worth retrying (the invocation did not run, or the service
- * was throttled), in addition to the handlers' own RETRYABLE_ERRORS.
+ * was throttled), in addition to the handlers' own RETRYABLE_ERRORS: the four the Step
+ * Functions best-practice page "Handle Lambda service exceptions" lists
+ * (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html), and
+ * `Lambda.TooManyRequestsException`, which the same page names for the invocation limit.
  */
 export const LAMBDA_SERVICE_ERRORS = [
   "Lambda.ServiceException",
@@ -58,14 +61,21 @@ export const LAMBDA_SERVICE_ERRORS = [
 ] as const;
 
 /**
- * An invocation that hung past its budget: the Lambda function's own timeout
- * (`Sandbox.Timedout`) or the Task's `TimeoutSeconds` (`States.Timeout`). Retried a
+ * An invocation that hung or died past its budget: the function's timeout or running out
+ * of memory (`Lambda.Unknown`: "Unhandled errors in Lambda are reported as Lambda.Unknown
+ * ... These include out-of-memory errors and function timeouts", the page above), a
+ * timeout of the function's Init phase (`Sandbox.Timedout`), or the Task's
+ * `TimeoutSeconds` (`States.Timeout`). Retried a
  * couple of times on every task that is safe to run twice: start-sync replays its
  * Idempotency-Key, check-status and cancel-sync only read or converge, export-logs
  * rewrites the same keys. Not publish-metrics, where a second PutMetricData after one
  * that went through would count the run twice; its failure is caught anyway.
  */
-export const HUNG_INVOCATION_ERRORS = ["Sandbox.Timedout", "States.Timeout"] as const;
+export const HUNG_INVOCATION_ERRORS = [
+  "Lambda.Unknown",
+  "Sandbox.Timedout",
+  "States.Timeout",
+] as const;
 
 const TIMED_OUT: OutcomeErrorName = "Sync.TimedOut";
 const FAILED: OutcomeErrorName = "Sync.Failed";
