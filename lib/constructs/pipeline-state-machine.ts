@@ -1,12 +1,13 @@
 import { createHash } from "node:crypto";
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import * as logs from "aws-cdk-lib/aws-logs";
+import { Annotations, ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
+import { stateMachineLogGroup } from "./state-machine-logs";
 import type { WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
@@ -258,10 +259,7 @@ export class PipelineStateMachine extends Construct {
     });
     start.next(builder.compose(plan, end));
 
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = stateMachineLogGroup(this, `Pipeline-${pipeline.name}`, props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment: `Pipeline ${pipeline.name}${pipeline.description ? `: ${pipeline.description}` : ""}`,
       definitionBody: sfn.DefinitionBody.fromChainable(start),

@@ -1,12 +1,13 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepResult } from "../../functions/core/contract";
 import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
 import type { FunctionName } from "./paths";
+import { stateMachineLogGroup } from "./state-machine-logs";
 
 /**
  * State names of the run-sync machine. Stable: the local runner binds its task handlers
@@ -167,10 +168,7 @@ export class RunSyncStateMachine extends Construct {
     }
 
     const definition = buildRunSyncDefinition(this, props.functions, taskTimeout);
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = stateMachineLogGroup(this, "RunSync", props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment:
         "Runs one Polytomic sync step: start, poll, cancel on timeout, export logs, publish metrics.",

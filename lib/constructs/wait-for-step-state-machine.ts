@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import * as logs from "aws-cdk-lib/aws-logs";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { stateMachineLogGroup } from "./state-machine-logs";
 
 /**
  * State names of the wait-for-step machine. Stable: operators read them in the console
@@ -202,10 +203,7 @@ export class WaitForStepStateMachine extends Construct {
     wait.next(lastEntry);
     backOff.next(describe);
 
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = stateMachineLogGroup(this, "WaitForStep", props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment:
         "Waits until one run-sync execution ended (polling only while it does not exist) and outputs its result for a pipeline gate.",

@@ -143,6 +143,39 @@ describe("OrchestratorStack", () => {
     }
   });
 
+  it("puts every state machine's log group under /aws/vendedlogs/states/ (the Logs resource policy's size limit)", () => {
+    const config = sampleConfig();
+    config.pipelines.push(
+      pipeline("n_shape", [step("a"), step("b"), step("c", ["a", "b"]), step("d", ["b"])]),
+    );
+    const { template } = build(config);
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const groups = new Map(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === "AWS::Logs::LogGroup")
+        .map(([id, r]) => [id, r.Properties.LogGroupName]),
+    );
+    const machines = Object.values(resources).filter(
+      (r) => r.Type === "AWS::StepFunctions::StateMachine",
+    );
+    expect(machines).toHaveLength(2 + config.pipelines.length);
+    const names = machines.map((m) => {
+      const config = m.Properties.LoggingConfiguration as {
+        Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: { "Fn::GetAtt": [string] } } }[];
+      };
+      const id = config.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn["Fn::GetAtt"][0];
+      return groups.get(id as string);
+    });
+    for (const name of names) {
+      expect(name).toMatch(/^\/aws\/vendedlogs\/states\/Orchestrator-[A-Za-z0-9_-]+$/);
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain("/aws/vendedlogs/states/Orchestrator-Pipeline-n_shape");
+  });
+
   it("schedules the scheduled pipeline in its time zone, with retries and an encrypted TLS-only DLQ", () => {
     const { template } = build();
     template.resourceCountIs("AWS::Scheduler::Schedule", 1);
