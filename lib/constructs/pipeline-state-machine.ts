@@ -429,19 +429,29 @@ class DefinitionBuilder {
     next: sfn.State | undefined,
   ): sfn.State {
     this.parallelCount += 1;
+    const number = this.parallelCount;
     const label = plan.branches.map((b) => firstStep(b)).join(", ");
-    const name = truncate(`Parallel ${this.parallelCount} (${label})`, MAX_STATE_NAME);
-    const merged = plan.branches
-      .map((_, i): unknown => sfn.JsonPath.objectAt(`$[${i}].results`))
-      .reduce((acc, cur) => sfn.JsonPath.jsonMerge(acc, cur));
+    const name = truncate(`Parallel ${number} (${label})`, MAX_STATE_NAME);
+    let fields = mergeFields(plan.branches.map((_, i) => `$[${i}].results`));
     const state = new sfn.Parallel(this.scope, name, {
       comment: "Independent branches; their results are merged",
       // The merged results replace the state (the default ResultPath "$"; not written
       // out: aws-local-stepfunctions 3 treats an explicit "$" as a key named "$").
-      resultSelector: { results: merged },
+      resultSelector: fields,
     });
     for (const branch of plan.branches) state.branch(this.compose(branch, undefined));
-    if (next) state.next(next);
+    // More branches than one field may merge: partial merges, merged by Pass states.
+    let last: sfn.INextable = state;
+    for (let level = 1; !("results" in fields); level++) {
+      fields = mergeFields(Object.keys(fields).map((key) => `$.${key}`));
+      const merge = new sfn.Pass(this.scope, `Merge ${number}.${level}`, {
+        comment: "Merges the partial merges of the Parallel's branch results",
+        parameters: fields,
+      });
+      last.next(merge);
+      last = merge;
+    }
+    if (next) last.next(next);
     return state;
   }
 
@@ -644,6 +654,33 @@ class DefinitionBuilder {
       timeout_seconds: step.timeout_seconds,
     };
   }
+}
+
+/**
+ * Operands one field merges at most, with nested `States.JsonMerge` (one call fewer than
+ * operands). Step Functions allows "up to 10 intrinsic functions within a field", and
+ * its example counts every function in the field, not only the depth ("Intrinsic
+ * functions": docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html):
+ * 9 calls stay within the limit under either reading.
+ */
+export const MAX_MERGED_PER_FIELD = 10;
+
+/**
+ * Fields merging the objects at `paths`: `{ results }` when one field can merge them
+ * all, else `{ m0, m1, ... }`, each merging at most MAX_MERGED_PER_FIELD of them in order
+ * (a later key wins, as with one long merge).
+ */
+function mergeFields(paths: readonly string[]): Record<string, unknown> {
+  const merge = (group: readonly string[]): unknown =>
+    group
+      .map((path): unknown => sfn.JsonPath.objectAt(path))
+      .reduce((acc, cur) => sfn.JsonPath.jsonMerge(acc, cur));
+  if (paths.length <= MAX_MERGED_PER_FIELD) return { results: merge(paths) };
+  const fields: Record<string, unknown> = {};
+  for (let i = 0; i * MAX_MERGED_PER_FIELD < paths.length; i++) {
+    fields[`m${i}`] = merge(paths.slice(i * MAX_MERGED_PER_FIELD, (i + 1) * MAX_MERGED_PER_FIELD));
+  }
+  return fields;
 }
 
 function firstStep(plan: Plan): string {

@@ -329,3 +329,112 @@ describe("PipelineStateMachine in the local engine", () => {
     expect(started.map((s) => s.step).sort()).toEqual(["a-1", "always", "b_2", "load"]);
   });
 });
+
+/** Every value of a `.$` field in a definition, with its state and key. */
+function pathFields(value: unknown, where = ""): Array<{ where: string; expression: string }> {
+  if (Array.isArray(value)) return value.flatMap((v, i) => pathFields(v, `${where}[${i}]`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, v]) =>
+    key.endsWith(".$") && typeof v === "string"
+      ? [{ where: `${where}.${key}`, expression: v }]
+      : pathFields(v, `${where}.${key}`),
+  );
+}
+
+/** Intrinsic function calls in one field (the docs count each one, nested or not). */
+function intrinsicCalls(expression: string): number {
+  return expression.match(/States\.[A-Za-z]+\(/g)?.length ?? 0;
+}
+
+/** A deterministic pseudo-random DAG of `n` steps (each step after up to 3 earlier ones). */
+function randomDag(n: number, seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const after = new Set<string>();
+    const count = i === 0 ? 0 : Math.floor(next() * 4);
+    for (let k = 0; k < count; k++) after.add(`s${Math.floor(next() * i)}`);
+    return step(`s${i}`, [...after]);
+  });
+}
+
+describe("PipelineStateMachine within Step Functions limits, up to 200 steps", () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
+  const shapes: Record<string, () => PipelineConfig> = {
+    "200 independent steps": () =>
+      pipeline(
+        "wide",
+        ids(200).map((id) => step(id)),
+      ),
+    "12 independent steps": () =>
+      pipeline(
+        "twelve",
+        ids(12).map((id) => step(id)),
+      ),
+    "a chain of 200": () =>
+      pipeline(
+        "chain",
+        ids(200).map((id, i) => step(id, i === 0 ? [] : [`s${i - 1}`])),
+      ),
+    "one step fanning out to 199, joined by none": () =>
+      pipeline(
+        "fan",
+        ids(200).map((id, i) => step(id, i === 0 ? [] : ["s0"])),
+      ),
+    "199 steps joined by one": () =>
+      pipeline(
+        "join",
+        ids(200).map((id, i) => step(id, i === 199 ? ids(199) : [])),
+      ),
+    "100 independent pairs": () =>
+      pipeline(
+        "pairs",
+        ids(200).map((id, i) => step(id, i % 2 === 1 ? [`s${i - 1}`] : [])),
+      ),
+    "a random DAG of 200 (not series-parallel)": () => pipeline("random", randomDag(200, 7)),
+  };
+
+  for (const [shape, config] of Object.entries(shapes)) {
+    it(`${shape}: at most 10 intrinsic functions in any field`, () => {
+      const { definition } = build(config());
+      const fields = pathFields(definition);
+      expect(fields.length).toBeGreaterThan(0);
+      const over = fields.filter((f) => intrinsicCalls(f.expression) > 10);
+      expect(over.map((f) => `${f.where}: ${intrinsicCalls(f.expression)}`)).toEqual([]);
+      expect(Buffer.byteLength(JSON.stringify(definition))).toBeLessThan(1024 * 1024);
+    });
+  }
+
+  it("merges the results of 25 parallel branches (three partial merges, then one)", async () => {
+    const config = pipeline(
+      "wide",
+      ids(25).map((id) => step(id)),
+    );
+    const { definition } = build(config);
+    const handlers: Record<string, (i: unknown) => unknown> = {};
+    for (const s of config.steps) {
+      handlers[P.run(s.id)] = (raw) => {
+        const request = raw as { Input: StepInput; Name: string };
+        return {
+          ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:run-sync:${request.Name}`,
+          Output: {
+            status: "succeeded",
+            outcome: "succeeded",
+            sync_id: "s",
+            execution_id: `run-${request.Input.step}`,
+            counts: {},
+            logs: [],
+          },
+        };
+      };
+    }
+    const result = await runLocally(definition, {}, handlers, { context });
+    expect(result.cause).toBeUndefined();
+    const results = (result.output as { results: Record<string, { status: string }> }).results;
+    expect(Object.keys(results).sort()).toEqual(ids(25).sort());
+    for (const id of ids(25)) expect(results[id]?.status, id).toBe("succeeded");
+  });
+});
