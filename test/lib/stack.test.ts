@@ -8,19 +8,127 @@ import { METRIC_NAMESPACE, STEP_METRICS } from "../../functions/core/metrics";
 import { resolveDefinition } from "../../lib/asl/resolve";
 import { maxGapSeconds } from "../../lib/asl/schedule-window";
 import { FUNCTION_NAMES, functionEntry } from "../../lib/constructs/paths";
-import { OrchestratorStack } from "../../lib/stack";
+import { OrchestratorStack, type OrchestratorStackProps } from "../../lib/stack";
 import { pipeline, sampleConfig, step } from "../fixtures/cdk/config";
 import { FIXTURE_FUNCTIONS_DIR } from "./helpers";
 
-function build(config = sampleConfig()) {
+function build(config = sampleConfig(), props: Partial<OrchestratorStackProps> = {}) {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   const stack = new OrchestratorStack(app, "Orchestrator", {
     config,
     functionsDir: FIXTURE_FUNCTIONS_DIR,
     env: { account: "123456789012", region: "us-east-1" },
+    ...props,
   });
   return { app, stack, template: Template.fromStack(stack) };
 }
+
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:polytomic-AbCdEf";
+const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const READERS = ["StartSync", "CheckStatus", "ExportLogs", "CancelSync"];
+
+/** The statements of each reading function's role policy, by function. */
+function readerStatements(template: Template): Map<string, unknown[]> {
+  const policies = template.findResources("AWS::IAM::Policy") as Record<
+    string,
+    {
+      Properties: {
+        Roles: { Ref: string }[];
+        PolicyDocument: { Statement: unknown[] };
+      };
+    }
+  >;
+  const result = new Map<string, unknown[]>();
+  for (const reader of READERS) {
+    const statements = Object.values(policies)
+      .filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(`Functions${reader}`)))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    result.set(reader, statements);
+  }
+  return result;
+}
+
+const decryptViaSecretsManager = Match.objectLike({
+  Action: "kms:Decrypt",
+  Effect: "Allow",
+  Resource: KEY_ARN,
+  Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
+});
+
+describe("OrchestratorStack: the API key secret", () => {
+  it("a created secret holds no generated value; its schedules are disabled and nothing alarms on their silence", () => {
+    const { template, stack } = build();
+    const secrets = Object.values(template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(1);
+    const properties = (secrets[0] as { Properties: Record<string, unknown> }).Properties;
+    expect(properties.GenerateSecretString).toBeUndefined();
+    expect(properties.SecretString).toBeUndefined();
+    template.allResourcesProperties("AWS::Scheduler::Schedule", { State: "DISABLED" });
+    expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm"))).not.toContainEqual(
+      expect.stringMatching(/ScheduleStoppedFiring/),
+    );
+    // The stack outputs the secret to fill and what to do.
+    template.hasOutput("ApiKeySecretArn", { Value: { Ref: Match.stringLikeRegexp("ApiKey") } });
+    template.hasOutput("SchedulesDisabled", {
+      Value: Match.stringLikeRegexp(
+        "Schedules of nightly are deployed DISABLED: the API key secret was created empty.*schedulesEnabled=true",
+      ),
+    });
+    Annotations.fromStack(stack).hasInfo("*", Match.stringLikeRegexp("deployed DISABLED"));
+  });
+
+  it("schedules fire, and are watched, once schedulesEnabled is true or the secret is given", () => {
+    for (const props of [{ schedulesEnabled: true }, { apiKeySecretArn: SECRET_ARN }]) {
+      const { template } = build(sampleConfig(), props);
+      template.allResourcesProperties("AWS::Scheduler::Schedule", { State: "ENABLED" });
+      expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm"))).toContainEqual(
+        expect.stringMatching(/ScheduleStoppedFiring/),
+      );
+      expect(Object.keys(template.toJSON().Outputs)).not.toContain("SchedulesDisabled");
+    }
+    const off = build(sampleConfig(), { apiKeySecretArn: SECRET_ARN, schedulesEnabled: false });
+    off.template.allResourcesProperties("AWS::Scheduler::Schedule", { State: "DISABLED" });
+  });
+
+  it("grants kms:Decrypt, via Secrets Manager only, on the customer key of an existing secret", () => {
+    const { template } = build(sampleConfig(), {
+      apiKeySecretArn: SECRET_ARN,
+      apiKeySecretKmsKeyArn: KEY_ARN,
+    });
+    for (const [reader, statements] of readerStatements(template)) {
+      expect(statements, reader).toContainEqual(
+        expect.objectContaining({ Action: "kms:Decrypt", Resource: KEY_ARN }),
+      );
+      expect(
+        statements.filter((s) => decryptViaSecretsManager.test(s).isSuccess),
+        reader,
+      ).toHaveLength(1);
+    }
+    // publish-metrics never reads the secret.
+    const policies = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    expect(policies.match(/kms:Decrypt/g)?.length).toBe(READERS.length);
+  });
+
+  it("encrypts a created secret with the given key, and grants decrypting it", () => {
+    const { template } = build(sampleConfig(), { apiKeySecretKmsKeyArn: KEY_ARN });
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { KmsKeyId: KEY_ARN });
+    for (const [reader, statements] of readerStatements(template)) {
+      expect(
+        statements.filter((s) => decryptViaSecretsManager.test(s).isSuccess),
+        reader,
+      ).toHaveLength(1);
+    }
+  });
+
+  it("rejects a key alias, saying what to give", () => {
+    expect(() =>
+      build(sampleConfig(), {
+        apiKeySecretArn: SECRET_ARN,
+        apiKeySecretKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/polytomic",
+      }),
+    ).toThrow(/apiKeySecretKmsKeyArn must be a KMS key ARN .*not an alias/);
+  });
+});
 
 describe("OrchestratorStack", () => {
   it("has zero unacknowledged cdk-nag AwsSolutions findings and no warnings", () => {
@@ -177,9 +285,10 @@ describe("OrchestratorStack", () => {
   });
 
   it("schedules the scheduled pipeline in its time zone, with retries and an encrypted TLS-only DLQ", () => {
-    const { template } = build();
+    const { template } = build(sampleConfig(), { apiKeySecretArn: SECRET_ARN });
     template.resourceCountIs("AWS::Scheduler::Schedule", 1);
     template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      State: "ENABLED",
       ScheduleExpression: "cron(0 2 ? * MON-FRI *)",
       ScheduleExpressionTimezone: "America/New_York",
       FlexibleTimeWindow: { Mode: "OFF" },
@@ -238,7 +347,7 @@ describe("OrchestratorStack", () => {
   });
 
   it("alarms on failures, timeouts, failed steps and a silent schedule, to an encrypted topic with the notify emails", () => {
-    const { template } = build();
+    const { template } = build(sampleConfig(), { apiKeySecretArn: SECRET_ARN });
     template.allResourcesProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
     // nightly (notify: data-oncall) has a topic of its own; the deployment's topic, for
     // dead letters and for manual (no notify), is subscribed by every address.
