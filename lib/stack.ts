@@ -315,6 +315,11 @@ export class OrchestratorStack extends Stack {
         );
       }
     }
+    ack(
+      cancellation.historyPolicy,
+      `${executionsOf(runSync).slice(0, -2)}:*]`,
+      "cancel-sync reads the history of the run-sync execution that ended (to cancel only the runs it started), whose name is generated per run: the grant is that machine's executions only.",
+    );
     for (const queue of [scheduleDlq, cancellation.deadLetterQueue]) {
       ack(queue, "SQS3", "This queue is itself a dead-letter queue.");
     }

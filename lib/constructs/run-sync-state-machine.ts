@@ -6,6 +6,7 @@ import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepResult } from "../../functions/core/contract";
 import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
+import { START_SYNC_STATE } from "../../functions/core/history";
 import type { FunctionName } from "./paths";
 import { stateMachineLogGroup } from "./state-machine-logs";
 
@@ -16,7 +17,8 @@ import { stateMachineLogGroup } from "./state-machine-logs";
 export const RUN_SYNC_STATES = {
   skipRequested: "Skip requested?",
   skipped: "Step skipped",
-  start: "Start sync",
+  /** cancel-sync reads this state's exits in the execution history (functions/core/history.ts). */
+  start: START_SYNC_STATE,
   check: "Check status",
   runFinished: "Run finished?",
   wait: "Wait before next check",

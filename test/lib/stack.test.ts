@@ -325,7 +325,7 @@ describe("OrchestratorStack", () => {
     });
   });
 
-  it("cancels the Polytomic run when a run-sync execution is aborted or times out (a failed one cleans up itself)", () => {
+  it("cancels the Polytomic run when a run-sync execution is aborted, times out or fails (past its Catch, e.g. the history limit)", () => {
     const { template } = build();
     template.hasResourceProperties("AWS::Events::Rule", {
       EventPattern: {
@@ -333,7 +333,7 @@ describe("OrchestratorStack", () => {
         "detail-type": ["Step Functions Execution Status Change"],
         detail: {
           stateMachineArn: [{ Ref: Match.stringLikeRegexp("^RunSyncStateMachine") }],
-          status: ["ABORTED", "TIMED_OUT"],
+          status: ["ABORTED", "TIMED_OUT", "FAILED"],
         },
       },
       Targets: [
@@ -343,6 +343,51 @@ describe("OrchestratorStack", () => {
           RetryPolicy: Match.anyValue(),
         }),
       ],
+    });
+    // cancel-sync reads the ended execution's history: run-sync executions only, and only
+    // that action (no other principal gets it).
+    const readers = template.findResources("AWS::IAM::Policy", {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Action: "states:GetExecutionHistory" })]),
+        },
+      },
+    });
+    expect(Object.values(readers)).toHaveLength(1);
+    expect(Object.values(readers)[0]).toMatchObject({
+      Properties: {
+        Roles: [{ Ref: expect.stringMatching(/^FunctionsCancelSyncRole/) }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: "states:GetExecutionHistory",
+              Effect: "Allow",
+              Resource: {
+                "Fn::Join": [
+                  "",
+                  [
+                    "arn:",
+                    { Ref: "AWS::Partition" },
+                    ":states:us-east-1:123456789012:execution:",
+                    {
+                      "Fn::Select": [
+                        6,
+                        {
+                          "Fn::Split": [
+                            ":",
+                            { Ref: expect.stringMatching(/^RunSyncStateMachine/) },
+                          ],
+                        },
+                      ],
+                    },
+                    ":*",
+                  ],
+                ],
+              },
+            },
+          ],
+        },
+      },
     });
   });
 
