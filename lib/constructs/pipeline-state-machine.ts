@@ -28,6 +28,8 @@ export const PIPELINE_STATES = {
   canRun: (step: string) => `Can ${step} run?`,
   skip: (step: string) => `Skip ${step}`,
   recordFailure: (step: string) => `Record ${step} failure`,
+  /** Adds the failed step's line (its error name) to `$.failures`, for the Fail cause. */
+  noteFailure: (step: string) => `Note ${step} failure`,
   /**
    * A gate (a dependency the Parallel structure cannot order, see docs/pipelines.md):
    * one child execution of the wait-for-step machine.
@@ -101,6 +103,15 @@ export function gateChecks(schedule: readonly number[], seconds: number): number
 
 /** The error a failed pipeline execution ends with. */
 export const PIPELINE_FAILED_ERROR = "Pipeline.StepsFailed";
+
+/**
+ * The Fail cause: one entry per failed step, `"<step id>":"<error name>"` (a step id is at
+ * most 64 characters, an error name a Step Functions or AWS API error name), so 200
+ * failed steps stay well within the 32,768 characters a cause may have. The details (the
+ * child execution, whose history holds the full cause) are in each step's result.
+ */
+const FAILURE_CAUSE =
+  "Failed steps and their errors (details in the step results and child executions): {}";
 
 export interface PipelineStateMachineProps {
   /** The pipeline, as loaded from the pipelines file. */
@@ -255,7 +266,7 @@ export class PipelineStateMachine extends Construct {
     );
     const end = builder.end();
     const start = new sfn.Pass(this, PIPELINE_STATES.start, {
-      parameters: { results: {} },
+      parameters: { results: {}, failures: {} },
     });
     start.next(builder.compose(plan, end));
 
@@ -387,7 +398,12 @@ class DefinitionBuilder {
       causePath: "$.cause",
     });
     const summarize = new sfn.Pass(this.scope, PIPELINE_STATES.summarize, {
-      parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.results")) },
+      parameters: {
+        cause: sfn.JsonPath.format(
+          FAILURE_CAUSE,
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failures")),
+        ),
+      },
     });
     summarize.next(failed);
     const conditions = this.pipeline.steps.map((s) =>
@@ -432,21 +448,25 @@ class DefinitionBuilder {
     const number = this.parallelCount;
     const label = plan.branches.map((b) => firstStep(b)).join(", ");
     const name = truncate(`Parallel ${number} (${label})`, MAX_STATE_NAME);
-    let fields = mergeFields(plan.branches.map((_, i) => `$[${i}].results`));
+    let level = mergeLevel(
+      Object.fromEntries(
+        MERGED_KEYS.map((key) => [key, plan.branches.map((_, i) => `$[${i}].${key}`)]),
+      ),
+    );
     const state = new sfn.Parallel(this.scope, name, {
-      comment: "Independent branches; their results are merged",
+      comment: "Independent branches; their results and failures are merged",
       // The merged results replace the state (the default ResultPath "$"; not written
       // out: aws-local-stepfunctions 3 treats an explicit "$" as a key named "$").
-      resultSelector: fields,
+      resultSelector: level.fields,
     });
     for (const branch of plan.branches) state.branch(this.compose(branch, undefined));
     // More branches than one field may merge: partial merges, merged by Pass states.
     let last: sfn.INextable = state;
-    for (let level = 1; !("results" in fields); level++) {
-      fields = mergeFields(Object.keys(fields).map((key) => `$.${key}`));
-      const merge = new sfn.Pass(this.scope, `Merge ${number}.${level}`, {
+    for (let depth = 1; !level.done; depth++) {
+      level = mergeLevel(level.next);
+      const merge = new sfn.Pass(this.scope, `Merge ${number}.${depth}`, {
         comment: "Merges the partial merges of the Parallel's branch results",
-        parameters: fields,
+        parameters: level.fields,
       });
       last.next(merge);
       last = merge;
@@ -479,16 +499,23 @@ class DefinitionBuilder {
     });
     run.addRetry(START_RETRY);
     const recordFailure = new sfn.Pass(this.scope, S.recordFailure(step.id), {
-      comment: "The child failed: record it (its Error and Cause) and go on",
+      comment: "The child failed: record its error name and go on",
       parameters: {
         step: step.id,
         sync_type: step.sync_type,
         status: "failed",
         outcome: "failed",
-        error: sfn.JsonPath.objectAt(resultPath(step.id)),
+        error: { Error: sfn.JsonPath.stringAt(`${resultPath(step.id)}.Error`) },
       } satisfies StepResultFields,
       resultPath: resultPath(step.id),
     });
+    // Not the Cause, which is unbounded (the child's history has it); no comment either:
+    // one of these per step counts against the definition's 1 MB.
+    const noteFailure = new sfn.Pass(this.scope, S.noteFailure(step.id), {
+      inputPath: `${resultPath(step.id)}.error.Error`,
+      resultPath: `$.failures['${step.id}']`,
+    });
+    recordFailure.next(noteFailure);
     const gatedOn = this.gatedOn.has(step.id);
     let failure: sfn.State = recordFailure;
     if (gatedOn) {
@@ -507,7 +534,7 @@ class DefinitionBuilder {
     }
     if (next) {
       run.next(next);
-      recordFailure.next(next);
+      noteFailure.next(next);
     }
     const gates = this.gatesOf.get(step.id) ?? [];
     if (step.run_after === "completion" || step.after.length === 0) {
@@ -665,22 +692,43 @@ class DefinitionBuilder {
  */
 export const MAX_MERGED_PER_FIELD = 10;
 
+/** The state's keys a Parallel merges from its branches (the rest of a branch's state is dropped). */
+const MERGED_KEYS = ["results", "failures"] as const;
+
 /**
- * Fields merging the objects at `paths`: `{ results }` when one field can merge them
- * all, else `{ m0, m1, ... }`, each merging at most MAX_MERGED_PER_FIELD of them in order
- * (a later key wins, as with one long merge).
+ * One level of merging, for each key the objects at its paths: the key itself when one
+ * field can merge them all, else `<key>_0`, `<key>_1`, ..., each merging at most
+ * MAX_MERGED_PER_FIELD of them in order (a later key wins, as with one long merge).
+ * `next` holds the paths of the partial merges for the next level; `done` when there are
+ * none left.
  */
-function mergeFields(paths: readonly string[]): Record<string, unknown> {
+function mergeLevel(sources: Readonly<Record<string, readonly string[]>>): {
+  fields: Record<string, unknown>;
+  next: Record<string, string[]>;
+  done: boolean;
+} {
   const merge = (group: readonly string[]): unknown =>
     group
       .map((path): unknown => sfn.JsonPath.objectAt(path))
       .reduce((acc, cur) => sfn.JsonPath.jsonMerge(acc, cur));
-  if (paths.length <= MAX_MERGED_PER_FIELD) return { results: merge(paths) };
   const fields: Record<string, unknown> = {};
-  for (let i = 0; i * MAX_MERGED_PER_FIELD < paths.length; i++) {
-    fields[`m${i}`] = merge(paths.slice(i * MAX_MERGED_PER_FIELD, (i + 1) * MAX_MERGED_PER_FIELD));
+  const next: Record<string, string[]> = {};
+  let done = true;
+  for (const [key, paths] of Object.entries(sources)) {
+    if (paths.length <= MAX_MERGED_PER_FIELD) {
+      fields[key] = merge(paths);
+      next[key] = [`$.${key}`];
+      continue;
+    }
+    done = false;
+    next[key] = [];
+    for (let i = 0; i * MAX_MERGED_PER_FIELD < paths.length; i++) {
+      const part = `${key}_${i}`;
+      fields[part] = merge(paths.slice(i * MAX_MERGED_PER_FIELD, (i + 1) * MAX_MERGED_PER_FIELD));
+      next[key].push(`$.${part}`);
+    }
   }
-  return fields;
+  return { fields, next, done };
 }
 
 function firstStep(plan: Plan): string {

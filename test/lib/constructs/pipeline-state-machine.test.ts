@@ -11,6 +11,9 @@ import {
   PIPELINE_FAILED_ERROR,
   PipelineStateMachine,
 } from "../../../lib/constructs/pipeline-state-machine";
+import type { AslDefinition as LocalAsl } from "../../../lib/local/asl";
+import { runLocalExecution } from "../../../lib/local/engine";
+import { VirtualClock } from "../../../lib/local/virtual-clock";
 import { pipeline, step } from "../../fixtures/cdk/config";
 import { definitionOf, runLocally, unbundledStack } from "../helpers";
 
@@ -76,6 +79,13 @@ function children(outcomes: Record<string, "fail">) {
     };
   }
   return { handlers, started, names };
+}
+
+/** The failed steps a pipeline's Fail cause lists: `{ <step id>: <error name> }`. */
+function failedSteps(cause: string | undefined): Record<string, string> {
+  const json = /: (\{.*\})$/s.exec(cause ?? "")?.[1];
+  if (!json) throw new Error(`not a pipeline failure cause: ${cause}`);
+  return JSON.parse(json) as Record<string, string>;
 }
 
 describe("PipelineStateMachine definition", () => {
@@ -310,22 +320,8 @@ describe("PipelineStateMachine in the local engine", () => {
     const { handlers, started } = children({ "a-1": "fail" });
     const result = await runLocally(definition, {}, handlers, { context });
     expect(result.error).toBe(PIPELINE_FAILED_ERROR);
-    const cause = JSON.parse(result.cause ?? "{}") as Record<
-      string,
-      { status: string; error?: unknown }
-    >;
-    expect(Object.fromEntries(Object.entries(cause).map(([k, v]) => [k, v.status]))).toEqual({
-      load: "succeeded",
-      "a-1": "failed",
-      b_2: "succeeded",
-      a_child: "skipped",
-      join: "skipped",
-      always: "succeeded",
-    });
-    expect(cause["a-1"]?.error).toEqual({
-      Error: "States.TaskFailed",
-      Cause: "Sync.Failed: the sync failed",
-    });
+    // One entry per failed step, its error name; skipped dependents are not failures.
+    expect(failedSteps(result.cause)).toEqual({ "a-1": "States.TaskFailed" });
     expect(started.map((s) => s.step).sort()).toEqual(["a-1", "always", "b_2", "load"]);
   });
 });
@@ -407,6 +403,48 @@ describe("PipelineStateMachine within Step Functions limits, up to 200 steps", (
       expect(Buffer.byteLength(JSON.stringify(definition))).toBeLessThan(1024 * 1024);
     });
   }
+
+  it("200 failed steps: a Fail cause within 32,768 characters, one entry each; every state within 256 KB", async () => {
+    // Worst case: 64-character ids, every child failing with a cause at its own maximum.
+    const longIds = ids(200).map((id) => `${id}_`.padEnd(64, "x"));
+    const config = pipeline(
+      "all_fail",
+      longIds.map((id, i) =>
+        step(id, i % 2 === 1 ? [longIds[i - 1] as string] : [], { run_after: "completion" }),
+      ),
+    );
+    const { definition } = build(config);
+    const tasks: Record<string, (i: unknown) => Promise<unknown>> = {};
+    for (const s of config.steps) {
+      tasks[P.run(s.id)] = async () => {
+        const err = new Error("x".repeat(32_000));
+        err.name = "States.TaskFailed";
+        throw err;
+      };
+    }
+    const result = await runLocalExecution(definition as unknown as LocalAsl, {
+      name: "exec-1",
+      stateMachineName: "all_fail",
+      input: {},
+      clock: new VirtualClock(0),
+      tasks,
+    });
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe(PIPELINE_FAILED_ERROR);
+    expect(result.cause?.length).toBeLessThanOrEqual(32_768);
+    const failed = failedSteps(result.cause);
+    expect(Object.keys(failed).sort()).toEqual([...longIds].sort());
+    expect(new Set(Object.values(failed))).toEqual(new Set(["States.TaskFailed"]));
+    let largest = 0;
+    for (const event of result.events) {
+      if (!("state" in event)) continue;
+      for (const data of [event.state.input, event.state.output]) {
+        largest = Math.max(largest, Buffer.byteLength(JSON.stringify(data ?? null)));
+      }
+    }
+    expect(largest).toBeGreaterThan(10_000);
+    expect(largest).toBeLessThanOrEqual(256 * 1024);
+  }, 120_000);
 
   it("merges the results of 25 parallel branches (three partial merges, then one)", async () => {
     const config = pipeline(
