@@ -12,6 +12,8 @@ import type { WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
 const STEP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The most bytes a state machine definition may have (Step Functions quotas: 1 MB). */
+const DEFINITION_QUOTA = 1024 * 1024;
 /** Step Functions state names are at most 80 characters. */
 const MAX_STATE_NAME = 80;
 
@@ -27,6 +29,14 @@ export const PIPELINE_STATES = {
   /** The Choice on a step's dependencies (run_after: success with dependencies). */
   canRun: (step: string) => `Can ${step} run?`,
   skip: (step: string) => `Skip ${step}`,
+  /**
+   * A retried start met ExecutionAlreadyExists (the child it started had already ended):
+   * describe that child (aws-sdk:sfn:describeExecution) and adopt its result.
+   */
+  findChild: (step: string) => `Find ${step} child`,
+  childSucceeded: (step: string) => `Adopt ${step}?`,
+  parseChild: (step: string) => `Parse ${step}`,
+  adoptChild: (step: string) => `Adopt ${step}`,
   recordFailure: (step: string) => `Record ${step} failure`,
   /** Adds the failed step's line (its error name) to `$.failures`, for the Fail cause. */
   noteFailure: (step: string) => `Note ${step} failure`,
@@ -280,6 +290,22 @@ export class PipelineStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    this.checkDefinitionSize(pipeline.name);
+  }
+
+  /**
+   * Fails synth (an error annotation) when the definition is over the 1 MB Step Functions
+   * allows a definition (quotas), which a deploy would only find out at CloudFormation
+   * time. The size is measured with CloudFormation references unresolved (ARNs are
+   * about as long once resolved).
+   */
+  private checkDefinitionSize(name: string): void {
+    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    const bytes = renderedBytes(Stack.of(this).resolve(cfn.definitionString));
+    if (bytes <= DEFINITION_QUOTA) return;
+    Annotations.of(this).addError(
+      `Pipeline "${name}": its state machine definition would be ${bytes} bytes, over the 1 MB Step Functions allows. Split the pipeline, or make it series-parallel (gates cost the most).`,
+    );
   }
 
   /** Says which steps are gated and what the gates can cost at most (a warning when a lot). */
@@ -375,7 +401,7 @@ class DefinitionBuilder {
    * the IAM resource covering them (the same one the RUN_JOB integration grants, so
    * the cdk-nag acknowledgement of that grant covers it).
    */
-  private executionArns(): { prefix: string } {
+  private executionArns(): { prefix: string; grant: string } {
     const stack = Stack.of(this.scope);
     const machine = stack.splitArn(
       this.machines.runSync.stateMachineArn,
@@ -388,7 +414,7 @@ class DefinitionBuilder {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         resourceName,
       });
-    return { prefix: arn(`${machine}:`) };
+    return { prefix: arn(`${machine}:`), grant: arn(`${machine}*`) };
   }
 
   /** The final states: fail when any step failed, else succeed. */
@@ -498,6 +524,11 @@ class DefinitionBuilder {
       resultPath: resultPath(step.id),
     });
     run.addRetry(START_RETRY);
+    const adopt = this.adoption(step, next);
+    run.addCatch(adopt.entry, {
+      errors: ["StepFunctions.ExecutionAlreadyExistsException"],
+      resultPath: resultPath(step.id),
+    });
     const recordFailure = new sfn.Pass(this.scope, S.recordFailure(step.id), {
       comment: "The child failed: record its error name and go on",
       parameters: {
@@ -516,6 +547,7 @@ class DefinitionBuilder {
       resultPath: `$.failures['${step.id}']`,
     });
     recordFailure.next(noteFailure);
+    adopt.failed(recordFailure);
     const gatedOn = this.gatedOn.has(step.id);
     let failure: sfn.State = recordFailure;
     if (gatedOn) {
@@ -581,6 +613,56 @@ class DefinitionBuilder {
       )
       .otherwise(skipEntry);
     return this.withGates(step, gates, canRun, failure);
+  }
+
+  /**
+   * After ExecutionAlreadyExists on a retried start: the StartExecution API returns that
+   * error for an existing name whose execution is closed (or whose input differs;
+   * API_StartExecution), which happens when a start that went through is retried after
+   * the child already ended. Describes the child by its deterministic name: SUCCEEDED ->
+   * its Output (the StepResult) becomes the step's result; anything else, or a failed
+   * describe -> `failed` (the step's failure path, with the original error).
+   */
+  private adoption(
+    step: StepConfig,
+    next: sfn.State | undefined,
+  ): { entry: sfn.State; failed: (failure: sfn.State) => void } {
+    const S = PIPELINE_STATES;
+    const find = new tasks.CallAwsService(this.scope, S.findChild(step.id), {
+      service: "sfn",
+      action: "describeExecution",
+      iamAction: "states:DescribeExecution",
+      iamResources: [this.executionArns().grant],
+      parameters: {
+        ExecutionArn: sfn.JsonPath.format(
+          `${this.executionArns().prefix}{}`,
+          childExecutionName(step.id),
+        ),
+      },
+      resultPath: "$.adopted",
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    const parse = new sfn.Pass(this.scope, S.parseChild(step.id), {
+      parameters: { result: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.adopted.Output")) },
+      resultPath: "$.adopted",
+    });
+    const record = new sfn.Pass(this.scope, S.adoptChild(step.id), {
+      inputPath: "$.adopted.result",
+      resultPath: resultPath(step.id),
+    });
+    parse.next(record);
+    if (next) record.next(next);
+    return {
+      entry: find,
+      failed: (failure) => {
+        find.addCatch(failure, { errors: [sfn.Errors.ALL], resultPath: "$.adopted" });
+        find.next(
+          new sfn.Choice(this.scope, S.childSucceeded(step.id))
+            .when(sfn.Condition.stringEquals("$.adopted.Status", "SUCCEEDED"), parse)
+            .otherwise(failure),
+        );
+      },
+    };
   }
 
   /**
@@ -729,6 +811,17 @@ function mergeLevel(sources: Readonly<Record<string, readonly string[]>>): {
     }
   }
   return { fields, next, done };
+}
+
+/** An ARN (or other CloudFormation reference) as deployed: about this long. */
+const REFERENCE_BYTES = 80;
+
+/** Bytes of a resolved definition string: plain, or an Fn::Join of text and references. */
+function renderedBytes(resolved: unknown): number {
+  if (typeof resolved === "string") return Buffer.byteLength(resolved);
+  const join = (resolved as { "Fn::Join"?: [string, unknown[]] } | null)?.["Fn::Join"];
+  if (!join) return REFERENCE_BYTES;
+  return join[1].reduce<number>((sum, part) => sum + renderedBytes(part), 0);
 }
 
 function firstStep(plan: Plan): string {

@@ -123,8 +123,11 @@ describe("PipelineStateMachine definition", () => {
     expect(machine.gatedDependencies).toEqual([]);
     Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
     Annotations.fromStack(stack).hasNoInfo("*", Match.anyValue());
-    const resources = allStates(definition).map(([, state]) => state.Resource ?? "");
-    expect(resources.filter((r) => r.includes("aws-sdk"))).toEqual([]);
+    // The only AWS SDK calls: describing a step's own child to adopt its result.
+    const sdk = allStates(definition).filter(([, state]) => state.Resource?.includes("aws-sdk"));
+    expect(sdk.map(([name]) => name).sort()).toEqual(
+      fanOut.steps.map((s) => P.findChild(s.id)).sort(),
+    );
     expect(
       allStates(definition).filter(
         ([name]) => name.startsWith("End ") || name.startsWith("Await "),
@@ -176,7 +179,14 @@ describe("PipelineStateMachine definition", () => {
       { ErrorEquals: ["States.ALL"], ResultPath: "$.results['c']", Next: P.recordFailure("c") },
     ]);
     expect(gate?.Next).toBe(P.canRun("c"));
-    expect(allStates(definition).filter(([, st]) => st.Resource?.includes("aws-sdk"))).toEqual([]);
+    // The waiting polls in the wait-for-step machine, not here: the only AWS SDK calls
+    // here describe a step's own child, to adopt its result after ExecutionAlreadyExists.
+    expect(
+      allStates(definition)
+        .filter(([, st]) => st.Resource?.includes("aws-sdk"))
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(["a", "b", "c", "d"].map((id) => P.findChild(id)).sort());
     // c's Choice reads b's result as the gate recorded it (b index 1), a's from the plan.
     expect(states[P.canRun("c")]?.Choices).toEqual([
       {
@@ -326,6 +336,9 @@ describe("PipelineStateMachine in the local engine", () => {
   });
 });
 
+/** The state machine definition quota (Step Functions quotas: 1 MB). */
+const DEFINITION_QUOTA = 1024 * 1024;
+
 /** Every value of a `.$` field in a definition, with its state and key. */
 function pathFields(value: unknown, where = ""): Array<{ where: string; expression: string }> {
   if (Array.isArray(value)) return value.flatMap((v, i) => pathFields(v, `${where}[${i}]`));
@@ -356,6 +369,72 @@ function randomDag(n: number, seed: number) {
     return step(`s${i}`, [...after]);
   });
 }
+
+describe("PipelineStateMachine: a retried start that meets ExecutionAlreadyExists", () => {
+  const chain = pipeline("x", [step("one"), step("two", ["one"])]);
+  const childArn = (name: string) =>
+    `arn:aws:states:us-east-1:123456789012:execution:run-sync:${name}`;
+
+  /** `one`'s start went through, the retry found its child ended: Describe answers `status`. */
+  function retriedStart(status: "SUCCEEDED" | "FAILED") {
+    const { handlers, started, names } = children({});
+    const described: unknown[] = [];
+    const real = handlers[P.run("one")] as (i: unknown) => unknown;
+    let childName = "";
+    handlers[P.run("one")] = (raw) => {
+      childName = (raw as { Name: string }).Name;
+      const err = new Error(`Execution Already Exists: '${childArn(childName)}'`);
+      err.name = "StepFunctions.ExecutionAlreadyExistsException";
+      throw err;
+    };
+    handlers[P.findChild("one")] = (input) => {
+      described.push(input);
+      const output = (
+        real({ Input: { step: "one", sync_type: "model" }, Name: childName }) as {
+          Output: unknown;
+        }
+      ).Output;
+      return {
+        ExecutionArn: childArn(childName),
+        Name: childName,
+        Status: status,
+        ...(status === "SUCCEEDED"
+          ? { Output: JSON.stringify(output) }
+          : { Error: "Sync.Failed", Cause: "the sync failed" }),
+      };
+    };
+    return { handlers, started, names, described, childName: () => childName };
+  }
+
+  it("adopts the result of the child that already succeeded, and its dependents run", async () => {
+    const { definition } = build(chain);
+    const run = retriedStart("SUCCEEDED");
+    const result = await runLocally(definition, {}, run.handlers, { context });
+    expect(result.error).toBeUndefined();
+    // It described its own child, by the name the start used.
+    expect(run.described).toEqual([{ ExecutionArn: childArn(run.childName()) }]);
+    const results = (result.output as { results: Record<string, { status: string }> }).results;
+    expect(results.one).toMatchObject({
+      step: "one",
+      status: "succeeded",
+      execution_id: "run-one",
+    });
+    expect(results.two?.status).toBe("succeeded");
+    // (The fake child output is built by the same fake that records starts.)
+    expect(run.started.filter((s) => s.step === "two")).toHaveLength(1);
+  });
+
+  it("a child that had failed: the step fails (its dependents are skipped)", async () => {
+    const { definition } = build(chain);
+    const run = retriedStart("FAILED");
+    const result = await runLocally(definition, {}, run.handlers, { context });
+    expect(result.error).toBe(PIPELINE_FAILED_ERROR);
+    expect(failedSteps(result.cause)).toEqual({
+      one: "StepFunctions.ExecutionAlreadyExistsException",
+    });
+    expect(run.started.filter((s) => s.step === "two")).toEqual([]);
+  });
+});
 
 describe("PipelineStateMachine within Step Functions limits, up to 200 steps", () => {
   const ids = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
@@ -394,13 +473,19 @@ describe("PipelineStateMachine within Step Functions limits, up to 200 steps", (
   };
 
   for (const [shape, config] of Object.entries(shapes)) {
-    it(`${shape}: at most 10 intrinsic functions in any field`, () => {
-      const { definition } = build(config());
+    it(`${shape}: at most 10 intrinsic functions in any field; a definition over 1 MB fails synth`, () => {
+      const { definition, stack } = build(config());
       const fields = pathFields(definition);
       expect(fields.length).toBeGreaterThan(0);
       const over = fields.filter((f) => intrinsicCalls(f.expression) > 10);
       expect(over.map((f) => `${f.where}: ${intrinsicCalls(f.expression)}`)).toEqual([]);
-      expect(Buffer.byteLength(JSON.stringify(definition))).toBeLessThan(1024 * 1024);
+      const bytes = Buffer.byteLength(JSON.stringify(definition));
+      const errors = Annotations.fromStack(stack).findError(
+        "*",
+        Match.stringLikeRegexp("definition .* over the 1 MB"),
+      );
+      expect(errors).toHaveLength(bytes > DEFINITION_QUOTA ? 1 : 0);
+      if (!shape.startsWith("a random")) expect(bytes).toBeLessThan(DEFINITION_QUOTA);
     });
   }
 
@@ -416,6 +501,9 @@ describe("PipelineStateMachine within Step Functions limits, up to 200 steps", (
     const { definition } = build(config);
     const tasks: Record<string, (i: unknown) => Promise<unknown>> = {};
     for (const s of config.steps) {
+      tasks[P.findChild(s.id)] = async () => {
+        throw new Error("not called: no start met ExecutionAlreadyExists");
+      };
       tasks[P.run(s.id)] = async () => {
         const err = new Error("x".repeat(32_000));
         err.name = "States.TaskFailed";
