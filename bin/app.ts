@@ -6,6 +6,11 @@
  * - `stackName`: the stack's name (default `PolytomicOrchestrator`);
  * - `polytomicApiUrl`: a non-default Polytomic API base URL;
  * - `apiKeySecretArn`: use an existing Secrets Manager secret for the API key;
+ * - `apiKeySecretKmsKeyArn`: the customer-managed KMS key that secret is encrypted with
+ *   (the functions get `kms:Decrypt` on it); without `apiKeySecretArn`, the key the
+ *   created secret is encrypted with;
+ * - `schedulesEnabled`: `true`/`false`; default true with `apiKeySecretArn`, false when
+ *   the stack creates the (empty) secret, so nothing fires before the key is in it;
  * - `logsExpirationDays`: how long exported run logs are kept (default 90).
  *
  * A bad pipelines file prints every problem (file, pipeline, step, field) and exits 1;
@@ -14,7 +19,7 @@
 import { isAbsolute, join } from "node:path";
 import { App, type Duration, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ContextError, logsExpirationFrom } from "../lib/app-context";
+import { ContextError, logsExpirationFrom, schedulesEnabledFrom } from "../lib/app-context";
 import { ConfigError, loadPipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig } from "../lib/config/model";
 import { REPO_ROOT } from "../lib/constructs/paths";
@@ -41,8 +46,10 @@ try {
 }
 
 let logsExpiration: Duration | undefined;
+let schedulesEnabled: boolean | undefined;
 try {
   logsExpiration = logsExpirationFrom(app.node.tryGetContext("logsExpirationDays"));
+  schedulesEnabled = schedulesEnabledFrom(app.node.tryGetContext("schedulesEnabled"));
 } catch (error) {
   if (error instanceof ContextError) {
     process.stderr.write(`${error.message}\n`);
@@ -55,6 +62,8 @@ new OrchestratorStack(app, context("stackName") ?? "PolytomicOrchestrator", {
   config,
   polytomicApiUrl: context("polytomicApiUrl"),
   apiKeySecretArn: context("apiKeySecretArn"),
+  apiKeySecretKmsKeyArn: context("apiKeySecretKmsKeyArn"),
+  schedulesEnabled,
   logsExpiration,
   description: "Polytomic orchestrator: scheduled, dependency-ordered Polytomic syncs",
 });

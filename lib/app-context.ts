@@ -23,3 +23,17 @@ export function logsExpirationFrom(value: unknown): Duration | undefined {
   }
   return Duration.days(days);
 }
+
+/**
+ * `schedulesEnabled`: `true` or `false` (`-c schedulesEnabled=true` arrives as a string;
+ * cdk.json may give a boolean).
+ * @returns undefined when not set (the stack's default applies)
+ */
+export function schedulesEnabledFrom(value: unknown): boolean | undefined {
+  if (value === undefined || value === null || value === "") return undefined;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new ContextError(
+    `context schedulesEnabled: must be true or false (e.g. -c schedulesEnabled=true), got ${JSON.stringify(value)}`,
+  );
+}

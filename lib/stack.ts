@@ -1,4 +1,14 @@
-import { type CfnElement, Duration, Stack, type StackProps, Token, Validations } from "aws-cdk-lib";
+import {
+  Annotations,
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  Token,
+  Validations,
+} from "aws-cdk-lib";
+import * as kms from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
@@ -29,6 +39,21 @@ export interface OrchestratorStackProps extends StackProps {
    */
   readonly apiKeySecretArn?: string;
   /**
+   * The ARN of the customer-managed KMS key the API key secret is encrypted with
+   * (`arn:<partition>:kms:<region>:<account>:key/<id>`): the functions that read the
+   * secret get `kms:Decrypt` on it, via Secrets Manager only (the key's own policy must
+   * also let this account use it); a created secret is encrypted with it.
+   * @default - the secret uses the account's `aws/secretsmanager` key
+   */
+  readonly apiKeySecretKmsKeyArn?: string;
+  /**
+   * Whether the pipelines' schedules fire. A stack that creates the API key secret
+   * creates it empty, so its schedules are deployed disabled until this is true (after
+   * the key is in the secret): otherwise every firing would fail, and page, until then.
+   * @default - true when `apiKeySecret` or `apiKeySecretArn` is given, else false
+   */
+  readonly schedulesEnabled?: boolean;
+  /**
    * Polytomic API base URL.
    * @default - the handlers' default
    */
@@ -50,6 +75,9 @@ export interface OrchestratorStackProps extends StackProps {
   readonly functionsDir?: string;
 }
 
+/** A KMS key ARN (IAM grants need the key ARN itself, not an alias). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
 /** Time after a step's deadline to cancel the run, export its logs and publish metrics. */
 const STEP_MARGIN = Duration.minutes(30);
 
@@ -70,18 +98,13 @@ export class OrchestratorStack extends Stack {
         `${config.source}: no pipelines defined; add at least one under "pipelines:"`,
       );
     }
-    if (props.apiKeySecret && props.apiKeySecretArn) {
-      throw new Error("Give either apiKeySecret or apiKeySecretArn, not both");
-    }
-    const apiKeySecret =
-      props.apiKeySecret ??
-      (props.apiKeySecretArn
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, "ApiKey", props.apiKeySecretArn)
-        : undefined);
+    const { secret: apiKeySecret, key: apiKeySecretEncryptionKey } = this.apiKeySecret(props);
+    const schedulesEnabled = props.schedulesEnabled ?? apiKeySecret !== undefined;
     const logsBucket = new LogsBucket(this, "RunLogs", { expiration: props.logsExpiration });
     this.functions = new SyncFunctions(this, "Functions", {
       logsBucket: logsBucket.bucket,
       apiKeySecret,
+      apiKeySecretEncryptionKey,
       polytomicApiUrl: props.polytomicApiUrl,
       logRetention: props.logRetention,
       functionsDir: props.functionsDir,
@@ -129,6 +152,7 @@ export class OrchestratorStack extends Stack {
           schedule: pipeline.schedule,
           stateMachine: machine.stateMachine,
           deadLetterQueue: scheduleDlq,
+          enabled: schedulesEnabled,
         });
       }
     }
@@ -136,6 +160,7 @@ export class OrchestratorStack extends Stack {
       pipelines: config.pipelines.map((p) => ({
         config: p,
         stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,
+        scheduleEnabled: schedulesEnabled,
       })),
       functions: this.functions.all,
       deadLetterQueues: {
@@ -151,6 +176,53 @@ export class OrchestratorStack extends Stack {
       },
     });
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
+    this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
+  }
+
+  /** The API key secret given in props (with its KMS key), or none (SyncFunctions creates it). */
+  private apiKeySecret(props: OrchestratorStackProps): {
+    secret?: secretsmanager.ISecret;
+    key?: kms.IKey;
+  } {
+    if (props.apiKeySecret && props.apiKeySecretArn) {
+      throw new Error("Give either apiKeySecret or apiKeySecretArn, not both");
+    }
+    const secret =
+      props.apiKeySecret ??
+      (props.apiKeySecretArn
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, "ApiKey", props.apiKeySecretArn)
+        : undefined);
+    const arn = props.apiKeySecretKmsKeyArn;
+    if (arn === undefined) return { secret };
+    if (!Token.isUnresolved(arn) && !KMS_KEY_ARN.test(arn)) {
+      throw new Error(
+        `apiKeySecretKmsKeyArn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; not an alias), got "${arn}"`,
+      );
+    }
+    return { secret, key: kms.Key.fromKeyArn(this, "ApiKeyEncryptionKey", arn) };
+  }
+
+  /**
+   * Outputs the API key secret's ARN; when the stack created it (empty) and the
+   * schedules are off, says what to do, in the synth output and the stack's outputs.
+   */
+  private describeApiKeySecret(
+    created: boolean,
+    schedulesEnabled: boolean,
+    config: PipelinesConfig,
+  ): void {
+    const arn = this.functions.apiKeySecret.secretArn;
+    new CfnOutput(this, "ApiKeySecretArn", {
+      description: created
+        ? "The API key secret this stack created, empty: put the Polytomic API key in it"
+        : "The API key secret the functions read",
+      value: arn,
+    });
+    const scheduled = config.pipelines.filter((p) => p.schedule).map((p) => p.name);
+    if (schedulesEnabled || scheduled.length === 0) return;
+    const note = `Schedules of ${scheduled.join(", ")} are deployed DISABLED: ${created ? "the API key secret was created empty. Put the key in it (aws secretsmanager put-secret-value --secret-id <ApiKeySecretArn output> --secret-string <key>), then" : "schedulesEnabled is false;"} deploy again with -c schedulesEnabled=true.`;
+    new CfnOutput(this, "SchedulesDisabled", { value: note });
+    Annotations.of(this).addInfo(note);
   }
 
   /**
@@ -243,6 +315,11 @@ export class OrchestratorStack extends Stack {
         );
       }
     }
+    ack(
+      cancellation.historyPolicy,
+      `${executionsOf(runSync).slice(0, -2)}:*]`,
+      "cancel-sync reads the history of the run-sync execution that ended (to cancel only the runs it started), whose name is generated per run: the grant is that machine's executions only.",
+    );
     for (const queue of [scheduleDlq, cancellation.deadLetterQueue]) {
       ack(queue, "SQS3", "This queue is itself a dead-letter queue.");
     }

@@ -11,6 +11,7 @@
  */
 import { DEFAULT_RUNTIME_CONFIG, type Deps } from "../core/deps";
 import { HandlerError } from "../core/errors";
+import type { ExecutionHistory } from "../core/history";
 import { parseLogTypes } from "../core/input";
 import { JsonLogger, parseLogLevel } from "../core/logger";
 import type { Logger, LogSink, MetricsSink, PolytomicApi } from "../core/ports";
@@ -28,6 +29,7 @@ export interface AwsAdapters {
   polytomic?: (ctx: AdapterContext) => PolytomicApi;
   logs?: (ctx: AdapterContext) => LogSink;
   metrics?: (ctx: AdapterContext) => MetricsSink;
+  executionHistory?: (ctx: AdapterContext) => ExecutionHistory;
 }
 
 function notConfigured(what: string): HandlerError {
@@ -62,6 +64,7 @@ export async function awsDeps(adapters: AwsAdapters, env: Env = process.env): Pr
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     logger,
     redactor,
+    ...(adapters.executionHistory ? { executionHistory: adapters.executionHistory(ctx) } : {}),
     config: {
       ...DEFAULT_RUNTIME_CONFIG,
       logsPrefix: optionalEnv(env, "LOGS_PREFIX") ?? DEFAULT_RUNTIME_CONFIG.logsPrefix,

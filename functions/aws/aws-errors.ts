@@ -1,4 +1,5 @@
 /** Classifies AWS SDK errors into contract names (Aws.Throttled / Aws.Unavailable). */
+import { HandlerError } from "../core/errors";
 
 const THROTTLING = new Set([
   "ThrottlingException",
@@ -40,4 +41,23 @@ export function isTransient(err: unknown): boolean {
     e.$retryable !== undefined ||
     ["TimeoutError", "NetworkingError", "ECONNRESET", "ETIMEDOUT"].includes(e.name ?? "")
   );
+}
+
+/**
+ * An AWS SDK error as a contract error: `Aws.Throttled` or `Aws.Unavailable` (retryable)
+ * when a later attempt may succeed, else `permanent` (the caller's name for it). The
+ * message says what was being done and the SDK error's name, never its payload.
+ */
+export function awsHandlerError(
+  err: unknown,
+  doing: string,
+  permanent: "Config.Invalid" | "Internal.Error" = "Config.Invalid",
+): HandlerError {
+  const name = (err as { name?: string } | undefined)?.name ?? "Error";
+  if (isThrottling(err))
+    return new HandlerError("Aws.Throttled", `${doing} was throttled`, { cause: err });
+  if (isTransient(err)) {
+    return new HandlerError("Aws.Unavailable", `${doing} failed: ${name}`, { cause: err });
+  }
+  return new HandlerError(permanent, `${doing} failed: ${name}`, { cause: err });
 }

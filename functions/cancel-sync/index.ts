@@ -1,9 +1,11 @@
 /**
  * cancel-sync: cancels a run. Input: the run-sync state with `start` (step timeout), or an
- * EventBridge "Step Functions Execution Status Change" event of a stopped run-sync execution.
+ * EventBridge "Step Functions Execution Status Change" event of a run-sync execution that
+ * ended ABORTED, TIMED_OUT or FAILED (the runs it started are read from its history).
  */
 
 import { awsDeps } from "../aws/aws-deps";
+import { executionHistoryFromEnv } from "../aws/execution-history";
 import { polytomicFromEnv } from "../aws/polytomic-from-env";
 import { cancelSync } from "../core/cancel";
 import type { CancelResult } from "../core/contract";
@@ -20,4 +22,7 @@ export function makeHandler(deps: Deps): Handler<CancelResult> {
 }
 
 /** The Lambda entry point (deps built on the first invocation). */
-export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);
+export const handler = lazyHandler(
+  () => awsDeps({ polytomic: polytomicFromEnv, executionHistory: executionHistoryFromEnv }),
+  makeHandler,
+);

@@ -4,24 +4,25 @@
  * "nothing to cancel".
  */
 import { PolytomicConflictError, PolytomicNotFoundError } from "../polytomic/errors";
-import { CANCEL_ON_STATUSES, type CancelResult, type StepInput, type SyncType } from "./contract";
+import {
+  CANCEL_ON_STATUSES,
+  type CancelResult,
+  type StartResult,
+  type StepInput,
+  type SyncType,
+} from "./contract";
 import type { Deps } from "./deps";
+import { HandlerError } from "./errors";
+import { START_SYNC_STATE } from "./history";
 import { deriveKey } from "./idempotency";
-import type { CancelInput, StartedState } from "./input";
+import { type CancelInput, parseStartedState, pendingStartOf, type StartedState } from "./input";
 import type { Logger } from "./ports";
-import { resolveSync } from "./resolve";
-import { cancelRun, getRun, getSyncStatus } from "./runs";
+import { cancelRun, getRun } from "./runs";
 import { type Budget, stepFields } from "./runtime";
 import { isSpecTerminalStatus, isTerminalStatus } from "./status";
 
 const POLL_MIN_MS = 1_000;
 const POLL_MAX_MS = 10_000;
-/**
- * Clock skew tolerated between Step Functions' startDate and Polytomic's created_at when
- * deciding whether a running execution may have been started by the stopped run-sync.
- */
-export const START_SKEW_MS = 60_000;
-
 const STOPPED: ReadonlySet<string> = new Set(CANCEL_ON_STATUSES);
 
 export async function cancelSync(
@@ -54,16 +55,15 @@ async function cancelStarted(
 }
 
 /**
- * EventBridge path: a run-sync execution stopped (aborted, timed out, failed) without its
- * own cleanup running, so the Polytomic run it started may still be going. The event names
- * the sync but not the Polytomic execution, so we read the sync's current execution and
- * cancel it only when it was created at or after the run-sync execution started (minus a
- * small clock skew): an execution created earlier cannot have been started by that
- * run-sync (it was someone else's, or a schedule's, which we must not touch). With
- * on_conflict "attach" the run-sync may have adopted an older execution; we still leave
- * that one alone, because it was never ours to start and others may depend on it.
- * Likewise an execution created after the run-sync stopped (plus the skew) is someone
- * else's (a schedule's, a rerun's) and is left alone.
+ * EventBridge path: a run-sync execution ended ABORTED, TIMED_OUT or FAILED, possibly
+ * without its own cleanup running (stopped, timed out, or failed past its Catch: the
+ * 25,000-event history limit, a States.Runtime error), so a Polytomic run it started may
+ * still be going. Which runs it started is read from its own history: every exit of the
+ * start state whose `$.start` is a StartResult (a StartPending started nothing). Only
+ * those runs are cancelled, never "the sync's current run", which may be someone else's.
+ * A run it adopted (on_conflict "attach") was never its own to start and others may
+ * depend on it: left alone. A start that timed out before answering leaves no id in the
+ * history; that run is not cancelled here (it ends at its own pace).
  */
 async function cancelAfterStop(
   input: Extract<CancelInput, { kind: "event" }>,
@@ -73,51 +73,66 @@ async function cancelAfterStop(
 ): Promise<CancelResult> {
   const step: StepInput = input.input;
   // The event's own fields do not name the step: log it from the stopped execution's input.
-  const log = eventLog.child(stepFields(step));
+  const log = eventLog.child({ ...stepFields(step), run_sync_execution: input.execution });
   if (!STOPPED.has(input.status)) {
     log.info("execution did not stop abnormally; nothing to cancel", { sfn_status: input.status });
-    return { status: "none", canceled: false, already_terminal: true };
+    return NOTHING;
   }
-  let sync: { id: string };
-  let status: Awaited<ReturnType<typeof getSyncStatus>>;
-  try {
-    sync = await resolveSync(deps.polytomic, step.sync_type, step.sync, {
-      deadline: budget.deadline,
-    });
-    status = await getSyncStatus(deps.polytomic, step.sync_type, sync.id, {
-      deadline: budget.deadline,
-    });
-  } catch (err) {
-    // A sync that does not exist (the usual reason such a step failed) runs nothing.
-    if (err instanceof PolytomicNotFoundError || (err as Error).name === "Sync.NotFound") {
-      log.info("the sync does not exist; nothing to cancel");
-      return { status: "none", canceled: false, already_terminal: true };
-    }
-    throw err;
-  }
-  const { current, last } = status;
-  // An unknown status is not taken as ended here: cancelling a run that did end is harmless.
-  if (!current || isSpecTerminalStatus(step.sync_type, current.status)) {
-    log.info("no running execution; nothing to cancel", { sync_id: sync.id });
-    return {
-      status: current?.status ?? last?.status ?? "none",
-      canceled: false,
-      already_terminal: true,
-    };
-  }
-  const created = current.created_at ? Date.parse(current.created_at) : Number.NaN;
-  const tooLate = input.stopDate !== undefined && created > input.stopDate + START_SKEW_MS;
-  if (Number.isNaN(created) || created < input.startDate - START_SKEW_MS || tooLate) {
-    log.info(
-      "the running execution was not started by the stopped run-sync execution; leaving it alone",
-      {
-        sync_id: sync.id,
-        execution_id: current.id,
-      },
+  if (!deps.executionHistory) {
+    throw new HandlerError(
+      "Config.Invalid",
+      "cancel-sync cannot read execution histories, so it cannot tell which run the execution started: nothing was cancelled",
     );
-    return { status: current.status, canceled: false, already_terminal: false };
   }
-  return cancelExecution(step, step.sync_type, sync.id, current.id, deps, log, budget);
+  const outputs = await deps.executionHistory.stateOutputs(input.execution, START_SYNC_STATE, {
+    deadline: budget.deadline,
+  });
+  const runs = startedRuns(outputs, log);
+  if (runs.length === 0) {
+    log.info("the execution started no run; nothing to cancel", { sfn_status: input.status });
+    return NOTHING;
+  }
+  let result: CancelResult = NOTHING;
+  for (const run of runs) {
+    if (run.attached) {
+      log.info("the execution adopted a run it did not start; leaving it alone", {
+        sync_id: run.sync_id,
+        execution_id: run.execution_id,
+      });
+      continue;
+    }
+    result = await cancelExecution(
+      step,
+      step.sync_type,
+      run.sync_id,
+      run.execution_id,
+      deps,
+      log,
+      budget,
+    );
+  }
+  return result;
+}
+
+const NOTHING: CancelResult = { status: "none", canceled: false, already_terminal: true };
+
+/** The distinct runs start-sync answered with, from the start state's outputs, oldest first. */
+function startedRuns(outputs: readonly unknown[], log: Logger): StartResult[] {
+  const runs = new Map<string, StartResult>();
+  for (const output of outputs) {
+    if (pendingStartOf(output)) continue;
+    let start: StartResult;
+    try {
+      start = parseStartedState(output).start;
+    } catch (err) {
+      log.warn("a start state output without a readable run; skipped", {
+        error: (err as Error).message,
+      });
+      continue;
+    }
+    if (!runs.has(start.execution_id)) runs.set(start.execution_id, start);
+  }
+  return [...runs.values()];
 }
 
 async function cancelExecution(

@@ -238,12 +238,14 @@ export interface PublishMetricsResult {
 
 /**
  * Step Functions statuses after which a run-sync's Polytomic run may be orphaned, because
- * the machine could not clean up itself: the deployed EventBridge rule (SyncCancellation)
- * and the local runner send cancel-sync exactly these. Not FAILED: the machine cancels a
- * started run itself when a check fails, and a step that failed before starting has no
- * run (cancelling "the sync's current run" there could stop someone else's).
+ * the machine may not have cleaned up itself: the deployed EventBridge rule
+ * (SyncCancellation) and the local runner send cancel-sync exactly these. FAILED too: an
+ * execution that exceeds the 25,000-event history limit, or meets a States.Runtime
+ * error, fails without running its Catch. cancel-sync cancels only the runs the
+ * execution's own history says it started, so an execution that failed after cleaning
+ * up (or before starting anything) costs a history read and cancels nothing.
  */
-export const CANCEL_ON_STATUSES = ["ABORTED", "TIMED_OUT"] as const;
+export const CANCEL_ON_STATUSES = ["ABORTED", "TIMED_OUT", "FAILED"] as const;
 
 export interface CancelResult {
   /** Final status seen after the cancel took effect, or the last one seen. */

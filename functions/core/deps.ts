@@ -2,6 +2,7 @@
  * Everything a handler needs, injected: the Lambda adapters (functions/aws/aws-deps.ts) and
  * the local runner build one of these and hand it to each handler's `makeHandler`.
  */
+import type { ExecutionHistory } from "./history";
 import type { ModelLogType } from "./input";
 import { JsonLogger } from "./logger";
 import type { Clock, Logger, LogSink, MetricsSink, PolytomicApi, Sleep } from "./ports";
@@ -38,6 +39,11 @@ export interface Deps {
   /** Shared with the logger: handlers redact error messages with it too. */
   redactor: Redactor;
   config: RuntimeConfig;
+  /**
+   * A run-sync execution's own history (cancel-sync's EventBridge path only). Without it,
+   * cancel-sync cannot tell which run a stopped execution started and cancels nothing.
+   */
+  executionHistory?: ExecutionHistory;
 }
 
 /** Deps with defaults for everything but the three adapters (local runner, tests). */
@@ -57,5 +63,6 @@ export function createDeps(
     redactor,
     logger: parts.logger ?? new JsonLogger({ redactor }),
     config: { ...DEFAULT_RUNTIME_CONFIG, ...parts.config },
+    ...(parts.executionHistory ? { executionHistory: parts.executionHistory } : {}),
   };
 }

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
 import { formatDuration, parseDuration } from "./duration";
+import { historyProblems } from "./history";
 import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
 import { readTextFile, TextFileError } from "./read-text";
 import {
@@ -457,10 +458,15 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
     );
     throw new ConfigError(found.map(({ order: _, ...problem }) => problem));
   }
-  return {
+  const config: PipelinesConfig = {
     source: resolve(source),
     pipelines: Object.entries(parsed.data.pipelines).map(([name, p]) => toPipeline(name, p)),
   };
+  const tooLong = historyProblems(config);
+  if (tooLong.length > 0) {
+    throw new ConfigError(tooLong.map((p) => ({ file: source, field: "poll.min", ...p })));
+  }
+  return config;
 }
 
 /**

@@ -24,6 +24,12 @@ import type { PipelineConfig, StepConfig } from "../config/model";
 export interface MonitoredPipeline {
   readonly config: PipelineConfig;
   readonly stateMachine: sfn.IStateMachine;
+  /**
+   * Whether its schedule (if any) is deployed enabled; a disabled schedule gets no
+   * "schedule stopped firing" alarm, which would otherwise page while it is off.
+   * @default true
+   */
+  readonly scheduleEnabled?: boolean;
 }
 
 /** A dead-letter queue to alarm on. */
@@ -305,7 +311,7 @@ export class Monitoring extends Construct {
   }
 
   private addPipelineAlarms(
-    { config, stateMachine }: MonitoredPipeline,
+    { config, stateMachine, scheduleEnabled = true }: MonitoredPipeline,
     margin: Duration,
   ): cw.Alarm[] {
     const name = config.name;
@@ -336,7 +342,7 @@ export class Monitoring extends Construct {
           }),
       ),
     ];
-    if (config.schedule) {
+    if (config.schedule && scheduleEnabled) {
       const gap = maxGapSeconds(config.schedule);
       const hours = gap === undefined ? undefined : Math.ceil((gap + margin.toSeconds()) / 3600);
       if (hours === undefined || hours > MAX_SCHEDULE_WINDOW_HOURS) {

@@ -14,6 +14,11 @@ export interface PipelineScheduleProps {
   /** Where invocations that failed all retries go (encrypted, TLS only). */
   readonly deadLetterQueue: sqs.IQueue;
   /**
+   * Whether the schedule fires; a disabled one is deployed and can be enabled later.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
    * Retries of a failed StartExecution.
    * @default 10
    */
@@ -48,6 +53,7 @@ export class PipelineSchedule extends Construct {
         TimeZone.of(props.schedule.timezone),
       ),
       timeWindow: scheduler.TimeWindow.off(),
+      enabled: props.enabled ?? true,
       target: new schedulerTargets.StepFunctionsStartExecution(props.stateMachine, {
         input: scheduler.ScheduleTargetInput.fromObject({
           trigger: "schedule",

@@ -1,16 +1,19 @@
 import { createHash } from "node:crypto";
-import { Annotations, ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import * as logs from "aws-cdk-lib/aws-logs";
+import { Annotations, ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
+import { stateMachineLogGroup } from "./state-machine-logs";
 import type { WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
 const STEP_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The most bytes a state machine definition may have (Step Functions quotas: 1 MB). */
+const DEFINITION_QUOTA = 1024 * 1024;
 /** Step Functions state names are at most 80 characters. */
 const MAX_STATE_NAME = 80;
 
@@ -26,7 +29,17 @@ export const PIPELINE_STATES = {
   /** The Choice on a step's dependencies (run_after: success with dependencies). */
   canRun: (step: string) => `Can ${step} run?`,
   skip: (step: string) => `Skip ${step}`,
+  /**
+   * A retried start met ExecutionAlreadyExists (the child it started had already ended):
+   * describe that child (aws-sdk:sfn:describeExecution) and adopt its result.
+   */
+  findChild: (step: string) => `Find ${step} child`,
+  childSucceeded: (step: string) => `Adopt ${step}?`,
+  parseChild: (step: string) => `Parse ${step}`,
+  adoptChild: (step: string) => `Adopt ${step}`,
   recordFailure: (step: string) => `Record ${step} failure`,
+  /** Adds the failed step's line (its error name) to `$.failures`, for the Fail cause. */
+  noteFailure: (step: string) => `Note ${step} failure`,
   /**
    * A gate (a dependency the Parallel structure cannot order, see docs/pipelines.md):
    * one child execution of the wait-for-step machine.
@@ -100,6 +113,15 @@ export function gateChecks(schedule: readonly number[], seconds: number): number
 
 /** The error a failed pipeline execution ends with. */
 export const PIPELINE_FAILED_ERROR = "Pipeline.StepsFailed";
+
+/**
+ * The Fail cause: one entry per failed step, `"<step id>":"<error name>"` (a step id is at
+ * most 64 characters, an error name a Step Functions or AWS API error name), so 200
+ * failed steps stay well within the 32,768 characters a cause may have. The details (the
+ * child execution, whose history holds the full cause) are in each step's result.
+ */
+const FAILURE_CAUSE =
+  "Failed steps and their errors (details in the step results and child executions): {}";
 
 export interface PipelineStateMachineProps {
   /** The pipeline, as loaded from the pipelines file. */
@@ -254,14 +276,11 @@ export class PipelineStateMachine extends Construct {
     );
     const end = builder.end();
     const start = new sfn.Pass(this, PIPELINE_STATES.start, {
-      parameters: { results: {} },
+      parameters: { results: {}, failures: {} },
     });
     start.next(builder.compose(plan, end));
 
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = stateMachineLogGroup(this, `Pipeline-${pipeline.name}`, props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment: `Pipeline ${pipeline.name}${pipeline.description ? `: ${pipeline.description}` : ""}`,
       definitionBody: sfn.DefinitionBody.fromChainable(start),
@@ -271,6 +290,22 @@ export class PipelineStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    this.checkDefinitionSize(pipeline.name);
+  }
+
+  /**
+   * Fails synth (an error annotation) when the definition is over the 1 MB Step Functions
+   * allows a definition (quotas), which a deploy would only find out at CloudFormation
+   * time. The size is measured with CloudFormation references unresolved (ARNs are
+   * about as long once resolved).
+   */
+  private checkDefinitionSize(name: string): void {
+    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+    const bytes = renderedBytes(Stack.of(this).resolve(cfn.definitionString));
+    if (bytes <= DEFINITION_QUOTA) return;
+    Annotations.of(this).addError(
+      `Pipeline "${name}": its state machine definition would be ${bytes} bytes, over the 1 MB Step Functions allows. Split the pipeline, or make it series-parallel (gates cost the most).`,
+    );
   }
 
   /** Says which steps are gated and what the gates can cost at most (a warning when a lot). */
@@ -366,7 +401,7 @@ class DefinitionBuilder {
    * the IAM resource covering them (the same one the RUN_JOB integration grants, so
    * the cdk-nag acknowledgement of that grant covers it).
    */
-  private executionArns(): { prefix: string } {
+  private executionArns(): { prefix: string; grant: string } {
     const stack = Stack.of(this.scope);
     const machine = stack.splitArn(
       this.machines.runSync.stateMachineArn,
@@ -379,7 +414,7 @@ class DefinitionBuilder {
         arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         resourceName,
       });
-    return { prefix: arn(`${machine}:`) };
+    return { prefix: arn(`${machine}:`), grant: arn(`${machine}*`) };
   }
 
   /** The final states: fail when any step failed, else succeed. */
@@ -389,7 +424,12 @@ class DefinitionBuilder {
       causePath: "$.cause",
     });
     const summarize = new sfn.Pass(this.scope, PIPELINE_STATES.summarize, {
-      parameters: { cause: sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.results")) },
+      parameters: {
+        cause: sfn.JsonPath.format(
+          FAILURE_CAUSE,
+          sfn.JsonPath.jsonToString(sfn.JsonPath.objectAt("$.failures")),
+        ),
+      },
     });
     summarize.next(failed);
     const conditions = this.pipeline.steps.map((s) =>
@@ -431,19 +471,33 @@ class DefinitionBuilder {
     next: sfn.State | undefined,
   ): sfn.State {
     this.parallelCount += 1;
+    const number = this.parallelCount;
     const label = plan.branches.map((b) => firstStep(b)).join(", ");
-    const name = truncate(`Parallel ${this.parallelCount} (${label})`, MAX_STATE_NAME);
-    const merged = plan.branches
-      .map((_, i): unknown => sfn.JsonPath.objectAt(`$[${i}].results`))
-      .reduce((acc, cur) => sfn.JsonPath.jsonMerge(acc, cur));
+    const name = truncate(`Parallel ${number} (${label})`, MAX_STATE_NAME);
+    let level = mergeLevel(
+      Object.fromEntries(
+        MERGED_KEYS.map((key) => [key, plan.branches.map((_, i) => `$[${i}].${key}`)]),
+      ),
+    );
     const state = new sfn.Parallel(this.scope, name, {
-      comment: "Independent branches; their results are merged",
+      comment: "Independent branches; their results and failures are merged",
       // The merged results replace the state (the default ResultPath "$"; not written
       // out: aws-local-stepfunctions 3 treats an explicit "$" as a key named "$").
-      resultSelector: { results: merged },
+      resultSelector: level.fields,
     });
     for (const branch of plan.branches) state.branch(this.compose(branch, undefined));
-    if (next) state.next(next);
+    // More branches than one field may merge: partial merges, merged by Pass states.
+    let last: sfn.INextable = state;
+    for (let depth = 1; !level.done; depth++) {
+      level = mergeLevel(level.next);
+      const merge = new sfn.Pass(this.scope, `Merge ${number}.${depth}`, {
+        comment: "Merges the partial merges of the Parallel's branch results",
+        parameters: level.fields,
+      });
+      last.next(merge);
+      last = merge;
+    }
+    if (next) last.next(next);
     return state;
   }
 
@@ -470,17 +524,30 @@ class DefinitionBuilder {
       resultPath: resultPath(step.id),
     });
     run.addRetry(START_RETRY);
+    const adopt = this.adoption(step, next);
+    run.addCatch(adopt.entry, {
+      errors: ["StepFunctions.ExecutionAlreadyExistsException"],
+      resultPath: resultPath(step.id),
+    });
     const recordFailure = new sfn.Pass(this.scope, S.recordFailure(step.id), {
-      comment: "The child failed: record it (its Error and Cause) and go on",
+      comment: "The child failed: record its error name and go on",
       parameters: {
         step: step.id,
         sync_type: step.sync_type,
         status: "failed",
         outcome: "failed",
-        error: sfn.JsonPath.objectAt(resultPath(step.id)),
+        error: { Error: sfn.JsonPath.stringAt(`${resultPath(step.id)}.Error`) },
       } satisfies StepResultFields,
       resultPath: resultPath(step.id),
     });
+    // Not the Cause, which is unbounded (the child's history has it); no comment either:
+    // one of these per step counts against the definition's 1 MB.
+    const noteFailure = new sfn.Pass(this.scope, S.noteFailure(step.id), {
+      inputPath: `${resultPath(step.id)}.error.Error`,
+      resultPath: `$.failures['${step.id}']`,
+    });
+    recordFailure.next(noteFailure);
+    adopt.failed(recordFailure);
     const gatedOn = this.gatedOn.has(step.id);
     let failure: sfn.State = recordFailure;
     if (gatedOn) {
@@ -499,7 +566,7 @@ class DefinitionBuilder {
     }
     if (next) {
       run.next(next);
-      recordFailure.next(next);
+      noteFailure.next(next);
     }
     const gates = this.gatesOf.get(step.id) ?? [];
     if (step.run_after === "completion" || step.after.length === 0) {
@@ -546,6 +613,56 @@ class DefinitionBuilder {
       )
       .otherwise(skipEntry);
     return this.withGates(step, gates, canRun, failure);
+  }
+
+  /**
+   * After ExecutionAlreadyExists on a retried start: the StartExecution API returns that
+   * error for an existing name whose execution is closed (or whose input differs;
+   * API_StartExecution), which happens when a start that went through is retried after
+   * the child already ended. Describes the child by its deterministic name: SUCCEEDED ->
+   * its Output (the StepResult) becomes the step's result; anything else, or a failed
+   * describe -> `failed` (the step's failure path, with the original error).
+   */
+  private adoption(
+    step: StepConfig,
+    next: sfn.State | undefined,
+  ): { entry: sfn.State; failed: (failure: sfn.State) => void } {
+    const S = PIPELINE_STATES;
+    const find = new tasks.CallAwsService(this.scope, S.findChild(step.id), {
+      service: "sfn",
+      action: "describeExecution",
+      iamAction: "states:DescribeExecution",
+      iamResources: [this.executionArns().grant],
+      parameters: {
+        ExecutionArn: sfn.JsonPath.format(
+          `${this.executionArns().prefix}{}`,
+          childExecutionName(step.id),
+        ),
+      },
+      resultPath: "$.adopted",
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    const parse = new sfn.Pass(this.scope, S.parseChild(step.id), {
+      parameters: { result: sfn.JsonPath.stringToJson(sfn.JsonPath.stringAt("$.adopted.Output")) },
+      resultPath: "$.adopted",
+    });
+    const record = new sfn.Pass(this.scope, S.adoptChild(step.id), {
+      inputPath: "$.adopted.result",
+      resultPath: resultPath(step.id),
+    });
+    parse.next(record);
+    if (next) record.next(next);
+    return {
+      entry: find,
+      failed: (failure) => {
+        find.addCatch(failure, { errors: [sfn.Errors.ALL], resultPath: "$.adopted" });
+        find.next(
+          new sfn.Choice(this.scope, S.childSucceeded(step.id))
+            .when(sfn.Condition.stringEquals("$.adopted.Status", "SUCCEEDED"), parse)
+            .otherwise(failure),
+        );
+      },
+    };
   }
 
   /**
@@ -646,6 +763,65 @@ class DefinitionBuilder {
       timeout_seconds: step.timeout_seconds,
     };
   }
+}
+
+/**
+ * Operands one field merges at most, with nested `States.JsonMerge` (one call fewer than
+ * operands). Step Functions allows "up to 10 intrinsic functions within a field", and
+ * its example counts every function in the field, not only the depth ("Intrinsic
+ * functions": docs.aws.amazon.com/step-functions/latest/dg/intrinsic-functions.html):
+ * 9 calls stay within the limit under either reading.
+ */
+export const MAX_MERGED_PER_FIELD = 10;
+
+/** The state's keys a Parallel merges from its branches (the rest of a branch's state is dropped). */
+const MERGED_KEYS = ["results", "failures"] as const;
+
+/**
+ * One level of merging, for each key the objects at its paths: the key itself when one
+ * field can merge them all, else `<key>_0`, `<key>_1`, ..., each merging at most
+ * MAX_MERGED_PER_FIELD of them in order (a later key wins, as with one long merge).
+ * `next` holds the paths of the partial merges for the next level; `done` when there are
+ * none left.
+ */
+function mergeLevel(sources: Readonly<Record<string, readonly string[]>>): {
+  fields: Record<string, unknown>;
+  next: Record<string, string[]>;
+  done: boolean;
+} {
+  const merge = (group: readonly string[]): unknown =>
+    group
+      .map((path): unknown => sfn.JsonPath.objectAt(path))
+      .reduce((acc, cur) => sfn.JsonPath.jsonMerge(acc, cur));
+  const fields: Record<string, unknown> = {};
+  const next: Record<string, string[]> = {};
+  let done = true;
+  for (const [key, paths] of Object.entries(sources)) {
+    if (paths.length <= MAX_MERGED_PER_FIELD) {
+      fields[key] = merge(paths);
+      next[key] = [`$.${key}`];
+      continue;
+    }
+    done = false;
+    next[key] = [];
+    for (let i = 0; i * MAX_MERGED_PER_FIELD < paths.length; i++) {
+      const part = `${key}_${i}`;
+      fields[part] = merge(paths.slice(i * MAX_MERGED_PER_FIELD, (i + 1) * MAX_MERGED_PER_FIELD));
+      next[key].push(`$.${part}`);
+    }
+  }
+  return { fields, next, done };
+}
+
+/** An ARN (or other CloudFormation reference) as deployed: about this long. */
+const REFERENCE_BYTES = 80;
+
+/** Bytes of a resolved definition string: plain, or an Fn::Join of text and references. */
+function renderedBytes(resolved: unknown): number {
+  if (typeof resolved === "string") return Buffer.byteLength(resolved);
+  const join = (resolved as { "Fn::Join"?: [string, unknown[]] } | null)?.["Fn::Join"];
+  if (!join) return REFERENCE_BYTES;
+  return join[1].reduce<number>((sum, part) => sum + renderedBytes(part), 0);
 }
 
 function firstStep(plan: Plan): string {

@@ -1,12 +1,14 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
-import * as logs from "aws-cdk-lib/aws-logs";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepResult } from "../../functions/core/contract";
 import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
+import { START_SYNC_STATE } from "../../functions/core/history";
 import type { FunctionName } from "./paths";
+import { stateMachineLogGroup } from "./state-machine-logs";
 
 /**
  * State names of the run-sync machine. Stable: the local runner binds its task handlers
@@ -15,7 +17,8 @@ import type { FunctionName } from "./paths";
 export const RUN_SYNC_STATES = {
   skipRequested: "Skip requested?",
   skipped: "Step skipped",
-  start: "Start sync",
+  /** cancel-sync reads this state's exits in the execution history (functions/core/history.ts). */
+  start: START_SYNC_STATE,
   check: "Check status",
   runFinished: "Run finished?",
   wait: "Wait before next check",
@@ -47,7 +50,10 @@ export const RUN_SYNC_TASK_FUNCTIONS: Record<string, FunctionName> = {
 
 /**
  * Lambda service errors worth retrying (the invocation did not run, or the service
- * was throttled), in addition to the handlers' own RETRYABLE_ERRORS.
+ * was throttled), in addition to the handlers' own RETRYABLE_ERRORS: the four the Step
+ * Functions best-practice page "Handle Lambda service exceptions" lists
+ * (docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html), and
+ * `Lambda.TooManyRequestsException`, which the same page names for the invocation limit.
  */
 export const LAMBDA_SERVICE_ERRORS = [
   "Lambda.ServiceException",
@@ -58,14 +64,21 @@ export const LAMBDA_SERVICE_ERRORS = [
 ] as const;
 
 /**
- * An invocation that hung past its budget: the Lambda function's own timeout
- * (`Sandbox.Timedout`) or the Task's `TimeoutSeconds` (`States.Timeout`). Retried a
+ * An invocation that hung or died past its budget: the function's timeout or running out
+ * of memory (`Lambda.Unknown`: "Unhandled errors in Lambda are reported as Lambda.Unknown
+ * ... These include out-of-memory errors and function timeouts", the page above), a
+ * timeout of the function's Init phase (`Sandbox.Timedout`), or the Task's
+ * `TimeoutSeconds` (`States.Timeout`). Retried a
  * couple of times on every task that is safe to run twice: start-sync replays its
  * Idempotency-Key, check-status and cancel-sync only read or converge, export-logs
  * rewrites the same keys. Not publish-metrics, where a second PutMetricData after one
  * that went through would count the run twice; its failure is caught anyway.
  */
-export const HUNG_INVOCATION_ERRORS = ["Sandbox.Timedout", "States.Timeout"] as const;
+export const HUNG_INVOCATION_ERRORS = [
+  "Lambda.Unknown",
+  "Sandbox.Timedout",
+  "States.Timeout",
+] as const;
 
 const TIMED_OUT: OutcomeErrorName = "Sync.TimedOut";
 const FAILED: OutcomeErrorName = "Sync.Failed";
@@ -157,10 +170,7 @@ export class RunSyncStateMachine extends Construct {
     }
 
     const definition = buildRunSyncDefinition(this, props.functions, taskTimeout);
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = stateMachineLogGroup(this, "RunSync", props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment:
         "Runs one Polytomic sync step: start, poll, cancel on timeout, export logs, publish metrics.",

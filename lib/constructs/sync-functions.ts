@@ -1,5 +1,6 @@
-import { Duration } from "aws-cdk-lib";
+import { Duration, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
+import type * as kms from "aws-cdk-lib/aws-kms";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import type * as s3 from "aws-cdk-lib/aws-s3";
@@ -28,10 +29,20 @@ export interface SyncFunctionsProps {
   readonly logsPrefix?: string;
   /**
    * The secret holding the Polytomic API key (the secret string is the key itself).
-   * @default - a new secret is created, with a placeholder value to be replaced after
-   *   deployment (`aws secretsmanager put-secret-value`)
+   * Its `encryptionKey`, when set, is granted `kms:Decrypt` (via Secrets Manager only).
+   * @default - a new secret is created with no value at all (no generated placeholder,
+   *   which Polytomic would answer with 401): put the key in it after deployment
+   *   (`aws secretsmanager put-secret-value`)
    */
   readonly apiKeySecret?: secretsmanager.ISecret;
+  /**
+   * The customer-managed KMS key the API key secret is encrypted with: the functions that
+   * read the secret may `kms:Decrypt` with it through Secrets Manager only; a created
+   * secret is encrypted with it. Needed for an imported key, where CDK's `grantRead`
+   * can only write to the key's policy, which an imported key's is not.
+   * @default - the account's `aws/secretsmanager` key (no KMS grant needed)
+   */
+  readonly apiKeySecretEncryptionKey?: kms.IKey;
   /**
    * Polytomic API base URL.
    * @default - the handlers' default (https://app.polytomic.com)
@@ -84,12 +95,7 @@ export class SyncFunctions extends Construct {
       );
     }
     this.logsPrefix = logsPrefix;
-    this.apiKeySecret =
-      props.apiKeySecret ??
-      new secretsmanager.Secret(this, "ApiKey", {
-        description:
-          "Polytomic API key used by the orchestrator. Replace the placeholder value after deployment.",
-      });
+    this.apiKeySecret = props.apiKeySecret ?? emptySecret(this, props.apiKeySecretEncryptionKey);
 
     const common: Record<string, string> = {
       [FUNCTION_ENV.secretArn]: this.apiKeySecret.secretArn,
@@ -133,8 +139,23 @@ export class SyncFunctions extends Construct {
       environment: common,
     });
 
+    const key = props.apiKeySecretEncryptionKey;
     for (const fn of [startSync, checkStatus, exportLogs, cancelSync]) {
       this.apiKeySecret.grantRead(fn);
+      if (key) {
+        // As Secrets Manager documents for a customer key: Decrypt, only via the service.
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ["kms:Decrypt"],
+            resources: [key.keyArn],
+            conditions: {
+              StringEquals: {
+                "kms:ViaService": `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
+              },
+            },
+          }),
+        );
+      }
     }
     exportLogs.addToRolePolicy(
       new iam.PolicyStatement({
@@ -169,6 +190,25 @@ export class SyncFunctions extends Construct {
       "cancel-sync": this.cancelSync,
     };
   }
+}
+
+/**
+ * A secret with no value: CDK's Secret generates a random string unless told otherwise,
+ * and "If you omit both GenerateSecretString and SecretString, you create an empty
+ * secret" (CloudFormation, AWS::SecretsManager::Secret). Until the key is put in it,
+ * GetSecretValue finds no AWSCURRENT version and the functions fail with
+ * `Config.MissingSecret` naming this secret, without calling Polytomic.
+ */
+function emptySecret(scope: Construct, encryptionKey: kms.IKey | undefined): secretsmanager.Secret {
+  const secret = new secretsmanager.Secret(scope, "ApiKey", {
+    description:
+      'Polytomic API key of the orchestrator: created empty; put the key in it (the raw key, or {"api_key": "..."})',
+    encryptionKey,
+  });
+  (secret.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride(
+    "GenerateSecretString",
+  );
+  return secret;
 }
 
 function toPascal(name: string): string {

@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
-import * as logs from "aws-cdk-lib/aws-logs";
+import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { stateMachineLogGroup } from "./state-machine-logs";
 
 /**
  * State names of the wait-for-step machine. Stable: operators read them in the console
@@ -76,8 +77,11 @@ export interface WaitForStepStateMachineProps {
  * the new call is identical, the Success message is returned"; when it is closed, or
  * the input differs, `ExecutionAlreadyExists`
  * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_StartExecution.html).
- * `.sync:2` then waits for the execution it returned. Input is the described Input
- * string itself, so it is identical. Attach failing (the child ended meanwhile, a skip
+ * `.sync:2` then waits for the execution it returned: that StartExecution returns an
+ * execution this task did not create is documented, but not that `.sync:2` then waits
+ * for it; the deployed check (`npm run e2e:aws`) covers it, and should it return early,
+ * the machine attaches only once (`$.attached`) and polls on the schedule from then on.
+ * Input is the described Input string itself, so it is identical. Attach failing (the child ended meanwhile, a skip
  * child with another input, the child failed) leads back to Describe after the current
  * schedule entry, which then sees it ended. Other Describe errors are retried (6
  * attempts, full jitter) and then fail the execution: the gate in the pipeline fails the
@@ -117,6 +121,7 @@ export class WaitForStepStateMachine extends Construct {
         n: sfn.JsonPath.arrayLength(sfn.JsonPath.listAt("$.schedule")),
         k: 1,
         seconds: sfn.JsonPath.arrayGetItem(sfn.JsonPath.listAt("$.schedule"), 0),
+        attached: false,
       },
     });
     // AWS SDK integrations take and return the API's fields in PascalCase and name
@@ -145,7 +150,10 @@ export class WaitForStepStateMachine extends Construct {
       name: sfn.JsonPath.stringAt("$.d.Name"),
       // The described Input string itself (not re-serialized), so it is identical.
       input: sfn.TaskInput.fromJsonPathAt("$.d.Input"),
-      resultPath: sfn.JsonPath.DISCARD,
+      // Attach at most once: should .sync:2 return before the child ends (undocumented),
+      // the machine falls back to polling on the schedule instead of attaching in a loop.
+      resultSelector: { once: true },
+      resultPath: "$.attached",
       taskTimeout: sfn.Timeout.duration(maxWait),
     });
     const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.secondsPath("$.seconds") });
@@ -159,6 +167,7 @@ export class WaitForStepStateMachine extends Construct {
           sfn.JsonPath.listAt("$.schedule"),
           sfn.JsonPath.numberAt("$.k"),
         ),
+        attached: sfn.JsonPath.objectAt("$.attached"),
       },
     });
     const lastEntry = new sfn.Choice(this, S.lastEntry)
@@ -177,8 +186,11 @@ export class WaitForStepStateMachine extends Construct {
         result: { status: "failed", child_status: sfn.JsonPath.stringAt("$.d.Status") },
       },
     });
+    const running = sfn.Condition.stringEquals("$.d.Status", "RUNNING");
     const status = new sfn.Choice(this, S.status)
-      .when(sfn.Condition.stringEquals("$.d.Status", "RUNNING"), attach)
+      .when(sfn.Condition.and(running, sfn.Condition.isBoolean("$.attached")), attach)
+      // Attached before and still running: .sync:2 did not wait, so poll on the schedule.
+      .when(running, wait)
       .when(sfn.Condition.stringEquals("$.d.Status", "SUCCEEDED"), succeeded)
       .when(
         sfn.Condition.or(
@@ -202,10 +214,7 @@ export class WaitForStepStateMachine extends Construct {
     wait.next(lastEntry);
     backOff.next(describe);
 
-    this.logGroup = new logs.LogGroup(this, "Logs", {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
+    this.logGroup = stateMachineLogGroup(this, "WaitForStep", props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment:
         "Waits until one run-sync execution ended (polling only while it does not exist) and outputs its result for a pipeline gate.",

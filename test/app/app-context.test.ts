@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ContextError, logsExpirationFrom } from "../../lib/app-context";
+import { ContextError, logsExpirationFrom, schedulesEnabledFrom } from "../../lib/app-context";
 
 describe("logsExpirationDays context", () => {
   it("takes whole days from the command line (strings) or cdk.json (numbers)", () => {
@@ -17,6 +17,21 @@ describe("logsExpirationDays context", () => {
     expect(() => logsExpirationFrom(value)).toThrow(ContextError);
     expect(() => logsExpirationFrom(value)).toThrow(
       /^context logsExpirationDays: must be a whole number/,
+    );
+  });
+});
+
+describe("schedulesEnabled context", () => {
+  it("takes true or false from the command line (strings) or cdk.json (booleans)", () => {
+    expect(schedulesEnabledFrom("true")).toBe(true);
+    expect(schedulesEnabledFrom(false)).toBe(false);
+    expect(schedulesEnabledFrom("false")).toBe(false);
+    expect(schedulesEnabledFrom(undefined)).toBeUndefined();
+  });
+
+  it.each(["yes", "1", 1, "TRUE "])("rejects %j, naming the key", (value) => {
+    expect(() => schedulesEnabledFrom(value)).toThrow(
+      /^context schedulesEnabled: must be true or false/,
     );
   });
 });

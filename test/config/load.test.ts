@@ -466,3 +466,29 @@ describe("loadPipelinesConfig", () => {
     );
   });
 });
+
+describe("parsePipelinesConfig: the 25,000-event history limit of a step's execution", () => {
+  const step = (timeout: string, poll: string) =>
+    pipeline(
+      `      - id: load\n        bulk_sync: ${UUID}\n        timeout: ${timeout}\n        poll: ${poll}\n`,
+      "    timeout: 24h\n",
+    );
+
+  it("refuses polling every 10 s for a day (8,640 checks), naming the step and what to change", () => {
+    expect(problems(step("24h", "{ min: 10s, max: 10s, strategy: fixed }"))).toEqual([
+      expect.stringMatching(
+        /^pipelines\.yaml: pipeline "p", step "load", field "poll\.min": polling fixed from every 10s for up to 86400s could make over 2222 status checks .*25,000-event history limit.*Raise poll\.min/,
+      ),
+    ]);
+  });
+
+  it("accepts the same day with adaptive or backoff polling, or fixed polling every minute", () => {
+    for (const poll of [
+      "{ min: 10s, max: 10m, strategy: adaptive }",
+      "{ min: 10s, max: 10m, strategy: backoff }",
+      "{ min: 1m, max: 1m, strategy: fixed }",
+    ]) {
+      expect(parsePipelinesConfig(step("24h", poll), "pipelines.yaml").pipelines).toHaveLength(1);
+    }
+  });
+});

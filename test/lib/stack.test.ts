@@ -8,19 +8,127 @@ import { METRIC_NAMESPACE, STEP_METRICS } from "../../functions/core/metrics";
 import { resolveDefinition } from "../../lib/asl/resolve";
 import { maxGapSeconds } from "../../lib/asl/schedule-window";
 import { FUNCTION_NAMES, functionEntry } from "../../lib/constructs/paths";
-import { OrchestratorStack } from "../../lib/stack";
+import { OrchestratorStack, type OrchestratorStackProps } from "../../lib/stack";
 import { pipeline, sampleConfig, step } from "../fixtures/cdk/config";
 import { FIXTURE_FUNCTIONS_DIR } from "./helpers";
 
-function build(config = sampleConfig()) {
+function build(config = sampleConfig(), props: Partial<OrchestratorStackProps> = {}) {
   const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
   const stack = new OrchestratorStack(app, "Orchestrator", {
     config,
     functionsDir: FIXTURE_FUNCTIONS_DIR,
     env: { account: "123456789012", region: "us-east-1" },
+    ...props,
   });
   return { app, stack, template: Template.fromStack(stack) };
 }
+
+const SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:polytomic-AbCdEf";
+const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const READERS = ["StartSync", "CheckStatus", "ExportLogs", "CancelSync"];
+
+/** The statements of each reading function's role policy, by function. */
+function readerStatements(template: Template): Map<string, unknown[]> {
+  const policies = template.findResources("AWS::IAM::Policy") as Record<
+    string,
+    {
+      Properties: {
+        Roles: { Ref: string }[];
+        PolicyDocument: { Statement: unknown[] };
+      };
+    }
+  >;
+  const result = new Map<string, unknown[]>();
+  for (const reader of READERS) {
+    const statements = Object.values(policies)
+      .filter((p) => p.Properties.Roles.some((r) => r.Ref.startsWith(`Functions${reader}`)))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement);
+    result.set(reader, statements);
+  }
+  return result;
+}
+
+const decryptViaSecretsManager = Match.objectLike({
+  Action: "kms:Decrypt",
+  Effect: "Allow",
+  Resource: KEY_ARN,
+  Condition: { StringEquals: { "kms:ViaService": "secretsmanager.us-east-1.amazonaws.com" } },
+});
+
+describe("OrchestratorStack: the API key secret", () => {
+  it("a created secret holds no generated value; its schedules are disabled and nothing alarms on their silence", () => {
+    const { template, stack } = build();
+    const secrets = Object.values(template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(1);
+    const properties = (secrets[0] as { Properties: Record<string, unknown> }).Properties;
+    expect(properties.GenerateSecretString).toBeUndefined();
+    expect(properties.SecretString).toBeUndefined();
+    template.allResourcesProperties("AWS::Scheduler::Schedule", { State: "DISABLED" });
+    expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm"))).not.toContainEqual(
+      expect.stringMatching(/ScheduleStoppedFiring/),
+    );
+    // The stack outputs the secret to fill and what to do.
+    template.hasOutput("ApiKeySecretArn", { Value: { Ref: Match.stringLikeRegexp("ApiKey") } });
+    template.hasOutput("SchedulesDisabled", {
+      Value: Match.stringLikeRegexp(
+        "Schedules of nightly are deployed DISABLED: the API key secret was created empty.*schedulesEnabled=true",
+      ),
+    });
+    Annotations.fromStack(stack).hasInfo("*", Match.stringLikeRegexp("deployed DISABLED"));
+  });
+
+  it("schedules fire, and are watched, once schedulesEnabled is true or the secret is given", () => {
+    for (const props of [{ schedulesEnabled: true }, { apiKeySecretArn: SECRET_ARN }]) {
+      const { template } = build(sampleConfig(), props);
+      template.allResourcesProperties("AWS::Scheduler::Schedule", { State: "ENABLED" });
+      expect(Object.keys(template.findResources("AWS::CloudWatch::Alarm"))).toContainEqual(
+        expect.stringMatching(/ScheduleStoppedFiring/),
+      );
+      expect(Object.keys(template.toJSON().Outputs)).not.toContain("SchedulesDisabled");
+    }
+    const off = build(sampleConfig(), { apiKeySecretArn: SECRET_ARN, schedulesEnabled: false });
+    off.template.allResourcesProperties("AWS::Scheduler::Schedule", { State: "DISABLED" });
+  });
+
+  it("grants kms:Decrypt, via Secrets Manager only, on the customer key of an existing secret", () => {
+    const { template } = build(sampleConfig(), {
+      apiKeySecretArn: SECRET_ARN,
+      apiKeySecretKmsKeyArn: KEY_ARN,
+    });
+    for (const [reader, statements] of readerStatements(template)) {
+      expect(statements, reader).toContainEqual(
+        expect.objectContaining({ Action: "kms:Decrypt", Resource: KEY_ARN }),
+      );
+      expect(
+        statements.filter((s) => decryptViaSecretsManager.test(s).isSuccess),
+        reader,
+      ).toHaveLength(1);
+    }
+    // publish-metrics never reads the secret.
+    const policies = JSON.stringify(template.findResources("AWS::IAM::Policy"));
+    expect(policies.match(/kms:Decrypt/g)?.length).toBe(READERS.length);
+  });
+
+  it("encrypts a created secret with the given key, and grants decrypting it", () => {
+    const { template } = build(sampleConfig(), { apiKeySecretKmsKeyArn: KEY_ARN });
+    template.hasResourceProperties("AWS::SecretsManager::Secret", { KmsKeyId: KEY_ARN });
+    for (const [reader, statements] of readerStatements(template)) {
+      expect(
+        statements.filter((s) => decryptViaSecretsManager.test(s).isSuccess),
+        reader,
+      ).toHaveLength(1);
+    }
+  });
+
+  it("rejects a key alias, saying what to give", () => {
+    expect(() =>
+      build(sampleConfig(), {
+        apiKeySecretArn: SECRET_ARN,
+        apiKeySecretKmsKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/polytomic",
+      }),
+    ).toThrow(/apiKeySecretKmsKeyArn must be a KMS key ARN .*not an alias/);
+  });
+});
 
 describe("OrchestratorStack", () => {
   it("has zero unacknowledged cdk-nag AwsSolutions findings and no warnings", () => {
@@ -143,10 +251,44 @@ describe("OrchestratorStack", () => {
     }
   });
 
+  it("puts every state machine's log group under /aws/vendedlogs/states/ (the Logs resource policy's size limit)", () => {
+    const config = sampleConfig();
+    config.pipelines.push(
+      pipeline("n_shape", [step("a"), step("b"), step("c", ["a", "b"]), step("d", ["b"])]),
+    );
+    const { template } = build(config);
+    const resources = template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >;
+    const groups = new Map(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === "AWS::Logs::LogGroup")
+        .map(([id, r]) => [id, r.Properties.LogGroupName]),
+    );
+    const machines = Object.values(resources).filter(
+      (r) => r.Type === "AWS::StepFunctions::StateMachine",
+    );
+    expect(machines).toHaveLength(2 + config.pipelines.length);
+    const names = machines.map((m) => {
+      const config = m.Properties.LoggingConfiguration as {
+        Destinations: { CloudWatchLogsLogGroup: { LogGroupArn: { "Fn::GetAtt": [string] } } }[];
+      };
+      const id = config.Destinations[0]?.CloudWatchLogsLogGroup.LogGroupArn["Fn::GetAtt"][0];
+      return groups.get(id as string);
+    });
+    for (const name of names) {
+      expect(name).toMatch(/^\/aws\/vendedlogs\/states\/Orchestrator-[A-Za-z0-9_-]+$/);
+    }
+    expect(new Set(names).size).toBe(names.length);
+    expect(names).toContain("/aws/vendedlogs/states/Orchestrator-Pipeline-n_shape");
+  });
+
   it("schedules the scheduled pipeline in its time zone, with retries and an encrypted TLS-only DLQ", () => {
-    const { template } = build();
+    const { template } = build(sampleConfig(), { apiKeySecretArn: SECRET_ARN });
     template.resourceCountIs("AWS::Scheduler::Schedule", 1);
     template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      State: "ENABLED",
       ScheduleExpression: "cron(0 2 ? * MON-FRI *)",
       ScheduleExpressionTimezone: "America/New_York",
       FlexibleTimeWindow: { Mode: "OFF" },
@@ -183,7 +325,7 @@ describe("OrchestratorStack", () => {
     });
   });
 
-  it("cancels the Polytomic run when a run-sync execution is aborted or times out (a failed one cleans up itself)", () => {
+  it("cancels the Polytomic run when a run-sync execution is aborted, times out or fails (past its Catch, e.g. the history limit)", () => {
     const { template } = build();
     template.hasResourceProperties("AWS::Events::Rule", {
       EventPattern: {
@@ -191,7 +333,7 @@ describe("OrchestratorStack", () => {
         "detail-type": ["Step Functions Execution Status Change"],
         detail: {
           stateMachineArn: [{ Ref: Match.stringLikeRegexp("^RunSyncStateMachine") }],
-          status: ["ABORTED", "TIMED_OUT"],
+          status: ["ABORTED", "TIMED_OUT", "FAILED"],
         },
       },
       Targets: [
@@ -202,10 +344,55 @@ describe("OrchestratorStack", () => {
         }),
       ],
     });
+    // cancel-sync reads the ended execution's history: run-sync executions only, and only
+    // that action (no other principal gets it).
+    const readers = template.findResources("AWS::IAM::Policy", {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([Match.objectLike({ Action: "states:GetExecutionHistory" })]),
+        },
+      },
+    });
+    expect(Object.values(readers)).toHaveLength(1);
+    expect(Object.values(readers)[0]).toMatchObject({
+      Properties: {
+        Roles: [{ Ref: expect.stringMatching(/^FunctionsCancelSyncRole/) }],
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: "states:GetExecutionHistory",
+              Effect: "Allow",
+              Resource: {
+                "Fn::Join": [
+                  "",
+                  [
+                    "arn:",
+                    { Ref: "AWS::Partition" },
+                    ":states:us-east-1:123456789012:execution:",
+                    {
+                      "Fn::Select": [
+                        6,
+                        {
+                          "Fn::Split": [
+                            ":",
+                            { Ref: expect.stringMatching(/^RunSyncStateMachine/) },
+                          ],
+                        },
+                      ],
+                    },
+                    ":*",
+                  ],
+                ],
+              },
+            },
+          ],
+        },
+      },
+    });
   });
 
   it("alarms on failures, timeouts, failed steps and a silent schedule, to an encrypted topic with the notify emails", () => {
-    const { template } = build();
+    const { template } = build(sampleConfig(), { apiKeySecretArn: SECRET_ARN });
     template.allResourcesProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
     // nightly (notify: data-oncall) has a topic of its own; the deployment's topic, for
     // dead letters and for manual (no notify), is subscribed by every address.

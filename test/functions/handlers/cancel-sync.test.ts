@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { makeHandler } from "../../../functions/cancel-sync";
-import type { StepInput } from "../../../functions/core/contract";
+import type { StartPending, StepInput } from "../../../functions/core/contract";
+import { type ExecutionHistory, START_SYNC_STATE } from "../../../functions/core/history";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
 import {
   answering,
-  BULK,
   bulkInput,
   type Env,
   env,
@@ -20,13 +20,15 @@ afterEach(async () => {
   await e?.close();
 });
 
+const ARN = "arn:aws:states:us-east-1:123456789012:execution:run-sync:abc";
+
 function stopEvent(input: StepInput, startDate: number, status = "ABORTED") {
   return {
     version: "0",
     source: "aws.states",
     "detail-type": "Step Functions Execution Status Change",
     detail: {
-      executionArn: "arn:aws:states:us-east-1:123456789012:execution:run-sync:abc",
+      executionArn: ARN,
       status,
       startDate,
       input: JSON.stringify(input),
@@ -94,12 +96,25 @@ describe("cancel-sync", () => {
     expect(r).toMatchObject({ status: "not_found", canceled: false });
   });
 
-  describe("EventBridge: a stopped run-sync execution", () => {
-    it("cancels the run it started", async () => {
+  describe("EventBridge: a run-sync execution that ended ABORTED, TIMED_OUT or FAILED", () => {
+    /** The run-sync execution's history as cancel-sync reads it: its start state's outputs. */
+    function history(outputs: unknown[]): ExecutionHistory & { reads: string[] } {
+      const reads: string[] = [];
+      return {
+        reads,
+        async stateOutputs(executionArn, state) {
+          reads.push(executionArn);
+          return state === START_SYNC_STATE ? outputs : [];
+        },
+      };
+    }
+
+    it("cancels the run its history says it started", async () => {
       e = await env(scenario("duration_seconds: 7200"));
       const sfnStart = e.clock.now();
       e.clock.advance(2_000);
       const start = started(await startHandler(e.deps)(stepInput()));
+      e.deps.executionHistory = history([{ ...stepInput(), start }]);
       e.clock.advance(60_000);
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), sfnStart));
       expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
@@ -112,76 +127,90 @@ describe("cancel-sync", () => {
         pipeline: stepInput().pipeline,
         step: stepInput().step,
         sfn_execution: stepInput().execution_name,
+        run_sync_execution: ARN,
         execution_id: start.execution_id,
       });
     });
 
-    it("resolves a sync by name", async () => {
+    it("FAILED past its Catch (history limit, States.Runtime): still cancels its run", async () => {
       e = await env(scenario("", "duration_seconds: 7200"));
-      const sfnStart = e.clock.now();
-      const input = bulkInput({ sync: { name: "Salesforce to Snowflake" } });
-      started(await startHandler(e.deps)(input));
-      const r = await makeHandler(e.deps)(stopEvent(input, sfnStart, "TIMED_OUT"));
+      const start = started(await startHandler(e.deps)(bulkInput()));
+      const reader = history([{ ...bulkInput(), start }]);
+      e.deps.executionHistory = reader;
+      const r = await makeHandler(e.deps)(stopEvent(bulkInput(), e.clock.now(), "FAILED"));
       expect(r.canceled).toBe(true);
-      expect(e.sim.executions().filter((x) => x.syncId === BULK && !x.history)[0]?.status).toBe(
-        "canceled",
-      );
+      expect(reader.reads).toEqual([ARN]);
+      expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).toBe("canceled");
     });
 
-    it("leaves alone a run created before the execution started", async () => {
+    it("never cancels a run it did not start, even one created while it ran", async () => {
       e = await env(scenario("duration_seconds: 7200"));
+      const sfnStart = e.clock.now();
+      e.clock.advance(5_000);
+      // Someone else's run of the same sync, started after the execution began: the old
+      // "current run created since the start" rule would have cancelled it.
       const other = await e.client.startModelSync(
         MODEL,
         { resync: false, test: false },
-        { idempotencyKey: "scheduled-run" },
+        { idempotencyKey: "someone-else" },
       );
-      e.clock.advance(600_000);
-      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now()));
-      expect(r).toMatchObject({ canceled: false, already_terminal: false });
-      expect(e.sim.executions().find((x) => x.id === other.id)?.status).toBe("running");
+      // The execution itself only got a StartPending answer (a 503: it started nothing),
+      // or never got past its start at all.
+      const pending: StartPending = {
+        pending: true,
+        sync_id: MODEL,
+        key_index: 1,
+        errors: 1,
+        waits: 0,
+        first_try_at: new Date(sfnStart).toISOString(),
+        retry_after_seconds: 5,
+        reason: "503 Service Unavailable",
+      };
+      for (const outputs of [[{ ...stepInput(), start: pending }], []]) {
+        e.deps.executionHistory = history(outputs);
+        for (const status of ["ABORTED", "TIMED_OUT", "FAILED"]) {
+          const r = await makeHandler(e.deps)(stopEvent(stepInput(), sfnStart, status));
+          expect(r).toEqual({ status: "none", canceled: false, already_terminal: true });
+        }
+      }
+      expect(e.sim.executions().find((x) => x.id === other.id)?.status).not.toMatch(/cancel/);
+      expect(e.sim.requests().filter((q) => q.path.endsWith("/cancel"))).toHaveLength(0);
     });
 
-    it("leaves alone a run created after the execution stopped", async () => {
+    it("leaves alone a run it adopted (on_conflict: attach), which it never started", async () => {
       e = await env(scenario("duration_seconds: 7200"));
-      const sfnStart = e.clock.now();
-      const sfnStop = sfnStart + 60_000;
-      e.clock.advance(600_000);
-      const later = await e.client.startModelSync(
-        MODEL,
-        { resync: false, test: false },
-        { idempotencyKey: "scheduled-later" },
-      );
-      const event = stopEvent(stepInput(), sfnStart, "FAILED");
-      const r = await makeHandler(e.deps)({
-        ...event,
-        detail: { ...event.detail, stopDate: sfnStop },
-      });
+      const start = started(await startHandler(e.deps)(stepInput()));
+      e.deps.executionHistory = history([{ ...stepInput(), start: { ...start, attached: true } }]);
+      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now()));
       expect(r).toMatchObject({ canceled: false });
-      expect(e.sim.executions().find((x) => x.id === later.id)?.status).not.toMatch(/cancel/);
+      expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).not.toMatch(
+        /cancel/,
+      );
     });
 
-    it("a step that timed out on an unknown sync (id or name): nothing to cancel, not an error", async () => {
+    it("a run that already ended: nothing to cancel; SUCCEEDED is ignored without a read", async () => {
       e = await env(scenario("duration_seconds: 10"));
-      const unknownId = stepInput({ sync: { id: "9f1c0d2e-0000-4000-8000-0000000000ee" } });
-      const unknownName = stepInput({ sync: { name: "No such sync" } });
-      for (const input of [unknownId, unknownName]) {
-        const r = await makeHandler(e.deps)(stopEvent(input, e.clock.now(), "TIMED_OUT"));
-        expect(r).toEqual({ status: "none", canceled: false, already_terminal: true });
-      }
+      const start = started(await startHandler(e.deps)(stepInput()));
+      const reader = history([{ ...stepInput(), start }]);
+      e.deps.executionHistory = reader;
+      e.clock.advance(3_600_000);
+      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "FAILED"));
+      expect(r).toEqual({ status: "completed", canceled: false, already_terminal: true });
+      const ignored = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "SUCCEEDED"));
+      expect(ignored).toMatchObject({ canceled: false });
+      expect(reader.reads).toHaveLength(1);
+      expect(e.sim.requests().filter((q) => q.path.endsWith("/cancel"))).toHaveLength(0);
     });
 
-    it("nothing running: nothing to cancel; SUCCEEDED and FAILED are ignored", async () => {
-      e = await env(scenario("duration_seconds: 10"));
-      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "ABORTED"));
-      expect(r).toMatchObject({ canceled: false, already_terminal: true });
-      expect(e.sim.requests()).toHaveLength(1);
-      // A FAILED run-sync cancelled its own run (or never had one): touching "the sync's
-      // current run" could stop someone else's.
-      for (const status of ["SUCCEEDED", "FAILED"]) {
-        const ignored = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), status));
-        expect(ignored).toMatchObject({ canceled: false });
-      }
-      expect(e.sim.requests()).toHaveLength(1);
+    it("cannot read histories: fails loudly (Config.Invalid) and cancels nothing", async () => {
+      e = await env(scenario("duration_seconds: 7200"));
+      const start = started(await startHandler(e.deps)(stepInput()));
+      delete e.deps.executionHistory;
+      const err = await rejection(makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now())));
+      expect(err.name).toBe("Config.Invalid");
+      expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).not.toMatch(
+        /cancel/,
+      );
     });
 
     it("a bad detail.input names the field", async () => {

@@ -11,6 +11,9 @@ import {
   PIPELINE_FAILED_ERROR,
   PipelineStateMachine,
 } from "../../../lib/constructs/pipeline-state-machine";
+import type { AslDefinition as LocalAsl } from "../../../lib/local/asl";
+import { runLocalExecution } from "../../../lib/local/engine";
+import { VirtualClock } from "../../../lib/local/virtual-clock";
 import { pipeline, step } from "../../fixtures/cdk/config";
 import { definitionOf, runLocally, unbundledStack } from "../helpers";
 
@@ -78,6 +81,13 @@ function children(outcomes: Record<string, "fail">) {
   return { handlers, started, names };
 }
 
+/** The failed steps a pipeline's Fail cause lists: `{ <step id>: <error name> }`. */
+function failedSteps(cause: string | undefined): Record<string, string> {
+  const json = /: (\{.*\})$/s.exec(cause ?? "")?.[1];
+  if (!json) throw new Error(`not a pipeline failure cause: ${cause}`);
+  return JSON.parse(json) as Record<string, string>;
+}
+
 describe("PipelineStateMachine definition", () => {
   it("passes asl-validator", () => {
     const { definition } = build(fanOut);
@@ -113,8 +123,11 @@ describe("PipelineStateMachine definition", () => {
     expect(machine.gatedDependencies).toEqual([]);
     Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
     Annotations.fromStack(stack).hasNoInfo("*", Match.anyValue());
-    const resources = allStates(definition).map(([, state]) => state.Resource ?? "");
-    expect(resources.filter((r) => r.includes("aws-sdk"))).toEqual([]);
+    // The only AWS SDK calls: describing a step's own child to adopt its result.
+    const sdk = allStates(definition).filter(([, state]) => state.Resource?.includes("aws-sdk"));
+    expect(sdk.map(([name]) => name).sort()).toEqual(
+      fanOut.steps.map((s) => P.findChild(s.id)).sort(),
+    );
     expect(
       allStates(definition).filter(
         ([name]) => name.startsWith("End ") || name.startsWith("Await "),
@@ -166,7 +179,14 @@ describe("PipelineStateMachine definition", () => {
       { ErrorEquals: ["States.ALL"], ResultPath: "$.results['c']", Next: P.recordFailure("c") },
     ]);
     expect(gate?.Next).toBe(P.canRun("c"));
-    expect(allStates(definition).filter(([, st]) => st.Resource?.includes("aws-sdk"))).toEqual([]);
+    // The waiting polls in the wait-for-step machine, not here: the only AWS SDK calls
+    // here describe a step's own child, to adopt its result after ExecutionAlreadyExists.
+    expect(
+      allStates(definition)
+        .filter(([, st]) => st.Resource?.includes("aws-sdk"))
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(["a", "b", "c", "d"].map((id) => P.findChild(id)).sort());
     // c's Choice reads b's result as the gate recorded it (b index 1), a's from the plan.
     expect(states[P.canRun("c")]?.Choices).toEqual([
       {
@@ -310,22 +330,237 @@ describe("PipelineStateMachine in the local engine", () => {
     const { handlers, started } = children({ "a-1": "fail" });
     const result = await runLocally(definition, {}, handlers, { context });
     expect(result.error).toBe(PIPELINE_FAILED_ERROR);
-    const cause = JSON.parse(result.cause ?? "{}") as Record<
-      string,
-      { status: string; error?: unknown }
-    >;
-    expect(Object.fromEntries(Object.entries(cause).map(([k, v]) => [k, v.status]))).toEqual({
-      load: "succeeded",
-      "a-1": "failed",
-      b_2: "succeeded",
-      a_child: "skipped",
-      join: "skipped",
-      always: "succeeded",
-    });
-    expect(cause["a-1"]?.error).toEqual({
-      Error: "States.TaskFailed",
-      Cause: "Sync.Failed: the sync failed",
-    });
+    // One entry per failed step, its error name; skipped dependents are not failures.
+    expect(failedSteps(result.cause)).toEqual({ "a-1": "States.TaskFailed" });
     expect(started.map((s) => s.step).sort()).toEqual(["a-1", "always", "b_2", "load"]);
+  });
+});
+
+/** The state machine definition quota (Step Functions quotas: 1 MB). */
+const DEFINITION_QUOTA = 1024 * 1024;
+
+/** Every value of a `.$` field in a definition, with its state and key. */
+function pathFields(value: unknown, where = ""): Array<{ where: string; expression: string }> {
+  if (Array.isArray(value)) return value.flatMap((v, i) => pathFields(v, `${where}[${i}]`));
+  if (value === null || typeof value !== "object") return [];
+  return Object.entries(value).flatMap(([key, v]) =>
+    key.endsWith(".$") && typeof v === "string"
+      ? [{ where: `${where}.${key}`, expression: v }]
+      : pathFields(v, `${where}.${key}`),
+  );
+}
+
+/** Intrinsic function calls in one field (the docs count each one, nested or not). */
+function intrinsicCalls(expression: string): number {
+  return expression.match(/States\.[A-Za-z]+\(/g)?.length ?? 0;
+}
+
+/** A deterministic pseudo-random DAG of `n` steps (each step after up to 3 earlier ones). */
+function randomDag(n: number, seed: number) {
+  let state = seed;
+  const next = () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+  return Array.from({ length: n }, (_, i) => {
+    const after = new Set<string>();
+    const count = i === 0 ? 0 : Math.floor(next() * 4);
+    for (let k = 0; k < count; k++) after.add(`s${Math.floor(next() * i)}`);
+    return step(`s${i}`, [...after]);
+  });
+}
+
+describe("PipelineStateMachine: a retried start that meets ExecutionAlreadyExists", () => {
+  const chain = pipeline("x", [step("one"), step("two", ["one"])]);
+  const childArn = (name: string) =>
+    `arn:aws:states:us-east-1:123456789012:execution:run-sync:${name}`;
+
+  /** `one`'s start went through, the retry found its child ended: Describe answers `status`. */
+  function retriedStart(status: "SUCCEEDED" | "FAILED") {
+    const { handlers, started, names } = children({});
+    const described: unknown[] = [];
+    const real = handlers[P.run("one")] as (i: unknown) => unknown;
+    let childName = "";
+    handlers[P.run("one")] = (raw) => {
+      childName = (raw as { Name: string }).Name;
+      const err = new Error(`Execution Already Exists: '${childArn(childName)}'`);
+      err.name = "StepFunctions.ExecutionAlreadyExistsException";
+      throw err;
+    };
+    handlers[P.findChild("one")] = (input) => {
+      described.push(input);
+      const output = (
+        real({ Input: { step: "one", sync_type: "model" }, Name: childName }) as {
+          Output: unknown;
+        }
+      ).Output;
+      return {
+        ExecutionArn: childArn(childName),
+        Name: childName,
+        Status: status,
+        ...(status === "SUCCEEDED"
+          ? { Output: JSON.stringify(output) }
+          : { Error: "Sync.Failed", Cause: "the sync failed" }),
+      };
+    };
+    return { handlers, started, names, described, childName: () => childName };
+  }
+
+  it("adopts the result of the child that already succeeded, and its dependents run", async () => {
+    const { definition } = build(chain);
+    const run = retriedStart("SUCCEEDED");
+    const result = await runLocally(definition, {}, run.handlers, { context });
+    expect(result.error).toBeUndefined();
+    // It described its own child, by the name the start used.
+    expect(run.described).toEqual([{ ExecutionArn: childArn(run.childName()) }]);
+    const results = (result.output as { results: Record<string, { status: string }> }).results;
+    expect(results.one).toMatchObject({
+      step: "one",
+      status: "succeeded",
+      execution_id: "run-one",
+    });
+    expect(results.two?.status).toBe("succeeded");
+    // (The fake child output is built by the same fake that records starts.)
+    expect(run.started.filter((s) => s.step === "two")).toHaveLength(1);
+  });
+
+  it("a child that had failed: the step fails (its dependents are skipped)", async () => {
+    const { definition } = build(chain);
+    const run = retriedStart("FAILED");
+    const result = await runLocally(definition, {}, run.handlers, { context });
+    expect(result.error).toBe(PIPELINE_FAILED_ERROR);
+    expect(failedSteps(result.cause)).toEqual({
+      one: "StepFunctions.ExecutionAlreadyExistsException",
+    });
+    expect(run.started.filter((s) => s.step === "two")).toEqual([]);
+  });
+});
+
+describe("PipelineStateMachine within Step Functions limits, up to 200 steps", () => {
+  const ids = (n: number) => Array.from({ length: n }, (_, i) => `s${i}`);
+  const shapes: Record<string, () => PipelineConfig> = {
+    "200 independent steps": () =>
+      pipeline(
+        "wide",
+        ids(200).map((id) => step(id)),
+      ),
+    "12 independent steps": () =>
+      pipeline(
+        "twelve",
+        ids(12).map((id) => step(id)),
+      ),
+    "a chain of 200": () =>
+      pipeline(
+        "chain",
+        ids(200).map((id, i) => step(id, i === 0 ? [] : [`s${i - 1}`])),
+      ),
+    "one step fanning out to 199, joined by none": () =>
+      pipeline(
+        "fan",
+        ids(200).map((id, i) => step(id, i === 0 ? [] : ["s0"])),
+      ),
+    "199 steps joined by one": () =>
+      pipeline(
+        "join",
+        ids(200).map((id, i) => step(id, i === 199 ? ids(199) : [])),
+      ),
+    "100 independent pairs": () =>
+      pipeline(
+        "pairs",
+        ids(200).map((id, i) => step(id, i % 2 === 1 ? [`s${i - 1}`] : [])),
+      ),
+    "a random DAG of 200 (not series-parallel)": () => pipeline("random", randomDag(200, 7)),
+  };
+
+  for (const [shape, config] of Object.entries(shapes)) {
+    it(`${shape}: at most 10 intrinsic functions in any field; a definition over 1 MB fails synth`, () => {
+      const { definition, stack } = build(config());
+      const fields = pathFields(definition);
+      expect(fields.length).toBeGreaterThan(0);
+      const over = fields.filter((f) => intrinsicCalls(f.expression) > 10);
+      expect(over.map((f) => `${f.where}: ${intrinsicCalls(f.expression)}`)).toEqual([]);
+      const bytes = Buffer.byteLength(JSON.stringify(definition));
+      const errors = Annotations.fromStack(stack).findError(
+        "*",
+        Match.stringLikeRegexp("definition .* over the 1 MB"),
+      );
+      expect(errors).toHaveLength(bytes > DEFINITION_QUOTA ? 1 : 0);
+      if (!shape.startsWith("a random")) expect(bytes).toBeLessThan(DEFINITION_QUOTA);
+    });
+  }
+
+  it("200 failed steps: a Fail cause within 32,768 characters, one entry each; every state within 256 KB", async () => {
+    // Worst case: 64-character ids, every child failing with a cause at its own maximum.
+    const longIds = ids(200).map((id) => `${id}_`.padEnd(64, "x"));
+    const config = pipeline(
+      "all_fail",
+      longIds.map((id, i) =>
+        step(id, i % 2 === 1 ? [longIds[i - 1] as string] : [], { run_after: "completion" }),
+      ),
+    );
+    const { definition } = build(config);
+    const tasks: Record<string, (i: unknown) => Promise<unknown>> = {};
+    for (const s of config.steps) {
+      tasks[P.findChild(s.id)] = async () => {
+        throw new Error("not called: no start met ExecutionAlreadyExists");
+      };
+      tasks[P.run(s.id)] = async () => {
+        const err = new Error("x".repeat(32_000));
+        err.name = "States.TaskFailed";
+        throw err;
+      };
+    }
+    const result = await runLocalExecution(definition as unknown as LocalAsl, {
+      name: "exec-1",
+      stateMachineName: "all_fail",
+      input: {},
+      clock: new VirtualClock(0),
+      tasks,
+    });
+    expect(result.status).toBe("FAILED");
+    expect(result.error).toBe(PIPELINE_FAILED_ERROR);
+    expect(result.cause?.length).toBeLessThanOrEqual(32_768);
+    const failed = failedSteps(result.cause);
+    expect(Object.keys(failed).sort()).toEqual([...longIds].sort());
+    expect(new Set(Object.values(failed))).toEqual(new Set(["States.TaskFailed"]));
+    let largest = 0;
+    for (const event of result.events) {
+      if (!("state" in event)) continue;
+      for (const data of [event.state.input, event.state.output]) {
+        largest = Math.max(largest, Buffer.byteLength(JSON.stringify(data ?? null)));
+      }
+    }
+    expect(largest).toBeGreaterThan(10_000);
+    expect(largest).toBeLessThanOrEqual(256 * 1024);
+  }, 120_000);
+
+  it("merges the results of 25 parallel branches (three partial merges, then one)", async () => {
+    const config = pipeline(
+      "wide",
+      ids(25).map((id) => step(id)),
+    );
+    const { definition } = build(config);
+    const handlers: Record<string, (i: unknown) => unknown> = {};
+    for (const s of config.steps) {
+      handlers[P.run(s.id)] = (raw) => {
+        const request = raw as { Input: StepInput; Name: string };
+        return {
+          ExecutionArn: `arn:aws:states:us-east-1:123456789012:execution:run-sync:${request.Name}`,
+          Output: {
+            status: "succeeded",
+            outcome: "succeeded",
+            sync_id: "s",
+            execution_id: `run-${request.Input.step}`,
+            counts: {},
+            logs: [],
+          },
+        };
+      };
+    }
+    const result = await runLocally(definition, {}, handlers, { context });
+    expect(result.cause).toBeUndefined();
+    const results = (result.output as { results: Record<string, { status: string }> }).results;
+    expect(Object.keys(results).sort()).toEqual(ids(25).sort());
+    for (const id of ids(25)) expect(results[id]?.status, id).toBe("succeeded");
   });
 });

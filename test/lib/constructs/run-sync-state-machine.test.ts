@@ -311,6 +311,50 @@ describe("RunSyncStateMachine in the local engine", () => {
     expect(result.output).toMatchObject({ status: "succeeded" });
   });
 
+  it("retries the documented Lambda service errors and hung invocations by their AWS names", () => {
+    // bp-lambda-serviceexception.html: the four service exceptions to retry, the throttle,
+    // and Lambda.Unknown for function timeouts and out-of-memory; Sandbox.Timedout is an
+    // Init-phase timeout.
+    expect([...LAMBDA_SERVICE_ERRORS].sort()).toEqual(
+      [
+        "Lambda.AWSLambdaException",
+        "Lambda.ClientExecutionTimeoutException",
+        "Lambda.SdkClientException",
+        "Lambda.ServiceException",
+        "Lambda.TooManyRequestsException",
+      ].sort(),
+    );
+    expect([...HUNG_INVOCATION_ERRORS].sort()).toEqual(
+      ["Lambda.Unknown", "Sandbox.Timedout", "States.Timeout"].sort(),
+    );
+  });
+
+  it("retries a start and a check whose Lambda timed out or ran out of memory (Lambda.Unknown)", async () => {
+    const { definition } = build();
+    const base = fakes([completed]);
+    let starts = 0;
+    let checks = 0;
+    const realStart = base.handlers[S.start] as (i: unknown) => unknown;
+    const realCheck = base.handlers[S.check] as (i: unknown) => unknown;
+    const { handlers } = fakes([completed], {
+      [S.start]: (i) => {
+        starts += 1;
+        if (starts === 1) throw namedError("Lambda.Unknown", "Task timed out after 60.00 seconds");
+        return realStart(i);
+      },
+      [S.check]: (i) => {
+        checks += 1;
+        if (checks === 1)
+          throw namedError("Lambda.Unknown", "Runtime exited with error: signal: killed");
+        return realCheck(i);
+      },
+    });
+    const result = await runLocally(definition, input, handlers, runOptions);
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatchObject({ status: "succeeded" });
+    expect([starts, checks]).toEqual([2, 2]);
+  });
+
   it("gives up on a Lambda that keeps timing out after two retries", async () => {
     const { definition } = build();
     let attempts = 0;

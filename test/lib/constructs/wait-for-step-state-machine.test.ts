@@ -201,6 +201,19 @@ describe("WaitForStepStateMachine in the local engine", () => {
     expect(describes).toEqual([0, 10]);
   });
 
+  it("attaches only once: should .sync:2 return before the child ends, it polls on the schedule instead", async () => {
+    const { result, describes, attaches } = await run(
+      [10, 20, 30],
+      ["running", "running", "running", "running", { status: "SUCCEEDED", output: STEP_RESULT }],
+      // The undocumented case going the other way: Attach returns at once.
+      async (request) => ({ Status: "RUNNING", ExecutionArn: ARN, Name: request.Name }),
+    );
+    expect(result.output).toEqual({ status: "SUCCEEDED", result: STEP_RESULT });
+    expect(attaches.map((a) => a.at)).toEqual([0]);
+    // After the attach returned: Describe at once, then on the schedule (10, 20, 30 s).
+    expect(describes).toEqual([0, 0, 10, 30, 60]);
+  });
+
   it("a failed dependency: outputs failed with the child's status", async () => {
     for (const status of ["FAILED", "TIMED_OUT", "ABORTED"]) {
       const { result } = await run([10], ["running", { status }], async () => {

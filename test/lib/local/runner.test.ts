@@ -243,8 +243,14 @@ describe("runPipelineDefinitions", () => {
     });
     expect(Date.parse(result.finished_at) - t0).toBe(7200_000);
     expect(result.polls).toBe(7 + 13);
-    // A FAILED child cleaned up itself: only ABORTED and TIMED_OUT go to cancel-sync.
-    expect(canceled).toEqual([]);
+    // A FAILED child goes to cancel-sync too, as the deployed rule sends it (it may have
+    // failed past its Catch); cancel-sync cancels only what its history says it started.
+    expect(
+      (canceled as Array<{ detail: { name: string; status: string } }>).map((e) => [
+        e.detail.name,
+        e.detail.status,
+      ]),
+    ).toEqual([["demo-1-a", "FAILED"]]);
     expect(events).toContain("b:skipped");
     expect(events.at(-1)).toBe("pipeline:failed");
     expect(result.executions.map((e) => e.name)).toEqual(["demo-1", "demo-1-a", "demo-1-c"]);

@@ -1,0 +1,48 @@
+/**
+ * Whether a step's run-sync execution could reach Step Functions' 25,000-event history
+ * limit: past it the execution FAILS without running its Catch (Step Functions quotas),
+ * so its cleanup would not run. Most of a long step's events are its status checks; the
+ * waits between them come from the step's `poll` settings (nextPollSeconds, the same
+ * function check-status uses), at worst without any run history.
+ */
+import { nextPollSeconds } from "../../functions/core/polling";
+import type { PipelinesConfig, StepConfig } from "./model";
+
+/** Events of one check cycle: the check Task (5), the "Run finished?" Choice (2), the Wait (2). */
+export const EVENTS_PER_CHECK = 9;
+/**
+ * At most this many events for the checks, leaving 5,000 of the 25,000 for starting
+ * (including `on_conflict: wait`), Task retries, the cancel, log export and metrics.
+ */
+export const CHECK_EVENT_BUDGET = 20_000;
+
+/** Status checks a step makes at most before its timeout (stops counting past the budget). */
+export function worstCaseChecks(step: Pick<StepConfig, "poll" | "timeout_seconds">): number {
+  const limit = Math.ceil(CHECK_EVENT_BUDGET / EVENTS_PER_CHECK) + 1;
+  let elapsed = 0;
+  let polls = 0;
+  while (elapsed < step.timeout_seconds && polls < limit) {
+    polls += 1;
+    elapsed += nextPollSeconds(step.poll, { elapsedSeconds: elapsed, queued: false, polls });
+  }
+  return polls + 1;
+}
+
+/** One problem per step whose checks alone could take its execution near the limit. */
+export function historyProblems(
+  config: Pick<PipelinesConfig, "pipelines">,
+): Array<{ pipeline: string; step: string; message: string }> {
+  const problems: Array<{ pipeline: string; step: string; message: string }> = [];
+  for (const pipeline of config.pipelines) {
+    for (const step of pipeline.steps) {
+      const checks = worstCaseChecks(step);
+      if (checks * EVENTS_PER_CHECK <= CHECK_EVENT_BUDGET) continue;
+      problems.push({
+        pipeline: pipeline.name,
+        step: step.id,
+        message: `polling ${step.poll.strategy} from every ${step.poll.min_seconds}s for up to ${step.timeout_seconds}s could make over ${Math.floor(CHECK_EVENT_BUDGET / EVENTS_PER_CHECK)} status checks (${EVENTS_PER_CHECK} history events each): the step's execution could reach Step Functions' 25,000-event history limit, past which it fails without cleaning up. Raise poll.min, use strategy adaptive or backoff, or shorten the step's timeout`,
+      });
+    }
+  }
+  return problems;
+}
