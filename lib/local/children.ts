@@ -14,6 +14,7 @@ import { CANCEL_ON_STATUSES, type CancelResult } from "../../functions/core/cont
 import type { FunctionName } from "../constructs/paths";
 import { type AslDefinition, allStates } from "./asl";
 import {
+  type EventLog,
   executionArn,
   type LocalExecutionResult,
   type LocalTask,
@@ -67,6 +68,11 @@ export interface ChildExecutionsOptions {
   functions: Record<FunctionName, LocalTask>;
   /** Whether the run was interrupted (its children then end `cancelled`, not failed). */
   interrupted: () => boolean;
+  /**
+   * Where each ended child's events go, by execution ARN: what cancel-sync reads through
+   * GetExecutionHistory on AWS (lib/local/execution-history.ts).
+   */
+  histories?: Map<string, EventLog[]>;
 }
 
 export class ChildExecutions {
@@ -235,6 +241,7 @@ export class ChildExecutions {
     );
     record.result = result;
     this.ended.push(result);
+    this.options.histories?.set(result.executionArn, result.events);
     const description = describeRecord(
       record,
       this.localName(record.machine),

@@ -14,6 +14,8 @@ import { JsonLogger } from "../../functions/core/logger";
 import type { LogSink, MetricDatum, MetricsSink } from "../../functions/core/ports";
 import { Redactor } from "../../functions/core/redact";
 import { PolytomicClient } from "../../functions/polytomic/client";
+import type { EventLog } from "./engine";
+import { localExecutionHistory } from "./execution-history";
 import type { LocalClock } from "./virtual-clock";
 
 /** Writes each log object to `<root>/<key>`, streaming. Keys cannot escape the root. */
@@ -64,6 +66,8 @@ export interface LocalDepsOptions {
   polytomic: { baseUrl: string; apiKey: string };
   clock: LocalClock;
   outDir: string;
+  /** The ended executions' events by ARN, which cancel-sync reads as their history. */
+  histories?: ReadonlyMap<string, readonly EventLog[]>;
 }
 
 export interface LocalDeps {
@@ -112,7 +116,9 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     now: () => new Date(clock.now()),
     write: (line) => handlerLog.write(`${line}\n`),
   });
+  const histories = options.histories;
   const deps = createDeps({
+    ...(histories ? { executionHistory: localExecutionHistory((arn) => histories.get(arn)) } : {}),
     polytomic: new PolytomicClient({
       apiKey: options.polytomic.apiKey,
       baseUrl: options.polytomic.baseUrl,

@@ -14,7 +14,12 @@ import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName } from "../constructs/paths";
 import { type AslDefinition, type AslState, allStates } from "./asl";
 import { ChildExecutions, DESCRIBE_EXECUTION, START_EXECUTION_SYNC } from "./children";
-import { type LocalExecutionResult, type LocalTask, runLocalExecution } from "./engine";
+import {
+  type EventLog,
+  type LocalExecutionResult,
+  type LocalTask,
+  runLocalExecution,
+} from "./engine";
 import { iso, type LocalRunResult, type RunEvent } from "./report";
 import { StepTracker } from "./steps";
 import type { LocalClock } from "./virtual-clock";
@@ -67,6 +72,8 @@ export interface RunPipelineOptions {
    * running children stop, and cancel-sync cancels their runs. The run ends `interrupted`.
    */
   signal?: AbortSignal;
+  /** Filled with each ended child's events, by execution ARN (GetExecutionHistory's source). */
+  histories?: Map<string, EventLog[]>;
   onEvent?: (event: RunEvent) => void;
 }
 
@@ -264,7 +271,9 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
     loadHandlerModules(),
   ]);
   const app = localAppOf(synthesizeDefinitions(options.config));
-  const local = await createLocalDeps(options);
+  // cancel-sync reads a stopped run-sync's history, as GetExecutionHistory on AWS.
+  const histories = new Map<string, EventLog[]>();
+  const local = await createLocalDeps({ ...options, histories });
   try {
     const functions = Object.fromEntries(
       Object.entries(handlers).map(([name, makeHandler]) => {
@@ -272,7 +281,7 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
         return [name, (input: unknown) => handler(input)];
       }),
     ) as Record<FunctionName, LocalTask>;
-    return await runPipelineDefinitions({ ...options, app, functions });
+    return await runPipelineDefinitions({ ...options, app, functions, histories });
   } finally {
     await local.close();
   }

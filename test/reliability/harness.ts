@@ -23,10 +23,12 @@ import type { PipelinesConfig } from "../../lib/config/model";
 import { synthesizeDefinitions } from "../../lib/constructs/definitions";
 import type { AslDefinition } from "../../lib/local/asl";
 import {
+  type EventLog,
   type LocalExecutionResult,
   type LocalTask,
   runLocalExecution,
 } from "../../lib/local/engine";
+import { localExecutionHistory } from "../../lib/local/execution-history";
 import {
   type FunctionName,
   type LocalApp,
@@ -53,6 +55,8 @@ export function uuid(n: number): string {
 export interface World {
   clock: VirtualClock;
   sim: RunningSimulator;
+  /** Ended executions' events by ARN: the history cancel-sync reads. */
+  histories: Map<string, EventLog[]>;
   close(): Promise<void>;
 }
 
@@ -80,7 +84,7 @@ export async function world(
     validateResponses: options.validateResponses ?? true,
     ...(options.delays === "real" ? {} : { sleep: (ms: number) => clock.sleep(ms) }),
   });
-  return { clock, sim, close: () => sim.close() };
+  return { clock, sim, histories: new Map(), close: () => sim.close() };
 }
 
 /** Sinks that keep everything in memory. */
@@ -160,6 +164,7 @@ export function handlers(w: World, options: HandlerOptions = {}): Handlers {
     sleep,
     redactor,
     logger,
+    executionHistory: localExecutionHistory((arn) => w.histories.get(arn)),
   });
   const bind = (make: (d: Deps) => (e: unknown) => Promise<unknown>): LocalTask => {
     const h = make(deps);
@@ -232,6 +237,7 @@ export function runPipeline(
     functions: h.functions,
     clock: w.clock,
     executionName: options.executionName ?? `${pipeline}-run-1`,
+    histories: w.histories,
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
