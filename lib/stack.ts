@@ -157,6 +157,7 @@ export class OrchestratorStack extends Stack {
       }
     }
     this.monitoring = new Monitoring(this, "Monitoring", {
+      runSync: this.runSync.stateMachine,
       pipelines: config.pipelines.map((p) => ({
         config: p,
         stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,

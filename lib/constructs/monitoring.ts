@@ -41,6 +41,12 @@ export interface DeadLetterQueue {
 
 export interface MonitoringProps {
   readonly pipelines: readonly MonitoredPipeline[];
+  /**
+   * The run-sync machine the pipelines' steps run as: each failed step sends its
+   * pipeline's topic a notice with its error and cause (Polytomic's failure text).
+   * @default - no step notices, only the pipelines' own
+   */
+  readonly runSync?: sfn.IStateMachine;
   /** Functions whose errors and throttles are shown, by name. */
   readonly functions: Readonly<Record<string, lambda.IFunction>>;
   /**
@@ -105,8 +111,9 @@ export function stepMetric(
  * not: they only count firings that happened.
  *
  * A metric alarm cannot say why: so each failed pipeline execution also sends the
- * pipeline's topic a notice with the execution's error and cause, which carry each
- * failed step's error and Polytomic's own failure text (see `failureNotice`).
+ * pipeline's topic a notice with the execution's error and cause (which failed steps,
+ * with their error names), and each failed step one with its own error and cause,
+ * which carry Polytomic's own failure text (see `failureNotice`).
  */
 export class Monitoring extends Construct {
   /** The deployment's alarm topic (dead letters; pipelines without `notify`). */
@@ -180,6 +187,7 @@ export class Monitoring extends Construct {
           : this.topic;
       if (topic !== this.topic) this.pipelineTopics[name] = topic;
       this.addFailureNotice(pipeline, topic, noticeRole);
+      if (props.runSync) this.addStepFailureNotice(pipeline, props.runSync, topic, noticeRole);
       const pipelineAction = new cwActions.SnsAction(topic);
       for (const alarm of this.addPipelineAlarms(pipeline, margin)) {
         alarm.addAlarmAction(pipelineAction);
@@ -237,6 +245,42 @@ export class Monitoring extends Construct {
         source: ["aws.states"],
         detailType: ["Step Functions Execution Status Change"],
         detail: { status: ["FAILED"], stateMachineArn: [stateMachine.stateMachineArn] },
+      },
+      targets: [
+        new targets.SnsTopic(topic, {
+          message: failureNotice(config.name, Stack.of(this).region),
+          authorizeUsingRole: true,
+          role,
+        }),
+      ],
+    });
+  }
+
+  /**
+   * An EventBridge rule on the run-sync machine's FAILED executions of this pipeline's
+   * steps, which sends the topic the step's error and cause: the cause carries
+   * Polytomic's own failure text, bounded by check-status, which the pipeline's own
+   * cause (one error name per failed step, within the 32,768-character limit) cannot.
+   * The run-sync machine is shared: a step's execution input names its pipeline, and
+   * EventBridge's wildcard filter picks this pipeline's (the quotes around the name keep
+   * `nightly` from matching `nightly_eu`).
+   */
+  private addStepFailureNotice(
+    { config }: MonitoredPipeline,
+    runSync: sfn.IStateMachine,
+    topic: sns.ITopic,
+    role: iam.IRole,
+  ): void {
+    new events.Rule(this, `StepFailureNotice-${config.name}`, {
+      description: `Pipeline ${config.name}: send why a step failed to the alarm topic`,
+      eventPattern: {
+        source: ["aws.states"],
+        detailType: ["Step Functions Execution Status Change"],
+        detail: {
+          status: ["FAILED"],
+          stateMachineArn: [runSync.stateMachineArn],
+          input: events.Match.wildcard(stepInputPattern(config.name)),
+        },
       },
       targets: [
         new targets.SnsTopic(topic, {
@@ -383,6 +427,11 @@ export class Monitoring extends Construct {
  * as its JSON value (InputTransformer, EventBridge API reference); one inside a quoted
  * string could break the message. The ARN alone goes inside a string: it has no quotes.
  */
+/** The wildcard pattern of a step execution's input (compact JSON) in a pipeline. */
+export function stepInputPattern(pipeline: string): string {
+  return `*"pipeline":"${pipeline}"*`;
+}
+
 export function failureNotice(pipeline: string, region: string): events.RuleTargetInput {
   const field = (path: string) => events.EventField.fromPath(path);
   return events.RuleTargetInput.fromObject({

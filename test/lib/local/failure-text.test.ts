@@ -109,7 +109,8 @@ describe("Polytomic's failure text, end to end", () => {
     expect(text).toContain(SCHEMA_TEXT);
   });
 
-  it("is in the notice the pipeline's failed execution sends to its alarm topic", () => {
+  /** The input transformer and pattern of the synthesized rule with this description. */
+  function noticeRule(description: string) {
     const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
     const stack = new OrchestratorStack(app, "Orchestrator", {
       config,
@@ -117,35 +118,75 @@ describe("Polytomic's failure text, end to end", () => {
       env: { account: "123456789012", region: "us-east-1" },
     });
     const rules = Template.fromStack(stack).findResources("AWS::Events::Rule", {
-      Properties: {
-        Description: "Pipeline nightly: send why an execution failed to the alarm topic",
-      },
+      Properties: { Description: description },
     });
-    const transformer = Object.values(rules)[0]?.Properties.Targets[0].InputTransformer;
-    const arn =
-      "arn:aws:states:us-east-1:123456789012:execution:pipeline-nightly:nightly-failure-text";
-    // The event Step Functions sends for the failed execution: its error and cause.
-    const event = {
+    const rule = Object.values(rules)[0]?.Properties;
+    return {
+      transformer: rule.Targets[0].InputTransformer,
+      inputPattern: rule.EventPattern.detail.input?.[0]?.wildcard as string | undefined,
+    };
+  }
+
+  /** The event Step Functions sends for a failed execution: its error and cause. */
+  function failedEvent(arn: string, name: string, error?: string, cause?: string, input?: string) {
+    return {
       source: "aws.states",
       "detail-type": "Step Functions Execution Status Change",
-      detail: {
-        executionArn: arn,
-        name: "nightly-failure-text",
-        status: "FAILED",
-        error: result.error?.name,
-        cause: result.error?.message,
-      },
+      detail: { executionArn: arn, name, status: "FAILED", error, cause, input },
     };
+  }
+
+  it("is in the notice a failed step sends to its pipeline's alarm topic", () => {
+    const { transformer, inputPattern } = noticeRule(
+      "Pipeline nightly: send why a step failed to the alarm topic",
+    );
+    const push = result.executions.find((e) => e.name.startsWith("push-"));
+    const started = push?.events.find((e) => e.type === "ExecutionStarted") as
+      | { input?: unknown }
+      | undefined;
+    // The step's execution input as Step Functions keeps it (compact JSON) matches the
+    // rule's wildcard filter for this pipeline, and not another pipeline's.
+    const input = JSON.stringify(started?.input);
+    expect(wildcardMatches(inputPattern ?? "", input)).toBe(true);
+    expect(wildcardMatches(inputPattern ?? "", input.replace('"nightly"', '"nightly_eu"'))).toBe(
+      false,
+    );
+    const arn = push?.executionArn ?? "";
+    const event = failedEvent(arn, push?.name ?? "", push?.error, push?.cause, input);
     const notice = JSON.parse(transform(transformer, event)) as Record<string, string>;
     expect(notice.pipeline).toBe("nightly");
-    expect(notice.execution).toBe("nightly-failure-text");
+    expect(notice.error).toBe("Sync.Failed");
     expect(notice.cause).toContain(MODEL_TEXT);
-    expect(notice.cause).toContain("Simulated failure in Contact");
     expect(notice.console).toBe(
       `https://us-east-1.console.aws.amazon.com/states/home?region=us-east-1#/v2/executions/details/${arn}`,
     );
   });
+
+  it("the pipeline's own notice names each failed step within the cause limit", () => {
+    const { transformer } = noticeRule(
+      "Pipeline nightly: send why an execution failed to the alarm topic",
+    );
+    const arn =
+      "arn:aws:states:us-east-1:123456789012:execution:pipeline-nightly:nightly-failure-text";
+    const event = failedEvent(
+      arn,
+      "nightly-failure-text",
+      result.error?.name,
+      result.error?.message,
+    );
+    const notice = JSON.parse(transform(transformer, event)) as Record<string, string>;
+    expect(notice.pipeline).toBe("nightly");
+    expect(notice.execution).toBe("nightly-failure-text");
+    expect(notice.cause).toMatch(/"load":/);
+    expect(notice.cause).toMatch(/"push":/);
+  });
 });
+
+/** EventBridge's wildcard filter: `*` matches any run of characters. */
+function wildcardMatches(pattern: string, value: string): boolean {
+  const regex = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${regex.join(".*")}$`, "s").test(value);
+}
 
 /**
  * EventBridge's input transformer as its API reference describes it, for a JSON
