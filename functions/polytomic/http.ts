@@ -24,7 +24,7 @@ import {
   PolytomicTimeoutError,
   PolytomicUnauthorizedError,
 } from "./errors";
-import { redactText, redactUrl } from "./redact";
+import { redactText, redactUrl, redactValue } from "./redact";
 import { noteRetry } from "./retry-scope";
 import type { ApiErrorBody } from "./types";
 
@@ -451,18 +451,7 @@ function sanitizeCause(err: unknown, secrets: readonly string[], depth = 0): Err
   return copy;
 }
 
-/** The API's error body with secrets removed from its text. */
+/** The API's error body with secrets removed from its text and secret-named fields. */
 function scrubBody(body: ApiErrorBody, secrets: readonly string[]): ApiErrorBody {
-  const text = JSON.stringify(body);
-  const clean = redactText(text, secrets);
-  if (clean === text) return body;
-  try {
-    return JSON.parse(clean) as ApiErrorBody;
-  } catch {
-    return {
-      ...(body.key === undefined ? {} : { key: body.key }),
-      ...(body.status === undefined ? {} : { status: body.status }),
-      message: "(redacted)",
-    };
-  }
+  return redactValue(body, secrets) as ApiErrorBody;
 }
