@@ -173,10 +173,7 @@ class StartAttempt {
   }
 
   /** A start answered with an error: not found, transient, or 409 (anything else is thrown). */
-  private onStartError(
-    err: unknown,
-    key: string,
-  ): Promise<StartResult | StartPending> | StartPending {
+  private async onStartError(err: unknown, key: string): Promise<StartResult | StartPending> {
     if (err instanceof PolytomicNotFoundError) {
       throw new HandlerError("Sync.NotFound", `${this.what} was not found`, { cause: err });
     }
