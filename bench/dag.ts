@@ -135,14 +135,22 @@ export function longestPath(
   return top;
 }
 
+type PipelineRun = Awaited<ReturnType<typeof runPipelineLocally>>;
+type SimulatorRun = ReturnType<Awaited<ReturnType<typeof startSimulator>>["executions"]>[number];
+
+/** When each step's child execution was first seen going and first seen ended (clock ms). */
+interface ChildTimes {
+  start: Map<string, number>;
+  end: Map<string, number>;
+}
+
 async function runDag(dag: Dag, strategy: DagStrategy): Promise<DagResult> {
   const config = configFor(dag, strategy);
   const pipeline = `dag_${dag.name}`;
   const clock = new VirtualClock(BENCH_EPOCH);
   const simulator = await startSimulator({ scenario: scenarioFor(dag), clock });
   const outDir = await mkdtemp(join(tmpdir(), "orchestrator-bench-dag-"));
-  const childStart = new Map<string, number>();
-  const childEnd = new Map<string, number>();
+  const child: ChildTimes = { start: new Map(), end: new Map() };
   try {
     const result = await runPipelineLocally({
       config,
@@ -154,11 +162,11 @@ async function runDag(dag: Dag, strategy: DagStrategy): Promise<DagResult> {
       onEvent: (event) => {
         if (event.type !== "step") return;
         const { step, state } = event.progress;
-        if ((state === "queued" || state === "running") && !childStart.has(step)) {
-          childStart.set(step, clock.now());
+        if ((state === "queued" || state === "running") && !child.start.has(step)) {
+          child.start.set(step, clock.now());
         }
-        if ((state === "succeeded" || state === "failed") && !childEnd.has(step)) {
-          childEnd.set(step, clock.now());
+        if ((state === "succeeded" || state === "failed") && !child.end.has(step)) {
+          child.end.set(step, clock.now());
         }
       },
     });
@@ -167,94 +175,129 @@ async function runDag(dag: Dag, strategy: DagStrategy): Promise<DagResult> {
         `DAG bench: pipeline ${pipeline} (${strategy.key}) ${result.status}: ${JSON.stringify(result.error)}`,
       );
     }
-    const t0 = Date.parse(result.started_at);
-    const sec = (ms: number) => (ms - t0) / 1000;
     const runs = simulator.executions().filter((e) => !e.history);
-    const finalInterval = new Map<string, number>();
-    for (const execution of result.executions.slice(1)) {
-      let stepId: string | undefined;
-      let last = 0;
-      for (const event of execution.events) {
-        if (event.type !== "StateEntered") continue;
-        const input = event.state.input as {
-          step?: string;
-          check?: { next_poll_seconds?: number };
-        } | null;
-        stepId ??= input?.step;
-        if (event.state.type === "Wait") last = input?.check?.next_poll_seconds ?? last;
-      }
-      if (stepId) finalInterval.set(stepId, last);
-    }
-    const timings: StepTiming[] = dag.steps.map((s, i) => {
-      const run = runs.find((r) => r.syncId === syncId(i));
-      const start = childStart.get(s.id);
-      const end = childEnd.get(s.id);
-      if (!run || run.completedAt === null || start === undefined || end === undefined) {
-        throw new Error(`DAG bench: ${pipeline} step ${s.id} did not run to the end`);
-      }
-      return {
-        id: s.id,
-        after: s.after,
-        child_start_s: sec(start),
-        child_end_s: sec(end),
-        run_created_s: sec(run.createdAt),
-        run_completed_s: sec(run.completedAt),
-        final_poll_interval_s: finalInterval.get(s.id) ?? 0,
-      };
-    });
-    const byId = new Map(timings.map((t) => [t.id, t]));
-    const get = (id: string) => byId.get(id) as StepTiming;
-    let checked = 0;
-    const violations: string[] = [];
-    for (const t of timings) {
-      for (const dep of t.after) {
-        const d = get(dep);
-        checked += 2;
-        if (t.child_start_s < d.child_end_s) {
-          violations.push(
-            `${t.id} started at ${t.child_start_s}s, before its dependency ${dep} ended at ${d.child_end_s}s`,
-          );
-        }
-        if (t.run_created_s < d.run_completed_s) {
-          violations.push(
-            `${t.id}'s Polytomic run was created at ${t.run_created_s}s, before ${dep}'s completed at ${d.run_completed_s}s`,
-          );
-        }
-      }
-    }
-    if (violations.length > 0) {
-      throw new DependencyViolation(
-        `DAG bench: ${pipeline} (${strategy.key}) broke its dependencies:\n  ${violations.join("\n  ")}`,
-      );
-    }
-    const makespan = sec(Date.parse(result.finished_at));
-    const work = longestPath(dag.steps, (id) => get(id).run_completed_s - get(id).run_created_s);
-    const observed = longestPath(dag.steps, (id) => get(id).child_end_s - get(id).child_start_s);
-    const allowance = work.path.reduce((a, id) => a + get(id).final_poll_interval_s, 0);
-    const excess = makespan - work.length;
-    return {
-      dag: dag.name,
-      shape: dag.shape,
-      series_parallel: dag.series_parallel,
-      strategy: strategy.key,
-      steps: dag.steps.length,
-      status: result.status,
-      makespan_s: makespan,
-      critical_path_work_s: work.length,
-      critical_path_steps: work.path,
-      critical_path_observed_s: observed.length,
-      scheduling_delay_s: makespan - observed.length,
-      excess_s: excess,
-      allowance_s: allowance,
-      excess_in_intervals: allowance > 0 ? excess / allowance : excess > 0 ? Infinity : 0,
-      excess_per_edge_s: excess / work.path.length,
-      within_target: excess <= allowance,
-      checked_edges: checked,
-    };
+    const timings = stepTimings(dag, pipeline, result, runs, child);
+    const checked = checkDependencies(timings, `${pipeline} (${strategy.key})`);
+    return summarize(dag, strategy, result, timings, checked);
   } finally {
     await simulator.close();
     await rm(outDir, { recursive: true, force: true });
   }
+}
+
+/** Each step's last wait before check-status saw its run terminal, from the child histories. */
+function finalPollIntervals(result: PipelineRun): Map<string, number> {
+  const finalInterval = new Map<string, number>();
+  for (const execution of result.executions.slice(1)) {
+    let stepId: string | undefined;
+    let last = 0;
+    for (const event of execution.events) {
+      if (event.type !== "StateEntered") continue;
+      const input = event.state.input as {
+        step?: string;
+        check?: { next_poll_seconds?: number };
+      } | null;
+      stepId ??= input?.step;
+      if (event.state.type === "Wait") last = input?.check?.next_poll_seconds ?? last;
+    }
+    if (stepId) finalInterval.set(stepId, last);
+  }
+  return finalInterval;
+}
+
+/** Every step's child execution span and Polytomic run span, in seconds from the start. */
+function stepTimings(
+  dag: Dag,
+  pipeline: string,
+  result: PipelineRun,
+  runs: SimulatorRun[],
+  child: ChildTimes,
+): StepTiming[] {
+  const t0 = Date.parse(result.started_at);
+  const sec = (ms: number) => (ms - t0) / 1000;
+  const finalInterval = finalPollIntervals(result);
+  return dag.steps.map((s, i) => {
+    const run = runs.find((r) => r.syncId === syncId(i));
+    const start = child.start.get(s.id);
+    const end = child.end.get(s.id);
+    if (!run || run.completedAt === null || start === undefined || end === undefined) {
+      throw new Error(`DAG bench: ${pipeline} step ${s.id} did not run to the end`);
+    }
+    return {
+      id: s.id,
+      after: s.after,
+      child_start_s: sec(start),
+      child_end_s: sec(end),
+      run_created_s: sec(run.createdAt),
+      run_completed_s: sec(run.completedAt),
+      final_poll_interval_s: finalInterval.get(s.id) ?? 0,
+    };
+  });
+}
+
+/** Throws DependencyViolation when a step started before a dependency ended; returns the checks made. */
+function checkDependencies(timings: StepTiming[], what: string): number {
+  const byId = new Map(timings.map((t) => [t.id, t]));
+  let checked = 0;
+  const violations: string[] = [];
+  for (const t of timings) {
+    for (const dep of t.after) {
+      const d = byId.get(dep) as StepTiming;
+      checked += 2;
+      if (t.child_start_s < d.child_end_s) {
+        violations.push(
+          `${t.id} started at ${t.child_start_s}s, before its dependency ${dep} ended at ${d.child_end_s}s`,
+        );
+      }
+      if (t.run_created_s < d.run_completed_s) {
+        violations.push(
+          `${t.id}'s Polytomic run was created at ${t.run_created_s}s, before ${dep}'s completed at ${d.run_completed_s}s`,
+        );
+      }
+    }
+  }
+  if (violations.length > 0) {
+    throw new DependencyViolation(
+      `DAG bench: ${what} broke its dependencies:\n  ${violations.join("\n  ")}`,
+    );
+  }
+  return checked;
+}
+
+/** The makespan against the critical paths of work and of observed spans. */
+function summarize(
+  dag: Dag,
+  strategy: DagStrategy,
+  result: PipelineRun,
+  timings: StepTiming[],
+  checked: number,
+): DagResult {
+  const byId = new Map(timings.map((t) => [t.id, t]));
+  const get = (id: string) => byId.get(id) as StepTiming;
+  const makespan = (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 1000;
+  const work = longestPath(dag.steps, (id) => get(id).run_completed_s - get(id).run_created_s);
+  const observed = longestPath(dag.steps, (id) => get(id).child_end_s - get(id).child_start_s);
+  const allowance = work.path.reduce((a, id) => a + get(id).final_poll_interval_s, 0);
+  const excess = makespan - work.length;
+  return {
+    dag: dag.name,
+    shape: dag.shape,
+    series_parallel: dag.series_parallel,
+    strategy: strategy.key,
+    steps: dag.steps.length,
+    status: result.status,
+    makespan_s: makespan,
+    critical_path_work_s: work.length,
+    critical_path_steps: work.path,
+    critical_path_observed_s: observed.length,
+    scheduling_delay_s: makespan - observed.length,
+    excess_s: excess,
+    allowance_s: allowance,
+    excess_in_intervals: allowance > 0 ? excess / allowance : excess > 0 ? Infinity : 0,
+    excess_per_edge_s: excess / work.path.length,
+    within_target: excess <= allowance,
+    checked_edges: checked,
+  };
 }
 
 export interface DagFailure {

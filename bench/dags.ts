@@ -56,6 +56,11 @@ function layered(seed: number, layers: number, width: number): DagStep[] {
 }
 
 export function benchDags(): Dag[] {
+  return [...simpleDags(), ...composedDags(), ...notSeriesParallelDags()];
+}
+
+/** A chain, fans out and in. */
+function simpleDags(): Dag[] {
   return [
     {
       name: "chain",
@@ -94,6 +99,12 @@ export function benchDags(): Dag[] {
         step("z", 14, ["b1", "b2", "b3", "b4", "b5"]),
       ],
     },
+  ];
+}
+
+/** Series-parallel shapes built of the simple ones. */
+function composedDags(): Dag[] {
+  return [
     {
       name: "diamonds",
       shape: "a → {b, c} → d → {e, f} → g, with a long c and a long e",
@@ -121,6 +132,12 @@ export function benchDags(): Dag[] {
         step("b3", 4, ["b2"]),
       ],
     },
+  ];
+}
+
+/** Shapes that are not series-parallel: a scheduler with barriers would show here. */
+function notSeriesParallelDags(): Dag[] {
+  return [
     {
       name: "n_shape",
       shape: "N: a → c, b → c, b → d (a long, b and d short)",

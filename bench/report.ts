@@ -124,10 +124,17 @@ function table(head: string[], rows: string[][]): string {
 }
 
 export function renderMarkdown(report: BenchReport): string {
-  const p = report.polling;
-  const w = p.workload;
-  const parts: string[] = [];
-  parts.push(
+  return [
+    ...headerSection(report),
+    ...pollingSection(report.polling),
+    ...dagSection(report.dag),
+    ...scaleSection(report.scale),
+    ...lambdaSection(report.lambda),
+  ].join("\n");
+}
+
+function headerSection(report: BenchReport): string[] {
+  return [
     "# Benchmark report",
     "",
     `Generated ${report.generated_at} by \`npm run bench\` (Node ${report.node}, ${report.platform}, ${report.cpus} CPUs, ${f(report.wall_seconds, 0)} s). All runs execute the synthesized state machines in aws-local-stepfunctions with the real handlers against the Polytomic simulator on a virtual clock.`,
@@ -139,6 +146,12 @@ export function renderMarkdown(report: BenchReport): string {
       targets(report).map((t) => [t.target, t.measured, yes(t.met)]),
     ),
     "",
+  ];
+}
+
+function pollingSection(p: BenchReport["polling"]): string[] {
+  const w = p.workload;
+  return [
     "## 1. Polling",
     "",
     `Workload: ${w.runs} runs (seed ${w.seed}); typical durations log-uniform from ${w.minSeconds / 60} min to ${w.maxSeconds / 3600} h; history (${w.historyRuns} runs) and actual run log-normal around it (σ = ${w.spread}); ${w.outliers} outliers at ${w.outlierFactor[0]}–${w.outlierFactor[1]}×; queue ${w.queueSeconds[0]}–${w.queueSeconds[1]} s. Actual durations ${i(w.duration_min)} s to ${f(w.duration_max / 3600)} h (median ${i(w.duration_median)} s); ${w.short_runs} runs under ${SHORT_RUN_SECONDS / 60} min. Per run-sync execution:`,
@@ -182,6 +195,11 @@ export function renderMarkdown(report: BenchReport): string {
     "",
     "The limit of one poll per run is what an oracle that knew the end time would need; every strategy's first check comes at the start (the run is queued then), so two is the practical floor.",
     "",
+  ];
+}
+
+function dagSection(dag: BenchReport["dag"]): string[] {
+  const parts = [
     "## 2. DAG timing",
     "",
     "Critical path of work: the longest path of the steps' Polytomic queue + run times. Observed: the longest path of the steps' child executions (start to end). Scheduling delay = makespan − observed critical path (barriers or implied waits show here). Allowance: one poll interval per critical-path edge (the last wait of each step on the path, the interval in which its end was seen).",
@@ -200,7 +218,7 @@ export function renderMarkdown(report: BenchReport): string {
         "Excess per CP edge (s)",
         "",
       ],
-      report.dag.results.map((r) => [
+      dag.results.map((r) => [
         `${r.dag}: ${r.shape}`,
         r.series_parallel ? "yes" : "no",
         r.strategy,
@@ -215,17 +233,20 @@ export function renderMarkdown(report: BenchReport): string {
       ]),
     ),
     "",
-  );
-  if (report.dag.failures.length > 0) {
+  ];
+  if (dag.failures.length > 0) {
     parts.push(
       "Runs that did not complete (defects, reported rather than hidden):",
       "",
-      ...report.dag.failures.map((x) => `- ${x.dag} (${x.strategy}): ${x.error.split("\n")[0]}`),
+      ...dag.failures.map((x) => `- ${x.dag} (${x.strategy}): ${x.error.split("\n")[0]}`),
       "",
     );
   }
-  const s = report.scale;
-  parts.push(
+  return parts;
+}
+
+function scaleSection(s: BenchReport["scale"]): string[] {
+  return [
     "## 3. Scale",
     "",
     `${s.steps} steps of ${s.sync_hours} h syncs (100 independent, 100 each after one to three of them), default polling.`,
@@ -257,13 +278,18 @@ export function renderMarkdown(report: BenchReport): string {
       ],
     ),
     "",
+  ];
+}
+
+function lambdaSection(lambda: BenchReport["lambda"]): string[] {
+  return [
     "## 4. Lambda",
     "",
-    `esbuild with the settings of \`OrchestratorFunction\` (ESM, node24, minified, source map, nothing external). Cold-start proxy: a fresh \`node\` process imports the bundle and calls nothing; median of ${report.lambda.functions[0]?.runs ?? 0} processes. An empty script's process takes ${f(report.lambda.empty_process_ms_median, 0)} ms.`,
+    `esbuild with the settings of \`OrchestratorFunction\` (ESM, node24, minified, source map, nothing external). Cold-start proxy: a fresh \`node\` process imports the bundle and calls nothing; median of ${lambda.functions[0]?.runs ?? 0} processes. An empty script's process takes ${f(lambda.empty_process_ms_median, 0)} ms.`,
     "",
     table(
       ["Function", "Bundle", "Source map", "Largest parts", "Import (ms)", "Process (ms)"],
-      report.lambda.functions.map((l) => [
+      lambda.functions.map((l) => [
         l.name,
         kb(l.bundle_bytes),
         kb(l.sourcemap_bytes),
@@ -273,6 +299,5 @@ export function renderMarkdown(report: BenchReport): string {
       ]),
     ),
     "",
-  );
-  return parts.join("\n");
+  ];
 }

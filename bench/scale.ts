@@ -99,6 +99,38 @@ export interface ScaleReport {
   wall_seconds: number;
 }
 
+/** One day-long step with a fixed 30 s loop: the size of its child execution. */
+async function fixed30Reference(): Promise<ExecutionSize> {
+  const oneStep = [{ id: "load_0", after: [] }];
+  const fixedConfig = parsePipelinesConfig(
+    scaleYaml(oneStep, "scale_fixed30", "{ strategy: fixed, min: 30s, max: 30s }"),
+    "bench/scale fixed30 (generated)",
+  );
+  const fixedApp = synthesizeLocalApp(fixedConfig);
+  const fixed = await runBench({
+    app: fixedApp,
+    config: fixedConfig,
+    pipeline: "scale_fixed30",
+    scenario: scaleScenario(1),
+  });
+  const fixedChild = fixed.result.executions[1];
+  return {
+    name: fixedChild?.name ?? "none",
+    transitions: fixedChild?.stateTransitions ?? 0,
+    history_events: fixedChild ? historyEvents(fixedApp.runSync.definition, fixedChild.events) : 0,
+  };
+}
+
+/** States in a definition, those of Parallel branches included. */
+function countStates(d: AslDefinition): number {
+  let states = 0;
+  for (const s of Object.values(d.States)) {
+    states++;
+    for (const b of s.Branches ?? []) states += countStates(b);
+  }
+  return states;
+}
+
 export async function benchScale(
   options: { onProgress?: (m: string) => void } = {},
 ): Promise<ScaleReport> {
@@ -132,36 +164,14 @@ export async function benchScale(
     children[0] ?? { name: "none", transitions: 0, history_events: 0 },
   );
 
-  // One day-long step with a fixed 30 s loop.
-  const oneStep = [{ id: "load_0", after: [] }];
-  const fixedConfig = parsePipelinesConfig(
-    scaleYaml(oneStep, "scale_fixed30", "{ strategy: fixed, min: 30s, max: 30s }"),
-    "bench/scale fixed30 (generated)",
-  );
-  const fixedApp = synthesizeLocalApp(fixedConfig);
-  const fixed = await runBench({
-    app: fixedApp,
-    config: fixedConfig,
-    pipeline: "scale_fixed30",
-    scenario: scaleScenario(1),
-  });
-  const fixedChild = fixed.result.executions[1];
-
-  let states = 0;
-  const count = (d: AslDefinition) => {
-    for (const s of Object.values(d.States)) {
-      states++;
-      for (const b of s.Branches ?? []) count(b);
-    }
-  };
-  count(definition);
+  const fixed30 = await fixed30Reference();
   return {
     steps: SCALE_STEPS,
     sync_hours: DAY_SYNC_SECONDS / 3600,
     synth_seconds: synthSeconds,
     definition_bytes: Buffer.byteLength(JSON.stringify(definition)),
     run_sync_definition_bytes: Buffer.byteLength(JSON.stringify(synthesized.runSync)),
-    definition_states: states,
+    definition_states: countStates(definition),
     status: result.status,
     ...(result.status !== "succeeded" ? { error: scaleError(result) } : {}),
     makespan_hours: (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 3_600_000,
@@ -169,13 +179,7 @@ export async function benchScale(
     largest_child: largestChild,
     total_transitions: result.state_transitions,
     polls: result.polls,
-    fixed30_child: {
-      name: fixedChild?.name ?? "none",
-      transitions: fixedChild?.stateTransitions ?? 0,
-      history_events: fixedChild
-        ? historyEvents(fixedApp.runSync.definition, fixedChild.events)
-        : 0,
-    },
+    fixed30_child: fixed30,
     wall_seconds: (performance.now() - began) / 1000,
   };
 }

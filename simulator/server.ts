@@ -12,12 +12,14 @@
  * it says `recorded: true`.
  */
 import { randomBytes } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Clock, systemClock } from "./clock";
 import { type EndpointName, FaultQueue, RandomFaults } from "./faults";
 import { renderFile } from "./files";
-import { apiError, ROUTES, type Route, type RouteResult } from "./routes";
+import { IdempotencyStore } from "./idempotency";
+import { Router } from "./router";
+import { apiError, type Route, type RouteResult } from "./routes";
 import { DEFAULT_ASSUMPTIONS, type Scenario } from "./scenario";
 import { checkParams, checkRequestBody, validateResponse } from "./spec";
 import { ORGANIZATION_ID, SimState, type SimulatorExecution } from "./state";
@@ -68,40 +70,7 @@ export interface RunningSimulator {
   validatesResponses: boolean;
 }
 
-interface CompiledRoute {
-  route: Route;
-  regex: RegExp;
-  names: string[];
-  literals: number;
-}
-
-const IDEMPOTENCY_KEY_RE = /^[A-Za-z0-9_-]{8,255}$/;
 const MAX_BODY_BYTES = 1_048_576;
-
-function compileRoutes(): CompiledRoute[] {
-  return ROUTES.map((route) => {
-    const names: string[] = [];
-    const segments = route.template.split("/").slice(1);
-    const pattern = segments
-      .map((seg) => {
-        const m = /^\{(\w+)\}$/.exec(seg);
-        if (m?.[1]) {
-          names.push(m[1]);
-          return "([^/]+)";
-        }
-        return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      })
-      .join("/");
-    return {
-      route,
-      regex: new RegExp(`^/${pattern}/?$`),
-      names,
-      literals: segments.filter((s) => !s.startsWith("{")).length,
-    };
-  }).sort((a, b) => b.literals - a.literals);
-}
-
-type Stored = { state: "pending" } | { state: "done"; fingerprint: string; result: RouteResult };
 
 /**
  * Why an Authorization header is refused, or undefined when it is accepted. The spec's
@@ -128,63 +97,167 @@ export function checkAuth(header: string, scenario: Scenario): string | undefine
   return undefined;
 }
 
-/** Starts a simulator for `options.scenario`; resolves once it listens. */
-export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  const clock = options.clock ?? systemClock;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const validateRequests = options.validateRequests ?? true;
-  const state = new SimState(options.scenario, clock);
-  const faults = new FaultQueue(options.scenario.faults);
-  const randomFaults = options.scenario.random_faults
-    ? new RandomFaults(options.scenario.random_faults)
-    : undefined;
-  const routes = compileRoutes();
-  const idempotency = new Map<string, Stored>();
-  const log: RequestLogEntry[] = [];
-  let baseUrl = "";
+type Fault = Scenario["faults"][number];
+/** Records a request's answer for its Idempotency-Key (a no-op without one). */
+type RecordAnswer = (result: RouteResult) => void;
 
-  const send = (
-    res: ServerResponse,
-    entry: RequestLogEntry,
-    status: number,
-    body: string | Buffer,
-    headers: Record<string, string> = {},
-  ) => {
-    entry.status = status;
-    log.push(entry);
-    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
-    res.end(body);
-  };
+/** One request being answered: its response and its log entry. */
+interface Exchange {
+  res: ServerResponse;
+  entry: RequestLogEntry;
+}
 
-  const sendResult = (
-    res: ServerResponse,
-    entry: RequestLogEntry,
-    result: RouteResult,
-    template?: string,
-  ) => {
-    let { status, body } = result;
-    if (options.validateResponses && template !== undefined) {
-      const problems = validateResponse(entry.method, template, status, body);
-      if (problems.length > 0) {
-        ({ status, body } = apiError(500, "simulator_response_invalid", problems.join("; ")));
+/** The parsed request a route handler gets, or the 400/404 the spec checks answered. */
+type Checked = { query: Record<string, unknown>; body: unknown } | { answer: RouteResult };
+
+const XML_ERROR = (code: string, message: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
+
+/** The simulator's request handling; `startSimulator` puts it behind an HTTP server. */
+class SimulatorServer {
+  readonly clock: Clock;
+  readonly state: SimState;
+  readonly log: RequestLogEntry[] = [];
+  readonly randomFaults: RandomFaults | undefined;
+  baseUrl = "";
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly validateRequests: boolean;
+  private readonly faults: FaultQueue;
+  private readonly router = new Router();
+  private readonly idempotency: IdempotencyStore;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    this.validateRequests = options.validateRequests ?? true;
+    this.state = new SimState(options.scenario, this.clock);
+    this.faults = new FaultQueue(options.scenario.faults);
+    this.randomFaults = options.scenario.random_faults
+      ? new RandomFaults(options.scenario.random_faults)
+      : undefined;
+    const assumptions = options.scenario.assumptions ?? DEFAULT_ASSUMPTIONS;
+    this.idempotency = new IdempotencyStore(assumptions.in_flight_409_key);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://simulator.invalid");
+    const entry: RequestLogEntry = {
+      method,
+      path: url.pathname,
+      status: 0,
+      endpoint: "unknown",
+      faulted: false,
+    };
+    const ex = { res, entry };
+    if (url.pathname.startsWith("/_files/")) return this.handleDownload(ex, url);
+    const matched = this.router.match(method, url.pathname);
+    if (matched.route === undefined) {
+      const result = matched.pathKnown
+        ? apiError(405, "method_not_allowed", `${method} is not allowed on ${url.pathname}`)
+        : apiError(404, "not_found", `no such endpoint: ${method} ${url.pathname}`);
+      return this.sendResult(ex, result);
+    }
+    entry.endpoint = matched.route.endpoint;
+    return this.handleApi(ex, req, url, rawBody, matched);
+  }
+
+  /** An API request on a known route: auth, Idempotency-Key, then the route (recorded). */
+  private async handleApi(
+    ex: Exchange,
+    req: IncomingMessage,
+    url: URL,
+    rawBody: Buffer,
+    { route, params }: { route: Route; params: Record<string, string> },
+  ): Promise<void> {
+    const denied = checkAuth(req.headers.authorization ?? "", this.options.scenario);
+    if (denied) return this.sendResult(ex, apiError(401, "unauthorized", denied), route.template);
+    const keyHeader = req.headers["idempotency-key"];
+    const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
+    const fingerprint = rawBody.toString("utf8").trim();
+    const decision = this.idempotency.begin(ex.entry.method, url.pathname, key, fingerprint);
+    if ("answer" in decision) return this.sendResult(ex, decision.answer, route.template);
+    const claim = decision.claim;
+    const record: RecordAnswer = (result) => claim?.record(result);
+    try {
+      const syncId = route.syncParam ? params[route.syncParam]?.toLowerCase() : undefined;
+      const fault =
+        this.faults.take(route.endpoint, syncId) ??
+        this.randomFaults?.take(route.endpoint, `${ex.entry.method} ${url.pathname} ${key ?? ""}`);
+      if (fault && (await this.applyFault(ex, fault, record))) return;
+      // Spec checks' 400s are the API's own answers: recorded for the key too.
+      const result = this.runRoute(route, params, url, rawBody);
+      record(result);
+      this.sendResult(ex, result, route.template);
+    } finally {
+      claim?.release();
+    }
+  }
+
+  /** The route's answer: the spec checks' 400 or 404, or the handler's. */
+  private runRoute(
+    route: Route,
+    params: Record<string, string>,
+    url: URL,
+    rawBody: Buffer,
+  ): RouteResult {
+    const checked = this.checkRequest(route, params, url, rawBody);
+    if ("answer" in checked) return checked.answer;
+    return route.handle({
+      state: this.state,
+      now: this.clock.now(),
+      baseUrl: this.baseUrl,
+      params,
+      query: checked.query,
+      body: checked.body,
+      sign: () => randomBytes(32).toString("hex"),
+    });
+  }
+
+  /** Parses the body and checks parameters and body against the spec (when it validates). */
+  private checkRequest(
+    route: Route,
+    params: Record<string, string>,
+    url: URL,
+    rawBody: Buffer,
+  ): Checked {
+    let body: unknown;
+    if (rawBody.length > 0) {
+      try {
+        body = JSON.parse(rawBody.toString("utf8"));
+      } catch {
+        return { answer: apiError(400, "bad_request", "body: not valid JSON") };
       }
     }
-    send(res, entry, status, JSON.stringify(body), result.headers);
-  };
+    if (!this.validateRequests) return { query: looseQuery(url.searchParams), body };
+    const method = route.method;
+    const checked = checkParams(method, route.template, params, url.searchParams);
+    if ("status" in checked) {
+      const key = checked.status === 404 ? "not_found" : "bad_request";
+      return { answer: apiError(checked.status, key, checked.message) };
+    }
+    const problems = checkRequestBody(method, route.template, body);
+    if (problems.length > 0) return { answer: apiError(400, "bad_request", problems.join("; ")) };
+    return { query: checked.query, body };
+  }
 
-  const serveFile = (res: ServerResponse, entry: RequestLogEntry, url: URL) => {
+  /** A signed-URL download of an export's file (faults apply; no Idempotency-Key). */
+  private async handleDownload(ex: Exchange, url: URL): Promise<void> {
+    ex.entry.endpoint = "download";
+    const fault =
+      this.faults.take("download", undefined) ??
+      this.randomFaults?.take("download", `GET ${url.pathname}`);
+    if (fault && (await this.applyFault(ex, fault, () => {}))) return;
+    const method = ex.entry.method;
+    if (method !== "GET" && method !== "HEAD") return this.send(ex, 405, "");
+    return this.serveFile(ex, url);
+  }
+
+  private serveFile(ex: Exchange, url: URL) {
     const m = /^\/_files\/([0-9a-f]+)\/[^/]+$/.exec(url.pathname);
-    const file = m?.[1] ? state.files.get(m[1]) : undefined;
+    const file = m?.[1] ? this.state.files.get(m[1]) : undefined;
     const xml = (status: number, code: string, message: string) =>
-      send(
-        res,
-        entry,
-        status,
-        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
-        {
-          "content-type": "application/xml",
-        },
-      );
+      this.send(ex, status, XML_ERROR(code, message), { "content-type": "application/xml" });
     if (!file) return xml(404, "NoSuchKey", "The specified key does not exist.");
     const signature = url.searchParams.get("X-Amz-Signature") ?? "";
     const expiresAt = file.signatures.get(signature);
@@ -195,273 +268,140 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
         "The request signature we calculated does not match the signature you provided.",
       );
     }
-    if (clock.now() > expiresAt) return xml(403, "AccessDenied", "Request has expired");
+    if (this.clock.now() > expiresAt) return xml(403, "AccessDenied", "Request has expired");
     const { body, contentType } = renderFile(file.spec);
-    send(res, entry, 200, body, {
+    this.send(ex, 200, body, {
       "content-type": contentType,
       "content-length": String(body.length),
     });
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse, rawBody: Buffer) => {
-    const method = (req.method ?? "GET").toUpperCase();
-    const url = new URL(req.url ?? "/", "http://simulator.invalid");
-    const entry: RequestLogEntry = {
-      method,
-      path: url.pathname,
-      status: 0,
-      endpoint: "unknown",
-      faulted: false,
-    };
-
-    if (url.pathname.startsWith("/_files/")) {
-      entry.endpoint = "download";
-      const fault =
-        faults.take("download", undefined) ?? randomFaults?.take("download", `GET ${url.pathname}`);
-      if (fault) {
-        entry.faulted = true;
-        // A download has no Idempotency-Key: nothing to record.
-        const answered = await applyFault(fault, res, entry, () => {});
-        if (answered) return;
-      }
-      if (method !== "GET" && method !== "HEAD") return send(res, entry, 405, "");
-      return serveFile(res, entry, url);
-    }
-
-    // Route.
-    let matched: { compiled: CompiledRoute; params: Record<string, string> } | undefined;
-    let pathKnown = false;
-    for (const compiled of routes) {
-      const m = compiled.regex.exec(url.pathname);
-      if (!m) continue;
-      pathKnown = true;
-      if (compiled.route.method !== method) continue;
-      const params: Record<string, string> = {};
-      compiled.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] ?? "");
-      });
-      matched = { compiled, params };
-      break;
-    }
-    if (!matched) {
-      const result = pathKnown
-        ? apiError(405, "method_not_allowed", `${method} is not allowed on ${url.pathname}`)
-        : apiError(404, "not_found", `no such endpoint: ${method} ${url.pathname}`);
-      return sendResult(res, entry, result);
-    }
-    const { route } = matched.compiled;
-    const params = matched.params;
-    entry.endpoint = route.endpoint;
-
-    // Auth.
-    const denied = checkAuth(req.headers.authorization ?? "", options.scenario);
-    if (denied)
-      return sendResult(res, entry, apiError(401, "unauthorized", denied), route.template);
-
-    // Idempotency-Key.
-    const keyHeader = req.headers["idempotency-key"];
-    const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
-    let storeKey: string | undefined;
-    const fingerprint = rawBody.toString("utf8").trim();
-    if (key !== undefined) {
-      if (!IDEMPOTENCY_KEY_RE.test(key)) {
-        return sendResult(
-          res,
-          entry,
-          apiError(
-            400,
-            "bad_request",
-            "header Idempotency-Key: must be 8-255 characters of A-Z, a-z, 0-9, _ and -",
-          ),
-          route.template,
-        );
-      }
-      storeKey = `${method} ${url.pathname}\n${key}`;
-      const stored = idempotency.get(storeKey);
-      if (stored?.state === "pending") {
-        return sendResult(
-          res,
-          entry,
-          apiError(
-            409,
-            (options.scenario.assumptions ?? DEFAULT_ASSUMPTIONS).in_flight_409_key,
-            "a request with this Idempotency-Key is still being processed",
-          ),
-          route.template,
-        );
-      }
-      if (stored?.state === "done") {
-        if (stored.fingerprint !== fingerprint) {
-          return sendResult(
-            res,
-            entry,
-            apiError(
-              400,
-              "idempotency_mismatch",
-              "Idempotency-Key was already used with a different request body",
-            ),
-            route.template,
-          );
-        }
-        return sendResult(res, entry, stored.result, route.template);
-      }
-      idempotency.set(storeKey, { state: "pending" });
-    }
-    /** The first answer to the request's Idempotency-Key, for every later request with it. */
-    const record = (result: RouteResult) => {
-      if (storeKey !== undefined) idempotency.set(storeKey, { state: "done", fingerprint, result });
-    };
-    const release = () => {
-      if (storeKey !== undefined && idempotency.get(storeKey)?.state === "pending")
-        idempotency.delete(storeKey);
-    };
-
-    try {
-      // Faults.
-      const syncId = route.syncParam ? params[route.syncParam]?.toLowerCase() : undefined;
-      const fault =
-        faults.take(route.endpoint, syncId) ??
-        randomFaults?.take(route.endpoint, `${method} ${url.pathname} ${key ?? ""}`);
-      if (fault) {
-        entry.faulted = true;
-        const answered = await applyFault(fault, res, entry, record);
-        if (answered) return;
-      }
-
-      // Spec checks. Their 400s are the API's own answers: recorded for the key too.
-      const answer = (result: RouteResult, template: string) => {
-        record(result);
-        sendResult(res, entry, result, template);
-      };
-      let query: Record<string, unknown> = {};
-      let body: unknown;
-      if (rawBody.length > 0) {
-        try {
-          body = JSON.parse(rawBody.toString("utf8"));
-        } catch {
-          return answer(apiError(400, "bad_request", "body: not valid JSON"), route.template);
-        }
-      }
-      if (validateRequests) {
-        const checked = checkParams(method, route.template, params, url.searchParams);
-        if ("status" in checked) {
-          const key = checked.status === 404 ? "not_found" : "bad_request";
-          return answer(apiError(checked.status, key, checked.message), route.template);
-        }
-        query = checked.query;
-        const problems = checkRequestBody(method, route.template, body);
-        if (problems.length > 0) {
-          return answer(apiError(400, "bad_request", problems.join("; ")), route.template);
-        }
-      } else {
-        for (const [k, v] of url.searchParams)
-          query[k] = v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v;
-      }
-
-      const result = route.handle({
-        state,
-        now: clock.now(),
-        baseUrl,
-        params,
-        query,
-        body,
-        sign: () => randomBytes(32).toString("hex"),
-      });
-      answer(result, route.template);
-    } finally {
-      release();
-    }
-  };
+  }
 
   /** Applies a fault; returns true when it answered (or dropped) the request. */
-  const applyFault = async (
-    fault: Scenario["faults"][number],
-    res: ServerResponse,
-    entry: RequestLogEntry,
-    record: (result: RouteResult) => void,
-  ): Promise<boolean> => {
-    if (fault.delay_seconds !== undefined) await sleep(fault.delay_seconds * 1000);
+  private async applyFault(ex: Exchange, fault: Fault, record: RecordAnswer): Promise<boolean> {
+    ex.entry.faulted = true;
+    if (fault.delay_seconds !== undefined) await this.sleep(fault.delay_seconds * 1000);
     if (fault.reset) {
-      entry.status = 0;
-      log.push(entry);
-      res.socket?.destroy();
+      ex.entry.status = 0;
+      this.log.push(ex.entry);
+      ex.res.socket?.destroy();
       return true;
     }
     if (fault.malformed) {
-      send(res, entry, 200, '{"data": {"id": "');
+      this.send(ex, 200, '{"data": {"id": "');
       return true;
     }
-    if (fault.status !== undefined) {
-      const headers: Record<string, string> = {};
-      if (fault.retry_after_seconds !== undefined) {
-        headers["retry-after"] = String(Math.ceil(fault.retry_after_seconds));
-      }
-      const key =
-        fault.status === 429
-          ? "rate_limited"
-          : fault.status >= 500
-            ? "server_error"
-            : "simulated_error";
-      const error = apiError(fault.status, key, `simulated ${fault.status} (scenario fault)`);
-      if (fault.recorded) record({ ...error, headers });
-      send(res, entry, fault.status, JSON.stringify(error.body), headers);
-      return true;
+    if (fault.status === undefined) return false;
+    const headers: Record<string, string> = {};
+    if (fault.retry_after_seconds !== undefined) {
+      headers["retry-after"] = String(Math.ceil(fault.retry_after_seconds));
     }
-    return false;
-  };
+    const error = apiError(fault.status, faultKey(fault.status), faultMessage(fault.status));
+    if (fault.recorded) record({ ...error, headers });
+    this.send(ex, fault.status, JSON.stringify(error.body), headers);
+    return true;
+  }
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (size > MAX_BODY_BYTES) {
-        res.writeHead(413, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({
-            key: "payload_too_large",
-            message: "request body too large",
-            status: 413,
-          }),
-        );
-        return;
+  private sendResult(ex: Exchange, result: RouteResult, template?: string): void {
+    let { status, body } = result;
+    if (this.options.validateResponses && template !== undefined) {
+      const problems = validateResponse(ex.entry.method, template, status, body);
+      if (problems.length > 0) {
+        ({ status, body } = apiError(500, "simulator_response_invalid", problems.join("; ")));
       }
-      handle(req, res, Buffer.concat(chunks)).catch((err: unknown) => {
-        if (!res.headersSent && !res.destroyed) {
-          res.writeHead(500, { "content-type": "application/json" });
-          res.end(JSON.stringify({ key: "simulator_error", message: String(err), status: 500 }));
-        }
-      });
+    }
+    this.send(ex, status, JSON.stringify(body), result.headers);
+  }
+
+  private send(
+    { res, entry }: Exchange,
+    status: number,
+    body: string | Buffer,
+    headers: Record<string, string> = {},
+  ): void {
+    entry.status = status;
+    this.log.push(entry);
+    res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+    res.end(body);
+  }
+}
+
+function faultKey(status: number): string {
+  if (status === 429) return "rate_limited";
+  return status >= 500 ? "server_error" : "simulated_error";
+}
+
+function faultMessage(status: number): string {
+  return `simulated ${status} (scenario fault)`;
+}
+
+/** Query values typed by their look, for a simulator that does not check the spec. */
+function looseQuery(params: URLSearchParams): Record<string, unknown> {
+  const query: Record<string, unknown> = {};
+  for (const [k, v] of params)
+    query[k] = v === "true" ? true : v === "false" ? false : /^\d+$/.test(v) ? Number(v) : v;
+  return query;
+}
+
+/** Collects a request's body (up to MAX_BODY_BYTES; 413 past it) and hands it to `sim`. */
+function onRequest(sim: SimulatorServer, req: IncomingMessage, res: ServerResponse): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (size > MAX_BODY_BYTES) {
+      const body = { key: "payload_too_large", message: "request body too large", status: 413 };
+      res.writeHead(413, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+      return;
+    }
+    sim.handle(req, res, Buffer.concat(chunks)).catch((err: unknown) => {
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ key: "simulator_error", message: String(err), status: 500 }));
+      }
     });
   });
+}
 
+/** Listens on `port` and `host`; resolves with the base URL (no trailing slash). */
+async function listen(server: Server, port: number, host: string): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });
   });
   const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  baseUrl = `http://${host}:${address.port}`;
+  const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return `http://${shown}:${address.port}`;
+}
 
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (!server.listening) return resolve();
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
+/** Starts a simulator for `options.scenario`; resolves once it listens. */
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const sim = new SimulatorServer(options);
+  const server = createServer((req, res) => onRequest(sim, req, res));
+  sim.baseUrl = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  const { state, clock, log } = sim;
   return {
-    url: baseUrl,
+    url: sim.baseUrl,
     clock,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        if (!server.listening) return resolve();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
     executions: () => state.view(clock.now()),
     startCount: (syncId) => state.startCount(syncId),
     requests: () => log.map((e) => ({ ...e })),
-    randomFaultCount: () => randomFaults?.faulted ?? 0,
+    randomFaultCount: () => sim.randomFaults?.faulted ?? 0,
     validatesResponses: options.validateResponses === true,
   };
 }

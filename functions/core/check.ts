@@ -44,56 +44,93 @@ export async function checkStatus(
     polls,
     timed_out: false,
   };
-
-  let failedSchemas = 0;
-  if (type === "bulk") {
-    const all = (run.schemas ?? []).map((s) => schemaResult(s, deps.redactor));
-    const failed = all.filter((s) => isFailedSchemaStatus(s.status));
-    failedSchemas = failed.length;
-    const ordered = [...failed, ...all.filter((s) => !isFailedSchemaStatus(s.status))];
-    result.schemas = ordered.slice(0, MAX_SCHEMA_RESULTS);
-    if (ordered.length > MAX_SCHEMA_RESULTS)
-      result.schemas_omitted = ordered.length - MAX_SCHEMA_RESULTS;
-  }
-
-  const queue = secondsBetween(run.created_at, run.started_at);
-  if (queue !== undefined) result.queue_seconds = queue;
-  const runSeconds = secondsBetween(run.started_at, run.completed_at);
-  if (runSeconds !== undefined) result.run_seconds = runSeconds;
-  if (run.completed_at) result.completed_at = run.completed_at;
-
+  const failedSchemas = type === "bulk" ? addSchemas(result, run, deps.redactor) : 0;
+  addTimings(result, run);
   const expected =
     previous?.expected_seconds ??
     (polls === 1 ? await learnExpected(deps, state, run, log, budget) : undefined);
   if (expected !== undefined) result.expected_seconds = expected;
 
-  if (terminal) {
-    const verdict = evaluateTerminal(
-      type,
-      { status: run.status, counts: run.counts, failedSchemas },
-      state.policy,
-    );
-    result.outcome = verdict.outcome;
-    result.step_failed = verdict.step_failed;
-    if (verdict.error_name) result.error_name = verdict.error_name;
-    if (verdict.error_message)
-      result.error_message = stepErrorMessage(
-        deps.redactor,
-        verdict.error_message,
-        apiFailureText(run, result.schemas ?? []),
-      );
-  } else if (now > Date.parse(start.deadline)) {
-    result.timed_out = true;
-    result.outcome = "timed_out";
-    result.step_failed = true;
-    result.error_name = "Sync.TimedOut";
-    result.error_message = `${type} sync execution ${start.execution_id} was still ${run.status} when the step's timeout of ${state.timeout_seconds}s ran out`;
-  }
+  if (terminal) addVerdict(result, state, run, failedSchemas, deps.redactor);
+  else if (now > Date.parse(start.deadline)) addTimeout(result, state, run);
+  result.next_poll_seconds = nextPoll(state, run, now, polls, expected);
 
+  log.info("status checked", {
+    status: run.status,
+    terminal,
+    outcome: result.outcome,
+    polls,
+    next_poll_seconds: result.next_poll_seconds,
+  });
+  return result;
+}
+
+/** Bulk: the per-schema results, failed ones first, at most MAX_SCHEMA_RESULTS; returns how many failed. */
+function addSchemas(result: CheckResult, run: RunView, redactor: Redactor): number {
+  const all = (run.schemas ?? []).map((s) => schemaResult(s, redactor));
+  const failed = all.filter((s) => isFailedSchemaStatus(s.status));
+  const ordered = [...failed, ...all.filter((s) => !isFailedSchemaStatus(s.status))];
+  result.schemas = ordered.slice(0, MAX_SCHEMA_RESULTS);
+  if (ordered.length > MAX_SCHEMA_RESULTS)
+    result.schemas_omitted = ordered.length - MAX_SCHEMA_RESULTS;
+  return failed.length;
+}
+
+/** Time queued and running, and when the run completed, when the API says. */
+function addTimings(result: CheckResult, run: RunView): void {
+  const queue = secondsBetween(run.created_at, run.started_at);
+  if (queue !== undefined) result.queue_seconds = queue;
+  const runSeconds = secondsBetween(run.started_at, run.completed_at);
+  if (runSeconds !== undefined) result.run_seconds = runSeconds;
+  if (run.completed_at) result.completed_at = run.completed_at;
+}
+
+/** A terminal run: the failure policy's outcome and, for a failed step, why. */
+function addVerdict(
+  result: CheckResult,
+  state: StartedState,
+  run: RunView,
+  failedSchemas: number,
+  redactor: Redactor,
+): void {
+  const verdict = evaluateTerminal(
+    state.sync_type,
+    { status: run.status, counts: run.counts, failedSchemas },
+    state.policy,
+  );
+  result.outcome = verdict.outcome;
+  result.step_failed = verdict.step_failed;
+  if (verdict.error_name) result.error_name = verdict.error_name;
+  if (verdict.error_message)
+    result.error_message = stepErrorMessage(
+      redactor,
+      verdict.error_message,
+      apiFailureText(run, result.schemas ?? []),
+    );
+}
+
+/** A run still going when the step's deadline passed. */
+function addTimeout(result: CheckResult, state: StartedState, run: RunView): void {
+  result.timed_out = true;
+  result.outcome = "timed_out";
+  result.step_failed = true;
+  result.error_name = "Sync.TimedOut";
+  result.error_message = `${state.sync_type} sync execution ${state.start.execution_id} was still ${run.status} when the step's timeout of ${state.timeout_seconds}s ran out`;
+}
+
+/** Seconds until the next check: polling.ts's interval, never far past the deadline. */
+function nextPoll(
+  state: StartedState,
+  run: RunView,
+  now: number,
+  polls: number,
+  expected: number | undefined,
+): number {
+  const { start } = state;
   const queued = isQueuedStatus(run.status);
   const since = queued || !run.started_at ? start.started_at : run.started_at;
   const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
-  let next = nextPollSeconds(state.poll, {
+  const next = nextPollSeconds(state.poll, {
     elapsedSeconds,
     queued,
     polls,
@@ -101,18 +138,8 @@ export async function checkStatus(
   });
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
-  if (untilDeadline > 0)
-    next = Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
-  result.next_poll_seconds = next;
-
-  log.info("status checked", {
-    status: run.status,
-    terminal,
-    outcome: result.outcome,
-    polls,
-    next_poll_seconds: next,
-  });
-  return result;
+  if (untilDeadline <= 0) return next;
+  return Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
 }
 
 /** A bulk schema's result; a failed schema keeps Polytomic's `status_message`. */

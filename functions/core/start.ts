@@ -80,196 +80,267 @@ export async function startSync(
   log: Logger,
   budget: Budget,
 ): Promise<StartResult | StartPending> {
-  const api = deps.polytomic;
-  const call = () => ({ deadline: budget.deadline });
   const previous = input.previous;
   const sync = previous
     ? { id: previous.sync_id, ...(previous.sync_name ? { name: previous.sync_name } : {}) }
-    : await resolveSync(api, input.sync_type, input.sync, call());
-  const keyIndex = previous?.key_index ?? 0;
-  const errors = previous?.errors ?? 0;
-  const waits = previous?.waits ?? 0;
-  const now = deps.clock.now();
-  const firstTryAt = previous ? Date.parse(previous.first_try_at) : now;
-  const slog = log.child({ sync_id: sync.id });
-  const what = `${input.sync_type} sync ${sync.id}`;
-  const maybeStarted = previous?.maybe_started === true;
-  if (firstTryAt > now + OWN_RUN_SKEW_MS) {
-    throw invalidInput("start.first_try_at", `is in the future: ${previous?.first_try_at}`);
-  }
-  const budgetEnd = firstTryAt + input.timeout_seconds * 1000;
+    : await resolveSync(deps.polytomic, input.sync_type, input.sync, { deadline: budget.deadline });
+  return new StartAttempt(input, sync, deps, log, budget).run();
+}
 
-  const started = (
+/** What the next start will carry over (see StartPending). */
+interface Carried {
+  errors: number;
+  waits: number;
+  maybeStarted: boolean;
+}
+
+/** One invocation of start-sync for a resolved sync: one start, and what its answer means. */
+class StartAttempt {
+  private readonly previous: StartPending | undefined;
+  private readonly keyIndex: number;
+  private readonly carried: Carried;
+  private readonly firstTryAt: number;
+  /** The step's timeout, counted from its first start: no wait goes past it. */
+  private readonly budgetEnd: number;
+  /** A run created since then may be one of this step's own starts'. */
+  private readonly since: number;
+  private readonly what: string;
+  private readonly slog: Logger;
+
+  constructor(
+    private readonly input: StartInput,
+    private readonly sync: { id: string; name?: string },
+    private readonly deps: Deps,
+    log: Logger,
+    private readonly budget: Budget,
+  ) {
+    const previous = input.previous;
+    this.previous = previous;
+    this.keyIndex = previous?.key_index ?? 0;
+    this.carried = {
+      errors: previous?.errors ?? 0,
+      waits: previous?.waits ?? 0,
+      maybeStarted: previous?.maybe_started === true,
+    };
+    const now = deps.clock.now();
+    this.firstTryAt = previous ? Date.parse(previous.first_try_at) : now;
+    if (this.firstTryAt > now + OWN_RUN_SKEW_MS) {
+      throw invalidInput("start.first_try_at", `is in the future: ${previous?.first_try_at}`);
+    }
+    this.budgetEnd = this.firstTryAt + input.timeout_seconds * 1000;
+    this.since = this.firstTryAt - OWN_RUN_SKEW_MS;
+    this.what = `${input.sync_type} sync ${sync.id}`;
+    this.slog = log.child({ sync_id: sync.id });
+  }
+
+  async run(): Promise<StartResult | StartPending> {
+    const previous = this.previous;
+    if (previous && this.deps.clock.now() >= this.budgetEnd) {
+      throw new HandlerError(
+        "Sync.TimedOut",
+        `the step's timeout (${this.input.timeout_seconds} s) passed before ${this.what} could be started; the last try: ${previous.reason}`,
+      );
+    }
+    if (this.carried.maybeStarted) {
+      const ended = await this.endedOwnRun();
+      if (ended) return ended;
+    }
+    const key = startKeyAt(this.input, this.keyIndex);
+    try {
+      const run = await sendStart(this.input, this.sync.id, key, this.deps, this.budget);
+      // The execution's creation time makes a retried start (same key, replayed answer)
+      // report the same started_at and deadline.
+      return this.started(run, false, createdAt(run) ?? this.deps.clock.now());
+    } catch (err) {
+      return this.onStartError(err, key);
+    }
+  }
+
+  /** An errored start may have created a run that has ended since: adopt it, start no other. */
+  private async endedOwnRun(): Promise<StartResult | undefined> {
+    const { polytomic } = this.deps;
+    const recent = await recentRuns(polytomic, this.input.sync_type, this.sync.id, 5, {
+      deadline: this.budget.deadline,
+    });
+    const ended = recent.find(
+      (r) => r.created_at !== undefined && Date.parse(r.created_at) >= this.since,
+    );
+    if (!ended?.created_at) return undefined;
+    this.slog.info("adopting a run that ended since the step's first start", {
+      execution_id: ended.id,
+    });
+    return this.started(ended, true, Date.parse(ended.created_at));
+  }
+
+  /** A start answered with an error: not found, transient, or 409 (anything else is thrown). */
+  private async onStartError(err: unknown, key: string): Promise<StartResult | StartPending> {
+    if (err instanceof PolytomicNotFoundError) {
+      throw new HandlerError("Sync.NotFound", `${this.what} was not found`, { cause: err });
+    }
+    const transient = transientAnswer(err);
+    if (transient) return this.onTransient(transient);
+    if (!(err instanceof PolytomicConflictError)) throw err;
+    // A 409 after an attempt with this key that got no answer: that attempt may still be
+    // in flight and be creating this step's run.
+    return this.onConflict(key, err.unansweredAttempts > 0);
+  }
+
+  /** 429, 408 or 5xx: the machine calls again later with the next key. */
+  private onTransient(transient: PolytomicError): StartPending {
+    const n = this.carried.errors + 1;
+    if (n >= MAX_START_ERRORS) throw transient;
+    const retryAfter =
+      transient instanceof PolytomicRateLimitError ? transient.retryAfterSeconds : undefined;
+    // The machine retries this call (with the next key): it counts in ApiRetries.
+    noteRetry();
+    // A 429 is refused before anything happens; a 5xx or 408 may have done its work.
+    const mayHaveRun = transient.status !== 429 || transient.unansweredAttempts > 0;
+    return this.pending(
+      { ...this.carried, errors: n, maybeStarted: this.carried.maybeStarted || mayHaveRun },
+      errorBackoff(n, retryAfter ?? 0),
+      `the start was answered ${transient.status}`,
+    );
+  }
+
+  /**
+   * 409: the sync is running already, or a request with this key is still in flight (the
+   * body, undocumented, is not read).
+   */
+  private async onConflict(
+    key: string,
+    unansweredBefore: boolean,
+  ): Promise<StartResult | StartPending> {
+    const { input, deps, budget } = this;
+    const mine = this.carried.maybeStarted || unansweredBefore;
+    let current = await activeRun(deps, input, this.sync.id, budget);
+    if (
+      current &&
+      !mine &&
+      input.on_conflict !== "attach" &&
+      (createdAt(current) ?? 0) >= this.since
+    ) {
+      // The run may be this step's own, created by a request with this key still in flight
+      // (a duplicate invocation of this step): ask again with the same key before failing or
+      // waiting it out, which would fail a step whose run is going or start a second one.
+      const replayed = await recheckKey(input, this.sync.id, key, deps, budget, this.budgetEnd);
+      if (replayed) return this.started(replayed, false, createdAt(replayed) ?? deps.clock.now());
+      current = await activeRun(deps, input, this.sync.id, budget);
+    }
+    if (current === undefined) return this.nothingRunning();
+    const created = createdAt(current) ?? Number.NaN;
+    if (mine && created >= this.since) {
+      // An earlier start of this step got an error (or no answer) but created this run.
+      this.slog.info("adopting a run created since the step's first start", {
+        running_execution_id: current.id,
+      });
+      return this.started(current, true, created);
+    }
+    return this.onRunning(current, mine);
+  }
+
+  /**
+   * A 409 with nothing running: only a request with the key still in flight (it may yet
+   * create this step's run) or a run that ended just now explains it. The next start adopts
+   * a run created since the step's first start rather than start another.
+   */
+  private nothingRunning(): StartPending {
+    const n = this.carried.errors + 1;
+    if (n >= MAX_START_ERRORS) {
+      throw new HandlerError(
+        "Sync.Busy",
+        `${this.what} answered 409 ${n} times but showed no running execution`,
+      );
+    }
+    return this.pending(
+      { ...this.carried, errors: n, maybeStarted: true },
+      errorBackoff(n),
+      "409 but no execution is running",
+    );
+  }
+
+  /** Another run of the sync is going: on_conflict decides. */
+  private onRunning(current: RunView, mine: boolean): StartResult | StartPending {
+    const running = `(execution ${current.id}, status ${current.status})`;
+    switch (this.input.on_conflict) {
+      case "attach":
+        return this.started(current, true, this.deps.clock.now());
+      case "fail":
+        throw new HandlerError(
+          "Polytomic.Conflict",
+          `${this.what} is already running ${running} and on_conflict is "fail"`,
+        );
+      case "wait": {
+        const waited = Math.round((this.deps.clock.now() - this.firstTryAt) / 1000);
+        if (waited >= this.input.timeout_seconds) {
+          throw new HandlerError(
+            "Polytomic.Conflict",
+            `${this.what} is still running ${running} after waiting ${waited} s, the step's timeout (on_conflict is "wait")`,
+          );
+        }
+        const { waits } = this.carried;
+        return this.pending(
+          { ...this.carried, waits: waits + 1, maybeStarted: mine },
+          Math.min(WAIT_MAX_SECONDS, WAIT_MIN_SECONDS * 2 ** waits),
+          `waiting for the running execution ${current.id} (on_conflict is "wait")`,
+        );
+      }
+    }
+  }
+
+  private started(
     run: { id: string; status: string },
     attached: boolean,
     startedAt: number,
-  ): StartResult => {
+  ): StartResult {
     // The step's timeout is its whole budget: time spent waiting to start (a busy sync,
     // transient answers) counts, or the child execution's own timeout (step timeout plus
     // a margin) could end the step before its deadline did.
-    const budgetFrom = previous ? Math.min(firstTryAt, startedAt) : startedAt;
+    const budgetFrom = this.previous ? Math.min(this.firstTryAt, startedAt) : startedAt;
     const out: StartResult = {
-      sync_id: sync.id,
+      sync_id: this.sync.id,
       execution_id: run.id,
       status: run.status,
       started_at: new Date(startedAt).toISOString(),
-      deadline: new Date(budgetFrom + input.timeout_seconds * 1000).toISOString(),
+      deadline: new Date(budgetFrom + this.input.timeout_seconds * 1000).toISOString(),
       attached,
     };
-    if (sync.name) out.sync_name = sync.name;
-    slog.info(attached ? "attached to the running execution" : "sync started", {
+    if (this.sync.name) out.sync_name = this.sync.name;
+    this.slog.info(attached ? "attached to the running execution" : "sync started", {
       execution_id: run.id,
       status: run.status,
-      key_index: keyIndex,
+      key_index: this.keyIndex,
     });
     return out;
-  };
-  const pending = (
-    next: { errors: number; waits: number; maybeStarted: boolean },
-    retryAfterSeconds: number,
-    reason: string,
-  ): StartPending => {
+  }
+
+  private pending(next: Carried, retryAfterSeconds: number, reason: string): StartPending {
     // Never past the step's own timeout: the next start then gives up at once.
-    const left = Math.ceil((budgetEnd - deps.clock.now()) / 1000);
+    const left = Math.ceil((this.budgetEnd - this.deps.clock.now()) / 1000);
     const out: StartPending = {
       pending: true,
-      sync_id: sync.id,
-      key_index: keyIndex + 1,
+      sync_id: this.sync.id,
+      key_index: this.keyIndex + 1,
       errors: next.errors,
       waits: next.waits,
-      first_try_at: new Date(firstTryAt).toISOString(),
+      first_try_at: new Date(this.firstTryAt).toISOString(),
       retry_after_seconds: Math.max(1, Math.min(Math.round(retryAfterSeconds), left)),
       reason,
     };
     if (next.maybeStarted) out.maybe_started = true;
-    if (sync.name) out.sync_name = sync.name;
-    slog.info("not started yet; trying again later with the next Idempotency-Key", {
+    if (this.sync.name) out.sync_name = this.sync.name;
+    this.slog.info("not started yet; trying again later with the next Idempotency-Key", {
       reason,
       retry_after_seconds: out.retry_after_seconds,
       key_index: out.key_index,
     });
     return out;
-  };
-  const errorBackoff = (n: number, floorSeconds = 0) => {
-    const cap = Math.min(ERROR_BACKOFF_MAX_SECONDS, ERROR_BACKOFF_BASE_SECONDS * 2 ** (n - 1));
-    return Math.max(floorSeconds, cap / 2 + (Math.random() * cap) / 2);
-  };
+  }
+}
 
-  if (previous && now >= budgetEnd) {
-    throw new HandlerError(
-      "Sync.TimedOut",
-      `the step's timeout (${input.timeout_seconds} s) passed before ${what} could be started; the last try: ${previous.reason}`,
-    );
-  }
-  // A run created since then may be one of this step's own starts'.
-  const since = firstTryAt - OWN_RUN_SKEW_MS;
-  if (maybeStarted) {
-    // An errored start may have created a run that has ended since: adopt it rather than
-    // start another.
-    const ended = (await recentRuns(api, input.sync_type, sync.id, 5, call())).find(
-      (r) => r.created_at !== undefined && Date.parse(r.created_at) >= since,
-    );
-    if (ended?.created_at) {
-      slog.info("adopting a run that ended since the step's first start", {
-        execution_id: ended.id,
-      });
-      return started(ended, true, Date.parse(ended.created_at));
-    }
-  }
-
-  let unansweredBefore = false;
-  const key = startKeyAt(input, keyIndex);
-  try {
-    const run = await sendStart(input, sync.id, key, deps, budget);
-    // The execution's creation time makes a retried start (same key, replayed answer)
-    // report the same started_at and deadline.
-    return started(run, false, createdAt(run) ?? deps.clock.now());
-  } catch (err) {
-    if (err instanceof PolytomicNotFoundError) {
-      throw new HandlerError("Sync.NotFound", `${what} was not found`, { cause: err });
-    }
-    const transient = transientAnswer(err);
-    if (transient) {
-      const n = errors + 1;
-      if (n >= MAX_START_ERRORS) throw err;
-      const retryAfter = err instanceof PolytomicRateLimitError ? err.retryAfterSeconds : undefined;
-      // The machine retries this call (with the next key): it counts in ApiRetries.
-      noteRetry();
-      // A 429 is refused before anything happens; a 5xx or 408 may have done its work.
-      const mayHaveRun = transient.status !== 429 || transient.unansweredAttempts > 0;
-      return pending(
-        { errors: n, waits, maybeStarted: maybeStarted || mayHaveRun },
-        errorBackoff(n, retryAfter ?? 0),
-        `the start was answered ${transient.status}`,
-      );
-    }
-    if (!(err instanceof PolytomicConflictError)) throw err;
-    // A 409 after an attempt with this key that got no answer: that attempt may still be
-    // in flight and be creating this step's run.
-    unansweredBefore = err.unansweredAttempts > 0;
-  }
-
-  // 409: the sync is running already, or a request with this key is still in flight (the
-  // body, undocumented, is not read).
-  const mine = maybeStarted || unansweredBefore;
-  let current = await activeRun(deps, input, sync.id, budget);
-  if (current && !mine && input.on_conflict !== "attach" && (createdAt(current) ?? 0) >= since) {
-    // The run may be this step's own, created by a request with this key still in flight
-    // (a duplicate invocation of this step): ask again with the same key before failing or
-    // waiting it out, which would fail a step whose run is going or start a second one.
-    const replayed = await recheckKey(input, sync.id, key, deps, budget, budgetEnd);
-    if (replayed) return started(replayed, false, createdAt(replayed) ?? deps.clock.now());
-    current = await activeRun(deps, input, sync.id, budget);
-  }
-  if (current === undefined) {
-    const n = errors + 1;
-    if (n >= MAX_START_ERRORS) {
-      throw new HandlerError(
-        "Sync.Busy",
-        `${what} answered 409 ${n} times but showed no running execution`,
-      );
-    }
-    // Nothing running explains the 409 but a request with the key still in flight (it may
-    // yet create this step's run) or a run that ended just now: the next start adopts a run
-    // created since the step's first start rather than start another.
-    return pending(
-      { errors: n, waits, maybeStarted: true },
-      errorBackoff(n),
-      "409 but no execution is running",
-    );
-  }
-  const created = createdAt(current) ?? Number.NaN;
-  if (mine && created >= since) {
-    // An earlier start of this step got an error (or no answer) but created this run.
-    slog.info("adopting a run created since the step's first start", {
-      running_execution_id: current.id,
-    });
-    return started(current, true, created);
-  }
-  switch (input.on_conflict) {
-    case "attach":
-      return started(current, true, deps.clock.now());
-    case "fail":
-      throw new HandlerError(
-        "Polytomic.Conflict",
-        `${what} is already running (execution ${current.id}, status ${current.status}) and on_conflict is "fail"`,
-      );
-    case "wait": {
-      const waited = Math.round((deps.clock.now() - firstTryAt) / 1000);
-      if (waited >= input.timeout_seconds) {
-        throw new HandlerError(
-          "Polytomic.Conflict",
-          `${what} is still running (execution ${current.id}, status ${current.status}) after waiting ${waited} s, the step's timeout (on_conflict is "wait")`,
-        );
-      }
-      const wait = Math.min(WAIT_MAX_SECONDS, WAIT_MIN_SECONDS * 2 ** waits);
-      return pending(
-        { errors, waits: waits + 1, maybeStarted: mine },
-        wait,
-        `waiting for the running execution ${current.id} (on_conflict is "wait")`,
-      );
-    }
-  }
+/** The wait after the `n`th transient answer: 2 s doubling up to a minute, full jitter. */
+function errorBackoff(n: number, floorSeconds = 0): number {
+  const cap = Math.min(ERROR_BACKOFF_MAX_SECONDS, ERROR_BACKOFF_BASE_SECONDS * 2 ** (n - 1));
+  return Math.max(floorSeconds, cap / 2 + (Math.random() * cap) / 2);
 }
 
 /**

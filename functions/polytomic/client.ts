@@ -34,6 +34,7 @@ import type {
 import { PolytomicUnauthorizedError } from "./errors";
 import { type ClientLogger, discard, HttpTransport, MalformedBody, type RetryInfo } from "./http";
 import { checkIdempotencyKey, checkPathParam, PolytomicInputError } from "./input";
+import type { ApiCall, HttpMethod, PathsWith, Reading, ReadResult } from "./operations";
 import { redactText, redactUrl, urlSecrets } from "./redact";
 import type {
   ApiErrorBody,
@@ -132,23 +133,6 @@ const MODEL_LOG_TYPES: Record<ExecutionLogType, true> = {
 /** Header-safe API key: visible ASCII only. */
 const API_KEY_CHARS = /^[\x21-\x7e]+$/;
 
-type Query = Record<string, string | number | boolean | undefined>;
-
-interface ApiCall<T> {
-  method: "GET" | "POST";
-  /** The spec's path template, e.g. `/api/syncs/{id}/status`. */
-  template: string;
-  params?: Record<string, unknown>;
-  query?: Query;
-  body?: unknown;
-  /** Required for POSTs that start or cancel something. */
-  idempotencyKey?: string;
-  onAnsweredError?: MutatingCallOptions["onAnsweredError"];
-  /** Builds the typed result from the parsed JSON; throws `MalformedBody` when it cannot. */
-  read: (json: unknown) => T;
-  options?: CallOptions | undefined;
-}
-
 /** `value ?? fallback`, checked to be a finite number >= `min`. */
 function numberOption(name: string, value: number | undefined, fallback: number, min = 0): number {
   const v = value ?? fallback;
@@ -163,23 +147,23 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /** `{data: {...}}` -> the object. */
-function dataObject<T>(json: unknown): T {
+function dataObject(json: unknown): Record<string, unknown> {
   if (!isRecord(json)) throw new MalformedBody("expected a JSON object");
   if (!isRecord(json.data)) throw new MalformedBody("expected a `data` object");
-  return json.data as T;
+  return json.data;
 }
 
 /** `{data: [...] | null}` -> the array. */
-function dataArray<T>(json: unknown): T[] {
+function dataArray(json: unknown): unknown[] {
   if (!isRecord(json)) throw new MalformedBody("expected a JSON object");
   if (json.data === null) return [];
   if (!Array.isArray(json.data)) throw new MalformedBody("expected a `data` array");
-  return json.data as T[];
+  return json.data;
 }
 
-/** `{data: [...], pagination: {next_page_token}}` -> `Page<T>`. */
-function dataPage<T>(json: unknown): Page<T> {
-  const data = dataArray<T>(json);
+/** `{data: [...], pagination: {next_page_token}}` -> `Page`. */
+function dataPage(json: unknown): Page<unknown> {
+  const data = dataArray(json);
   const pagination = (json as Record<string, unknown>).pagination;
   if (pagination !== undefined && pagination !== null && !isRecord(pagination)) {
     throw new MalformedBody("expected `pagination` to be an object");
@@ -329,7 +313,7 @@ export class PolytomicClient implements PolytomicApi {
       body,
       idempotencyKey: options?.idempotencyKey,
       onAnsweredError: options?.onAnsweredError,
-      read: dataObject<StartModelSyncResponse>,
+      read: "data",
       options,
     });
   }
@@ -343,7 +327,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/syncs/{sync_id}/executions/{id}",
       params: { sync_id: syncId, id: executionId },
-      read: dataObject<ModelExecution>,
+      read: "data",
       options,
     });
   }
@@ -353,7 +337,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/syncs/{id}/status",
       params: { id: syncId },
-      read: dataObject<ModelSyncStatus>,
+      read: "data",
       options,
     });
   }
@@ -372,7 +356,7 @@ export class PolytomicClient implements PolytomicApi {
         only_completed: query.onlyCompleted,
         ascending: query.ascending,
       },
-      read: dataPage<ModelExecution>,
+      read: "page",
       options,
     });
   }
@@ -388,7 +372,7 @@ export class PolytomicClient implements PolytomicApi {
       params: { sync_id: syncId, id: executionId },
       idempotencyKey: options?.idempotencyKey,
       onAnsweredError: options?.onAnsweredError,
-      read: dataObject<CancelModelExecutionResponse>,
+      read: "data",
       options,
     });
   }
@@ -410,7 +394,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template,
       params: { sync_id: syncId, id: executionId, type },
-      read: dataObject<ExecutionLogUrls>,
+      read: "data",
       options,
     });
   }
@@ -426,7 +410,7 @@ export class PolytomicClient implements PolytomicApi {
       template: "/api/syncs/{sync_id}/executions/{id}/consolelog",
       params: { sync_id: syncId, id: executionId },
       query: { limit: query.limit, after: query.after },
-      read: dataObject<ConsoleLogs>,
+      read: "data",
       options,
     });
   }
@@ -439,7 +423,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/syncs",
       query: { page_token: query.pageToken, limit: query.limit, active: query.active },
-      read: dataPage<ModelSyncListItem>,
+      read: "page",
       options,
     });
   }
@@ -449,7 +433,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/syncs/{id}",
       params: { id: syncId },
-      read: dataObject<ModelSync>,
+      read: "data",
       options,
     });
   }
@@ -468,7 +452,7 @@ export class PolytomicClient implements PolytomicApi {
       body,
       idempotencyKey: options?.idempotencyKey,
       onAnsweredError: options?.onAnsweredError,
-      read: dataObject<BulkExecution>,
+      read: "data",
       options,
     });
   }
@@ -482,7 +466,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/bulk/syncs/{id}/executions/{exec_id}",
       params: { id: syncId, exec_id: executionId },
-      read: dataObject<BulkExecution>,
+      read: "data",
       options,
     });
   }
@@ -492,7 +476,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/bulk/syncs/{id}/status",
       params: { id: syncId },
-      read: dataObject<BulkSyncStatus>,
+      read: "data",
       options,
     });
   }
@@ -512,7 +496,7 @@ export class PolytomicClient implements PolytomicApi {
         ascending: query.ascending,
         limit: query.limit,
       },
-      read: dataPage<BulkExecution>,
+      read: "page",
       options,
     });
   }
@@ -528,7 +512,7 @@ export class PolytomicClient implements PolytomicApi {
       params: { id: syncId, exec_id: executionId },
       idempotencyKey: options?.idempotencyKey,
       onAnsweredError: options?.onAnsweredError,
-      read: dataObject<CancelBulkExecutionResponse>,
+      read: "data",
       options,
     });
   }
@@ -562,7 +546,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/jobs/{type}/{id}",
       params: { type, id: jobId },
-      read: dataObject<Job>,
+      read: "data",
       options,
     });
   }
@@ -572,7 +556,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/bulk/syncs/{sync_id}/executions/{execution_id}/logs",
       params: { sync_id: syncId, execution_id: executionId },
-      read: dataObject<BulkLogUrls>,
+      read: "data",
       options,
     });
   }
@@ -588,7 +572,7 @@ export class PolytomicClient implements PolytomicApi {
       template: "/api/bulk/syncs/{sync_id}/executions/{execution_id}/consolelog",
       params: { sync_id: syncId, execution_id: executionId },
       query: { limit: query.limit, after: query.after },
-      read: dataObject<ConsoleLogs>,
+      read: "data",
       options,
     });
   }
@@ -601,8 +585,9 @@ export class PolytomicClient implements PolytomicApi {
     return this.call({
       method: "GET",
       template: "/api/bulk/syncs",
-      query: { page_token: query.pageToken, limit: query.limit, active: query.active },
-      read: dataPage<BulkSync>,
+      describedQuery: { page_token: query.pageToken, limit: query.limit },
+      query: { active: query.active },
+      read: "page",
       options,
     });
   }
@@ -612,7 +597,7 @@ export class PolytomicClient implements PolytomicApi {
       method: "GET",
       template: "/api/bulk/syncs/{id}",
       params: { id: syncId },
-      read: dataObject<BulkSync>,
+      read: "data",
       options,
     });
   }
@@ -649,17 +634,20 @@ export class PolytomicClient implements PolytomicApi {
 
   // --- plumbing ------------------------------------------------------------------------------
 
-  private async call<T>(spec: ApiCall<T>): Promise<T> {
+  private async call<M extends HttpMethod, P extends PathsWith<M>, R extends Reading<M, P>>(
+    spec: ApiCall<M, P, R>,
+  ): Promise<ReadResult<M, P, R>> {
     const templateLabel = `${spec.method} ${spec.template}`;
-    let path = spec.template;
-    for (const [name, value] of Object.entries(spec.params ?? {})) {
+    let path: string = spec.template;
+    for (const [name, value] of Object.entries(spec.params ?? {}) as [string, unknown][]) {
       const checked = checkPathParam(name, value, templateLabel);
       path = path.replace(`{${name}}`, encodeURIComponent(checked));
     }
     const label = `${spec.method} ${path}`;
     const url = new URL(path.replace(/^\//, ""), this.baseUrl);
     const search = new URLSearchParams();
-    for (const [name, value] of Object.entries(spec.query ?? {})) {
+    const query = { ...spec.describedQuery, ...spec.query } as Record<string, unknown>;
+    for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) search.set(name, String(value));
     }
     url.search = search.toString();
@@ -679,7 +667,7 @@ export class PolytomicClient implements PolytomicApi {
     const auth = await this.resolveAuth(label);
     headers.Authorization = auth.header;
 
-    return this.transport.send<T>({
+    return this.transport.send({
       method: spec.method,
       url,
       label,
@@ -687,7 +675,7 @@ export class PolytomicClient implements PolytomicApi {
       ...(body === undefined ? {} : { body }),
       secrets: auth.secrets,
       redirect: "manual",
-      accept: async (res) => spec.read(await readJson(res)),
+      accept: async (res) => read(spec.read, await readJson(res)) as ReadResult<M, P, R>,
       describe: describeApiError,
       ...(spec.method === "POST"
         ? { answeredError: spec.onAnsweredError ?? ("rotate" as const) }
@@ -718,6 +706,16 @@ export class PolytomicClient implements PolytomicApi {
     const token = Buffer.from(`${org}:${key}`).toString("base64");
     return { header: `Basic ${token}`, secrets: [key, token] };
   }
+}
+
+/**
+ * A 2xx body read as the call says. The one place the parsed JSON becomes a spec type: its
+ * shape (object, page) is checked here, its fields are the spec's promise.
+ */
+function read(reading: "data" | "page" | ((json: unknown) => unknown), json: unknown): unknown {
+  if (reading === "data") return dataObject(json);
+  if (reading === "page") return dataPage(json);
+  return reading(json);
 }
 
 /** The trimmed value when it is visible ASCII only (header-safe), else "". */

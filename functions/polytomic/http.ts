@@ -24,7 +24,7 @@ import {
   PolytomicTimeoutError,
   PolytomicUnauthorizedError,
 } from "./errors";
-import { redactText, redactUrl } from "./redact";
+import { redactText, redactUrl, redactValue } from "./redact";
 import { noteRetry } from "./retry-scope";
 import type { ApiErrorBody } from "./types";
 
@@ -154,98 +154,118 @@ function errorNameFor(failure: Failure): string {
   return new Cls("", {}).name;
 }
 
+/** Where one `send` stands between attempts. */
+interface SendProgress<T> {
+  /** The request as the next attempt sends it (its Idempotency-Key may have rotated). */
+  req: OutgoingRequest<T>;
+  deadline: number;
+  /** The caller's Idempotency-Key, if any: rotated keys derive from it. */
+  baseKey: string | undefined;
+  attempts: number;
+  answeredErrors: number;
+  /** Attempts with the current key that got no answer. */
+  unanswered: number;
+  last?: Failure;
+}
+
+const attemptsText = (n: number) => `${n} attempt${n === 1 ? "" : "s"}`;
+
 /** Runs requests with retries, timeouts and the caller's deadline. */
 export class HttpTransport {
   constructor(private readonly settings: TransportSettings) {}
 
   async send<T>(request: OutgoingRequest<T>): Promise<T> {
-    let req = request;
     const s = this.settings;
-    const deadline = req.deadline ?? s.now() + s.defaultTimeoutMs;
-    let last: Failure | undefined;
-    let attempts = 0;
-    let answeredErrors = 0;
-    /** Attempts with the current key that got no answer. */
-    let unanswered = 0;
-    const baseKey = req.headers["Idempotency-Key"];
+    const p: SendProgress<T> = {
+      req: request,
+      deadline: request.deadline ?? s.now() + s.defaultTimeoutMs,
+      baseKey: request.headers["Idempotency-Key"],
+      attempts: 0,
+      answeredErrors: 0,
+      unanswered: 0,
+    };
     for (;;) {
-      throwIfAborted(req.signal);
-      const left = deadline - s.now();
-      if (left <= 0) {
-        throw this.toError(
-          last ?? {
-            kind: "timeout",
-            retryable: true,
-            reason: "the call's deadline had already passed; nothing was sent",
-          },
-          req,
-          attempts,
-          last ? "; the deadline passed" : "",
-        );
-      }
-      attempts += 1;
+      throwIfAborted(p.req.signal);
+      const left = p.deadline - s.now();
+      if (left <= 0) throw this.deadlinePassed(p);
+      p.attempts += 1;
       const timeoutMs = Math.min(s.requestTimeoutMs, left);
-      s.logger?.debug?.("polytomic request", { request: req.label, attempt: attempts, timeoutMs });
-      const result = await this.attempt(req, timeoutMs, timeoutMs < s.requestTimeoutMs);
-      if (result.ok) return result.value;
-      const failure = result.failure;
-      last = failure;
-      if (!failure.retryable) throw this.toError(failure, req, attempts, "", unanswered);
-      if (failure.kind === "status" && baseKey !== undefined && req.answeredError) {
-        if (req.answeredError === "throw") {
-          throw this.toError(
-            failure,
-            req,
-            attempts,
-            "; not retried with the same Idempotency-Key",
-            unanswered,
-          );
-        }
-        answeredErrors += 1;
-        unanswered = 0;
-        req = {
-          ...req,
-          headers: { ...req.headers, "Idempotency-Key": rotatedKey(baseKey, answeredErrors) },
-        };
-      }
-      if (failure.kind === "network" || failure.kind === "timeout") unanswered += 1;
-      if (attempts >= s.maxAttempts) {
-        throw this.toError(
-          failure,
-          req,
-          attempts,
-          `; gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}`,
-        );
-      }
-      const retryAfter =
-        failure.status !== undefined && HONOURS_RETRY_AFTER(failure.status)
-          ? failure.retryAfterMs
-          : undefined;
-      const delayMs = retryDelay(attempts - 1, retryAfter, {
-        baseDelayMs: s.baseDelayMs,
-        maxDelayMs: s.maxDelayMs,
-        random: s.random,
+      s.logger?.debug?.("polytomic request", {
+        request: p.req.label,
+        attempt: p.attempts,
+        timeoutMs,
       });
-      if (s.now() + delayMs >= deadline) {
-        throw this.toError(
-          failure,
-          req,
-          attempts,
-          `; gave up after ${attempts} attempt${attempts === 1 ? "" : "s"}: the next retry (in ${delayMs} ms) would pass the call's deadline`,
-        );
-      }
-      const info: RetryInfo = {
-        attempt: attempts,
-        delayMs,
-        errorName: errorNameFor(failure),
-        request: req.label,
-        ...(failure.status === undefined ? {} : { status: failure.status }),
-      };
-      noteRetry();
-      s.onRetry?.(info);
-      s.logger?.warn?.("polytomic request failed; retrying", { ...info, reason: failure.reason });
-      await s.sleep(delayMs);
+      const result = await this.attempt(p.req, timeoutMs, timeoutMs < s.requestTimeoutMs);
+      if (result.ok) return result.value;
+      p.last = result.failure;
+      this.afterFailure(p, result.failure);
+      await s.sleep(this.retryDelay(p, result.failure));
     }
+  }
+
+  /** The error for a call whose deadline passed before its next attempt. */
+  private deadlinePassed(p: SendProgress<unknown>): PolytomicError {
+    const failure: Failure = p.last ?? {
+      kind: "timeout",
+      retryable: true,
+      reason: "the call's deadline had already passed; nothing was sent",
+    };
+    return this.toError(failure, p.req, p.attempts, p.last ? "; the deadline passed" : "");
+  }
+
+  /**
+   * Throws what must not be retried (a permanent failure, an answered error under "throw",
+   * the last attempt); otherwise rotates the Idempotency-Key after an answered error.
+   */
+  private afterFailure(p: SendProgress<unknown>, failure: Failure): void {
+    const { baseKey } = p;
+    if (!failure.retryable) throw this.toError(failure, p.req, p.attempts, "", p.unanswered);
+    if (failure.kind === "status" && baseKey !== undefined && p.req.answeredError) {
+      if (p.req.answeredError === "throw") {
+        const note = "; not retried with the same Idempotency-Key";
+        throw this.toError(failure, p.req, p.attempts, note, p.unanswered);
+      }
+      p.answeredErrors += 1;
+      p.unanswered = 0;
+      p.req = {
+        ...p.req,
+        headers: { ...p.req.headers, "Idempotency-Key": rotatedKey(baseKey, p.answeredErrors) },
+      };
+    }
+    if (failure.kind === "network" || failure.kind === "timeout") p.unanswered += 1;
+    if (p.attempts >= this.settings.maxAttempts) {
+      const note = `; gave up after ${attemptsText(p.attempts)}`;
+      throw this.toError(failure, p.req, p.attempts, note);
+    }
+  }
+
+  /** The wait before the next attempt (told to onRetry and the logger); throws past the deadline. */
+  private retryDelay(p: SendProgress<unknown>, failure: Failure): number {
+    const s = this.settings;
+    const retryAfter =
+      failure.status !== undefined && HONOURS_RETRY_AFTER(failure.status)
+        ? failure.retryAfterMs
+        : undefined;
+    const delayMs = retryDelay(p.attempts - 1, retryAfter, {
+      baseDelayMs: s.baseDelayMs,
+      maxDelayMs: s.maxDelayMs,
+      random: s.random,
+    });
+    if (s.now() + delayMs >= p.deadline) {
+      const note = `; gave up after ${attemptsText(p.attempts)}: the next retry (in ${delayMs} ms) would pass the call's deadline`;
+      throw this.toError(failure, p.req, p.attempts, note);
+    }
+    const info: RetryInfo = {
+      attempt: p.attempts,
+      delayMs,
+      errorName: errorNameFor(failure),
+      request: p.req.label,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+    };
+    noteRetry();
+    s.onRetry?.(info);
+    s.logger?.warn?.("polytomic request failed; retrying", { ...info, reason: failure.reason });
+    return delayMs;
   }
 
   /** One attempt: never throws except for the caller's own abort. */
@@ -264,6 +284,11 @@ export class HttpTransport {
       retryable: true,
       reason: `no response within ${timeoutMs} ms${cappedByDeadline ? " (the time left before the call's deadline)" : ""}`,
     });
+    /** A failure while waiting: the caller's abort is thrown, our timeout is a timeout. */
+    const failed = (other: () => Failure): AttemptResult<T> => {
+      throwIfAborted(req.signal);
+      return { ok: false, failure: controller.signal.aborted ? timedOut() : other() };
+    };
     try {
       let res: Response;
       try {
@@ -275,75 +300,52 @@ export class HttpTransport {
           ...(req.body === undefined ? {} : { body: req.body }),
         });
       } catch (err) {
-        throwIfAborted(req.signal);
-        if (controller.signal.aborted) return { ok: false, failure: timedOut() };
-        return { ok: false, failure: this.networkFailure(err, req) };
+        return failed(() => this.networkFailure(err, req));
       }
-
       if (res.status >= 200 && res.status < 300) {
         try {
           return { ok: true, value: await req.accept(res) };
         } catch (err) {
-          throwIfAborted(req.signal);
-          if (controller.signal.aborted) return { ok: false, failure: timedOut() };
-          if (err instanceof MalformedBody) {
-            return {
-              ok: false,
-              failure: {
-                kind: "malformed",
-                retryable: true,
-                status: res.status,
-                reason: `the ${res.status} response is not the JSON the API promises (${redactText(err.message, req.secrets)})`,
-              },
-            };
-          }
-          return { ok: false, failure: this.networkFailure(err, req) };
+          return failed(() => this.unreadableSuccess(err, res.status, req));
         }
       }
-
       if (res.status >= 300 && res.status < 400) {
-        await discard(res);
-        const location = res.headers.get("location");
-        let target = "";
-        if (location) {
-          try {
-            target = ` to ${redactUrl(new URL(location, req.url))}`;
-          } catch {
-            target = " (to an unparseable location)";
-          }
-        }
-        return {
-          ok: false,
-          failure: {
-            kind: "redirect",
-            retryable: false,
-            status: res.status,
-            reason: `unexpected redirect${target}; check the base URL (it must be the API's own https origin)`,
-          },
-        };
+        return { ok: false, failure: await redirectFailure(res, req) };
       }
-
-      let described: { body?: ApiErrorBody; reason: string };
-      try {
-        described = await req.describe(res);
-      } catch {
-        described = { reason: `HTTP ${res.status}` };
-      }
-      const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.settings.now());
-      return {
-        ok: false,
-        failure: {
-          kind: "status",
-          retryable: RETRYABLE_STATUS(res.status),
-          status: res.status,
-          reason: redactText(described.reason, req.secrets),
-          ...(described.body === undefined ? {} : { body: scrubBody(described.body, req.secrets) }),
-          ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-        },
-      };
+      return { ok: false, failure: await this.statusFailure(res, req) };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** A 2xx whose body could not be read: malformed (retried) or a broken connection. */
+  private unreadableSuccess(err: unknown, status: number, req: OutgoingRequest<unknown>): Failure {
+    if (!(err instanceof MalformedBody)) return this.networkFailure(err, req);
+    return {
+      kind: "malformed",
+      retryable: true,
+      status,
+      reason: `the ${status} response is not the JSON the API promises (${redactText(err.message, req.secrets)})`,
+    };
+  }
+
+  /** A 4xx or 5xx: the API's error body and reason, redacted, and its Retry-After. */
+  private async statusFailure(res: Response, req: OutgoingRequest<unknown>): Promise<Failure> {
+    let described: { body?: ApiErrorBody; reason: string };
+    try {
+      described = await req.describe(res);
+    } catch {
+      described = { reason: `HTTP ${res.status}` };
+    }
+    const retryAfterMs = parseRetryAfter(res.headers.get("retry-after"), this.settings.now());
+    return {
+      kind: "status",
+      retryable: RETRYABLE_STATUS(res.status),
+      status: res.status,
+      reason: redactText(described.reason, req.secrets),
+      ...(described.body === undefined ? {} : { body: scrubBody(described.body, req.secrets) }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
 
   private networkFailure(err: unknown, req: OutgoingRequest<unknown>): Failure {
@@ -377,6 +379,26 @@ export class HttpTransport {
         : { retryAfterSeconds: Math.ceil(failure.retryAfterMs / 1000) }),
     });
   }
+}
+
+/** A 3xx: never followed for the API (the base URL is wrong). */
+async function redirectFailure(res: Response, req: OutgoingRequest<unknown>): Promise<Failure> {
+  await discard(res);
+  const location = res.headers.get("location");
+  let target = "";
+  if (location) {
+    try {
+      target = ` to ${redactUrl(new URL(location, req.url))}`;
+    } catch {
+      target = " (to an unparseable location)";
+    }
+  }
+  return {
+    kind: "redirect",
+    retryable: false,
+    status: res.status,
+    reason: `unexpected redirect${target}; check the base URL (it must be the API's own https origin)`,
+  };
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -429,18 +451,7 @@ function sanitizeCause(err: unknown, secrets: readonly string[], depth = 0): Err
   return copy;
 }
 
-/** The API's error body with secrets removed from its text. */
+/** The API's error body with secrets removed from its text and secret-named fields. */
 function scrubBody(body: ApiErrorBody, secrets: readonly string[]): ApiErrorBody {
-  const text = JSON.stringify(body);
-  const clean = redactText(text, secrets);
-  if (clean === text) return body;
-  try {
-    return JSON.parse(clean) as ApiErrorBody;
-  } catch {
-    return {
-      ...(body.key === undefined ? {} : { key: body.key }),
-      ...(body.status === undefined ? {} : { status: body.status }),
-      message: "(redacted)",
-    };
-  }
+  return redactValue(body, secrets) as ApiErrorBody;
 }

@@ -6,6 +6,7 @@ import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { PolytomicClient } from "../../functions/polytomic/client";
 import { PolytomicError } from "../../functions/polytomic/errors";
+import { REDACTED } from "../../functions/polytomic/redact";
 import { BULK, closeAll, idem, KEY, MODEL, rejection, setup, syncs, UNKNOWN } from "./helpers";
 import { json, recordingServer } from "./recording-server";
 
@@ -120,12 +121,12 @@ describe("the API key never appears in an error", () => {
       const bad400 = await rejection(client.getModelSync("bad"));
       for (const err of [server500, bad400]) {
         expectClean(err, [key, "tok_abcdef"]);
-        expect(err.message).toContain("[REDACTED]");
+        expect(err.message).toContain(REDACTED);
       }
       expect((bad400 as PolytomicError).body?.message).toBe(
-        "you sent Bearer [REDACTED] to http://127.0.0.1/api/syncs/bad",
+        `you sent Bearer ${REDACTED} to http://127.0.0.1/api/syncs/bad`,
       );
-      expect((bad400 as PolytomicError).body?.metadata).toEqual({ token: "[REDACTED]" });
+      expect((bad400 as PolytomicError).body?.metadata).toEqual({ token: REDACTED });
     } finally {
       await server.close();
     }

@@ -1,25 +1,36 @@
 import { describe, expect, it } from "vitest";
 import { JsonLogger } from "../../../functions/core/logger";
-import { Redactor } from "../../../functions/core/redact";
+import { REDACTED, Redactor } from "../../../functions/core/redact";
+import { redactText, redactValue } from "../../../functions/polytomic/redact";
 
 describe("Redactor and JsonLogger", () => {
   it("removes registered secrets, URL query strings, Bearer tokens and secret-named fields", () => {
     const r = new Redactor();
     r.register("k-123456");
     expect(r.text("key k-123456 at https://h.example/a/b.gz?X-Amz-Signature=abc&x=1 done")).toBe(
-      "key [redacted] at https://h.example/a/b.gz?[redacted] done",
+      "key [redacted] at https://h.example/a/b.gz done",
     );
     expect(r.text("Authorization: Bearer abc.def")).toBe("Authorization: Bearer [redacted]");
     expect(r.value({ api_key: "x", nested: [{ token: "y", ok: "https://a/b?q=1" }] })).toEqual({
       api_key: "[redacted]",
-      nested: [{ token: "[redacted]", ok: "https://a/b?[redacted]" }],
+      nested: [{ token: "[redacted]", ok: "https://a/b" }],
     });
     const err = new Error("failed GET https://s3/x?sig=1", { cause: new Error("k-123456 bad") });
     expect(r.error(err)).toEqual({
       name: "Error",
-      message: "failed GET https://s3/x?[redacted]",
+      message: "failed GET https://s3/x",
       cause: { name: "Error", message: "[redacted] bad" },
     });
+  });
+
+  it("applies the client's rules: one redactor for the handlers and the client", () => {
+    const r = new Redactor();
+    r.register("abcd");
+    const text = "abcd at https://user:pw@h.example:8443/p?sig=1#frag and postgres://u:pw@db/x";
+    // Each of these went through before the Redactor used functions/polytomic/redact.ts.
+    expect(r.text(text)).toBe(`${REDACTED} at https://h.example:8443/p and postgres://db/x`);
+    expect(r.text(text)).toBe(redactText(text, ["abcd"]));
+    expect(r.value({ message: text })).toEqual(redactValue({ message: text }, ["abcd"]));
   });
 
   it("writes one JSON line with the context fields, filtered by level", () => {
@@ -51,7 +62,7 @@ describe("Redactor and JsonLogger", () => {
       sync_id: "id",
       execution_id: "e",
       sfn_execution: "x",
-      url: "https://a/b?[redacted]",
+      url: "https://a/b",
     });
   });
 });
