@@ -43,7 +43,7 @@ export function loadConfig(cwd: string, path: string | undefined): PipelinesConf
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const problems = err.problems.map((p) => ({ ...p, file: displayPath(p.file, cwd) }));
-    const lines = problems.map(formatProblem);
+    const lines = problems.map((p) => formatProblem(p));
     if (path === undefined && problems.some((p) => p.message.includes("no such file"))) {
       lines.push(`(no --config given: looked for ${DEFAULT_CONFIG} in ${cwd})`);
     }

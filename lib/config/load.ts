@@ -45,8 +45,16 @@ export interface ConfigProblem {
   column?: number;
 }
 
-/** `pipelines.yaml: pipeline "nightly", step "push_hubspot", field "after": unknown step ...` */
-export function formatProblem(problem: ConfigProblem): string {
+/**
+ * `pipelines.yaml:12:7: pipeline "nightly", step "push_hubspot", field "after": unknown step ...`,
+ * the position as compilers print it (1-based line and column) when it is known and
+ * `position` is not false; `pipelines.yaml: pipeline ...` otherwise.
+ */
+export function formatProblem(problem: ConfigProblem, { position = true } = {}): string {
+  const at =
+    position && problem.line !== undefined
+      ? `:${problem.line}${problem.column !== undefined ? `:${problem.column}` : ""}`
+      : "";
   const where: string[] = [];
   if (problem.pipeline !== undefined) where.push(`pipeline "${problem.pipeline}"`);
   if (problem.step !== undefined) {
@@ -54,16 +62,20 @@ export function formatProblem(problem: ConfigProblem): string {
   }
   if (problem.field !== "") where.push(`field "${problem.field}"`);
   const location = where.length > 0 ? ` ${where.join(", ")}:` : "";
-  return `${problem.file}:${location} ${problem.message}`;
+  return `${problem.file}${at}:${location} ${problem.message}`;
 }
 
-/** A pipelines file that cannot be used. The message lists every problem, one per line. */
+/**
+ * A pipelines file that cannot be used. The message lists every problem, one per line,
+ * without positions (each problem keeps its own `line` and `column`; `formatProblem`
+ * prints them, as the command line does).
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
   readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[], options?: ErrorOptions) {
-    super(problems.map(formatProblem).join("\n"), options);
+    super(problems.map((p) => formatProblem(p, { position: false })).join("\n"), options);
     this.problems = problems;
   }
 }
