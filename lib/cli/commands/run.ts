@@ -9,16 +9,25 @@ import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
 import {
   CredentialError,
+  commandSpec,
   EnvironmentError,
   flag,
   parseCommandArgs,
   parseSpeed,
+  SPEED_OPTION,
   stringValue,
   UsageError,
 } from "../args";
-import { displayPath, findPipeline, loadConfig, loadScenarioFile } from "../config";
+import {
+  CONFIG_OPTION,
+  displayPath,
+  findPipeline,
+  loadConfig,
+  loadScenarioFile,
+  SCENARIO_OPTION,
+} from "../config";
 import { LiveDisplay } from "../display";
-import { RUN_HELP } from "../help";
+import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
 import { jsonReport, summaryText } from "../summary";
@@ -29,6 +38,51 @@ export const DEFAULT_API_URL = "https://app.polytomic.com";
 export const LOCAL_API_KEY = "local-simulator-key";
 /** Where logs and metrics go when `--out` is not given. */
 export const DEFAULT_OUT_DIR = ".local";
+
+export const RUN = commandSpec({
+  name: "run",
+  usage: "run <pipeline> [options]",
+  description:
+    "Runs the pipeline's synthesized state machines locally (no AWS). By default against an " +
+    "embedded Polytomic simulator in which every sync succeeds; logs and metrics go to --out. " +
+    "Before any step starts, one call checks the API key and every step's sync is resolved " +
+    '(with "did you mean" for names); a problem there is exit 2 with nothing started.',
+  positionals: 1,
+  options: [
+    CONFIG_OPTION,
+    { ...SCENARIO_OPTION, default: "generated from the pipelines file: every step succeeds" },
+    { ...SPEED_OPTION, default: "as fast as possible" },
+    {
+      name: "live",
+      type: "boolean",
+      description:
+        "use the real Polytomic API: needs POLYTOMIC_API_KEY; POLYTOMIC_API_URL overrides " +
+        `the API address (default ${DEFAULT_API_URL})`,
+    },
+    {
+      name: "json",
+      type: "boolean",
+      description: "print only a JSON report on stdout (no live display)",
+    },
+    {
+      name: "out",
+      type: "string",
+      value: "DIR",
+      description: "where logs and metrics are written",
+      default: DEFAULT_OUT_DIR,
+    },
+  ],
+  environment: [
+    [
+      "POLYTOMIC_API_KEY",
+      "API key (required with --live; sent to the embedded simulator otherwise)",
+    ],
+    ["POLYTOMIC_API_URL", "API address for --live"],
+  ],
+  exitCodes:
+    "0 the pipeline succeeded, 1 it failed, 2 usage, configuration or credential error " +
+    "(or an --out directory that cannot be written), 130 stopped by an interrupt, 70 internal error (a bug).",
+});
 
 /** Error names meaning the real API refused the key (--live): a credential problem, exit 2. */
 const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidden"]);
@@ -236,23 +290,8 @@ function nonEmpty(value: string | undefined): string | undefined {
  * (an output directory that cannot be written) (exit 2)
  */
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parseCommandArgs(
-    "run",
-    args,
-    {
-      config: { type: "string" },
-      scenario: { type: "string" },
-      speed: { type: "string" },
-      live: { type: "boolean" },
-      json: { type: "boolean" },
-      out: { type: "string" },
-    },
-    1,
-  );
-  if (flag(parsed, "help")) {
-    io.stdout.write(RUN_HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(RUN, args);
+  if (helpRequested(RUN, parsed, io)) return 0;
   const name = parsed.positionals[0];
   if (name === undefined)
     throw new UsageError("run: which pipeline? (run <pipeline>, see run --help)");
