@@ -63,6 +63,9 @@ export interface CommandSpec<N extends string = string> {
   readonly exitCodes?: string;
 }
 
+/** The option names of a command spec (`OptionName<typeof RUN>`). */
+export type OptionName<S> = S extends CommandSpec<infer N> ? N : never;
+
 /** Infers a command's option names, so that reading an option not in its table is a type error. */
 export function commandSpec<const N extends string>(spec: CommandSpec<N>): CommandSpec<N> {
   return spec;

@@ -4,7 +4,7 @@ import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { FS_ERROR_REASONS } from "../../config/read-text";
-import type { RunEvent, StepReport } from "../../local/runner";
+import type { LocalRunResult, RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
 import {
@@ -12,6 +12,8 @@ import {
   commandSpec,
   EnvironmentError,
   flag,
+  type OptionName,
+  type Parsed,
   parseCommandArgs,
   parseSpeed,
   SPEED_OPTION,
@@ -27,6 +29,7 @@ import {
   SCENARIO_OPTION,
 } from "../config";
 import { LiveDisplay } from "../display";
+import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
@@ -283,6 +286,128 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
 }
 
+/** What the command line asks `run` for, checked. */
+interface RunRequest {
+  name: string;
+  config: PipelinesConfig;
+  pipeline: PipelineConfig;
+  scenarioPath: string | undefined;
+  speed: number | undefined;
+  live: boolean;
+  json: boolean;
+  outDir: string;
+  /** Whether --out was given (otherwise `outDir` is the default). */
+  outGiven: boolean;
+}
+
+/**
+ * The checked request, with the pipelines file loaded and the pipeline found.
+ * @throws UsageError, ConfigProblemsError
+ */
+function runRequest(parsed: Parsed<OptionName<typeof RUN>>, io: CliIO): RunRequest {
+  const name = parsed.positionals[0];
+  if (name === undefined)
+    throw new UsageError("run: which pipeline? (run <pipeline>, see run --help)");
+  const speed = parseSpeed(stringValue(parsed, "speed"));
+  const scenarioPath = stringValue(parsed, "scenario");
+  const live = flag(parsed, "live");
+  if (live && (scenarioPath !== undefined || speed !== undefined)) {
+    throw new UsageError(
+      "run: --scenario and --speed are for the embedded simulator; they cannot be combined with --live",
+    );
+  }
+  const config = loadConfig(io.cwd, stringValue(parsed, "config"));
+  const pipeline = findPipeline(config, name, io.cwd);
+  const out = stringValue(parsed, "out");
+  return {
+    name,
+    config,
+    pipeline,
+    scenarioPath,
+    speed,
+    live,
+    json: flag(parsed, "json"),
+    outDir: resolve(io.cwd, out ?? DEFAULT_OUT_DIR),
+    outGiven: out !== undefined,
+  };
+}
+
+/**
+ * The API to run against, once its preflight passed and the output directory can be written.
+ * @throws PreflightError, CredentialError, UsageError, ScenarioError, EnvironmentError
+ */
+async function openTarget(request: RunRequest, io: CliIO): Promise<Target> {
+  const { config, pipeline, scenarioPath, speed } = request;
+  const target = request.live
+    ? await checkedLiveTarget(pipeline, io)
+    : await embeddedTarget(config, pipeline, scenarioPath, speed, io);
+  try {
+    await prepareOutDir(request.outDir, request.outGiven, io.cwd);
+  } catch (err) {
+    await target.simulator?.close();
+    throw err;
+  }
+  return target;
+}
+
+/**
+ * First interrupt: stop the pipeline as StopExecution would (running syncs are cancelled)
+ * and report. Second: quit at once.
+ * @returns what stops listening, when `io` delivers signals
+ */
+function onInterrupt(
+  abort: AbortController,
+  display: LiveDisplay | undefined,
+  live: boolean,
+  io: CliIO,
+): (() => void) | undefined {
+  return io.onSignal?.(() => {
+    if (!abort.signal.aborted) {
+      abort.abort();
+      display?.stopping();
+      if (display === undefined || io.stdout.isTTY !== true) {
+        io.stderr.write(
+          "run: stopping the pipeline and cancelling running syncs (interrupt again to quit now)\n",
+        );
+      }
+      return true;
+    }
+    display?.finish();
+    io.stderr.write(
+      live
+        ? "\nrun: interrupted; Polytomic executions this run started may still be running\n"
+        : "\nrun: interrupted\n",
+    );
+    return false;
+  });
+}
+
+/** The run's report on stdout (JSON or a summary) and its exit code. */
+function report(result: LocalRunResult, request: RunRequest, aborted: boolean, io: CliIO): number {
+  const { live, outDir, pipeline } = request;
+  if (request.json) {
+    io.stdout.write(`${JSON.stringify(jsonReport(result, outDir), null, 2)}\n`);
+  } else {
+    io.stdout.write(
+      `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
+    );
+    io.stdout.write(`Output (logs, metrics, handler logs): ${displayPath(outDir, io.cwd)}\n`);
+  }
+  const refused = live
+    ? result.steps.find(
+        (s: StepReport) => s.error !== undefined && CREDENTIAL_ERRORS.has(s.error.name),
+      )
+    : undefined;
+  if (refused?.error !== undefined) {
+    io.stderr.write(
+      `run: the Polytomic API refused the API key (${refused.error.name}); check POLYTOMIC_API_KEY\n`,
+    );
+    return 2;
+  }
+  if (aborted) return 130;
+  return result.status === "succeeded" ? 0 : 1;
+}
+
 /**
  * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
  * @returns 0 when the pipeline succeeded, 1 when it failed, 130 when stopped by an interrupt
@@ -292,33 +417,10 @@ function nonEmpty(value: string | undefined): string | undefined {
 export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(RUN, args);
   if (helpRequested(RUN, parsed, io)) return 0;
-  const name = parsed.positionals[0];
-  if (name === undefined)
-    throw new UsageError("run: which pipeline? (run <pipeline>, see run --help)");
-  const speed = parseSpeed(stringValue(parsed, "speed"));
-  const scenarioPath = stringValue(parsed, "scenario");
-  const live = flag(parsed, "live");
-  const json = flag(parsed, "json");
-  if (live && (scenarioPath !== undefined || speed !== undefined)) {
-    throw new UsageError(
-      "run: --scenario and --speed are for the embedded simulator; they cannot be combined with --live",
-    );
-  }
-  const config = loadConfig(io.cwd, stringValue(parsed, "config"));
-  const pipeline = findPipeline(config, name, io.cwd);
-  const outGiven = stringValue(parsed, "out") !== undefined;
-  const outDir = resolve(io.cwd, stringValue(parsed, "out") ?? DEFAULT_OUT_DIR);
-
-  const target = live
-    ? await checkedLiveTarget(pipeline, io)
-    : await embeddedTarget(config, pipeline, scenarioPath, speed, io);
-  try {
-    await prepareOutDir(outDir, outGiven, io.cwd);
-  } catch (err) {
-    await target.simulator?.close();
-    throw err;
-  }
-  const display = json
+  const request = runRequest(parsed, io);
+  const { name, pipeline, outDir } = request;
+  const target = await openTarget(request, io);
+  const display = request.json
     ? undefined
     : new LiveDisplay({
         out: io.stdout,
@@ -326,41 +428,20 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
         steps: pipeline.steps,
         now: () => target.clock.now(),
       });
+  const abort = new AbortController();
   let stopListening: (() => void) | undefined;
   try {
     if (display !== undefined) {
-      const n = pipeline.steps.length;
       io.stdout.write(
-        `Running pipeline ${name} (${n} step${n === 1 ? "" : "s"}) against ${target.description}\n`,
+        `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}\n`,
       );
       display.start();
     }
-    // First interrupt: stop the pipeline as StopExecution would (running syncs are
-    // cancelled) and report. Second: quit at once.
-    const abort = new AbortController();
-    stopListening = io.onSignal?.(() => {
-      if (!abort.signal.aborted) {
-        abort.abort();
-        display?.stopping();
-        if (display === undefined || io.stdout.isTTY !== true) {
-          io.stderr.write(
-            "run: stopping the pipeline and cancelling running syncs (interrupt again to quit now)\n",
-          );
-        }
-        return true;
-      }
-      display?.finish();
-      io.stderr.write(
-        live
-          ? "\nrun: interrupted; Polytomic executions this run started may still be running\n"
-          : "\nrun: interrupted\n",
-      );
-      return false;
-    });
+    stopListening = onInterrupt(abort, display, request.live, io);
     // Loaded once the command line checks out: usage errors stay fast and independent of the engine.
     const { runPipelineLocally } = await import("../../local/runner");
     const result = await runPipelineLocally({
-      config,
+      config: request.config,
       pipeline: name,
       polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey },
       clock: target.clock,
@@ -369,30 +450,10 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
     }).catch((err: unknown) => {
       // The directory checked out, but writing in it failed later on (full, files in the way).
-      throw outDirProblem(err, outDir, outGiven, io.cwd) ?? err;
+      throw outDirProblem(err, outDir, request.outGiven, io.cwd) ?? err;
     });
     display?.finish();
-    if (json) {
-      io.stdout.write(`${JSON.stringify(jsonReport(result, outDir), null, 2)}\n`);
-    } else {
-      io.stdout.write(
-        `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
-      );
-      io.stdout.write(`Output (logs, metrics, handler logs): ${displayPath(outDir, io.cwd)}\n`);
-    }
-    const refused = live
-      ? result.steps.find(
-          (s: StepReport) => s.error !== undefined && CREDENTIAL_ERRORS.has(s.error.name),
-        )
-      : undefined;
-    if (refused?.error !== undefined) {
-      io.stderr.write(
-        `run: the Polytomic API refused the API key (${refused.error.name}); check POLYTOMIC_API_KEY\n`,
-      );
-      return 2;
-    }
-    if (abort.signal.aborted) return 130;
-    return result.status === "succeeded" ? 0 : 1;
+    return report(result, request, abort.signal.aborted, io);
   } finally {
     stopListening?.();
     display?.finish();
