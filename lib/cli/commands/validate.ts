@@ -1,5 +1,6 @@
 import { commandSpec, parseCommandArgs, stringValue } from "../args";
 import { CONFIG_OPTION, displayPath, loadConfig } from "../config";
+import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 
@@ -18,16 +19,16 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
   const parsed = parseCommandArgs(VALIDATE, args);
   if (helpRequested(VALIDATE, parsed, io)) return 0;
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
-  const n = config.pipelines.length;
-  const lines = [`${displayPath(config.source, io.cwd)}: OK, ${n} pipeline${n === 1 ? "" : "s"}`];
+  const lines = [
+    `${displayPath(config.source, io.cwd)}: OK, ${plural(config.pipelines.length, "pipeline")}`,
+  ];
   for (const p of config.pipelines) {
-    const steps = p.steps.length;
     const schedule = p.schedule
       ? p.schedule.cron !== undefined
         ? `, cron ${p.schedule.cron} (${p.schedule.timezone})`
         : `, rate ${p.schedule.rate}`
       : ", manual only";
-    lines.push(`  ${p.name}: ${steps} step${steps === 1 ? "" : "s"}${schedule}`);
+    lines.push(`  ${p.name}: ${plural(p.steps.length, "step")}${schedule}`);
   }
   io.stdout.write(`${lines.join("\n")}\n`);
   return 0;
