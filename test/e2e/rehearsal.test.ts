@@ -85,6 +85,7 @@ async function rehearse(pipeline: string): Promise<CheckRow[]> {
     functions: h.functions,
     clock: x.clock,
     executionName,
+    histories: x.histories,
     signal: stop.signal,
     onEvent: (e) => {
       const when = expected.stop_when_running;
