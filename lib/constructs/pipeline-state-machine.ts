@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
-import { stateMachineLogGroup } from "./state-machine-logs";
+import { loggedStateMachine } from "./state-machine-logs";
 import type { WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
@@ -280,16 +280,15 @@ export class PipelineStateMachine extends Construct {
     });
     start.next(builder.compose(plan, end));
 
-    this.logGroup = stateMachineLogGroup(this, `Pipeline-${pipeline.name}`, props.logRetention);
-    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+    const machine = loggedStateMachine(this, {
+      machine: `Pipeline-${pipeline.name}`,
       comment: `Pipeline ${pipeline.name}${pipeline.description ? `: ${pipeline.description}` : ""}`,
-      definitionBody: sfn.DefinitionBody.fromChainable(start),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      start,
       timeout: Duration.seconds(pipeline.timeout_seconds),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logRetention: props.logRetention,
     });
+    this.logGroup = machine.logGroup;
+    this.stateMachine = machine.stateMachine;
     this.checkDefinitionSize(pipeline.name);
   }
 

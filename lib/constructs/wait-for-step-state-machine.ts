@@ -3,7 +3,7 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import { stateMachineLogGroup } from "./state-machine-logs";
+import { loggedStateMachine } from "./state-machine-logs";
 
 /**
  * State names of the wait-for-step machine. Stable: operators read them in the console
@@ -101,18 +101,16 @@ export class WaitForStepStateMachine extends Construct {
         `WaitForStepStateMachine: maxWait must be between 1 second and 365 days, got ${maxWait.toHumanString()}`,
       );
     }
-    const start = this.definition(props.runSync, maxWait);
-    this.logGroup = stateMachineLogGroup(this, "WaitForStep", props.logRetention);
-    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+    const machine = loggedStateMachine(this, {
+      machine: "WaitForStep",
       comment:
         "Waits until one run-sync execution ended (polling only while it does not exist) and outputs its result for a pipeline gate.",
-      definitionBody: sfn.DefinitionBody.fromChainable(start),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      start: this.definition(props.runSync, maxWait),
       timeout: maxWait,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logRetention: props.logRetention,
     });
+    this.logGroup = machine.logGroup;
+    this.stateMachine = machine.stateMachine;
   }
 
   /** The states of the diagram above, wired; returns Init. */
