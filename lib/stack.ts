@@ -128,7 +128,22 @@ export class OrchestratorStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    const maxPipelineTimeout = Math.max(...config.pipelines.map((p) => p.timeout_seconds));
+    this.addPipelines(props, scheduleDlq, schedulesEnabled);
+    this.monitoring = this.makeMonitoring(config, scheduleDlq, cancellation, schedulesEnabled);
+    this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
+    this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
+  }
+
+  /**
+   * Each pipeline's state machine and, when it has one, its schedule; the wait-for-step
+   * machine is created on the first pipeline that needs gates.
+   */
+  private addPipelines(
+    props: OrchestratorStackProps,
+    scheduleDlq: sqs.IQueue,
+    schedulesEnabled: boolean,
+  ): void {
+    const maxPipelineTimeout = Math.max(...props.config.pipelines.map((p) => p.timeout_seconds));
     const waitForStep = () => {
       this.waitForStep ??= new WaitForStepStateMachine(this, "WaitForStep", {
         runSync: this.runSync.stateMachine,
@@ -137,7 +152,7 @@ export class OrchestratorStack extends Stack {
       });
       return this.waitForStep.stateMachine;
     };
-    for (const pipeline of config.pipelines) {
+    for (const pipeline of props.config.pipelines) {
       const machine = new PipelineStateMachine(this, `Pipeline-${pipeline.name}`, {
         pipeline,
         runSync: this.runSync.stateMachine,
@@ -156,7 +171,16 @@ export class OrchestratorStack extends Stack {
         });
       }
     }
-    this.monitoring = new Monitoring(this, "Monitoring", {
+  }
+
+  /** The dashboard and alarms of the pipelines, the functions and the dead-letter queues. */
+  private makeMonitoring(
+    config: PipelinesConfig,
+    scheduleDlq: sqs.IQueue,
+    cancellation: SyncCancellation,
+    schedulesEnabled: boolean,
+  ): Monitoring {
+    return new Monitoring(this, "Monitoring", {
       runSync: this.runSync.stateMachine,
       pipelines: config.pipelines.map((p) => ({
         config: p,
@@ -176,8 +200,6 @@ export class OrchestratorStack extends Stack {
         },
       },
     });
-    this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
-    this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
   }
 
   /** The API key secret given in props (with its KMS key), or none (SyncFunctions creates it). */
@@ -235,11 +257,6 @@ export class OrchestratorStack extends Stack {
     scheduleDlq: sqs.Queue,
     cancellation: SyncCancellation,
   ): void {
-    const ack = (scope: IConstruct, finding: string, reason: string) =>
-      Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
-    const logicalId = (scope: IConstruct) =>
-      this.getLogicalId(scope.node.defaultChild as CfnElement);
-
     ack(
       logsBucket.bucket,
       "S1",
@@ -252,8 +269,23 @@ export class OrchestratorStack extends Stack {
         "A Polytomic API key is issued in the Polytomic UI; no rotation function can mint one. Rotate it there and put the new value in this secret.",
       );
     }
-    // A function's grants live in its role's policy (OrchestratorFunction's own role).
-    const roleOf = (fn: IFunction): IConstruct => fn.role ?? fn;
+    this.acknowledgeFunctionFindings(logsBucket);
+    this.acknowledgeStateMachineFindings();
+    ack(
+      cancellation.historyPolicy,
+      `${this.executionsFinding(this.runSync.stateMachine).slice(0, -2)}:*]`,
+      "cancel-sync reads the history of the run-sync execution that ended (to cancel only the runs it started), whose name is generated per run: the grant is that machine's executions only.",
+    );
+    for (const queue of [scheduleDlq, cancellation.deadLetterQueue]) {
+      ack(queue, "SQS3", "This queue is itself a dead-letter queue.");
+    }
+  }
+
+  /**
+   * The functions' roles: X-Ray (and PutMetricData) on `*`; export-logs and cancel-sync
+   * on the logs prefix.
+   */
+  private acknowledgeFunctionFindings(logsBucket: LogsBucket): void {
     for (const [name, fn] of Object.entries(this.functions.all)) {
       ack(
         roleOf(fn),
@@ -264,67 +296,75 @@ export class OrchestratorStack extends Stack {
     for (const fn of [this.functions.exportLogs, this.functions.cancelSync]) {
       ack(
         roleOf(fn),
-        `IAM5[Resource::<${logicalId(logsBucket.bucket)}.Arn>/${this.functions.logsPrefix}/*]`,
+        `IAM5[Resource::<${this.logicalIdOf(logsBucket.bucket)}.Arn>/${this.functions.logsPrefix}/*]`,
         "It writes one object per log file under the logs prefix (cancel-sync for a run whose execution stopped before exporting); the keys are per run, so the grant is the prefix.",
       );
     }
+  }
+
+  /**
+   * The state machines' roles: logging and X-Ray on `*`; run-sync invoking its functions
+   * by any qualifier; pipelines and gates on the executions of the machines they start.
+   */
+  private acknowledgeStateMachineFindings(): void {
     const runSync = this.runSync.stateMachine;
-    ack(
-      runSync,
-      "IAM5[Resource::*]",
-      "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.",
-    );
+    ack(runSync, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
     for (const [name, fn] of Object.entries(this.functions.all)) {
       ack(
         runSync,
-        `IAM5[Resource::<${logicalId(fn)}.Arn>:*]`,
+        `IAM5[Resource::<${this.logicalIdOf(fn)}.Arn>:*]`,
         `Invoking ${name} by any version or alias qualifier of that one function (CDK's LambdaInvoke grant).`,
       );
     }
-    const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
-    const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
     for (const pipeline of Object.values(this.pipelines)) {
+      ack(pipeline.stateMachine, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
       ack(
         pipeline.stateMachine,
-        "IAM5[Resource::*]",
-        "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.",
-      );
-      ack(
-        pipeline.stateMachine,
-        `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(runSync)}"}]}]}*]`,
+        this.executionsFinding(runSync),
         "startExecution.sync must describe and stop the child executions of the run-sync machine, whose names are generated per run: the grant is that machine's executions only.",
       );
     }
-    const executionsOf = (machine: IConstruct) =>
-      `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${logicalId(machine)}"}]}]}*]`;
-    if (this.waitForStep) {
-      const wait = this.waitForStep.stateMachine;
-      ack(
-        wait,
-        "IAM5[Resource::*]",
-        "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.",
-      );
-      ack(
-        wait,
-        executionsOf(runSync),
-        "A gate describes, attaches to (startExecution.sync) and so may stop the run-sync child execution of the step it waits for, whose name is generated per run: the grant is that machine's executions only.",
-      );
-      for (const pipeline of Object.values(this.pipelines)) {
-        if (pipeline.gatedDependencies.length === 0) continue;
-        ack(
-          pipeline.stateMachine,
-          executionsOf(wait),
-          "startExecution.sync must describe and stop the gates' wait-for-step executions, whose names are generated per run: the grant is that machine's executions only.",
-        );
-      }
-    }
+    if (!this.waitForStep) return;
+    const wait = this.waitForStep.stateMachine;
+    ack(wait, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
     ack(
-      cancellation.historyPolicy,
-      `${executionsOf(runSync).slice(0, -2)}:*]`,
-      "cancel-sync reads the history of the run-sync execution that ended (to cancel only the runs it started), whose name is generated per run: the grant is that machine's executions only.",
+      wait,
+      this.executionsFinding(runSync),
+      "A gate describes, attaches to (startExecution.sync) and so may stop the run-sync child execution of the step it waits for, whose name is generated per run: the grant is that machine's executions only.",
     );
-    for (const queue of [scheduleDlq, cancellation.deadLetterQueue]) {
-      ack(queue, "SQS3", "This queue is itself a dead-letter queue.");
+    for (const pipeline of Object.values(this.pipelines)) {
+      if (pipeline.gatedDependencies.length === 0) continue;
+      ack(
+        pipeline.stateMachine,
+        this.executionsFinding(wait),
+        "startExecution.sync must describe and stop the gates' wait-for-step executions, whose names are generated per run: the grant is that machine's executions only.",
+      );
     }
   }
+
+  /** The CloudFormation logical ID of a construct's default child. */
+  private logicalIdOf(scope: IConstruct): string {
+    return this.getLogicalId(scope.node.defaultChild as CfnElement);
+  }
+
+  /** The IAM5 finding of a grant on every execution of `machine` (as cdk-nag renders it). */
+  private executionsFinding(machine: IConstruct): string {
+    const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
+    const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
+    return `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.logicalIdOf(machine)}"}]}]}*]`;
+  }
+}
+
+/** Why a state machine role's logging and tracing statements are on `*`. */
+const NO_RESOURCE_ARNS =
+  "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.";
+
+/** Acknowledges a cdk-nag AwsSolutions finding on `scope`, with the reason. */
+function ack(scope: IConstruct, finding: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
+}
+
+/** Where a function's grants live: its role's policy (OrchestratorFunction's own role). */
+function roleOf(fn: IFunction): IConstruct {
+  return fn.role ?? fn;
 }

@@ -122,79 +122,114 @@ export class Monitoring extends Construct {
   readonly pipelineTopics: Record<string, sns.Topic> = {};
   readonly dashboard: cw.Dashboard;
   readonly alarms: cw.Alarm[] = [];
+  /** Encrypts every alarm topic. */
+  private readonly topicKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
-    const margin = props.scheduleAlarmMargin ?? Duration.hours(2);
-    const key = new kms.Key(this, "TopicKey", {
-      description: "Encrypts the orchestrator's alarm topic",
-      enableKeyRotation: true,
-    });
-    const { account, region, partition } = Stack.of(this);
-    // Only this account's alarms may use the topic and its key.
-    const fromOwnAlarms = {
-      StringEquals: { "aws:SourceAccount": account },
-      ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-    };
-    // CloudWatch alarms publish to an encrypted topic only if they may use its key.
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
-        resources: ["*"],
-        conditions: fromOwnAlarms,
-      }),
-    );
-    const makeTopic = (id: string, displayName: string, emails: readonly string[]) => {
-      const topic = new sns.Topic(this, id, { displayName, masterKey: key, enforceSSL: true });
-      // The TLS-only statement makes the topic policy explicit, which replaces SNS's
-      // default policy: without this Allow, no alarm could publish to the topic.
-      topic.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: "AllowAlarmsToPublish",
-          principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
-          actions: ["sns:Publish"],
-          resources: [topic.topicArn],
-          conditions: fromOwnAlarms,
-        }),
-      );
-      for (const email of [...new Set(emails)].sort()) {
-        topic.addSubscription(new subscriptions.EmailSubscription(email));
-      }
-      return topic;
-    };
+    this.topicKey = this.makeTopicKey();
     // The deployment's topic: dead letters, and pipelines without `notify`; every
     // address of every pipeline is subscribed.
-    this.topic = makeTopic(
+    this.topic = this.makeTopic(
       "Alarms",
       "Polytomic orchestrator alarms",
       props.pipelines.flatMap((p) => p.config.notify),
     );
-    const action = new cwActions.SnsAction(this.topic);
-
     this.dashboard = new cw.Dashboard(this, "Dashboard", {
       dashboardName: props.dashboardName,
       defaultInterval: Duration.days(7),
     });
     const noticeRole = this.makeNoticeRole();
+    const margin = props.scheduleAlarmMargin ?? Duration.hours(2);
     for (const pipeline of props.pipelines) {
-      this.addPipelineSection(pipeline);
-      const { name, notify } = pipeline.config;
-      // A pipeline with `notify` alarms only its own addresses.
-      const topic =
-        notify.length > 0
-          ? makeTopic(`Alarms-${name}`, `Polytomic orchestrator alarms: pipeline ${name}`, notify)
-          : this.topic;
-      if (topic !== this.topic) this.pipelineTopics[name] = topic;
-      this.addFailureNotice(pipeline, topic, noticeRole);
-      if (props.runSync) this.addStepFailureNotice(pipeline, props.runSync, topic, noticeRole);
-      const pipelineAction = new cwActions.SnsAction(topic);
-      for (const alarm of this.addPipelineAlarms(pipeline, margin)) {
-        alarm.addAlarmAction(pipelineAction);
-        this.alarms.push(alarm);
-      }
+      this.monitorPipeline(pipeline, props.runSync, noticeRole, margin);
     }
-    for (const [id, { queue, holds }] of Object.entries(props.deadLetterQueues ?? {})) {
+    this.addDeadLetterAlarms(props.deadLetterQueues ?? {});
+    this.addFunctionsSection(props.functions);
+  }
+
+  /** Only this account's alarms may use the topics and their key. */
+  private fromOwnAlarms(): Record<string, Record<string, string>> {
+    const { account, region, partition } = Stack.of(this);
+    return {
+      StringEquals: { "aws:SourceAccount": account },
+      ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+  }
+
+  /** The topics' key, which CloudWatch alarms may use to publish to an encrypted topic. */
+  private makeTopicKey(): kms.Key {
+    const key = new kms.Key(this, "TopicKey", {
+      description: "Encrypts the orchestrator's alarm topic",
+      enableKeyRotation: true,
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["kms:Decrypt", "kms:GenerateDataKey*"],
+        resources: ["*"],
+        conditions: this.fromOwnAlarms(),
+      }),
+    );
+    return key;
+  }
+
+  /** An encrypted, TLS-only alarm topic this account's alarms publish to, subscribed by `emails`. */
+  private makeTopic(id: string, displayName: string, emails: readonly string[]): sns.Topic {
+    const topic = new sns.Topic(this, id, {
+      displayName,
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    // The TLS-only statement makes the topic policy explicit, which replaces SNS's
+    // default policy: without this Allow, no alarm could publish to the topic.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: "AllowAlarmsToPublish",
+        principals: [new iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions: ["sns:Publish"],
+        resources: [topic.topicArn],
+        conditions: this.fromOwnAlarms(),
+      }),
+    );
+    for (const email of [...new Set(emails)].sort()) {
+      topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    return topic;
+  }
+
+  /** A pipeline's dashboard section, its failure notices and its alarms (to its topic). */
+  private monitorPipeline(
+    pipeline: MonitoredPipeline,
+    runSync: sfn.IStateMachine | undefined,
+    noticeRole: iam.IRole,
+    margin: Duration,
+  ): void {
+    this.addPipelineSection(pipeline);
+    const { name, notify } = pipeline.config;
+    // A pipeline with `notify` alarms only its own addresses.
+    const topic =
+      notify.length > 0
+        ? this.makeTopic(
+            `Alarms-${name}`,
+            `Polytomic orchestrator alarms: pipeline ${name}`,
+            notify,
+          )
+        : this.topic;
+    if (topic !== this.topic) this.pipelineTopics[name] = topic;
+    this.addFailureNotice(pipeline, topic, noticeRole);
+    if (runSync) this.addStepFailureNotice(pipeline, runSync, topic, noticeRole);
+    const pipelineAction = new cwActions.SnsAction(topic);
+    for (const alarm of this.addPipelineAlarms(pipeline, margin)) {
+      alarm.addAlarmAction(pipelineAction);
+      this.alarms.push(alarm);
+    }
+  }
+
+  /** One alarm per dead-letter queue, to the deployment's topic, on any message in it. */
+  private addDeadLetterAlarms(queues: Readonly<Record<string, DeadLetterQueue>>): void {
+    const action = new cwActions.SnsAction(this.topic);
+    for (const [id, { queue, holds }] of Object.entries(queues)) {
       const alarm = new cw.Alarm(this, `DeadLetters-${id}`, {
         alarmDescription: `Dead letters: ${holds}. Read the message in ${queue.queueName} for the event that failed, act on it, then delete it.`,
         metric: queue.metricApproximateNumberOfMessagesVisible({
@@ -209,19 +244,23 @@ export class Monitoring extends Construct {
       alarm.addAlarmAction(action);
       this.alarms.push(alarm);
     }
+  }
+
+  /** The dashboard's last section: the functions' errors and throttles. */
+  private addFunctionsSection(functions: Readonly<Record<string, lambda.IFunction>>): void {
     this.dashboard.addWidgets(
       new cw.TextWidget({ markdown: "# Functions", width: 24, height: 1 }),
       new cw.GraphWidget({
         title: "Lambda errors",
         width: 12,
-        left: Object.entries(props.functions).map(([name, fn]) =>
+        left: Object.entries(functions).map(([name, fn]) =>
           fn.metricErrors({ label: name, statistic: "Sum" }),
         ),
       }),
       new cw.GraphWidget({
         title: "Lambda throttles",
         width: 12,
-        left: Object.entries(props.functions).map(([name, fn]) =>
+        left: Object.entries(functions).map(([name, fn]) =>
           fn.metricThrottles({ label: name, statistic: "Sum" }),
         ),
       }),
@@ -411,6 +450,11 @@ export class Monitoring extends Construct {
   }
 }
 
+/** The wildcard pattern of a step execution's input (compact JSON) in a pipeline. */
+export function stepInputPattern(pipeline: string): string {
+  return `*"pipeline":"${pipeline}"*`;
+}
+
 /**
  * A failed pipeline execution's notice: a small JSON document with the pipeline, the
  * execution's name, error and cause, and a link to it in the console.
@@ -427,11 +471,6 @@ export class Monitoring extends Construct {
  * as its JSON value (InputTransformer, EventBridge API reference); one inside a quoted
  * string could break the message. The ARN alone goes inside a string: it has no quotes.
  */
-/** The wildcard pattern of a step execution's input (compact JSON) in a pipeline. */
-export function stepInputPattern(pipeline: string): string {
-  return `*"pipeline":"${pipeline}"*`;
-}
-
 export function failureNotice(pipeline: string, region: string): events.RuleTargetInput {
   const field = (path: string) => events.EventField.fromPath(path);
   return events.RuleTargetInput.fromObject({

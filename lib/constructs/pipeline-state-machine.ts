@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
-import { stateMachineLogGroup } from "./state-machine-logs";
+import { loggedStateMachine } from "./state-machine-logs";
 import type { WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
@@ -280,16 +280,15 @@ export class PipelineStateMachine extends Construct {
     });
     start.next(builder.compose(plan, end));
 
-    this.logGroup = stateMachineLogGroup(this, `Pipeline-${pipeline.name}`, props.logRetention);
-    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
+    const machine = loggedStateMachine(this, {
+      machine: `Pipeline-${pipeline.name}`,
       comment: `Pipeline ${pipeline.name}${pipeline.description ? `: ${pipeline.description}` : ""}`,
-      definitionBody: sfn.DefinitionBody.fromChainable(start),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
+      start,
       timeout: Duration.seconds(pipeline.timeout_seconds),
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      logRetention: props.logRetention,
     });
+    this.logGroup = machine.logGroup;
+    this.stateMachine = machine.stateMachine;
     this.checkDefinitionSize(pipeline.name);
   }
 
@@ -501,9 +500,39 @@ class DefinitionBuilder {
     return state;
   }
 
+  /**
+   * A step's states: its child execution (after its gates, and behind its Choice when it
+   * runs only if its dependencies succeeded), its failure path and its skip path.
+   */
   private step(step: StepConfig, next: sfn.State | undefined): sfn.State {
-    const S = PIPELINE_STATES;
-    const run = new tasks.StepFunctionsStartExecution(this.scope, S.run(step.id), {
+    const run = this.runTask(step);
+    const failure = this.failurePath(step, run, next);
+    const gates = this.gatesOf.get(step.id) ?? [];
+    if (step.run_after === "completion" || step.after.length === 0) {
+      // Dependencies (if any) have ended: the composition runs them first, or gates wait.
+      return this.withGates(step, gates, run, failure);
+    }
+    const skip = this.skipPath(step, next);
+    const conditions = step.after.map((dep) =>
+      sfn.Condition.stringEquals(
+        gates.includes(dep) ? `${this.depPath(dep)}.result.status` : `${resultPath(dep)}.status`,
+        "succeeded",
+      ),
+    );
+    const canRun = new sfn.Choice(this.scope, PIPELINE_STATES.canRun(step.id))
+      .when(
+        conditions.length === 1
+          ? (conditions[0] as sfn.Condition)
+          : sfn.Condition.and(...conditions),
+        run,
+      )
+      .otherwise(skip);
+    return this.withGates(step, gates, canRun, failure);
+  }
+
+  /** The step's child execution of the run-sync machine; its result is the StepResult. */
+  private runTask(step: StepConfig): tasks.StepFunctionsStartExecution {
+    const run = new tasks.StepFunctionsStartExecution(this.scope, PIPELINE_STATES.run(step.id), {
       stateMachine: this.machines.runSync,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       input: sfn.TaskInput.fromObject(this.stepInput(step)),
@@ -524,6 +553,20 @@ class DefinitionBuilder {
       resultPath: resultPath(step.id),
     });
     run.addRetry(START_RETRY);
+    return run;
+  }
+
+  /**
+   * Catches `run`'s errors: ExecutionAlreadyExists adopts the ended child's result, any
+   * other error records the step as failed (after ending a child for the gates waiting on
+   * it). Returns the failure path's entry, for the step's gates; continues to `next`.
+   */
+  private failurePath(
+    step: StepConfig,
+    run: tasks.StepFunctionsStartExecution,
+    next: sfn.State | undefined,
+  ): sfn.State {
+    const S = PIPELINE_STATES;
     const adopt = this.adoption(step, next);
     run.addCatch(adopt.entry, {
       errors: ["StepFunctions.ExecutionAlreadyExistsException"],
@@ -548,9 +591,8 @@ class DefinitionBuilder {
     });
     recordFailure.next(noteFailure);
     adopt.failed(recordFailure);
-    const gatedOn = this.gatedOn.has(step.id);
     let failure: sfn.State = recordFailure;
-    if (gatedOn) {
+    if (this.gatedOn.has(step.id)) {
       // A gate waits for this step's child: when it could not even be started, start one
       // that ends at once (if the real child exists, this start fails, which is fine).
       const markEnded = this.marker(step, S.markEnded(step.id), sfn.JsonPath.DISCARD);
@@ -559,20 +601,21 @@ class DefinitionBuilder {
         resultPath: sfn.JsonPath.DISCARD,
       });
       markEnded.next(recordFailure);
-      run.addCatch(markEnded, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
       failure = markEnded;
-    } else {
-      run.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
     }
+    run.addCatch(failure, { errors: [sfn.Errors.ALL], resultPath: resultPath(step.id) });
     if (next) {
       run.next(next);
       noteFailure.next(next);
     }
-    const gates = this.gatesOf.get(step.id) ?? [];
-    if (step.run_after === "completion" || step.after.length === 0) {
-      // Dependencies (if any) have ended: the composition runs them first, or gates wait.
-      return this.withGates(step, gates, run, failure);
-    }
+    return failure;
+  }
+
+  /**
+   * Records the step as skipped (a dependency did not succeed) and continues to `next`;
+   * a step some gate waits for first ends a child execution (`skip: true`).
+   */
+  private skipPath(step: StepConfig, next: sfn.State | undefined): sfn.State {
     const skipResult = {
       step: step.id,
       sync_type: step.sync_type,
@@ -580,39 +623,27 @@ class DefinitionBuilder {
       outcome: "skipped",
       skipped_because: `not all of ${step.after.join(", ")} succeeded`,
     } satisfies StepResultFields;
-    const skip = new sfn.Pass(this.scope, S.skip(step.id), {
+    const skip = new sfn.Pass(this.scope, PIPELINE_STATES.skip(step.id), {
       comment: `A dependency did not succeed (${step.after.join(", ")})`,
       result: sfn.Result.fromObject(skipResult),
       resultPath: resultPath(step.id),
     });
     if (next) skip.next(next);
-    let skipEntry: sfn.State = skip;
-    if (gatedOn) {
-      // Gates wait for this step's child execution: a skipped step still starts one
-      // (`skip: true`), which the run-sync machine ends at once with a skipped result.
-      const markSkipped = this.marker(step, S.markSkipped(step.id), resultPath(step.id), {
+    if (!this.gatedOn.has(step.id)) return skip;
+    // Gates wait for this step's child execution: a skipped step still starts one
+    // (`skip: true`), which the run-sync machine ends at once with a skipped result.
+    const markSkipped = this.marker(
+      step,
+      PIPELINE_STATES.markSkipped(step.id),
+      resultPath(step.id),
+      {
         ...skipResult,
         child_execution: sfn.JsonPath.stringAt("$.ExecutionArn"),
-      });
-      markSkipped.addCatch(skip, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-      if (next) markSkipped.next(next);
-      skipEntry = markSkipped;
-    }
-    const conditions = step.after.map((dep) =>
-      sfn.Condition.stringEquals(
-        gates.includes(dep) ? `${this.depPath(dep)}.result.status` : `${resultPath(dep)}.status`,
-        "succeeded",
-      ),
+      },
     );
-    const canRun = new sfn.Choice(this.scope, S.canRun(step.id))
-      .when(
-        conditions.length === 1
-          ? (conditions[0] as sfn.Condition)
-          : sfn.Condition.and(...conditions),
-        run,
-      )
-      .otherwise(skipEntry);
-    return this.withGates(step, gates, canRun, failure);
+    markSkipped.addCatch(skip, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    if (next) markSkipped.next(next);
+    return markSkipped;
   }
 
   /**

@@ -1,5 +1,6 @@
-import { RemovalPolicy, Stack } from "aws-cdk-lib";
+import { type Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 
 /**
@@ -26,4 +27,40 @@ export function stateMachineLogGroup(
     retention: retention ?? logs.RetentionDays.ONE_MONTH,
     removalPolicy: RemovalPolicy.DESTROY,
   });
+}
+
+/** What differs between the orchestrator's state machines. */
+export interface LoggedStateMachineProps {
+  /** The machine's name in its log group's name (see stateMachineLogGroup). */
+  readonly machine: string;
+  readonly comment: string;
+  /** The definition's start state (the chain it begins is the definition). */
+  readonly start: sfn.IChainable;
+  readonly timeout: Duration;
+  /**
+   * Retention of the execution log group.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A standard, JSONPath state machine `StateMachine` in `scope`, with X-Ray tracing and
+ * every execution event (with its data) logged to its own log group `Logs`.
+ */
+export function loggedStateMachine(
+  scope: Construct,
+  props: LoggedStateMachineProps,
+): { logGroup: logs.LogGroup; stateMachine: sfn.StateMachine } {
+  const logGroup = stateMachineLogGroup(scope, props.machine, props.logRetention);
+  const stateMachine = new sfn.StateMachine(scope, "StateMachine", {
+    comment: props.comment,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.start),
+    stateMachineType: sfn.StateMachineType.STANDARD,
+    queryLanguage: sfn.QueryLanguage.JSON_PATH,
+    timeout: props.timeout,
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+  });
+  return { logGroup, stateMachine };
 }

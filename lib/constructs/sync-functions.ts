@@ -62,6 +62,27 @@ export interface SyncFunctionsProps {
 
 const PREFIX_PATTERN = /^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/;
 
+/** What differs between the functions besides name and description. */
+interface FunctionOptions {
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly environment?: Record<string, string>;
+}
+
+/** Throws when the logs prefix or the API URL cannot be used. */
+function checkProps(logsPrefix: string, polytomicApiUrl: string | undefined): void {
+  if (!PREFIX_PATTERN.test(logsPrefix)) {
+    throw new Error(
+      `logsPrefix "${logsPrefix}" is not a valid key prefix: use path segments of letters, digits and !_.*'()- separated by "/", without leading or trailing slash`,
+    );
+  }
+  if (polytomicApiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(polytomicApiUrl)) {
+    throw new Error(
+      `polytomicApiUrl "${polytomicApiUrl}" is not an http(s) URL (e.g. https://app.polytomic.com)`,
+    );
+  }
+}
+
 /**
  * The five Lambda functions of a run, with least-privilege grants:
  * - start-sync, check-status, export-logs, cancel-sync read the API key secret
@@ -84,16 +105,7 @@ export class SyncFunctions extends Construct {
   constructor(scope: Construct, id: string, props: SyncFunctionsProps) {
     super(scope, id);
     const logsPrefix = props.logsPrefix ?? "polytomic-logs";
-    if (!PREFIX_PATTERN.test(logsPrefix)) {
-      throw new Error(
-        `logsPrefix "${logsPrefix}" is not a valid key prefix: use path segments of letters, digits and !_.*'()- separated by "/", without leading or trailing slash`,
-      );
-    }
-    if (props.polytomicApiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(props.polytomicApiUrl)) {
-      throw new Error(
-        `polytomicApiUrl "${props.polytomicApiUrl}" is not an http(s) URL (e.g. https://app.polytomic.com)`,
-      );
-    }
+    checkProps(logsPrefix, props.polytomicApiUrl);
     this.logsPrefix = logsPrefix;
     this.apiKeySecret = props.apiKeySecret ?? emptySecret(this, props.apiKeySecretEncryptionKey);
 
@@ -101,49 +113,56 @@ export class SyncFunctions extends Construct {
       [FUNCTION_ENV.secretArn]: this.apiKeySecret.secretArn,
       ...(props.polytomicApiUrl ? { [FUNCTION_ENV.apiUrl]: props.polytomicApiUrl } : {}),
     };
-    const make = (
-      name: FunctionName,
-      description: string,
-      options: { timeout?: Duration; memorySize?: number; environment?: Record<string, string> },
-    ): OrchestratorFunction =>
-      new OrchestratorFunction(this, toPascal(name), {
-        entry: functionEntry(name, props.functionsDir),
-        description,
-        timeout: options.timeout,
-        memorySize: options.memorySize,
-        environment: options.environment,
-        logRetention: props.logRetention,
-      });
-
-    const startSync = make("start-sync", "Starts (or attaches to) a Polytomic sync run", {
+    const make = (name: FunctionName, description: string, options: FunctionOptions) =>
+      this.makeFunction(name, description, options, props);
+    this.startSync = make("start-sync", "Starts (or attaches to) a Polytomic sync run", {
       environment: common,
     });
-    const checkStatus = make("check-status", "Checks a Polytomic sync run's status", {
+    this.checkStatus = make("check-status", "Checks a Polytomic sync run's status", {
       environment: common,
     });
     const logsEnvironment = {
       [FUNCTION_ENV.logsBucket]: props.logsBucket.bucketName,
       [FUNCTION_ENV.logsPrefix]: logsPrefix,
     };
-    const exportLogs = make("export-logs", "Exports a finished run's logs to S3", {
+    this.exportLogs = make("export-logs", "Exports a finished run's logs to S3", {
       timeout: Duration.minutes(5),
       memorySize: 512,
       environment: { ...common, ...logsEnvironment },
     });
-    const publishMetrics = make("publish-metrics", "Publishes a step run's CloudWatch metrics", {
+    this.publishMetrics = make("publish-metrics", "Publishes a step run's CloudWatch metrics", {
       timeout: Duration.seconds(30),
       environment: {},
     });
     // cancel-sync also exports the logs and publishes the metrics of a run whose run-sync
     // execution stopped before it could (ABORTED, TIMED_OUT, FAILED past its Catch).
-    const cancelSync = make("cancel-sync", "Cancels a running Polytomic sync run", {
+    this.cancelSync = make("cancel-sync", "Cancels a running Polytomic sync run", {
       timeout: Duration.minutes(5),
       memorySize: 512,
       environment: { ...common, ...logsEnvironment },
     });
+    this.grant(props.logsBucket, props.apiKeySecretEncryptionKey);
+  }
 
-    const key = props.apiKeySecretEncryptionKey;
-    for (const fn of [startSync, checkStatus, exportLogs, cancelSync]) {
+  private makeFunction(
+    name: FunctionName,
+    description: string,
+    options: FunctionOptions,
+    props: SyncFunctionsProps,
+  ): OrchestratorFunction {
+    return new OrchestratorFunction(this, toPascal(name), {
+      entry: functionEntry(name, props.functionsDir),
+      description,
+      timeout: options.timeout,
+      memorySize: options.memorySize,
+      environment: options.environment,
+      logRetention: props.logRetention,
+    });
+  }
+
+  /** The least-privilege grants of the class comment. */
+  private grant(logsBucket: s3.IBucket, key: kms.IKey | undefined): void {
+    for (const fn of [this.startSync, this.checkStatus, this.exportLogs, this.cancelSync]) {
       this.apiKeySecret.grantRead(fn);
       if (key) {
         // As Secrets Manager documents for a customer key: Decrypt, only via the service.
@@ -160,17 +179,17 @@ export class SyncFunctions extends Construct {
         );
       }
     }
-    for (const fn of [exportLogs, cancelSync]) {
+    for (const fn of [this.exportLogs, this.cancelSync]) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
-          resources: [props.logsBucket.arnForObjects(`${logsPrefix}/*`)],
+          resources: [logsBucket.arnForObjects(`${this.logsPrefix}/*`)],
         }),
       );
       // Only needed when the bucket is encrypted with a customer-managed key.
-      props.logsBucket.encryptionKey?.grantEncrypt(fn);
+      logsBucket.encryptionKey?.grantEncrypt(fn);
     }
-    for (const fn of [publishMetrics, cancelSync]) {
+    for (const fn of [this.publishMetrics, this.cancelSync]) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
           actions: ["cloudwatch:PutMetricData"],
@@ -179,12 +198,6 @@ export class SyncFunctions extends Construct {
         }),
       );
     }
-
-    this.startSync = startSync;
-    this.checkStatus = checkStatus;
-    this.exportLogs = exportLogs;
-    this.publishMetrics = publishMetrics;
-    this.cancelSync = cancelSync;
   }
 
   /** All five functions, keyed by name (for dashboards and alarms). */

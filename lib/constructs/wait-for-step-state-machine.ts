@@ -3,7 +3,7 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
-import { stateMachineLogGroup } from "./state-machine-logs";
+import { loggedStateMachine } from "./state-machine-logs";
 
 /**
  * State names of the wait-for-step machine. Stable: operators read them in the console
@@ -101,19 +101,21 @@ export class WaitForStepStateMachine extends Construct {
         `WaitForStepStateMachine: maxWait must be between 1 second and 365 days, got ${maxWait.toHumanString()}`,
       );
     }
-    const S = WAIT_FOR_STEP_STATES;
-    const stack = Stack.of(this);
-    const machine = stack.splitArn(
-      props.runSync.stateMachineArn,
-      ArnFormat.COLON_RESOURCE_NAME,
-    ).resourceName;
-    const executions = stack.formatArn({
-      service: "states",
-      resource: "execution",
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: `${machine}*`,
+    const machine = loggedStateMachine(this, {
+      machine: "WaitForStep",
+      comment:
+        "Waits until one run-sync execution ended (polling only while it does not exist) and outputs its result for a pipeline gate.",
+      start: this.definition(props.runSync, maxWait),
+      timeout: maxWait,
+      logRetention: props.logRetention,
     });
+    this.logGroup = machine.logGroup;
+    this.stateMachine = machine.stateMachine;
+  }
 
+  /** The states of the diagram above, wired; returns Init. */
+  private definition(runSync: sfn.IStateMachine, maxWait: Duration): sfn.State {
+    const S = WAIT_FOR_STEP_STATES;
     const init = new sfn.Pass(this, S.init, {
       parameters: {
         execution_arn: sfn.JsonPath.stringAt("$.execution_arn"),
@@ -124,9 +126,47 @@ export class WaitForStepStateMachine extends Construct {
         attached: false,
       },
     });
-    // AWS SDK integrations take and return the API's fields in PascalCase and name
-    // errors Sfn.<Name>Exception.
-    const describe = new tasks.CallAwsService(this, S.describe, {
+    const describe = this.describeTask(runSync);
+    const attach = this.attachTask(runSync, maxWait);
+    const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.secondsPath("$.seconds") });
+    const backOff = this.backOffState();
+    const lastEntry = new sfn.Choice(this, S.lastEntry)
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath("$.k", "$.n"), describe)
+      .otherwise(backOff);
+    const status = this.statusChoice(attach, wait);
+
+    // The wiring order decides the order of the definition's States: keep it.
+    init.next(describe);
+    describe.addCatch(wait, {
+      errors: ["Sfn.ExecutionDoesNotExistException"],
+      resultPath: "$.d",
+    });
+    describe.next(status);
+    attach.addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: "$.d" });
+    attach.next(describe);
+    wait.next(lastEntry);
+    backOff.next(describe);
+    return init;
+  }
+
+  /**
+   * DescribeExecution of the awaited child, retried on transient errors. AWS SDK
+   * integrations take and return the API's fields in PascalCase and name errors
+   * Sfn.<Name>Exception.
+   */
+  private describeTask(runSync: sfn.IStateMachine): tasks.CallAwsService {
+    const stack = Stack.of(this);
+    const machine = stack.splitArn(
+      runSync.stateMachineArn,
+      ArnFormat.COLON_RESOURCE_NAME,
+    ).resourceName;
+    const executions = stack.formatArn({
+      service: "states",
+      resource: "execution",
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      resourceName: `${machine}*`,
+    });
+    const describe = new tasks.CallAwsService(this, WAIT_FOR_STEP_STATES.describe, {
       service: "sfn",
       action: "describeExecution",
       iamAction: "states:DescribeExecution",
@@ -143,9 +183,17 @@ export class WaitForStepStateMachine extends Construct {
       maxDelay: Duration.minutes(1),
       jitterStrategy: sfn.JitterType.FULL,
     });
-    const attach = new tasks.StepFunctionsStartExecution(this, S.attach, {
+    return describe;
+  }
+
+  /** StartExecution (.sync:2) with the running child's name and input: waits for it. */
+  private attachTask(
+    runSync: sfn.IStateMachine,
+    maxWait: Duration,
+  ): tasks.StepFunctionsStartExecution {
+    return new tasks.StepFunctionsStartExecution(this, WAIT_FOR_STEP_STATES.attach, {
       comment: "Same name and input as the running child: returns it, and .sync:2 waits for it",
-      stateMachine: props.runSync,
+      stateMachine: runSync,
       integrationPattern: sfn.IntegrationPattern.RUN_JOB,
       name: sfn.JsonPath.stringAt("$.d.Name"),
       // The described Input string itself (not re-serialized), so it is identical.
@@ -156,8 +204,11 @@ export class WaitForStepStateMachine extends Construct {
       resultPath: "$.attached",
       taskTimeout: sfn.Timeout.duration(maxWait),
     });
-    const wait = new sfn.Wait(this, S.wait, { time: sfn.WaitTime.secondsPath("$.seconds") });
-    const backOff = new sfn.Pass(this, S.backOff, {
+  }
+
+  /** Advances the schedule index `k` and takes its entry as the next wait. */
+  private backOffState(): sfn.Pass {
+    return new sfn.Pass(this, WAIT_FOR_STEP_STATES.backOff, {
       parameters: {
         execution_arn: sfn.JsonPath.stringAt("$.execution_arn"),
         schedule: sfn.JsonPath.listAt("$.schedule"),
@@ -170,9 +221,11 @@ export class WaitForStepStateMachine extends Construct {
         attached: sfn.JsonPath.objectAt("$.attached"),
       },
     });
-    const lastEntry = new sfn.Choice(this, S.lastEntry)
-      .when(sfn.Condition.numberGreaterThanEqualsJsonPath("$.k", "$.n"), describe)
-      .otherwise(backOff);
+  }
+
+  /** Status?: by the described child's status, attach, wait, or end with its result. */
+  private statusChoice(attach: sfn.State, wait: sfn.State): sfn.Choice {
+    const S = WAIT_FOR_STEP_STATES;
     const succeeded = new sfn.Pass(this, S.succeeded, {
       comment: "The child's StepResult (its Output), as the gate records it",
       parameters: {
@@ -187,43 +240,22 @@ export class WaitForStepStateMachine extends Construct {
       },
     });
     const running = sfn.Condition.stringEquals("$.d.Status", "RUNNING");
-    const status = new sfn.Choice(this, S.status)
-      .when(sfn.Condition.and(running, sfn.Condition.isBoolean("$.attached")), attach)
-      // Attached before and still running: .sync:2 did not wait, so poll on the schedule.
-      .when(running, wait)
-      .when(sfn.Condition.stringEquals("$.d.Status", "SUCCEEDED"), succeeded)
-      .when(
-        sfn.Condition.or(
-          sfn.Condition.stringEquals("$.d.Status", "FAILED"),
-          sfn.Condition.stringEquals("$.d.Status", "TIMED_OUT"),
-          sfn.Condition.stringEquals("$.d.Status", "ABORTED"),
-        ),
-        ended,
-      )
-      // PENDING_REDRIVE (or a status added later): look again later.
-      .otherwise(wait);
-
-    init.next(describe);
-    describe.addCatch(wait, {
-      errors: ["Sfn.ExecutionDoesNotExistException"],
-      resultPath: "$.d",
-    });
-    describe.next(status);
-    attach.addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: "$.d" });
-    attach.next(describe);
-    wait.next(lastEntry);
-    backOff.next(describe);
-
-    this.logGroup = stateMachineLogGroup(this, "WaitForStep", props.logRetention);
-    this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
-      comment:
-        "Waits until one run-sync execution ended (polling only while it does not exist) and outputs its result for a pipeline gate.",
-      definitionBody: sfn.DefinitionBody.fromChainable(init),
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      timeout: maxWait,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
-    });
+    return (
+      new sfn.Choice(this, S.status)
+        .when(sfn.Condition.and(running, sfn.Condition.isBoolean("$.attached")), attach)
+        // Attached before and still running: .sync:2 did not wait, so poll on the schedule.
+        .when(running, wait)
+        .when(sfn.Condition.stringEquals("$.d.Status", "SUCCEEDED"), succeeded)
+        .when(
+          sfn.Condition.or(
+            sfn.Condition.stringEquals("$.d.Status", "FAILED"),
+            sfn.Condition.stringEquals("$.d.Status", "TIMED_OUT"),
+            sfn.Condition.stringEquals("$.d.Status", "ABORTED"),
+          ),
+          ended,
+        )
+        // PENDING_REDRIVE (or a status added later): look again later.
+        .otherwise(wait)
+    );
   }
 }
