@@ -1,5 +1,7 @@
 /** The `--help` texts. */
 
+import { DEFAULT_BASE_URL } from "../../functions/polytomic/client";
+
 export const PROGRAM = "polytomic-orchestrator";
 
 export const MAIN_HELP = `${PROGRAM}: run Polytomic bulk and model syncs in dependency order
@@ -33,7 +35,7 @@ Options:
   --scenario FILE  simulator scenario (YAML or JSON) instead of the generated one
   --speed N        simulated seconds per real second (default: as fast as possible)
   --live           use the real Polytomic API: needs POLYTOMIC_API_KEY; POLYTOMIC_API_URL
-                   overrides the API address (default https://app.polytomic.com)
+                   overrides the API address (default ${DEFAULT_BASE_URL})
   --json           print only a JSON report on stdout (no live display)
   --out DIR        where logs and metrics are written (default: .local)
   -h, --help       this help
