@@ -6,7 +6,7 @@
 import type { PollSettings } from "../../functions/core/contract";
 import { nextPollSeconds } from "../../functions/core/polling";
 import { cronValues } from "../config/cron";
-import { formatDuration } from "../config/duration";
+import { formatConfigDuration } from "../config/duration";
 import type { PipelineConfig, ScheduleConfig } from "../config/model";
 
 /** Step Functions fails an execution whose history reaches this many events (no Catch runs). */
@@ -77,8 +77,8 @@ export function scheduleWarnings(pipeline: PipelineConfig): string[] {
   }
   if (interval >= pipeline.timeout_seconds) return [];
   return [
-    `${what} fires again after ${formatDuration(interval)} at the shortest, within the pipeline's timeout ` +
-      `(${formatDuration(pipeline.timeout_seconds)}): a slow run overlaps the next, both running the same syncs ` +
+    `${what} fires again after ${formatConfigDuration(interval)} at the shortest, within the pipeline's timeout ` +
+      `(${formatConfigDuration(pipeline.timeout_seconds)}): a slow run overlaps the next, both running the same syncs ` +
       "(each step's on_conflict decides what the second does); lengthen the interval or shorten the timeout",
   ];
 }
@@ -104,8 +104,8 @@ export function pollWarnings(pipeline: PipelineConfig): string[] {
     const events = polls * EVENTS_PER_POLL;
     if (events <= HISTORY_WARNING) continue;
     warnings.push(
-      `step "${step.id}": polling (${step.poll.strategy}, every ${formatDuration(step.poll.min_seconds)} at the shortest) ` +
-        `for its whole timeout (${formatDuration(step.timeout_seconds)}) makes ${polls} status checks, about ${events} events ` +
+      `step "${step.id}": polling (${step.poll.strategy}, every ${formatConfigDuration(step.poll.min_seconds)} at the shortest) ` +
+        `for its whole timeout (${formatConfigDuration(step.timeout_seconds)}) makes ${polls} status checks, about ${events} events ` +
         `in its run-sync execution's history; Step Functions fails an execution at ${HISTORY_QUOTA} ` +
         "without running Catch. Raise poll.min, use the adaptive strategy, or shorten the timeout",
     );

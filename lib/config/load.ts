@@ -9,7 +9,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
-import { formatDuration, parseDuration } from "./duration";
+import { formatConfigDuration, parseDuration } from "./duration";
 import { historyProblems } from "./history";
 import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
 import { readTextFile, TextFileError } from "./read-text";
@@ -230,7 +230,7 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
   ) {
     sink.add(
       [...base, "defaults", "timeout"],
-      `${formatDuration(defaultsTimeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
+      `${formatConfigDuration(defaultsTimeout)} is longer than the pipeline's timeout ${formatConfigDuration(pipelineTimeout)}`,
     );
   }
   const defaultsPoll = pollFields(defaults.poll);
@@ -281,7 +281,7 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
     if (timeout !== undefined && pipelineTimeout !== undefined && timeout > pipelineTimeout) {
       sink.add(
         at("timeout"),
-        `${formatDuration(timeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
+        `${formatConfigDuration(timeout)} is longer than the pipeline's timeout ${formatConfigDuration(pipelineTimeout)}`,
       );
     }
     const rawPoll = step.poll;
@@ -340,7 +340,9 @@ function checkPoll(
   const max = maxText === undefined ? POLL_DEFAULTS.max : parseDuration(maxText);
   if (min === undefined || max === undefined || min <= max) return;
   const describe = (seconds: number, text: string | undefined) =>
-    text === undefined ? `${formatDuration(seconds)}, the default` : formatDuration(seconds);
+    text === undefined
+      ? `${formatConfigDuration(seconds)}, the default`
+      : formatConfigDuration(seconds);
   report(
     `poll.min (${describe(min, minText)}) is greater than poll.max (${describe(max, maxText)})`,
   );
