@@ -258,14 +258,16 @@ export class OrchestratorStack extends Stack {
       ack(
         roleOf(fn),
         "IAM5[Resource::*]",
-        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${name === "publish-metrics" ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
+        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${name === "publish-metrics" || name === "cancel-sync" ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
       );
     }
-    ack(
-      roleOf(this.functions.exportLogs),
-      `IAM5[Resource::<${logicalId(logsBucket.bucket)}.Arn>/${this.functions.logsPrefix}/*]`,
-      "export-logs writes one object per log file under the logs prefix; the keys are per run, so the grant is the prefix.",
-    );
+    for (const fn of [this.functions.exportLogs, this.functions.cancelSync]) {
+      ack(
+        roleOf(fn),
+        `IAM5[Resource::<${logicalId(logsBucket.bucket)}.Arn>/${this.functions.logsPrefix}/*]`,
+        "It writes one object per log file under the logs prefix (cancel-sync for a run whose execution stopped before exporting); the keys are per run, so the grant is the prefix.",
+      );
+    }
     const runSync = this.runSync.stateMachine;
     ack(
       runSync,

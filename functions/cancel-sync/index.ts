@@ -5,8 +5,10 @@
  */
 
 import { awsDeps } from "../aws/aws-deps";
+import { cloudWatchFromEnv } from "../aws/cloudwatch";
 import { executionHistoryFromEnv } from "../aws/execution-history";
 import { polytomicFromEnv } from "../aws/polytomic-from-env";
+import { s3SinkFromEnv } from "../aws/s3-sink";
 import { cancelSync } from "../core/cancel";
 import type { CancelResult } from "../core/contract";
 import type { Deps } from "../core/deps";
@@ -23,6 +25,13 @@ export function makeHandler(deps: Deps): Handler<CancelResult> {
 
 /** The Lambda entry point (deps built on the first invocation). */
 export const handler = lazyHandler(
-  () => awsDeps({ polytomic: polytomicFromEnv, executionHistory: executionHistoryFromEnv }),
+  () =>
+    awsDeps({
+      polytomic: polytomicFromEnv,
+      executionHistory: executionHistoryFromEnv,
+      // After a stopped execution: the run's logs and metrics it never got to.
+      logs: s3SinkFromEnv,
+      metrics: cloudWatchFromEnv,
+    }),
   makeHandler,
 );

@@ -4,19 +4,15 @@
  * "nothing to cancel".
  */
 import { PolytomicConflictError, PolytomicNotFoundError } from "../polytomic/errors";
-import {
-  CANCEL_ON_STATUSES,
-  type CancelResult,
-  type StartResult,
-  type StepInput,
-  type SyncType,
-} from "./contract";
+import { CANCEL_ON_STATUSES, type CancelResult, type StepInput, type SyncType } from "./contract";
 import type { Deps } from "./deps";
 import { HandlerError } from "./errors";
-import { START_SYNC_STATE } from "./history";
+import { exportLogs } from "./export";
+import { type ExecutionHistory, PUBLISH_STATES, START_SYNC_STATE } from "./history";
 import { deriveKey } from "./idempotency";
 import { type CancelInput, parseStartedState, pendingStartOf, type StartedState } from "./input";
 import type { Logger } from "./ports";
+import { publishMetrics } from "./publish";
 import { cancelRun, getRun } from "./runs";
 import { type Budget, stepFields } from "./runtime";
 import { isSpecTerminalStatus, isTerminalStatus } from "./status";
@@ -92,8 +88,10 @@ async function cancelAfterStop(
     log.info("the execution started no run; nothing to cancel", { sfn_status: input.status });
     return NOTHING;
   }
+  const cleanUp = !(await publishedItself(input.execution, deps, budget));
   let result: CancelResult = NOTHING;
-  for (const run of runs) {
+  for (const state of runs) {
+    const run = state.start;
     if (run.attached) {
       log.info("the execution adopted a run it did not start; leaving it alone", {
         sync_id: run.sync_id,
@@ -110,27 +108,62 @@ async function cancelAfterStop(
       log,
       budget,
     );
+    if (cleanUp) result = { ...result, ...(await exportAndPublish(state, deps, log, budget)) };
   }
   return result;
 }
 
+/**
+ * Whether the stopped execution published its step's metrics itself (it failed through its
+ * own Fail states, after exporting the logs): then the logs and metrics are not done twice.
+ */
+async function publishedItself(execution: string, deps: Deps, budget: Budget): Promise<boolean> {
+  for (const state of PUBLISH_STATES) {
+    const outputs = await (deps.executionHistory as ExecutionHistory).stateOutputs(
+      execution,
+      state,
+      { deadline: budget.deadline },
+    );
+    if (outputs.length > 0) return true;
+  }
+  return false;
+}
+
+/**
+ * What the stopped execution never got to do for its run: export its logs and publish its
+ * metrics (a failed step, as the machine's own failure path publishes), both best effort.
+ */
+async function exportAndPublish(
+  state: StartedState,
+  deps: Deps,
+  log: Logger,
+  budget: Budget,
+): Promise<Pick<CancelResult, "logs" | "metrics_published">> {
+  const logs = await exportLogs(state, deps.config.logTypes, deps, log, budget);
+  const metrics = await publishMetrics({ ...state, logs }, deps, log);
+  return { logs: logs.keys, metrics_published: metrics.published };
+}
+
 const NOTHING: CancelResult = { status: "none", canceled: false, already_terminal: true };
 
-/** The distinct runs start-sync answered with, from the start state's outputs, oldest first. */
-function startedRuns(outputs: readonly unknown[], log: Logger): StartResult[] {
-  const runs = new Map<string, StartResult>();
+/**
+ * The distinct runs start-sync answered with, from the start state's outputs, oldest
+ * first: each with the state it was started in (the step's input and `start`).
+ */
+function startedRuns(outputs: readonly unknown[], log: Logger): StartedState[] {
+  const runs = new Map<string, StartedState>();
   for (const output of outputs) {
     if (pendingStartOf(output)) continue;
-    let start: StartResult;
+    let state: StartedState;
     try {
-      start = parseStartedState(output).start;
+      state = parseStartedState(output);
     } catch (err) {
       log.warn("a start state output without a readable run; skipped", {
         error: (err as Error).message,
       });
       continue;
     }
-    if (!runs.has(start.execution_id)) runs.set(start.execution_id, start);
+    if (!runs.has(state.start.execution_id)) runs.set(state.start.execution_id, state);
   }
   return [...runs.values()];
 }

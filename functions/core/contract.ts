@@ -253,6 +253,12 @@ export interface CancelResult {
   canceled: boolean;
   /** The execution was already terminal: nothing to cancel. */
   already_terminal: boolean;
+  /**
+   * After a run-sync execution stopped before exporting its run's logs (the EventBridge
+   * path): the log keys cancel-sync exported for it, and whether it published the metrics.
+   */
+  logs?: string[];
+  metrics_published?: boolean;
 }
 
 /** The output of the run-sync state machine when the step ends (success or outcome failure). */

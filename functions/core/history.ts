@@ -8,6 +8,12 @@
 /** The run-sync state whose output carries start-sync's answer at `$.start`. */
 export const START_SYNC_STATE = "Start sync";
 
+/**
+ * The run-sync states that publish a step's metrics, after its logs were exported: an
+ * execution that left one of them published for itself.
+ */
+export const PUBLISH_STATES = ["Publish metrics", "Publish failure metrics"] as const;
+
 export interface ExecutionHistory {
   /**
    * The output (the state's whole JSON output, parsed) of every exit from `state` in the

@@ -32,37 +32,96 @@ export class PreflightError extends Error {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
+/** One option of a command: the parser and the help text are both built from it. */
+export interface OptionSpec<N extends string = string> {
+  /** The long name, without `--`. */
+  readonly name: N;
+  /** `string` takes a value; `boolean` is a flag. */
+  readonly type: "string" | "boolean";
+  /** One letter, for `-x`. */
+  readonly short?: string;
+  /** How the help names the value (`FILE`, `N`); string options only. */
+  readonly value?: string;
+  readonly description: string;
+  /** What applies when the option is not given, as the help says it (the command applies it). */
+  readonly default?: string;
+}
+
+/** A command's command line: its usage, what it does, and its option table. */
+export interface CommandSpec<N extends string = string> {
+  readonly name: string;
+  /** After the program's name: `run <pipeline> [options]`. */
+  readonly usage: string;
+  /** What the command does: a paragraph, wrapped by the help. */
+  readonly description: string;
+  /** How many positionals the command takes. */
+  readonly positionals: number;
+  readonly options: readonly OptionSpec<N>[];
+  /** Environment variables the command reads: name, description. */
+  readonly environment?: readonly (readonly [string, string])[];
+  /** `Exit codes: ...`, a paragraph. */
+  readonly exitCodes?: string;
+}
+
+/** The option names of a command spec (`OptionName<typeof RUN>`). */
+export type OptionName<S> = S extends CommandSpec<infer N> ? N : never;
+
+/** Infers a command's option names, so that reading an option not in its table is a type error. */
+export function commandSpec<const N extends string>(spec: CommandSpec<N>): CommandSpec<N> {
+  return spec;
+}
+
+/** Every command's `--help`, added to its table. */
+export const HELP_OPTION: OptionSpec<"help"> = {
+  name: "help",
+  type: "boolean",
+  short: "h",
+  description: "this help",
+};
+
+/** The command's options and `--help`, in the order the help lists them. */
+export function optionTable<N extends string>(spec: CommandSpec<N>): OptionSpec<N | "help">[] {
+  return [...spec.options, HELP_OPTION];
+}
+
+/** The options node:util parseArgs receives for `spec`: exactly its table's. */
+export function parseArgsOptions(spec: CommandSpec): Options {
+  const options: Options = {};
+  for (const o of optionTable(spec)) {
+    options[o.name] = { type: o.type, ...(o.short !== undefined ? { short: o.short } : {}) };
+  }
+  return options;
+}
+
+export interface Parsed<N extends string = string> {
+  values: Partial<Record<N | "help", string | boolean>>;
   positionals: string[];
 }
 
 /**
- * Parses `args` for `command` against `options` (plus `--help`), strictly: unknown
+ * Parses `args` against `spec`'s option table (plus `--help`), strictly: unknown
  * options, missing values and stray positionals are usage errors.
- * @param maxPositionals how many positionals the command takes
  */
-export function parseCommandArgs(
-  command: string,
+export function parseCommandArgs<N extends string>(
+  spec: CommandSpec<N>,
   args: readonly string[],
-  options: Options,
-  maxPositionals: number,
-): Parsed {
+): Parsed<N> {
+  const command = spec.name;
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args: [...args],
-      options: { ...options, help: { type: "boolean", short: "h" } },
+      options: parseArgsOptions(spec),
       allowPositionals: true,
       strict: true,
     });
   } catch (err) {
     throw new UsageError(describeParseError(command, err));
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values.help !== true && parsed.positionals.length > maxPositionals) {
+  const values = parsed.values as Parsed<N>["values"];
+  if (values.help !== true && parsed.positionals.length > spec.positionals) {
     const extra = parsed.positionals
-      .slice(maxPositionals)
+      .slice(spec.positionals)
       .map((p) => `"${p}"`)
       .join(", ");
     throw new UsageError(`${command}: unexpected argument ${extra} (see ${command} --help)`);
@@ -88,6 +147,14 @@ function describeParseError(command: string, err: unknown): string {
   }
   return `${command}: ${message}`;
 }
+
+/** `--speed N`, for the commands that start a simulator (each says its default). */
+export const SPEED_OPTION: OptionSpec<"speed"> = {
+  name: "speed",
+  type: "string",
+  value: "N",
+  description: "simulated seconds per real second",
+};
 
 /** `--speed N`: simulated seconds per real second, a finite number > 0. */
 export function parseSpeed(text: string | undefined): number | undefined {
@@ -124,12 +191,15 @@ export function parseChoice<T extends string>(
 }
 
 /** A string option's value (parseArgs guarantees the type for `type: "string"`). */
-export function stringValue(parsed: Parsed, name: string): string | undefined {
+export function stringValue<N extends string>(
+  parsed: Parsed<N>,
+  name: NoInfer<N>,
+): string | undefined {
   const v = parsed.values[name];
   return typeof v === "string" ? v : undefined;
 }
 
 /** A boolean option's value. */
-export function flag(parsed: Parsed, name: string): boolean {
+export function flag<N extends string>(parsed: Parsed<N>, name: NoInfer<N | "help">): boolean {
   return parsed.values[name] === true;
 }

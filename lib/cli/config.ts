@@ -12,13 +12,30 @@ import {
 } from "../config/load";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import { readTextFile, TextFileError } from "../config/read-text";
-import { UsageError } from "./args";
+import { type OptionSpec, UsageError } from "./args";
 import { displayPath } from "./format";
 
 export { displayPath } from "./format";
 
 /** The pipelines file when `--config` is not given (relative to the working directory). */
 export const DEFAULT_CONFIG = "pipelines.yaml";
+
+/** `--config FILE`, for every command that reads the pipelines file. */
+export const CONFIG_OPTION: OptionSpec<"config"> = {
+  name: "config",
+  type: "string",
+  value: "FILE",
+  description: "pipelines file",
+  default: `${DEFAULT_CONFIG} in the current directory`,
+};
+
+/** `--scenario FILE`, for the commands that start a simulator. */
+export const SCENARIO_OPTION: OptionSpec<"scenario"> = {
+  name: "scenario",
+  type: "string",
+  value: "FILE",
+  description: "simulator scenario (YAML or JSON) saying how each sync behaves",
+};
 
 /** A config that cannot be used: exit 2, every problem on its own line. */
 export class ConfigProblemsError extends Error {
@@ -43,7 +60,7 @@ export function loadConfig(cwd: string, path: string | undefined): PipelinesConf
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const problems = err.problems.map((p) => ({ ...p, file: displayPath(p.file, cwd) }));
-    const lines = problems.map(formatProblem);
+    const lines = problems.map((p) => formatProblem(p));
     if (path === undefined && problems.some((p) => p.message.includes("no such file"))) {
       lines.push(`(no --config given: looked for ${DEFAULT_CONFIG} in ${cwd})`);
     }

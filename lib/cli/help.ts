@@ -1,6 +1,10 @@
-/** The `--help` texts. */
-
-import { DEFAULT_BASE_URL } from "../../functions/polytomic/client";
+/**
+ * The `--help` texts. A command's help is built from the option table its parser uses
+ * (lib/cli/args.ts `CommandSpec`), so an option cannot be parsed and undocumented, nor
+ * documented and refused.
+ */
+import { type CommandSpec, flag, type OptionSpec, optionTable, type Parsed } from "./args";
+import type { CliIO } from "./io";
 
 export const PROGRAM = "polytomic-orchestrator";
 
@@ -23,76 +27,67 @@ Exit codes: 0 success, 1 the pipeline failed, 2 usage, configuration or credenti
 its stack trace).
 `;
 
-export const RUN_HELP = `Usage: ${PROGRAM} run <pipeline> [options]
+/** The width help paragraphs are wrapped to. */
+const WIDTH = 92;
 
-Runs the pipeline's synthesized state machines locally (no AWS). By default against an
-embedded Polytomic simulator in which every sync succeeds; logs and metrics go to --out.
-Before any step starts, one call checks the API key and every step's sync is resolved
-(with "did you mean" for names); a problem there is exit 2 with nothing started.
+/** `text`'s words in lines of at most `width` characters, each line after the first prefixed by `indent`. */
+export function wrap(text: string, width: number, indent = ""): string {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter((w) => w !== "")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line === "" ? word : `${line} ${word}`;
+    }
+  }
+  lines.push(line);
+  return lines.join(`\n${indent}`);
+}
 
-Options:
-  --config FILE    pipelines file (default: pipelines.yaml in the current directory)
-  --scenario FILE  simulator scenario (YAML or JSON) instead of the generated one
-  --speed N        simulated seconds per real second (default: as fast as possible)
-  --live           use the real Polytomic API: needs POLYTOMIC_API_KEY; POLYTOMIC_API_URL
-                   overrides the API address (default ${DEFAULT_BASE_URL})
-  --json           print only a JSON report on stdout (no live display)
-  --out DIR        where logs and metrics are written (default: .local)
-  -h, --help       this help
+/** `-h, --help` or `--config FILE`. */
+function optionLabel(option: OptionSpec): string {
+  const short = option.short !== undefined ? `-${option.short}, ` : "";
+  const value = option.type === "string" ? ` ${option.value ?? "VALUE"}` : "";
+  return `${short}--${option.name}${value}`;
+}
 
-Environment:
-  POLYTOMIC_API_KEY  API key (required with --live; sent to the embedded simulator otherwise)
-  POLYTOMIC_API_URL  API address for --live
+/** Two columns: each label padded to the widest, then its text wrapped beside it. */
+function twoColumns(rows: readonly (readonly [string, string])[]): string {
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const indent = " ".repeat(2 + width + 2);
+  return rows
+    .map(
+      ([label, text]) => `  ${label.padEnd(width)}  ${wrap(text, WIDTH - indent.length, indent)}`,
+    )
+    .join("\n");
+}
 
-Exit codes: 0 the pipeline succeeded, 1 it failed, 2 usage, configuration or credential error
-(or an --out directory that cannot be written), 70 internal error (a bug).
-`;
+/** The `--help` text of a command, from its spec. */
+export function commandHelp(spec: CommandSpec): string {
+  const options = optionTable(spec).map((o): [string, string] => [
+    optionLabel(o),
+    o.default !== undefined ? `${o.description} (default: ${o.default})` : o.description,
+  ]);
+  const parts = [
+    `Usage: ${PROGRAM} ${spec.usage}`,
+    wrap(spec.description, WIDTH),
+    `Options:\n${twoColumns(options)}`,
+  ];
+  if (spec.environment !== undefined) {
+    parts.push(`Environment:\n${twoColumns(spec.environment)}`);
+  }
+  if (spec.exitCodes !== undefined) parts.push(wrap(`Exit codes: ${spec.exitCodes}`, WIDTH));
+  return `${parts.join("\n\n")}\n`;
+}
 
-export const VALIDATE_HELP = `Usage: ${PROGRAM} validate [--config FILE]
-
-Checks the pipelines file and prints every problem with its file, pipeline, step and field.
-
-Options:
-  --config FILE  pipelines file (default: pipelines.yaml in the current directory)
-  -h, --help     this help
-
-Exit codes: 0 valid, 2 problems found (or the file cannot be read).
-`;
-
-export const DOCTOR_HELP = `Usage: ${PROGRAM} doctor [--config FILE] [--live]
-
-Checks every pipeline in the file as "run" would before starting it (the API key, each
-step's sync by id or name, inactive syncs), and warns about what will hurt on AWS: a
-schedule that fires again within the pipeline's timeout (overlapping runs), a cron that
-never fires, and polling whose worst case nears the 25,000-event execution history limit.
-
-Options:
-  --config FILE  pipelines file (default: pipelines.yaml in the current directory)
-  --live         check against the real Polytomic API (POLYTOMIC_API_KEY, POLYTOMIC_API_URL);
-                 otherwise the embedded simulator, whose generated scenario has every sync
-  -h, --help     this help
-
-Exit codes: 0 nothing stops a run (warnings may be printed), 2 a problem in the file, the
-key or a step's sync.
-`;
-
-export const GRAPH_HELP = `Usage: ${PROGRAM} graph <pipeline> [--config FILE] [--format mermaid|dot]
-
-Prints the pipeline's steps and dependencies as diagram source on stdout.
-
-Options:
-  --config FILE    pipelines file (default: pipelines.yaml in the current directory)
-  --format FORMAT  mermaid (default) or dot (Graphviz)
-  -h, --help       this help
-`;
-
-export const SIMULATOR_HELP = `Usage: ${PROGRAM} simulator [--port N] [--scenario FILE] [--speed N]
-
-Starts the Polytomic API simulator on 127.0.0.1 and prints its URL. Stops on Ctrl-C.
-
-Options:
-  --port N         port to listen on (default: any free port)
-  --scenario FILE  scenario (YAML or JSON) saying how each sync behaves (default: none)
-  --speed N        simulated seconds per real second (default: 1, the wall clock)
-  -h, --help       this help
-`;
+/**
+ * Writes `spec`'s help on stdout when `--help` was given.
+ * @returns whether it did (the command then exits 0)
+ */
+export function helpRequested(spec: CommandSpec, parsed: Parsed, io: CliIO): boolean {
+  if (!flag(parsed, "help")) return false;
+  io.stdout.write(commandHelp(spec));
+  return true;
+}

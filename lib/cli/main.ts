@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { ScenarioError } from "../../simulator/scenario";
 import { CredentialError, EnvironmentError, PreflightError, UsageError } from "./args";
 import { ConfigProblemsError } from "./config";
+import { plural } from "./format";
 import { MAIN_HELP, PROGRAM } from "./help";
 import type { CliIO } from "./io";
 
@@ -55,16 +56,14 @@ export async function main(argv: readonly string[], io: CliIO): Promise<number> 
     return await command(rest, io);
   } catch (err) {
     if (err instanceof ConfigProblemsError) {
-      const n = err.problems.length;
       io.stderr.write(
-        `${err.lines.join("\n")}\n${n} problem${n === 1 ? "" : "s"} in the pipelines file\n`,
+        `${err.lines.join("\n")}\n${plural(err.problems.length, "problem")} in the pipelines file\n`,
       );
       return EXIT.usage;
     }
     if (err instanceof PreflightError) {
-      const n = err.problems.length;
       io.stderr.write(
-        `${err.problems.join("\n")}\n${n} problem${n === 1 ? "" : "s"} with the pipeline's syncs; no step was started\n`,
+        `${err.problems.join("\n")}\n${plural(err.problems.length, "problem")} with the pipeline's syncs; no step was started\n`,
       );
       return EXIT.usage;
     }

@@ -5,7 +5,7 @@
  * pipeline, the step and the field.
  */
 import { resolve } from "node:path";
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
@@ -45,8 +45,16 @@ export interface ConfigProblem {
   column?: number;
 }
 
-/** `pipelines.yaml: pipeline "nightly", step "push_hubspot", field "after": unknown step ...` */
-export function formatProblem(problem: ConfigProblem): string {
+/**
+ * `pipelines.yaml:12:7: pipeline "nightly", step "push_hubspot", field "after": unknown step ...`,
+ * the position as compilers print it (1-based line and column) when it is known and
+ * `position` is not false; `pipelines.yaml: pipeline ...` otherwise.
+ */
+export function formatProblem(problem: ConfigProblem, { position = true } = {}): string {
+  const at =
+    position && problem.line !== undefined
+      ? `:${problem.line}${problem.column !== undefined ? `:${problem.column}` : ""}`
+      : "";
   const where: string[] = [];
   if (problem.pipeline !== undefined) where.push(`pipeline "${problem.pipeline}"`);
   if (problem.step !== undefined) {
@@ -54,16 +62,20 @@ export function formatProblem(problem: ConfigProblem): string {
   }
   if (problem.field !== "") where.push(`field "${problem.field}"`);
   const location = where.length > 0 ? ` ${where.join(", ")}:` : "";
-  return `${problem.file}:${location} ${problem.message}`;
+  return `${problem.file}${at}:${location} ${problem.message}`;
 }
 
-/** A pipelines file that cannot be used. The message lists every problem, one per line. */
+/**
+ * A pipelines file that cannot be used. The message lists every problem, one per line,
+ * without positions (each problem keeps its own `line` and `column`; `formatProblem`
+ * prints them, as the command line does).
+ */
 export class ConfigError extends Error {
   override name = "ConfigError";
   readonly problems: ConfigProblem[];
 
   constructor(problems: ConfigProblem[], options?: ErrorOptions) {
-    super(problems.map(formatProblem).join("\n"), options);
+    super(problems.map((p) => formatProblem(p, { position: false })).join("\n"), options);
     this.problems = problems;
   }
 }
@@ -206,110 +218,153 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
     raw.timeout === undefined
       ? PIPELINE_TIMEOUT.default
       : parseDuration(valid(pipelineSchema.shape.timeout, raw.timeout) ?? "");
-
-  if (isRecord(raw.schedule)) {
-    const { cron, rate } = raw.schedule;
-    if (cron !== undefined && rate !== undefined) {
-      sink.add([...base, "schedule"], "set either cron or rate, not both");
-    } else if (cron === undefined && rate === undefined) {
-      sink.add(
-        [...base, "schedule"],
-        "set cron or rate (or leave schedule out to run on demand only)",
-      );
-    }
-  }
-
+  if (isRecord(raw.schedule)) checkSchedule(raw.schedule, [...base, "schedule"], sink);
   const defaults = isRecord(raw.defaults) ? raw.defaults : {};
-  const d = (key: keyof RawStepDefaults): unknown =>
-    valid(stepDefaultsSchema.shape[key] as z.ZodType, defaults[key]);
-  const defaultsTimeout = parseDuration((d("timeout") as string | undefined) ?? "");
+  const defaultsPoll = checkDefaults(defaults, pipelineTimeout, [...base, "defaults"], sink);
+  if (!Array.isArray(raw.steps)) return;
+  const context: StepContext = { defaults, defaultsPoll, pipelineTimeout, sink };
+  raw.steps.forEach((step, index) => {
+    if (isRecord(step)) checkStep(step, [...base, "steps", index], context);
+  });
+  checkGraph(raw.steps, [...base, "steps"], sink);
+}
+
+/** Exactly one of cron and rate. */
+function checkSchedule(schedule: Record<string, unknown>, at: Path, sink: Sink): void {
+  const { cron, rate } = schedule;
+  if (cron !== undefined && rate !== undefined) {
+    sink.add(at, "set either cron or rate, not both");
+  } else if (cron === undefined && rate === undefined) {
+    sink.add(at, "set cron or rate (or leave schedule out to run on demand only)");
+  }
+}
+
+/** A value of `defaults` when it is valid on its own (the invalid ones are reported already). */
+function validDefault(defaults: Record<string, unknown>, key: keyof RawStepDefaults): unknown {
+  return valid(stepDefaultsSchema.shape[key] as z.ZodType, defaults[key]);
+}
+
+/**
+ * The rules of the pipeline's `defaults` (at `at`).
+ * @returns its valid poll durations, which the steps inherit
+ */
+function checkDefaults(
+  defaults: Record<string, unknown>,
+  pipelineTimeout: number | undefined,
+  at: Path,
+  sink: Sink,
+): PollFields {
+  const timeout = validDefault(defaults, "timeout") as string | undefined;
+  checkTimeout(timeout, pipelineTimeout, [...at, "timeout"], sink);
+  const poll = pollFields(defaults.poll);
+  checkPoll(poll, {}, (message) => sink.add([...at, "poll"], message));
   if (
-    defaultsTimeout !== undefined &&
-    pipelineTimeout !== undefined &&
-    defaultsTimeout > pipelineTimeout
+    validDefault(defaults, "test") === true &&
+    validDefault(defaults, "resync_mode") !== undefined
   ) {
+    sink.add([...at, "test"], "test and resync_mode cannot be combined");
+  }
+  return poll;
+}
+
+/** A step or defaults timeout must fit in the pipeline's. */
+function checkTimeout(
+  text: string | undefined,
+  pipelineTimeout: number | undefined,
+  at: Path,
+  sink: Sink,
+): void {
+  const timeout = parseDuration(text ?? "");
+  if (timeout !== undefined && pipelineTimeout !== undefined && timeout > pipelineTimeout) {
     sink.add(
-      [...base, "defaults", "timeout"],
-      `${formatConfigDuration(defaultsTimeout)} is longer than the pipeline's timeout ${formatConfigDuration(pipelineTimeout)}`,
+      at,
+      `${formatConfigDuration(timeout)} is longer than the pipeline's timeout ${formatConfigDuration(pipelineTimeout)}`,
     );
   }
-  const defaultsPoll = pollFields(defaults.poll);
-  checkPoll(defaultsPoll, {}, (message) => sink.add([...base, "defaults", "poll"], message));
-  if (d("test") === true && d("resync_mode") !== undefined) {
-    sink.add([...base, "defaults", "test"], "test and resync_mode cannot be combined");
+}
+
+/** What every step's rules need of its pipeline. */
+interface StepContext {
+  defaults: Record<string, unknown>;
+  defaultsPoll: PollFields;
+  pipelineTimeout: number | undefined;
+  sink: Sink;
+}
+
+/** The rules of one step (at `at`, `["pipelines", name, "steps", index]`). */
+function checkStep(step: Record<string, unknown>, at: Path, context: StepContext): void {
+  const { sink } = context;
+  checkSyncKind(step, at, context);
+  const timeout = valid(stepSchema.shape.timeout, step.timeout);
+  checkTimeout(timeout, context.pipelineTimeout, [...at, "timeout"], sink);
+  const rawPoll = step.poll;
+  if (isRecord(rawPoll)) {
+    const own = pollFields(rawPoll);
+    // Only when the step's own durations are valid (the invalid ones are reported already).
+    const invalid = (["min", "max"] as const).some(
+      (key) => rawPoll[key] !== undefined && own[key] === undefined,
+    );
+    if (!invalid && (own.min !== undefined || own.max !== undefined)) {
+      checkPoll(own, context.defaultsPoll, (message) => sink.add([...at, "poll"], message));
+    }
   }
+}
 
-  if (!Array.isArray(raw.steps)) return;
-  raw.steps.forEach((step, index) => {
-    if (!isRecord(step)) return;
-    const at = (...field: string[]): Path => [...base, "steps", index, ...field];
-    const s = (key: keyof RawStep): unknown => valid(stepSchema.shape[key] as z.ZodType, step[key]);
-    const hasBulk = step.bulk_sync !== undefined;
-    const hasModel = step.model_sync !== undefined;
-    if (hasBulk && hasModel) {
-      sink.add(at("model_sync"), "set either bulk_sync or model_sync, not both");
-    } else if (!hasBulk && !hasModel) {
-      sink.add(at("bulk_sync"), "missing: set bulk_sync or model_sync");
-    } else {
-      const type = hasBulk ? "bulk" : "model";
-      const foreign: readonly string[] = hasBulk ? MODEL_ONLY_FIELDS : BULK_ONLY_FIELDS;
-      for (const key of foreign) {
-        if (step[key] !== undefined) {
-          const other = hasBulk ? "model" : "bulk";
-          sink.add(at(key), `"${key}" is a ${other} sync option; this step runs a ${type} sync`);
-        }
-      }
-      if (hasBulk) {
-        const ownTest = s("test");
-        const ownMode = s("resync_mode");
-        const test = ownTest ?? d("test");
-        const mode = ownMode ?? d("resync_mode");
-        if (
-          test === true &&
-          mode !== undefined &&
-          (ownTest !== undefined || ownMode !== undefined)
-        ) {
-          const from = ownMode === undefined ? ", from defaults" : "";
-          sink.add(
-            at(ownTest !== undefined ? "test" : "resync_mode"),
-            `test and resync_mode cannot be combined (resync_mode: ${String(mode)}${from})`,
-          );
-        }
-      }
+/** One of bulk_sync and model_sync, and only the options of that kind of sync. */
+function checkSyncKind(step: Record<string, unknown>, at: Path, context: StepContext): void {
+  const { sink } = context;
+  const hasBulk = step.bulk_sync !== undefined;
+  const hasModel = step.model_sync !== undefined;
+  if (hasBulk && hasModel) {
+    sink.add([...at, "model_sync"], "set either bulk_sync or model_sync, not both");
+    return;
+  }
+  if (!hasBulk && !hasModel) {
+    sink.add([...at, "bulk_sync"], "missing: set bulk_sync or model_sync");
+    return;
+  }
+  const type = hasBulk ? "bulk" : "model";
+  const other = hasBulk ? "model" : "bulk";
+  const foreign: readonly string[] = hasBulk ? MODEL_ONLY_FIELDS : BULK_ONLY_FIELDS;
+  for (const key of foreign) {
+    if (step[key] !== undefined) {
+      sink.add([...at, key], `"${key}" is a ${other} sync option; this step runs a ${type} sync`);
     }
-    const timeout = parseDuration((s("timeout") as string | undefined) ?? "");
-    if (timeout !== undefined && pipelineTimeout !== undefined && timeout > pipelineTimeout) {
-      sink.add(
-        at("timeout"),
-        `${formatConfigDuration(timeout)} is longer than the pipeline's timeout ${formatConfigDuration(pipelineTimeout)}`,
-      );
-    }
-    const rawPoll = step.poll;
-    if (isRecord(rawPoll)) {
-      const own = pollFields(rawPoll);
-      // Only when the step's own durations are valid (the invalid ones are reported already).
-      const invalid = (["min", "max"] as const).some(
-        (key) => rawPoll[key] !== undefined && own[key] === undefined,
-      );
-      if (!invalid && (own.min !== undefined || own.max !== undefined)) {
-        checkPoll(own, defaultsPoll, (message) => sink.add(at("poll"), message));
-      }
-    }
+  }
+  if (hasBulk) checkBulkTest(step, at, context);
+}
+
+/** A bulk step's `test` and `resync_mode`, its own or from defaults, cannot be combined. */
+function checkBulkTest(step: Record<string, unknown>, at: Path, context: StepContext): void {
+  const own = (key: keyof RawStep): unknown => valid(stepSchema.shape[key] as z.ZodType, step[key]);
+  const ownTest = own("test");
+  const ownMode = own("resync_mode");
+  const test = ownTest ?? validDefault(context.defaults, "test");
+  const mode = ownMode ?? validDefault(context.defaults, "resync_mode");
+  // Both from defaults: reported once, at defaults.
+  if (test !== true || mode === undefined || (ownTest === undefined && ownMode === undefined)) {
+    return;
+  }
+  const from = ownMode === undefined ? ", from defaults" : "";
+  context.sink.add(
+    [...at, ownTest !== undefined ? "test" : "resync_mode"],
+    `test and resync_mode cannot be combined (resync_mode: ${String(mode)}${from})`,
+  );
+}
+
+/** The dependency graph's problems (unknown steps, cycles, duplicates), each at its step. */
+function checkGraph(steps: unknown[], at: Path, sink: Sink): void {
+  const nodes: { id: string; after: string[]; index: number }[] = [];
+  steps.forEach((step, index) => {
+    if (!isRecord(step) || typeof step.id !== "string") return;
+    const after = Array.isArray(step.after)
+      ? step.after.filter((a): a is string => typeof a === "string")
+      : [];
+    nodes.push({ id: step.id, after, index });
   });
-
-  if (Array.isArray(raw.steps)) {
-    const nodes: { id: string; after: string[]; index: number }[] = [];
-    raw.steps.forEach((step, index) => {
-      if (!isRecord(step) || typeof step.id !== "string") return;
-      const after = Array.isArray(step.after)
-        ? step.after.filter((a): a is string => typeof a === "string")
-        : [];
-      nodes.push({ id: step.id, after, index });
-    });
-    for (const problem of validateDag(nodes)) {
-      const index = nodes[problem.index]?.index ?? 0;
-      sink.add([...base, "steps", index, problem.field], problem.message);
-    }
+  for (const problem of validateDag(nodes)) {
+    const index = nodes[problem.index]?.index ?? 0;
+    sink.add([...at, index, problem.field], problem.message);
   }
 }
 
@@ -348,34 +403,27 @@ function checkPoll(
   );
 }
 
+/** The YAML syntax errors of `doc`, each at its line and column. */
+function syntaxProblems(doc: Document, source: string): ConfigProblem[] {
+  return doc.errors.map((error) => {
+    const pos = error.linePos?.[0];
+    const where = pos ? `line ${pos.line}, column ${pos.col}: ` : "";
+    // Pretty messages end their first line with " at line L, column C:" and a code excerpt.
+    const message = (error.message.split("\n")[0] ?? "").replace(/ at line \d+, column \d+:?$/, "");
+    return {
+      file: source,
+      field: "",
+      message: `YAML syntax error at ${where}${message}`,
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+    };
+  });
+}
+
 /**
- * Parses and validates the text of a pipelines file. `source` names the file in the
- * problems and, resolved, becomes `PipelinesConfig.source`.
- *
- * @throws ConfigError listing every problem found.
+ * The document as plain data.
+ * @throws ConfigError when it cannot be, or is empty
  */
-export function parsePipelinesConfig(text: string, source: string): PipelinesConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, merge: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => {
-        const pos = error.linePos?.[0];
-        const where = pos ? `line ${pos.line}, column ${pos.col}: ` : "";
-        // Pretty messages end their first line with " at line L, column C:" and a code excerpt.
-        const message = (error.message.split("\n")[0] ?? "").replace(
-          / at line \d+, column \d+:?$/,
-          "",
-        );
-        return {
-          file: source,
-          field: "",
-          message: `YAML syntax error at ${where}${message}`,
-          ...(pos ? { line: pos.line, column: pos.col } : {}),
-        };
-      }),
-    );
-  }
+function plainData(doc: Document, source: string): unknown {
   let raw: unknown;
   try {
     raw = doc.toJS();
@@ -397,19 +445,37 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
       { file: source, field: "", message: "the file is empty: expected a `pipelines:` mapping" },
     ]);
   }
+  return raw;
+}
 
-  const found: (ConfigProblem & { order: [number, number, number] })[] = [];
-  const sink: Sink = {
+/** A problem with the pipeline, step and place in the file it sorts by. */
+type Found = ConfigProblem & { order: [number, number, number] };
+
+/** The offset in the text where the node at `path` (or its key `key`) starts. */
+function offsetOf(doc: Document, path: Path, key: string | undefined): number | undefined {
+  const node = doc.getIn(path, true);
+  let offset = isScalar(node) || isMap(node) ? node.range?.[0] : undefined;
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
+    if (pair && isScalar(pair.key)) offset = pair.key.range?.[0];
+  } else if (node && typeof node === "object" && "range" in node) {
+    offset = (node.range as [number, number, number] | undefined)?.[0];
+  }
+  return offset;
+}
+
+/** A sink that locates each problem (pipeline, step, field, line and column) into `found`. */
+function locatingSink(
+  doc: Document,
+  lineCounter: LineCounter,
+  raw: unknown,
+  source: string,
+  found: Found[],
+): Sink {
+  return {
     add(path, message, key, keyInField = true) {
       const where = locate(raw, path);
-      const node = doc.getIn(path, true);
-      let offset = isScalar(node) || isMap(node) ? node.range?.[0] : undefined;
-      if (key !== undefined && isMap(node)) {
-        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === key);
-        if (pair && isScalar(pair.key)) offset = pair.key.range?.[0];
-      } else if (node && typeof node === "object" && "range" in node) {
-        offset = (node.range as [number, number, number] | undefined)?.[0];
-      }
+      const offset = offsetOf(doc, path, key);
       const pos = offset === undefined ? undefined : lineCounter.linePos(offset);
       found.push({
         file: source,
@@ -427,33 +493,53 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
       });
     },
   };
+}
 
+/** Reports the schema's issues, unknown keys with a suggestion and bad pipeline names at the key. */
+function reportSchemaIssues(issues: readonly z.core.$ZodIssue[], raw: unknown, sink: Sink): void {
+  for (const issue of issues) {
+    if (issue.code === "unrecognized_keys") {
+      const allowed = allowedKeys(issue.path);
+      for (const key of issue.keys) sink.add(issue.path, unknownKeyMessage(key, allowed), key);
+      continue;
+    }
+    const input = valueAt(raw, issue.path);
+    if (issue.code === "invalid_key" && issue.path.length === 2) {
+      const name = String(issue.path[1]);
+      sink.add(["pipelines"], issueMessage(issue, input, true), name, false);
+      continue;
+    }
+    sink.add(issue.path, issueMessage(issue, input, false));
+  }
+}
+
+/** Checks the rules between fields of every pipeline in the file. */
+function checkPipelines(raw: unknown, sink: Sink): void {
+  if (!isRecord(raw) || !isRecord(raw.pipelines)) return;
+  const names = Object.keys(raw.pipelines);
+  if (names.length === 0) sink.add(["pipelines"], "define at least one pipeline");
+  for (const name of names) {
+    const pipeline = raw.pipelines[name];
+    if (isRecord(pipeline)) checkPipeline(name, pipeline, sink);
+  }
+}
+
+/**
+ * Parses and validates the text of a pipelines file. `source` names the file in the
+ * problems and, resolved, becomes `PipelinesConfig.source`.
+ *
+ * @throws ConfigError listing every problem found.
+ */
+export function parsePipelinesConfig(text: string, source: string): PipelinesConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, merge: true });
+  if (doc.errors.length > 0) throw new ConfigError(syntaxProblems(doc, source));
+  const raw = plainData(doc, source);
+  const found: Found[] = [];
+  const sink = locatingSink(doc, lineCounter, raw, source, found);
   const parsed = pipelinesFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        const allowed = allowedKeys(issue.path);
-        for (const key of issue.keys) sink.add(issue.path, unknownKeyMessage(key, allowed), key);
-        continue;
-      }
-      const input = valueAt(raw, issue.path);
-      if (issue.code === "invalid_key" && issue.path.length === 2) {
-        const name = String(issue.path[1]);
-        sink.add(["pipelines"], issueMessage(issue, input, true), name, false);
-        continue;
-      }
-      sink.add(issue.path, issueMessage(issue, input, false));
-    }
-  }
-  if (isRecord(raw) && isRecord(raw.pipelines)) {
-    const names = Object.keys(raw.pipelines);
-    if (names.length === 0) sink.add(["pipelines"], "define at least one pipeline");
-    for (const name of names) {
-      const pipeline = raw.pipelines[name];
-      if (isRecord(pipeline)) checkPipeline(name, pipeline, sink);
-    }
-  }
-
+  if (!parsed.success) reportSchemaIssues(parsed.error.issues, raw, sink);
+  checkPipelines(raw, sink);
   if (found.length > 0 || !parsed.success) {
     found.sort(
       (a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2],

@@ -6,7 +6,7 @@ import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepResult } from "../../functions/core/contract";
 import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
-import { START_SYNC_STATE } from "../../functions/core/history";
+import { PUBLISH_STATES, START_SYNC_STATE } from "../../functions/core/history";
 import type { FunctionName } from "./paths";
 import { stateMachineLogGroup } from "./state-machine-logs";
 
@@ -26,9 +26,10 @@ export const RUN_SYNC_STATES = {
   cancel: "Cancel sync",
   cancelAfterError: "Cancel sync after failed check",
   exportLogs: "Export logs",
+  exportLogsAfterError: "Export logs after failed check",
   logExportFailed: "Record log export failure",
-  publishMetrics: "Publish metrics",
-  publishFailureMetrics: "Publish failure metrics",
+  publishMetrics: PUBLISH_STATES[0],
+  publishFailureMetrics: PUBLISH_STATES[1],
   outcome: "Step outcome?",
   timedOut: "Step timed out",
   failed: "Step failed",
@@ -44,6 +45,7 @@ export const RUN_SYNC_TASK_FUNCTIONS: Record<string, FunctionName> = {
   [RUN_SYNC_STATES.cancel]: "cancel-sync",
   [RUN_SYNC_STATES.cancelAfterError]: "cancel-sync",
   [RUN_SYNC_STATES.exportLogs]: "export-logs",
+  [RUN_SYNC_STATES.exportLogsAfterError]: "export-logs",
   [RUN_SYNC_STATES.publishMetrics]: "publish-metrics",
   [RUN_SYNC_STATES.publishFailureMetrics]: "publish-metrics",
 };
@@ -233,47 +235,67 @@ function successResult(): { [K in keyof Omit<StepResult, "duration_seconds" | "e
   };
 }
 
+/** The Lambda tasks of the run-sync machine. */
+interface RunSyncTasks {
+  start: tasks.LambdaInvoke;
+  check: tasks.LambdaInvoke;
+  cancel: tasks.LambdaInvoke;
+  exportLogs: tasks.LambdaInvoke;
+  publish: tasks.LambdaInvoke;
+  publishFailure: tasks.LambdaInvoke;
+}
+
 function buildRunSyncDefinition(
   scope: Construct,
   fns: RunSyncFunctions,
   taskTimeout: Duration,
 ): sfn.IChainable {
   const S = RUN_SYNC_STATES;
-  const start = invoke(scope, S.start, fns.startSync, "$.start", taskTimeout);
-  const check = invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout);
-  const cancel = invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout);
-  const exportLogs = invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout);
   const once = { retryHung: false };
-  const publish = invoke(
-    scope,
-    S.publishMetrics,
-    fns.publishMetrics,
-    "$.metrics",
-    taskTimeout,
-    once,
-  );
-  const publishFailure = invoke(
-    scope,
-    S.publishFailureMetrics,
-    fns.publishMetrics,
-    "$.metrics",
-    taskTimeout,
-    once,
-  );
+  const t: RunSyncTasks = {
+    start: invoke(scope, S.start, fns.startSync, "$.start", taskTimeout),
+    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout),
+    cancel: invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout),
+    exportLogs: invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout),
+    publish: invoke(scope, S.publishMetrics, fns.publishMetrics, "$.metrics", taskTimeout, once),
+    publishFailure: invoke(
+      scope,
+      S.publishFailureMetrics,
+      fns.publishMetrics,
+      "$.metrics",
+      taskTimeout,
+      once,
+    ),
+  };
+  errorPath(scope, fns, taskTimeout, t);
+  runEnd(scope, t);
+  pollingLoop(scope, t);
+  return skipOrStart(scope, t.start);
+}
 
-  // Start or Check failed permanently (or retries ran out): count it, then fail with
-  // the original error name and cause.
+/**
+ * Start or Check failed permanently (or retries ran out, a handler bug, a hung Lambda):
+ * a started run is cancelled and its logs exported (both best effort), the failure
+ * counted, then the execution fails with the original error name and cause.
+ */
+function errorPath(
+  scope: Construct,
+  fns: RunSyncFunctions,
+  taskTimeout: Duration,
+  t: RunSyncTasks,
+): void {
+  const S = RUN_SYNC_STATES;
   const errored = new sfn.Fail(scope, S.errored, {
     comment: "start-sync or check-status failed: the original error name and cause",
     errorPath: "$.error.Error",
     causePath: "$.error.Cause",
   });
-  publishFailure.addCatch(errored, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
-  publishFailure.next(errored);
-  start.addCatch(publishFailure, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
-  // A check that failed for good leaves a started run going: cancel it here (best
-  // effort), so that a FAILED execution never leaves its run behind and the EventBridge
-  // rule only needs ABORTED and TIMED_OUT, where the machine itself could not clean up.
+  t.publishFailure.addCatch(errored, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
+  t.publishFailure.next(errored);
+  t.start.addCatch(t.publishFailure, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+  // A check that failed for good leaves a started run going: cancel it here, so that a
+  // FAILED execution that reached its Catch never leaves its run behind, then export the
+  // run's logs as any ended step does.
   const cancelAfterError = invoke(
     scope,
     S.cancelAfterError,
@@ -281,13 +303,24 @@ function buildRunSyncDefinition(
     "$.cancel",
     taskTimeout,
   );
-  cancelAfterError.addCatch(publishFailure, {
-    errors: [sfn.Errors.ALL],
-    resultPath: "$.cancel_error",
-  });
-  cancelAfterError.next(publishFailure);
-  check.addCatch(cancelAfterError, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+  const exportAfterError = invoke(
+    scope,
+    S.exportLogsAfterError,
+    fns.exportLogs,
+    "$.logs",
+    taskTimeout,
+  );
+  const best = { errors: [sfn.Errors.ALL] };
+  cancelAfterError.addCatch(exportAfterError, { ...best, resultPath: "$.cancel_error" });
+  cancelAfterError.next(exportAfterError);
+  exportAfterError.addCatch(t.publishFailure, { ...best, resultPath: "$.logs_error" });
+  exportAfterError.next(t.publishFailure);
+  t.check.addCatch(cancelAfterError, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
+}
 
+/** A run that ended (or was cancelled at the deadline): logs, metrics, then the outcome. */
+function runEnd(scope: Construct, t: RunSyncTasks): void {
+  const S = RUN_SYNC_STATES;
   const logExportFailed = new sfn.Pass(scope, S.logExportFailed, {
     comment: "Log export is best effort: record why it failed and go on",
     parameters: {
@@ -297,10 +330,20 @@ function buildRunSyncDefinition(
     },
     resultPath: "$.logs",
   });
-  exportLogs.addCatch(logExportFailed, { errors: [sfn.Errors.ALL], resultPath: "$.logs_error" });
+  t.exportLogs.addCatch(logExportFailed, { errors: [sfn.Errors.ALL], resultPath: "$.logs_error" });
   // A failed cancel must not skip the logs and metrics; check-status's verdict stands.
-  cancel.addCatch(exportLogs, { errors: [sfn.Errors.ALL], resultPath: "$.cancel_error" });
+  t.cancel.addCatch(t.exportLogs, { errors: [sfn.Errors.ALL], resultPath: "$.cancel_error" });
+  const outcome = outcomeChoice(scope);
+  t.publish.addCatch(outcome, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
+  t.cancel.next(t.exportLogs);
+  t.exportLogs.next(t.publish);
+  logExportFailed.next(t.publish);
+  t.publish.next(outcome);
+}
 
+/** The step's outcome from check-status's verdict: timed out, failed, or its StepResult. */
+function outcomeChoice(scope: Construct): sfn.Choice {
+  const S = RUN_SYNC_STATES;
   const timedOut = new sfn.Fail(scope, S.timedOut, {
     error: TIMED_OUT,
     cause: "The step's timeout passed before the Polytomic run ended; the run was cancelled.",
@@ -317,7 +360,7 @@ function buildRunSyncDefinition(
     comment: "Output: the StepResult (functions/core/contract.ts)",
     parameters: successResult(),
   });
-  const outcome = new sfn.Choice(scope, S.outcome)
+  return new sfn.Choice(scope, S.outcome)
     .when(sfn.Condition.booleanEquals("$.check.timed_out", true), timedOut)
     .when(
       sfn.Condition.and(
@@ -329,13 +372,18 @@ function buildRunSyncDefinition(
     )
     .when(sfn.Condition.booleanEquals("$.check.step_failed", true), failedWithoutDetails)
     .otherwise(succeeded);
-  publish.addCatch(outcome, { errors: [sfn.Errors.ALL], resultPath: "$.metrics_error" });
+}
 
+/**
+ * Start, then check until the run ends (Wait seconds from check-status). A StartPending
+ * (a transient error or a 409 to wait out) checked nothing: start-sync runs again after
+ * the wait, with the next Idempotency-Key.
+ */
+function pollingLoop(scope: Construct, t: RunSyncTasks): void {
+  const S = RUN_SYNC_STATES;
   const wait = new sfn.Wait(scope, S.wait, {
     time: sfn.WaitTime.secondsPath("$.check.next_poll_seconds"),
   });
-  // start-sync answered a StartPending (a transient error or a 409 to wait out): the
-  // check checked nothing, and start-sync runs again, with the next Idempotency-Key.
   const waitToStart = new sfn.Wait(scope, S.waitToStart, {
     comment: "No run yet: start-sync tries again with the next Idempotency-Key",
     time: sfn.WaitTime.secondsPath("$.check.next_poll_seconds"),
@@ -348,13 +396,18 @@ function buildRunSyncDefinition(
       ),
       waitToStart,
     )
-    .when(sfn.Condition.booleanEquals("$.check.timed_out", true), cancel)
-    .when(sfn.Condition.booleanEquals("$.check.terminal", true), exportLogs)
+    .when(sfn.Condition.booleanEquals("$.check.timed_out", true), t.cancel)
+    .when(sfn.Condition.booleanEquals("$.check.terminal", true), t.exportLogs)
     .otherwise(wait);
+  t.start.next(t.check);
+  t.check.next(runFinished);
+  wait.next(t.check);
+  waitToStart.next(t.start);
+}
 
-  start.next(check);
-  check.next(runFinished);
-  // Gates of the pipeline machine wait for a skipped step's child: end it at once.
+/** Gates of the pipeline machine wait for a skipped step's child: end it at once. */
+function skipOrStart(scope: Construct, start: sfn.State): sfn.IChainable {
+  const S = RUN_SYNC_STATES;
   const skipped = new sfn.Pass(scope, S.skipped, {
     comment: "Input had skip: true (a skipped step some gate waits for): nothing runs",
     parameters: {
@@ -371,7 +424,7 @@ function buildRunSyncDefinition(
       >]: unknown;
     },
   });
-  const skipRequested = new sfn.Choice(scope, S.skipRequested)
+  return new sfn.Choice(scope, S.skipRequested)
     .when(
       sfn.Condition.and(
         sfn.Condition.isPresent("$.skip"),
@@ -380,11 +433,4 @@ function buildRunSyncDefinition(
       skipped,
     )
     .otherwise(start);
-  wait.next(check);
-  waitToStart.next(start);
-  cancel.next(exportLogs);
-  exportLogs.next(publish);
-  logExportFailed.next(publish);
-  publish.next(outcome);
-  return skipRequested;
 }

@@ -122,22 +122,25 @@ export class SyncFunctions extends Construct {
     const checkStatus = make("check-status", "Checks a Polytomic sync run's status", {
       environment: common,
     });
+    const logsEnvironment = {
+      [FUNCTION_ENV.logsBucket]: props.logsBucket.bucketName,
+      [FUNCTION_ENV.logsPrefix]: logsPrefix,
+    };
     const exportLogs = make("export-logs", "Exports a finished run's logs to S3", {
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: {
-        ...common,
-        [FUNCTION_ENV.logsBucket]: props.logsBucket.bucketName,
-        [FUNCTION_ENV.logsPrefix]: logsPrefix,
-      },
+      environment: { ...common, ...logsEnvironment },
     });
     const publishMetrics = make("publish-metrics", "Publishes a step run's CloudWatch metrics", {
       timeout: Duration.seconds(30),
       environment: {},
     });
+    // cancel-sync also exports the logs and publishes the metrics of a run whose run-sync
+    // execution stopped before it could (ABORTED, TIMED_OUT, FAILED past its Catch).
     const cancelSync = make("cancel-sync", "Cancels a running Polytomic sync run", {
-      timeout: Duration.minutes(2),
-      environment: common,
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      environment: { ...common, ...logsEnvironment },
     });
 
     const key = props.apiKeySecretEncryptionKey;
@@ -158,21 +161,25 @@ export class SyncFunctions extends Construct {
         );
       }
     }
-    exportLogs.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
-        resources: [props.logsBucket.arnForObjects(`${logsPrefix}/*`)],
-      }),
-    );
-    // Only needed when the bucket is encrypted with a customer-managed key.
-    props.logsBucket.encryptionKey?.grantEncrypt(exportLogs);
-    publishMetrics.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ["cloudwatch:PutMetricData"],
-        resources: ["*"],
-        conditions: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
-      }),
-    );
+    for (const fn of [exportLogs, cancelSync]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["s3:PutObject", "s3:AbortMultipartUpload"],
+          resources: [props.logsBucket.arnForObjects(`${logsPrefix}/*`)],
+        }),
+      );
+      // Only needed when the bucket is encrypted with a customer-managed key.
+      props.logsBucket.encryptionKey?.grantEncrypt(fn);
+    }
+    for (const fn of [publishMetrics, cancelSync]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["cloudwatch:PutMetricData"],
+          resources: ["*"],
+          conditions: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
+        }),
+      );
+    }
 
     this.startSync = startSync;
     this.checkStatus = checkStatus;

@@ -101,13 +101,25 @@ export function waitsAsTasks(definition: AslDefinition): {
   return { definition: copy, waits };
 }
 
+/**
+ * `States.Runtime`, as Step Functions fails an execution whose state cannot read its
+ * input: no Retry or Catch matches it (the engine reads these two flags).
+ */
+export class StatesRuntimeError extends Error {
+  override name = "States.Runtime";
+  readonly isRetryable = false;
+  readonly isCatchable = false;
+}
+
 /** Seconds a Wait state waits for the given input. */
 export function waitSeconds(wait: AslState, input: unknown): number {
   if (typeof wait.Seconds === "number") return wait.Seconds;
   if (typeof wait.SecondsPath === "string") {
     const seconds = readPath(input, wait.SecondsPath);
     if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
-      throw new Error(`Wait SecondsPath ${wait.SecondsPath} is not a non-negative number`);
+      throw new StatesRuntimeError(
+        `Wait SecondsPath ${wait.SecondsPath} is not a non-negative number`,
+      );
     }
     return seconds;
   }

@@ -306,8 +306,8 @@ function observedTasks(options: ChildExecutionsOptions): Record<string, LocalTas
   const tasks: Record<string, LocalTask> = {};
   for (const [stateName, fn] of Object.entries(options.app.runSync.taskFunctions)) {
     const handler = options.functions[fn];
-    tasks[stateName] = async (input) => {
-      const output = await handler(input);
+    tasks[stateName] = async (input, signal) => {
+      const output = await handler(input, signal);
       options.steps.observeTask(fn, input, output);
       return output;
     };

@@ -118,7 +118,10 @@ export class StepTracker {
   /** What cancel-sync answered for a step's stopped child. */
   cancelled(step: string, cancel: CancelResult): void {
     const track = this.steps.get(step);
-    if (track) track.cancel = cancel;
+    if (!track) return;
+    track.cancel = cancel;
+    // The logs cancel-sync exported for a run its execution stopped before exporting.
+    if (cancel.logs) track.logs = cancel.logs;
   }
 
   /** Steps are skipped by Pass states: reads the results the pipeline records as it goes. */

@@ -55,15 +55,25 @@ interface Flow {
   end: (reached: boolean) => void;
 }
 
+/**
+ * One `run` of work in flight. It counts as busy while it runs and none of its async
+ * branches sleeps: a sleeper gives back every frame it runs inside, until it wakes.
+ */
+interface Frame {
+  /** Sleepers inside this frame right now. */
+  asleep: number;
+}
+
 export class VirtualClock implements LocalClock {
   private current: number;
-  private busy = 0;
   private seq = 0;
   private readonly sleepers: Sleeper[] = [];
   private checking = false;
   private flow: Flow | undefined;
-  /** How many `run` frames the current async context is inside. */
-  private readonly depth = new AsyncLocalStorage<number>();
+  /** Frames whose `run` has not ended. */
+  private readonly frames = new Set<Frame>();
+  /** The `run` frames the current async context is inside, outermost first. */
+  private readonly depth = new AsyncLocalStorage<readonly Frame[]>();
 
   /**
    * @param startMs the simulated epoch milliseconds to start at
@@ -85,47 +95,51 @@ export class VirtualClock implements LocalClock {
     return Math.min(flow.until, this.current + Math.floor(flowed));
   }
 
-  /** Work in flight right now (for tests and diagnostics). */
+  /** Work in flight right now: frames running with no branch asleep. */
   get inFlight(): number {
-    return this.busy;
+    let busy = 0;
+    for (const frame of this.frames) if (frame.asleep === 0) busy++;
+    return busy;
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
-    this.addBusy(1);
+    const frame: Frame = { asleep: 0 };
+    this.stopFlow(false); // work starts: time stands still from now on
+    this.frames.add(frame);
     try {
-      return await this.depth.run((this.depth.getStore() ?? 0) + 1, fn);
+      return await this.depth.run([...(this.depth.getStore() ?? []), frame], fn);
     } finally {
-      this.busy--;
+      // A frame given up while a branch of it sleeps (a timed-out task) ends here too.
+      this.frames.delete(frame);
       this.scheduleAdvance();
     }
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     // Work that sleeps is idle while it sleeps: it gives back its `run` frames.
-    return this.wait(ms, signal, this.depth.getStore() ?? 0);
+    return this.wait(ms, signal, this.depth.getStore() ?? []);
   }
 
   after(ms: number, signal?: AbortSignal): Promise<void> {
-    return this.wait(ms, signal, 0);
+    return this.wait(ms, signal, []);
   }
 
-  /** Work starts: time stands still from now on. */
-  private addBusy(frames: number): void {
-    if (frames > 0) this.stopFlow(false);
-    this.busy += frames;
-  }
-
-  private wait(ms: number, signal: AbortSignal | undefined, frames: number): Promise<void> {
+  private wait(
+    ms: number,
+    signal: AbortSignal | undefined,
+    frames: readonly Frame[],
+  ): Promise<void> {
     if (signal?.aborted) return Promise.resolve();
     const wakeAt = this.now() + Math.max(0, ms);
-    this.busy -= frames;
+    for (const frame of frames) frame.asleep++;
     return new Promise<void>((resolve) => {
       const sleeper: Sleeper = {
         wakeAt,
         seq: this.seq++,
         resolve: () => {
           signal?.removeEventListener("abort", onAbort);
-          this.addBusy(frames);
+          for (const frame of frames) frame.asleep--;
+          if (frames.some((f) => this.frames.has(f))) this.stopFlow(false); // work resumes
           resolve();
         },
       };
@@ -157,7 +171,7 @@ export class VirtualClock implements LocalClock {
         let quiet = 0;
         while (quiet < IDLE_TURNS) {
           await new Promise<void>((r) => setTimeout(r, 0));
-          quiet = this.busy === 0 ? quiet + 1 : 0;
+          quiet = this.inFlight === 0 ? quiet + 1 : 0;
           if (this.sleepers.length === 0) return;
         }
         this.sleepers.sort((a, b) => a.wakeAt - b.wakeAt || a.seq - b.seq);

@@ -215,7 +215,7 @@ describe("run", () => {
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toContain(
-      'invalid.yaml: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n',
+      'invalid.yaml:8:16: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n',
     );
   });
 
@@ -309,7 +309,7 @@ describe("validate", () => {
     expect(code).toBe(2);
     expect(stdout).toBe("");
     expect(stderr).toBe(
-      'invalid.yaml: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n' +
+      'invalid.yaml:8:16: pipeline "broken", step "push", field "after": unknown step "lod" (known: load)\n' +
         "1 problem in the pipelines file\n",
     );
   });

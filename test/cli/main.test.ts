@@ -133,6 +133,34 @@ describe("command line usage", () => {
   });
 });
 
+describe("config problems", () => {
+  it.each([
+    ["validate", "--config", "positions.yaml"],
+    ["run", "nightly", "--config", "positions.yaml"],
+    ["doctor", "--config", "positions.yaml"],
+  ])(
+    "%s prints each problem at file:line:col (1-based, where its value or key starts)",
+    async (...args) => {
+      const { code, stdout, stderr } = await cli(args);
+      expect({ code, stdout }).toEqual({ code: 2, stdout: "" });
+      expect(stderr).toBe(
+        [
+          'positions.yaml:4:23: pipeline "nightly", field "schedule.cron": invalid cron "0 25 * * *": hour "25": 25 is out of range 0-23',
+          'positions.yaml:8:9: pipeline "nightly", step "load", field "tiemout": unknown key "tiemout" (did you mean "timeout"?)',
+          'positions.yaml:11:16: pipeline "nightly", step "x", field "after": unknown step "ghost" (known: load)',
+          "3 problems in the pipelines file",
+          "",
+        ].join("\n"),
+      );
+    },
+  );
+
+  it("a problem without a position (an unreadable file) keeps file: message", async () => {
+    const { stderr } = await cli(["validate", "--config", "missing.yaml"]);
+    expect(stderr).toMatch(/^missing\.yaml: cannot read the file: no such file/);
+  });
+});
+
 describe("config files that are not YAML", () => {
   it("a binary file or a YAML alias bomb is a config error (exit 2, one line), not a bug", async () => {
     const dir = mkdtempSync(join(tmpdir(), "cli-config-"));

@@ -1,13 +1,36 @@
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { pollWarnings, scheduleWarnings } from "../advice";
-import { flag, parseCommandArgs, stringValue } from "../args";
-import { displayPath, loadConfig } from "../config";
+import { commandSpec, flag, parseCommandArgs, stringValue } from "../args";
+import { CONFIG_OPTION, displayPath, loadConfig } from "../config";
 import { plural } from "../format";
-import { DOCTOR_HELP } from "../help";
+import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { type PreflightReport, preflight } from "../preflight";
 import { embeddedPreflight, liveTarget } from "./run";
+
+export const DOCTOR = commandSpec({
+  name: "doctor",
+  usage: "doctor [--config FILE] [--live]",
+  description:
+    'Checks every pipeline in the file as "run" would before starting it (the API key, each ' +
+    "step's sync by id or name, inactive syncs), and warns about what will hurt on AWS: a " +
+    "schedule that fires again within the pipeline's timeout (overlapping runs), a cron that " +
+    "never fires, and polling whose worst case nears the 25,000-event execution history limit.",
+  positionals: 0,
+  options: [
+    CONFIG_OPTION,
+    {
+      name: "live",
+      type: "boolean",
+      description:
+        "check against the real Polytomic API (POLYTOMIC_API_KEY, POLYTOMIC_API_URL); " +
+        "otherwise the embedded simulator, whose generated scenario has every sync",
+    },
+  ],
+  exitCodes:
+    "0 nothing stops a run (warnings may be printed), 2 a problem in the file, the key or a step's sync.",
+});
 
 /**
  * `doctor [--config FILE] [--live]`: the pipelines file's problems (thrown, as `validate`),
@@ -18,16 +41,8 @@ import { embeddedPreflight, liveTarget } from "./run";
  * @throws ConfigProblemsError, CredentialError, EnvironmentError, UsageError (exit 2)
  */
 export async function doctorCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parseCommandArgs(
-    "doctor",
-    args,
-    { config: { type: "string" }, live: { type: "boolean" } },
-    0,
-  );
-  if (flag(parsed, "help")) {
-    io.stdout.write(DOCTOR_HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(DOCTOR, args);
+  if (helpRequested(DOCTOR, parsed, io)) return 0;
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
   const check = flag(parsed, "live") ? liveCheck(io) : embeddedCheck(config, io);
   const against = flag(parsed, "live")

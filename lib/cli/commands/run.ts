@@ -5,21 +5,33 @@ import { DEFAULT_BASE_URL } from "../../../functions/polytomic/client";
 import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { FS_ERROR_REASONS } from "../../config/read-text";
-import type { RunEvent, StepReport } from "../../local/runner";
+import type { LocalRunResult, RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
 import {
   CredentialError,
+  commandSpec,
   EnvironmentError,
   flag,
+  type OptionName,
+  type Parsed,
   parseCommandArgs,
   parseSpeed,
+  SPEED_OPTION,
   stringValue,
   UsageError,
 } from "../args";
-import { displayPath, findPipeline, loadConfig, loadScenarioFile } from "../config";
+import {
+  CONFIG_OPTION,
+  displayPath,
+  findPipeline,
+  loadConfig,
+  loadScenarioFile,
+  SCENARIO_OPTION,
+} from "../config";
 import { LiveDisplay } from "../display";
-import { RUN_HELP } from "../help";
+import { plural } from "../format";
+import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
 import { jsonReport, summaryText } from "../summary";
@@ -28,6 +40,51 @@ import { jsonReport, summaryText } from "../summary";
 export const LOCAL_API_KEY = "local-simulator-key";
 /** Where logs and metrics go when `--out` is not given. */
 export const DEFAULT_OUT_DIR = ".local";
+
+export const RUN = commandSpec({
+  name: "run",
+  usage: "run <pipeline> [options]",
+  description:
+    "Runs the pipeline's synthesized state machines locally (no AWS). By default against an " +
+    "embedded Polytomic simulator in which every sync succeeds; logs and metrics go to --out. " +
+    "Before any step starts, one call checks the API key and every step's sync is resolved " +
+    '(with "did you mean" for names); a problem there is exit 2 with nothing started.',
+  positionals: 1,
+  options: [
+    CONFIG_OPTION,
+    { ...SCENARIO_OPTION, default: "generated from the pipelines file: every step succeeds" },
+    { ...SPEED_OPTION, default: "as fast as possible" },
+    {
+      name: "live",
+      type: "boolean",
+      description:
+        "use the real Polytomic API: needs POLYTOMIC_API_KEY; POLYTOMIC_API_URL overrides " +
+        `the API address (default ${DEFAULT_BASE_URL})`,
+    },
+    {
+      name: "json",
+      type: "boolean",
+      description: "print only a JSON report on stdout (no live display)",
+    },
+    {
+      name: "out",
+      type: "string",
+      value: "DIR",
+      description: "where logs and metrics are written",
+      default: DEFAULT_OUT_DIR,
+    },
+  ],
+  environment: [
+    [
+      "POLYTOMIC_API_KEY",
+      "API key (required with --live; sent to the embedded simulator otherwise)",
+    ],
+    ["POLYTOMIC_API_URL", "API address for --live"],
+  ],
+  exitCodes:
+    "0 the pipeline succeeded, 1 it failed, 2 usage, configuration or credential error " +
+    "(or an --out directory that cannot be written), 130 stopped by an interrupt, 70 internal error (a bug).",
+});
 
 /** Error names meaning the real API refused the key (--live): a credential problem, exit 2. */
 const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidden"]);
@@ -228,37 +285,31 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
 }
 
+/** What the command line asks `run` for, checked. */
+interface RunRequest {
+  name: string;
+  config: PipelinesConfig;
+  pipeline: PipelineConfig;
+  scenarioPath: string | undefined;
+  speed: number | undefined;
+  live: boolean;
+  json: boolean;
+  outDir: string;
+  /** Whether --out was given (otherwise `outDir` is the default). */
+  outGiven: boolean;
+}
+
 /**
- * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
- * @returns 0 when the pipeline succeeded, 1 when it failed, 130 when stopped by an interrupt
- * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError, EnvironmentError
- * (an output directory that cannot be written) (exit 2)
+ * The checked request, with the pipelines file loaded and the pipeline found.
+ * @throws UsageError, ConfigProblemsError
  */
-export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parseCommandArgs(
-    "run",
-    args,
-    {
-      config: { type: "string" },
-      scenario: { type: "string" },
-      speed: { type: "string" },
-      live: { type: "boolean" },
-      json: { type: "boolean" },
-      out: { type: "string" },
-    },
-    1,
-  );
-  if (flag(parsed, "help")) {
-    io.stdout.write(RUN_HELP);
-    return 0;
-  }
+function runRequest(parsed: Parsed<OptionName<typeof RUN>>, io: CliIO): RunRequest {
   const name = parsed.positionals[0];
   if (name === undefined)
     throw new UsageError("run: which pipeline? (run <pipeline>, see run --help)");
   const speed = parseSpeed(stringValue(parsed, "speed"));
   const scenarioPath = stringValue(parsed, "scenario");
   const live = flag(parsed, "live");
-  const json = flag(parsed, "json");
   if (live && (scenarioPath !== undefined || speed !== undefined)) {
     throw new UsageError(
       "run: --scenario and --speed are for the embedded simulator; they cannot be combined with --live",
@@ -266,19 +317,109 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   }
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
   const pipeline = findPipeline(config, name, io.cwd);
-  const outGiven = stringValue(parsed, "out") !== undefined;
-  const outDir = resolve(io.cwd, stringValue(parsed, "out") ?? DEFAULT_OUT_DIR);
+  const out = stringValue(parsed, "out");
+  return {
+    name,
+    config,
+    pipeline,
+    scenarioPath,
+    speed,
+    live,
+    json: flag(parsed, "json"),
+    outDir: resolve(io.cwd, out ?? DEFAULT_OUT_DIR),
+    outGiven: out !== undefined,
+  };
+}
 
-  const target = live
+/**
+ * The API to run against, once its preflight passed and the output directory can be written.
+ * @throws PreflightError, CredentialError, UsageError, ScenarioError, EnvironmentError
+ */
+async function openTarget(request: RunRequest, io: CliIO): Promise<Target> {
+  const { config, pipeline, scenarioPath, speed } = request;
+  const target = request.live
     ? await checkedLiveTarget(pipeline, io)
     : await embeddedTarget(config, pipeline, scenarioPath, speed, io);
   try {
-    await prepareOutDir(outDir, outGiven, io.cwd);
+    await prepareOutDir(request.outDir, request.outGiven, io.cwd);
   } catch (err) {
     await target.simulator?.close();
     throw err;
   }
-  const display = json
+  return target;
+}
+
+/**
+ * First interrupt: stop the pipeline as StopExecution would (running syncs are cancelled)
+ * and report. Second: quit at once.
+ * @returns what stops listening, when `io` delivers signals
+ */
+function onInterrupt(
+  abort: AbortController,
+  display: LiveDisplay | undefined,
+  live: boolean,
+  io: CliIO,
+): (() => void) | undefined {
+  return io.onSignal?.(() => {
+    if (!abort.signal.aborted) {
+      abort.abort();
+      display?.stopping();
+      if (display === undefined || io.stdout.isTTY !== true) {
+        io.stderr.write(
+          "run: stopping the pipeline and cancelling running syncs (interrupt again to quit now)\n",
+        );
+      }
+      return true;
+    }
+    display?.finish();
+    io.stderr.write(
+      live
+        ? "\nrun: interrupted; Polytomic executions this run started may still be running\n"
+        : "\nrun: interrupted\n",
+    );
+    return false;
+  });
+}
+
+/** The run's report on stdout (JSON or a summary) and its exit code. */
+function report(result: LocalRunResult, request: RunRequest, aborted: boolean, io: CliIO): number {
+  const { live, outDir, pipeline } = request;
+  if (request.json) {
+    io.stdout.write(`${JSON.stringify(jsonReport(result, outDir), null, 2)}\n`);
+  } else {
+    io.stdout.write(
+      `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
+    );
+    io.stdout.write(`Output (logs, metrics, handler logs): ${displayPath(outDir, io.cwd)}\n`);
+  }
+  const refused = live
+    ? result.steps.find(
+        (s: StepReport) => s.error !== undefined && CREDENTIAL_ERRORS.has(s.error.name),
+      )
+    : undefined;
+  if (refused?.error !== undefined) {
+    io.stderr.write(
+      `run: the Polytomic API refused the API key (${refused.error.name}); check POLYTOMIC_API_KEY\n`,
+    );
+    return 2;
+  }
+  if (aborted) return 130;
+  return result.status === "succeeded" ? 0 : 1;
+}
+
+/**
+ * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
+ * @returns 0 when the pipeline succeeded, 1 when it failed, 130 when stopped by an interrupt
+ * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError, EnvironmentError
+ * (an output directory that cannot be written) (exit 2)
+ */
+export async function runCommand(args: readonly string[], io: CliIO): Promise<number> {
+  const parsed = parseCommandArgs(RUN, args);
+  if (helpRequested(RUN, parsed, io)) return 0;
+  const request = runRequest(parsed, io);
+  const { name, pipeline, outDir } = request;
+  const target = await openTarget(request, io);
+  const display = request.json
     ? undefined
     : new LiveDisplay({
         out: io.stdout,
@@ -286,41 +427,20 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
         steps: pipeline.steps,
         now: () => target.clock.now(),
       });
+  const abort = new AbortController();
   let stopListening: (() => void) | undefined;
   try {
     if (display !== undefined) {
-      const n = pipeline.steps.length;
       io.stdout.write(
-        `Running pipeline ${name} (${n} step${n === 1 ? "" : "s"}) against ${target.description}\n`,
+        `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}\n`,
       );
       display.start();
     }
-    // First interrupt: stop the pipeline as StopExecution would (running syncs are
-    // cancelled) and report. Second: quit at once.
-    const abort = new AbortController();
-    stopListening = io.onSignal?.(() => {
-      if (!abort.signal.aborted) {
-        abort.abort();
-        display?.stopping();
-        if (display === undefined || io.stdout.isTTY !== true) {
-          io.stderr.write(
-            "run: stopping the pipeline and cancelling running syncs (interrupt again to quit now)\n",
-          );
-        }
-        return true;
-      }
-      display?.finish();
-      io.stderr.write(
-        live
-          ? "\nrun: interrupted; Polytomic executions this run started may still be running\n"
-          : "\nrun: interrupted\n",
-      );
-      return false;
-    });
+    stopListening = onInterrupt(abort, display, request.live, io);
     // Loaded once the command line checks out: usage errors stay fast and independent of the engine.
     const { runPipelineLocally } = await import("../../local/runner");
     const result = await runPipelineLocally({
-      config,
+      config: request.config,
       pipeline: name,
       polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey },
       clock: target.clock,
@@ -329,30 +449,10 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
     }).catch((err: unknown) => {
       // The directory checked out, but writing in it failed later on (full, files in the way).
-      throw outDirProblem(err, outDir, outGiven, io.cwd) ?? err;
+      throw outDirProblem(err, outDir, request.outGiven, io.cwd) ?? err;
     });
     display?.finish();
-    if (json) {
-      io.stdout.write(`${JSON.stringify(jsonReport(result, outDir), null, 2)}\n`);
-    } else {
-      io.stdout.write(
-        `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
-      );
-      io.stdout.write(`Output (logs, metrics, handler logs): ${displayPath(outDir, io.cwd)}\n`);
-    }
-    const refused = live
-      ? result.steps.find(
-          (s: StepReport) => s.error !== undefined && CREDENTIAL_ERRORS.has(s.error.name),
-        )
-      : undefined;
-    if (refused?.error !== undefined) {
-      io.stderr.write(
-        `run: the Polytomic API refused the API key (${refused.error.name}); check POLYTOMIC_API_KEY\n`,
-      );
-      return 2;
-    }
-    if (abort.signal.aborted) return 130;
-    return result.status === "succeeded" ? 0 : 1;
+    return report(result, request, abort.signal.aborted, io);
   } finally {
     stopListening?.();
     display?.finish();

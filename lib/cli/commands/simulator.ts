@@ -1,19 +1,38 @@
 import { resolve } from "node:path";
 import { serve } from "../../../simulator/serve";
 import {
+  commandSpec,
   EnvironmentError,
-  flag,
   parseCommandArgs,
   parsePort,
   parseSpeed,
+  SPEED_OPTION,
   stringValue,
 } from "../args";
-import { loadScenarioFile } from "../config";
-import { SIMULATOR_HELP } from "../help";
+import { loadScenarioFile, SCENARIO_OPTION } from "../config";
+import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 
 /** The address the simulator listens on. */
 const HOST = "127.0.0.1";
+
+export const SIMULATOR = commandSpec({
+  name: "simulator",
+  usage: "simulator [--port N] [--scenario FILE] [--speed N]",
+  description: `Starts the Polytomic API simulator on ${HOST} and prints its URL. Stops on Ctrl-C.`,
+  positionals: 0,
+  options: [
+    {
+      name: "port",
+      type: "string",
+      value: "N",
+      description: "port to listen on",
+      default: "any free port",
+    },
+    { ...SCENARIO_OPTION, default: "none" },
+    { ...SPEED_OPTION, default: "1, the wall clock" },
+  ],
+});
 
 /**
  * The error to report when listening on `port` failed because the port is taken or not
@@ -44,16 +63,8 @@ export function listenProblem(err: unknown, port: number): EnvironmentError | un
  * @throws UsageError, ScenarioError, EnvironmentError (the port is in use or not permitted) (exit 2)
  */
 export async function simulatorCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parseCommandArgs(
-    "simulator",
-    args,
-    { port: { type: "string" }, scenario: { type: "string" }, speed: { type: "string" } },
-    0,
-  );
-  if (flag(parsed, "help")) {
-    io.stdout.write(SIMULATOR_HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(SIMULATOR, args);
+  if (helpRequested(SIMULATOR, parsed, io)) return 0;
   const port = parsePort(stringValue(parsed, "port"));
   const speed = parseSpeed(stringValue(parsed, "speed"));
   const scenario = stringValue(parsed, "scenario");

@@ -1,26 +1,34 @@
-import { flag, parseCommandArgs, stringValue } from "../args";
-import { displayPath, loadConfig } from "../config";
-import { VALIDATE_HELP } from "../help";
+import { commandSpec, parseCommandArgs, stringValue } from "../args";
+import { CONFIG_OPTION, displayPath, loadConfig } from "../config";
+import { plural } from "../format";
+import { helpRequested } from "../help";
 import type { CliIO } from "../io";
+
+export const VALIDATE = commandSpec({
+  name: "validate",
+  usage: "validate [--config FILE]",
+  description:
+    "Checks the pipelines file and prints every problem with its file, line and column, pipeline, step and field.",
+  positionals: 0,
+  options: [CONFIG_OPTION],
+  exitCodes: "0 valid, 2 problems found (or the file cannot be read).",
+});
 
 /** `validate [--config FILE]`: 0 and a short summary when valid, else the problems (thrown). */
 export async function validateCommand(args: readonly string[], io: CliIO): Promise<number> {
-  const parsed = parseCommandArgs("validate", args, { config: { type: "string" } }, 0);
-  if (flag(parsed, "help")) {
-    io.stdout.write(VALIDATE_HELP);
-    return 0;
-  }
+  const parsed = parseCommandArgs(VALIDATE, args);
+  if (helpRequested(VALIDATE, parsed, io)) return 0;
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
-  const n = config.pipelines.length;
-  const lines = [`${displayPath(config.source, io.cwd)}: OK, ${n} pipeline${n === 1 ? "" : "s"}`];
+  const lines = [
+    `${displayPath(config.source, io.cwd)}: OK, ${plural(config.pipelines.length, "pipeline")}`,
+  ];
   for (const p of config.pipelines) {
-    const steps = p.steps.length;
     const schedule = p.schedule
       ? p.schedule.cron !== undefined
         ? `, cron ${p.schedule.cron} (${p.schedule.timezone})`
         : `, rate ${p.schedule.rate}`
       : ", manual only";
-    lines.push(`  ${p.name}: ${steps} step${steps === 1 ? "" : "s"}${schedule}`);
+    lines.push(`  ${p.name}: ${plural(p.steps.length, "step")}${schedule}`);
   }
   io.stdout.write(`${lines.join("\n")}\n`);
   return 0;

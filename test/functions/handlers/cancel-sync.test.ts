@@ -1,7 +1,12 @@
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeHandler } from "../../../functions/cancel-sync";
 import type { StartPending, StepInput } from "../../../functions/core/contract";
-import { type ExecutionHistory, START_SYNC_STATE } from "../../../functions/core/history";
+import {
+  type ExecutionHistory,
+  PUBLISH_STATES,
+  START_SYNC_STATE,
+} from "../../../functions/core/history";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
 import {
   answering,
@@ -98,13 +103,18 @@ describe("cancel-sync", () => {
 
   describe("EventBridge: a run-sync execution that ended ABORTED, TIMED_OUT or FAILED", () => {
     /** The run-sync execution's history as cancel-sync reads it: its start state's outputs. */
-    function history(outputs: unknown[]): ExecutionHistory & { reads: string[] } {
+    /** A history with these start-state outputs, and a publish state's exit when `published`. */
+    function history(
+      outputs: unknown[],
+      published = false,
+    ): ExecutionHistory & { reads: string[] } {
       const reads: string[] = [];
       return {
         reads,
         async stateOutputs(executionArn, state) {
           reads.push(executionArn);
-          return state === START_SYNC_STATE ? outputs : [];
+          if (state === START_SYNC_STATE) return outputs;
+          return published && state === PUBLISH_STATES[1] ? [{}] : [];
         },
       };
     }
@@ -117,8 +127,14 @@ describe("cancel-sync", () => {
       e.deps.executionHistory = history([{ ...stepInput(), start }]);
       e.clock.advance(60_000);
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), sfnStart));
-      expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
+      expect(r).toMatchObject({ status: "canceled", canceled: true, already_terminal: false });
       expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).toBe("canceled");
+      // The execution stopped before exporting and publishing: cancel-sync does both.
+      expect(r.logs?.length).toBeGreaterThan(0);
+      expect(r.metrics_published).toBe(true);
+      expect([...e.s3Objects.keys()].sort()).toEqual([...(r.logs ?? [])].sort());
+      const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData;
+      expect(data?.find((m) => m.MetricName === "StepFailed")?.Value).toBe(1);
       // The event names no step itself: the log lines take it from the stopped input.
       const canceled = e.lines
         .map((l) => JSON.parse(l) as Record<string, unknown>)
@@ -139,7 +155,7 @@ describe("cancel-sync", () => {
       e.deps.executionHistory = reader;
       const r = await makeHandler(e.deps)(stopEvent(bulkInput(), e.clock.now(), "FAILED"));
       expect(r.canceled).toBe(true);
-      expect(reader.reads).toEqual([ARN]);
+      expect(new Set(reader.reads)).toEqual(new Set([ARN]));
       expect(e.sim.executions().find((x) => x.id === start.execution_id)?.status).toBe("canceled");
     });
 
@@ -195,11 +211,22 @@ describe("cancel-sync", () => {
       e.deps.executionHistory = reader;
       e.clock.advance(3_600_000);
       const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "FAILED"));
-      expect(r).toEqual({ status: "completed", canceled: false, already_terminal: true });
+      expect(r).toMatchObject({ status: "completed", canceled: false, already_terminal: true });
+      const reads = reader.reads.length;
       const ignored = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "SUCCEEDED"));
       expect(ignored).toMatchObject({ canceled: false });
-      expect(reader.reads).toHaveLength(1);
+      expect(reader.reads).toHaveLength(reads);
       expect(e.sim.requests().filter((q) => q.path.endsWith("/cancel"))).toHaveLength(0);
+    });
+
+    it("an execution that published for itself: no second export, no second count", async () => {
+      e = await env(scenario("duration_seconds: 7200"));
+      const start = started(await startHandler(e.deps)(stepInput()));
+      e.deps.executionHistory = history([{ ...stepInput(), start }], true);
+      const r = await makeHandler(e.deps)(stopEvent(stepInput(), e.clock.now(), "FAILED"));
+      expect(r).toEqual({ status: "canceled", canceled: true, already_terminal: false });
+      expect(e.s3Objects.size).toBe(0);
+      expect(e.cloudwatch.commandCalls(PutMetricDataCommand)).toHaveLength(0);
     });
 
     it("cannot read histories: fails loudly (Config.Invalid) and cancels nothing", async () => {

@@ -84,18 +84,21 @@ describe("SyncFunctions", () => {
     }
   });
 
-  it("scopes PutMetricData to the project's namespace, for publish-metrics only", () => {
+  it("scopes PutMetricData to the project's namespace, for publish-metrics and cancel-sync only", () => {
     const { template } = build();
+    // cancel-sync publishes the metrics of a run whose execution stopped before it could.
+    for (const publisher of ["FunctionsPublishMetrics", "FunctionsCancelSync"]) {
+      expect(statementsOf(template, publisher)).toContainEqual(
+        expect.objectContaining({
+          Action: "cloudwatch:PutMetricData",
+          Resource: "*",
+          Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
+        }),
+      );
+    }
     const statements = statementsOf(template, "FunctionsPublishMetrics");
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Action: "cloudwatch:PutMetricData",
-        Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
-      }),
-    );
     expect(actionsOf(statements)).not.toContain("secretsmanager:GetSecretValue");
-    for (const other of ["FunctionsStartSync", "FunctionsCheckStatus", "FunctionsCancelSync"]) {
+    for (const other of ["FunctionsStartSync", "FunctionsCheckStatus"]) {
       expect(actionsOf(statementsOf(template, other))).not.toContain("cloudwatch:PutMetricData");
     }
   });

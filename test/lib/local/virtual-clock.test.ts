@@ -191,3 +191,21 @@ describe("timers beside work", () => {
     expect(clock.inFlight).toBe(0);
   });
 });
+
+describe("work given up while it sleeps", () => {
+  it("does not hold the clock still: a timed-out task's sleeper is not work in flight", async () => {
+    const clock = new VirtualClock(0);
+    // A task that sleeps a day, given up after a minute (as a Task timeout does): its
+    // frame ends while its sleeper still sleeps.
+    let hung: Promise<void> = Promise.resolve();
+    const givenUp = clock.run(() => {
+      hung = clock.sleep(24 * 3600_000);
+      return Promise.race([hung.then(() => "done"), clock.after(60_000).then(() => "timed out")]);
+    });
+    expect(await givenUp).toBe("timed out");
+    await clock.sleep(3600_000);
+    expect(clock.now()).toBe(3660_000);
+    await hung;
+    expect(clock.inFlight).toBe(0);
+  });
+});
