@@ -15,7 +15,7 @@
  * names weekdays in some months only repeats its calendar every 28 years; its gaps (weeks
  * to a year) can differ by a few days in years outside the window.
  */
-import { cronValues } from "./cron";
+import { type CronValues, cronValues } from "./cron";
 import type { ScheduleConfig } from "./model";
 
 export interface ScheduleGaps {
@@ -75,7 +75,7 @@ export function cronGaps(cron: string, timeZone: string): ScheduleGaps | undefin
 }
 
 /** Midnight (as a UTC wall-clock timestamp) of each window day whose date the cron matches. */
-function firingDays(values: ReturnType<typeof cronValues>): number[] {
+function firingDays(values: CronValues): number[] {
   const days: number[] = [];
   for (let day = 0; day < WINDOW_DAYS; day++) {
     const midnight = WINDOW_START + day * DAY_MS;
