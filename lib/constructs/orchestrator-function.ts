@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
 import { REPO_ROOT } from "./paths";
@@ -97,6 +97,9 @@ export class OrchestratorFunction extends NodejsFunction {
       environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
       bundling: {
         forceDockerBundling: false,
+        // Warnings and errors only: esbuild's size summary for each of the five bundles
+        // buried the synth's own messages.
+        logLevel: LogLevel.WARNING,
         format: OutputFormat.ESM,
         target: "node24",
         minify: true,

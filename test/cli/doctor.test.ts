@@ -4,13 +4,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventsPerState } from "../../bench/history-events";
-import {
-  EVENTS_PER_POLL,
-  pollWarnings,
-  scheduleWarnings,
-  shortestInterval,
-  worstCasePolls,
-} from "../../lib/cli/advice";
+import { scheduleWarnings, shortestInterval } from "../../lib/cli/advice";
+import { EVENTS_PER_CHECK } from "../../lib/config/history";
 import { parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelineConfig } from "../../lib/config/model";
 import { synthesizeDefinitions } from "../../lib/constructs/definitions";
@@ -76,27 +71,6 @@ describe("schedule advice", () => {
   });
 });
 
-describe("polling advice", () => {
-  it("counts the worst case by the strategy's shortest waits", () => {
-    const fixed = { strategy: "fixed", min_seconds: 5, max_seconds: 600 } as const;
-    expect(worstCasePolls(fixed, 24 * 3600)).toBe(17_280);
-    const adaptive = { strategy: "adaptive", min_seconds: 10, max_seconds: 600 } as const;
-    expect(worstCasePolls(adaptive, 24 * 3600) * EVENTS_PER_POLL).toBeLessThan(2_000);
-  });
-
-  it("warns about a step whose polling over its timeout nears the history limit", () => {
-    const risky = pipeline(
-      "    timeout: 24h\n    steps:\n      - { id: a, bulk_sync: 9f1c0d2e-0000-4000-8000-000000000001, timeout: 24h, poll: { strategy: fixed, min: 5s } }\n" +
-        "      - { id: b, bulk_sync: 9f1c0d2e-0000-4000-8000-000000000001, timeout: 24h }\n",
-    );
-    const warnings = pollWarnings(risky);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(
-      /^step "a": polling \(fixed, every 5s at the shortest\) for its whole timeout \(24h\) makes 17280 status checks, about 155520 events/,
-    );
-  });
-});
-
 describe("doctor", () => {
   it("prints OK or each warning per pipeline and exits 0 when nothing stops a run", async () => {
     const file = join(dir, "warned.yaml");
@@ -112,6 +86,17 @@ describe("doctor", () => {
       "0 problems, 1 warning",
       "",
     ]);
+  });
+
+  it("refuses polling whose worst case reaches the execution-history limit, naming the step", async () => {
+    const file = join(dir, "polling.yaml");
+    await writeFile(
+      file,
+      "pipelines:\n  risky:\n    timeout: 24h\n    steps:\n      - { id: a, bulk_sync: 9f1c0d2e-0000-4000-8000-000000000001, timeout: 24h, poll: { strategy: fixed, min: 5s } }\n",
+    );
+    const { code, stdout, stderr } = await cli(["doctor", "--config", file]);
+    expect(code).toBe(2);
+    expect(stdout + stderr).toMatch(/step "a".*25,000-event history limit/s);
   });
 
   it("--live resolves every step's sync and exits 2 naming those it cannot find", async () => {
@@ -147,7 +132,7 @@ describe("doctor", () => {
   });
 });
 
-describe("EVENTS_PER_POLL", () => {
+describe("EVENTS_PER_CHECK", () => {
   it("is what one turn of the synthesized run-sync machine's polling loop adds to its history", () => {
     const config = parsePipelinesConfig(`pipelines:\n  p:\n${STEP}`, "p.yaml");
     const { runSync } = synthesizeDefinitions(config);
@@ -163,6 +148,6 @@ describe("EVENTS_PER_POLL", () => {
       (n, state) => n + eventsPerState(state?.Type ?? "", state?.Resource),
       0,
     );
-    expect(events).toBe(EVENTS_PER_POLL);
+    expect(events).toBe(EVENTS_PER_CHECK);
   });
 });

@@ -1,6 +1,6 @@
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
-import { pollWarnings, scheduleWarnings } from "../advice";
+import { scheduleWarnings } from "../advice";
 import { commandSpec, flag, parseCommandArgs, stringValue } from "../args";
 import { CONFIG_OPTION, displayPath, loadConfig } from "../config";
 import { plural } from "../format";
@@ -55,9 +55,7 @@ export async function doctorCommand(args: readonly string[], io: CliIO): Promise
     const report = await check(pipeline);
     const found = [
       ...report.problems.map((p) => `error: ${p}`),
-      ...[...report.warnings, ...scheduleWarnings(pipeline), ...pollWarnings(pipeline)].map(
-        (w) => `warning: ${w}`,
-      ),
+      ...[...report.warnings, ...scheduleWarnings(pipeline)].map((w) => `warning: ${w}`),
     ];
     problems += report.problems.length;
     warnings += found.length - report.problems.length;
