@@ -22,8 +22,7 @@
  *
  * The 25,000-event quota counts these events.
  */
-import type { AslDefinition } from "../lib/local/asl";
-import { allStates } from "../lib/local/asl";
+import { type AslDefinition, allStates } from "../lib/asl/definition";
 import type { EventLog } from "../lib/local/engine";
 
 const LAMBDA_RESOURCE = /^arn:aws:(lambda:|states:::lambda:invoke)/;

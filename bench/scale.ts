@@ -1,6 +1,6 @@
+import type { AslDefinition } from "../lib/asl/definition";
 import { parsePipelinesConfig } from "../lib/config/load";
 import { synthesizeDefinitions } from "../lib/constructs/definitions";
-import type { AslDefinition } from "../lib/local/asl";
 import { parseScenario } from "../simulator/scenario";
 import { BENCH_EPOCH, runBench, synthesizeLocalApp } from "./harness";
 import { historyEvents } from "./history-events";

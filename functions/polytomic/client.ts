@@ -60,7 +60,10 @@ import type {
 
 export type { ClientLogger, RetryInfo } from "./http";
 
-/** The production API origin. */
+/**
+ * The production API origin: the one default of the project (the CLI's --live, the CDK
+ * construct's messages and the handlers all use it).
+ */
 export const DEFAULT_BASE_URL = "https://app.polytomic.com";
 /** The API version the generated types describe (sent as `X-Polytomic-Version`). */
 export const DEFAULT_API_VERSION = "2025-09-18";
@@ -90,7 +93,7 @@ export interface PolytomicClientOptions {
    * its attempts share the result), so a rotated key is picked up without a new client.
    */
   apiKey: PolytomicCredentials | (() => Promise<PolytomicCredentials>);
-  /** @default "https://app.polytomic.com" */
+  /** @default DEFAULT_BASE_URL */
   baseUrl?: string;
   /** Sent as `X-Polytomic-Version`. @default "2025-09-18" */
   apiVersion?: string;

@@ -5,22 +5,7 @@
  * Pure: used by the definitions helper for the local runner and by the tests.
  */
 
-/** An Amazon States Language definition (only the fields this project reads are typed). */
-export interface AslDefinition {
-  Comment?: string;
-  StartAt: string;
-  States: Record<string, AslState>;
-  TimeoutSeconds?: number;
-  QueryLanguage?: string;
-}
-
-export interface AslState {
-  Type: string;
-  Resource?: string;
-  Parameters?: Record<string, unknown>;
-  Branches?: AslDefinition[];
-  [key: string]: unknown;
-}
+import type { AslDefinition } from "./definition";
 
 export interface PlaceholderEnv {
   readonly account: string;
@@ -111,12 +96,4 @@ export function resolveDefinition(
   env: PlaceholderEnv = LOCAL_ENV,
 ): AslDefinition {
   return JSON.parse(resolveValue(definitionString, resources, env)) as AslDefinition;
-}
-
-/** Every state of a definition, Parallel branches included, by name. */
-export function allStates(definition: AslDefinition): Array<[string, AslState]> {
-  return Object.entries(definition.States).flatMap(([name, state]) => [
-    [name, state] as [string, AslState],
-    ...(state.Branches ?? []).flatMap(allStates),
-  ]);
 }

@@ -5,54 +5,17 @@
  * not a warning: the loader refuses it (lib/config/history.ts), so doctor reports it as
  * the config problem it is.
  */
-import { cronValues } from "../config/cron";
-import { formatDuration } from "../config/duration";
+import { formatConfigDuration } from "../config/duration";
 import type { PipelineConfig, ScheduleConfig } from "../config/model";
-
-const MINUTE = 60;
-const DAY_MINUTES = 24 * 60;
-/** Four years hold every (month, day) and (month, weekday) a cron can name, 29 February included. */
-const CYCLE_DAYS = 4 * 365 + 1;
-const CYCLE_START = Date.UTC(2024, 0, 1);
+import { scheduleGaps } from "../config/schedule-gaps";
 
 /**
- * The shortest time in seconds between two consecutive fires of the schedule, on the wall
- * clock of its time zone (a daylight-saving change can shorten one interval by an hour);
+ * The shortest time in seconds between two consecutive fires of the schedule, in elapsed
+ * time in its time zone (a daylight-saving change can shorten one interval by an hour);
  * undefined when a cron never fires.
  */
 export function shortestInterval(schedule: ScheduleConfig): number | undefined {
-  if (schedule.cron === undefined) return rateSeconds(schedule.expression);
-  const values = cronValues(schedule.cron);
-  const times = values.hours.flatMap((h) => values.minutes.map((m) => h * 60 + m));
-  const days: number[] = [];
-  for (let day = 0; day < CYCLE_DAYS; day++) {
-    const date = new Date(CYCLE_START + day * DAY_MINUTES * MINUTE * 1000);
-    if (!values.months.has(date.getUTCMonth() + 1)) continue;
-    if (values.daysOfMonth !== undefined && !values.daysOfMonth.has(date.getUTCDate())) continue;
-    if (values.daysOfWeek !== undefined && !values.daysOfWeek.has(date.getUTCDay())) continue;
-    days.push(day);
-  }
-  const first = times[0];
-  const last = times.at(-1);
-  if (days.length === 0 || first === undefined || last === undefined) return undefined;
-  let shortest = Number.POSITIVE_INFINITY;
-  for (let i = 1; i < times.length; i++) {
-    shortest = Math.min(shortest, (times[i] as number) - (times[i - 1] as number));
-  }
-  // Between days, the cycle wrapping around included (the next cycle repeats it).
-  for (let i = 0; i < days.length; i++) {
-    const next = days[i + 1] ?? (days[0] as number) + CYCLE_DAYS;
-    shortest = Math.min(shortest, (next - (days[i] as number)) * DAY_MINUTES + first - last);
-  }
-  return shortest * MINUTE;
-}
-
-/** `rate(N unit)` in seconds. */
-function rateSeconds(expression: string): number | undefined {
-  const match = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
-  if (match === null) return undefined;
-  const unit = { minute: 60, hour: 3600, day: 86_400 }[match[2] as "minute" | "hour" | "day"];
-  return Number(match[1]) * unit;
+  return scheduleGaps(schedule)?.shortest;
 }
 
 /** The schedule's warnings: it never fires, or fires again within the pipeline's timeout. */
@@ -66,8 +29,8 @@ export function scheduleWarnings(pipeline: PipelineConfig): string[] {
   }
   if (interval >= pipeline.timeout_seconds) return [];
   return [
-    `${what} fires again after ${formatDuration(interval)} at the shortest, within the pipeline's timeout ` +
-      `(${formatDuration(pipeline.timeout_seconds)}): a slow run overlaps the next, both running the same syncs ` +
+    `${what} fires again after ${formatConfigDuration(interval)} at the shortest, within the pipeline's timeout ` +
+      `(${formatConfigDuration(pipeline.timeout_seconds)}): a slow run overlaps the next, both running the same syncs ` +
       "(each step's on_conflict decides what the second does); lengthen the interval or shorten the timeout",
   ];
 }

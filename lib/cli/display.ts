@@ -5,7 +5,7 @@
  * changes state.
  */
 import type { RunEvent, StepProgress, StepState } from "../local/runner";
-import { ASCII_BAR, BLOCK_BAR, formatDuration, plural, progressBar, truncate } from "./format";
+import { ASCII_BAR, BLOCK_BAR, formatElapsed, plural, progressBar, truncate } from "./format";
 
 /** Where the display writes: a stream, or anything that looks like one. */
 export interface Output {
@@ -94,7 +94,7 @@ export function stepLine(
 ): string {
   const parts = [`${ICONS[p.state]} ${p.step.padEnd(idWidth)}`, stateLabel(p.state).padEnd(9)];
   const started = p.state !== "waiting" && p.state !== "skipped" && p.state !== "not_started";
-  parts.push(started ? formatDuration(elapsedSeconds).padStart(10) : "");
+  parts.push(started ? formatElapsed(elapsedSeconds).padStart(10) : "");
   const counts: string[] = [];
   if (p.records !== undefined) counts.push(plural(p.records, "record"));
   if (p.errors) counts.push(plural(p.errors, "error"));

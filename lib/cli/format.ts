@@ -10,8 +10,12 @@ export function displayPath(path: string, cwd: string): string {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
 }
 
-/** `42s`, `3m 20s`, `1h 02m 10s`; `-` when unknown. Fractions are rounded down. */
-export function formatDuration(seconds: number | null | undefined): string {
+/**
+ * Elapsed time for people watching a run: `42s`, `3m 20s`, `1h 02m 10s`; `-` when unknown.
+ * Fractions are rounded down. For durations as pipelines.yaml writes them (`1h30m`) see
+ * `formatConfigDuration` in lib/config/duration.ts.
+ */
+export function formatElapsed(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "-";
   const total = Math.max(0, Math.floor(seconds));
   const h = Math.floor(total / 3600);

@@ -6,7 +6,7 @@ import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
 import { stateLabel } from "./display";
-import { displayPath, formatCount, formatDuration, plural, renderTable, truncate } from "./format";
+import { displayPath, formatCount, formatElapsed, plural, renderTable, truncate } from "./format";
 
 /** One step in the `--json` document: the runner's step report, logs as absolute paths. */
 export type JsonStep = StepReport;
@@ -141,7 +141,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     s.id,
     syncLabel(s, pipeline),
     s.outcome === s.status ? stateLabel(s.status) : s.outcome,
-    formatDuration(s.duration_seconds),
+    formatElapsed(s.duration_seconds),
     formatCount(s.records),
     formatCount(s.errors),
     formatCount(s.warnings),
@@ -177,7 +177,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     .join(", ");
   const elapsed = (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 1000;
   lines.push(
-    `Pipeline ${result.pipeline} ${result.status} in ${formatDuration(elapsed)}${options.simulated ? " of simulated time" : ""}: ` +
+    `Pipeline ${result.pipeline} ${result.status} in ${formatElapsed(elapsed)}${options.simulated ? " of simulated time" : ""}: ` +
       `${result.steps.length} steps${tally ? ` (${tally})` : ""}, ` +
       `${plural(result.state_transitions, "state transition")}, ${plural(result.polls, "poll")}.`,
   );

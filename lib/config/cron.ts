@@ -97,8 +97,17 @@ function parseElement(cron: string, field: FieldSpec, raw: string, element: stri
     }
     return { start, end, step, star: false };
   }
+  if (stepText === undefined) return { start, end: start, step, star: false };
+  if (field.name === "day-of-week") {
+    // Day-of-week ends at 6 or at 7 (Sunday again) depending on the implementation:
+    // `1/2` is MON,WED,FRI for some and adds SUN for others. Only a range says which.
+    fail(
+      cron,
+      `${field.name} "${raw}": "${element}" does not say whether it reaches 7 (Sunday again): write a range such as ${start}-6/${step} or ${start}-7/${step}`,
+    );
+  }
   // `5/15` means from 5 to the end of the field, every 15.
-  return { start, end: stepText === undefined ? start : field.max, step, star: false };
+  return { start, end: field.max, step, star: false };
 }
 
 function parseField(cron: string, field: FieldSpec, raw: string): Element[] {
@@ -110,11 +119,11 @@ function formatField(field: FieldSpec, elements: Element[]): string {
   return elements
     .map((e) => {
       if (e.star) return e.step === 1 ? "*" : `${field.min}/${e.step}`;
-      const base = e.start === e.end ? `${e.start}` : `${e.start}-${e.end}`;
+      // One value, whatever its step (`5-5/2`): EventBridge reads `5/2` as 5, 7, 9, ...
+      if (e.start === e.end) return `${e.start}`;
+      const base = `${e.start}-${e.end}`;
       if (e.step === 1) return base;
-      return e.end === field.max && e.start !== e.end
-        ? `${e.start}/${e.step}`
-        : `${base}/${e.step}`;
+      return e.end === field.max ? `${e.start}/${e.step}` : `${base}/${e.step}`;
     })
     .join(",");
 }

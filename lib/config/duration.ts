@@ -16,8 +16,12 @@ export function parseDuration(text: string): number | undefined {
   return Number(h) * 3600 + Number(m) * 60 + Number(s);
 }
 
-/** `7200` -> `2h`, `5400` -> `1h30m`, `45` -> `45s`: the shortest exact form. */
-export function formatDuration(seconds: number): string {
+/**
+ * A duration as pipelines.yaml writes it (what `parseDuration` reads back):
+ * `7200` -> `2h`, `5400` -> `1h30m`, `45` -> `45s`, the shortest exact form.
+ * For elapsed time on screen (`1h 30m 00s`) see `formatElapsed` in lib/cli/format.ts.
+ */
+export function formatConfigDuration(seconds: number): string {
   if (seconds === 0) return "0s";
   const h = Math.floor(seconds / 3600);
   const m = Math.floor((seconds % 3600) / 60);

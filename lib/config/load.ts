@@ -9,7 +9,7 @@ import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml
 import { z } from "zod";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
-import { formatDuration, parseDuration } from "./duration";
+import { formatConfigDuration, parseDuration } from "./duration";
 import { historyProblems } from "./history";
 import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
 import { readTextFile, TextFileError } from "./read-text";
@@ -278,7 +278,7 @@ function checkTimeout(
   if (timeout !== undefined && pipelineTimeout !== undefined && timeout > pipelineTimeout) {
     sink.add(
       at,
-      `${formatDuration(timeout)} is longer than the pipeline's timeout ${formatDuration(pipelineTimeout)}`,
+      `${formatConfigDuration(timeout)} is longer than the pipeline's timeout ${formatConfigDuration(pipelineTimeout)}`,
     );
   }
 }
@@ -395,7 +395,9 @@ function checkPoll(
   const max = maxText === undefined ? POLL_DEFAULTS.max : parseDuration(maxText);
   if (min === undefined || max === undefined || min <= max) return;
   const describe = (seconds: number, text: string | undefined) =>
-    text === undefined ? `${formatDuration(seconds)}, the default` : formatDuration(seconds);
+    text === undefined
+      ? `${formatConfigDuration(seconds)}, the default`
+      : formatConfigDuration(seconds);
   report(
     `poll.min (${describe(min, minText)}) is greater than poll.max (${describe(max, maxText)})`,
   );

@@ -8,7 +8,7 @@
  */
 import { z } from "zod";
 import { cronToEventBridge, rateToEventBridge, ScheduleExpressionError } from "./cron";
-import { DURATION_PATTERN, formatDuration, parseDuration } from "./duration";
+import { DURATION_PATTERN, formatConfigDuration, parseDuration } from "./duration";
 import { timeZoneProblem } from "./timezone";
 
 /** Pipeline names and step ids: they become state, execution and metric names. */
@@ -52,13 +52,13 @@ function duration(what: string, min: number, max: number) {
       } else if (seconds < min || seconds > max) {
         ctx.addIssue({
           code: "custom",
-          message: `${text} is out of range: ${what} must be between ${formatDuration(min)} and ${formatDuration(max)}`,
+          message: `${text} is out of range: ${what} must be between ${formatConfigDuration(min)} and ${formatConfigDuration(max)}`,
         });
       }
     })
     .meta({
       pattern: DURATION_PATTERN,
-      [DURATION_RANGE_KEY]: { min: formatDuration(min), max: formatDuration(max) },
+      [DURATION_RANGE_KEY]: { min: formatConfigDuration(min), max: formatConfigDuration(max) },
     });
 }
 
@@ -104,13 +104,13 @@ export const pollSchema = z.strictObject({
     .optional()
     .meta({
       description: "Shortest wait between status checks.",
-      default: formatDuration(POLL_DEFAULTS.min),
+      default: formatConfigDuration(POLL_DEFAULTS.min),
     }),
   max: duration("poll.max", POLL_LIMITS.min, POLL_LIMITS.max)
     .optional()
     .meta({
       description: "Longest wait between status checks; at least poll.min.",
-      default: formatDuration(POLL_DEFAULTS.max),
+      default: formatConfigDuration(POLL_DEFAULTS.max),
     }),
   strategy: z.enum(["adaptive", "backoff", "fixed"]).optional().meta({
     description:
@@ -168,7 +168,7 @@ const inheritableStepFields = {
     .optional()
     .meta({
       description: "Step budget: at most the pipeline's timeout, which also caps the default.",
-      default: formatDuration(STEP_TIMEOUT.default),
+      default: formatConfigDuration(STEP_TIMEOUT.default),
     }),
   poll: pollSchema.optional().meta({ description: "Status polling." }),
 };
@@ -248,7 +248,7 @@ export const pipelineSchema = z.strictObject({
     .optional()
     .meta({
       description: "Whole-pipeline budget.",
-      default: formatDuration(PIPELINE_TIMEOUT.default),
+      default: formatConfigDuration(PIPELINE_TIMEOUT.default),
     }),
   notify: z
     .array(

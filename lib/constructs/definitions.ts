@@ -5,7 +5,8 @@
  */
 import { App, type CfnElement } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { type AslDefinition, allStates, LOCAL_ENV, resolveDefinition } from "../asl/resolve";
+import { type AslDefinition, allStates } from "../asl/definition";
+import { LOCAL_ENV, resolveDefinition } from "../asl/resolve";
 import type { PipelinesConfig } from "../config/model";
 import { OrchestratorStack } from "../stack";
 import type { FunctionName } from "./paths";

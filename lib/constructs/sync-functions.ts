@@ -7,6 +7,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import { Construct } from "constructs";
 import { METRIC_NAMESPACE } from "../../functions/core/metrics";
+import { DEFAULT_BASE_URL } from "../../functions/polytomic/client";
 import { OrchestratorFunction } from "./orchestrator-function";
 import { type FunctionName, functionEntry } from "./paths";
 
@@ -45,7 +46,7 @@ export interface SyncFunctionsProps {
   readonly apiKeySecretEncryptionKey?: kms.IKey;
   /**
    * Polytomic API base URL.
-   * @default - the handlers' default (https://app.polytomic.com)
+   * @default - the handlers' default, `DEFAULT_BASE_URL` (https://app.polytomic.com)
    */
   readonly polytomicApiUrl?: string;
   /**
@@ -78,7 +79,7 @@ function checkProps(logsPrefix: string, polytomicApiUrl: string | undefined): vo
   }
   if (polytomicApiUrl !== undefined && !/^https?:\/\/[^\s/]+/.test(polytomicApiUrl)) {
     throw new Error(
-      `polytomicApiUrl "${polytomicApiUrl}" is not an http(s) URL (e.g. https://app.polytomic.com)`,
+      `polytomicApiUrl "${polytomicApiUrl}" is not an http(s) URL (e.g. ${DEFAULT_BASE_URL})`,
     );
   }
 }

@@ -3,38 +3,7 @@
  * prepare a synthesized definition for the local engine.
  */
 
-export interface AslState {
-  Type: string;
-  Next?: string;
-  End?: boolean;
-  Resource?: string;
-  Seconds?: number;
-  SecondsPath?: string;
-  TimeoutSeconds?: number;
-  Retry?: unknown[];
-  Branches?: AslDefinition[];
-  Iterator?: AslDefinition;
-  ItemProcessor?: AslDefinition;
-  [field: string]: unknown;
-}
-
-export interface AslDefinition {
-  StartAt: string;
-  States: Record<string, AslState>;
-  TimeoutSeconds?: number;
-  Comment?: string;
-  [field: string]: unknown;
-}
-
-/** Every state of a definition, nested branches and iterators included. */
-export function* allStates(definition: AslDefinition): Generator<[string, AslState]> {
-  for (const [name, state] of Object.entries(definition.States)) {
-    yield [name, state];
-    for (const branch of state.Branches ?? []) yield* allStates(branch);
-    const inner = state.ItemProcessor ?? state.Iterator;
-    if (inner) yield* allStates(inner);
-  }
-}
+import { type AslDefinition, type AslState, allStates } from "../asl/definition";
 
 /** State names must be unique across a definition for name-keyed local overrides. */
 export function assertUniqueStateNames(definition: AslDefinition): void {

@@ -11,8 +11,8 @@
  * Status Change" event the deployed rule would deliver.
  */
 import { CANCEL_ON_STATUSES, type CancelResult } from "../../functions/core/contract";
+import { type AslDefinition, allStates } from "../asl/definition";
 import type { FunctionName } from "../constructs/paths";
-import { type AslDefinition, allStates } from "./asl";
 import {
   type EventLog,
   executionArn,

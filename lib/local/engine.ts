@@ -4,15 +4,8 @@
  * all time (Wait states, the execution timeout) measured on a `LocalClock`.
  */
 
-import {
-  type AslDefinition,
-  type AslState,
-  allStates,
-  assertUniqueStateNames,
-  waitSeconds,
-  waitsAsTasks,
-  withoutWallClockTimeouts,
-} from "./asl";
+import { type AslDefinition, type AslState, allStates } from "../asl/definition";
+import { assertUniqueStateNames, waitSeconds, waitsAsTasks, withoutWallClockTimeouts } from "./asl";
 import {
   ExecutionAbortedError,
   ExecutionError,

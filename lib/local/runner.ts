@@ -9,10 +9,10 @@
  * describes and attaches to run-sync executions.
  */
 
+import { type AslDefinition, type AslState, allStates } from "../asl/definition";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName } from "../constructs/paths";
-import { type AslDefinition, type AslState, allStates } from "./asl";
 import { ChildExecutions, DESCRIBE_EXECUTION, START_EXECUTION_SYNC } from "./children";
 import {
   type EventLog,
@@ -238,7 +238,7 @@ export function localAppOf(synthesized: SynthesizedDefinitions): LocalApp {
   return {
     runSync: {
       stateMachineName: "run-sync",
-      definition: synthesized.runSync as AslDefinition,
+      definition: synthesized.runSync,
       taskFunctions: synthesized.taskFunctions,
       stateMachineArn: synthesized.runSyncArn,
     },
@@ -246,7 +246,7 @@ export function localAppOf(synthesized: SynthesizedDefinitions): LocalApp {
       ? {
           waitForStep: {
             stateMachineName: "wait-for-step",
-            definition: synthesized.waitForStep.definition as AslDefinition,
+            definition: synthesized.waitForStep.definition,
             stateMachineArn: synthesized.waitForStep.arn,
           },
         }
@@ -254,7 +254,7 @@ export function localAppOf(synthesized: SynthesizedDefinitions): LocalApp {
     pipelines: Object.fromEntries(
       Object.entries(synthesized.pipelines).map(([name, definition]) => [
         name,
-        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
+        { stateMachineName: `pipeline-${name}`, definition },
       ]),
     ),
   };

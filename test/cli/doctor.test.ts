@@ -43,6 +43,17 @@ describe("schedule advice", () => {
     expect(shortestInterval(p.schedule as NonNullable<PipelineConfig["schedule"]>)).toBe(seconds);
   });
 
+  it("measures in the schedule's time zone, where clocks going forward shorten an interval", () => {
+    // 10 March 2024, New York: 01:00 EST and 03:00 EDT are one hour apart.
+    const p = pipeline(
+      `    schedule: { cron: "0 1,3 * * *", timezone: America/New_York }\n    timeout: 90m\n${STEP}`,
+    );
+    expect(shortestInterval(p.schedule as NonNullable<PipelineConfig["schedule"]>)).toBe(3600);
+    expect(scheduleWarnings(p)).toEqual([
+      expect.stringMatching(/^cron "0 1,3 \* \* \*" fires again after 1h at the shortest/),
+    ]);
+  });
+
   it("warns about a cron that never fires and a schedule that overlaps its own runs", () => {
     expect(scheduleWarnings(pipeline(`    schedule: { cron: "0 2 30 2 *" }\n${STEP}`))).toEqual([
       'cron "0 2 30 2 *" never fires (no date matches it): the pipeline will never run on schedule',

@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import {
   BLOCK_BAR,
   formatCount,
-  formatDuration,
+  formatElapsed,
   plural,
   progressBar,
   renderTable,
   truncate,
 } from "../../lib/cli/format";
 
-describe("formatDuration", () => {
+describe("formatElapsed", () => {
   it.each([
     [0, "0s"],
     [42.9, "42s"],
@@ -20,7 +20,7 @@ describe("formatDuration", () => {
     [undefined, "-"],
     [Number.NaN, "-"],
   ])("%s -> %s", (seconds, text) => {
-    expect(formatDuration(seconds)).toBe(text);
+    expect(formatElapsed(seconds)).toBe(text);
   });
 });
 

@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { describe, expect, it } from "vitest";
 import {
   cronToEventBridge,
@@ -19,6 +20,9 @@ describe("cronToEventBridge", () => {
     ["0 0 * 3-5/2 *", "cron(0 0 * 3-5/2 ? *)"],
     ["0 8-18/2 * * *", "cron(0 8-18/2 * * ? *)"],
     ["0 0 1-15/3 * *", "cron(0 0 1-15/3 * ? *)"],
+    // A one-value range with a step is that value: `5/2` would mean 5, 7, 9 and 11.
+    ["0 0 * 5-5/2 *", "cron(0 0 * 5 ? *)"],
+    ["7-7/5 0 * * *", "cron(7 0 * * ? *)"],
     ["0,30 9,17 * * *", "cron(0,30 9,17 * * ? *)"],
     // Day of week: 0 and 7 are Sunday; EventBridge numbers from SUN=1, so names are used.
     ["0 12 * * 0", "cron(0 12 ? * SUN *)"],
@@ -78,11 +82,90 @@ describe("cronToEventBridge", () => {
       'invalid cron "0 0 * * 1/2/3": day-of-week "1/2/3": more than one "/" in "1/2/3"',
     ],
     [
+      "0 0 * * 1/2",
+      'invalid cron "0 0 * * 1/2": day-of-week "1/2": "1/2" does not say whether it reaches 7 (Sunday again): write a range such as 1-6/2 or 1-7/2',
+    ],
+    [
       "0 0 1 * 1",
       'invalid cron "0 0 1 * 1": day-of-month "1" and day-of-week "1" are both restricted; standard cron runs when either matches, which EventBridge Scheduler cannot express: set one of them to *',
     ],
   ])("rejects %j", (cron, message) => {
     expect(() => cronToEventBridge(cron)).toThrow(new ScheduleExpressionError(message));
+  });
+});
+
+/** A small deterministic generator (mulberry32), so a failure names a reproducible cron. */
+function random(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (((t ^ (t >>> 14)) >>> 0) % n) as number;
+  };
+}
+
+const DAY_NAMES = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/** A random field of `min`-`max`: stars, values, ranges, steps and names, in lists. */
+function randomField(pick: (n: number) => number, min: number, max: number, names?: string[]) {
+  const value = () => {
+    const v = min + pick(max - min + 1);
+    return names && pick(3) === 0 ? (names[v % names.length] as string) : String(v);
+  };
+  const element = () => {
+    const a = min + pick(max - min + 1);
+    const b = a + pick(max - a + 1);
+    const step = 1 + pick(Math.max(1, Math.floor((max - min) / 2)));
+    // Day-of-week has no `a/step`: it is rejected as ambiguous (see the table above).
+    const forms = [`*`, `*/${step}`, value(), `${a}-${b}`, `${a}-${b}/${step}`, `${a}/${step}`];
+    return forms[pick(names === DAY_NAMES ? 5 : 6)];
+  };
+  return Array.from({ length: 1 + pick(3) }, element).join(",");
+}
+
+function randomCron(pick: (n: number) => number): string {
+  const dayField = pick(3);
+  const dom = dayField === 1 ? randomField(pick, 1, 31) : ["*", "?"][pick(2)];
+  const dow = dayField === 2 ? randomField(pick, 0, 7, DAY_NAMES) : ["*", "?"][pick(2)];
+  return [
+    randomField(pick, 0, 59),
+    randomField(pick, 0, 23),
+    dom,
+    randomField(pick, 1, 12),
+    dow,
+  ].join(" ");
+}
+
+/**
+ * The next firings by croner (an independent parser): `?` is read as `*` (croner reads it
+ * as "the current value"), and EventBridge's day-of-week numbering (SUN = 1) by croner's
+ * Quartz mode. Both readings accept `5/15` (from 5, every 15) only with sloppyRanges.
+ */
+function firings(fields: string, eventBridge: boolean): string[] {
+  return new Cron(fields.replaceAll("?", "*"), {
+    mode: "5-part",
+    sloppyRanges: true,
+    alternativeWeekdays: eventBridge,
+    timezone: "UTC",
+  })
+    .nextRuns(40, new Date(Date.UTC(2024, 0, 1)))
+    .map((d) => d.toISOString());
+}
+
+describe("cronToEventBridge against croner", () => {
+  it("fires at the same times as the standard cron it converts, for 300 random crons", () => {
+    const pick = random(12);
+    let compared = 0;
+    for (let i = 0; i < 300; i++) {
+      const cron = randomCron(pick);
+      const converted = cronToEventBridge(cron);
+      const [, fields = "", year] = /^cron\((.*) (\S+)\)$/.exec(converted) ?? [];
+      expect(year, converted).toBe("*");
+      expect(firings(fields, true), `${cron} -> ${converted}`).toEqual(firings(cron, false));
+      compared++;
+    }
+    expect(compared).toBe(300);
   });
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { formatDuration, parseDuration } from "../../lib/config/duration";
+import { formatConfigDuration, parseDuration } from "../../lib/config/duration";
 import { parsePipelinesConfig } from "../../lib/config/load";
 import { CONFIG_REFERENCE_PATH, generateConfigReference } from "../../lib/config/reference";
 import {
@@ -89,7 +89,7 @@ describe("docs/pipelines-reference.md", () => {
 
   it("gives every duration its units, range and default from the schema's constants", () => {
     const range = (limits: { min: number; max: number }) =>
-      `${formatDuration(limits.min)} to ${formatDuration(limits.max)}`;
+      `${formatConfigDuration(limits.min)} to ${formatConfigDuration(limits.max)}`;
     const durations: [string, string, { min: number; max: number }, number][] = [
       ["pipelines.<name>", "timeout", PIPELINE_TIMEOUT, PIPELINE_TIMEOUT.default],
       ["pipelines.<name>.steps[]", "timeout", STEP_TIMEOUT, STEP_TIMEOUT.default],
@@ -102,7 +102,7 @@ describe("docs/pipelines-reference.md", () => {
         Type: "duration",
         Units: "s, m, h",
         Limits: range(limits),
-        Default: `\`${formatDuration(fallback)}\``,
+        Default: `\`${formatConfigDuration(fallback)}\``,
       });
     }
   });

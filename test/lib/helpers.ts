@@ -3,7 +3,8 @@ import { App, type CfnElement, Stack } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { ExecutionError, StateMachine as LocalStateMachine } from "aws-local-stepfunctions";
-import { type AslDefinition, resolveDefinition } from "../../lib/asl/resolve";
+import type { AslDefinition } from "../../lib/asl/definition";
+import { resolveDefinition } from "../../lib/asl/resolve";
 
 /** A stack in an app that skips asset bundling (fast; the handlers need not exist). */
 export function unbundledStack(id = "Test"): Stack {

@@ -21,7 +21,6 @@ import { makeHandler as startHandler } from "../../functions/start-sync";
 import { parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelinesConfig } from "../../lib/config/model";
 import { synthesizeDefinitions } from "../../lib/constructs/definitions";
-import type { AslDefinition } from "../../lib/local/asl";
 import {
   type EventLog,
   type LocalExecutionResult,
@@ -198,13 +197,13 @@ export function localApp(config: PipelinesConfig): LocalApp {
   const app: LocalApp = {
     runSync: {
       stateMachineName: "run-sync",
-      definition: synthesized.runSync as AslDefinition,
+      definition: synthesized.runSync,
       taskFunctions: synthesized.taskFunctions,
     },
     pipelines: Object.fromEntries(
       Object.entries(synthesized.pipelines).map(([name, definition]) => [
         name,
-        { stateMachineName: `pipeline-${name}`, definition: definition as AslDefinition },
+        { stateMachineName: `pipeline-${name}`, definition },
       ]),
     ),
   };

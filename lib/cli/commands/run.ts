@@ -1,6 +1,7 @@
 import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { DEFAULT_BASE_URL } from "../../../functions/polytomic/client";
 import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { FS_ERROR_REASONS } from "../../config/read-text";
@@ -35,8 +36,6 @@ import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
 import { jsonReport, summaryText } from "../summary";
 
-/** The real API's address when POLYTOMIC_API_URL is not set. */
-export const DEFAULT_API_URL = "https://app.polytomic.com";
 /** Sent to the embedded simulator when neither the scenario nor the environment gives a key. */
 export const LOCAL_API_KEY = "local-simulator-key";
 /** Where logs and metrics go when `--out` is not given. */
@@ -60,7 +59,7 @@ export const RUN = commandSpec({
       type: "boolean",
       description:
         "use the real Polytomic API: needs POLYTOMIC_API_KEY; POLYTOMIC_API_URL overrides " +
-        `the API address (default ${DEFAULT_API_URL})`,
+        `the API address (default ${DEFAULT_BASE_URL})`,
     },
     {
       name: "json",
@@ -176,7 +175,7 @@ export function liveTarget(io: CliIO, command = "run"): Target {
         "(or run without --live to use the embedded simulator)",
     );
   }
-  const baseUrl = (nonEmpty(io.env.POLYTOMIC_API_URL) ?? DEFAULT_API_URL).replace(/\/+$/, "");
+  const baseUrl = (nonEmpty(io.env.POLYTOMIC_API_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
   let url: URL;
   try {
     url = new URL(baseUrl);

@@ -29,8 +29,21 @@ describe("maxGapSeconds", () => {
     expect(maxGapSeconds(cron("30 6,18 * * *"))).toBe(12 * 3600);
   });
 
+  it("measures sparse schedules over whole years", () => {
+    expect(maxGapSeconds(cron("0 0 1 * *"))).toBe(31 * 86400); // monthly: 1 Jan to 1 Feb
+    expect(maxGapSeconds(cron("0 0 1,15 * *"))).toBe(17 * 86400); // 15 Jan to 1 Feb
+    expect(maxGapSeconds(cron("0 0 * 1-6 *"))).toBe(185 * 86400); // 30 June to 1 January
+  });
+
+  it("counts the firing Scheduler skips when clocks go forward", () => {
+    // 10 March 2024, New York: 02:00 does not exist, so 9 March 02:00 EST is followed by
+    // 11 March 02:00 EDT, 47 hours later (Scheduler user guide, daylight savings time).
+    const newYork = { ...cron("0 2 * * *"), timezone: "America/New_York" };
+    expect(maxGapSeconds(newYork)).toBe(47 * 3600);
+  });
+
   it("gives up on schedules it cannot measure", () => {
-    expect(maxGapSeconds(cron("0 0 1 * *"))).toBeUndefined(); // monthly: one firing in 15 days
+    expect(maxGapSeconds(cron("0 2 30 2 *"))).toBeUndefined(); // never fires
     expect(maxGapSeconds(cron("bad"))).toBeUndefined();
   });
 });

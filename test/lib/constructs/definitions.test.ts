@@ -1,6 +1,6 @@
 import aslValidator from "asl-validator";
 import { describe, expect, it } from "vitest";
-import { allStates } from "../../../lib/asl/resolve";
+import { allStates } from "../../../lib/asl/definition";
 import { synthesizeDefinitions } from "../../../lib/constructs/definitions";
 import { PIPELINE_STATES } from "../../../lib/constructs/pipeline-state-machine";
 import { RUN_SYNC_TASK_FUNCTIONS } from "../../../lib/constructs/run-sync-state-machine";

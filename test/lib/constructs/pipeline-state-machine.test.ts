@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { describe, expect, it } from "vitest";
 import type { StepInput } from "../../../functions/core/contract";
-import { allStates } from "../../../lib/asl/resolve";
+import { allStates } from "../../../lib/asl/definition";
 import type { PipelineConfig } from "../../../lib/config/model";
 import {
   gateSchedule,
@@ -11,7 +11,6 @@ import {
   PIPELINE_FAILED_ERROR,
   PipelineStateMachine,
 } from "../../../lib/constructs/pipeline-state-machine";
-import type { AslDefinition as LocalAsl } from "../../../lib/local/asl";
 import { runLocalExecution } from "../../../lib/local/engine";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
 import { pipeline, step } from "../../fixtures/cdk/config";
@@ -510,7 +509,7 @@ describe("PipelineStateMachine within Step Functions limits, up to 200 steps", (
         throw err;
       };
     }
-    const result = await runLocalExecution(definition as unknown as LocalAsl, {
+    const result = await runLocalExecution(definition, {
       name: "exec-1",
       stateMachineName: "all_fail",
       input: {},

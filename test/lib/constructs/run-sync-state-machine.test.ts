@@ -5,7 +5,7 @@ import * as s3 from "aws-cdk-lib/aws-s3";
 import { describe, expect, it } from "vitest";
 import type { CheckResult, StepInput } from "../../../functions/core/contract";
 import { RETRYABLE_ERRORS } from "../../../functions/core/error-names";
-import { allStates } from "../../../lib/asl/resolve";
+import { allStates } from "../../../lib/asl/definition";
 import {
   HUNG_INVOCATION_ERRORS,
   LAMBDA_SERVICE_ERRORS,

@@ -4,6 +4,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { describe, expect, it } from "vitest";
 import { Prng } from "../../../bench/prng";
+import type { AslDefinition } from "../../../lib/asl/definition";
 import { parsePipelinesConfig } from "../../../lib/config/load";
 import type { PipelinesConfig } from "../../../lib/config/model";
 import { synthesizeDefinitions } from "../../../lib/constructs/definitions";
@@ -12,7 +13,6 @@ import {
   WAIT_FOR_STEP_STATES as W,
   WaitForStepStateMachine,
 } from "../../../lib/constructs/wait-for-step-state-machine";
-import type { AslDefinition } from "../../../lib/local/asl";
 import { runLocalExecution } from "../../../lib/local/engine";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
 import { pipeline, sampleConfig, step } from "../../fixtures/cdk/config";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AslDefinition } from "../../../lib/local/asl";
+import type { AslDefinition } from "../../../lib/asl/definition";
 import { runLocalExecution } from "../../../lib/local/engine";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
 

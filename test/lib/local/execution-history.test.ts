@@ -8,7 +8,6 @@ import {
   RunSyncStateMachine,
 } from "../../../lib/constructs/run-sync-state-machine";
 import { SyncFunctions } from "../../../lib/constructs/sync-functions";
-import type { AslDefinition } from "../../../lib/local/asl";
 import { type EventLog, runLocalExecution } from "../../../lib/local/engine";
 import { localExecutionHistory } from "../../../lib/local/execution-history";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
@@ -21,7 +20,7 @@ function runSyncDefinition() {
     functionsDir: FIXTURE_FUNCTIONS_DIR,
   });
   const machine = new RunSyncStateMachine(stack, "RunSync", { functions });
-  return definitionOf(stack, machine.stateMachine) as unknown as AslDefinition;
+  return definitionOf(stack, machine.stateMachine);
 }
 
 const input: StepInput = {
