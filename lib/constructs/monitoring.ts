@@ -217,8 +217,7 @@ export class Monitoring extends Construct {
           )
         : this.topic;
     if (topic !== this.topic) this.pipelineTopics[name] = topic;
-    this.addFailureNotice(pipeline, topic, noticeRole);
-    if (runSync) this.addStepFailureNotice(pipeline, runSync, topic, noticeRole);
+    this.addFailureNotices(pipeline, runSync, topic, noticeRole);
     const pipelineAction = new cwActions.SnsAction(topic);
     for (const alarm of this.addPipelineAlarms(pipeline, margin)) {
       alarm.addAlarmAction(pipelineAction);
@@ -268,66 +267,45 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * An EventBridge rule on the pipeline machine's FAILED executions that sends the topic
-   * the execution's error and cause. Published with a role EventBridge assumes (one for
-   * every pipeline's rule), so the topics' and key's resource policies stay limited to
-   * this account's alarms.
+   * EventBridge rules that send the pipeline's topic why something failed:
+   * - the pipeline machine's FAILED executions, with the execution's error and cause (which
+   *   failed steps, with their error names);
+   * - the run-sync machine's FAILED executions of this pipeline's steps, with the step's own
+   *   error and cause, which carry Polytomic's failure text (bounded by check-status) that
+   *   the pipeline's cause (within 32,768 characters at 200 steps) cannot. The run-sync
+   *   machine is shared: a step's execution input names its pipeline, and EventBridge's
+   *   wildcard filter picks this pipeline's (the quotes around the name keep `nightly` from
+   *   matching `nightly_eu`).
+   * Published with a role EventBridge assumes (one for every rule), so the topics' and
+   * key's resource policies stay limited to this account's alarms.
    */
-  private addFailureNotice(
+  private addFailureNotices(
     { config, stateMachine }: MonitoredPipeline,
+    runSync: sfn.IStateMachine | undefined,
     topic: sns.ITopic,
     role: iam.IRole,
   ): void {
-    new events.Rule(this, `FailureNotice-${config.name}`, {
-      description: `Pipeline ${config.name}: send why an execution failed to the alarm topic`,
-      eventPattern: {
-        source: ["aws.states"],
-        detailType: ["Step Functions Execution Status Change"],
-        detail: { status: ["FAILED"], stateMachineArn: [stateMachine.stateMachineArn] },
-      },
-      targets: [
-        new targets.SnsTopic(topic, {
-          message: failureNotice(config.name, Stack.of(this).region),
-          authorizeUsingRole: true,
-          role,
-        }),
-      ],
-    });
-  }
-
-  /**
-   * An EventBridge rule on the run-sync machine's FAILED executions of this pipeline's
-   * steps, which sends the topic the step's error and cause: the cause carries
-   * Polytomic's own failure text, bounded by check-status, which the pipeline's own
-   * cause (one error name per failed step, within the 32,768-character limit) cannot.
-   * The run-sync machine is shared: a step's execution input names its pipeline, and
-   * EventBridge's wildcard filter picks this pipeline's (the quotes around the name keep
-   * `nightly` from matching `nightly_eu`).
-   */
-  private addStepFailureNotice(
-    { config }: MonitoredPipeline,
-    runSync: sfn.IStateMachine,
-    topic: sns.ITopic,
-    role: iam.IRole,
-  ): void {
-    new events.Rule(this, `StepFailureNotice-${config.name}`, {
-      description: `Pipeline ${config.name}: send why a step failed to the alarm topic`,
-      eventPattern: {
-        source: ["aws.states"],
-        detailType: ["Step Functions Execution Status Change"],
-        detail: {
-          status: ["FAILED"],
-          stateMachineArn: [runSync.stateMachineArn],
-          input: events.Match.wildcard(stepInputPattern(config.name)),
+    const notice = (id: string, what: string, detail: Record<string, unknown>) =>
+      new events.Rule(this, `${id}-${config.name}`, {
+        description: `Pipeline ${config.name}: send why ${what} failed to the alarm topic`,
+        eventPattern: {
+          source: ["aws.states"],
+          detailType: ["Step Functions Execution Status Change"],
+          detail: { status: ["FAILED"], ...detail },
         },
-      },
-      targets: [
-        new targets.SnsTopic(topic, {
-          message: failureNotice(config.name, Stack.of(this).region),
-          authorizeUsingRole: true,
-          role,
-        }),
-      ],
+        targets: [
+          new targets.SnsTopic(topic, {
+            message: failureNotice(config.name, Stack.of(this).region),
+            authorizeUsingRole: true,
+            role,
+          }),
+        ],
+      });
+    notice("FailureNotice", "an execution", { stateMachineArn: [stateMachine.stateMachineArn] });
+    if (!runSync) return;
+    notice("StepFailureNotice", "a step", {
+      stateMachineArn: [runSync.stateMachineArn],
+      input: events.Match.wildcard(stepInputPattern(config.name)),
     });
   }
 
