@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { CheckResult } from "../functions/core/contract";
 import type { PipelinesConfig } from "../lib/config/model";
 import { synthesizeDefinitions } from "../lib/constructs/definitions";
-import type { LocalTask } from "../lib/local/engine";
+import type { EventLog, LocalTask } from "../lib/local/engine";
 import { createLocalDeps } from "../lib/local/local-deps";
 import {
   type FunctionName,
@@ -80,10 +80,12 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
   const clock = new VirtualClock(options.startMs ?? BENCH_EPOCH);
   const simulator = await startSimulator({ scenario: options.scenario, clock });
   const outDir = await mkdtemp(join(tmpdir(), "orchestrator-bench-"));
+  const histories = new Map<string, EventLog[]>();
   const local = await createLocalDeps({
     polytomic: { baseUrl: simulator.url, apiKey: API_KEY },
     clock,
     outDir,
+    histories,
   });
   const terminalSeenAt = new Map<string, number>();
   const checks: CheckResult[] = [];
@@ -113,6 +115,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
       functions,
       clock,
       executionName: `bench-${options.pipeline}`.slice(0, 80),
+      histories,
     });
     const simulated = simulator.executions().filter((e) => !e.history);
     return { result, simulated, terminalSeenAt, checks };

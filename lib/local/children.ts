@@ -72,7 +72,7 @@ export interface ChildExecutionsOptions {
    * Where each ended child's events go, by execution ARN: what cancel-sync reads through
    * GetExecutionHistory on AWS (lib/local/execution-history.ts).
    */
-  histories?: Map<string, EventLog[]>;
+  histories: Map<string, EventLog[]>;
 }
 
 export class ChildExecutions {
@@ -241,7 +241,7 @@ export class ChildExecutions {
     );
     record.result = result;
     this.ended.push(result);
-    this.options.histories?.set(result.executionArn, result.events);
+    this.options.histories.set(result.executionArn, result.events);
     const description = describeRecord(
       record,
       this.localName(record.machine),

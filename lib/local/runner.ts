@@ -72,8 +72,12 @@ export interface RunPipelineOptions {
    * running children stop, and cancel-sync cancels their runs. The run ends `interrupted`.
    */
   signal?: AbortSignal;
-  /** Filled with each ended child's events, by execution ARN (GetExecutionHistory's source). */
-  histories?: Map<string, EventLog[]>;
+  /**
+   * Filled with each ended child's events, by execution ARN: what cancel-sync reads through
+   * GetExecutionHistory. The handlers' deps must read the same map
+   * (`localExecutionHistory`), or cancel-sync cannot tell which run a stopped step started.
+   */
+  histories: Map<string, EventLog[]>;
   onEvent?: (event: RunEvent) => void;
 }
 

@@ -191,6 +191,7 @@ describe("runPipelineDefinitions", () => {
     void clock.sleep(1800_000).then(() => stop.abort());
     const result = await runPipelineDefinitions({
       app,
+      histories: new Map(),
       config,
       pipeline: "demo",
       clock,
@@ -221,6 +222,7 @@ describe("runPipelineDefinitions", () => {
     const events: string[] = [];
     const result = await runPipelineDefinitions({
       app,
+      histories: new Map(),
       config,
       pipeline: "demo",
       clock,
@@ -343,6 +345,7 @@ describe("runPipelineDefinitions: describeExecution and same-name starts", () =>
     const t0 = clock.now();
     const result = await runPipelineDefinitions({
       app: observer,
+      histories: new Map(),
       config,
       pipeline: "demo",
       clock,
@@ -407,6 +410,7 @@ describe("runPipelineDefinitions: which machine a start task runs", () => {
     const clock = new VirtualClock(Date.UTC(2026, 10, 22));
     return runPipelineDefinitions({
       app: local,
+      histories: new Map(),
       config,
       pipeline: "demo",
       clock,
