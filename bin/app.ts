@@ -20,7 +20,7 @@ import { isAbsolute, join } from "node:path";
 import { App, type Duration, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { ContextError, logsExpirationFrom, schedulesEnabledFrom } from "../lib/app-context";
-import { ConfigError, loadPipelinesConfig } from "../lib/config/load";
+import { ConfigError, formatProblem, loadPipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig } from "../lib/config/model";
 import { REPO_ROOT } from "../lib/constructs/paths";
 import { OrchestratorStack } from "../lib/stack";
@@ -39,7 +39,8 @@ try {
   config = loadPipelinesConfig(path);
 } catch (error) {
   if (error instanceof ConfigError) {
-    process.stderr.write(`The pipelines file cannot be used:\n${error.message}\n`);
+    const problems = error.problems.map((problem) => formatProblem(problem)).join("\n");
+    process.stderr.write(`The pipelines file cannot be used:\n${problems}\n`);
     process.exit(1);
   }
   throw error;
