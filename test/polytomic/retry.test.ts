@@ -384,12 +384,12 @@ describe("malformed responses", () => {
 
 describe("per-attempt timeout", () => {
   it("abandons a slow attempt and retries", async () => {
-    // The simulator holds the first answer 500 ms (delay_seconds 50, scaled 1/100); the retry
-    // (an ordinary local request) has 100 ms.
+    // The simulator holds the first answer 3 s (delay_seconds 300, scaled 1/100); the retry
+    // (an ordinary local request) has 1 s, room enough on a loaded machine.
     const t = await setup(
-      syncs("", "", faults("{ endpoint: status, delay_seconds: 50, times: 1 }")),
+      syncs("", "", faults("{ endpoint: status, delay_seconds: 300, times: 1 }")),
       {
-        requestTimeoutMs: 100,
+        requestTimeoutMs: 1_000,
       },
     );
     const status = await t.client.getBulkSyncStatus(BULK);

@@ -48,11 +48,12 @@ async function rejectionOf(p: Promise<unknown>): Promise<Error> {
 
 describe("a retried start never starts a second run", () => {
   it("the client times out after Polytomic accepted the start; its retry gets the same run (engine)", async () => {
-    // The start is answered after 0.5 simulated seconds; the client gives up on it after 100 ms
-    // of real time (time stands still while the request is in flight), waits ~1 s, retries.
+    // The start is answered after 0.5 simulated seconds, which never pass while the request is
+    // in flight (time stands still then): the client gives up after 2 s of real time, waits
+    // ~1 s, retries. 2 s leaves an ordinary request room on a loaded machine.
     w = await world(scenario("faults:\n  - { endpoint: start, delay_seconds: 0.5 }"));
     const h = handlers(w, {
-      client: { requestTimeoutMs: 100, random: () => 0.99, retry: { baseDelayMs: 1000 } },
+      client: { requestTimeoutMs: 2_000, random: () => 0.99, retry: { baseDelayMs: 1000 } },
     });
     const result = await runPipeline(w, h, ONE_STEP, "nightly");
     expect(result.status).toBe("succeeded");
@@ -64,7 +65,7 @@ describe("a retried start never starts a second run", () => {
       (l) => l.message === "polytomic request failed; retrying",
     );
     expect(retries).toHaveLength(1);
-    expect(JSON.stringify(retries[0])).toContain("no response within 100 ms");
+    expect(JSON.stringify(retries[0])).toContain("no response within 2000 ms");
     const starts = w.sim.requests().filter((r) => r.endpoint === "start");
     expect(starts.map((r) => r.faulted)).toEqual([true, false]);
   });
@@ -74,7 +75,9 @@ describe("a retried start never starts a second run", () => {
     const world_ = w;
     // One attempt per invocation: the invocation fails as a Lambda timeout would.
     const h: Handlers = handlers(w, {
-      client: { requestTimeoutMs: 150, retry: { maxAttempts: 1 } },
+      // The first start hangs (its delay never passes while it is in flight) for 2 s of real
+      // time: the duplicate, 20 ms later, always meets its key in flight.
+      client: { requestTimeoutMs: 2_000, retry: { maxAttempts: 1 } },
     });
     const input = stepInput({ execution_name: "nightly-2026-01-05", step: "push" });
     const start = h.functions["start-sync"];
