@@ -46,7 +46,7 @@ interface ChildRecord {
 }
 
 /** An error named as Step Functions names it for a Catch/Retry. */
-export class NamedError extends Error {
+class NamedError extends Error {
   constructor(
     override name: string,
     message: string,
