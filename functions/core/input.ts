@@ -8,6 +8,7 @@
 import {
   type BulkStartOptions,
   type CheckResult,
+  type Expectations,
   type ExportLogsResult,
   type FailurePolicy,
   isStartPending,
@@ -160,15 +161,47 @@ function bulkOptions(v: unknown, path: string): BulkStartOptions {
   return out;
 }
 
-function policy(v: unknown, path: string): FailurePolicy {
+function policy(v: unknown, path: string, type: SyncType): FailurePolicy {
   const o = obj(v ?? {}, path);
-  onlyKeys(o, path, ["max_errors", "fail_on_warnings", "fail_on_schema_errors"]);
-  return {
+  onlyKeys(o, path, ["max_errors", "fail_on_warnings", "fail_on_schema_errors", "expect"]);
+  const out: FailurePolicy = {
     max_errors: o.max_errors === undefined ? 0 : int(o.max_errors, `${path}.max_errors`, 0),
     fail_on_warnings: optBool(o.fail_on_warnings, `${path}.fail_on_warnings`) ?? false,
     fail_on_schema_errors:
       optBool(o.fail_on_schema_errors, `${path}.fail_on_schema_errors`) ?? true,
   };
+  if (o.expect !== undefined && o.expect !== null) {
+    out.expect = expectations(o.expect, `${path}.expect`, type);
+  }
+  return out;
+}
+
+const EXPECT_NUMBERS = ["min_records", "max_records", "max_duration_seconds"] as const;
+
+/** A step's expectations: counts and seconds >= 0, a percent in [0, 100], bulk-only schemas. */
+function expectations(v: unknown, path: string, type: SyncType): Expectations {
+  const o = obj(v, path);
+  onlyKeys(o, path, [...EXPECT_NUMBERS, "max_error_rate_percent", "schema_min_records"]);
+  const out: Expectations = {};
+  for (const k of EXPECT_NUMBERS) {
+    if (o[k] !== undefined) out[k] = int(o[k], `${path}.${k}`, 0);
+  }
+  if (o.max_error_rate_percent !== undefined) {
+    const rate = num(o.max_error_rate_percent, `${path}.max_error_rate_percent`, 0);
+    if (rate > 100) {
+      throw invalidInput(`${path}.max_error_rate_percent`, `must be at most 100, got ${rate}`);
+    }
+    out.max_error_rate_percent = rate;
+  }
+  if (o.schema_min_records !== undefined) {
+    const at = `${path}.schema_min_records`;
+    if (type !== "bulk") throw invalidInput(at, "is for bulk syncs only");
+    const schemas = obj(o.schema_min_records, at);
+    out.schema_min_records = Object.fromEntries(
+      Object.entries(schemas).map(([name, min]) => [name, int(min, `${at}.${name}`, 0)]),
+    );
+  }
+  return out;
 }
 
 function poll(v: unknown, path: string): PollSettings {
@@ -204,7 +237,7 @@ export function parseStepInput(event: unknown): StepInput {
       o.on_conflict === undefined
         ? "attach"
         : oneOf(o.on_conflict, "on_conflict", ["attach", "fail", "wait"]),
-    policy: policy(o.policy, "policy"),
+    policy: policy(o.policy, "policy", sync_type),
     poll: poll(o.poll, "poll"),
     timeout_seconds: num(o.timeout_seconds, "timeout_seconds", 1),
   };

@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import type { Expectations } from "../../functions/core/contract";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
 import { formatConfigDuration, parseDuration } from "./duration";
@@ -15,12 +16,14 @@ import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from
 import { readTextFile, TextFileError } from "./read-text";
 import {
   BULK_ONLY_FIELDS,
+  expectSchema,
   MODEL_ONLY_FIELDS,
   PIPELINE_TIMEOUT,
   POLL_DEFAULTS,
   pipelineSchema,
   pipelinesFileSchema,
   pollSchema,
+  type RawExpect,
   type RawPipeline,
   type RawStep,
   type RawStepDefaults,
@@ -297,6 +300,7 @@ function checkStep(step: Record<string, unknown>, at: Path, context: StepContext
   checkSyncKind(step, at, context);
   const timeout = valid(stepSchema.shape.timeout, step.timeout);
   checkTimeout(timeout, context.pipelineTimeout, [...at, "timeout"], sink);
+  checkExpect(step, at, context);
   const rawPoll = step.poll;
   if (isRecord(rawPoll)) {
     const own = pollFields(rawPoll);
@@ -307,6 +311,30 @@ function checkStep(step: Record<string, unknown>, at: Path, context: StepContext
     if (!invalid && (own.min !== undefined || own.max !== undefined)) {
       checkPoll(own, context.defaultsPoll, (message) => sink.add([...at, "poll"], message));
     }
+  }
+}
+
+/**
+ * A step's `expect` (merged over the defaults' field by field): min_records at most
+ * max_records, and per-schema expectations only on a bulk step (its own; the defaults'
+ * apply to bulk steps only).
+ */
+function checkExpect(step: Record<string, unknown>, at: Path, context: StepContext): void {
+  const own = valid(expectSchema, step.expect) ?? {};
+  const merged = { ...(valid(expectSchema, context.defaults.expect) ?? {}), ...own };
+  const { min_records: min, max_records: max } = merged;
+  if (min !== undefined && max !== undefined && min > max) {
+    const from = own.min_records === undefined || own.max_records === undefined;
+    context.sink.add(
+      [...at, "expect", own.max_records !== undefined ? "max_records" : "min_records"],
+      `min_records (${min}) is greater than max_records (${max})${from ? ", with defaults" : ""}`,
+    );
+  }
+  if (step.model_sync !== undefined && isRecord(step.expect) && step.expect.schemas !== undefined) {
+    context.sink.add(
+      [...at, "expect", "schemas"],
+      "per-schema expectations are for bulk syncs; this step runs a model sync",
+    );
   }
 }
 
@@ -630,6 +658,7 @@ function toStep(step: RawStep, defaults: RawStepDefaults, pipelineTimeout: numbe
       max_errors: pick("max_errors") ?? 0,
       fail_on_warnings: pick("fail_on_warnings") ?? false,
       fail_on_schema_errors: pick("fail_on_schema_errors") ?? true,
+      ...toExpect({ ...defaults.expect, ...step.expect }, bulk),
     },
     poll: {
       strategy: poll.strategy ?? POLL_DEFAULTS.strategy,
@@ -638,4 +667,21 @@ function toStep(step: RawStep, defaults: RawStepDefaults, pipelineTimeout: numbe
     },
     timeout_seconds: seconds(pick("timeout"), Math.min(STEP_TIMEOUT.default, pipelineTimeout)),
   };
+}
+
+/** `expect` as the step input carries it; nothing when nothing is expected. */
+function toExpect(raw: RawExpect, bulk: boolean): { expect?: Expectations } {
+  const schemas = bulk && raw.schemas ? Object.entries(raw.schemas) : [];
+  const expect = defined<Expectations>({
+    min_records: raw.min_records,
+    max_records: raw.max_records,
+    max_error_rate_percent:
+      raw.max_error_rate === undefined ? undefined : Number.parseFloat(raw.max_error_rate),
+    max_duration_seconds: raw.max_duration === undefined ? undefined : seconds(raw.max_duration, 0),
+    schema_min_records:
+      schemas.length > 0
+        ? Object.fromEntries(schemas.map(([name, s]) => [name, s.min_records]))
+        : undefined,
+  });
+  return Object.keys(expect).length > 0 ? { expect } : {};
 }
