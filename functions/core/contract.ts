@@ -56,8 +56,17 @@ export interface Expectations {
   max_error_rate_percent?: number;
   /** At most this running time (started_at to completed_at, Polytomic's timestamps). */
   max_duration_seconds?: number;
-  /** Bulk: at least this many records in each named schema (a schema not in the run saw 0). */
-  schema_min_records?: Record<string, number>;
+  /**
+   * Bulk: at least `min_records` in each named schema (a schema not in the run saw 0).
+   * A list, not a map keyed by schema name: a key ending in `.$` would be a JSONPath in
+   * the pipeline machine's Parameters.
+   */
+  schemas?: SchemaExpectation[];
+}
+
+export interface SchemaExpectation {
+  schema: string;
+  min_records: number;
 }
 
 export interface PollSettings {

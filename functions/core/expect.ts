@@ -61,7 +61,7 @@ export function missedExpectations(expect: Expectations, run: ExpectedRun): stri
   if (limit !== undefined && run.run_seconds !== undefined && run.run_seconds > limit) {
     missed.push(`ran ${duration(run.run_seconds)}, over max_duration ${duration(limit)}`);
   }
-  for (const [name, min] of Object.entries(expect.schema_min_records ?? {})) {
+  for (const { schema: name, min_records: min } of expect.schemas ?? []) {
     const schema = run.schemas?.find((s) => s.schema === name);
     const got = schema?.records ?? 0;
     if (got >= min) continue;

@@ -95,9 +95,13 @@ function oneOf<T extends string>(v: unknown, path: string, values: readonly T[])
   return v as T;
 }
 
+function list(v: unknown, path: string, what = ""): unknown[] {
+  if (!Array.isArray(v)) throw invalidInput(path, `must be a list${what}, got ${describe(v)}`);
+  return v;
+}
+
 function strList(v: unknown, path: string): string[] {
-  if (!Array.isArray(v)) throw invalidInput(path, `must be a list of strings, got ${describe(v)}`);
-  return v.map((x, i) => str(x, `${path}[${i}]`));
+  return list(v, path, " of strings").map((x, i) => str(x, `${path}[${i}]`));
 }
 
 function iso(v: unknown, path: string): string {
@@ -181,7 +185,7 @@ const EXPECT_NUMBERS = ["min_records", "max_records", "max_duration_seconds"] as
 /** A step's expectations: counts and seconds >= 0, a percent in [0, 100], bulk-only schemas. */
 function expectations(v: unknown, path: string, type: SyncType): Expectations {
   const o = obj(v, path);
-  onlyKeys(o, path, [...EXPECT_NUMBERS, "max_error_rate_percent", "schema_min_records"]);
+  onlyKeys(o, path, [...EXPECT_NUMBERS, "max_error_rate_percent", "schemas"]);
   const out: Expectations = {};
   for (const k of EXPECT_NUMBERS) {
     if (o[k] !== undefined) out[k] = int(o[k], `${path}.${k}`, 0);
@@ -193,13 +197,17 @@ function expectations(v: unknown, path: string, type: SyncType): Expectations {
     }
     out.max_error_rate_percent = rate;
   }
-  if (o.schema_min_records !== undefined) {
-    const at = `${path}.schema_min_records`;
-    if (type !== "bulk") throw invalidInput(at, "is for bulk syncs only");
-    const schemas = obj(o.schema_min_records, at);
-    out.schema_min_records = Object.fromEntries(
-      Object.entries(schemas).map(([name, min]) => [name, int(min, `${at}.${name}`, 0)]),
-    );
+  if (o.schemas !== undefined) {
+    if (type !== "bulk") throw invalidInput(`${path}.schemas`, "is for bulk syncs only");
+    out.schemas = list(o.schemas, `${path}.schemas`).map((v, i) => {
+      const at = `${path}.schemas[${i}]`;
+      const s = obj(v, at);
+      onlyKeys(s, at, ["schema", "min_records"]);
+      return {
+        schema: str(s.schema, `${at}.schema`),
+        min_records: int(s.min_records, `${at}.min_records`, 0),
+      };
+    });
   }
   return out;
 }

@@ -678,9 +678,9 @@ function toExpect(raw: RawExpect, bulk: boolean): { expect?: Expectations } {
     max_error_rate_percent:
       raw.max_error_rate === undefined ? undefined : Number.parseFloat(raw.max_error_rate),
     max_duration_seconds: raw.max_duration === undefined ? undefined : seconds(raw.max_duration, 0),
-    schema_min_records:
+    schemas:
       schemas.length > 0
-        ? Object.fromEntries(schemas.map(([name, s]) => [name, s.min_records]))
+        ? schemas.map(([schema, s]) => ({ schema, min_records: s.min_records }))
         : undefined,
   });
   return Object.keys(expect).length > 0 ? { expect } : {};

@@ -520,7 +520,7 @@ describe("expect", () => {
       max_records: 500,
       max_error_rate_percent: 2.5,
       max_duration_seconds: 7200,
-      schema_min_records: { Contact: 100 },
+      schemas: [{ schema: "Contact", min_records: 100 }],
     });
     // The defaults' per-schema expectations apply to bulk steps only.
     expect(push?.policy.expect).toEqual({ min_records: 1 });

@@ -45,7 +45,7 @@ describe("parseStepInput: policy.expect", () => {
           max_records: 10,
           max_error_rate_percent: 2.5,
           max_duration_seconds: 60,
-          schema_min_records: { Contact: 100 },
+          schemas: [{ schema: "Contact", min_records: 100 }],
         },
         bulk,
       ),
@@ -54,7 +54,7 @@ describe("parseStepInput: policy.expect", () => {
       max_records: 10,
       max_error_rate_percent: 2.5,
       max_duration_seconds: 60,
-      schema_min_records: { Contact: 100 },
+      schemas: [{ schema: "Contact", min_records: 100 }],
     });
   });
 
@@ -73,14 +73,24 @@ describe("parseStepInput: policy.expect", () => {
     ],
     [{ min_rows: 1 }, valid, /^policy\.expect\.min_rows: unknown field/],
     [
-      { schema_min_records: { A: 1 } },
+      { schemas: [{ schema: "A", min_records: 1 }] },
       valid,
-      /^policy\.expect\.schema_min_records: is for bulk syncs only/,
+      /^policy\.expect\.schemas: is for bulk syncs only/,
     ],
     [
-      { schema_min_records: { A: "x" } },
+      { schemas: { A: { min_records: 1 } } },
       bulk,
-      /^policy\.expect\.schema_min_records\.A: must be an integer/,
+      /^policy\.expect\.schemas: must be a list, got an object/,
+    ],
+    [
+      { schemas: [{ name: "A", min_records: 1 }] },
+      bulk,
+      /^policy\.expect\.schemas\[0\]\.name: unknown field/,
+    ],
+    [
+      { schemas: [{ schema: "A", min_records: "x" }] },
+      bulk,
+      /^policy\.expect\.schemas\[0\]\.min_records: must be an integer/,
     ],
     ["all", valid, /^policy\.expect: must be an object/],
   ])("rejects %j", (expect_, base, message) => {

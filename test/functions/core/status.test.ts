@@ -290,14 +290,19 @@ describe("expectations (Sync.ExpectationFailed)", () => {
           { schema: "Contact", records: 0 },
         ],
       },
-      { schema_min_records: { Account: 1, Contact: 100 } },
+      {
+        schemas: [
+          { schema: "Account", min_records: 1 },
+          { schema: "Contact", min_records: 100 },
+        ],
+      },
       'schema "Contact": expected at least 100 records, saw 0',
     ],
     [
       "an expected schema missing from the run saw 0",
       counts(300, 0, 0),
       { schemas: [{ schema: "Account", records: 300 }] },
-      { schema_min_records: { Lead: 1 } },
+      { schemas: [{ schema: "Lead", min_records: 1 }] },
       'schema "Lead": expected at least 1 record, saw 0 (not in the run)',
     ],
   ] as [string, ReturnType<typeof counts>, Partial<TerminalRun>, Expectations, string][])(

@@ -239,7 +239,14 @@ describe("check-status", () => {
           "duration_seconds: 60\nrecords: 300\nschemas:\n  - { name: Account, records: 300 }\n  - { name: Contact, records: 0 }",
         ),
       );
-      const p = policy({ expect: { schema_min_records: { Account: 1, Contact: 1 } } });
+      const p = policy({
+        expect: {
+          schemas: [
+            { schema: "Account", min_records: 1 },
+            { schema: "Contact", min_records: 1 },
+          ],
+        },
+      });
       const last = (await runToEnd(e, bulkInput({ policy: p }))).checks.at(-1);
       expect(last).toMatchObject({
         status: "completed",
