@@ -210,17 +210,20 @@ describe("check-status", () => {
   });
 
   describe("expectations (Sync.ExpectationFailed)", () => {
+    /** A completed run that succeeded but for its expectations. */
+    const missed = (records: number) => ({
+      status: "completed",
+      outcome: "succeeded",
+      step_failed: true,
+      error_name: "Sync.ExpectationFailed",
+      counts: { records },
+    });
+
     it("a model run that succeeds with 0 records fails under min_records", async () => {
       e = await env(scenario("duration_seconds: 60\nrecords: 0"));
       const p = policy({ expect: { min_records: 1 } });
       const last = (await runToEnd(e, stepInput({ policy: p }))).checks.at(-1);
-      expect(last).toMatchObject({
-        status: "completed",
-        outcome: "succeeded",
-        step_failed: true,
-        error_name: "Sync.ExpectationFailed",
-        counts: { records: 0 },
-      });
+      expect(last).toMatchObject(missed(0));
       expect(last?.error_message).toContain("expected at least 1 record, saw 0");
     });
 
@@ -248,13 +251,7 @@ describe("check-status", () => {
         },
       });
       const last = (await runToEnd(e, bulkInput({ policy: p }))).checks.at(-1);
-      expect(last).toMatchObject({
-        status: "completed",
-        outcome: "succeeded",
-        step_failed: true,
-        error_name: "Sync.ExpectationFailed",
-        counts: { records: 300 },
-      });
+      expect(last).toMatchObject(missed(300));
       expect(last?.error_message).toContain('schema "Contact": expected at least 1 record, saw 0');
       expect(last?.error_message).not.toContain('"Account"');
     });
