@@ -261,6 +261,9 @@ function checkDefaults(
   checkTimeout(timeout, pipelineTimeout, [...at, "timeout"], sink);
   const poll = pollFields(defaults.poll);
   checkPoll(poll, {}, (message) => sink.add([...at, "poll"], message));
+  const seconds = stepTimeout(undefined, defaults, pipelineTimeout);
+  const expect = valid(expectSchema, defaults.expect) ?? {};
+  checkExpectFields(expect, {}, { seconds, own: timeout !== undefined }, [...at, "expect"], sink);
   if (
     validDefault(defaults, "test") === true &&
     validDefault(defaults, "resync_mode") !== undefined
@@ -315,27 +318,72 @@ function checkStep(step: Record<string, unknown>, at: Path, context: StepContext
 }
 
 /**
- * A step's `expect` (merged over the defaults' field by field): min_records at most
- * max_records, and per-schema expectations only on a bulk step (its own; the defaults'
- * apply to bulk steps only).
+ * The rules of an `expect` (merged over inherited fields, at `at`): min_records at most
+ * max_records, and a max_duration that the timeout `timeoutSeconds` (which cancels the
+ * run first) leaves room for. Reported where `own` or `ownTimeout` sets a field involved;
+ * what the defaults alone set is reported once, at defaults.
  */
-function checkExpect(step: Record<string, unknown>, at: Path, context: StepContext): void {
-  const own = valid(expectSchema, step.expect) ?? {};
-  const merged = { ...(valid(expectSchema, context.defaults.expect) ?? {}), ...own };
+function checkExpectFields(
+  own: RawExpect,
+  inherited: RawExpect,
+  timeout: { seconds: number; own: boolean },
+  at: Path,
+  sink: Sink,
+): void {
+  const merged = { ...inherited, ...own };
   const { min_records: min, max_records: max } = merged;
   if (min !== undefined && max !== undefined && min > max) {
-    const from = own.min_records === undefined || own.max_records === undefined;
-    context.sink.add(
-      [...at, "expect", own.max_records !== undefined ? "max_records" : "min_records"],
-      `min_records (${min}) is greater than max_records (${max})${from ? ", with defaults" : ""}`,
+    if (own.min_records !== undefined || own.max_records !== undefined) {
+      const from = own.min_records === undefined || own.max_records === undefined;
+      sink.add(
+        [...at, own.max_records !== undefined ? "max_records" : "min_records"],
+        `min_records (${min}) is greater than max_records (${max})${from ? ", with defaults" : ""}`,
+      );
+    }
+  }
+  const limit = parseDuration(merged.max_duration ?? "");
+  if (limit === undefined || limit <= timeout.seconds) return;
+  const [text, wait] = [formatConfigDuration(limit), formatConfigDuration(timeout.seconds)];
+  if (own.max_duration !== undefined) {
+    sink.add(
+      [...at, "max_duration"],
+      `${text} is longer than the step's timeout ${wait}, which cancels the run first`,
+    );
+  } else if (timeout.own) {
+    sink.add(
+      [...at.slice(0, -1), "timeout"],
+      `${wait} is shorter than expect.max_duration ${text} (from defaults): the timeout cancels the run first`,
     );
   }
+}
+
+/** A step's `expect`: its fields' rules, and per-schema expectations on bulk steps only. */
+function checkExpect(step: Record<string, unknown>, at: Path, context: StepContext): void {
+  const own = valid(expectSchema, step.expect) ?? {};
+  const inherited = valid(expectSchema, context.defaults.expect) ?? {};
+  const ownTimeout = valid(stepSchema.shape.timeout, step.timeout);
+  const timeout = {
+    seconds: stepTimeout(ownTimeout, context.defaults, context.pipelineTimeout),
+    own: ownTimeout !== undefined,
+  };
+  checkExpectFields(own, inherited, timeout, [...at, "expect"], context.sink);
   if (step.model_sync !== undefined && isRecord(step.expect) && step.expect.schemas !== undefined) {
     context.sink.add(
       [...at, "expect", "schemas"],
       "per-schema expectations are for bulk syncs; this step runs a model sync",
     );
   }
+}
+
+/** The timeout a step runs with: its own, the defaults', or the default within the pipeline's. */
+function stepTimeout(
+  own: string | undefined,
+  defaults: Record<string, unknown>,
+  pipelineTimeout: number | undefined,
+): number {
+  const text = own ?? (validDefault(defaults, "timeout") as string | undefined);
+  const fallback = Math.min(STEP_TIMEOUT.default, pipelineTimeout ?? STEP_TIMEOUT.default);
+  return parseDuration(text ?? "") ?? fallback;
 }
 
 /** One of bulk_sync and model_sync, and only the options of that kind of sync. */

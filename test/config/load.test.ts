@@ -559,3 +559,38 @@ describe("expect", () => {
     ]);
   });
 });
+
+describe("expect: max_duration against the timeout", () => {
+  const bulk = (id: string, yaml = "") => `      - id: ${id}\n        bulk_sync: ${UUID}\n${yaml}`;
+
+  it("rejects a max_duration the timeout would never let the run reach, once where it is set", () => {
+    const steps =
+      bulk("own", "        timeout: 1h\n        expect: { max_duration: 90m }\n") +
+      bulk("inherits", "        timeout: 30m\n") +
+      bulk("fits", "        timeout: 3h\n") +
+      bulk("plain");
+    const text = pipeline(steps, "    defaults: { timeout: 1h, expect: { max_duration: 2h } }\n");
+    expect(problems(text)).toEqual([
+      'pipelines.yaml: pipeline "p", field "defaults.expect.max_duration": 2h is longer than the step\'s timeout 1h, which cancels the run first',
+      'pipelines.yaml: pipeline "p", step "own", field "expect.max_duration": 1h30m is longer than the step\'s timeout 1h, which cancels the run first',
+      'pipelines.yaml: pipeline "p", step "inherits", field "timeout": 30m is shorter than expect.max_duration 2h (from defaults): the timeout cancels the run first',
+    ]);
+  });
+
+  it("accepts a max_duration within the timeout, the default one included", () => {
+    const text = pipeline(bulk("a", "        expect: { max_duration: 6h }\n"));
+    expect(
+      parsePipelinesConfig(text, "pipelines.yaml").pipelines[0]?.steps[0]?.policy.expect,
+    ).toEqual({ max_duration_seconds: 21_600 });
+  });
+
+  it("reports min_records above max_records set by defaults alone once, at defaults", () => {
+    const text = pipeline(
+      `${bulk("a")}${bulk("b")}`,
+      "    defaults: { expect: { min_records: 5, max_records: 1 } }\n",
+    );
+    expect(problems(text)).toEqual([
+      'pipelines.yaml: pipeline "p", field "defaults.expect.max_records": min_records (5) is greater than max_records (1)',
+    ]);
+  });
+});
