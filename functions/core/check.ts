@@ -95,7 +95,13 @@ function addVerdict(
 ): void {
   const verdict = evaluateTerminal(
     state.sync_type,
-    { status: run.status, counts: run.counts, failedSchemas },
+    {
+      status: run.status,
+      counts: run.counts,
+      failedSchemas,
+      ...(result.run_seconds !== undefined ? { run_seconds: result.run_seconds } : {}),
+      ...(run.schemas ? { schemas: run.schemas.map(schemaRecords) } : {}),
+    },
     state.policy,
   );
   result.outcome = verdict.outcome;
@@ -142,12 +148,18 @@ function nextPoll(
   return Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
 }
 
+/** A bulk schema's name and records, as `expect` matches them (every schema, none left out). */
+function schemaRecords(s: BulkSchemaExecution): { schema: string; records: number } {
+  return { schema: s.schema ?? s.output_name ?? "unknown", records: s.record_count ?? 0 };
+}
+
 /** A bulk schema's result; a failed schema keeps Polytomic's `status_message`. */
 function schemaResult(s: BulkSchemaExecution, redactor: Redactor): SchemaResult {
+  const { schema, records } = schemaRecords(s);
   const out: SchemaResult = {
-    schema: s.schema ?? s.output_name ?? "unknown",
+    schema,
     status: s.status ?? "unknown",
-    records: s.record_count ?? 0,
+    records,
     errors: s.error_count ?? 0,
   };
   const message =

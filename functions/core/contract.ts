@@ -39,6 +39,34 @@ export interface FailurePolicy {
   fail_on_warnings: boolean;
   /** Bulk: fail a completed run in which a schema failed. Default true. */
   fail_on_schema_errors: boolean;
+  /**
+   * What a run that otherwise succeeded must look like; outside it the step fails with
+   * `Sync.ExpectationFailed`. Absent (the default): nothing is expected.
+   */
+  expect?: Expectations;
+}
+
+/** A step's `expect:` (docs/pipelines.md "Expectations"). Every field is optional. */
+export interface Expectations {
+  /** At least this many records (`counts.records`). */
+  min_records?: number;
+  /** At most this many records. */
+  max_records?: number;
+  /** At most this share of errors, in percent: errors / (records + errors) * 100. */
+  max_error_rate_percent?: number;
+  /** At most this running time (started_at to completed_at, Polytomic's timestamps). */
+  max_duration_seconds?: number;
+  /**
+   * Bulk: at least `min_records` in each named schema (a schema not in the run saw 0).
+   * A list, not a map keyed by schema name: a key ending in `.$` would be a JSONPath in
+   * the pipeline machine's Parameters.
+   */
+  schemas?: SchemaExpectation[];
+}
+
+export interface SchemaExpectation {
+  schema: string;
+  min_records: number;
 }
 
 export interface PollSettings {

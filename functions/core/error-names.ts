@@ -43,6 +43,8 @@ export const OUTCOME_ERRORS = [
   "Sync.Interrupted",
   "Sync.TimedOut",
   "Sync.UnknownStatus",
+  /** The run succeeded but is outside the step's `expect:` (too few records, too slow, ...). */
+  "Sync.ExpectationFailed",
 ] as const;
 
 export type RetryableErrorName = (typeof RETRYABLE_ERRORS)[number];

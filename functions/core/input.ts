@@ -8,6 +8,7 @@
 import {
   type BulkStartOptions,
   type CheckResult,
+  type Expectations,
   type ExportLogsResult,
   type FailurePolicy,
   isStartPending,
@@ -94,9 +95,13 @@ function oneOf<T extends string>(v: unknown, path: string, values: readonly T[])
   return v as T;
 }
 
+function list(v: unknown, path: string, what = ""): unknown[] {
+  if (!Array.isArray(v)) throw invalidInput(path, `must be a list${what}, got ${describe(v)}`);
+  return v;
+}
+
 function strList(v: unknown, path: string): string[] {
-  if (!Array.isArray(v)) throw invalidInput(path, `must be a list of strings, got ${describe(v)}`);
-  return v.map((x, i) => str(x, `${path}[${i}]`));
+  return list(v, path, " of strings").map((x, i) => str(x, `${path}[${i}]`));
 }
 
 function iso(v: unknown, path: string): string {
@@ -160,15 +165,51 @@ function bulkOptions(v: unknown, path: string): BulkStartOptions {
   return out;
 }
 
-function policy(v: unknown, path: string): FailurePolicy {
+function policy(v: unknown, path: string, type: SyncType): FailurePolicy {
   const o = obj(v ?? {}, path);
-  onlyKeys(o, path, ["max_errors", "fail_on_warnings", "fail_on_schema_errors"]);
-  return {
+  onlyKeys(o, path, ["max_errors", "fail_on_warnings", "fail_on_schema_errors", "expect"]);
+  const out: FailurePolicy = {
     max_errors: o.max_errors === undefined ? 0 : int(o.max_errors, `${path}.max_errors`, 0),
     fail_on_warnings: optBool(o.fail_on_warnings, `${path}.fail_on_warnings`) ?? false,
     fail_on_schema_errors:
       optBool(o.fail_on_schema_errors, `${path}.fail_on_schema_errors`) ?? true,
   };
+  if (o.expect !== undefined && o.expect !== null) {
+    out.expect = expectations(o.expect, `${path}.expect`, type);
+  }
+  return out;
+}
+
+const EXPECT_NUMBERS = ["min_records", "max_records", "max_duration_seconds"] as const;
+
+/** A step's expectations: counts and seconds >= 0, a percent in [0, 100], bulk-only schemas. */
+function expectations(v: unknown, path: string, type: SyncType): Expectations {
+  const o = obj(v, path);
+  onlyKeys(o, path, [...EXPECT_NUMBERS, "max_error_rate_percent", "schemas"]);
+  const out: Expectations = {};
+  for (const k of EXPECT_NUMBERS) {
+    if (o[k] !== undefined) out[k] = int(o[k], `${path}.${k}`, 0);
+  }
+  if (o.max_error_rate_percent !== undefined) {
+    const rate = num(o.max_error_rate_percent, `${path}.max_error_rate_percent`, 0);
+    if (rate > 100) {
+      throw invalidInput(`${path}.max_error_rate_percent`, `must be at most 100, got ${rate}`);
+    }
+    out.max_error_rate_percent = rate;
+  }
+  if (o.schemas !== undefined) {
+    if (type !== "bulk") throw invalidInput(`${path}.schemas`, "is for bulk syncs only");
+    out.schemas = list(o.schemas, `${path}.schemas`).map((v, i) => {
+      const at = `${path}.schemas[${i}]`;
+      const s = obj(v, at);
+      onlyKeys(s, at, ["schema", "min_records"]);
+      return {
+        schema: str(s.schema, `${at}.schema`),
+        min_records: int(s.min_records, `${at}.min_records`, 0),
+      };
+    });
+  }
+  return out;
 }
 
 function poll(v: unknown, path: string): PollSettings {
@@ -204,7 +245,7 @@ export function parseStepInput(event: unknown): StepInput {
       o.on_conflict === undefined
         ? "attach"
         : oneOf(o.on_conflict, "on_conflict", ["attach", "fail", "wait"]),
-    policy: policy(o.policy, "policy"),
+    policy: policy(o.policy, "policy", sync_type),
     poll: poll(o.poll, "poll"),
     timeout_seconds: num(o.timeout_seconds, "timeout_seconds", 1),
   };

@@ -18,6 +18,7 @@ import type {
 } from "../polytomic/types";
 import type { FailurePolicy, Outcome, RunCounts, SyncType } from "./contract";
 import type { OutcomeErrorName } from "./error-names";
+import { type ExpectedRun, missedExpectations } from "./expect";
 
 /**
  * Every status of the spec's enums, typed as a record over the generated enum types so
@@ -114,8 +115,8 @@ export function isFailedSchemaStatus(status: string): boolean {
   return FAILED_SCHEMA.has(status) || !KNOWN_SCHEMA.has(status);
 }
 
-/** What the policy needs to know about a terminal run. */
-export interface TerminalRun {
+/** What the policy needs to know about a terminal run (run_seconds and schemas: for `expect`). */
+export interface TerminalRun extends ExpectedRun {
   status: string;
   counts: RunCounts;
   /** Bulk: number of schemas whose status is failed, canceled, interrupted or unknown. */
@@ -137,8 +138,9 @@ function fail(outcome: Outcome, name: OutcomeErrorName, message: string): Verdic
  * The outcome of a terminal run and whether the step's failure policy fails the step.
  *
  * Order of the checks on a completed run: failed schemas, then record errors, then
- * warnings; the first rule that fails the step names the error. A tolerated problem
- * still shows in the outcome (`completed_with_errors`, `succeeded_with_warnings`).
+ * warnings, then the step's expectations (only a run that otherwise succeeded is held to
+ * them); the first rule that fails the step names the error. A tolerated problem still
+ * shows in the outcome (`completed_with_errors`, `succeeded_with_warnings`).
  */
 export function evaluateTerminal(type: SyncType, run: TerminalRun, policy: FailurePolicy): Verdict {
   const { status, counts } = run;
@@ -192,9 +194,19 @@ export function evaluateTerminal(type: SyncType, run: TerminalRun, policy: Failu
       `${what} completed with ${counts.warnings} warnings (fail_on_warnings is true)`,
     );
   }
-  if (counts.errors > 0 || run.failedSchemas > 0) {
-    return { outcome: "completed_with_errors", step_failed: false };
+  const outcome: Outcome =
+    counts.errors > 0 || run.failedSchemas > 0
+      ? "completed_with_errors"
+      : counts.warnings > 0
+        ? "succeeded_with_warnings"
+        : "succeeded";
+  const missed = policy.expect ? missedExpectations(policy.expect, run) : [];
+  if (missed.length > 0) {
+    return fail(
+      outcome,
+      "Sync.ExpectationFailed",
+      `${what} completed outside the step's expectations: ${missed.join("; ")}`,
+    );
   }
-  if (counts.warnings > 0) return { outcome: "succeeded_with_warnings", step_failed: false };
-  return { outcome: "succeeded", step_failed: false };
+  return { outcome, step_failed: false };
 }

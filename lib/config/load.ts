@@ -7,6 +7,7 @@
 import { resolve } from "node:path";
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import type { Expectations } from "../../functions/core/contract";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
 import { formatConfigDuration, parseDuration } from "./duration";
@@ -15,12 +16,14 @@ import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from
 import { readTextFile, TextFileError } from "./read-text";
 import {
   BULK_ONLY_FIELDS,
+  expectSchema,
   MODEL_ONLY_FIELDS,
   PIPELINE_TIMEOUT,
   POLL_DEFAULTS,
   pipelineSchema,
   pipelinesFileSchema,
   pollSchema,
+  type RawExpect,
   type RawPipeline,
   type RawStep,
   type RawStepDefaults,
@@ -258,6 +261,9 @@ function checkDefaults(
   checkTimeout(timeout, pipelineTimeout, [...at, "timeout"], sink);
   const poll = pollFields(defaults.poll);
   checkPoll(poll, {}, (message) => sink.add([...at, "poll"], message));
+  const seconds = stepTimeout(undefined, defaults, pipelineTimeout);
+  const expect = valid(expectSchema, defaults.expect) ?? {};
+  checkExpectFields(expect, {}, { seconds, own: timeout !== undefined }, [...at, "expect"], sink);
   if (
     validDefault(defaults, "test") === true &&
     validDefault(defaults, "resync_mode") !== undefined
@@ -297,6 +303,7 @@ function checkStep(step: Record<string, unknown>, at: Path, context: StepContext
   checkSyncKind(step, at, context);
   const timeout = valid(stepSchema.shape.timeout, step.timeout);
   checkTimeout(timeout, context.pipelineTimeout, [...at, "timeout"], sink);
+  checkExpect(step, at, context);
   const rawPoll = step.poll;
   if (isRecord(rawPoll)) {
     const own = pollFields(rawPoll);
@@ -308,6 +315,75 @@ function checkStep(step: Record<string, unknown>, at: Path, context: StepContext
       checkPoll(own, context.defaultsPoll, (message) => sink.add([...at, "poll"], message));
     }
   }
+}
+
+/**
+ * The rules of an `expect` (merged over inherited fields, at `at`): min_records at most
+ * max_records, and a max_duration that the timeout `timeoutSeconds` (which cancels the
+ * run first) leaves room for. Reported where `own` or `ownTimeout` sets a field involved;
+ * what the defaults alone set is reported once, at defaults.
+ */
+function checkExpectFields(
+  own: RawExpect,
+  inherited: RawExpect,
+  timeout: { seconds: number; own: boolean },
+  at: Path,
+  sink: Sink,
+): void {
+  const merged = { ...inherited, ...own };
+  const { min_records: min, max_records: max } = merged;
+  if (min !== undefined && max !== undefined && min > max) {
+    if (own.min_records !== undefined || own.max_records !== undefined) {
+      const from = own.min_records === undefined || own.max_records === undefined;
+      sink.add(
+        [...at, own.max_records !== undefined ? "max_records" : "min_records"],
+        `min_records (${min}) is greater than max_records (${max})${from ? ", with defaults" : ""}`,
+      );
+    }
+  }
+  const limit = parseDuration(merged.max_duration ?? "");
+  if (limit === undefined || limit <= timeout.seconds) return;
+  const [text, wait] = [formatConfigDuration(limit), formatConfigDuration(timeout.seconds)];
+  if (own.max_duration !== undefined) {
+    sink.add(
+      [...at, "max_duration"],
+      `${text} is longer than the step's timeout ${wait}, which cancels the run first`,
+    );
+  } else if (timeout.own) {
+    sink.add(
+      [...at.slice(0, -1), "timeout"],
+      `${wait} is shorter than expect.max_duration ${text} (from defaults): the timeout cancels the run first`,
+    );
+  }
+}
+
+/** A step's `expect`: its fields' rules, and per-schema expectations on bulk steps only. */
+function checkExpect(step: Record<string, unknown>, at: Path, context: StepContext): void {
+  const own = valid(expectSchema, step.expect) ?? {};
+  const inherited = valid(expectSchema, context.defaults.expect) ?? {};
+  const ownTimeout = valid(stepSchema.shape.timeout, step.timeout);
+  const timeout = {
+    seconds: stepTimeout(ownTimeout, context.defaults, context.pipelineTimeout),
+    own: ownTimeout !== undefined,
+  };
+  checkExpectFields(own, inherited, timeout, [...at, "expect"], context.sink);
+  if (step.model_sync !== undefined && isRecord(step.expect) && step.expect.schemas !== undefined) {
+    context.sink.add(
+      [...at, "expect", "schemas"],
+      "per-schema expectations are for bulk syncs; this step runs a model sync",
+    );
+  }
+}
+
+/** The timeout a step runs with: its own, the defaults', or the default within the pipeline's. */
+function stepTimeout(
+  own: string | undefined,
+  defaults: Record<string, unknown>,
+  pipelineTimeout: number | undefined,
+): number {
+  const text = own ?? (validDefault(defaults, "timeout") as string | undefined);
+  const fallback = Math.min(STEP_TIMEOUT.default, pipelineTimeout ?? STEP_TIMEOUT.default);
+  return parseDuration(text ?? "") ?? fallback;
 }
 
 /** One of bulk_sync and model_sync, and only the options of that kind of sync. */
@@ -630,6 +706,7 @@ function toStep(step: RawStep, defaults: RawStepDefaults, pipelineTimeout: numbe
       max_errors: pick("max_errors") ?? 0,
       fail_on_warnings: pick("fail_on_warnings") ?? false,
       fail_on_schema_errors: pick("fail_on_schema_errors") ?? true,
+      ...toExpect({ ...defaults.expect, ...step.expect }, bulk),
     },
     poll: {
       strategy: poll.strategy ?? POLL_DEFAULTS.strategy,
@@ -638,4 +715,21 @@ function toStep(step: RawStep, defaults: RawStepDefaults, pipelineTimeout: numbe
     },
     timeout_seconds: seconds(pick("timeout"), Math.min(STEP_TIMEOUT.default, pipelineTimeout)),
   };
+}
+
+/** `expect` as the step input carries it; nothing when nothing is expected. */
+function toExpect(raw: RawExpect, bulk: boolean): { expect?: Expectations } {
+  const schemas = bulk && raw.schemas ? Object.entries(raw.schemas) : [];
+  const expect = defined<Expectations>({
+    min_records: raw.min_records,
+    max_records: raw.max_records,
+    max_error_rate_percent:
+      raw.max_error_rate === undefined ? undefined : Number.parseFloat(raw.max_error_rate),
+    max_duration_seconds: raw.max_duration === undefined ? undefined : seconds(raw.max_duration, 0),
+    schemas:
+      schemas.length > 0
+        ? schemas.map(([schema, s]) => ({ schema, min_records: s.min_records }))
+        : undefined,
+  });
+  return Object.keys(expect).length > 0 ? { expect } : {};
 }

@@ -119,6 +119,53 @@ export const pollSchema = z.strictObject({
   }),
 });
 
+/** `max_error_rate`: a percentage such as `5%` or `0.5%`, 0 to 100. */
+export const PERCENT_PATTERN = /^(\d+(?:\.\d+)?)%$/;
+
+const recordCount = (what: string) =>
+  z
+    .int({ error: (iss) => `expected a whole number, got ${describeInput(iss.input)}` })
+    .min(0, { error: `${what} must be 0 or more` })
+    .meta({ [UNIT_KEY]: "records" });
+
+/** `expect:` of a step or of `defaults:`: what a run that otherwise succeeded must look like. */
+export const expectSchema = z.strictObject({
+  min_records: recordCount("min_records")
+    .optional()
+    .meta({ description: "At least this many records in the run." }),
+  max_records: recordCount("max_records")
+    .optional()
+    .meta({ description: "At most this many records in the run." }),
+  max_error_rate: z
+    .string({ error: (iss) => `expected a percentage such as 5%, got ${describeInput(iss.input)}` })
+    .regex(PERCENT_PATTERN, {
+      error: (iss) => `expected a percentage such as 5% or 0.5%, got ${describeInput(iss.input)}`,
+    })
+    .refine((text) => Number.parseFloat(text) <= 100, { error: "max_error_rate is at most 100%" })
+    .optional()
+    .meta({
+      description:
+        "At most this share of errors, errors / (records + errors), as a percentage such as 5%.",
+    }),
+  max_duration: duration("max_duration", 1, STEP_TIMEOUT.max)
+    .optional()
+    .meta({ description: "At most this running time (Polytomic's started_at to completed_at)." }),
+  schemas: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        min_records: recordCount("min_records").meta({
+          description: "At least this many records in the schema.",
+        }),
+      }),
+    )
+    .optional()
+    .meta({
+      description:
+        "Bulk: per schema, at least this many records (a schema missing from the run saw 0).",
+    }),
+});
+
 /** Step fields that `defaults:` may also set. */
 const inheritableStepFields = {
   schemas: nonEmptyStrings("schema").optional().meta({
@@ -171,10 +218,16 @@ const inheritableStepFields = {
       default: formatConfigDuration(STEP_TIMEOUT.default),
     }),
   poll: pollSchema.optional().meta({ description: "Status polling." }),
+  expect: expectSchema.optional().meta({
+    description:
+      "Expectations of a run that otherwise succeeded; outside them the step fails with Sync.ExpectationFailed. In defaults, merged field by field. Nothing is expected by default.",
+  }),
 };
 
 /** Options that belong to one sync type only. */
 export const BULK_ONLY_FIELDS = ["schemas", "fetch_mode", "resync_mode"] as const;
+/** Keys of `expect` that belong to bulk syncs only. */
+export const BULK_ONLY_EXPECT_FIELDS = ["schemas"] as const;
 export const MODEL_ONLY_FIELDS = ["identities", "resync"] as const;
 
 export const stepSchema = z
@@ -293,4 +346,5 @@ export type RawPipelinesFile = z.output<typeof pipelinesFileSchema>;
 export type RawPipeline = z.output<typeof pipelineSchema>;
 export type RawStep = z.output<typeof stepSchema>;
 export type RawStepDefaults = z.output<typeof stepDefaultsSchema>;
+export type RawExpect = z.output<typeof expectSchema>;
 export type RawSchedule = z.output<typeof scheduleSchema>;

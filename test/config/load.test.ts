@@ -34,7 +34,7 @@ describe("parsePipelinesConfig: problems", () => {
 
   it("rejects unknown keys at step level, listing the allowed ones", () => {
     expect(problems(pipeline(`${bulkStep}        colour: red\n`))).toEqual([
-      'pipelines.yaml: pipeline "p", step "load", field "colour": unknown key "colour" (allowed: id, bulk_sync, model_sync, after, schemas, fetch_mode, resync_mode, identities, resync, test, run_after, on_conflict, max_errors, fail_on_warnings, fail_on_schema_errors, timeout, poll)',
+      'pipelines.yaml: pipeline "p", step "load", field "colour": unknown key "colour" (allowed: id, bulk_sync, model_sync, after, schemas, fetch_mode, resync_mode, identities, resync, test, run_after, on_conflict, max_errors, fail_on_warnings, fail_on_schema_errors, timeout, poll, expect)',
     ]);
   });
 
@@ -274,7 +274,7 @@ describe("parsePipelinesConfig: problems", () => {
       'conf/pipelines.yaml: pipeline "nightly", step "a", field "bulk_sync": invalid uuid "nope"',
       `conf/pipelines.yaml: pipeline "nightly", step "a", field "timeout": 2h is longer than the pipeline's timeout 1h`,
       'conf/pipelines.yaml: pipeline "nightly", step "a", field "after": dependency cycle: a -> b -> a',
-      'conf/pipelines.yaml: pipeline "nightly", step "b", field "extra": unknown key "extra" (allowed: id, bulk_sync, model_sync, after, schemas, fetch_mode, resync_mode, identities, resync, test, run_after, on_conflict, max_errors, fail_on_warnings, fail_on_schema_errors, timeout, poll)',
+      'conf/pipelines.yaml: pipeline "nightly", step "b", field "extra": unknown key "extra" (allowed: id, bulk_sync, model_sync, after, schemas, fetch_mode, resync_mode, identities, resync, test, run_after, on_conflict, max_errors, fail_on_warnings, fail_on_schema_errors, timeout, poll, expect)',
       'conf/pipelines.yaml: pipeline "nightly", step "b", field "after": unknown step "ghost" (known: a)',
     ]);
     expect(configError.problems[0]).toEqual({
@@ -490,5 +490,107 @@ describe("parsePipelinesConfig: the 25,000-event history limit of a step's execu
     ]) {
       expect(parsePipelinesConfig(step("24h", poll), "pipelines.yaml").pipelines).toHaveLength(1);
     }
+  });
+});
+
+describe("expect", () => {
+  const modelStep = (id: string, yaml: string) =>
+    `      - id: ${id}\n        model_sync: ${UUID}\n${yaml}`;
+  const bulkWith = (id: string, yaml: string) =>
+    `      - id: ${id}\n        bulk_sync: ${UUID}\n${yaml}`;
+
+  it("loads into the step's policy, merged over defaults field by field", () => {
+    const steps =
+      bulkWith(
+        "load",
+        "        expect:\n          max_records: 500\n          max_error_rate: 2.5%\n          max_duration: 2h\n          schemas: { Contact: { min_records: 100 } }\n",
+      ) +
+      modelStep("push", "") +
+      modelStep("push_big", "        expect: { min_records: 10 }\n");
+    const config = parsePipelinesConfig(
+      pipeline(
+        steps,
+        "    defaults:\n      expect: { min_records: 1, schemas: { Lead: { min_records: 1 } } }\n",
+      ),
+      "pipelines.yaml",
+    );
+    const [load, push, pushBig] = config.pipelines[0]?.steps ?? [];
+    expect(load?.policy.expect).toEqual({
+      min_records: 1,
+      max_records: 500,
+      max_error_rate_percent: 2.5,
+      max_duration_seconds: 7200,
+      schemas: [{ schema: "Contact", min_records: 100 }],
+    });
+    // The defaults' per-schema expectations apply to bulk steps only.
+    expect(push?.policy.expect).toEqual({ min_records: 1 });
+    expect(pushBig?.policy.expect).toEqual({ min_records: 10 });
+  });
+
+  it("expects nothing by default", () => {
+    const config = parsePipelinesConfig(pipeline(bulkStep), "pipelines.yaml");
+    expect(config.pipelines[0]?.steps[0]?.policy).not.toHaveProperty("expect");
+  });
+
+  it("rejects bad values, naming file, pipeline, step and field", () => {
+    const steps =
+      bulkWith(
+        "a",
+        "        expect:\n          min_records: -1\n          max_error_rate: 5\n          max_duration: 2 hours\n          min_rows: 3\n",
+      ) +
+      bulkWith(
+        "b",
+        "        expect: { max_error_rate: 150%, schemas: { Contact: { min: 1 } } }\n",
+      ) +
+      modelStep(
+        "c",
+        "        expect: { min_records: 10, max_records: 5, schemas: { A: { min_records: 1 } } }\n",
+      );
+    expect(problems(pipeline(steps))).toEqual([
+      'pipelines.yaml: pipeline "p", step "a", field "expect.min_records": min_records must be 0 or more',
+      'pipelines.yaml: pipeline "p", step "a", field "expect.max_error_rate": expected a percentage such as 5%, got 5',
+      'pipelines.yaml: pipeline "p", step "a", field "expect.max_duration": invalid duration "2 hours": use whole numbers with units s, m or h, such as 45s, 90m, 2h or 1h30m',
+      'pipelines.yaml: pipeline "p", step "a", field "expect.min_rows": unknown key "min_rows" (allowed: min_records, max_records, max_error_rate, max_duration, schemas)',
+      'pipelines.yaml: pipeline "p", step "b", field "expect.max_error_rate": max_error_rate is at most 100%',
+      'pipelines.yaml: pipeline "p", step "b", field "expect.schemas.Contact.min_records": required',
+      'pipelines.yaml: pipeline "p", step "b", field "expect.schemas.Contact.min": unknown key "min" (allowed: min_records)',
+      'pipelines.yaml: pipeline "p", step "c", field "expect.max_records": min_records (10) is greater than max_records (5)',
+      'pipelines.yaml: pipeline "p", step "c", field "expect.schemas": per-schema expectations are for bulk syncs; this step runs a model sync',
+    ]);
+  });
+});
+
+describe("expect: max_duration against the timeout", () => {
+  const bulk = (id: string, yaml = "") => `      - id: ${id}\n        bulk_sync: ${UUID}\n${yaml}`;
+
+  it("rejects a max_duration the timeout would never let the run reach, once where it is set", () => {
+    const steps =
+      bulk("own", "        timeout: 1h\n        expect: { max_duration: 90m }\n") +
+      bulk("inherits", "        timeout: 30m\n") +
+      bulk("fits", "        timeout: 3h\n") +
+      bulk("plain");
+    const text = pipeline(steps, "    defaults: { timeout: 1h, expect: { max_duration: 2h } }\n");
+    expect(problems(text)).toEqual([
+      'pipelines.yaml: pipeline "p", field "defaults.expect.max_duration": 2h is longer than the step\'s timeout 1h, which cancels the run first',
+      'pipelines.yaml: pipeline "p", step "own", field "expect.max_duration": 1h30m is longer than the step\'s timeout 1h, which cancels the run first',
+      'pipelines.yaml: pipeline "p", step "inherits", field "timeout": 30m is shorter than expect.max_duration 2h (from defaults): the timeout cancels the run first',
+    ]);
+  });
+
+  it("accepts a max_duration within the timeout, the default one included", () => {
+    const text = pipeline(bulk("a", "        expect: { max_duration: 6h }\n"));
+    expect(
+      parsePipelinesConfig(text, "pipelines.yaml").pipelines[0]?.steps[0]?.policy.expect,
+    ).toEqual({ max_duration_seconds: 21_600 });
+  });
+
+  it("reports min_records above max_records set by defaults alone once, at defaults", () => {
+    const text = pipeline(
+      `${bulk("a")}${bulk("b")}`,
+      "    defaults: { expect: { min_records: 5, max_records: 1 } }\n",
+    );
+    expect(problems(text)).toEqual([
+      'pipelines.yaml: pipeline "p", field "defaults.expect.max_records": min_records (5) is greater than max_records (1)',
+    ]);
   });
 });

@@ -131,6 +131,30 @@ const CASES: Case[] = [
     status: "succeeded",
     outcome: "completed_with_errors",
   },
+  // Expectations: a run that "succeeds" while loading nothing fails the step.
+  {
+    type: "model",
+    sync: "records: 0",
+    policy: "expect: { min_records: 1 }",
+    status: "failed",
+    outcome: "failed",
+    error: "Sync.ExpectationFailed",
+  },
+  {
+    type: "model",
+    sync: "records: 5",
+    policy: "expect: { min_records: 1 }",
+    status: "succeeded",
+    outcome: "succeeded",
+  },
+  {
+    type: "bulk",
+    sync: "records: 100\nschemas: [{ name: A, records: 100 }, { name: B, records: 0 }]",
+    policy: "expect: { schemas: { B: { min_records: 1 } } }",
+    status: "failed",
+    outcome: "failed",
+    error: "Sync.ExpectationFailed",
+  },
 ];
 
 const label = (c: Case) =>
@@ -167,6 +191,29 @@ describe("no false success", () => {
       expect(stillRunning(w)).toEqual([]);
     });
   }
+
+  it("a missed expectation names what was expected and seen; logs and metrics still go out", async () => {
+    w = await world(
+      `syncs:\n  ${SYNC}:\n    type: bulk\n    duration_seconds: 90\n    records: 100\n    schemas: [{ name: A, records: 100 }, { name: B, records: 0 }]\n`,
+    );
+    const cfg = config(`pipelines:
+  p:
+    steps:
+      - id: step
+        bulk_sync: ${SYNC}
+        expect: { min_records: 1, schemas: { A: { min_records: 1 }, B: { min_records: 1 } } }
+`);
+    const h = handlers(w);
+    const result = await runPipeline(w, h, cfg, "p");
+    const step = result.steps[0];
+    expect(step?.error?.name).toBe("Sync.ExpectationFailed");
+    expect(step?.error?.message).toContain('schema "B": expected at least 1 record, saw 0');
+    expect(step?.error?.message).not.toContain('"A"');
+    expect(h.sinks.objects.size).toBeGreaterThan(0);
+    const metrics = h.sinks.metrics.flat();
+    expect(metrics.find((m) => m.MetricName === "StepFailed")?.Value).toBe(1);
+    expect(metrics.find((m) => m.MetricName === "RecordsSynced")?.Value).toBe(100);
+  });
 
   it("an unknown status (an API change) fails the step with Sync.UnknownStatus", async () => {
     w = await world(`syncs:\n  ${SYNC}:\n    type: model\n    duration_seconds: 90\n`);

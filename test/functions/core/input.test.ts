@@ -30,3 +30,70 @@ describe("parseStepInput: skip", () => {
     }
   });
 });
+
+describe("parseStepInput: policy.expect", () => {
+  const bulk = { ...valid, sync_type: "bulk" };
+  const withExpect = (expect: unknown, base: object = valid) =>
+    parseStepInput({ ...base, policy: { expect } }).policy.expect;
+
+  it("keeps a valid expect, and none when absent", () => {
+    expect(parseStepInput(valid).policy).not.toHaveProperty("expect");
+    expect(
+      withExpect(
+        {
+          min_records: 1,
+          max_records: 10,
+          max_error_rate_percent: 2.5,
+          max_duration_seconds: 60,
+          schemas: [{ schema: "Contact", min_records: 100 }],
+        },
+        bulk,
+      ),
+    ).toEqual({
+      min_records: 1,
+      max_records: 10,
+      max_error_rate_percent: 2.5,
+      max_duration_seconds: 60,
+      schemas: [{ schema: "Contact", min_records: 100 }],
+    });
+  });
+
+  it.each([
+    [{ min_records: -1 }, valid, /^policy\.expect\.min_records: must be an integer >= 0/],
+    [{ max_records: 1.5 }, valid, /^policy\.expect\.max_records: must be an integer >= 0/],
+    [
+      { max_error_rate_percent: 101 },
+      valid,
+      /^policy\.expect\.max_error_rate_percent: must be at most 100/,
+    ],
+    [
+      { max_error_rate_percent: "5%" },
+      valid,
+      /^policy\.expect\.max_error_rate_percent: must be a number/,
+    ],
+    [{ min_rows: 1 }, valid, /^policy\.expect\.min_rows: unknown field/],
+    [
+      { schemas: [{ schema: "A", min_records: 1 }] },
+      valid,
+      /^policy\.expect\.schemas: is for bulk syncs only/,
+    ],
+    [
+      { schemas: { A: { min_records: 1 } } },
+      bulk,
+      /^policy\.expect\.schemas: must be a list, got an object/,
+    ],
+    [
+      { schemas: [{ name: "A", min_records: 1 }] },
+      bulk,
+      /^policy\.expect\.schemas\[0\]\.name: unknown field/,
+    ],
+    [
+      { schemas: [{ schema: "A", min_records: "x" }] },
+      bulk,
+      /^policy\.expect\.schemas\[0\]\.min_records: must be an integer/,
+    ],
+    ["all", valid, /^policy\.expect: must be an object/],
+  ])("rejects %j", (expect_, base, message) => {
+    expect(() => withExpect(expect_, base)).toThrow(message);
+  });
+});

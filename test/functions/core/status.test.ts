@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import type { FailurePolicy, SyncType } from "../../../functions/core/contract";
+import type { Expectations, FailurePolicy, SyncType } from "../../../functions/core/contract";
 import {
   BULK_STATUSES,
   evaluateTerminal,
@@ -8,6 +8,7 @@ import {
   isQueuedStatus,
   isTerminalStatus,
   MODEL_STATUSES,
+  type TerminalRun,
 } from "../../../functions/core/status";
 
 const DEFAULT_POLICY: FailurePolicy = {
@@ -238,5 +239,134 @@ describe("failure policy", () => {
       DEFAULT_POLICY,
     );
     expect(v.error_message).toContain('"weird"');
+  });
+});
+
+describe("expectations (Sync.ExpectationFailed)", () => {
+  const run = (c: ReturnType<typeof counts>, extra: Partial<TerminalRun> = {}): TerminalRun => ({
+    status: "completed",
+    counts: c,
+    failedSchemas: 0,
+    ...extra,
+  });
+  const judge = (r: TerminalRun, expect: Expectations, type: SyncType = "model") =>
+    evaluateTerminal(type, r, { ...DEFAULT_POLICY, max_errors: 1000, expect });
+
+  it.each([
+    [
+      "0 records under min_records 1",
+      counts(0, 0, 0),
+      {},
+      { min_records: 1 },
+      "expected at least 1 record, saw 0",
+    ],
+    [
+      "over max_records",
+      counts(501, 0, 0),
+      {},
+      { max_records: 500 },
+      "expected at most 500 records, saw 501",
+    ],
+    [
+      "error rate over max_error_rate",
+      counts(70, 10, 0),
+      {},
+      { max_error_rate_percent: 5 },
+      "error rate 12.5% over max_error_rate 5%",
+    ],
+    [
+      "over max_duration",
+      counts(10, 0, 0),
+      { run_seconds: 7800 },
+      { max_duration_seconds: 7200 },
+      "ran 2h10m, over max_duration 2h",
+    ],
+    [
+      "a bulk schema with 0 records while others load",
+      counts(300, 0, 0),
+      {
+        schemas: [
+          { schema: "Account", records: 300 },
+          { schema: "Contact", records: 0 },
+        ],
+      },
+      {
+        schemas: [
+          { schema: "Account", min_records: 1 },
+          { schema: "Contact", min_records: 100 },
+        ],
+      },
+      'schema "Contact": expected at least 100 records, saw 0',
+    ],
+    [
+      "an expected schema missing from the run saw 0",
+      counts(300, 0, 0),
+      { schemas: [{ schema: "Account", records: 300 }] },
+      { schemas: [{ schema: "Lead", min_records: 1 }] },
+      'schema "Lead": expected at least 1 record, saw 0 (not in the run)',
+    ],
+  ] as [string, ReturnType<typeof counts>, Partial<TerminalRun>, Expectations, string][])(
+    "%s",
+    (_label, c, extra, expect_, message) => {
+      const v = judge(run(c, extra), expect_, extra.schemas ? "bulk" : "model");
+      expect(v.step_failed).toBe(true);
+      expect(v.error_name).toBe("Sync.ExpectationFailed");
+      expect(v.error_message).toContain(message);
+    },
+  );
+
+  it("a run within its expectations succeeds, its outcome unchanged", () => {
+    const v = evaluateTerminal("model", run(counts(100, 2, 1), { run_seconds: 60 }), {
+      ...DEFAULT_POLICY,
+      max_errors: 2,
+      expect: {
+        min_records: 100,
+        max_records: 100,
+        max_error_rate_percent: 2,
+        max_duration_seconds: 60,
+      },
+    });
+    expect(v).toEqual({ outcome: "completed_with_errors", step_failed: false });
+    // 2 / (100 + 2) = 1.96% <= 2%; max_errors tolerates the 2 errors below.
+  });
+
+  it("names every missed expectation, and keeps the run's outcome", () => {
+    const v = judge(run(counts(0, 0, 3), { run_seconds: 90 }), {
+      min_records: 1,
+      max_duration_seconds: 60,
+    });
+    expect(v.outcome).toBe("succeeded_with_warnings");
+    expect(v.error_message).toBe(
+      "model sync execution completed outside the step's expectations: expected at least 1 record, saw 0; ran 1m30s, over max_duration 1m",
+    );
+  });
+
+  it("by default nothing is expected: an empty run succeeds", () => {
+    expect(evaluateTerminal("model", run(counts(0, 0, 0)), DEFAULT_POLICY)).toEqual({
+      outcome: "succeeded",
+      step_failed: false,
+    });
+  });
+
+  it("a run without timestamps is not judged on max_duration", () => {
+    expect(judge(run(counts(1, 0, 0)), { max_duration_seconds: 1 }).step_failed).toBe(false);
+  });
+
+  it("applies only to a run that otherwise succeeded: a failed run keeps its own error", () => {
+    const expect_: Expectations = { min_records: 1 };
+    expect(judge({ ...run(counts(0, 0, 0)), status: "failed" }, expect_).error_name).toBe(
+      "Sync.Failed",
+    );
+    expect(
+      evaluateTerminal("model", run(counts(0, 1, 0)), { ...DEFAULT_POLICY, expect: expect_ })
+        .error_name,
+    ).toBe("Sync.CompletedWithErrors");
+    expect(
+      evaluateTerminal("model", run(counts(0, 0, 1)), {
+        ...DEFAULT_POLICY,
+        fail_on_warnings: true,
+        expect: expect_,
+      }).error_name,
+    ).toBe("Sync.WarningsNotAllowed");
   });
 });

@@ -209,6 +209,64 @@ describe("check-status", () => {
     });
   });
 
+  describe("expectations (Sync.ExpectationFailed)", () => {
+    /** A completed run that succeeded but for its expectations. */
+    const missed = (records: number) => ({
+      status: "completed",
+      outcome: "succeeded",
+      step_failed: true,
+      error_name: "Sync.ExpectationFailed",
+      counts: { records },
+    });
+
+    it("a model run that succeeds with 0 records fails under min_records", async () => {
+      e = await env(scenario("duration_seconds: 60\nrecords: 0"));
+      const p = policy({ expect: { min_records: 1 } });
+      const last = (await runToEnd(e, stepInput({ policy: p }))).checks.at(-1);
+      expect(last).toMatchObject(missed(0));
+      expect(last?.error_message).toContain("expected at least 1 record, saw 0");
+    });
+
+    it("the same run with records meets min_records", async () => {
+      e = await env(scenario("duration_seconds: 60\nrecords: 5"));
+      const p = policy({ expect: { min_records: 1 } });
+      const last = (await runToEnd(e, stepInput({ policy: p }))).checks.at(-1);
+      expect(last).toMatchObject({ outcome: "succeeded", step_failed: false });
+      expect(last?.error_name).toBeUndefined();
+    });
+
+    it("a bulk schema that stopped loading while the others still load", async () => {
+      e = await env(
+        scenario(
+          "",
+          "duration_seconds: 60\nrecords: 300\nschemas:\n  - { name: Account, records: 300 }\n  - { name: Contact, records: 0 }",
+        ),
+      );
+      const p = policy({
+        expect: {
+          schemas: [
+            { schema: "Account", min_records: 1 },
+            { schema: "Contact", min_records: 1 },
+          ],
+        },
+      });
+      const last = (await runToEnd(e, bulkInput({ policy: p }))).checks.at(-1);
+      expect(last).toMatchObject(missed(300));
+      expect(last?.error_message).toContain('schema "Contact": expected at least 1 record, saw 0');
+      expect(last?.error_message).not.toContain('"Account"');
+    });
+
+    it("max_duration reads the run's own timestamps", async () => {
+      e = await env(scenario("queue_seconds: 600\nduration_seconds: 7800\nrecords: 5"));
+      const p = policy({ expect: { max_duration_seconds: 7200 } });
+      const last = (await runToEnd(e, stepInput({ policy: p, timeout_seconds: 86_400 }))).checks.at(
+        -1,
+      );
+      expect(last).toMatchObject({ run_seconds: 7800, error_name: "Sync.ExpectationFailed" });
+      expect(last?.error_message).toContain("ran 2h10m, over max_duration 2h");
+    });
+  });
+
   it("a StartPending at $.start: checks nothing and sends the machine back to start-sync", async () => {
     e = await env(scenario("duration_seconds: 30"));
     const pending = pendingStart(e.clock.now(), { retry_after_seconds: 7 });

@@ -310,6 +310,28 @@ describe("PipelineStateMachine in the local engine", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
+  it("passes a step's expectations to its child as written, whatever the schema names", async () => {
+    const expect_ = {
+      min_records: 1,
+      max_duration_seconds: 7200,
+      // A schema name ending in `.$` would be a JSONPath as a key: the list keeps it a value.
+      schemas: [
+        { schema: "Contact", min_records: 100 },
+        { schema: "odd.$", min_records: 1 },
+      ],
+    };
+    const policy = { max_errors: 0, fail_on_warnings: false, fail_on_schema_errors: true };
+    const { definition } = build(
+      pipeline("fan", [
+        step("load", [], { sync_type: "bulk", policy: { ...policy, expect: expect_ } }),
+      ]),
+    );
+    const { handlers, started } = children({});
+    const result = await runLocally(definition, {}, handlers, { context });
+    expect(result.cause).toBeUndefined();
+    expect(started[0]?.policy).toEqual({ ...policy, expect: expect_ });
+  });
+
   it("names children deterministically from the parent execution and step", async () => {
     const { definition } = build(fanOut);
     const first = children({});
