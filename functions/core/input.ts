@@ -22,6 +22,7 @@ import {
   type SyncType,
 } from "./contract";
 import { invalidInput } from "./errors";
+import type { FreshnessInput, FreshSync } from "./freshness";
 
 type Obj = Record<string, unknown>;
 
@@ -502,4 +503,39 @@ export function parseLogTypes(v: unknown, path: string): ModelLogType[] {
   if (!Array.isArray(list))
     throw invalidInput(path, `must be a list of log types, got ${describe(v)}`);
   return list.map((t, i) => oneOf(t, `${path}[${i}]`, MODEL_LOG_TYPES));
+}
+
+function freshSync(v: unknown, path: string): FreshSync {
+  const o = obj(v, path);
+  onlyKeys(o, path, ["type", "sync", "label", "max_age_seconds", "schemas"]);
+  const type = oneOf(o.type, `${path}.type`, ["model", "bulk"] as const);
+  const schemas = list(o.schemas, `${path}.schemas`).map((s, i) => {
+    const at = `${path}.schemas[${i}]`;
+    const schema = obj(s, at);
+    onlyKeys(schema, at, ["schema", "max_age_seconds"]);
+    return {
+      schema: str(schema.schema, `${at}.schema`),
+      max_age_seconds: int(schema.max_age_seconds, `${at}.max_age_seconds`, 1),
+    };
+  });
+  if (type === "model" && schemas.length > 0) {
+    throw invalidInput(`${path}.schemas`, "per-schema ages are for bulk syncs");
+  }
+  return {
+    type,
+    sync: syncRef(o.sync, `${path}.sync`),
+    label: str(o.label, `${path}.label`),
+    max_age_seconds: int(o.max_age_seconds, `${path}.max_age_seconds`, 1),
+    schemas,
+  };
+}
+
+/** The freshness function's input: the watched syncs and the check's bounds. */
+export function parseFreshnessInput(event: unknown): FreshnessInput {
+  const o = obj(event, "input");
+  return {
+    syncs: list(o.syncs, "syncs").map((s, i) => freshSync(s, `syncs[${i}]`)),
+    max_api_calls: int(o.max_api_calls, "max_api_calls", 1),
+    max_pages: int(o.max_pages, "max_pages", 1),
+  };
 }
