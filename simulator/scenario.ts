@@ -6,6 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import { parseDuration } from "../lib/config/duration";
 
 /** A scenario that cannot be used. The message names the source and the field path. */
 export class ScenarioError extends Error {
@@ -46,6 +47,29 @@ export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
 export const SCHEMA_OUTCOMES = ["completed", "failed", "canceled", "interrupted"] as const;
 export type SchemaOutcome = (typeof SCHEMA_OUTCOMES)[number];
 
+/**
+ * When something happened, relative to the simulator's start (`-26h`, `-1h30m`: a duration
+ * as pipelines.yaml writes it, with a minus) or as an ISO date-time.
+ * @returns epoch milliseconds, or undefined when `text` is neither
+ */
+export function momentAt(text: string, epoch: number): number | undefined {
+  if (text.startsWith("-")) {
+    const seconds = parseDuration(text.slice(1));
+    return seconds === undefined ? undefined : epoch - seconds * 1000;
+  }
+  const at = ISO_TIME.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const moment = z
+  .string()
+  .refine((text) => momentAt(text, 0) !== undefined, {
+    error: "expected a time before the simulator starts, such as -26h, or an ISO date-time",
+  })
+  .optional();
+
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
 
@@ -58,6 +82,8 @@ const schemaSchema = z.strictObject({
   records: count.optional(),
   errors: count.default(0),
   warnings: count.default(0),
+  /** The last run in which this schema completed (the runs after it fail it). @default the sync's */
+  last_succeeded: moment,
 });
 
 const syncSchema = z.strictObject({
@@ -75,6 +101,8 @@ const syncSchema = z.strictObject({
   warnings: count.default(0),
   schemas: z.array(schemaSchema).optional(),
   history_seconds: z.array(seconds).default([]),
+  /** The end of the sync's last successful run, seeded as a scheduled run (history_seconds go before it). */
+  last_succeeded: moment,
   /** Bulk log export job: time from `created` to `done`/`failed`. */
   export_seconds: seconds.default(3),
   /** Bulk log export job result. */
@@ -141,6 +169,10 @@ const assumptionsSchema = z.strictObject({
   only_completed: z.enum(["terminal", "completed"]).default("terminal"),
   /** The shape of a done `exportlogs` job's `result` ("depends on the job type"). */
   export_result: z.enum(["url_object", "url_string", "urls_array"]).default("url_object"),
+  /** Whether the bulk executions list carries each run's `schemas` (the get endpoint does). */
+  list_schemas: z.enum(["included", "omitted"]).default("included"),
+  /** Whether an inactive (paused) sync's executions list still shows its earlier runs. */
+  paused_executions: z.enum(["kept", "dropped"]).default("kept"),
 });
 export type Assumptions = z.output<typeof assumptionsSchema>;
 export const DEFAULT_ASSUMPTIONS: Assumptions = assumptionsSchema.parse({});
@@ -166,6 +198,8 @@ export interface SchemaScenario {
   records: number;
   errors: number;
   warnings: number;
+  /** See `momentAt`. */
+  last_succeeded?: string;
 }
 
 /** One sync's behaviour, with defaults applied. Counts are totals for a finished run. */
@@ -184,6 +218,8 @@ export interface SyncScenario {
   /** Bulk only; empty when the scenario gives none (the start request's schemas are used). */
   schemas: SchemaScenario[];
   history_seconds: number[];
+  /** See `momentAt`. */
+  last_succeeded?: string;
   export_seconds: number;
   export_outcome: "done" | "failed";
 }
@@ -257,12 +293,31 @@ function checkSync(id: string, sync: RawSync, problems: string[]): void {
       problems.push(`${at(`schemas[${i}].name`)}: duplicate schema "${s.name}"`);
     names.add(s.name);
   }
+  checkLastSucceeded(id, sync, problems);
   if (sync.schemas !== undefined && sync.records !== undefined) {
     const given = sync.schemas.reduce((n, s) => n + (s.records ?? 0), 0);
     if (given > sync.records) {
       problems.push(
         `${at("records")}: ${sync.records} is less than the schemas' records (${given})`,
       );
+    }
+  }
+}
+
+/** A schema's last success needs the sync's, and cannot be later than it. */
+function checkLastSucceeded(id: string, sync: RawSync, problems: string[]): void {
+  const syncAt = sync.last_succeeded === undefined ? undefined : momentAt(sync.last_succeeded, 0);
+  for (const [i, s] of (sync.schemas ?? []).entries()) {
+    if (s.last_succeeded === undefined) continue;
+    const at = location(["syncs", id, `schemas[${i}].last_succeeded`]);
+    if (syncAt === undefined) {
+      problems.push(`${at}: set the sync's last_succeeded too`);
+    } else if (
+      // Comparable when both are relative or both absolute.
+      s.last_succeeded.startsWith("-") === sync.last_succeeded?.startsWith("-") &&
+      (momentAt(s.last_succeeded, 0) ?? 0) > syncAt
+    ) {
+      problems.push(`${at}: later than the sync's last_succeeded (${sync.last_succeeded})`);
     }
   }
 }
@@ -294,6 +349,7 @@ function buildSync(id: string, raw: RawSync): SyncScenario {
       records,
       errors: s.errors,
       warnings: s.warnings,
+      ...(s.last_succeeded !== undefined ? { last_succeeded: s.last_succeeded } : {}),
     };
   });
   const schemaErrors = schemas.reduce((n, s) => n + s.errors, 0);
@@ -312,6 +368,7 @@ function buildSync(id: string, raw: RawSync): SyncScenario {
     warnings: Math.max(raw.warnings, schemaWarnings),
     schemas,
     history_seconds: raw.history_seconds,
+    ...(raw.last_succeeded !== undefined ? { last_succeeded: raw.last_succeeded } : {}),
     export_seconds: raw.export_seconds,
     export_outcome: raw.export_outcome,
   };
