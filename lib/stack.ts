@@ -15,6 +15,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
 import type { PipelinesConfig } from "./config/model";
+import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
 import { PipelineSchedule } from "./constructs/pipeline-schedule";
@@ -89,6 +90,8 @@ export class OrchestratorStack extends Stack {
   waitForStep?: WaitForStepStateMachine;
   readonly pipelines: Record<string, PipelineStateMachine> = {};
   readonly monitoring: Monitoring;
+  /** The freshness check, when the pipelines file has `freshness:`. */
+  readonly freshness?: Freshness;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -130,6 +133,17 @@ export class OrchestratorStack extends Stack {
     });
     this.addPipelines(props, scheduleDlq, schedulesEnabled);
     this.monitoring = this.makeMonitoring(config, scheduleDlq, cancellation, schedulesEnabled);
+    if (config.freshness) {
+      this.freshness = new Freshness(this, "Freshness", {
+        config: config.freshness,
+        functions: this.functions,
+        alarmTopic: this.monitoring.topic,
+        dashboard: this.monitoring.dashboard,
+        enabled: schedulesEnabled,
+        logRetention: props.logRetention,
+        functionsDir: props.functionsDir,
+      });
+    }
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
     this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
   }
@@ -286,11 +300,20 @@ export class OrchestratorStack extends Stack {
    * on the logs prefix.
    */
   private acknowledgeFunctionFindings(logsBucket: LogsBucket): void {
-    for (const [name, fn] of Object.entries(this.functions.all)) {
+    const all: Record<string, IFunction> = { ...this.functions.all };
+    if (this.freshness) all.freshness = this.freshness.function;
+    for (const [name, fn] of Object.entries(all)) {
       ack(
         roleOf(fn),
         "IAM5[Resource::*]",
-        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${name === "publish-metrics" || name === "cancel-sync" ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
+        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${["publish-metrics", "cancel-sync", "freshness"].includes(name) ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
+      );
+    }
+    if (this.freshness) {
+      ack(
+        this.freshness.scheduleRole,
+        `IAM5[Resource::<${this.logicalIdOf(this.freshness.function)}.Arn>:*]`,
+        "EventBridge Scheduler's role invokes the freshness function by any version or alias qualifier of that one function (CDK's LambdaInvoke target grant).",
       );
     }
     for (const fn of [this.functions.exportLogs, this.functions.cancelSync]) {

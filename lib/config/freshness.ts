@@ -28,14 +28,24 @@ export function checkFreshness(raw: Record<string, unknown>, at: Path, sink: Sin
   const interval = every ?? FRESHNESS_CHECK_EVERY.default;
   if (!Array.isArray(raw.syncs)) return;
   const seen = new Map<string, number>();
+  const labels = new Map<string, number>();
   raw.syncs.forEach((entry, index) => {
     if (!isRecord(entry)) return;
     const here = [...at, "syncs", index];
     const key = checkKind(entry, here, sink);
     if (key !== undefined) {
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, index);
-      else sink.add(here, `this sync is listed already, at freshness.syncs[${first}]`);
+      const first = seen.get(key.identity);
+      const sameLabel = labels.get(key.label);
+      if (first !== undefined) {
+        sink.add(here, `this sync is listed already, at freshness.syncs[${first}]`);
+      } else if (sameLabel !== undefined) {
+        sink.add(
+          here,
+          `freshness.syncs[${sameLabel}] is named "${key.label}" too: their metrics (dimension Sync) would mix; name one by id`,
+        );
+      }
+      seen.set(key.identity, first ?? index);
+      labels.set(key.label, sameLabel ?? index);
     }
     checkAge(entry.max_age, interval, [...here, "max_age"], sink);
     if (isRecord(entry.schemas)) {
@@ -49,9 +59,13 @@ export function checkFreshness(raw: Record<string, unknown>, at: Path, sink: Sin
 
 /**
  * One of bulk_sync and model_sync, per-schema ages on bulk syncs only.
- * @returns the entry's identity (type and id or name) when it has a valid one
+ * @returns the entry's identity (type and id or name) and label, when it has a valid one
  */
-function checkKind(entry: Record<string, unknown>, at: Path, sink: Sink): string | undefined {
+function checkKind(
+  entry: Record<string, unknown>,
+  at: Path,
+  sink: Sink,
+): { identity: string; label: string } | undefined {
   const bulk = entry.bulk_sync !== undefined;
   const model = entry.model_sync !== undefined;
   if (bulk && model) {
@@ -71,7 +85,9 @@ function checkKind(entry: Record<string, unknown>, at: Path, sink: Sink): string
   const field = bulk ? "bulk_sync" : "model_sync";
   const ref = valid(freshSyncSchema.shape[field], entry[field]);
   if (ref === undefined) return undefined;
-  return typeof ref === "string" ? `${field}:id:${ref.toLowerCase()}` : `${field}:name:${ref.name}`;
+  return typeof ref === "string"
+    ? { identity: `${field}:id:${ref.toLowerCase()}`, label: ref }
+    : { identity: `${field}:name:${ref.name}`, label: ref.name };
 }
 
 /**

@@ -83,7 +83,7 @@ describe("freshness: in the pipelines file", () => {
     ]);
   });
 
-  it("rejects a sync listed twice, by the same id (any case) or the same name", () => {
+  it("rejects a sync listed twice (same id in any case, same name), and two syncs of one name", () => {
     expect(
       problems(
         `  syncs:\n    - bulk_sync: ${UUID}\n      max_age: 2h\n    - bulk_sync: ${UUID.toUpperCase()}\n      max_age: 3h\n    - model_sync: { name: a }\n      max_age: 2h\n    - model_sync: { name: a }\n      max_age: 2h\n    - bulk_sync: { name: a }\n      max_age: 2h\n`,
@@ -91,6 +91,7 @@ describe("freshness: in the pipelines file", () => {
     ).toEqual([
       'pipelines.yaml: field "freshness.syncs[1]": this sync is listed already, at freshness.syncs[0]',
       'pipelines.yaml: field "freshness.syncs[3]": this sync is listed already, at freshness.syncs[2]',
+      'pipelines.yaml: field "freshness.syncs[4]": freshness.syncs[2] is named "a" too: their metrics (dimension Sync) would mix; name one by id',
     ]);
   });
 
