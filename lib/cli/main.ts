@@ -24,6 +24,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./commands/validate")).validateCommand,
   doctor: async () => (await import("./commands/doctor")).doctorCommand,
   graph: async () => (await import("./commands/graph")).graphCommand,
+  freshness: async () => (await import("./commands/freshness")).freshnessCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
 };
 

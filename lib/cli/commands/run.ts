@@ -136,7 +136,7 @@ async function embeddedTarget(
 }
 
 /** The key sent to the embedded simulator: the scenario's, else POLYTOMIC_API_KEY's, else any. */
-function embeddedKey(scenario: Scenario, io: CliIO): string {
+export function embeddedKey(scenario: Scenario, io: CliIO): string {
   return scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
 }
 

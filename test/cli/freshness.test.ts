@@ -1,0 +1,93 @@
+/**
+ * `freshness` in-process: the example pipelines file and scenario against the embedded
+ * simulator, over HTTP; --live against a simulator standing in for the real API.
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { FreshnessReport } from "../../functions/core/freshness";
+import { ManualClock, parseScenario, startSimulator } from "../../simulator";
+import { runMain } from "./in-process";
+
+const REPO = resolve(import.meta.dirname, "../..");
+const SCENARIO = "examples/scenarios/freshness.yaml";
+
+describe("freshness command", () => {
+  it("shows the paused sync and the schema that stopped loading as STALE, exit 1", async () => {
+    const { code, stdout, stderr } = await runMain(["freshness", "--scenario", SCENARIO], REPO);
+    expect(stderr).toBe("");
+    expect(code).toBe(1);
+    const lines = stdout.split("\n");
+    expect(lines[0]).toMatch(/^sync +schema +last success +age +max age +status$/);
+    const row = (text: string) => lines.find((l) => l.includes(text)) ?? "";
+    expect(row("Zendesk to Snowflake (paused)")).toMatch(/30h 00m 00s +2h 00m 00s +STALE$/);
+    expect(row("Contact ")).toMatch(/68h 00m 00s +26h 00m 00s +STALE$/);
+    expect(row("Contacts to HubSpot")).toMatch(/19h 00m 00s +26h 00m 00s +ok$/);
+    expect(stdout).toContain("2 syncs or schemas need attention; 5 API calls of at most 200");
+  });
+
+  it("--json prints the report only", async () => {
+    const { code, stdout } = await runMain(["freshness", "--scenario", SCENARIO, "--json"], REPO);
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout) as FreshnessReport;
+    expect(report.rows.map((r) => [r.sync, r.schema, r.status])).toEqual([
+      ["9f1c0d2e-0000-4000-8000-000000000001", undefined, "ok"],
+      ["9f1c0d2e-0000-4000-8000-000000000001", "Contact", "stale"],
+      ["Contacts to HubSpot", undefined, "ok"],
+      ["Zendesk to Snowflake", undefined, "stale"],
+    ]);
+  });
+
+  it("without a scenario: the pipelines' syncs are fresh, a sync no pipeline runs never succeeded", async () => {
+    const { code, stdout } = await runMain(["freshness"], REPO);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/Zendesk to Snowflake +- +- +2h 00m 00s +never succeeded/);
+    expect(stdout).toContain("1 sync or schema needs attention");
+  });
+
+  it("exit 0 when every sync is fresh; --live asks POLYTOMIC_API_URL with POLYTOMIC_API_KEY", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "freshness-"));
+    const id = "9f1c0d2e-0000-4000-8000-000000000002";
+    writeFileSync(
+      join(dir, "pipelines.yaml"),
+      `pipelines:\n  p:\n    steps:\n      - { id: a, model_sync: ${id} }\nfreshness:\n  syncs:\n    - { model_sync: ${id}, max_age: 2h }\n`,
+    );
+    const sim = await startSimulator({
+      scenario: parseScenario(
+        `api_key: live-key\nsyncs:\n  ${id}: { type: model, last_succeeded: -1m }`,
+        "live.yaml",
+      ),
+      clock: new ManualClock(Date.now()),
+      host: "127.0.0.1",
+    });
+    try {
+      const env = { POLYTOMIC_API_KEY: "live-key", POLYTOMIC_API_URL: sim.url };
+      const ok = await runMain(["freshness", "--live"], dir, env);
+      expect(ok.stdout).toMatch(/ok\n0 syncs or schemas need attention; 2 API calls/);
+      expect(ok.code).toBe(0);
+      const refused = await runMain(["freshness", "--live"], dir, {
+        ...env,
+        POLYTOMIC_API_KEY: "no",
+      });
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(/unreadable/);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it("exit 2 for a file without freshness:, and for --scenario with --live", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "freshness-"));
+    writeFileSync(
+      join(dir, "pipelines.yaml"),
+      "pipelines:\n  p:\n    steps:\n      - { id: a, model_sync: 9f1c0d2e-0000-4000-8000-000000000002 }\n",
+    );
+    const none = await runMain(["freshness"], dir);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/pipelines.yaml has no freshness: section/);
+    const both = await runMain(["freshness", "--live", "--scenario", "x.yaml"], REPO);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--scenario is for the embedded simulator/);
+  });
+});
