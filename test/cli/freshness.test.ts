@@ -70,8 +70,10 @@ describe("freshness command", () => {
         ...env,
         POLYTOMIC_API_KEY: "no",
       });
-      expect(refused.code).toBe(1);
-      expect(refused.stdout).toMatch(/unreadable/);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /refused the API key \(401 Unauthorized\); check POLYTOMIC_API_KEY/,
+      );
     } finally {
       await sim.close();
     }

@@ -6,7 +6,7 @@ import {
 } from "../../../functions/core/freshness";
 import { PolytomicClient } from "../../../functions/polytomic/client";
 import { ManualClock, startSimulator } from "../../../simulator";
-import type { FreshnessConfig } from "../../config/model";
+import type { FreshnessConfig, PipelinesConfig } from "../../config/model";
 import { freshnessScenarioFromConfig } from "../../local/scenario-from-config";
 import { commandSpec, flag, parseCommandArgs, stringValue, UsageError } from "../args";
 import {
@@ -19,6 +19,7 @@ import {
 import { formatElapsed, plural, renderTable } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
+import { targetError } from "../preflight";
 import { embeddedKey, liveTarget } from "./run";
 
 export const FRESHNESS = commandSpec({
@@ -57,6 +58,8 @@ interface Source {
   api: PolytomicClient;
   now: () => number;
   description: string;
+  /** Where the key came from, for the message when it is refused. */
+  keyHint: string;
   close(): Promise<void>;
 }
 
@@ -83,12 +86,26 @@ export async function freshnessCommand(args: readonly string[], io: CliIO): Prom
   }
   const source = live ? liveSource(io) : await embeddedSource(config, scenarioPath, io);
   try {
+    await checkKey(source);
     const report = await checkFreshness(freshnessInput(config.freshness), source.api, source.now());
     if (flag(parsed, "json")) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else io.stdout.write(reportText(report, source.description));
     return report.rows.every(isFresh) ? 0 : 1;
   } finally {
     await source.close();
+  }
+}
+
+/**
+ * One call before the check, as `run` makes (lib/cli/preflight.ts): a refused key is one
+ * line and exit 2, not a table of unreadable syncs.
+ * @throws CredentialError, EnvironmentError
+ */
+async function checkKey(source: Source): Promise<void> {
+  try {
+    await source.api.listModelSyncs({ limit: 1 });
+  } catch (err) {
+    throw targetError(err, { ...source, baseUrl: "", apiKey: "" });
   }
 }
 
@@ -103,12 +120,13 @@ function liveSource(io: CliIO): Source {
     api: new PolytomicClient({ baseUrl: target.baseUrl, apiKey: target.apiKey }),
     now: () => Date.now(),
     description: target.description,
+    keyHint: "POLYTOMIC_API_KEY",
     close: async () => {},
   };
 }
 
 async function embeddedSource(
-  config: Parameters<typeof freshnessScenarioFromConfig>[0],
+  config: PipelinesConfig,
   scenarioPath: string | undefined,
   io: CliIO,
 ): Promise<Source> {
@@ -129,6 +147,7 @@ async function embeddedSource(
     api: new PolytomicClient({ baseUrl: simulator.url, apiKey: embeddedKey(scenario, io) }),
     now: () => clock.now(),
     description: `the embedded simulator (scenario: ${shown})`,
+    keyHint: scenario.api_key !== undefined ? `api_key in ${shown}` : "POLYTOMIC_API_KEY",
     close: () => simulator.close(),
   };
 }
