@@ -146,3 +146,34 @@ describe("checkFreshness", () => {
     expect(two.rows).toMatchObject([{ status: "stale", age_seconds: 26 * H + 100 }]);
   });
 });
+
+describe("checkFreshness: the executions list's order", () => {
+  const history = `last_succeeded: -1h\nhistory_seconds: [${Array(60).fill(60).join(", ")}]`;
+
+  it("stops at the first page holding a success while the pages are newest first", async () => {
+    e = await env(scenario(history));
+    const report = await check([model(2 * H)]);
+    expect(report.rows).toMatchObject([{ age_seconds: H, status: "ok" }]);
+    expect(report.api_calls).toBe(2);
+  });
+
+  it("reads on, and keeps the latest success, when a list answers oldest first", async () => {
+    e = await env(scenario(history), {
+      wrap: (api) =>
+        new Proxy(api, {
+          get: (target, property, receiver) =>
+            property === "listModelExecutions"
+              ? (id: string, query: object, options: object) =>
+                  target.listModelExecutions(id, { ...query, ascending: true }, options)
+              : Reflect.get(target, property, receiver),
+        }),
+    });
+    const report = await checkFreshness(
+      { syncs: [model(2 * H)], max_api_calls: 200, max_pages: 5 },
+      e.deps.polytomic,
+      e.clock.now(),
+    );
+    expect(report.rows).toMatchObject([{ age_seconds: H, status: "ok" }]);
+    expect(report.api_calls).toBe(3);
+  });
+});
