@@ -72,11 +72,6 @@ export async function freshnessCommand(args: readonly string[], io: CliIO): Prom
   const parsed = parseCommandArgs(FRESHNESS, args);
   if (helpRequested(FRESHNESS, parsed, io)) return 0;
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
-  if (config.freshness === undefined) {
-    throw new UsageError(
-      `${displayPath(config.source, io.cwd)} has no freshness: section; list the syncs to watch there (docs/pipelines.md, "Freshness")`,
-    );
-  }
   const live = flag(parsed, "live");
   const scenarioPath = stringValue(parsed, "scenario");
   if (live && scenarioPath !== undefined) {
@@ -84,13 +79,36 @@ export async function freshnessCommand(args: readonly string[], io: CliIO): Prom
       "freshness: --scenario is for the embedded simulator; drop it with --live",
     );
   }
+  const report = await runFreshness(config, live, scenarioPath, io);
+  if (flag(parsed, "json")) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else io.stdout.write(reportText(report, report.against));
+  return report.rows.every(isFresh) ? 0 : 1;
+}
+
+/**
+ * The freshness check of `config` once, against the real API (`live`) or the embedded
+ * simulator (`scenarioPath`, else the generated scenario), after a key check.
+ * @throws UsageError when the file has no `freshness:`; CredentialError, EnvironmentError
+ */
+export async function runFreshness(
+  config: PipelinesConfig,
+  live: boolean,
+  scenarioPath: string | undefined,
+  io: CliIO,
+): Promise<FreshnessReport & { against: string }> {
+  if (config.freshness === undefined) {
+    throw new UsageError(
+      `${displayPath(config.source, io.cwd)} has no freshness: section; list the syncs to watch there (docs/pipelines.md, "Freshness")`,
+    );
+  }
   const source = live ? liveSource(io) : await embeddedSource(config, scenarioPath, io);
   try {
     await checkKey(source);
-    const report = await checkFreshness(freshnessInput(config.freshness), source.api, source.now());
-    if (flag(parsed, "json")) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else io.stdout.write(reportText(report, source.description));
-    return report.rows.every(isFresh) ? 0 : 1;
+    const input = freshnessInput(config.freshness);
+    return {
+      ...(await checkFreshness(input, source.api, source.now())),
+      against: source.description,
+    };
   } finally {
     await source.close();
   }

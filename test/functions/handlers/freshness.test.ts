@@ -2,7 +2,7 @@ import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterEach, describe, expect, it } from "vitest";
 import { FRESHNESS_METRICS, METRIC_NAMESPACE } from "../../../functions/core/freshness-metrics";
 import { makeHandler } from "../../../functions/freshness";
-import { type Env, env, MODEL, scenario } from "../harness";
+import { type Env, env, KEY, MODEL, scenario } from "../harness";
 
 let e: Env;
 afterEach(async () => {
@@ -105,5 +105,20 @@ describe("freshness handler", () => {
     e.cloudwatch.on(PutMetricDataCommand).rejects(new Error("AccessDenied"));
     const result = await makeHandler(e.deps)({ ...input, syncs: input.syncs.slice(0, 1) });
     expect(result.published).toBe(false);
+  });
+
+  it("never writes the API key, in its lines or its result, even when calls fail", async () => {
+    e = await env(
+      scenario(
+        "last_succeeded: -1h",
+        "",
+        "faults:\n  - { endpoint: executions, status: 500, times: 5 }\n  - { endpoint: syncs, status: 503, times: 1 }",
+      ),
+      { registerKey: false },
+    );
+    const result = await makeHandler(e.deps)(input);
+    expect(result.unreadable).toBeGreaterThan(0);
+    const written = [...e.lines, JSON.stringify(result)].join("\n");
+    expect(written).not.toContain(KEY);
   });
 });
