@@ -6,7 +6,13 @@ describe("Lambda entry points", () => {
     const saved = process.env.POLYTOMIC_SECRET_ARN;
     delete process.env.POLYTOMIC_SECRET_ARN;
     try {
-      for (const name of ["start-sync", "check-status", "export-logs", "cancel-sync"]) {
+      for (const name of [
+        "start-sync",
+        "check-status",
+        "export-logs",
+        "cancel-sync",
+        "freshness",
+      ]) {
         const mod = (await import(`../../../functions/${name}/index.ts`)) as {
           handler: (e: unknown) => Promise<unknown>;
           makeHandler: unknown;
