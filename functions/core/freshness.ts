@@ -211,8 +211,9 @@ async function walk<T>(
       else previous = k;
       await take(item);
     }
-    if (!p.nextPageToken || p.nextPageToken === token) return true;
-    if (ordered && done()) return false;
+    if (!p.nextPageToken) return true;
+    // A token that repeats would loop: the history was not read to its end.
+    if (p.nextPageToken === token || (ordered && done())) return false;
     token = p.nextPageToken;
   }
   return false;
@@ -248,19 +249,19 @@ async function bulkSuccess(search: Search, syncId: string, schemas: string[]): P
     const when = time(listed.completed_at, listed.started_at, listed.created_at);
     if (listed.status === "completed") found.sync = latest(found.sync, when);
     const missing = schemas.filter((s) => !found.schemas.has(s));
-    if (missing.length === 0) return;
+    if (missing.length === 0 && !listed.schemas?.length) return;
+    // A listed run's schemas count for every watched schema (the pages may be out of order);
+    // a run is read on its own only when the list leaves them out and one is still missing.
     const e = listed.schemas?.length
       ? listed
       : await search.calls.call(() =>
           search.api.getBulkExecution(syncId, listed.id ?? "", search.options),
         );
     for (const s of e.schemas ?? []) {
-      if (s.schema === undefined || s.status !== "completed" || !missing.includes(s.schema))
+      if (s.schema === undefined || s.status !== "completed" || !schemas.includes(s.schema))
         continue;
-      found.schemas.set(
-        s.schema,
-        latest(found.schemas.get(s.schema), time(s.completed_at) ?? when) ?? 0,
-      );
+      const at = time(s.completed_at) ?? when ?? 0;
+      found.schemas.set(s.schema, latest(found.schemas.get(s.schema), at) ?? at);
     }
   };
   found.exhausted = await walk(

@@ -177,3 +177,25 @@ describe("checkFreshness: the executions list's order", () => {
     expect(report.api_calls).toBe(3);
   });
 });
+
+describe("checkFreshness: a page token that repeats", () => {
+  it("is not the end of the history: no success found is unreadable, not 'never'", async () => {
+    e = await env(scenario("outcome: failed"), {
+      wrap: (api) =>
+        new Proxy(api, {
+          get: (target, property, receiver) =>
+            property === "listModelExecutions"
+              ? async () => ({ data: [], nextPageToken: "same" })
+              : Reflect.get(target, property, receiver),
+        }),
+    });
+    const report = await checkFreshness(
+      { syncs: [model(H)], max_api_calls: 200, max_pages: 5 },
+      e.deps.polytomic,
+      e.clock.now(),
+    );
+    expect(report.rows).toMatchObject([{ status: "unreadable" }]);
+    // The syncs list, then the first page and the one whose token repeated.
+    expect(report.api_calls).toBe(3);
+  });
+});
