@@ -1,15 +1,13 @@
 /**
- * NoticeSink on SNS: one Publish to the deployment's alarm topic (FRESHNESS_NOTICE_TOPIC_ARN).
+ * NoticeSink on SNS: one Publish to the deployment's alarm topic (FRESHNESS_NOTICE_TOPIC_ENV).
  * The SDK's standard retries (3 attempts) cover throttling and transient faults; a publish
  * that still fails is thrown, so Lambda retries the invocation.
  */
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { FRESHNESS_NOTICE_TOPIC_ENV } from "../core/freshness-metrics";
 import type { Notice, NoticeSink } from "../core/ports";
 import type { AdapterContext } from "./aws-deps";
 import { requireEnv } from "./env";
-
-/** The environment variable naming the topic the notices go to. */
-export const NOTICE_TOPIC_ENV = "FRESHNESS_NOTICE_TOPIC_ARN";
 
 export class SnsNoticeSink implements NoticeSink {
   constructor(
@@ -33,5 +31,5 @@ export function snsNoticesFromEnv(
   ctx: AdapterContext,
   client: SNSClient = new SNSClient({}),
 ): NoticeSink {
-  return new SnsNoticeSink(client, requireEnv(ctx.env, NOTICE_TOPIC_ENV));
+  return new SnsNoticeSink(client, requireEnv(ctx.env, FRESHNESS_NOTICE_TOPIC_ENV));
 }
