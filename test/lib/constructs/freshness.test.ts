@@ -252,14 +252,16 @@ describe("Freshness construct", () => {
         }),
       },
     });
-    const [policy] = Object.values(
+    const policies = Object.values(
       template.findResources("AWS::IAM::Policy", {
         Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^FreshnessNoticeFunctionRole") }] },
       }),
     );
-    const statements = (
-      policy?.Properties.PolicyDocument as { Statement: { Action: unknown; Resource: unknown }[] }
-    ).Statement;
+    expect(policies).toHaveLength(1);
+    const document = policies[0]?.Properties.PolicyDocument as {
+      Statement: { Action: unknown; Resource: unknown }[];
+    };
+    const statements = document.Statement;
     expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
       [["logs:CreateLogStream", "logs:PutLogEvents"], expect.anything()],
       [["xray:PutTraceSegments", "xray:PutTelemetryRecords"], "*"],
