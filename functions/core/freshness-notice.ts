@@ -85,6 +85,13 @@ export function quoted(text: string, max = 200): string {
   return JSON.stringify(chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : text);
 }
 
+/** Text AWS gives (an alarm name, a time) on one line: control characters replaced, cut at `max`. */
+function oneLine(text: string, max: number): string {
+  return Array.from(text.replace(/\p{Cc}/gu, "?"))
+    .slice(0, max)
+    .join("");
+}
+
 /** A number of seconds, and the same in hours. */
 function seconds(s: number): string {
   return `${s} s (${(s / 3600).toFixed(1)} h)`;
@@ -145,7 +152,7 @@ export function freshnessNotice(
     `Age:           ${row?.age_seconds !== undefined ? seconds(row.age_seconds) : "-"}`,
     `max_age:       ${maxAge !== undefined ? seconds(maxAge) : "-"}`,
     ...(row ? [`Status now:    ${STATUS_NOW[row.status]}`] : []),
-    `Alarm:         ${quoted(alarm.alarm, 255)} in ALARM${alarm.since ? ` since ${quoted(alarm.since, 40)}` : ""}`,
+    `Alarm:         ${oneLine(alarm.alarm, 255)}, in ALARM${alarm.since ? ` since ${oneLine(alarm.since, 40)}` : ""}`,
     "",
     "Where to look:",
     `- the ${watched?.type ?? ""} sync in Polytomic${row?.sync_id ? ` (id ${row.sync_id})` : ""}: its runs and their errors;`,

@@ -84,6 +84,9 @@ describe("freshness notice", () => {
     expect(message).toContain(`Age:           ${72 * H} s (72.0 h)`);
     expect(message).toContain(`max_age:       ${26 * H} s (26.0 h)`);
     expect(message).toContain("Status now:    STALE");
+    expect(message).toContain(
+      'Alarm:         Orchestrator/freshness/bulk "Salesforce to Snowflake", in ALARM since 2025-01-01T00:00:00.000+0000',
+    );
     expect(message).toContain("polytomic-orchestrator freshness --live");
   });
 
