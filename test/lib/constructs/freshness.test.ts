@@ -235,6 +235,13 @@ describe("Freshness construct", () => {
       MaximumEventAgeInSeconds: 3600,
       MaximumRetryAttempts: 8,
     });
+    // Only this rule may invoke it.
+    template.hasResourceProperties("AWS::Lambda::Permission", {
+      Action: "lambda:InvokeFunction",
+      Principal: "events.amazonaws.com",
+      FunctionName: { "Fn::GetAtt": [Match.stringLikeRegexp("^FreshnessNoticeFunction"), "Arn"] },
+      SourceArn: { "Fn::GetAtt": [Match.stringLikeRegexp("^FreshnessNoticeRule"), "Arn"] },
+    });
     template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", {
       FunctionName: { Ref: Match.stringLikeRegexp("^FreshnessNoticeFunction") },
       MaximumRetryAttempts: 2,
