@@ -155,7 +155,7 @@ export function freshnessNotice(
     `Alarm:         ${oneLine(alarm.alarm, 255)}, in ALARM${alarm.since ? ` since ${oneLine(alarm.since, 40)}` : ""}`,
     "",
     "Where to look:",
-    `- the ${watched?.type ?? ""} sync in Polytomic${row?.sync_id ? ` (id ${row.sync_id})` : ""}: its runs and their errors;`,
+    `- the ${watched ? `${watched.type} ` : ""}sync in Polytomic${row?.sync_id ? ` (id ${row.sync_id})` : ""}: its runs and their errors;`,
     "- `polytomic-orchestrator freshness --live`: every watched sync, read now;",
     '- the freshness function\'s log: one "sync stale", "sync never succeeded" or "sync unreadable" line per check.',
   ];

@@ -120,7 +120,9 @@ describe("freshness notice", () => {
     e = await env(scenario());
     const result = await notify(input({ Sync: "Somebody else" }));
     expect(result).toMatchObject({ api_calls: 0, published: true });
-    expect(published().message).toContain("this alarm names no sync the freshness check watches");
+    const { message } = published();
+    expect(message).toContain("this alarm names no sync the freshness check watches");
+    expect(message).toContain("- the sync in Polytomic: its runs");
   });
 
   it("quotes Polytomic's text as data on one line, and never writes the API key", async () => {
