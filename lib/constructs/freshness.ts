@@ -124,6 +124,7 @@ export class Freshness extends Construct {
         `freshness: the watched syncs take ${text.length} characters as the check's and the notice's input, more than ${MAX_INPUT_CHARACTERS}: watch fewer syncs or schemas, or name syncs by id`,
       );
     }
+    // Stack names hold only letters, digits and hyphens: no other stack's alarms share it.
     this.alarmNamePrefix = `${Stack.of(this).stackName}/freshness/`;
     const fn = new OrchestratorFunction(this, "Function", {
       entry: functionEntry(FRESHNESS_FUNCTION, props.functionsDir),
