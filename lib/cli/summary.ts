@@ -5,41 +5,33 @@
 import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
+import type { JsonReport, JsonStep, RunReport } from "../report/model";
 import { stateLabel } from "./display";
 import { displayPath, formatCount, formatElapsed, plural, renderTable, truncate } from "./format";
 
-/** One step in the `--json` document: the runner's step report, logs as absolute paths. */
-export type JsonStep = StepReport;
-
-/** The `--json` document (issue 5). */
-export interface JsonReport {
-  pipeline: string;
-  status: LocalRunResult["status"];
-  /** One short line saying how it went; the details are in `steps[].error` and `error`. */
-  message: string;
-  started_at: string;
-  finished_at: string;
-  steps: JsonStep[];
-  state_transitions: number;
-  polls: number;
-  /** Only when the pipeline failed with an error of its own (not a step's). */
-  error?: { name: string; message: string };
-}
-
 /**
- * The result as the `--json` document: the documented fields, in the documented order.
+ * The result as the `--json` document (its format: schemas/run-report.schema.json): the
+ * documented fields, in the documented order; each step carries its times from the
+ * result's timeline (built from the run's histories).
  * @param outDir the run's output directory: step logs (keys under it) become absolute paths
+ * @param reportPath the run's report.html, null when it was not written
  */
-export function jsonReport(result: LocalRunResult, outDir: string): JsonReport {
+export function jsonReport(
+  result: LocalRunResult,
+  outDir: string,
+  reportPath: string | null = null,
+): JsonReport {
   const report: JsonReport = {
     pipeline: result.pipeline,
     status: result.status,
     message: outcomeLine(result),
     started_at: result.started_at,
     finished_at: result.finished_at,
-    steps: result.steps.map((s) => jsonStep(s, outDir)),
+    steps: result.steps.map((s) => jsonStep(s, outDir, result.timeline)),
     state_transitions: result.state_transitions,
     polls: result.polls,
+    critical_path: result.timeline?.critical_path ?? [],
+    report: reportPath,
   };
   const own = ownError(result);
   if (own !== undefined) report.error = { name: own.name, message: own.message };
@@ -79,9 +71,29 @@ function outcomeLine(result: LocalRunResult): string {
   return `${head}: ${parts.join("; ")}`;
 }
 
-function jsonStep(s: StepReport, outDir: string): JsonStep {
-  // Spread keeps the report's documented field order; only the log paths change.
-  return { ...s, logs: s.logs.map((key) => resolve(outDir, key)) };
+function jsonStep(s: StepReport, outDir: string, timeline?: RunReport): JsonStep {
+  const t = timeline?.steps.find((step) => step.id === s.id);
+  const { error, cancel, ...base } = s;
+  // The documented field order: the step report, its times, then error and cancel.
+  return {
+    ...base,
+    logs: s.logs.map((key) => resolve(outDir, key)),
+    after: t?.after ?? [],
+    waiting_on: t?.waiting_on ?? [],
+    released_at: t?.released_at ?? null,
+    submitted_at: t?.submitted_at ?? null,
+    queued_at: t?.queued_at ?? null,
+    started_at: t?.started_at ?? null,
+    finished_at: t?.finished_at ?? null,
+    detected_at: t?.detected_at ?? null,
+    ended_at: t?.ended_at ?? null,
+    polls: t?.polls ?? 0,
+    api_retries: t?.api_retries ?? 0,
+    failure_text: t?.failure_text ?? null,
+    critical: t?.critical ?? false,
+    ...(error !== undefined ? { error } : {}),
+    ...(cancel !== undefined ? { cancel } : {}),
+  };
 }
 
 /** How the sync column names a step's sync: the name the file gives, else the id. */

@@ -2,6 +2,7 @@
  * What a local run reports: the progress events of the live display and the run's result
  * (the `--json` report is built from it).
  */
+import type { RunReport } from "../report/model";
 import type { LocalExecutionResult } from "./engine";
 
 /**
@@ -77,6 +78,11 @@ export interface LocalRunResult {
   error?: { name: string; message: string };
   /** Every execution that ran (pipeline first), for benchmarks and diagnostics. */
   executions: Array<Omit<LocalExecutionResult, "output">>;
+  /**
+   * The run report built from those executions' histories (lib/report/build.ts): each
+   * step's times, the critical path. Set by the runner; absent in results built by hand.
+   */
+  timeline?: RunReport;
 }
 
 export function iso(ms: number): string {

@@ -13,6 +13,7 @@ import { type AslDefinition, type AslState, allStates } from "../asl/definition"
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName } from "../constructs/paths";
+import { buildRunReport } from "../report/build";
 import { ChildExecutions, DESCRIBE_EXECUTION, START_EXECUTION_SYNC } from "./children";
 import {
   type EventLog,
@@ -131,7 +132,13 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   const result = runResult(options.pipeline, startedAt, pipelineResult, children.ended);
   const status = interrupted() ? "interrupted" : result.status;
   options.onEvent?.({ type: "pipeline", status });
-  return { ...result, status, steps: steps.reports(interrupted()), polls: steps.polls };
+  const timeline = buildRunReport({
+    pipeline: options.pipeline,
+    steps: pipelineConfig.steps,
+    execution: pipelineResult,
+    children: children.ended,
+  });
+  return { ...result, status, steps: steps.reports(interrupted()), polls: steps.polls, timeline };
 }
 
 function findPipeline(options: RunPipelineOptions): {

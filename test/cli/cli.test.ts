@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPipelinesConfig } from "../../lib/config/load";
 import { scenarioFromConfig, syncIdFromName } from "../../lib/local/scenario-from-config";
+import { reportValidator } from "../report/validate";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/cli.ts");
@@ -76,6 +77,19 @@ const STEP_FIELDS = [
   "errors",
   "warnings",
   "logs",
+  "after",
+  "waiting_on",
+  "released_at",
+  "submitted_at",
+  "queued_at",
+  "started_at",
+  "finished_at",
+  "detected_at",
+  "ended_at",
+  "polls",
+  "api_retries",
+  "failure_text",
+  "critical",
 ];
 
 describe("run", () => {
@@ -99,7 +113,12 @@ describe("run", () => {
       "steps",
       "state_transitions",
       "polls",
+      "critical_path",
+      "report",
     ]);
+    // The documented format (schemas/run-report.schema.json).
+    const validate = reportValidator();
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report).toMatchObject({ pipeline: "fanout", status: "succeeded" });
     expect(Date.parse(report.finished_at)).toBeGreaterThan(Date.parse(report.started_at));
     expect(report.state_transitions).toBeGreaterThan(0);
@@ -146,6 +165,8 @@ describe("run", () => {
     ]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
+    const validate = reportValidator();
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.status).toBe("failed");
     expect(report.message).toBe(
       "pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)",

@@ -123,6 +123,23 @@ describe("summaryText", () => {
   });
 });
 
+/** The times each step carries (issue 13), from the run's histories. */
+const TIMING_FIELDS = [
+  "after",
+  "waiting_on",
+  "released_at",
+  "submitted_at",
+  "queued_at",
+  "started_at",
+  "finished_at",
+  "detected_at",
+  "ended_at",
+  "polls",
+  "api_retries",
+  "failure_text",
+  "critical",
+];
+
 describe("jsonReport", () => {
   it("has exactly the documented fields, plus a failed step's error", () => {
     const report = jsonReport(result, "/work/proj/.local");
@@ -135,6 +152,8 @@ describe("jsonReport", () => {
       "steps",
       "state_transitions",
       "polls",
+      "critical_path",
+      "report",
     ]);
     const fields = [
       "id",
@@ -148,6 +167,7 @@ describe("jsonReport", () => {
       "errors",
       "warnings",
       "logs",
+      ...TIMING_FIELDS,
     ];
     expect(Object.keys(report.steps[0] ?? {})).toEqual(fields);
     expect(Object.keys(report.steps[1] ?? {})).toEqual([...fields, "error"]);
