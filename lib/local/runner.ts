@@ -82,7 +82,8 @@ export interface RunPipelineOptions {
   onEvent?: (event: RunEvent) => void;
 }
 
-function defaultExecutionName(pipeline: string, now: number): string {
+/** The pipeline execution's name when none is given: `<pipeline>-<ISO time>`. */
+export function defaultExecutionName(pipeline: string, now: number): string {
   const stamp = iso(now).replace(/[:.]/g, "-").replace(/Z$/, "");
   return `${pipeline}-${stamp}`.slice(0, 80);
 }
@@ -236,6 +237,11 @@ export interface LocalRunOptions {
   clock: LocalClock;
   /** Logs, metrics and handler logs go here instead of S3 and CloudWatch. */
   outDir: string;
+  /**
+   * The run's own folder: its handler log and metrics go there, not shared with other runs.
+   * @default - `outDir`
+   */
+  runDir?: string;
   executionName?: string;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
