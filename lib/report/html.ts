@@ -153,7 +153,7 @@ function ganttSvg(report: RunReport, g: GanttGeometry): string {
     }
     parts.push("</g>");
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${g.left + g.width + 20}" height="${g.height + 10}" role="img" aria-label="Gantt timeline of the steps">${parts.join("")}</svg>`;
+  return `<svg width="${g.left + g.width + 20}" height="${g.height + 10}" role="img" aria-label="Gantt timeline of the steps">${parts.join("")}</svg>`;
 }
 
 function rowTooltip(step: ReportStep): string {
@@ -191,7 +191,7 @@ function dagSvg(report: RunReport): string {
       `<text x="${node.x + 6}" y="${node.y + layout.nodeHeight - 6}" style="fill:#fff">${esc(cut(step.id, 20))}</text></g>`,
     );
   }
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${layout.width}" height="${layout.height}" role="img" aria-label="Dependency graph">${parts.join("")}</svg>`;
+  return `<svg width="${layout.width}" height="${layout.height}" role="img" aria-label="Dependency graph">${parts.join("")}</svg>`;
 }
 
 function countsTable(report: RunReport): string {
