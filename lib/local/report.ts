@@ -53,7 +53,13 @@ export interface StepReport {
   status: "succeeded" | "failed" | "skipped" | "cancelled" | "not_started";
   outcome: string;
   execution_id: string | null;
+  /** Polytomic's running time of the run (else the step's elapsed time). */
   duration_seconds: number | null;
+  /**
+   * Seconds from the step's start (its run-sync execution) to its end, on the run's clock:
+   * the time the live display shows. Null for a step that never started.
+   */
+  elapsed_seconds: number | null;
   records: number;
   errors: number;
   warnings: number;

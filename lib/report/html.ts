@@ -10,6 +10,7 @@
  * histories renders the same way. Scales to 200 steps: fixed row height, the page
  * scrolls, long labels are cut with the whole text in a tooltip.
  */
+import { formatElapsed, truncate } from "../cli/format";
 import { type GanttGeometry, ganttGeometry } from "./gantt";
 import { dagLayout } from "./layout";
 import type { ReportStep, RunReport } from "./model";
@@ -89,19 +90,8 @@ function header(report: RunReport, options: HtmlOptions): string {
     .map(([s, n]) => `${n} ${s.replace("_", " ")}`)
     .join(", ");
   return `<h1>Pipeline ${esc(report.pipeline)} <span class="status-${esc(report.status)}">${esc(report.status)}</span></h1>
-<div class="meta">Execution ${esc(report.execution_name)} · ${esc(report.started_at)} to ${esc(report.finished_at)} (${esc(duration(ms))}${options.simulated ? " of simulated time" : ""}) · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}</div>
+<div class="meta">Execution ${esc(report.execution_name)} · ${esc(report.started_at)} to ${esc(report.finished_at)} (${esc(formatElapsed(ms / 1000))}${options.simulated ? " of simulated time" : ""}) · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}</div>
 <div class="meta">Critical path: ${report.critical_path.length > 0 ? esc(report.critical_path.join(" → ")) : "-"}</div>`;
-}
-
-/** `1h 02m`, `3m 20s`, `42s`. */
-export function duration(ms: number): string {
-  const total = Math.max(0, Math.round(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, "0")}s`;
-  return `${s}s`;
 }
 
 const SEGMENT_STYLE = {
@@ -142,7 +132,7 @@ function ganttSvg(report: RunReport, g: GanttGeometry): string {
     const label = `${step.critical ? "◆ " : ""}${step.id}`;
     parts.push(
       `<g class="row" data-step="${esc(step.id)}"><title>${esc(rowTooltip(step))}</title>`,
-      `<text x="8" y="${y + g.rowHeight - 5}"${step.critical ? ' class="crit"' : ""}>${esc(cut(label, 28))}</text>`,
+      `<text x="8" y="${y + g.rowHeight - 5}"${step.critical ? ' class="crit"' : ""}>${esc(truncate(label, 28))}</text>`,
     );
     for (const seg of row.segments) {
       const fill =
@@ -167,12 +157,6 @@ function rowTooltip(step: ReportStep): string {
   return lines.join("\n");
 }
 
-/** At most `max` characters, ending with … when cut. */
-function cut(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join("")}…`;
-}
-
 function dagSvg(report: RunReport): string {
   const layout = dagLayout(report.steps);
   const critical = new Set(report.critical_path);
@@ -188,7 +172,7 @@ function dagSvg(report: RunReport): string {
     parts.push(
       `<g data-step="${esc(step.id)}"><title>${esc(`${step.id}: ${step.status}`)}</title>`,
       `<rect x="${node.x}" y="${node.y}" width="${layout.nodeWidth}" height="${layout.nodeHeight}" rx="4" fill="${STATUS_COLOURS[step.status]}"${step.critical ? ' stroke="#1d2329" stroke-width="2.5"' : ""}/>`,
-      `<text x="${node.x + 6}" y="${node.y + layout.nodeHeight - 6}" style="fill:#fff">${esc(cut(step.id, 20))}</text></g>`,
+      `<text x="${node.x + 6}" y="${node.y + layout.nodeHeight - 6}" style="fill:#fff">${esc(truncate(step.id, 20))}</text></g>`,
     );
   }
   return `<svg width="${layout.width}" height="${layout.height}" role="img" aria-label="Dependency graph">${parts.join("")}</svg>`;
@@ -196,7 +180,7 @@ function dagSvg(report: RunReport): string {
 
 function countsTable(report: RunReport): string {
   const span = (from: string | null, to: string | null) =>
-    from !== null && to !== null ? duration(Date.parse(to) - Date.parse(from)) : "-";
+    formatElapsed(from !== null && to !== null ? (Date.parse(to) - Date.parse(from)) / 1000 : null);
   const rows = report.steps.map(
     (s) =>
       `<tr><td class="id" title="${esc(s.id)}">${s.critical ? "◆ " : ""}${esc(s.id)}</td><td>${esc(s.sync_type)}</td><td style="color:${STATUS_COLOURS[s.status]}">${esc(s.status.replace("_", " "))}</td><td>${esc(s.outcome)}</td><td class="num">${s.records.toLocaleString("en-US")}</td><td class="num">${s.errors.toLocaleString("en-US")}</td><td class="num">${s.warnings.toLocaleString("en-US")}</td><td class="num">${span(report.started_at, s.submitted_at)}</td><td class="num">${span(s.queued_at, s.started_at)}</td><td class="num">${span(s.started_at, s.finished_at)}</td><td class="num">${span(s.finished_at, s.detected_at)}</td><td class="num">${s.polls}</td><td class="num">${s.api_retries}</td></tr>`,

@@ -20,7 +20,8 @@ afterAll(() => rm(out, { recursive: true, force: true }));
 describe("run folders", () => {
   it("gives each run its own handler log, metrics and report.html, and prints the report's path", async () => {
     const first = await runMain(["run", "single", "--out", out], FIXTURES);
-    const second = await runMain(["run", "fanout", "--out", out], FIXTURES);
+    // Wide enough for the long temporary paths on one line each (width: width.test.ts).
+    const second = await runMain(["run", "fanout", "--out", out], FIXTURES, { COLUMNS: "400" });
     expect([first.code, second.code]).toEqual([0, 0]);
     const runs = readdirSync(join(out, "runs")).sort();
     expect(runs).toHaveLength(2);

@@ -29,12 +29,12 @@ import {
   loadScenarioFile,
   SCENARIO_OPTION,
 } from "../config";
-import { LiveDisplay } from "../display";
+import { ELAPSED_MEANING, LiveDisplay, outputColumns } from "../display";
 import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
-import { jsonReport, summaryText } from "../summary";
+import { fitLines, jsonReport, summaryText } from "../summary";
 
 /** Sent to the embedded simulator when neither the scenario nor the environment gives a key. */
 export const LOCAL_API_KEY = "local-simulator-key";
@@ -414,15 +414,17 @@ function report(
   if (request.json) {
     io.stdout.write(`${JSON.stringify(jsonReport(result, outDir, files.reportPath), null, 2)}\n`);
   } else {
-    io.stdout.write(
-      `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
-    );
-    io.stdout.write(
-      `Run folder (handler log, metrics): ${displayPath(files.runDir, io.cwd)}; logs under ${displayPath(outDir, io.cwd)}\n`,
-    );
-    if (files.reportPath !== null) {
-      io.stdout.write(`Report: ${displayPath(files.reportPath, io.cwd)}\n`);
-    }
+    const columns = outputColumns(io.stdout, io.env);
+    const summary = summaryText(result, {
+      pipeline,
+      outDir,
+      cwd: io.cwd,
+      simulated: !live,
+      columns,
+    });
+    const where = [`Run folder (handler log, metrics): ${displayPath(files.runDir, io.cwd)}`];
+    if (files.reportPath !== null) where.push(`Report: ${displayPath(files.reportPath, io.cwd)}`);
+    io.stdout.write(`\n${summary}${fitLines(where, columns).join("\n")}\n`);
   }
   const refused = live
     ? result.steps.find(
@@ -463,9 +465,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   let stopListening: (() => void) | undefined;
   try {
     if (display !== undefined) {
-      io.stdout.write(
-        `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}\n`,
-      );
+      const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}; ${ELAPSED_MEANING}`;
+      io.stdout.write(`${fitLines([intro], outputColumns(io.stdout, io.env)).join("\n")}\n`);
       display.start();
     }
     stopListening = onInterrupt(abort, display, request.live, io);
