@@ -28,7 +28,7 @@ function run(args: string[]): {
 } {
   // Wide: the summary is fitted to 80 columns otherwise (test/cli/width.test.ts), and the
   // checks below read whole lines.
-  const env = { ...process.env, COLUMNS: "300" };
+  const env: NodeJS.ProcessEnv = { ...process.env, COLUMNS: "300" };
   delete env.POLYTOMIC_API_KEY;
   delete env.POLYTOMIC_API_URL;
   const child = spawn(
