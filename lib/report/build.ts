@@ -5,6 +5,14 @@
  * `$.check`, `$.logs`, `$.cancel`). It knows nothing of the local runner, so the same
  * builder serves histories read from AWS (states:GetExecutionHistory, mapped to
  * `HistoryEvent`).
+ *
+ * From AWS: DescribeExecution gives an `ExecutionRecord`'s name, status and dates (epoch
+ * ms), and GetExecutionHistory its events: `ExecutionStarted` with
+ * `executionStartedEventDetails.input` parsed as `input`, and every `*StateExited` as
+ * `{ type: "StateExited", state: { name, output } }` with
+ * `stateExitedEventDetails.output` parsed (the other events are not read). The children
+ * are the executions the pipeline's `TaskSubmitted` events name (`.sync:2` outputs carry
+ * their ExecutionArn), run-sync and wait-for-step alike: gates are told apart here.
  */
 import type { CheckResult, StartResult, StepInput } from "../../functions/core/contract";
 import { POLYTOMIC_TEXT_MARKER } from "../../functions/core/failure-text";

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LOCAL_API_KEY } from "../../lib/cli/commands/run";
 import { runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
@@ -48,6 +49,12 @@ describe("run folders", () => {
       `Run folder (handler log, metrics): ${join(out, "runs", fanout)}`,
     );
     expect(existsSync(join(out, "runs", single, "report.html"))).toBe(true);
+    // The key sent to the simulator is in none of a run's files.
+    for (const name of runs) {
+      for (const file of ["handlers.log.jsonl", "metrics.jsonl", "report.html"]) {
+        expect(readFileSync(join(out, "runs", name, file), "utf8")).not.toContain(LOCAL_API_KEY);
+      }
+    }
   });
 
   it("--json names the report", async () => {
