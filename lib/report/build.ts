@@ -65,6 +65,9 @@ interface StepRun {
   check?: CheckResult;
   detectedAt?: number;
   logs: string[];
+  /** API retries of the last start-sync answer (cumulative, pending starts included) and the log export. */
+  startRetries: number;
+  logRetries: number;
 }
 
 const iso = (ms: number | undefined): string | null =>
@@ -117,22 +120,28 @@ function childInput(child: ExecutionRecord): StepInput | undefined {
 
 /** The handler outputs a run-sync history carries: the last start, check and logs. */
 function readRun(child: ExecutionRecord): StepRun {
-  const run: StepRun = { child, logs: [] };
+  const run: StepRun = { child, logs: [], startRetries: 0, logRetries: 0 };
   for (const event of child.events) {
     if (event.type !== "StateExited") continue;
     const output = event.state?.output as
       | { start?: StartResult & { pending?: boolean }; check?: CheckResult; logs?: unknown }
       | undefined;
     if (output === null || typeof output !== "object") continue;
-    if (output.start && output.start.pending !== true) run.start = output.start;
+    if (output.start) {
+      run.startRetries = output.start.api_retries ?? run.startRetries;
+      if (output.start.pending !== true) run.start = output.start;
+    }
     if (output.check && output.check.start_pending !== true) {
       run.check = output.check;
       if (run.detectedAt === undefined && (output.check.terminal || output.check.timed_out)) {
         run.detectedAt = event.timestamp;
       }
     }
-    const keys = (output.logs as { keys?: unknown } | undefined)?.keys;
-    if (Array.isArray(keys)) run.logs = keys.filter((k): k is string => typeof k === "string");
+    const logs = output.logs as { keys?: unknown; api_retries?: unknown } | undefined;
+    if (Array.isArray(logs?.keys)) {
+      run.logs = logs.keys.filter((k): k is string => typeof k === "string");
+    }
+    if (typeof logs?.api_retries === "number") run.logRetries = logs.api_retries;
   }
   return run;
 }
@@ -221,7 +230,8 @@ function reportStep(
     detected_at: iso(run?.detectedAt),
     ended_at: run ? iso(own?.end) : null,
     polls: check?.polls ?? 0,
-    api_retries: (run?.start?.api_retries ?? 0) + (check?.api_retries ?? 0),
+    // As publish-metrics counts them (functions/core/publish.ts).
+    api_retries: (run?.startRetries ?? 0) + (check?.api_retries ?? 0) + (run?.logRetries ?? 0),
     failure_text: polytomicText(check?.error_message ?? error?.message),
     critical,
     records: check?.counts.records ?? 0,

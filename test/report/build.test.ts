@@ -5,7 +5,7 @@
  * histories, shaped as GetExecutionHistory's would be mapped, check the builder needs
  * nothing of the local runner.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -150,6 +150,53 @@ describe("the run report of a local run", () => {
     }
     expect(result.timeline?.status).toBe(result.status);
     expect(result.timeline?.finished_at).toBe(result.finished_at);
+  });
+});
+
+describe("API retries in the run report", () => {
+  it("counts every retried Polytomic call of a step, as its published metric does", async () => {
+    const clock = new VirtualClock(T0);
+    const faulty = await startSimulator({
+      scenario: parseScenario(
+        `${scenario}faults:
+  - { endpoint: start, status: 503, times: 1 }
+  - { endpoint: execution, status: 500, times: 2 }
+  - { endpoint: logs, status: 502, times: 1 }
+`,
+        "faults.yaml",
+      ),
+      clock,
+      sleep: (ms: number) => clock.sleep(ms),
+    });
+    const dir = await mkdtemp(join(tmpdir(), "report-retries-"));
+    try {
+      const run = await runPipelineLocally({
+        config: {
+          ...config,
+          pipelines: [pipeline("one", [step("a", [], { sync: { id: A }, poll: POLL })])],
+        },
+        pipeline: "one",
+        polytomic: { baseUrl: faulty.url, apiKey: "report-key" },
+        clock,
+        outDir: dir,
+      });
+      const published = (await readFile(join(dir, "metrics.jsonl"), "utf8"))
+        .trim()
+        .split("\n")
+        .flatMap(
+          (line) =>
+            (JSON.parse(line) as { data: Array<{ MetricName: string; Value: number }> }).data,
+        )
+        .filter((d) => d.MetricName === "ApiRetries")
+        .map((d) => d.Value);
+      expect(published).toHaveLength(1);
+      expect(run.timeline?.steps[0]?.api_retries).toBe(published[0]);
+      // one each for start, the checks and the log export
+      expect(published[0]).toBeGreaterThanOrEqual(3);
+    } finally {
+      await faulty.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
