@@ -288,6 +288,29 @@ describe("buildRunReport from histories alone (as read from AWS)", () => {
     expect(s("top").execution_id).toBe("run-top");
   });
 
+  it("says what a stopped pipeline cancelled and never started", () => {
+    const stopped = buildRunReport({
+      pipeline: "p",
+      steps: [
+        { id: "going", sync_type: "model", after: [] },
+        { id: "next", sync_type: "model", after: ["going"] },
+      ],
+      execution: {
+        name: "p-2",
+        status: "ABORTED",
+        startedAt: at(0),
+        stoppedAt: at(60),
+        events: [],
+      },
+      children: [{ ...child("going", 0, 60), status: "ABORTED" }],
+    });
+    expect(stopped.status).toBe("interrupted");
+    expect(stopped.steps.map((x) => [x.id, x.status, x.error?.name])).toEqual([
+      ["going", "cancelled", "States.Aborted"],
+      ["next", "not_started", undefined],
+    ]);
+  });
+
   it("follows the releases that came last for the critical path", () => {
     expect(report.critical_path).toEqual(["top", "left", "bottom"]);
     expect(s("bottom").released_at).toBe(new Date(at(400)).toISOString());
