@@ -116,7 +116,9 @@ export const jsonStepSchema = z
       .number()
       .min(0)
       .nullable()
-      .describe("Polytomic's running time of the run (started_at to completed_at)"),
+      .describe(
+        "Polytomic's running time of the run (started_at to completed_at); without it, the step's elapsed time",
+      ),
     records: z.number().int().min(0),
     errors: z.number().int().min(0),
     warnings: z.number().int().min(0),
