@@ -185,8 +185,8 @@ describe("WaitForStepStateMachine in the local engine", () => {
     );
     expect(result.status).toBe("SUCCEEDED");
     expect(result.output).toEqual({ status: "SUCCEEDED", result: STEP_RESULT });
-    // Checks at once, then after 15 s growing 10% a retry: 15, 16.5, 18.15, 19.965, 21.96.
-    const at = [0, 15, 31.5, 49.65, 69.615, 91.577];
+    // Checks at once, then after 15 s growing 25% a retry: 15, 18.75, 23.4, 29.3, 36.6.
+    const at = [0, 15, 33.75, 57.1875, 86.484, 123.105];
     expect(describes.slice(0, 6).map((t) => Math.round(t))).toEqual(at.map(Math.round));
     // The waiting was Describe's retries: no Wait, Last entry? or Back off was entered.
     const entered = result.events.flatMap((e) => (e.type === "StateEntered" ? [e.state.name] : []));
@@ -229,7 +229,7 @@ describe("WaitForStepStateMachine in the local engine", () => {
     expect(describes[retries.length]).toBeCloseTo(round, 0);
     expect(describes[retries.length + 1]).toBeCloseTo(round + 10, 0);
     expect(describes[retries.length + 2]).toBeCloseTo(round + 25, 0);
-    expect(round / 3600).toBeGreaterThan(10);
+    expect(round / 3600).toBeGreaterThan(14);
   });
 
   it("a skip child it could not attach to (other input, ended meanwhile): looks again after the current entry", async () => {
