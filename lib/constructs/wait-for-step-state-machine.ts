@@ -27,12 +27,13 @@ export const WAIT_FOR_STEP_STATES = {
  * retry will be charged as an additional state transition",
  * https://aws.amazon.com/step-functions/pricing/) and three history events (scheduled,
  * started, failed), where a round of the Wait loop is four transitions (Describe, Wait,
- * Last entry?, Back off) and 11 events. The pauses are 15 s growing 25% a retry (about
- * 15 s plus a quarter of the time waited so far) up to 10 minutes; 99 retries cover about
- * 14 hours. Waiting late costs only when the dependency's child both starts and ends
- * within one pause (else the gate attaches and sees its end at once); 25% keeps gates
- * around a tenth of a DAG pipeline's transitions (docs/performance.md, where 10% and
- * 50% are measured too). Past the retries (and after every Attach that
+ * Last entry?, Back off) and 11 events. The pauses are 15 s growing 30% a retry (about
+ * 15 s plus 30% of the time waited so far) up to 10 minutes; 99 retries cover about 14
+ * hours. Waiting late costs only when the dependency's child both starts and ends within
+ * one pause (else the gate attaches and sees its end at once); 30% keeps the gates'
+ * polling under a tenth of a DAG pipeline's transitions on the bench's DAGs
+ * (docs/performance.md, where 10%, 25% and 50% are compared). Past the retries (and
+ * after every Attach that
  * failed) the machine waits on the gate's schedule, the dependency's `poll` settings.
  * Whether Step Functions restarts a retrier's count when the state is entered again is
  * not documented; either way the wait stays bounded and its history small
@@ -40,7 +41,7 @@ export const WAIT_FOR_STEP_STATES = {
  */
 export const GATE_RETRY = {
   intervalSeconds: 15,
-  backoffRate: 1.25,
+  backoffRate: 1.3,
   maxDelaySeconds: 600,
   maxAttempts: 99,
 } as const;

@@ -185,8 +185,8 @@ describe("WaitForStepStateMachine in the local engine", () => {
     );
     expect(result.status).toBe("SUCCEEDED");
     expect(result.output).toEqual({ status: "SUCCEEDED", result: STEP_RESULT });
-    // Checks at once, then after 15 s growing 25% a retry: 15, 18.75, 23.4, 29.3, 36.6.
-    const at = [0, 15, 33.75, 57.1875, 86.484, 123.105];
+    // Checks at once, then after 15 s growing 30% a retry: 15, 19.5, 25.35, 32.96, 42.84.
+    const at = [0, 15, 34.5, 59.85, 92.805, 135.647];
     expect(describes.slice(0, 6).map((t) => Math.round(t))).toEqual(at.map(Math.round));
     // The waiting was Describe's retries: no Wait, Last entry? or Back off was entered.
     const entered = result.events.flatMap((e) => (e.type === "StateEntered" ? [e.state.name] : []));

@@ -186,7 +186,7 @@ describe("non-series-parallel pipelines in the local engine", () => {
     expect(entered.filter((n) => n === "Attach")).toHaveLength(1);
     expect(entered.slice(-5)).toEqual(["Status?", "Attach", "Describe", "Status?", "Succeeded"]);
     // No polling once b ran: it waited for b's child (x's 30 minutes) by retrying
-    // Describe, a transition a check, about 15 s + 25% of the time waited apart.
+    // Describe, a transition a check, about 15 s + 30% of the time waited apart.
     expect(entered.filter((n) => n === "Wait")).toHaveLength(0);
     const retries = (gates[0]?.events ?? []).filter((e) => e.type === "StateRetried").length;
     expect(retries).toBeGreaterThan(0);
