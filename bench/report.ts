@@ -478,7 +478,9 @@ function scaleSection(s: ScaleReport): string[] {
         ["All executions", `${i(s.total_transitions)} transitions, ${i(s.polls)} polls`],
         [
           "One day-long step polled every 30 s (reference)",
-          `${i(s.fixed30_child.history_events)} history events (quota ${i(HISTORY_QUOTA)}), ${i(s.fixed30_child.transitions)} transitions`,
+          "refused" in s.fixed30_child
+            ? `refused by validation: ${s.fixed30_child.refused}`
+            : `${i(s.fixed30_child.history_events)} history events (quota ${i(HISTORY_QUOTA)}), ${i(s.fixed30_child.transitions)} transitions`,
         ],
       ],
     ),
