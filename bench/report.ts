@@ -338,7 +338,9 @@ function pollingSection(p: PollingReport): string[] {
         "Over max(15 s, 10%)",
       ],
       p.strategies.map((s) => [
-        s.out_of_reach ? `${s.label} (${s.out_of_reach} runs past its timeout not measured)` : s.label,
+        s.out_of_reach
+          ? `${s.label} (${s.out_of_reach} runs past its timeout not measured)`
+          : s.label,
         `${f(s.polls_mean)}, ${i(s.polls_p95)}, ${i(s.polls_max)}`,
         `${f(s.polls_mean)}×`,
         f(s.transitions_mean),
