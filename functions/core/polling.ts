@@ -17,7 +17,7 @@
  * exceeds max(15 s, 10% of the elapsed time); and waits that are exactly that are the
  * fewest checks the bound allows. The expected duration (the median of recent runs) is
  * therefore not used to skip checks: it cannot skip any that the bound allows to skip.
- * The old jump to 60% of it was seen up to 30x its bound late on runs that got faster.
+ * The old jump to 60% of it let runs that got faster be seen up to 30x their bound late.
  *
  * The floor is the largest the bound allows (15 s), so very short runs cost as few
  * checks as the bound permits; a fixed 30 s loop checks them half as often, and cannot
@@ -37,7 +37,10 @@ import type { PollSettings } from "./contract";
 export interface PollState {
   /** Seconds the run has been running (or, while queued, since the step started it). */
   elapsedSeconds: number;
-  /** The run has not started running yet. */
+  /**
+   * The run has not started running yet. No strategy's wait depends on it: the caller
+   * already measures elapsed from the step's start while queued.
+   */
   queued: boolean;
   /** Checks made so far, the current one included (1 on the first check). */
   polls: number;
