@@ -19,6 +19,15 @@ Usage:
   ${PROGRAM} graph <pipeline> [options]   print a pipeline's dependency graph
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
 
+Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
+  ${PROGRAM} history <pipeline>          the recent executions: status, start, duration,
+                                          failed steps
+  ${PROGRAM} report <execution-arn|latest> [--html FILE] [--json]
+                                          an execution's run report, from its histories
+  ${PROGRAM} trigger <pipeline>          start it now and follow it live
+  ${PROGRAM} redrive <execution-arn|latest>
+                                          redrive a failed execution
+
 Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
 prints the version.
 

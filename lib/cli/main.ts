@@ -25,6 +25,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   doctor: async () => (await import("./commands/doctor")).doctorCommand,
   graph: async () => (await import("./commands/graph")).graphCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
+  history: async () => (await import("./commands/history")).historyCommand,
+  report: async () => (await import("./commands/report")).reportCommand,
+  trigger: async () => (await import("./commands/trigger")).triggerCommand,
+  redrive: async () => (await import("./commands/redrive")).redriveCommand,
 };
 
 /**
