@@ -5,6 +5,7 @@ import {
   Duration,
   Stack,
   type StackProps,
+  Tags,
   Token,
   Validations,
 } from "aws-cdk-lib";
@@ -23,6 +24,7 @@ import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
 import { SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
+import { PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
 
 export interface OrchestratorStackProps extends StackProps {
   /** The pipelines, as loaded by loadPipelinesConfig. */
@@ -161,6 +163,9 @@ export class OrchestratorStack extends Stack {
         logRetention: props.logRetention,
       });
       this.pipelines[pipeline.name] = machine;
+      // How the deployed-run commands find it (lib/deployed/stack.ts).
+      Tags.of(machine.stateMachine).add(STACK_TAG, this.stackName);
+      Tags.of(machine.stateMachine).add(PIPELINE_TAG, pipeline.name);
       if (pipeline.schedule) {
         new PipelineSchedule(this, `Schedule-${pipeline.name}`, {
           pipelineName: pipeline.name,

@@ -34,8 +34,8 @@ export type { ExecutionRecord } from "../../lib/report/build";
 
 /** The most events one GetExecutionHistory page returns. */
 const PAGE_SIZE = 1000;
-/** 25 pages of 1000: the 25,000 events one execution can have. */
-const MAX_PAGES = 25;
+/** The events one execution can have (quota): more means something else answered. */
+const MAX_EVENTS = 25_000;
 /** How many child histories a report reads, at most. */
 export const MAX_CHILDREN = 400;
 /** Child histories read at once: gentle on GetExecutionHistory's rate limit. */
@@ -66,11 +66,25 @@ export class ExecutionNotFound extends Error {
 const isMissing = (err: unknown) =>
   (err as { name?: string } | undefined)?.name === "ExecutionDoesNotExist";
 
+/**
+ * states:DescribeExecution.
+ * @throws ExecutionNotFound when Step Functions does not have it
+ */
+export async function describeExecution(
+  client: SFNClient,
+  executionArn: string,
+): Promise<DescribeExecutionOutput> {
+  try {
+    return await client.send(new DescribeExecutionCommand({ executionArn }));
+  } catch (err) {
+    throw isMissing(err) ? new ExecutionNotFound(executionArn) : err;
+  }
+}
+
 /** Every event of an execution's history, oldest first. */
 export async function readHistory(client: SFNClient, executionArn: string) {
   const events: SfnHistoryEvent[] = [];
   let nextToken: string | undefined;
-  let pages = 0;
   do {
     const page = await client.send(
       new GetExecutionHistoryCommand({
@@ -82,8 +96,7 @@ export async function readHistory(client: SFNClient, executionArn: string) {
     );
     events.push(...(page.events ?? []));
     nextToken = page.nextToken;
-    pages += 1;
-  } while (nextToken && pages < MAX_PAGES);
+  } while (nextToken && events.length < MAX_EVENTS);
   return { events, complete: nextToken === undefined };
 }
 
@@ -218,16 +231,12 @@ export async function readDeployedRun(
   executionArn: string,
   options: ReadRunOptions = {},
 ): Promise<DeployedRun> {
-  const description = await client
-    .send(new DescribeExecutionCommand({ executionArn }))
-    .catch((err: unknown) => {
-      throw isMissing(err) ? new ExecutionNotFound(executionArn) : err;
-    });
+  const description = await describeExecution(client, executionArn);
   const history = await readHistory(client, executionArn);
   const notes: string[] = [];
   if (!history.complete)
     notes.push(
-      `the pipeline's history has more than ${MAX_PAGES * PAGE_SIZE} events; only the first were read`,
+      `the pipeline's history has more than ${MAX_EVENTS} events; only the first were read`,
     );
   const mapped = toHistoryEvents(history.events);
   const arns = childExecutionArns(history.events);
@@ -251,6 +260,17 @@ export async function readDeployedRun(
   };
 }
 
+/** A child's history; undefined (and a note) when it is no longer kept. */
+async function readChildHistory(client: SFNClient, arn: string, notes: string[]) {
+  try {
+    return await readHistory(client, arn);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+    notes.push(`child execution ${arn} is no longer kept (over 90 days) or was never started`);
+    return undefined;
+  }
+}
+
 /** The children's records, a few at a time; those no longer kept are noted and left out. */
 async function readChildren(
   client: SFNClient,
@@ -269,16 +289,10 @@ async function readChildren(
         records[i] = known;
         continue;
       }
-      const read = await readHistory(client, arn).catch((err: unknown) => {
-        if (!isMissing(err)) throw err;
-        notes.push(`child execution ${arn} is no longer kept (over 90 days) or was never started`);
-        return undefined;
-      });
+      const read = await readChildHistory(client, arn, notes);
       if (read === undefined) continue;
       if (!read.complete)
-        notes.push(
-          `child execution ${arn}: only the first ${MAX_PAGES * PAGE_SIZE} events were read`,
-        );
+        notes.push(`child execution ${arn}: only the first ${MAX_EVENTS} events were read`);
       const mapped = toHistoryEvents(read.events);
       truncated += mapped.truncated;
       records[i] = recordFromHistory(executionName(arn), read.events, mapped.events);

@@ -4,13 +4,8 @@
  * AWS_REGION or AWS_DEFAULT_REGION, else the profile's; credentials from the SDK's default
  * chain), and turning AWS's refusals into messages a person can act on.
  */
-import {
-  DescribeExecutionCommand,
-  ListExecutionsCommand,
-  ListTagsForResourceCommand,
-  SFNClient,
-} from "@aws-sdk/client-sfn";
-import { ExecutionNotFound } from "../../functions/aws/run-histories";
+import { ListExecutionsCommand, ListTagsForResourceCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { describeExecution, ExecutionNotFound } from "../../functions/aws/run-histories";
 import type { PipelineConfig } from "../config/model";
 import { findPipelineMachine } from "../deployed/stack";
 import { DEFAULT_STACK_NAME, PIPELINE_TAG } from "../deployed/tags";
@@ -74,9 +69,9 @@ const CREDENTIAL_ERRORS = new Set([
 export function awsProblem(command: string, err: unknown): unknown {
   const e = err as { name?: string; message?: string };
   if (err instanceof ExecutionNotFound) return new UsageError(`${command}: ${err.message}`);
-  if (/region is missing/i.test(e.message ?? "")) {
+  if (/^Region (is missing|not accepted)/i.test(e.message ?? "")) {
     return new CredentialError(
-      `${command}: no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) to the stack's region`,
+      `${command}: no usable AWS region: set AWS_REGION (or AWS_DEFAULT_REGION) to the stack's region`,
     );
   }
   if (e.name !== undefined && CREDENTIAL_ERRORS.has(e.name)) {
@@ -105,13 +100,7 @@ export async function pipelineOfExecution(
   deployed: Deployed,
   executionArn: string,
 ): Promise<{ pipeline: string; stateMachineArn: string }> {
-  const description = await deployed.client
-    .send(new DescribeExecutionCommand({ executionArn }))
-    .catch((err: unknown) => {
-      throw (err as { name?: string }).name === "ExecutionDoesNotExist"
-        ? new ExecutionNotFound(executionArn)
-        : err;
-    });
+  const description = await describeExecution(deployed.client, executionArn);
   const stateMachineArn = description.stateMachineArn ?? "";
   const { tags } = await deployed.client.send(
     new ListTagsForResourceCommand({ resourceArn: stateMachineArn }),

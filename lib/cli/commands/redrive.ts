@@ -1,5 +1,5 @@
-import { DescribeExecutionCommand, RedriveExecutionCommand } from "@aws-sdk/client-sfn";
-import { ExecutionNotFound } from "../../../functions/aws/run-histories";
+import { RedriveExecutionCommand } from "@aws-sdk/client-sfn";
+import { describeExecution } from "../../../functions/aws/run-histories";
 import { commandSpec, parseCommandArgs, stringValue, UsageError } from "../args";
 import {
   AWS_ENVIRONMENT,
@@ -36,13 +36,7 @@ const REDRIVABLE = new Set(["FAILED", "ABORTED", "TIMED_OUT"]);
  * DescribeExecution's `redriveStatus`/`redriveStatusReason` say it when present.
  */
 async function checkRedrivable(deployed: Deployed, executionArn: string): Promise<void> {
-  const d = await deployed.client
-    .send(new DescribeExecutionCommand({ executionArn }))
-    .catch((err: unknown) => {
-      throw (err as { name?: string }).name === "ExecutionDoesNotExist"
-        ? new ExecutionNotFound(executionArn)
-        : err;
-    });
+  const d = await describeExecution(deployed.client, executionArn);
   if (!REDRIVABLE.has(d.status ?? "")) {
     throw new UsageError(
       `redrive: execution ${d.name ?? executionArn} is ${d.status}; only a FAILED, ABORTED or TIMED_OUT execution can be redriven`,
@@ -52,6 +46,17 @@ async function checkRedrivable(deployed: Deployed, executionArn: string): Promis
     throw new UsageError(
       `redrive: Step Functions will not redrive execution ${d.name ?? executionArn}: ${d.redriveStatusReason ?? "no reason given"}`,
     );
+  }
+}
+
+/** states:RedriveExecution; Step Functions' refusal as a UsageError with its reason. */
+async function redrive(deployed: Deployed, executionArn: string): Promise<void> {
+  try {
+    await deployed.client.send(new RedriveExecutionCommand({ executionArn }));
+  } catch (err) {
+    const e = err as { name?: string; message?: string };
+    if (e.name !== "ExecutionNotRedrivable") throw err;
+    throw new UsageError(`redrive: Step Functions refused: ${e.message}`);
   }
 }
 
@@ -74,13 +79,7 @@ export async function redriveCommand(args: readonly string[], io: CliIO): Promis
     const arn =
       target === "latest" ? await latestExecution(deployed, pipeline as string, "redrive") : target;
     await checkRedrivable(deployed, arn);
-    await deployed.client
-      .send(new RedriveExecutionCommand({ executionArn: arn }))
-      .catch((err: unknown) => {
-        const e = err as { name?: string; message?: string };
-        if (e.name !== "ExecutionNotRedrivable") throw err;
-        throw new UsageError(`redrive: Step Functions refused: ${e.message}`);
-      });
+    await redrive(deployed, arn);
     return arn;
   });
   io.stdout.write(`Redriven: ${arn}\nFollow it with: polytomic-orchestrator report ${arn}\n`);
