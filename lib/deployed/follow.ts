@@ -8,8 +8,8 @@ import type { SFNClient } from "@aws-sdk/client-sfn";
 import type { ExecutionRecord } from "../../functions/aws/run-histories";
 import { type DeployedRun, readDeployedRun } from "../../functions/aws/run-histories";
 import type { PipelineStepShape } from "../report/build";
+import { deployedRunReport } from "../report/deployed-run";
 import type { RunReport } from "../report/model";
-import { deployedRunReport } from "./run-report";
 
 /** Between two reads of a running execution: modest, as GetExecutionHistory is rate-limited. */
 export const FOLLOW_INTERVAL_MS = 10_000;

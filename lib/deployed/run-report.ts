@@ -1,26 +1,10 @@
 /**
- * A deployed run's report and its steps' progress, built from what Step Functions keeps
- * (functions/aws/run-histories.ts) with the same builder local runs use
- * (lib/report/build.ts), so a deployed run and a local run of the same machines report alike.
+ * A deployed run's steps' progress, for the live display and the report's text, from its
+ * report (lib/report/deployed-run.ts) and which of its children still run.
  */
 import type { DeployedRun } from "../../functions/aws/run-histories";
 import type { StepProgress } from "../local/report";
-import { buildRunReport, type PipelineStepShape } from "../report/build";
-import type { ReportStep, RunReport } from "../report/model";
-
-/** The run report of a deployed run of `pipeline`, whose steps are `steps`. */
-export function deployedRunReport(
-  run: DeployedRun,
-  pipeline: string,
-  steps: readonly PipelineStepShape[],
-): RunReport {
-  return buildRunReport({
-    pipeline,
-    steps,
-    execution: run.execution,
-    children: [...run.children.values()],
-  });
-}
+import type { ReportStep } from "../report/model";
 
 /** The steps whose run-sync child is still running (its input names the step). */
 export function runningSteps(run: DeployedRun): Set<string> {

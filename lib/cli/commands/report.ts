@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type DeployedRun, readDeployedRun } from "../../../functions/aws/run-histories";
-import { deployedRunReport, runningSteps, stepProgress } from "../../deployed/run-report";
+import { runningSteps, stepProgress } from "../../deployed/run-report";
+import { deployedRunReport } from "../../report/deployed-run";
 import { renderReportHtml } from "../../report/html";
 import type { RunReport } from "../../report/model";
 import { commandSpec, parseCommandArgs, stringValue, UsageError } from "../args";

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  ListExecutionsCommand,
   RedriveExecutionCommand,
   SFNClient,
   StartExecutionCommand,
@@ -310,5 +311,44 @@ describe("AWS environment", () => {
       "history: AWS refused or found no credentials (CredentialsProviderError",
     );
     expect(run.stderr).toContain("set AWS_PROFILE");
+  });
+});
+
+describe("the dashboard's report widget (functions/report-widget)", () => {
+  const params = () => ({
+    pipeline: "night",
+    stateMachineArn: pipelineArn,
+    steps: [
+      { id: "a", sync_type: "model", after: [] },
+      { id: "b", sync_type: "bulk", after: [] },
+      { id: "c", sync_type: "model", after: ["a"] },
+      { id: "d", sync_type: "model", after: ["a", "b"] },
+    ],
+  });
+
+  it("renders the latest run's timeline, as the local run's report would", async () => {
+    const { makeHandler } = await import("../../functions/report-widget/index");
+    const { renderTimelineFragment } = await import("../../lib/report/html");
+    const html = await makeHandler(new SFNClient({ region: "us-east-1" }))({
+      widgetContext: { dashboardName: "d", widgetId: "widget-1", params: params() },
+    });
+    expect(typeof html).toBe("string");
+    expect(html).toBe(renderTimelineFragment(result.timeline as never, { logHref: encodeURI }));
+    expect(html).toContain('data-step="d"');
+    expect(html).not.toContain("<script");
+  });
+
+  it("reads the parameters from the event itself too, and says when there is no run", async () => {
+    const { makeHandler } = await import("../../functions/report-widget/index");
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    const html = await makeHandler(new SFNClient({ region: "us-east-1" }))(params());
+    expect(html).toBe("<p>Pipeline night has no execution in the last 90 days.</p>");
+  });
+
+  it("answers describe with its documentation", async () => {
+    const { makeHandler, DESCRIPTION } = await import("../../functions/report-widget/index");
+    expect(await makeHandler(new SFNClient({ region: "us-east-1" }))({ describe: true })).toBe(
+      DESCRIPTION,
+    );
   });
 });
