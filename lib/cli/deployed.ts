@@ -7,7 +7,7 @@
 import { ListExecutionsCommand, ListTagsForResourceCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { describeExecution, ExecutionNotFound } from "../../functions/aws/run-histories";
 import type { PipelineConfig } from "../config/model";
-import { findPipelineMachine } from "../deployed/stack";
+import { findPipelineMachine, type StackTarget } from "../deployed/stack";
 import { DEFAULT_STACK_NAME, PIPELINE_TAG } from "../deployed/tags";
 import type { StepProgress } from "../local/report";
 import type { RunReport } from "../report/model";
@@ -32,12 +32,8 @@ export const AWS_ENVIRONMENT: readonly (readonly [string, string])[] = [
 /** SDK attempts per call: throttled reads back off and retry (standard retry mode). */
 const MAX_ATTEMPTS = 8;
 
-export interface Deployed {
-  client: SFNClient;
-  stack: string;
-  /** For messages: the region asked of, or "the profile's region". */
-  region: string;
-}
+/** The Step Functions client and the stack the command is about. */
+export type Deployed = StackTarget;
 
 export function deployedContext(io: CliIO, stack: string | undefined): Deployed {
   const region = nonEmpty(io.env.AWS_REGION) ?? nonEmpty(io.env.AWS_DEFAULT_REGION);
@@ -120,12 +116,7 @@ export async function latestExecution(
   pipeline: string,
   command: string,
 ): Promise<string> {
-  const machine = await findPipelineMachine(
-    deployed.client,
-    deployed.stack,
-    pipeline,
-    deployed.region,
-  );
+  const machine = await findPipelineMachine(deployed, pipeline);
   const page = await deployed.client.send(
     new ListExecutionsCommand({ stateMachineArn: machine, maxResults: 1 }),
   );

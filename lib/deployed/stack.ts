@@ -60,17 +60,21 @@ export async function stackPipelines(
   return found.sort((a, b) => a.pipeline.localeCompare(b.pipeline));
 }
 
+/** Where to look: the client (of the region) and the stack's name. */
+export interface StackTarget {
+  client: SFNClient;
+  stack: string;
+  /** For messages: the region asked of. */
+  region: string;
+}
+
 /**
- * The state machine of `pipeline` in `stack`.
+ * The state machine of `pipeline` in the target's stack.
  * @throws EnvironmentError naming the stack's pipelines (or saying it has none here)
  */
-export async function findPipelineMachine(
-  client: SFNClient,
-  stack: string,
-  pipeline: string,
-  region: string,
-): Promise<string> {
-  const pipelines = await stackPipelines(client, stack);
+export async function findPipelineMachine(target: StackTarget, pipeline: string): Promise<string> {
+  const { stack, region } = target;
+  const pipelines = await stackPipelines(target.client, stack);
   const match = pipelines.find((p) => p.pipeline === pipeline);
   if (match) return match.stateMachineArn;
   const known = pipelines.map((p) => p.pipeline).join(", ");

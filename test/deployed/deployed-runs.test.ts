@@ -197,29 +197,31 @@ describe("redrive", () => {
     );
   });
 
-  it("refuses a SUCCEEDED execution with a clear message, without calling RedriveExecution", async () => {
-    const succeeded = structuredClone(wire.get(executionArn) as WireExecution);
-    succeeded.describe.status = "SUCCEEDED";
-    sfn.on(DescribeExecutionCommand, { executionArn }).resolves(succeeded.describe);
-    const run = await runMain(["redrive", executionArn], dir, ENV);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      "execution night-deployed is SUCCEEDED; only a FAILED, ABORTED or TIMED_OUT execution can be redriven",
-    );
-    expect(sfn.commandCalls(RedriveExecutionCommand)).toHaveLength(0);
-  });
-
-  it("says why Step Functions will not redrive (its redriveStatusReason)", async () => {
-    const old = structuredClone(wire.get(executionArn) as WireExecution);
-    old.describe.redriveStatus = "NOT_REDRIVABLE";
-    old.describe.redriveStatusReason = "Execution is older than 14 days";
-    sfn.on(DescribeExecutionCommand, { executionArn }).resolves(old.describe);
-    const run = await runMain(["redrive", executionArn], dir, ENV);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain(
-      "will not redrive execution night-deployed: Execution is older than 14 days",
-    );
-  });
+  it.each([
+    {
+      why: "a SUCCEEDED execution",
+      change: { status: "SUCCEEDED" as const },
+      says: "execution night-deployed is SUCCEEDED; only a FAILED, ABORTED or TIMED_OUT execution can be redriven",
+    },
+    {
+      why: "one Step Functions will not redrive (its redriveStatusReason)",
+      change: {
+        redriveStatus: "NOT_REDRIVABLE" as const,
+        redriveStatusReason: "Execution is older than 14 days",
+      },
+      says: "will not redrive execution night-deployed: Execution is older than 14 days",
+    },
+  ])(
+    "refuses $why with a clear message, without calling RedriveExecution",
+    async ({ change, says }) => {
+      const describe = { ...wire.get(executionArn)?.describe, ...change };
+      sfn.on(DescribeExecutionCommand, { executionArn }).resolves(describe);
+      const run = await runMain(["redrive", executionArn], dir, ENV);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(says);
+      expect(sfn.commandCalls(RedriveExecutionCommand)).toHaveLength(0);
+    },
+  );
 });
 
 describe("trigger", () => {

@@ -150,12 +150,7 @@ export async function historyCommand(args: readonly string[], io: CliIO): Promis
   const limit = parseLimit(stringValue(parsed, "limit"));
   const deployed = deployedContext(io, stringValue(parsed, "stack"));
   const rows = await withAws("history", async () => {
-    const machine = await findPipelineMachine(
-      deployed.client,
-      deployed.stack,
-      pipeline,
-      deployed.region,
-    );
+    const machine = await findPipelineMachine(deployed, pipeline);
     const items = await recentExecutions(deployed, machine, limit);
     const out: HistoryRow[] = [];
     for (const item of items) out.push(await historyRow(deployed, item));

@@ -10,6 +10,7 @@ import { commandSpec, flag, parseCommandArgs, stringValue, UsageError } from "..
 import { CONFIG_OPTION, findPipeline, loadConfig } from "../config";
 import {
   AWS_ENVIRONMENT,
+  type Deployed,
   deployedContext,
   reportText,
   STACK_OPTION,
@@ -55,6 +56,19 @@ const WALL: TriggerTiming = {
   sleep: (ms, signal) => delay(ms, undefined, { signal }).catch(() => undefined),
 };
 
+/** Starts the pipeline's deployed machine now; the execution's ARN. */
+async function startPipeline(deployed: Deployed, pipeline: string, now: number): Promise<string> {
+  const machine = await findPipelineMachine(deployed, pipeline);
+  const started = await deployed.client.send(
+    new StartExecutionCommand({
+      stateMachineArn: machine,
+      name: defaultExecutionName(pipeline, now),
+      input: JSON.stringify({ trigger: "manual" }),
+    }),
+  );
+  return started.executionArn ?? "";
+}
+
 /** `trigger <pipeline>`: starts it and follows it to its end. */
 export async function triggerCommand(
   args: readonly string[],
@@ -70,22 +84,7 @@ export async function triggerCommand(
   const pipeline = findPipeline(loadConfig(io.cwd, stringValue(parsed, "config")), name, io.cwd);
   const deployed = deployedContext(io, stringValue(parsed, "stack"));
   const json = flag(parsed, "json");
-  const executionArn = await withAws("trigger", async () => {
-    const machine = await findPipelineMachine(
-      deployed.client,
-      deployed.stack,
-      name,
-      deployed.region,
-    );
-    const started = await deployed.client.send(
-      new StartExecutionCommand({
-        stateMachineArn: machine,
-        name: defaultExecutionName(name, timing.now()),
-        input: JSON.stringify({ trigger: "manual" }),
-      }),
-    );
-    return started.executionArn ?? "";
-  });
+  const executionArn = await withAws("trigger", () => startPipeline(deployed, name, timing.now()));
   io.stderr.write(`Started ${executionArn}\n`);
   const display = json
     ? undefined
