@@ -130,15 +130,13 @@ describe("readDeployedRun", () => {
         },
       }),
     );
-    sfn
-      .on(DescribeExecutionCommand)
-      .resolves({
-        executionArn: PIPELINE,
-        name: "night-1",
-        status: "RUNNING",
-        startDate: T,
-        stateMachineArn: "sm",
-      });
+    sfn.on(DescribeExecutionCommand).resolves({
+      executionArn: PIPELINE,
+      name: "night-1",
+      status: "RUNNING",
+      startDate: T,
+      stateMachineArn: "sm",
+    });
     sfn.on(GetExecutionHistoryCommand).resolves({ events: [] });
     sfn.on(GetExecutionHistoryCommand, { executionArn: PIPELINE }).resolves({ events: submitted });
     const run = await readDeployedRun(new SFNClient({ region: "us-east-1" }), PIPELINE, {
