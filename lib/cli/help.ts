@@ -20,11 +20,10 @@ Usage:
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
 
 Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
-  ${PROGRAM} history <pipeline>          the recent executions: status, start, duration,
-                                          failed steps
+  ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps
   ${PROGRAM} report <execution-arn|latest> [--html FILE] [--json]
                                           an execution's run report, from its histories
-  ${PROGRAM} trigger <pipeline>          start it now and follow it live
+  ${PROGRAM} trigger <pipeline>           start it now and follow it live
   ${PROGRAM} redrive <execution-arn|latest>
                                           redrive a failed execution
 
