@@ -176,6 +176,29 @@ describe("history", () => {
     expect(table.stdout).toMatch(/night-deployed\s+FAILED\s+\S+\s+\S+.*\bd$/m);
   });
 
+  it("follows ListExecutions' nextToken up to --limit", async () => {
+    const item = (n: number) => ({
+      name: `night-${n}`,
+      executionArn: `${executionArn}-${n}`,
+      stateMachineArn: pipelineArn,
+      status: "SUCCEEDED" as const,
+      startDate: new Date(T0 - n * 1000),
+      stopDate: new Date(T0 - n * 1000 + 500),
+    });
+    sfn.on(ListExecutionsCommand).resolves({ executions: [item(1)], nextToken: "more" });
+    sfn
+      .on(ListExecutionsCommand, { nextToken: "more" })
+      .resolves({ executions: [item(2), item(3)] });
+    const run = await runMain(["history", "night", "--limit", "2", "--json"], dir, ENV);
+    const rows = JSON.parse(run.stdout) as { name: string }[];
+    expect(rows.map((r) => r.name)).toEqual(["night-1", "night-2"]);
+    const asked = sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input);
+    expect(asked.map((i) => [i.maxResults, i.nextToken])).toEqual([
+      [2, undefined],
+      [1, "more"],
+    ]);
+  });
+
   it("names the stack's pipelines when the one asked for is not deployed", async () => {
     const run = await runMain(["history", "nope"], dir, ENV);
     expect(run.code).toBe(2);
