@@ -109,6 +109,12 @@ describe("report from Step Functions", () => {
       .commandCalls(GetExecutionHistoryCommand)
       .map((c) => c.args[0].input.nextToken);
     expect(tokens).toContain("page-7");
+    // d waits for b through a gate: its wait-for-step child is found and read, and ignored.
+    const read = sfn
+      .commandCalls(GetExecutionHistoryCommand)
+      .map((c) => c.args[0].input.executionArn);
+    const gates = new Set(read.filter((arn) => arn?.includes(":execution:wait-for-step:")));
+    expect(gates.size).toBe(1);
   });
 
   it("reads `latest` of a pipeline, and writes the report as HTML", async () => {

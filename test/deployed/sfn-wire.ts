@@ -39,15 +39,37 @@ const json = (value: unknown) => JSON.stringify(value ?? null);
 const machineOf = (arn: string) =>
   arn.replace(":execution:", ":stateMachine:").replace(/:[^:]*$/, "");
 
-/** The children each pipeline Task state started: `Run <step>` → that step's run-sync child. */
+const inputOf = (e: LocalExecution) =>
+  (e.events.find((ev) => ev.type === "ExecutionStarted") as { input?: unknown } | undefined)
+    ?.input as { step?: unknown; skip?: unknown; execution_arn?: unknown } | undefined;
+
+/**
+ * The child each pipeline Task state started, by state name: `Run <step>` its run-sync
+ * child, `End <step>[ skipped]` the marker child a skipped gated-on step ends, and
+ * `Await <dep> for <step>` its wait-for-step child (named `<step>-<dep>-<hash>`, waiting
+ * on the dependency's child, which its input names).
+ */
 function childrenByState(executions: readonly LocalExecution[]): Map<string, LocalExecution> {
   const byState = new Map<string, LocalExecution>();
+  const stepOf = new Map<string, string>();
   for (const e of executions) {
-    const input = e.events.find((ev) => ev.type === "ExecutionStarted") as
-      | { input?: { step?: unknown } }
-      | undefined;
-    const step = input?.input?.step;
-    if (typeof step === "string") byState.set(PIPELINE_STATES.run(step), e);
+    const input = inputOf(e);
+    if (typeof input?.step !== "string") continue;
+    stepOf.set(e.name, input.step);
+    const names =
+      input.skip === true
+        ? [PIPELINE_STATES.markSkipped(input.step), PIPELINE_STATES.markEnded(input.step)]
+        : [PIPELINE_STATES.run(input.step)];
+    for (const name of names) byState.set(name, e);
+  }
+  const steps = [...new Set(stepOf.values())];
+  for (const e of executions) {
+    const waitsOn = inputOf(e)?.execution_arn;
+    // The child's name: the ARN the definition formats is the deployed one, not the local run's.
+    const dep =
+      typeof waitsOn === "string" ? stepOf.get(waitsOn.split(":").at(-1) ?? "") : undefined;
+    const step = steps.find((s) => e.name.startsWith(`${s.slice(0, 22)}-${dep?.slice(0, 22)}-`));
+    if (dep !== undefined && step !== undefined) byState.set(PIPELINE_STATES.gate(dep, step), e);
   }
   return byState;
 }
