@@ -5,11 +5,15 @@
  * chain), and turning AWS's refusals into messages a person can act on.
  */
 import { ListExecutionsCommand, ListTagsForResourceCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { describeExecution, ExecutionNotFound } from "../../functions/aws/run-histories";
+import {
+  type DeployedRun,
+  describeExecution,
+  ExecutionNotFound,
+} from "../../functions/aws/run-histories";
 import type { PipelineConfig } from "../config/model";
+import { runProgress } from "../deployed/run-report";
 import { findPipelineMachine, type StackTarget } from "../deployed/stack";
 import { DEFAULT_STACK_NAME, PIPELINE_TAG } from "../deployed/tags";
-import type { StepProgress } from "../local/report";
 import type { RunReport } from "../report/model";
 import { CredentialError, type OptionSpec, UsageError } from "./args";
 import { stepLine } from "./display";
@@ -134,12 +138,19 @@ export function stepShapes(pipeline: PipelineConfig) {
   return pipeline.steps.map((s) => ({ id: s.id, sync_type: s.sync_type, after: s.after }));
 }
 
-/** The report as text: the run, then one line a step (the live display's lines). */
-export function reportText(report: RunReport, progress: readonly StepProgress[]): string {
+/**
+ * The report as text: the run, then one line a step (the live display's lines). A run
+ * still going says so (the report's own status is only ever an end).
+ */
+export function reportText(run: DeployedRun, report: RunReport, now: number): string {
   const width = Math.max(4, ...report.steps.map((s) => s.id.length));
+  const going = run.execution.status === "RUNNING";
+  const span = going
+    ? `started ${report.started_at}, still running`
+    : `${report.started_at} to ${report.finished_at}`;
   const lines = [
-    `Pipeline ${report.pipeline}: ${report.status} (execution ${report.execution_name}, ${report.started_at} to ${report.finished_at})`,
-    ...progress.map((p) => `  ${stepLine(p, width)}`),
+    `Pipeline ${report.pipeline}: ${going ? "running" : report.status} (execution ${report.execution_name}, ${span})`,
+    ...runProgress(run, report, now).map((p) => `  ${stepLine(p, width)}`),
   ];
   for (const step of report.steps) {
     if (step.error)

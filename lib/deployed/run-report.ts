@@ -4,7 +4,7 @@
  */
 import type { DeployedRun } from "../../functions/aws/run-histories";
 import type { StepProgress } from "../local/report";
-import type { ReportStep } from "../report/model";
+import type { ReportStep, RunReport } from "../report/model";
 
 /** The steps whose run-sync child is still running (its input names the step). */
 export function runningSteps(run: DeployedRun): Set<string> {
@@ -52,4 +52,11 @@ export function stepProgress(
     outcome: step.outcome,
     logs: step.logs,
   };
+}
+
+/** Every step's progress in the run as it stands at `now`. */
+export function runProgress(run: DeployedRun, report: RunReport, now: number): StepProgress[] {
+  const running = runningSteps(run);
+  const live = run.execution.status === "RUNNING";
+  return report.steps.map((s) => stepProgress(s, running, live, now));
 }

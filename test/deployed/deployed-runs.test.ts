@@ -90,6 +90,27 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** The run as a read before its end would see it: every execution still RUNNING. */
+function stillGoing(): Map<string, WireExecution> {
+  return new Map(
+    [...wire].map(([arn, w]) => [
+      arn,
+      {
+        describe: {
+          ...w.describe,
+          status: "RUNNING" as const,
+          stopDate: undefined,
+          error: undefined,
+          cause: undefined,
+        },
+        events: w.events.filter(
+          (e) => !e.type?.startsWith("Execution") || e.type === "ExecutionStarted",
+        ),
+      },
+    ]),
+  );
+}
+
 beforeEach(() => {
   sfn.reset();
   serveWire(sfn, wire, pipelineArn, "night", { pageSize: 7 });
@@ -128,6 +149,17 @@ describe("report from Step Functions", () => {
     expect(run.stdout).toMatch(/d\s+failed/);
     const html = await readFile(join(dir, "r.html"), "utf8");
     expect(html).toContain("Pipeline night");
+  });
+
+  it("says a run still going is running (exit 3), with its steps running", async () => {
+    sfn.reset();
+    serveWire(sfn, stillGoing(), pipelineArn, "night");
+    const run = await runMain(["report", executionArn], dir, ENV);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(
+      /^Pipeline night: running \(execution night-deployed, started \S+, still running\)/,
+    );
+    expect(run.stdout).toMatch(/ d\s+running/);
   });
 
   it("says clearly when the execution is not kept (or never was)", async () => {
@@ -257,23 +289,7 @@ describe("trigger", () => {
   it("starts the pipeline and follows it to its end, polling on an injected clock", async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date(T0) });
     // The first read sees the run going (no end event yet, nor its children's ends).
-    const going = new Map(
-      [...wire].map(([arn, w]) => [
-        arn,
-        {
-          describe: {
-            ...w.describe,
-            status: "RUNNING" as const,
-            stopDate: undefined,
-            error: undefined,
-            cause: undefined,
-          },
-          events: w.events.filter(
-            (e) => !e.type?.startsWith("Execution") || e.type === "ExecutionStarted",
-          ),
-        },
-      ]),
-    );
+    const going = stillGoing();
     sfn.reset();
     serveWire(sfn, going, pipelineArn, "night");
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date(T0) });

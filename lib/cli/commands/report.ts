@@ -1,7 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { type DeployedRun, readDeployedRun } from "../../../functions/aws/run-histories";
-import { runningSteps, stepProgress } from "../../deployed/run-report";
 import { deployedRunReport } from "../../report/deployed-run";
 import { renderReportHtml } from "../../report/html";
 import type { RunReport } from "../../report/model";
@@ -108,13 +107,5 @@ async function writeOutputs(
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  const running = runningSteps(run);
-  const live = run.execution.status === "RUNNING";
-  const now = Date.parse(report.finished_at);
-  io.stdout.write(
-    reportText(
-      report,
-      report.steps.map((s) => stepProgress(s, running, live, now)),
-    ),
-  );
+  io.stdout.write(reportText(run, report, Date.now()));
 }

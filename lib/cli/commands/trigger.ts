@@ -2,7 +2,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import type { DeployedRun } from "../../../functions/aws/run-histories";
 import { FOLLOW_INTERVAL_MS, followExecution } from "../../deployed/follow";
-import { runningSteps, stepProgress } from "../../deployed/run-report";
+import { runProgress } from "../../deployed/run-report";
 import { findPipelineMachine } from "../../deployed/stack";
 import { defaultExecutionName } from "../../local/runner";
 import type { RunReport } from "../../report/model";
@@ -110,7 +110,7 @@ export async function triggerCommand(
     display?.finish();
     for (const note of run.notes) io.stderr.write(`trigger: note: ${note}\n`);
     if (json) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else io.stdout.write(`\n${reportText(report, progressOf(run, report, timing.now()))}`);
+    else io.stdout.write(`\n${reportText(run, report, timing.now())}`);
     if (run.execution.status === "RUNNING") {
       io.stderr.write(`trigger: stopped following; the execution goes on: ${executionArn}\n`);
     }
@@ -121,12 +121,6 @@ export async function triggerCommand(
   }
 }
 
-function progressOf(run: DeployedRun, report: RunReport, now: number) {
-  const running = runningSteps(run);
-  const live = run.execution.status === "RUNNING";
-  return report.steps.map((s) => stepProgress(s, running, live, now));
-}
-
 function showProgress(
   display: LiveDisplay | undefined,
   run: DeployedRun,
@@ -134,7 +128,7 @@ function showProgress(
   now: number,
 ): void {
   if (display === undefined) return;
-  for (const progress of progressOf(run, report, now)) display.handle({ type: "step", progress });
+  for (const progress of runProgress(run, report, now)) display.handle({ type: "step", progress });
   const status = run.execution.status === "RUNNING" ? "running" : report.status;
   display.handle({ type: "pipeline", status });
 }
