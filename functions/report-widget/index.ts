@@ -7,7 +7,7 @@
  * with the widget's parameters and a `widgetContext` (which repeats them in `params`); the
  * function returns the HTML to show. `describe: true` asks for the widget's documentation
  * (markdown, as `{ markdown }`). The parameters are read from `widgetContext.params`, or
- * from the event itself, whichever has them.
+ * from the event itself, whichever has them (AWS's samples read them from the event).
  *
  * The one handler that imports lib/: the report's pure modules (no AWS SDK, no CDK).
  */
