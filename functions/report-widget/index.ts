@@ -72,6 +72,7 @@ let client: SFNClient | undefined;
 
 /** The Lambda entry point (one client per container). */
 export const handler = (event: unknown) => {
-  client ??= new SFNClient({});
+  // Throttled reads back off and retry (standard retry mode), within the 60 s timeout.
+  client ??= new SFNClient({ maxAttempts: 5 });
   return makeHandler(client)(event);
 };
