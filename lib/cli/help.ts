@@ -21,6 +21,14 @@ Usage:
                                           which are stale (exit 1 when any is)
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
 
+Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
+  ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps
+  ${PROGRAM} report <execution-arn|latest> [--html FILE] [--json]
+                                          an execution's run report, from its histories
+  ${PROGRAM} trigger <pipeline>           start it now and follow it live
+  ${PROGRAM} redrive <execution-arn|latest>
+                                          redrive a failed execution
+
 Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
 prints the version.
 
