@@ -71,7 +71,6 @@ export const SHORT_RUN_SECONDS = 600;
 export interface RunMeasure {
   index: number;
   duration_seconds: number;
-  expected_seconds: number | null;
   outlier: boolean;
   status: string;
   polls: number;
@@ -197,7 +196,6 @@ async function measure(
   return {
     index: run.index,
     duration_seconds: duration,
-    expected_seconds: bench.checks[0]?.expected_seconds ?? null,
     outlier: run.outlier,
     status: bench.result.status,
     polls: bench.result.polls,

@@ -226,11 +226,6 @@ export interface CheckResult {
   next_poll_seconds: number;
   /** Checks made so far, this one included. */
   polls: number;
-  /**
-   * Expected run duration in seconds, learned once per step run from the sync's recent
-   * executions (first check) and carried forward so later checks need no history call.
-   */
-  expected_seconds?: number;
   /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */
   timed_out: boolean;
   /** Polytomic API calls retried by every check of this run so far (cumulative). */

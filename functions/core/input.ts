@@ -368,15 +368,12 @@ function counts(v: unknown, path: string): CheckResult["counts"] {
   return out;
 }
 
-/** The previous check's result (check-status carries polls and expected_seconds forward). */
+/** The previous check's result (check-status carries `polls` forward). */
 export function parsePreviousCheck(v: unknown): CheckResult | undefined {
   if (v === undefined || v === null) return undefined;
   const o = obj(v, "check");
   const out = { ...(o as unknown as CheckResult) };
   out.polls = o.polls === undefined ? 0 : int(o.polls, "check.polls", 0);
-  if (o.expected_seconds !== undefined && o.expected_seconds !== null) {
-    out.expected_seconds = num(o.expected_seconds, "check.expected_seconds", 0);
-  }
   return out;
 }
 
