@@ -44,7 +44,8 @@ function paramsOf(event: unknown): ReportWidgetParams | undefined {
   return undefined;
 }
 
-export function makeHandler(client: SFNClient) {
+/** `now` (epoch ms): when a run is read, the report's `as_of` while it runs. */
+export function makeHandler(client: SFNClient, now: () => number = Date.now) {
   return async (event: unknown): Promise<string | typeof DESCRIPTION> => {
     if ((event as { describe?: unknown } | undefined)?.describe) return DESCRIPTION;
     const params = paramsOf(event);
@@ -59,7 +60,7 @@ export function makeHandler(client: SFNClient) {
       return `<p>Pipeline ${esc(params.pipeline)} has no execution in the last 90 days.</p>`;
     }
     const run = await readDeployedRun(client, latest);
-    const report = deployedRunReport(run, params.pipeline, params.steps);
+    const report = deployedRunReport(run, params.pipeline, params.steps, now());
     const notes = [
       ...(run.execution.status === "RUNNING" ? ["still running: the timeline so far"] : []),
       ...run.notes,

@@ -140,7 +140,7 @@ export function stepShapes(pipeline: PipelineConfig) {
 
 /**
  * The report as text: the run, then one line a step (the live display's lines). A run
- * still going says so (the report's own status is only ever an end).
+ * still going says so.
  */
 export function reportText(run: DeployedRun, report: RunReport, now: number): string {
   const width = Math.max(4, ...report.steps.map((s) => s.id.length));
@@ -149,8 +149,8 @@ export function reportText(run: DeployedRun, report: RunReport, now: number): st
     ? `started ${report.started_at}, still running`
     : `${report.started_at} to ${report.finished_at}`;
   const lines = [
-    `Pipeline ${report.pipeline}: ${going ? "running" : report.status} (execution ${report.execution_name}, ${span})`,
-    ...runProgress(run, report, now).map((p) => `  ${stepLine(p, width)}`),
+    `Pipeline ${report.pipeline}: ${report.status} (execution ${report.execution_name}, ${span})`,
+    ...runProgress(report, now).map((p) => `  ${stepLine(p, width)}`),
   ];
   for (const step of report.steps) {
     if (step.error)

@@ -23,6 +23,8 @@ export interface FollowOptions {
   sleep: (ms: number) => Promise<void>;
   /** Called after each read, with the run and its report so far. */
   onRead: (run: DeployedRun, report: RunReport) => void;
+  /** The time (epoch ms) of each read: a running report's `as_of`. @default Date.now */
+  now?: () => number;
   /** Stops following (the execution goes on). */
   signal?: AbortSignal;
   /** @default FOLLOW_INTERVAL_MS */
@@ -37,7 +39,8 @@ export async function followExecution(
   for (;;) {
     const run = await readDeployedRun(options.client, options.executionArn, { ended });
     for (const [arn, child] of run.children) if (child.status !== "RUNNING") ended.set(arn, child);
-    const report = deployedRunReport(run, options.pipeline, options.steps);
+    const readAt = (options.now ?? Date.now)();
+    const report = deployedRunReport(run, options.pipeline, options.steps, readAt);
     options.onRead(run, report);
     if (run.execution.status !== "RUNNING" || options.signal?.aborted) return { run, report };
     await options.sleep(options.intervalMs ?? FOLLOW_INTERVAL_MS);

@@ -14,7 +14,12 @@
  * are the executions the pipeline's `TaskSubmitted` events name (`.sync:2` outputs carry
  * their ExecutionArn), run-sync and wait-for-step alike: gates are told apart here.
  */
-import type { CheckResult, StartResult, StepInput } from "../../functions/core/contract";
+import type {
+  CheckResult,
+  StartResult,
+  StepInput,
+  StepResult,
+} from "../../functions/core/contract";
 import { POLYTOMIC_TEXT_MARKER } from "../../functions/core/failure-text";
 import type { ReportStep, RunReport, WaitingOn } from "./model";
 
@@ -56,6 +61,11 @@ export interface ReportInput {
   execution: ExecutionRecord;
   /** Its child executions; those that are not a step's run-sync (gates) are ignored. */
   children: readonly ExecutionRecord[];
+  /**
+   * Epoch ms: when the histories were read. A report of a run still going tells up to
+   * here (its `as_of`; never before its last event). @default the last event's time
+   */
+  readAt?: number;
 }
 
 /** What a step's run-sync history says, before dependencies are taken into account. */
@@ -70,29 +80,57 @@ interface StepRun {
   logRetries: number;
 }
 
+/** When a step was released and ended; undefined: not yet (the run is still going). */
+interface StepTimes {
+  released?: number;
+  end?: number;
+}
+
+/** What every step's report needs to know of the run. */
+interface RunContext {
+  runs: ReadonlyMap<string, StepRun>;
+  times: ReadonlyMap<string, StepTimes>;
+  critical: ReadonlySet<string>;
+  /** The pipeline execution was stopped (ABORTED). */
+  stopped: boolean;
+  /** The pipeline execution is still going. */
+  live: boolean;
+  /** Steps the pipeline recorded as skipped (a dependency did not succeed). */
+  skipped: ReadonlySet<string>;
+}
+
 const iso = (ms: number | undefined): string | null =>
   ms === undefined ? null : new Date(ms).toISOString();
 
 export function buildRunReport(input: ReportInput): RunReport {
   const { execution } = input;
-  const runs = stepRuns(input.children);
+  const live = execution.status === "RUNNING";
   const pipelineStart = execution.startedAt;
-  const pipelineEnd = execution.stoppedAt ?? lastEventTime(execution) ?? pipelineStart;
-  const ends = endTimes(input.steps, runs, pipelineStart);
-  const critical = criticalPath(input.steps, ends);
+  const lastEvent = lastEventTime(execution) ?? pipelineStart;
+  const pipelineEnd = live ? undefined : (execution.stoppedAt ?? lastEvent);
+  const asOf = pipelineEnd ?? Math.max(lastEvent, input.readAt ?? lastEvent);
+  const runs = stepRuns(input.children);
+  const skipped = skippedSteps(execution);
+  const times = endTimes(input.steps, runs, pipelineStart, live ? skipped : undefined);
+  const critical = live ? new Set<string>() : criticalPath(input.steps, times);
   const stopped = execution.status === "ABORTED";
-  const steps = input.steps.map((shape) =>
-    reportStep(shape, runs.get(shape.id), ends, critical.has(shape.id), stopped),
-  );
+  const context: RunContext = { runs, times, critical, stopped, live, skipped };
   return {
     pipeline: input.pipeline,
     execution_name: execution.name,
-    status: stopped ? "interrupted" : execution.status === "SUCCEEDED" ? "succeeded" : "failed",
+    status: pipelineStatus(execution.status),
     started_at: iso(pipelineStart) as string,
-    finished_at: iso(pipelineEnd) as string,
-    steps,
+    finished_at: iso(pipelineEnd),
+    as_of: iso(asOf) as string,
+    steps: input.steps.map((shape) => reportStep(shape, context)),
     critical_path: input.steps.filter((s) => critical.has(s.id)).map((s) => s.id),
   };
+}
+
+function pipelineStatus(status: ExecutionRecord["status"]): RunReport["status"] {
+  if (status === "RUNNING") return "running";
+  if (status === "ABORTED") return "interrupted";
+  return status === "SUCCEEDED" ? "succeeded" : "failed";
 }
 
 function lastEventTime(execution: ExecutionRecord): number | undefined {
@@ -108,6 +146,24 @@ function stepRuns(children: readonly ExecutionRecord[]): Map<string, StepRun> {
     runs.set(stepInput.step, readRun(child));
   }
   return runs;
+}
+
+/**
+ * The steps the pipeline's history records as skipped: a state's output whose
+ * `results[<step>]` is a StepResult with status `skipped` (the pipeline machine's skip
+ * path, lib/constructs/pipeline-state-machine.ts).
+ */
+function skippedSteps(execution: ExecutionRecord): Set<string> {
+  const skipped = new Set<string>();
+  for (const event of execution.events) {
+    if (event.type !== "StateExited") continue;
+    const results = (event.state?.output as { results?: unknown } | undefined)?.results;
+    if (results === null || typeof results !== "object") continue;
+    for (const [id, result] of Object.entries(results)) {
+      if ((result as Partial<StepResult> | null)?.status === "skipped") skipped.add(id);
+    }
+  }
+  return skipped;
 }
 
 /** A run-sync child's StepInput; undefined for other machines' executions (gates). */
@@ -146,23 +202,36 @@ function readRun(child: ExecutionRecord): StepRun {
   return run;
 }
 
-/** When each step released its dependants: its child's end, or (never run) its own release. */
+/**
+ * When each step was released and released its dependants: its child's end, or (never
+ * run) its own release. `liveSkipped` is given while the pipeline runs: then a child still
+ * running has not ended, and a step without a child has ended only if it was skipped;
+ * otherwise it still waits (undefined times propagate to its dependants).
+ */
 function endTimes(
   steps: readonly PipelineStepShape[],
   runs: ReadonlyMap<string, StepRun>,
   pipelineStart: number,
-): Map<string, { released: number; end: number }> {
+  liveSkipped?: ReadonlySet<string>,
+): Map<string, StepTimes> {
   const byId = new Map(steps.map((s) => [s.id, s]));
-  const times = new Map<string, { released: number; end: number }>();
-  const visit = (id: string, seen: Set<string>): number => {
+  const times = new Map<string, StepTimes>();
+  const visit = (id: string, seen: Set<string>): number | undefined => {
     const known = times.get(id);
     if (known) return known.end;
     const step = byId.get(id);
     if (!step || seen.has(id)) return pipelineStart; // unknown or cyclic: validate refuses both
     seen.add(id);
-    const released = Math.max(pipelineStart, ...step.after.map((dep) => visit(dep, seen)));
+    const deps = step.after.map((dep) => visit(dep, seen));
+    const released = deps.includes(undefined)
+      ? undefined
+      : Math.max(pipelineStart, ...(deps as number[]));
     const child = runs.get(id)?.child;
-    const end = child?.stoppedAt ?? (child ? lastEventTime(child) : undefined) ?? released;
+    const end = child
+      ? (child.stoppedAt ?? (liveSkipped ? undefined : lastEventTime(child)))
+      : liveSkipped && !liveSkipped.has(id)
+        ? undefined
+        : released;
     times.set(id, { released, end });
     return end;
   };
@@ -176,7 +245,7 @@ function endTimes(
  */
 function criticalPath(
   steps: readonly PipelineStepShape[],
-  times: ReadonlyMap<string, { end: number }>,
+  times: ReadonlyMap<string, StepTimes>,
 ): Set<string> {
   const endOf = (id: string) => times.get(id)?.end ?? Number.NEGATIVE_INFINITY;
   const byId = new Map(steps.map((s) => [s.id, s]));
@@ -199,20 +268,15 @@ function latest(ids: readonly string[], timeOf: (id: string) => number): string 
   return best;
 }
 
-function reportStep(
-  shape: PipelineStepShape,
-  run: StepRun | undefined,
-  times: ReadonlyMap<string, { released: number; end: number }>,
-  critical: boolean,
-  stopped: boolean,
-): ReportStep {
-  const own = times.get(shape.id);
+function reportStep(shape: PipelineStepShape, context: RunContext): ReportStep {
+  const run = context.runs.get(shape.id);
+  const own = context.times.get(shape.id);
   const waitingOn: WaitingOn[] = shape.after.map((dep) => ({
     step: dep,
-    released_at: iso(times.get(dep)?.end),
+    released_at: iso(context.times.get(dep)?.end),
   }));
   const check = run?.check;
-  const status = stepStatus(run, stopped);
+  const status = stepStatus(shape.id, run, context);
   const error = run && status !== "succeeded" ? childError(run.child) : null;
   return {
     id: shape.id,
@@ -233,7 +297,7 @@ function reportStep(
     // As publish-metrics counts them (functions/core/publish.ts).
     api_retries: (run?.startRetries ?? 0) + (check?.api_retries ?? 0) + (run?.logRetries ?? 0),
     failure_text: polytomicText(check?.error_message ?? error?.message),
-    critical,
+    critical: context.critical.has(shape.id),
     records: check?.counts.records ?? 0,
     errors: check?.counts.errors ?? 0,
     warnings: check?.counts.warnings ?? 0,
@@ -242,14 +306,27 @@ function reportStep(
   };
 }
 
-/** A step's status from its child: none ran (skipped, or never started when stopped). */
-function stepStatus(run: StepRun | undefined, stopped: boolean): ReportStep["status"] {
-  if (!run) return stopped ? "not_started" : "skipped";
+/**
+ * A step's status from its child: none ran (skipped, or never started when stopped, or
+ * still waiting while the pipeline runs); one still running is queued until Polytomic
+ * says the run started.
+ */
+function stepStatus(
+  id: string,
+  run: StepRun | undefined,
+  context: RunContext,
+): ReportStep["status"] {
+  if (!run) {
+    if (context.live) return context.skipped.has(id) ? "skipped" : "waiting";
+    return context.stopped ? "not_started" : "skipped";
+  }
   switch (run.child.status) {
     case "SUCCEEDED":
       return "succeeded";
+    case "RUNNING":
+      return run.check?.started_at ? "running" : "queued";
     case "ABORTED":
-      return stopped ? "cancelled" : "failed";
+      return context.stopped ? "cancelled" : "failed";
     default:
       return "failed";
   }

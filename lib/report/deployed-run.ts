@@ -7,15 +7,18 @@ import type { DeployedRun } from "../../functions/aws/run-histories";
 import { buildRunReport, type PipelineStepShape } from "./build";
 import type { RunReport } from "./model";
 
+/** `readAt` (epoch ms): when the run was read, the `as_of` of a run still going. */
 export function deployedRunReport(
   run: DeployedRun,
   pipeline: string,
   steps: readonly PipelineStepShape[],
+  readAt: number,
 ): RunReport {
   return buildRunReport({
     pipeline,
     steps,
     execution: run.execution,
     children: [...run.children.values()],
+    readAt,
   });
 }

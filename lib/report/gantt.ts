@@ -6,8 +6,10 @@
  * waiting on dependencies (the pipeline's start to the step's run-sync start, or to its
  * release when it never ran), queued in Polytomic (queued_at to started_at), running
  * (started_at to finished_at) and the detection delay (finished_at to detected_at).
+ * A step of a run still going (status waiting, queued or running) has its current
+ * segment drawn up to the report's `as_of`: the time its histories were read.
  */
-import type { ReportStep, RunReport } from "./model";
+import { isLive, type ReportStep, type RunReport } from "./model";
 
 export type SegmentKind = "waiting" | "queued" | "running" | "detection";
 
@@ -42,19 +44,24 @@ export interface GanttSize {
 
 const TOP = 28;
 
-/** The time spans of a step's segments, in order; empty spans left out. */
+/**
+ * The time spans of a step's segments, in order; empty spans left out. `asOf` ends the
+ * current segment of a step still going (`isLive`).
+ */
 export function stepSegments(
   step: ReportStep,
   pipelineStart: number,
+  asOf: number,
 ): Array<{ kind: SegmentKind; from: number; to: number }> {
   const t = (iso: string | null) => (iso === null ? undefined : Date.parse(iso));
+  const now = isLive(step) ? asOf : undefined;
   const submitted = t(step.submitted_at);
   const started = t(step.started_at);
   const finished = t(step.finished_at);
-  const detected = t(step.detected_at);
-  const ended = t(step.ended_at);
+  const detected = t(step.detected_at) ?? (finished !== undefined ? now : undefined);
+  const ended = t(step.ended_at) ?? now;
   const spans: Array<{ kind: SegmentKind; from?: number; to?: number }> = [
-    { kind: "waiting", from: pipelineStart, to: submitted ?? t(step.released_at) },
+    { kind: "waiting", from: pipelineStart, to: submitted ?? now ?? t(step.released_at) },
     { kind: "queued", from: t(step.queued_at) ?? submitted, to: started ?? detected ?? ended },
     { kind: "running", from: started, to: finished ?? detected ?? ended },
     { kind: "detection", from: finished, to: detected },
@@ -70,11 +77,12 @@ export function ganttGeometry(report: RunReport, size: GanttSize = {}): GanttGeo
   const width = size.width ?? 960;
   const rowHeight = size.rowHeight ?? 18;
   const t0 = Date.parse(report.started_at);
-  const span = Math.max(1, Date.parse(report.finished_at) - t0);
+  const asOf = Date.parse(report.as_of);
+  const span = Math.max(1, asOf - t0);
   const xOf = (ms: number) => round(left + ((ms - t0) / span) * width);
   const rows = report.steps.map((step, i) => ({
     y: TOP + i * rowHeight,
-    segments: stepSegments(step, t0).map((s) => ({
+    segments: stepSegments(step, t0, asOf).map((s) => ({
       ...s,
       x: xOf(s.from),
       width: round(xOf(s.to) - xOf(s.from)),
@@ -98,7 +106,10 @@ const TICK_STEPS_S = [1, 5, 10, 15, 30, 60, 300, 600, 900, 1800, 3600, 7200, 108
 
 /** Times of the axis ticks from the start: a round step giving at most 10 ticks. */
 function tickTimes(t0: number, span: number): number[] {
-  const step = (TICK_STEPS_S.find((s) => span / (s * 1000) <= 10) ?? 86400) * 1000;
+  const day = 86_400_000;
+  const step =
+    (TICK_STEPS_S.find((s) => span / (s * 1000) <= 10) ?? 0) * 1000 ||
+    Math.ceil(span / 10 / day) * day;
   const ticks: number[] = [];
   for (let ms = 0; ms <= span; ms += step) ticks.push(t0 + ms);
   return ticks;

@@ -13,7 +13,7 @@
 import { formatElapsed, truncate } from "../cli/format";
 import { type GanttGeometry, ganttGeometry } from "./gantt";
 import { dagLayout } from "./layout";
-import type { ReportStep, RunReport } from "./model";
+import { isLive, REPORT_STEP_STATUSES, type ReportStep, type RunReport } from "./model";
 
 export interface HtmlOptions {
   /** A log key's link (a relative path from the report to the exported file). */
@@ -39,12 +39,16 @@ export const STATUS_COLOURS: Record<ReportStep["status"], string> = {
   skipped: "#9aa3ad",
   cancelled: "#c98a1b",
   not_started: "#c4cad0",
+  waiting: "#e8ebee",
+  queued: "#b9c6d3",
+  running: "#3b7dd8",
 };
 
 const CSS = `
 body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px;color:#1d2329;background:#fff}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
-.meta{color:#56616c}.status-succeeded{color:#2e9d5b}.status-failed{color:#d6453d}.status-interrupted{color:#c98a1b}
+.meta{color:#56616c}.status-succeeded{color:#2e9d5b}.status-failed{color:#d6453d}.status-interrupted{color:#c98a1b}.status-running{color:#3b7dd8}
+svg .live{stroke:#1d2329;stroke-dasharray:3 2}svg .now{stroke:#3b7dd8;stroke-dasharray:4 3}
 .scroll{overflow:auto;border:1px solid #e3e7eb;border-radius:4px}
 svg text{font:12px system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;fill:#1d2329}
 svg .axis{fill:#56616c;font-size:11px}svg .crit{font-weight:700}
@@ -83,14 +87,20 @@ ${logsSection(report, options)}
 }
 
 function header(report: RunReport, options: HtmlOptions): string {
-  const ms = Date.parse(report.finished_at) - Date.parse(report.started_at);
-  const tally = (["succeeded", "failed", "skipped", "cancelled", "not_started"] as const)
-    .map((s) => [s, report.steps.filter((step) => step.status === s).length] as const)
+  const ms = Date.parse(report.as_of) - Date.parse(report.started_at);
+  const tally = REPORT_STEP_STATUSES.map(
+    (s) => [s, report.steps.filter((step) => step.status === s).length] as const,
+  )
     .filter(([, n]) => n > 0)
     .map(([s, n]) => `${n} ${s.replace("_", " ")}`)
     .join(", ");
+  const elapsed = `${formatElapsed(ms / 1000)}${options.simulated ? " of simulated time" : ""}`;
+  const span =
+    report.finished_at === null
+      ? `started ${esc(report.started_at)}, still running as of ${esc(report.as_of)} (${esc(elapsed)} so far)`
+      : `${esc(report.started_at)} to ${esc(report.finished_at)} (${esc(elapsed)})`;
   return `<h1>Pipeline ${esc(report.pipeline)} <span class="status-${esc(report.status)}">${esc(report.status)}</span></h1>
-<div class="meta">Execution ${esc(report.execution_name)} · ${esc(report.started_at)} to ${esc(report.finished_at)} (${esc(formatElapsed(ms / 1000))}${options.simulated ? " of simulated time" : ""}) · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}</div>
+<div class="meta">Execution ${esc(report.execution_name)} · ${span} · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}</div>
 <div class="meta">Critical path: ${report.critical_path.length > 0 ? esc(report.critical_path.join(" → ")) : "-"}</div>`;
 }
 
@@ -111,7 +121,10 @@ function legend(): string {
           .join("")
       : `<span><i style="background:${fill}"></i>${esc(label)}</span>`,
   );
-  items.push(`<span><i style="border:2px solid #1d2329;height:6px"></i>critical path (◆)</span>`);
+  items.push(
+    `<span><i style="border:2px solid #1d2329;height:6px"></i>critical path (◆)</span>`,
+    `<span><i style="border:1px dashed #1d2329;height:8px"></i>still going (up to the report's time)</span>`,
+  );
   return `<div class="legend meta">${items.join("")}</div>`;
 }
 
@@ -124,8 +137,15 @@ function ganttSvg(report: RunReport, g: GanttGeometry): string {
     );
   }
   parts.push(
-    `<rect id="timeline-area" x="${g.left}" y="${g.top}" width="${g.width}" height="${g.height - g.top}" fill="none" stroke="#e3e7eb" data-start="${esc(report.started_at)}" data-end="${esc(report.finished_at)}"/>`,
+    `<rect id="timeline-area" x="${g.left}" y="${g.top}" width="${g.width}" height="${g.height - g.top}" fill="none" stroke="#e3e7eb" data-start="${esc(report.started_at)}" data-end="${esc(report.as_of)}"/>`,
   );
+  if (report.finished_at === null) {
+    const x = g.left + g.width;
+    parts.push(
+      `<line class="now" x1="${x}" x2="${x}" y1="${g.top - 4}" y2="${g.height}"/>`,
+      `<text class="axis" x="${x}" y="${g.top - 18}" text-anchor="end">now (${esc(report.as_of)})</text>`,
+    );
+  }
   g.rows.forEach((row, i) => {
     const step = report.steps[i] as ReportStep;
     const y = row.y;
@@ -134,11 +154,13 @@ function ganttSvg(report: RunReport, g: GanttGeometry): string {
       `<g class="row" data-step="${esc(step.id)}"><title>${esc(rowTooltip(step))}</title>`,
       `<text x="8" y="${y + g.rowHeight - 5}"${step.critical ? ' class="crit"' : ""}>${esc(truncate(label, 28))}</text>`,
     );
+    const lastKind = row.segments.at(-1)?.kind;
     for (const seg of row.segments) {
       const fill =
         seg.kind === "running" ? STATUS_COLOURS[step.status] : SEGMENT_STYLE[seg.kind].fill;
+      const live = isLive(step) && seg.kind === lastKind ? " live" : "";
       parts.push(
-        `<rect class="bar ${seg.kind}" data-step="${esc(step.id)}" data-kind="${seg.kind}" x="${seg.x}" y="${y + 3}" width="${seg.width}" height="${g.rowHeight - 6}" fill="${fill}"${step.critical && seg.kind === "running" ? ' stroke="#1d2329" stroke-width="2"' : ""}/>`,
+        `<rect class="bar ${seg.kind}${live}" data-step="${esc(step.id)}" data-kind="${seg.kind}" x="${seg.x}" y="${y + 3}" width="${seg.width}" height="${g.rowHeight - 6}" fill="${fill}"${step.critical && seg.kind === "running" ? ' stroke="#1d2329" stroke-width="2"' : ""}/>`,
       );
     }
     parts.push("</g>");

@@ -16,6 +16,7 @@ import { z } from "zod";
 const time = z.iso.datetime({ offset: true }).nullable();
 const errorSchema = z.object({ name: z.string(), message: z.string() });
 
+/** How a step ended (or that it never ran): every step of an ended run has one of these. */
 export const STEP_STATUSES = [
   "succeeded",
   "failed",
@@ -23,6 +24,24 @@ export const STEP_STATUSES = [
   "cancelled",
   "not_started",
 ] as const;
+
+/**
+ * What a step of a run still going may be doing, in a report read from a live run's
+ * histories (`report`, `trigger`, the dashboard's widget): `waiting` on its dependencies
+ * (no run-sync execution yet), `queued` (its run-sync execution runs and Polytomic has not
+ * started the run, or no run was started yet), `running` (Polytomic started the run and
+ * the step has not ended: the run may have finished and its logs be exporting). The
+ * `run --json` document is written once the run ended, so its steps never have these.
+ */
+export const LIVE_STEP_STATUSES = ["waiting", "queued", "running"] as const;
+
+/** A step's status in a report built from histories: an end, or (run still going) live. */
+export const REPORT_STEP_STATUSES = [...STEP_STATUSES, ...LIVE_STEP_STATUSES] as const;
+
+/** Whether a step is still going (waiting, queued or running): it has no end yet. */
+export function isLive(step: { status: string }): boolean {
+  return (LIVE_STEP_STATUSES as readonly string[]).includes(step.status);
+}
 
 /** A dependency of a step, and when it let the step go. */
 export const waitingOnSchema = z
@@ -75,7 +94,7 @@ export const stepTimingSchema = z.object({
 export const reportStepSchema = stepTimingSchema.extend({
   id: z.string(),
   sync_type: z.enum(["model", "bulk"]),
-  status: z.enum(STEP_STATUSES),
+  status: z.enum(REPORT_STEP_STATUSES),
   outcome: z.string(),
   execution_id: z.string().nullable().describe("Polytomic's execution id"),
   records: z.number().int().min(0),
@@ -86,17 +105,31 @@ export const reportStepSchema = stepTimingSchema.extend({
 });
 
 /** The run report built from the pipeline's and its steps' execution histories. */
-export const runReportSchema = z.object({
-  pipeline: z.string(),
-  execution_name: z.string(),
-  status: z.enum(["succeeded", "failed", "interrupted"]),
-  started_at: z.iso.datetime({ offset: true }),
-  finished_at: z.iso.datetime({ offset: true }),
-  steps: z.array(reportStepSchema),
-  critical_path: z
-    .array(z.string())
-    .describe("the steps, first to last, whose ends released each other up to the pipeline's end"),
-});
+export const runReportSchema = z
+  .object({
+    pipeline: z.string(),
+    execution_name: z.string(),
+    status: z
+      .enum(["succeeded", "failed", "interrupted", "running"])
+      .describe("`running`: the pipeline execution is still going (its report so far)"),
+    started_at: z.iso.datetime({ offset: true }),
+    finished_at: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .describe("when the pipeline execution ended; null while it runs"),
+    as_of: z.iso
+      .datetime({ offset: true })
+      .describe(
+        "the time the report tells up to: the pipeline's end once it ended; while it runs, when its histories were read (the live bars end there)",
+      ),
+    steps: z.array(reportStepSchema),
+    critical_path: z
+      .array(z.string())
+      .describe(
+        "the steps, first to last, whose ends released each other up to the pipeline's end (empty while it runs: nothing has determined its end yet)",
+      ),
+  })
+  .strict();
 
 export type WaitingOn = z.infer<typeof waitingOnSchema>;
 export type StepTiming = z.infer<typeof stepTimingSchema>;
@@ -144,7 +177,11 @@ export const jsonReportSchema = z
     steps: z.array(jsonStepSchema),
     state_transitions: z.number().int().min(0),
     polls: z.number().int().min(0),
-    critical_path: runReportSchema.shape.critical_path,
+    critical_path: z
+      .array(z.string())
+      .describe(
+        "the steps, first to last, whose ends released each other up to the pipeline's end",
+      ),
     report: z
       .string()
       .nullable()

@@ -20,10 +20,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { loadPipelinesConfig } from "../../lib/config/load";
 import { type LocalRunResult, runPipelineLocally } from "../../lib/local/runner";
 import { VirtualClock } from "../../lib/local/virtual-clock";
-import { runReportSchema } from "../../lib/report/model";
+import { ganttGeometry } from "../../lib/report/gantt";
+import { type RunReport, runReportSchema } from "../../lib/report/model";
 import { parseScenario, type RunningSimulator, startSimulator } from "../../simulator";
 import { runMain } from "../cli/in-process";
-import { serveWire, type WireExecution, wireExecutions } from "./sfn-wire";
+import { reportValidator, runReportValidator } from "../report/validate";
+import { serveWire, type WireExecution, wireAt, wireExecutions } from "./sfn-wire";
 
 const A = "9f1c0d2e-0000-4000-8000-0000000000a1";
 const B = "9f1c0d2e-0000-4000-8000-0000000000b1";
@@ -181,6 +183,96 @@ describe("report from Step Functions", () => {
     const run = await runMain(["report", executionArn, "--json"], dir, ENV);
     expect(run.stderr).toContain(`note: child execution ${child} is no longer kept`);
     expect(runReportSchema.parse(JSON.parse(run.stdout)).steps).toHaveLength(4);
+  });
+});
+
+describe("a run read mid-way (issue 13 fix: a running run is not failed)", () => {
+  // At +200 s a (queued 5 s, runs 300 s) and b (600 s) run; c (after a) and d (after a
+  // and b) wait: their run-sync executions have not started.
+  const MID = T0 + 200_000;
+  const mid = () => {
+    sfn.reset();
+    serveWire(sfn, wireAt(wire, MID), pipelineArn, "night");
+  };
+  const byId = (report: RunReport, id: string) => report.steps.find((s) => s.id === id);
+
+  it("report --json says running, with running and waiting steps, valid by the schema", async () => {
+    mid();
+    const run = await runMain(["report", executionArn, "--json"], dir, ENV);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(3);
+    const json = JSON.parse(run.stdout);
+    const validate = runReportValidator();
+    expect(validate(json), JSON.stringify(validate.errors)).toBe(true);
+    // The run --json document's schema is unchanged: it never holds a running run.
+    expect(reportValidator()(json)).toBe(false);
+    const report = runReportSchema.parse(json);
+    expect(report.status).toBe("running");
+    expect(report.finished_at).toBeNull();
+    expect(Date.parse(report.as_of)).toBeGreaterThanOrEqual(MID);
+    expect(report.critical_path).toEqual([]);
+    expect(report.steps.map((s) => [s.id, s.status])).toEqual([
+      ["a", "running"],
+      ["b", "running"],
+      ["c", "waiting"],
+      ["d", "waiting"],
+    ]);
+    expect(byId(report, "a")).toMatchObject({ ended_at: null, finished_at: null, error: null });
+    expect(byId(report, "c")).toMatchObject({
+      released_at: null,
+      submitted_at: null,
+      waiting_on: [{ step: "a", released_at: null }],
+    });
+    // The live bars reach the report's time: a runs, c waits, up to as_of.
+    const geometry = ganttGeometry(report);
+    const lastOf = (i: number) => geometry.rows[i]?.segments.at(-1);
+    expect(lastOf(0)).toMatchObject({ kind: "running", to: Date.parse(report.as_of) });
+    expect(lastOf(2)).toMatchObject({ kind: "waiting", to: Date.parse(report.as_of) });
+  });
+
+  it("calls a step whose run Polytomic has not started yet queued", async () => {
+    sfn.reset();
+    serveWire(sfn, wireAt(wire, T0 + 2_000), pipelineArn, "night");
+    const run = await runMain(["report", executionArn, "--json"], dir, ENV);
+    const report = runReportSchema.parse(JSON.parse(run.stdout));
+    expect(report.status).toBe("running");
+    expect(byId(report, "a")?.status).toBe("queued");
+    expect(byId(report, "c")?.status).toBe("waiting");
+  });
+
+  it("report --html and the widget show the running steps as still going", async () => {
+    mid();
+    const run = await runMain(["report", executionArn, "--html", "mid.html"], dir, ENV);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toMatch(/^Pipeline night: running /);
+    const html = await readFile(join(dir, "mid.html"), "utf8");
+    expect(html).toContain('<span class="status-running">running</span>');
+    expect(html).toContain("still running as of");
+    expect(html).toMatch(/class="bar running live" data-step="a"/);
+    expect(html).toMatch(/class="bar waiting live" data-step="c"/);
+    expect(html).not.toContain('class="status-failed"');
+    const { makeHandler } = await import("../../functions/report-widget/index");
+    const fragment = await makeHandler(
+      new SFNClient({ region: "us-east-1" }),
+      () => MID + 5_000,
+    )({
+      widgetContext: {
+        params: {
+          pipeline: "night",
+          stateMachineArn: pipelineArn,
+          steps: [
+            { id: "a", sync_type: "model", after: [] },
+            { id: "b", sync_type: "bulk", after: [] },
+            { id: "c", sync_type: "model", after: ["a"] },
+            { id: "d", sync_type: "model", after: ["a", "b"] },
+          ],
+        },
+      },
+    });
+    expect(fragment).toContain('<span class="status-running">running</span>');
+    expect(fragment).toMatch(/class="bar running live" data-step="b"/);
+    expect(fragment).toContain(`now (${new Date(MID + 5_000).toISOString()})`);
+    expect(fragment).not.toContain('class="status-failed"');
   });
 });
 

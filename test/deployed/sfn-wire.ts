@@ -350,3 +350,30 @@ export function serveWire(
     ],
   });
 }
+
+/**
+ * The run as Step Functions would have answered at `at` (epoch ms), mid-way: executions
+ * not started yet are absent, each history stops at `at`, and those that had not ended
+ * are RUNNING (no stop date, error or output).
+ */
+export function wireAt(
+  wire: ReadonlyMap<string, WireExecution>,
+  at: number,
+): Map<string, WireExecution> {
+  const cut = new Map<string, WireExecution>();
+  for (const [arn, w] of wire) {
+    if ((w.describe.startDate?.getTime() ?? 0) > at) continue;
+    const events = w.events.filter((e) => (e.timestamp?.getTime() ?? 0) <= at);
+    const ended = (w.describe.stopDate?.getTime() ?? Number.POSITIVE_INFINITY) <= at;
+    const {
+      stopDate: _stop,
+      error: _error,
+      cause: _cause,
+      output: _output,
+      outputDetails: _details,
+      ...going
+    } = w.describe;
+    cut.set(arn, { describe: ended ? w.describe : { ...going, status: "RUNNING" }, events });
+  }
+  return cut;
+}

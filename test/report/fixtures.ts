@@ -68,6 +68,7 @@ export function syntheticReport(
     status: steps.some((s) => s.status === "failed") ? "failed" : "succeeded",
     started_at: at(0),
     finished_at: at(last + 1),
+    as_of: at(last + 1),
     steps,
     critical_path: [],
   };

@@ -42,7 +42,7 @@ export const REPORT = commandSpec({
     {
       name: "json",
       type: "boolean",
-      description: "print the report as JSON (schemas/run-report.schema.json)",
+      description: "print the report as JSON (schemas/run-report.schema.json#/$defs/run_report)",
     },
   ],
   environment: AWS_ENVIRONMENT,
@@ -82,21 +82,23 @@ export async function reportCommand(args: readonly string[], io: CliIO): Promise
   }
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
   const deployed = deployedContext(io, stringValue(parsed, "stack"));
-  const { run, report } = await withAws("report", async () => {
+  const { run, report, readAt } = await withAws("report", async () => {
     const arn = await executionOf(target, stringValue(parsed, "pipeline"), deployed);
     const { pipeline } = await pipelineOfExecution(deployed, arn);
     const steps = stepShapes(findPipeline(config, pipeline, io.cwd));
     const run = await readDeployedRun(deployed.client, arn);
-    return { run, report: deployedRunReport(run, pipeline, steps) };
+    const readAt = Date.now();
+    return { run, readAt, report: deployedRunReport(run, pipeline, steps, readAt) };
   });
   for (const note of run.notes) io.stderr.write(`report: note: ${note}\n`);
-  await writeOutputs(run, report, parsed.values, io);
+  await writeOutputs(run, report, readAt, parsed.values, io);
   return runExitCode(run);
 }
 
 async function writeOutputs(
   run: DeployedRun,
   report: RunReport,
+  readAt: number,
   values: { html?: string | boolean; json?: string | boolean },
   io: CliIO,
 ): Promise<void> {
@@ -107,5 +109,5 @@ async function writeOutputs(
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;
   }
-  io.stdout.write(reportText(run, report, Date.now()));
+  io.stdout.write(reportText(run, report, readAt));
 }

@@ -1,6 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
-import type { DeployedRun } from "../../../functions/aws/run-histories";
 import { FOLLOW_INTERVAL_MS, followExecution } from "../../deployed/follow";
 import { runProgress } from "../../deployed/run-report";
 import { findPipelineMachine } from "../../deployed/stack";
@@ -104,7 +103,8 @@ export async function triggerCommand(
         steps: stepShapes(pipeline),
         sleep: (ms) => timing.sleep(ms, stop.signal),
         signal: stop.signal,
-        onRead: (read, partial) => showProgress(display, read, partial, timing.now()),
+        now: timing.now,
+        onRead: (_read, partial) => showProgress(display, partial, timing.now()),
       }),
     );
     display?.finish();
@@ -121,14 +121,8 @@ export async function triggerCommand(
   }
 }
 
-function showProgress(
-  display: LiveDisplay | undefined,
-  run: DeployedRun,
-  report: RunReport,
-  now: number,
-): void {
+function showProgress(display: LiveDisplay | undefined, report: RunReport, now: number): void {
   if (display === undefined) return;
-  for (const progress of runProgress(run, report, now)) display.handle({ type: "step", progress });
-  const status = run.execution.status === "RUNNING" ? "running" : report.status;
-  display.handle({ type: "pipeline", status });
+  for (const progress of runProgress(report, now)) display.handle({ type: "step", progress });
+  display.handle({ type: "pipeline", status: report.status });
 }
