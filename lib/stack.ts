@@ -12,6 +12,7 @@ import {
 import * as kms from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
@@ -26,7 +27,7 @@ import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
 import { SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
-import { PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
+import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
 
 export interface OrchestratorStackProps extends StackProps {
   /** The pipelines, as loaded by loadPipelinesConfig. */
@@ -136,7 +137,7 @@ export class OrchestratorStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.addPipelines(props, scheduleDlq, schedulesEnabled);
+    this.addPipelines(props, scheduleDlq, schedulesEnabled, logsBucket.bucket);
     this.monitoring = this.makeMonitoring(config, scheduleDlq, cancellation, schedulesEnabled);
     if (config.freshness) {
       this.freshness = new Freshness(this, "Freshness", {
@@ -149,7 +150,7 @@ export class OrchestratorStack extends Stack {
         functionsDir: props.functionsDir,
       });
     }
-    this.reportWidget = this.addRunTimelines(props);
+    this.reportWidget = this.addRunTimelines(props, logsBucket.bucket);
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
     this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
   }
@@ -162,6 +163,7 @@ export class OrchestratorStack extends Stack {
     props: OrchestratorStackProps,
     scheduleDlq: sqs.IQueue,
     schedulesEnabled: boolean,
+    logsBucket: s3.IBucket,
   ): void {
     const maxPipelineTimeout = Math.max(...props.config.pipelines.map((p) => p.timeout_seconds));
     const waitForStep = () => {
@@ -184,6 +186,8 @@ export class OrchestratorStack extends Stack {
       // How the deployed-run commands find it (lib/deployed/stack.ts).
       Tags.of(machine.stateMachine).add(STACK_TAG, this.stackName);
       Tags.of(machine.stateMachine).add(PIPELINE_TAG, pipeline.name);
+      // Where a deployed report links the exported logs (lib/report/log-links.ts).
+      Tags.of(machine.stateMachine).add(LOGS_BUCKET_TAG, logsBucket.bucketName);
       if (pipeline.schedule) {
         new PipelineSchedule(this, `Schedule-${pipeline.name}`, {
           pipelineName: pipeline.name,
@@ -226,7 +230,7 @@ export class OrchestratorStack extends Stack {
   }
 
   /** Each pipeline's latest run as a timeline on the dashboard (issue 13.4). */
-  private addRunTimelines(props: OrchestratorStackProps): ReportWidget {
+  private addRunTimelines(props: OrchestratorStackProps, logsBucket: s3.IBucket): ReportWidget {
     const childMachines = [this.runSync.stateMachine];
     if (this.waitForStep) childMachines.push(this.waitForStep.stateMachine);
     const widget = new ReportWidget(this, "RunTimelines", {
@@ -235,6 +239,7 @@ export class OrchestratorStack extends Stack {
         stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,
       })),
       childMachines,
+      logsBucket,
       logRetention: props.logRetention,
       functionsDir: props.functionsDir,
     });

@@ -15,6 +15,7 @@ import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import type { PipelineStepShape } from "../../lib/report/build";
 import { deployedRunReport } from "../../lib/report/deployed-run";
 import { esc, renderTimelineFragment } from "../../lib/report/html";
+import { deployedLogHref, logsLocation } from "../../lib/report/log-links";
 import { readDeployedRun } from "../aws/run-histories";
 
 /** What the widget's definition passes (lib/constructs/report-widget.ts). */
@@ -22,11 +23,13 @@ export interface ReportWidgetParams {
   pipeline: string;
   stateMachineArn: string;
   steps: PipelineStepShape[];
+  /** The logs bucket: each exported log links to its S3 console page. Absent: keys only. */
+  logsBucket?: string;
 }
 
 export const DESCRIPTION = {
   markdown:
-    "## Pipeline run timeline\nThe latest execution of a pipeline's state machine, read from its Step Functions history and its steps' run-sync executions: when each step waited, queued, ran and was noticed, coloured by outcome, with the critical path. Parameters: `pipeline`, `stateMachineArn`, `steps` (`id`, `sync_type`, `after`).",
+    "## Pipeline run timeline\nThe latest execution of a pipeline's state machine, read from its Step Functions history and its steps' run-sync executions: when each step waited, queued, ran and was noticed, coloured by outcome, with the critical path. Parameters: `pipeline`, `stateMachineArn`, `steps` (`id`, `sync_type`, `after`), and optionally `logsBucket` (the exported logs link to the S3 console).",
 };
 
 function paramsOf(event: unknown): ReportWidgetParams | undefined {
@@ -65,7 +68,9 @@ export function makeHandler(client: SFNClient, now: () => number = Date.now) {
       ...(run.execution.status === "RUNNING" ? ["still running: the timeline so far"] : []),
       ...run.notes,
     ];
-    return `${renderTimelineFragment(report, { logHref: encodeURI })}${notes.map((n) => `<p class="meta">${esc(n)}</p>`).join("")}`;
+    const bucket = typeof params.logsBucket === "string" ? params.logsBucket : undefined;
+    const logHref = deployedLogHref(logsLocation(bucket, params.stateMachineArn));
+    return `${renderTimelineFragment(report, { logHref })}${notes.map((n) => `<p class="meta">${esc(n)}</p>`).join("")}`;
   };
 }
 

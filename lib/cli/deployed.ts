@@ -13,7 +13,7 @@ import {
 import type { PipelineConfig } from "../config/model";
 import { runProgress } from "../deployed/run-report";
 import { findPipelineMachine, type StackTarget } from "../deployed/stack";
-import { DEFAULT_STACK_NAME, PIPELINE_TAG } from "../deployed/tags";
+import { DEFAULT_STACK_NAME, LOGS_BUCKET_TAG, PIPELINE_TAG } from "../deployed/tags";
 import type { RunReport } from "../report/model";
 import { CredentialError, type OptionSpec, UsageError } from "./args";
 import { stepLine } from "./display";
@@ -95,23 +95,28 @@ export async function withAws<T>(command: string, work: () => Promise<T>): Promi
   }
 }
 
-/** The pipeline an execution is a run of: its state machine's pipeline tag. */
+/**
+ * The pipeline an execution is a run of (its state machine's pipeline tag), and the
+ * bucket its logs are exported to (the logs-bucket tag; undefined on a stack deployed
+ * before it had that tag).
+ */
 export async function pipelineOfExecution(
   deployed: Deployed,
   executionArn: string,
-): Promise<{ pipeline: string; stateMachineArn: string }> {
+): Promise<{ pipeline: string; stateMachineArn: string; logsBucket: string | undefined }> {
   const description = await describeExecution(deployed.client, executionArn);
   const stateMachineArn = description.stateMachineArn ?? "";
   const { tags } = await deployed.client.send(
     new ListTagsForResourceCommand({ resourceArn: stateMachineArn }),
   );
-  const pipeline = tags?.find((t) => t.key === PIPELINE_TAG)?.value;
+  const tag = (key: string) => tags?.find((t) => t.key === key)?.value;
+  const pipeline = tag(PIPELINE_TAG);
   if (pipeline === undefined) {
     throw new UsageError(
       `execution ${executionArn} is not a pipeline run (its state machine has no ${PIPELINE_TAG} tag)`,
     );
   }
-  return { pipeline, stateMachineArn };
+  return { pipeline, stateMachineArn, logsBucket: tag(LOGS_BUCKET_TAG) };
 }
 
 /** The pipeline machine's most recent execution's ARN. */

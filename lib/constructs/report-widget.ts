@@ -3,6 +3,7 @@ import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { PipelineConfig } from "../config/model";
@@ -14,6 +15,12 @@ export interface ReportWidgetProps {
   readonly pipelines: readonly { config: PipelineConfig; stateMachine: sfn.IStateMachine }[];
   /** The machines whose executions a pipeline run starts: run-sync, and wait-for-step (gates). */
   readonly childMachines: readonly sfn.IStateMachine[];
+  /**
+   * The bucket the runs' logs are exported to: the timelines link each exported log to its
+   * S3 console page (the widget's `logsBucket` parameter).
+   * @default - logs are listed by key, without links to the console
+   */
+  readonly logsBucket?: s3.IBucket;
   /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_MONTH
@@ -40,10 +47,12 @@ function widgetHeight(steps: number): number {
 export class ReportWidget extends Construct {
   readonly function: OrchestratorFunction;
   private readonly pipelines: ReportWidgetProps["pipelines"];
+  private readonly logsBucket: s3.IBucket | undefined;
 
   constructor(scope: Construct, id: string, props: ReportWidgetProps) {
     super(scope, id);
     this.pipelines = props.pipelines;
+    this.logsBucket = props.logsBucket;
     if (props.pipelines.length === 0) {
       throw new Error("ReportWidget: give at least one pipeline to show");
     }
@@ -84,6 +93,7 @@ export class ReportWidget extends Construct {
             pipeline: config.name,
             stateMachineArn: stateMachine.stateMachineArn,
             steps: config.steps.map((s) => ({ id: s.id, sync_type: s.sync_type, after: s.after })),
+            ...(this.logsBucket ? { logsBucket: this.logsBucket.bucketName } : {}),
           },
         }),
     );

@@ -16,8 +16,12 @@ import { dagLayout } from "./layout";
 import { isLive, REPORT_STEP_STATUSES, type ReportStep, type RunReport } from "./model";
 
 export interface HtmlOptions {
-  /** A log key's link (a relative path from the report to the exported file). */
-  logHref: (key: string) => string;
+  /**
+   * A log key's link: a local run's relative path from the report to the exported file, a
+   * deployed run's S3 console page (lib/report/log-links.ts); null: no link, the key is
+   * shown as text.
+   */
+  logHref: (key: string) => string | null;
   /** Whether times are on a simulated clock; said in the header. */
   simulated?: boolean;
 }
@@ -223,20 +227,24 @@ function errorsSection(report: RunReport): string {
 function logsSection(report: RunReport, options: HtmlOptions): string {
   const withLogs = report.steps.filter((s) => s.logs.length > 0);
   if (withLogs.length === 0) return "";
-  const items = withLogs.map(
-    (s) =>
-      `<li>${esc(s.id)}: ${s.logs.map((key) => `<a href="${esc(options.logHref(key))}">${esc(key.split("/").at(-1))}</a>`).join(", ")}</li>`,
-  );
+  const link = (key: string) => {
+    const href = options.logHref(key);
+    return href === null
+      ? `<code>${esc(key)}</code>`
+      : `<a href="${esc(href)}">${esc(key.split("/").at(-1))}</a>`;
+  };
+  const items = withLogs.map((s) => `<li>${esc(s.id)}: ${s.logs.map(link).join(", ")}</li>`);
   return `<h2>Exported logs</h2><ul>${items.join("")}</ul>`;
 }
 
 /**
- * The report's header and Gantt timeline alone, as an HTML fragment (no document, no
- * script): what the dashboard's custom widget shows (functions/report-widget).
+ * The report's header, Gantt timeline and exported logs, as an HTML fragment (no document,
+ * no script): what the dashboard's custom widget shows (functions/report-widget).
  */
 export function renderTimelineFragment(report: RunReport, options: HtmlOptions): string {
   return `<style>${CSS}</style>
 ${header(report, options)}
 ${legend()}
-<div class="scroll">${ganttSvg(report, ganttGeometry(report))}</div>`;
+<div class="scroll">${ganttSvg(report, ganttGeometry(report))}</div>
+${logsSection(report, options)}`;
 }

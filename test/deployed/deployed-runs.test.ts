@@ -276,6 +276,52 @@ describe("a run read mid-way (issue 13 fix: a running run is not failed)", () =>
   });
 });
 
+describe("exported logs in a deployed report (issue 13 fix: console links, not bare keys)", () => {
+  const BUCKET = "polytomicorchestrator-runlogs-1a2b3c";
+  const keys = () => (result.timeline?.steps ?? []).flatMap((s) => s.logs);
+  const consoleLink = (key: string) => {
+    const region = pipelineArn.split(":")[3];
+    return `href="https://${region}.console.aws.amazon.com/s3/object/${BUCKET}?region=${region}&amp;prefix=${encodeURIComponent(key)}"`;
+  };
+
+  it("report --html links each log to its S3 console page, the bucket from the machine's tag", async () => {
+    expect(keys().length).toBeGreaterThan(0);
+    sfn.reset();
+    serveWire(sfn, wire, pipelineArn, "night", { logsBucket: BUCKET });
+    const run = await runMain(["report", executionArn, "--html", "linked.html"], dir, ENV);
+    expect(run.code).toBe(1);
+    const html = await readFile(join(dir, "linked.html"), "utf8");
+    for (const key of keys()) expect(html).toContain(consoleLink(key));
+  });
+
+  it("shows each key as text when the stack has no logs-bucket tag (no broken relative link)", async () => {
+    const run = await runMain(["report", executionArn, "--html", "bare.html"], dir, ENV);
+    expect(run.code).toBe(1);
+    const html = await readFile(join(dir, "bare.html"), "utf8");
+    for (const key of keys()) {
+      expect(html).toContain(`<code>${key}</code>`);
+      expect(html).not.toContain(`href="${encodeURI(key)}"`);
+    }
+  });
+
+  it("the widget links them too, from its logsBucket parameter", async () => {
+    const { makeHandler } = await import("../../functions/report-widget/index");
+    const html = await makeHandler(new SFNClient({ region: "us-east-1" }))({
+      pipeline: "night",
+      stateMachineArn: pipelineArn,
+      logsBucket: BUCKET,
+      steps: [
+        { id: "a", sync_type: "model", after: [] },
+        { id: "b", sync_type: "bulk", after: [] },
+        { id: "c", sync_type: "model", after: ["a"] },
+        { id: "d", sync_type: "model", after: ["a", "b"] },
+      ],
+    });
+    expect(html).toContain("<h2>Exported logs</h2>");
+    for (const key of keys()) expect(html).toContain(consoleLink(key));
+  });
+});
+
 describe("history", () => {
   it("lists the pipeline's executions: status, start, duration, failed steps", async () => {
     const older = {
@@ -472,7 +518,7 @@ describe("the dashboard's report widget (functions/report-widget)", () => {
       widgetContext: { dashboardName: "d", widgetId: "widget-1", params: params() },
     });
     expect(typeof html).toBe("string");
-    expect(html).toBe(renderTimelineFragment(result.timeline as never, { logHref: encodeURI }));
+    expect(html).toBe(renderTimelineFragment(result.timeline as never, { logHref: () => null }));
     expect(html).toContain('data-step="d"');
     expect(html).not.toContain("<script");
   });

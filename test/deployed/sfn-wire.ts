@@ -24,7 +24,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { AwsClientStub } from "aws-sdk-client-mock";
 import { PIPELINE_STATES } from "../../lib/constructs/pipeline-state-machine";
-import { PIPELINE_TAG, STACK_TAG } from "../../lib/deployed/tags";
+import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "../../lib/deployed/tags";
 import type { EventLog } from "../../lib/local/engine";
 import type { LocalRunResult } from "../../lib/local/runner";
 
@@ -264,6 +264,8 @@ export interface ServeOptions {
   /** Events per GetExecutionHistory page (nextToken beyond). @default 1000 */
   pageSize?: number;
   stack?: string;
+  /** The pipeline machine's logs-bucket tag (none when absent: a stack deployed before it). */
+  logsBucket?: string;
   /** The pipeline machine's extra executions (ListExecutions), newest first, before the run's. */
   listed?: {
     name: string;
@@ -330,6 +332,7 @@ export function serveWire(
         ? [
             { key: STACK_TAG, value: options.stack ?? "PolytomicOrchestrator" },
             { key: PIPELINE_TAG, value: pipeline },
+            ...(options.logsBucket ? [{ key: LOGS_BUCKET_TAG, value: options.logsBucket }] : []),
           ]
         : [],
   }));

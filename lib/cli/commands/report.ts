@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { type DeployedRun, readDeployedRun } from "../../../functions/aws/run-histories";
 import { deployedRunReport } from "../../report/deployed-run";
 import { renderReportHtml } from "../../report/html";
+import { deployedLogHref, type LogsLocation, logsLocation } from "../../report/log-links";
 import type { RunReport } from "../../report/model";
 import { commandSpec, parseCommandArgs, stringValue, UsageError } from "../args";
 import { CONFIG_OPTION, findPipeline, loadConfig } from "../config";
@@ -82,28 +83,29 @@ export async function reportCommand(args: readonly string[], io: CliIO): Promise
   }
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
   const deployed = deployedContext(io, stringValue(parsed, "stack"));
-  const { run, report, readAt } = await withAws("report", async () => {
+  const { run, report, readAt, logs } = await withAws("report", async () => {
     const arn = await executionOf(target, stringValue(parsed, "pipeline"), deployed);
-    const { pipeline } = await pipelineOfExecution(deployed, arn);
+    const { pipeline, stateMachineArn, logsBucket } = await pipelineOfExecution(deployed, arn);
     const steps = stepShapes(findPipeline(config, pipeline, io.cwd));
     const run = await readDeployedRun(deployed.client, arn);
     const readAt = Date.now();
-    return { run, readAt, report: deployedRunReport(run, pipeline, steps, readAt) };
+    const logs = logsLocation(logsBucket, stateMachineArn);
+    return { run, readAt, logs, report: deployedRunReport(run, pipeline, steps, readAt) };
   });
   for (const note of run.notes) io.stderr.write(`report: note: ${note}\n`);
-  await writeOutputs(run, report, readAt, parsed.values, io);
+  await writeOutputs({ run, report, readAt, logs }, parsed.values, io);
   return runExitCode(run);
 }
 
 async function writeOutputs(
-  run: DeployedRun,
-  report: RunReport,
-  readAt: number,
+  read: { run: DeployedRun; report: RunReport; readAt: number; logs: LogsLocation | undefined },
   values: { html?: string | boolean; json?: string | boolean },
   io: CliIO,
 ): Promise<void> {
+  const { run, report, readAt, logs } = read;
   if (typeof values.html === "string") {
-    await writeFile(resolve(io.cwd, values.html), renderReportHtml(report, { logHref: encodeURI }));
+    const html = renderReportHtml(report, { logHref: deployedLogHref(logs) });
+    await writeFile(resolve(io.cwd, values.html), html);
   }
   if (values.json === true) {
     io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

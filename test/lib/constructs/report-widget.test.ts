@@ -4,7 +4,7 @@ import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { ReportWidget } from "../../../lib/constructs/report-widget";
-import { PIPELINE_TAG, STACK_TAG } from "../../../lib/deployed/tags";
+import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "../../../lib/deployed/tags";
 import { OrchestratorStack } from "../../../lib/stack";
 import { sampleConfig } from "../../fixtures/cdk/config";
 import { FIXTURE_FUNCTIONS_DIR, unbundledStack } from "../helpers";
@@ -32,6 +32,13 @@ function dashboardWidgets(template: Template): Widget[] {
     .map((p) => (typeof p === "string" ? p : JSON.stringify(p).replace(/"/g, '\\"')))
     .join("");
   return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+}
+
+/** The logical id of the stack's one logs bucket (lib/constructs/logs-bucket.ts). */
+function logsBucketId(s: OrchestratorStack): string {
+  const buckets = Object.keys(Template.fromStack(s).findResources("AWS::S3::Bucket"));
+  expect(buckets).toHaveLength(1);
+  return buckets[0] as string;
 }
 
 type Statement = { Action: string | string[]; Resource: unknown };
@@ -64,6 +71,8 @@ describe("ReportWidget in the stack", () => {
         { id: "push_braze", sync_type: "model", after: ["load_salesforce"] },
         { id: "report", sync_type: "model", after: ["push-hubspot", "push_braze"] },
       ],
+      // The exported logs link to the S3 console (lib/report/log-links.ts).
+      logsBucket: `{"Ref":"${logsBucketId(s)}"}`,
     });
   });
 
@@ -89,10 +98,11 @@ describe("ReportWidget in the stack", () => {
     expect(read).not.toMatch(/"Resource":"\*"/);
   });
 
-  it("tags each pipeline's state machine with the stack and the pipeline, for the command line", () => {
-    const { template } = stack();
+  it("tags each pipeline's state machine with its logs bucket, the stack and the pipeline, for the command line", () => {
+    const { stack: s, template } = stack();
     template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
       Tags: [
+        { Key: LOGS_BUCKET_TAG, Value: { Ref: logsBucketId(s) } },
         { Key: PIPELINE_TAG, Value: "nightly" },
         { Key: STACK_TAG, Value: "Widgets" },
       ],
