@@ -113,6 +113,18 @@ function stillGoing(): Map<string, WireExecution> {
   );
 }
 
+/** The report widget's parameters for the night pipeline (lib/constructs/report-widget.ts). */
+const widgetParams = () => ({
+  pipeline: "night",
+  stateMachineArn: pipelineArn,
+  steps: [
+    { id: "a", sync_type: "model", after: [] },
+    { id: "b", sync_type: "bulk", after: [] },
+    { id: "c", sync_type: "model", after: ["a"] },
+    { id: "d", sync_type: "model", after: ["a", "b"] },
+  ],
+});
+
 beforeEach(() => {
   sfn.reset();
   serveWire(sfn, wire, pipelineArn, "night", { pageSize: 7 });
@@ -256,18 +268,7 @@ describe("a run read mid-way (issue 13 fix: a running run is not failed)", () =>
       new SFNClient({ region: "us-east-1" }),
       () => MID + 5_000,
     )({
-      widgetContext: {
-        params: {
-          pipeline: "night",
-          stateMachineArn: pipelineArn,
-          steps: [
-            { id: "a", sync_type: "model", after: [] },
-            { id: "b", sync_type: "bulk", after: [] },
-            { id: "c", sync_type: "model", after: ["a"] },
-            { id: "d", sync_type: "model", after: ["a", "b"] },
-          ],
-        },
-      },
+      widgetContext: { params: widgetParams() },
     });
     expect(fragment).toContain('<span class="status-running">running</span>');
     expect(fragment).toMatch(/class="bar running live" data-step="b"/);
@@ -307,15 +308,8 @@ describe("exported logs in a deployed report (issue 13 fix: console links, not b
   it("the widget links them too, from its logsBucket parameter", async () => {
     const { makeHandler } = await import("../../functions/report-widget/index");
     const html = await makeHandler(new SFNClient({ region: "us-east-1" }))({
-      pipeline: "night",
-      stateMachineArn: pipelineArn,
+      ...widgetParams(),
       logsBucket: BUCKET,
-      steps: [
-        { id: "a", sync_type: "model", after: [] },
-        { id: "b", sync_type: "bulk", after: [] },
-        { id: "c", sync_type: "model", after: ["a"] },
-        { id: "d", sync_type: "model", after: ["a", "b"] },
-      ],
     });
     expect(html).toContain("<h2>Exported logs</h2>");
     for (const key of keys()) expect(html).toContain(consoleLink(key));
@@ -500,16 +494,7 @@ describe("AWS environment", () => {
 });
 
 describe("the dashboard's report widget (functions/report-widget)", () => {
-  const params = () => ({
-    pipeline: "night",
-    stateMachineArn: pipelineArn,
-    steps: [
-      { id: "a", sync_type: "model", after: [] },
-      { id: "b", sync_type: "bulk", after: [] },
-      { id: "c", sync_type: "model", after: ["a"] },
-      { id: "d", sync_type: "model", after: ["a", "b"] },
-    ],
-  });
+  const params = widgetParams;
 
   it("renders the latest run's timeline, as the local run's report would", async () => {
     const { makeHandler } = await import("../../functions/report-widget/index");
