@@ -311,6 +311,76 @@ describe("buildRunReport from histories alone (as read from AWS)", () => {
     ]);
   });
 
+  it("tells a run still going: skipped as the pipeline recorded it, waiting, queued, running", () => {
+    const going = (c: ExecutionRecord, upTo: number): ExecutionRecord => {
+      const { stoppedAt: _, ...rest } = c;
+      return { ...rest, status: "RUNNING", events: c.events.filter((e) => e.timestamp <= upTo) };
+    };
+    const live = buildRunReport({
+      pipeline: "p",
+      steps: [
+        { id: "bad", sync_type: "model", after: [] },
+        { id: "after_bad", sync_type: "model", after: ["bad"] },
+        { id: "slow", sync_type: "model", after: [] },
+        { id: "after_slow", sync_type: "model", after: ["slow"] },
+        { id: "late", sync_type: "model", after: [] },
+      ],
+      execution: {
+        name: "p-3",
+        status: "RUNNING",
+        startedAt: at(0),
+        events: [
+          { type: "ExecutionStarted", timestamp: at(0), input: {} },
+          {
+            type: "StateExited",
+            timestamp: at(101),
+            state: {
+              name: "Skip after_bad",
+              output: { results: { bad: { status: "failed" }, after_bad: { status: "skipped" } } },
+            },
+          },
+        ],
+      },
+      children: [
+        { ...child("bad", 0, 100), status: "FAILED", error: "Sync.Failed", cause: "no" },
+        going(child("slow", 0, 500), at(20)),
+        // Started, not checked yet: Polytomic has not said the run started.
+        going(child("late", 10, 500), at(10)),
+      ],
+      readAt: at(120),
+    });
+    expect(live).toMatchObject({ status: "running", finished_at: null, critical_path: [] });
+    expect(live.as_of).toBe(new Date(at(120)).toISOString());
+    expect(live.steps.map((x) => [x.id, x.status])).toEqual([
+      ["bad", "failed"],
+      ["after_bad", "skipped"],
+      ["slow", "running"],
+      ["after_slow", "waiting"],
+      ["late", "queued"],
+    ]);
+    const step = (id: string) => live.steps.find((x) => x.id === id);
+    expect(step("after_bad")?.released_at).toBe(new Date(at(100)).toISOString());
+    expect(step("slow")).toMatchObject({ ended_at: null, error: null, critical: false });
+    expect(step("after_slow")).toMatchObject({
+      released_at: null,
+      waiting_on: [{ step: "slow", released_at: null }],
+    });
+    // Read before its last event (clocks apart): as_of is never before what it tells.
+    const early = buildRunReport({
+      pipeline: "p",
+      steps: [],
+      execution: {
+        name: "p-4",
+        status: "RUNNING",
+        startedAt: at(0),
+        events: [{ type: "ExecutionStarted", timestamp: at(40) }],
+      },
+      children: [],
+      readAt: at(30),
+    });
+    expect(early.as_of).toBe(new Date(at(40)).toISOString());
+  });
+
   it("follows the releases that came last for the critical path", () => {
     expect(report.critical_path).toEqual(["top", "left", "bottom"]);
     expect(s("bottom").released_at).toBe(new Date(at(400)).toISOString());
