@@ -43,8 +43,9 @@ export const STATUS_COLOURS: Record<ReportStep["status"], string> = {
   skipped: "#9aa3ad",
   cancelled: "#c98a1b",
   not_started: "#c4cad0",
-  waiting: "#e8ebee",
-  queued: "#b9c6d3",
+  // A run still going: readable as text on white, and under the DAG's white labels.
+  waiting: "#8f9db0",
+  queued: "#6b8cb3",
   running: "#3b7dd8",
 };
 
@@ -204,13 +205,14 @@ function dagSvg(report: RunReport): string {
   return `<svg width="${layout.width}" height="${layout.height}" role="img" aria-label="Dependency graph">${parts.join("")}</svg>`;
 }
 
+/** The step table; a step still going counts its current span up to the report's `as_of`. */
 function countsTable(report: RunReport): string {
   const span = (from: string | null, to: string | null) =>
     formatElapsed(from !== null && to !== null ? (Date.parse(to) - Date.parse(from)) / 1000 : null);
-  const rows = report.steps.map(
-    (s) =>
-      `<tr><td class="id" title="${esc(s.id)}">${s.critical ? "◆ " : ""}${esc(s.id)}</td><td>${esc(s.sync_type)}</td><td style="color:${STATUS_COLOURS[s.status]}">${esc(s.status.replace("_", " "))}</td><td>${esc(s.outcome)}</td><td class="num">${s.records.toLocaleString("en-US")}</td><td class="num">${s.errors.toLocaleString("en-US")}</td><td class="num">${s.warnings.toLocaleString("en-US")}</td><td class="num">${span(report.started_at, s.submitted_at)}</td><td class="num">${span(s.queued_at, s.started_at)}</td><td class="num">${span(s.started_at, s.finished_at)}</td><td class="num">${span(s.finished_at, s.detected_at)}</td><td class="num">${s.polls}</td><td class="num">${s.api_retries}</td></tr>`,
-  );
+  const rows = report.steps.map((s) => {
+    const upTo = (to: string | null) => to ?? (isLive(s) ? report.as_of : null);
+    return `<tr><td class="id" title="${esc(s.id)}">${s.critical ? "◆ " : ""}${esc(s.id)}</td><td>${esc(s.sync_type)}</td><td style="color:${STATUS_COLOURS[s.status]}">${esc(s.status.replace("_", " "))}</td><td>${esc(s.outcome)}</td><td class="num">${s.records.toLocaleString("en-US")}</td><td class="num">${s.errors.toLocaleString("en-US")}</td><td class="num">${s.warnings.toLocaleString("en-US")}</td><td class="num">${span(report.started_at, upTo(s.submitted_at))}</td><td class="num">${span(s.queued_at, upTo(s.started_at))}</td><td class="num">${span(s.started_at, upTo(s.finished_at))}</td><td class="num">${span(s.finished_at, upTo(s.detected_at))}</td><td class="num">${s.polls}</td><td class="num">${s.api_retries}</td></tr>`;
+  });
   return `<table><thead><tr><th>step</th><th>type</th><th>status</th><th>outcome</th><th class="num">records</th><th class="num">errors</th><th class="num">warnings</th><th class="num">waited</th><th class="num">queued</th><th class="num">ran</th><th class="num">noticed after</th><th class="num">polls</th><th class="num">API retries</th></tr></thead><tbody>${rows.join("")}</tbody></table>`;
 }
 

@@ -3,8 +3,10 @@
  * readable at 200 steps. (Bars as a browser draws them: browser.test.ts.)
  */
 import { describe, expect, it } from "vitest";
+import { formatElapsed } from "../../lib/cli/format";
 import { ganttGeometry } from "../../lib/report/gantt";
 import { renderReportHtml } from "../../lib/report/html";
+import type { ReportStep, RunReport } from "../../lib/report/model";
 import { syntheticReport } from "./fixtures";
 
 const logHref = (key: string) => `../../${key}`;
@@ -58,5 +60,53 @@ describe("report.html", () => {
       const kind = step.status === "skipped" ? "waiting" : "running";
       expect(html, step.id).toContain(`data-step="${step.id}" data-kind="${kind}"`);
     }
+  });
+
+  it("draws a run still going: live bars and spans up to as_of, a now line, no end", () => {
+    const ended = syntheticReport(3);
+    const t0 = Date.parse(ended.started_at);
+    const asOf = new Date(t0 + 50_000).toISOString();
+    const [done, going, waiting] = ended.steps as [ReportStep, ReportStep, ReportStep];
+    const report: RunReport = {
+      ...ended,
+      status: "running",
+      finished_at: null,
+      as_of: asOf,
+      critical_path: [],
+      steps: [
+        done,
+        { ...going, status: "running", finished_at: null, detected_at: null, ended_at: null },
+        {
+          ...waiting,
+          status: "waiting",
+          submitted_at: null,
+          queued_at: null,
+          started_at: null,
+          finished_at: null,
+          detected_at: null,
+          ended_at: null,
+          released_at: null,
+        },
+      ],
+    };
+    const html = renderReportHtml(report, { logHref });
+    expect(html).toContain(`still running as of ${asOf} (50s so far)`);
+    expect(html).toContain(`now (${asOf})`);
+    expect(html).toMatch(new RegExp(`class="bar running live" data-step="${going.id}"`));
+    expect(html).toMatch(new RegExp(`class="bar waiting live" data-step="${waiting.id}"`));
+    expect(html).not.toMatch(new RegExp(`class="bar \\w+ live" data-step="${done.id}"`));
+    const g = ganttGeometry(report);
+    const right = g.left + g.width;
+    const end = (i: number) => {
+      const last = g.rows[i]?.segments.at(-1);
+      return (last?.x ?? 0) + (last?.width ?? 0);
+    };
+    expect(end(1)).toBeCloseTo(right, 1);
+    expect(end(2)).toBeCloseTo(right, 1);
+    // The table counts the running step's time so far.
+    const ran = formatElapsed((Date.parse(asOf) - Date.parse(going.started_at as string)) / 1000);
+    expect(html).toContain(`<td style="color:#3b7dd8">running</td>`);
+    const row = html.slice(html.indexOf(`<td class="id" title="${going.id}">`));
+    expect(row.slice(0, row.indexOf("</tr>"))).toContain(`<td class="num">${ran}</td>`);
   });
 });
