@@ -20,6 +20,9 @@ Usage:
   ${PROGRAM} freshness [--live]           when each watched sync last succeeded, and
                                           which are stale (exit 1 when any is)
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
+  ${PROGRAM} webhook <install|status|uninstall> [options]
+                                          register the stack's webhook receiver with
+                                          Polytomic (one webhook per organization)
 
 Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
 prints the version.

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   graph: async () => (await import("./commands/graph")).graphCommand,
   freshness: async () => (await import("./commands/freshness")).freshnessCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
+  webhook: async () => (await import("./commands/webhook")).webhookCommand,
 };
 
 /**
