@@ -9,7 +9,7 @@ import { z } from "zod";
 import {
   DEFAULT_SIGNATURE_ALGORITHM,
   SIGNATURE_ALGORITHMS,
-} from "../functions/core/webhook-signature";
+} from "../functions/core/webhook-contract";
 import { parseDuration } from "../lib/config/duration";
 
 /** A scenario that cannot be used. The message names the source and the field path. */

@@ -13,7 +13,8 @@
  * event id, so a seed gives the same deliveries whatever the pump timing.
  */
 import { createHash } from "node:crypto";
-import { SIGNATURE_HEADER, signBody } from "../functions/core/webhook-signature";
+import { SIGNATURE_HEADER } from "../functions/core/webhook-contract";
+import { signBody } from "../functions/core/webhook-signature";
 import type { Clock } from "./clock";
 import { iso, uuidFrom } from "./ids";
 import type { WebhooksScenario } from "./scenario";

@@ -8,24 +8,7 @@
  * confirms it (docs/webhooks.md). No AWS SDK here: the simulator signs with the same function.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-
-export const SIGNATURE_ALGORITHMS = [
-  "hmac-sha256-hex",
-  "hmac-sha256-base64",
-  "hmac-sha512-hex",
-  "hmac-sha1-hex",
-] as const;
-export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
-
-/** Assumed, not documented: see the module comment. */
-export const DEFAULT_SIGNATURE_ALGORITHM: SignatureAlgorithm = "hmac-sha256-hex";
-
-/** The header name, lower case as Node and Lambda Function URLs hand headers over. */
-export const SIGNATURE_HEADER = "polytomic-signature";
-
-export function isSignatureAlgorithm(value: string): value is SignatureAlgorithm {
-  return (SIGNATURE_ALGORITHMS as readonly string[]).includes(value);
-}
+import type { SignatureAlgorithm } from "./webhook-contract";
 
 function parts(algorithm: SignatureAlgorithm): { hash: string; encoding: "hex" | "base64" } {
   const [, hash = "sha256", encoding] = algorithm.split("-");

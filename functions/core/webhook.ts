@@ -16,25 +16,18 @@
  * it a replay carries the same signed event, which idempotent consumers ignore.
  */
 import type { Clock, Logger } from "./ports";
-import { webhookMetricLine } from "./webhook-metrics";
-import { SIGNATURE_HEADER, type SignatureAlgorithm, verifySignature } from "./webhook-signature";
+import {
+  DEFAULT_MAX_AGE_SECONDS,
+  DEFAULT_MAX_SKEW_SECONDS,
+  EVENT_SOURCE,
+  type EventDetail,
+  SIGNATURE_HEADER,
+  type SignatureAlgorithm,
+} from "./webhook-contract";
+import { METRIC_NAMESPACE, WEBHOOK_METRICS, WEBHOOK_OUTCOME_DIMENSION } from "./webhook-metrics";
+import { verifySignature } from "./webhook-signature";
 
-/** The event types of the events guide; others are still forwarded (Polytomic may add some). */
-export const EVENT_TYPES = [
-  "sync.running",
-  "sync.completed",
-  "sync.completed_with_errors",
-  "sync.failed",
-  "sync.canceled",
-  "bulk_sync.running",
-  "bulk_sync.completed",
-  "bulk_sync.completed_with_error",
-  "bulk_sync.failed",
-  "bulk_sync.canceled",
-] as const;
-
-/** The EventBridge `source` of every forwarded event (custom sources may not start with aws.). */
-export const EVENT_SOURCE = "polytomic";
+export { EVENT_SOURCE, EVENT_TYPES, type EventDetail } from "./webhook-contract";
 
 /** EventBridge refuses an entry over 256 KB; past this the payload is left out (ids kept). */
 const MAX_DETAIL_BYTES = 200_000;
@@ -47,19 +40,6 @@ export interface BusEvent {
   detail: EventDetail;
 }
 
-/** The bus event's `detail`: the ids a rule matches on, and Polytomic's payload. */
-export interface EventDetail {
-  id: string;
-  type: string;
-  created_at: string;
-  organization_id?: string;
-  execution_id?: string;
-  sync_id?: string;
-  /** The delivery's `event` object as Polytomic sent it (left out when too large). */
-  event?: Record<string, unknown>;
-  event_omitted?: true;
-}
-
 export interface WebhookConfig {
   algorithm: SignatureAlgorithm;
   /** Older deliveries are stale. */
@@ -68,7 +48,10 @@ export interface WebhookConfig {
   maxSkewMs: number;
 }
 
-export const DEFAULT_WEBHOOK_WINDOW = { maxAgeMs: 15 * 60_000, maxSkewMs: 5 * 60_000 } as const;
+export const DEFAULT_WEBHOOK_WINDOW = {
+  maxAgeMs: DEFAULT_MAX_AGE_SECONDS * 1000,
+  maxSkewMs: DEFAULT_MAX_SKEW_SECONDS * 1000,
+} as const;
 
 export interface WebhookDeps {
   /** The webhook secret (Secrets Manager on AWS). */
@@ -230,4 +213,23 @@ function respond(deps: WebhookDeps) {
     write(webhookMetricLine(outcome, deps.clock.now()));
     return { statusCode, body: JSON.stringify({ outcome, reason }), outcome };
   };
+}
+
+/** The CloudWatch embedded-metric-format line counting one delivery with `outcome`. */
+export function webhookMetricLine(outcome: DeliveryOutcome, nowMs: number): string {
+  const { name, unit } = WEBHOOK_METRICS.deliveries;
+  return JSON.stringify({
+    _aws: {
+      Timestamp: nowMs,
+      CloudWatchMetrics: [
+        {
+          Namespace: METRIC_NAMESPACE,
+          Dimensions: [[WEBHOOK_OUTCOME_DIMENSION]],
+          Metrics: [{ Name: name, Unit: unit }],
+        },
+      ],
+    },
+    [WEBHOOK_OUTCOME_DIMENSION]: outcome,
+    [name]: 1,
+  });
 }

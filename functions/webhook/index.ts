@@ -22,7 +22,7 @@ import {
   receiveDelivery,
   type WebhookDeps,
 } from "../core/webhook";
-import { DEFAULT_SIGNATURE_ALGORITHM, isSignatureAlgorithm } from "../core/webhook-signature";
+import { DEFAULT_SIGNATURE_ALGORITHM, isSignatureAlgorithm } from "../core/webhook-contract";
 
 /** The parts of a Lambda Function URL (payload format 2.0) event the receiver reads. */
 export interface FunctionUrlEvent {

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SignatureAlgorithm, verifySignature } from "../../functions/core/webhook-signature";
+import type { SignatureAlgorithm } from "../../functions/core/webhook-contract";
+import { verifySignature } from "../../functions/core/webhook-signature";
 import { validateSchema } from "../../simulator/spec";
 import { EVENT_PAYLOAD_SCHEMAS } from "../../simulator/webhooks";
 import { BULK, type Harness, harness, MODEL, scenario } from "./helpers";

@@ -11,9 +11,8 @@ import {
 import {
   SIGNATURE_ALGORITHMS,
   type SignatureAlgorithm,
-  signBody,
-  verifySignature,
-} from "../../../functions/core/webhook-signature";
+} from "../../../functions/core/webhook-contract";
+import { signBody, verifySignature } from "../../../functions/core/webhook-signature";
 
 vi.mock("node:crypto", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:crypto")>();
