@@ -21,12 +21,15 @@ export type FunctionName = (typeof FUNCTION_NAMES)[number];
 /** The freshness check's function (lib/constructs/freshness.ts), outside the run's five. */
 export const FRESHNESS_FUNCTION = "freshness";
 
+/** The webhook receiver's function (lib/constructs/webhook-receiver.ts). */
+export const WEBHOOK_FUNCTION = "webhook";
+
 /** The directory holding the handlers (functions/<name>/index.ts). */
 export const FUNCTIONS_DIR = join(REPO_ROOT, "functions");
 
 /** Absolute path of a function's handler entry under `functionsDir`. */
 export function functionEntry(
-  name: FunctionName | typeof FRESHNESS_FUNCTION,
+  name: FunctionName | typeof FRESHNESS_FUNCTION | typeof WEBHOOK_FUNCTION,
   functionsDir: string = FUNCTIONS_DIR,
 ): string {
   return join(functionsDir, name, "index.ts");
