@@ -15,6 +15,7 @@
  * on `detail.id` (the event id). Replays older than `maxAgeMs` are rejected as stale; within
  * it a replay carries the same signed event, which idempotent consumers ignore.
  */
+import { gunzipSync } from "node:zlib";
 import type { Clock, Logger } from "./ports";
 import {
   DEFAULT_MAX_AGE_SECONDS,
@@ -28,6 +29,9 @@ import { METRIC_NAMESPACE, WEBHOOK_METRICS, WEBHOOK_OUTCOME_DIMENSION } from "./
 import { verifySignature } from "./webhook-signature";
 
 export { EVENT_SOURCE, EVENT_TYPES, type EventDetail } from "./webhook-contract";
+
+/** A gzip body may not inflate past this (a Function URL takes 6 MB requests). */
+const MAX_INFLATED_BYTES = 16 * 1024 * 1024;
 
 /** EventBridge refuses an entry over 256 KB; past this the payload is left out (ids kept). */
 const MAX_DETAIL_BYTES = 200_000;
@@ -159,6 +163,23 @@ export function staleness(createdAt: number, now: number, config: WebhookConfig)
   return undefined;
 }
 
+/**
+ * The JSON body of a delivery whose signature `verifies`, or undefined. A gzip-encoded body
+ * (`Content-Encoding: gzip`; Polytomic's sync webhooks are sent that way, its event guide
+ * does not say) may be signed before or after compression: either reading is accepted.
+ */
+function signedBody(request: WebhookRequest, verifies: (bytes: Buffer) => boolean) {
+  const gzip = /^\s*gzip\s*$/i.test(request.headers["content-encoding"] ?? "");
+  if (!gzip) return verifies(request.body) ? request.body : undefined;
+  let inflated: Buffer;
+  try {
+    inflated = gunzipSync(request.body, { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch {
+    return undefined;
+  }
+  return verifies(request.body) || verifies(inflated) ? inflated : undefined;
+}
+
 /** Handles one delivery; never throws (a failure is a 500 answer). */
 export async function receiveDelivery(
   request: WebhookRequest,
@@ -174,10 +195,11 @@ export async function receiveDelivery(
     deps.logger.error("cannot read the webhook secret", { error: (err as Error).name });
     return answer(500, "failed", "receiver misconfigured");
   }
-  if (!verifySignature(request.body, header, secret, deps.config.algorithm)) {
-    return answer(401, "rejected", "signature does not match");
-  }
-  const parsed = parseEvent(request.body);
+  const body = signedBody(request, (bytes) =>
+    verifySignature(bytes, header, secret, deps.config.algorithm),
+  );
+  if (body === undefined) return answer(401, "rejected", "signature does not match");
+  const parsed = parseEvent(body);
   if ("problem" in parsed) return answer(400, "rejected", parsed.problem);
   const { detail, createdAt } = parsed;
   const ids = { event_id: detail.id, event_type: detail.type };

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it, vi } from "vitest";
 import type { Logger } from "../../../functions/core/ports";
 import {
@@ -170,6 +171,25 @@ describe("receiveDelivery", () => {
     const other = deps(bus, { config: { ...d.config, algorithm: "hmac-sha256-base64" } });
     expect((await receiveDelivery(signed(delivery()), other)).statusCode).toBe(401);
     expect(bus).toEqual([]);
+  });
+
+  it("takes a gzip body signed before or after compression, and nothing else", async () => {
+    const bus: BusEvent[] = [];
+    const plain = delivery();
+    const zipped = gzipSync(plain);
+    const headers = (bytes: Buffer) => ({
+      "content-encoding": "gzip",
+      "polytomic-signature": signBody(bytes, SECRET, "hmac-sha256-hex"),
+    });
+    const wire = { body: zipped, headers: headers(zipped) };
+    const inner = { body: zipped, headers: headers(plain) };
+    expect(await receiveDelivery(wire, deps(bus))).toMatchObject({ statusCode: 200 });
+    expect(await receiveDelivery(inner, deps(bus))).toMatchObject({ statusCode: 200 });
+    const notGzip = { body: plain, headers: headers(plain) };
+    expect(await receiveDelivery(notGzip, deps(bus))).toMatchObject({ statusCode: 401 });
+    const forged = { body: zipped, headers: headers(Buffer.from("other")) };
+    expect(await receiveDelivery(forged, deps(bus))).toMatchObject({ statusCode: 401 });
+    expect(bus.map((e) => e.detail.execution_id)).toEqual([EXECUTION, EXECUTION]);
   });
 
   it("answers 400 to a stale delivery, or one from the future past the skew", async () => {
