@@ -22,6 +22,7 @@ import {
   DEFAULT_MAX_SKEW_SECONDS,
   EVENT_SOURCE,
   type EventDetail,
+  SIGNATURE_ALGORITHMS,
   SIGNATURE_HEADER,
   type SignatureAlgorithm,
 } from "./webhook-contract";
@@ -180,6 +181,25 @@ function signedBody(request: WebhookRequest, verifies: (bytes: Buffer) => boolea
   return verifies(request.body) || verifies(inflated) ? inflated : undefined;
 }
 
+/**
+ * Why a signature did not verify, naming another algorithm it does verify under: the hash and
+ * encoding are not documented, so the first real delivery tells which one Polytomic uses
+ * (docs/webhooks.md). Such a delivery is still rejected.
+ */
+function mismatch(
+  request: WebhookRequest,
+  header: string,
+  secret: string,
+  configured: SignatureAlgorithm,
+): string {
+  const other = SIGNATURE_ALGORITHMS.find(
+    (a) => a !== configured && signedBody(request, (b) => verifySignature(b, header, secret, a)),
+  );
+  return other === undefined
+    ? "signature does not match"
+    : `signature does not match ${configured} but matches ${other}: set webhookSignatureAlgorithm to ${other} if Polytomic signs that way`;
+}
+
 /** Handles one delivery; never throws (a failure is a 500 answer). */
 export async function receiveDelivery(
   request: WebhookRequest,
@@ -198,7 +218,9 @@ export async function receiveDelivery(
   const body = signedBody(request, (bytes) =>
     verifySignature(bytes, header, secret, deps.config.algorithm),
   );
-  if (body === undefined) return answer(401, "rejected", "signature does not match");
+  if (body === undefined) {
+    return answer(401, "rejected", mismatch(request, header, secret, deps.config.algorithm));
+  }
   const parsed = parseEvent(body);
   if ("problem" in parsed) return answer(400, "rejected", parsed.problem);
   const { detail, createdAt } = parsed;
