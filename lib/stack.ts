@@ -318,7 +318,10 @@ export class OrchestratorStack extends Stack {
    */
   private acknowledgeFunctionFindings(logsBucket: LogsBucket): void {
     const all: Record<string, IFunction> = { ...this.functions.all };
-    if (this.freshness) all.freshness = this.freshness.function;
+    if (this.freshness) {
+      all.freshness = this.freshness.function;
+      all["freshness-notice"] = this.freshness.noticeFunction;
+    }
     for (const [name, fn] of Object.entries(all)) {
       ack(
         roleOf(fn),

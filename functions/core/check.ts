@@ -82,6 +82,8 @@ function addTimings(result: CheckResult, run: RunView): void {
   if (queue !== undefined) result.queue_seconds = queue;
   const runSeconds = secondsBetween(run.started_at, run.completed_at);
   if (runSeconds !== undefined) result.run_seconds = runSeconds;
+  if (run.created_at) result.created_at = run.created_at;
+  if (run.started_at) result.started_at = run.started_at;
   if (run.completed_at) result.completed_at = run.completed_at;
 }
 

@@ -216,6 +216,11 @@ export interface CheckResult {
   schemas_omitted?: number;
   queue_seconds?: number;
   run_seconds?: number;
+  /** Polytomic's `created_at` of the run (when it was queued), once the API gives it. */
+  created_at?: string;
+  /** Polytomic's `started_at` of the run (when it began running), once the API gives it. */
+  started_at?: string;
+  /** Polytomic's `completed_at` of the run. */
   completed_at?: string;
   /** Seconds the Wait state waits before the next check. */
   next_poll_seconds: number;

@@ -22,3 +22,6 @@ export const FRESHNESS_METRICS = {
   /** Syncs and schemas whose last success one check could not read (no dimensions). */
   unreadable: { name: "FreshnessUnreadable", unit: "Count" },
 } as const;
+
+/** The freshness-notice function's environment variable naming the topic it publishes to. */
+export const FRESHNESS_NOTICE_TOPIC_ENV = "FRESHNESS_NOTICE_TOPIC_ARN";

@@ -62,6 +62,8 @@ export interface FreshnessRow {
   sync: string;
   type: SyncType;
   sync_id?: string;
+  /** Its name in Polytomic's sync list, when read (a sync watched by id shows it too). */
+  name?: string;
   schema?: string;
   /** From the sync list; absent when the list could not be read. */
   active?: boolean;
@@ -329,6 +331,7 @@ async function checkSync(
     const listed = await directory.find(watched.type, watched.sync);
     const known = {
       sync_id: listed.id,
+      ...(listed.name !== undefined ? { name: listed.name } : {}),
       ...(listed.active !== undefined ? { active: listed.active } : {}),
     };
     const found =

@@ -23,6 +23,8 @@ import {
 } from "./contract";
 import { invalidInput } from "./errors";
 import type { FreshnessInput, FreshSync } from "./freshness";
+import { FRESHNESS_SCHEMA_DIMENSION, FRESHNESS_SYNC_DIMENSION } from "./freshness-metrics";
+import type { AlarmChange, FreshnessNoticeInput } from "./freshness-notice";
 
 type Obj = Record<string, unknown>;
 
@@ -538,4 +540,40 @@ export function parseFreshnessInput(event: unknown): FreshnessInput {
     max_api_calls: int(o.max_api_calls, "max_api_calls", 1),
     max_pages: int(o.max_pages, "max_pages", 1),
   };
+}
+
+/** The metric dimensions of a CloudWatch alarm state change's first metric that has any. */
+function alarmDimensions(configuration: unknown): Obj {
+  const metrics =
+    isObj(configuration) && Array.isArray(configuration.metrics) ? configuration.metrics : [];
+  for (const m of metrics) {
+    const stat = isObj(m) ? m.metricStat : undefined;
+    const metric = isObj(stat) ? stat.metric : undefined;
+    if (isObj(metric) && isObj(metric.dimensions)) return metric.dimensions;
+  }
+  return {};
+}
+
+/**
+ * The `detail` of a "CloudWatch Alarm State Change" event: the alarm's name is required;
+ * its time and its metric's Sync/Schema dimensions are read when present (the notice says
+ * what it could not tell rather than failing: it is the page).
+ */
+function alarmChange(v: unknown, path: string): AlarmChange {
+  const o = obj(v, path);
+  const out: AlarmChange = { alarm: str(o.alarmName, `${path}.alarmName`) };
+  const since = isObj(o.state) ? o.state.timestamp : undefined;
+  if (typeof since === "string") out.since = since;
+  const dims = alarmDimensions(o.configuration);
+  const sync = dims[FRESHNESS_SYNC_DIMENSION];
+  const schema = dims[FRESHNESS_SCHEMA_DIMENSION];
+  if (typeof sync === "string") out.sync = sync;
+  if (typeof schema === "string") out.schema = schema;
+  return out;
+}
+
+/** The freshness-notice function's input: the watched syncs, the bounds and the alarm's change. */
+export function parseFreshnessNoticeInput(event: unknown): FreshnessNoticeInput {
+  const o = obj(event, "input");
+  return { ...parseFreshnessInput(event), alarm: alarmChange(o.alarm, "alarm") };
 }

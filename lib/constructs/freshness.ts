@@ -1,6 +1,9 @@
-import { Duration } from "aws-cdk-lib";
+import { createHash } from "node:crypto";
+import { Duration, Stack, Validations } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
 import * as cwActions from "aws-cdk-lib/aws-cloudwatch-actions";
+import * as events from "aws-cdk-lib/aws-events";
+import * as eventsTargets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -11,6 +14,7 @@ import { Construct } from "constructs";
 import type { FreshnessInput, FreshSync } from "../../functions/core/freshness";
 import {
   FRESHNESS_METRICS,
+  FRESHNESS_NOTICE_TOPIC_ENV,
   FRESHNESS_SCHEMA_DIMENSION,
   FRESHNESS_SYNC_DIMENSION,
   METRIC_NAMESPACE,
@@ -18,7 +22,7 @@ import {
 import { formatConfigDuration } from "../config/duration";
 import type { FreshnessConfig } from "../config/model";
 import { OrchestratorFunction } from "./orchestrator-function";
-import { FRESHNESS_FUNCTION, functionEntry } from "./paths";
+import { FRESHNESS_FUNCTION, FRESHNESS_NOTICE_FUNCTION, functionEntry } from "./paths";
 import { grantPutMetrics, grantSecretRead, type SyncFunctions } from "./sync-functions";
 
 export interface FreshnessProps {
@@ -58,6 +62,15 @@ export interface FreshnessProps {
  */
 export const MAX_INPUT_CHARACTERS = 8192;
 
+/** Time the notice function has: a page should not wait, and the reads are bounded anyway. */
+const NOTICE_TIMEOUT = Duration.minutes(2);
+
+/** How long an undelivered or failing notice is retried before its loss alarms. */
+const NOTICE_MAX_AGE = Duration.hours(1);
+
+/** CloudWatch's longest alarm name. */
+const MAX_ALARM_NAME = 255;
+
 /** Evaluation periods (of check_every) that must breach: one late check never pages. */
 const PERIODS_TO_ALARM = 2;
 
@@ -69,13 +82,27 @@ const PERIODS_TO_ALARM = 2;
  * check that stopped running is never shown fresh); one alarm on syncs it could not read;
  * and dashboard widgets with the ages against their limits.
  *
- * The alarm's description names the sync and its max_age; the time of its last success is
- * in the notification's reason, which quotes the latest datapoint: the age in seconds at
- * the time shown, so the sync last succeeded that long before it (the check's log line and
- * `polytomic-orchestrator freshness --live` print the time itself).
+ * The notice (issue 14): an age alarm's own notification could only quote the age
+ * datapoint, so those alarms have no SNS action; instead an EventBridge rule on their
+ * "CloudWatch Alarm State Change" to ALARM (matched by the alarm-name prefix this
+ * construct gives them, `<stack>/freshness/`: one pattern for any number of alarms, well
+ * under EventBridge's 2,048-character pattern quota, which a list of alarm ARNs is not)
+ * runs the freshness-notice function with the watched syncs and the alarm's `detail`. It
+ * re-reads that sync's last success and publishes to the alarm topic the sync's name and
+ * id, the schema, when it last succeeded (or "never succeeded", or why it could not be
+ * read), the age and max_age, and where to look: one message per alarm, no double page.
+ * A notice that is lost is not silent: Lambda's AsyncEventsDropped (the function failed on
+ * every attempt, or its event expired) and the rule's FailedInvocations (EventBridge could
+ * not invoke it) each alarm the topic through CloudWatch's own SNS action.
  */
 export class Freshness extends Construct {
   readonly function: lambda.IFunction;
+  /** Sends an age alarm's notice to the alarm topic (its only notification). */
+  readonly noticeFunction: lambda.IFunction;
+  /** Runs noticeFunction when an age alarm goes into ALARM. */
+  readonly noticeRule: events.Rule;
+  /** The prefix of every age alarm's name, which noticeRule matches. */
+  readonly alarmNamePrefix: string;
   readonly schedule: scheduler.Schedule;
   /** The role the schedule invokes the function with (that function only). */
   readonly scheduleRole: iam.Role;
@@ -90,12 +117,15 @@ export class Freshness extends Construct {
       max_api_calls: config.max_api_calls,
       max_pages: config.max_pages,
     };
-    const text = JSON.stringify(input);
+    // The notice rule's input template is the same input with the alarm's detail.
+    const text = JSON.stringify({ ...input, alarm: "<detail>" });
     if (text.length > MAX_INPUT_CHARACTERS) {
       throw new Error(
-        `freshness: the watched syncs take ${text.length} characters as the check's input, more than ${MAX_INPUT_CHARACTERS}: watch fewer syncs or schemas, or name syncs by id`,
+        `freshness: the watched syncs take ${text.length} characters as the check's and the notice's input, more than ${MAX_INPUT_CHARACTERS}: watch fewer syncs or schemas, or name syncs by id`,
       );
     }
+    // Stack names hold only letters, digits and hyphens: no other stack's alarms share it.
+    this.alarmNamePrefix = `${Stack.of(this).stackName}/freshness/`;
     const fn = new OrchestratorFunction(this, "Function", {
       entry: functionEntry(FRESHNESS_FUNCTION, props.functionsDir),
       description: "Reads each watched Polytomic sync's last success and publishes its age",
@@ -125,9 +155,13 @@ export class Freshness extends Construct {
       }),
     });
     this.addAlarms(config, every, props);
+    this.noticeFunction = this.makeNoticeFunction(props);
+    this.noticeRule = this.addNoticeRule(input, props);
+    this.addNoticeLossAlarms(props);
     if (props.dashboard) props.dashboard.addWidgets(...this.widgets(config, every));
   }
 
+  /** The age alarms (no action: the notice rule pages) and the unreadable alarm (to the topic). */
   private addAlarms(config: FreshnessConfig, every: Duration, props: FreshnessProps): void {
     const action = new cwActions.SnsAction(props.alarmTopic);
     const enabled = props.enabled ?? true;
@@ -137,6 +171,7 @@ export class Freshness extends Construct {
           this,
           alarmId(sync, target.schema),
           {
+            alarmName: alarmName(this.alarmNamePrefix, sync, target.schema),
             alarmDescription: describeAlarm(sync, target),
             threshold: target.max_age_seconds,
             comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -146,7 +181,6 @@ export class Freshness extends Construct {
             actionsEnabled: enabled,
           },
         );
-        alarm.addAlarmAction(action);
         this.alarms.push(alarm);
       }
     }
@@ -166,6 +200,93 @@ export class Freshness extends Construct {
     );
     unreadable.addAlarmAction(action);
     this.alarms.push(unreadable);
+  }
+
+  /** The freshness-notice function: reads the secret, publishes to the alarm topic only. */
+  private makeNoticeFunction(props: FreshnessProps): lambda.IFunction {
+    const { functions, alarmTopic } = props;
+    const fn = new OrchestratorFunction(this, "NoticeFunction", {
+      entry: functionEntry(FRESHNESS_NOTICE_FUNCTION, props.functionsDir),
+      description:
+        "Sends a freshness alarm's notice: the sync, when it last succeeded, its age and max_age",
+      timeout: NOTICE_TIMEOUT,
+      environment: {
+        ...functions.polytomicEnvironment,
+        [FRESHNESS_NOTICE_TOPIC_ENV]: alarmTopic.topicArn,
+      },
+      logRetention: props.logRetention,
+    });
+    grantSecretRead(fn, functions.apiKeySecret, functions.apiKeySecretEncryptionKey);
+    // sns:Publish on that topic, and its KMS key's GenerateDataKey*/Decrypt (encrypted topic).
+    alarmTopic.grantPublish(fn);
+    Validations.of(fn.role ?? fn).acknowledge({
+      id: "AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+      reason:
+        "Publishing to the KMS-encrypted alarm topic needs kms:GenerateDataKey* (CDK's grantPublish); the grant is on the topic's one key only.",
+    });
+    fn.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: NOTICE_MAX_AGE });
+    return fn;
+  }
+
+  /** The rule that runs the notice when one of this construct's age alarms goes into ALARM. */
+  private addNoticeRule(input: FreshnessInput, props: FreshnessProps): events.Rule {
+    return new events.Rule(this, "NoticeRule", {
+      description:
+        "A freshness alarm went into ALARM: send its notice (the sync, when it last succeeded)",
+      enabled: props.enabled ?? true,
+      eventPattern: {
+        source: ["aws.cloudwatch"],
+        detailType: ["CloudWatch Alarm State Change"],
+        detail: {
+          alarmName: events.Match.prefix(this.alarmNamePrefix),
+          state: { value: ["ALARM"] },
+        },
+      },
+      targets: [
+        new eventsTargets.LambdaFunction(this.noticeFunction, {
+          event: events.RuleTargetInput.fromObject({
+            ...input,
+            alarm: events.EventField.fromPath("$.detail"),
+          }),
+          retryAttempts: 8,
+          maxEventAge: NOTICE_MAX_AGE,
+        }),
+      ],
+    });
+  }
+
+  /** A lost notice pages through CloudWatch's own action: dropped by Lambda, or never delivered. */
+  private addNoticeLossAlarms(props: FreshnessProps): void {
+    const action = new cwActions.SnsAction(props.alarmTopic);
+    const lost = (id: string, metric: cw.Metric, why: string) => {
+      const alarm = metric.createAlarm(this, id, {
+        alarmDescription: `A freshness alarm's notice was lost: ${why}. Look in the CloudWatch console for the alarms named ${this.alarmNamePrefix}… in ALARM, and run polytomic-orchestrator freshness --live.`,
+        threshold: 0,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+        actionsEnabled: props.enabled ?? true,
+      });
+      alarm.addAlarmAction(action);
+      this.alarms.push(alarm);
+    };
+    const period = Duration.minutes(5);
+    lost(
+      "NoticeDropped",
+      this.noticeFunction.metric("AsyncEventsDropped", { statistic: cw.Stats.SUM, period }),
+      "the notice function failed on every attempt, or its event expired (see its log)",
+    );
+    lost(
+      "NoticeUndelivered",
+      new cw.Metric({
+        namespace: "AWS/Events",
+        metricName: "FailedInvocations",
+        dimensionsMap: { RuleName: this.noticeRule.ruleName },
+        statistic: cw.Stats.SUM,
+        period,
+      }),
+      "EventBridge could not run the notice function",
+    );
   }
 
   /** A header, one graph per sync (its age and its schemas', each limit a line), the check's own. */
@@ -237,6 +358,19 @@ function alarmId(sync: FreshSync, schema: string | undefined): string {
   return `Stale-${sync.type}-${sync.label}${schema === undefined ? "" : `-${schema}`}`;
 }
 
+/**
+ * An age alarm's name: `prefix` (which the notice rule matches), the type, and the label
+ * and schema as JSON strings (unambiguous whatever they hold; control characters escaped).
+ * One over CloudWatch's 255 characters is cut and ends with a hash of the whole, to stay unique.
+ */
+export function alarmName(prefix: string, sync: FreshSync, schema: string | undefined): string {
+  const name = `${prefix}${sync.type} ${JSON.stringify(sync.label)}${schema === undefined ? "" : ` schema ${JSON.stringify(schema)}`}`;
+  const chars = Array.from(name);
+  if (chars.length <= MAX_ALARM_NAME) return name;
+  const hash = createHash("sha256").update(name).digest("hex").slice(0, 12);
+  return `${chars.slice(0, MAX_ALARM_NAME - hash.length - 1).join("")}~${hash}`;
+}
+
 function describeAlarm(
   sync: FreshSync,
   target: { schema?: string; max_age_seconds: number },
@@ -245,5 +379,5 @@ function describeAlarm(
     target.schema === undefined
       ? `${sync.type} sync "${sync.label}"`
       : `schema "${target.schema}" of bulk sync "${sync.label}"`;
-  return `The ${what} has not succeeded within its max_age of ${formatConfigDuration(target.max_age_seconds)}, never succeeded, or could not be read. The reason quotes the latest SyncAgeSeconds datapoint: the age in seconds at the time shown, so it last succeeded that long before (no datapoint: never succeeded, or unreadable; see the freshness function's log).`;
+  return `The ${what} has not succeeded within its max_age of ${formatConfigDuration(target.max_age_seconds)}, never succeeded, or could not be read. This alarm has no action of its own: going into ALARM, it sends the alarm topic a notice with the sync's name and id and when it last succeeded (the freshness-notice function; see its log if none came).`;
 }

@@ -24,7 +24,39 @@ describe("freshness command", () => {
     expect(row("Zendesk to Snowflake (paused)")).toMatch(/30h 00m 00s +2h 00m 00s +STALE$/);
     expect(row("Contact ")).toMatch(/68h 00m 00s +26h 00m 00s +STALE$/);
     expect(row("Contacts to HubSpot")).toMatch(/19h 00m 00s +26h 00m 00s +ok$/);
+    // Watched by id: named from the sync list read anyway, with the id's start.
+    expect(row("Contact ")).toMatch(/^Salesforce to Snowflake \(9f1c0d2e…\) +Contact +\S+Z +/);
     expect(stdout).toContain("2 syncs or schemas need attention; 5 API calls of at most 200");
+    const table = lines.slice(
+      0,
+      lines.findIndex((l) => l.includes("need attention")),
+    );
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
+  });
+
+  it("a long name is cut to keep the table within 100 columns, the id's start kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "freshness-"));
+    const id = "9f1c0d2e-0000-4000-8000-000000000003";
+    const name = `Salesforce production org to the Snowflake analytics warehouse ${"x".repeat(40)}`;
+    writeFileSync(
+      join(dir, "pipelines.yaml"),
+      `pipelines:\n  p:\n    steps:\n      - { id: a, bulk_sync: ${id} }\nfreshness:\n  syncs:\n    - bulk_sync: ${id}\n      max_age: 2h\n      schemas: { Opportunity_History: { max_age: 2h } }\n`,
+    );
+    writeFileSync(
+      join(dir, "scenario.yaml"),
+      `syncs:\n  ${id}:\n    type: bulk\n    name: ${name}\n    schemas:\n      - { name: Opportunity_History }\n`,
+    );
+    const { stdout } = await runMain(["freshness", "--scenario", "scenario.yaml"], dir);
+    const lines = stdout.split("\n");
+    const table = lines.slice(
+      0,
+      lines.findIndex((l) => l.includes("need attention")),
+    );
+    expect(table).toHaveLength(4);
+    for (const line of table) expect(line.length).toBeLessThanOrEqual(100);
+    expect(table[3]).toMatch(
+      /^Salesforce product… \(9f1c0d2e…\) +Opportunity_History +- +- +2h 00m 00s +never succeeded$/,
+    );
   });
 
   it("--json prints the report only", async () => {

@@ -16,7 +16,7 @@ import {
   loadScenarioFile,
   SCENARIO_OPTION,
 } from "../config";
-import { formatElapsed, plural, renderTable } from "../format";
+import { formatElapsed, plural, renderTable, truncate } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
@@ -177,27 +177,52 @@ const STATUS_TEXT: Record<FreshnessRow["status"], string> = {
   unreadable: "unreadable",
 };
 
+/** The table's widest line, in columns. */
+export const TABLE_WIDTH = 100;
+
+/** Columns a sync's name keeps at least, however wide the other columns are. */
+const MIN_NAME = 12;
+
+/**
+ * The sync column: the label; for a sync watched by id whose name the list gave, the name
+ * and the id's first 8 characters ("Salesforce to Snowflake (9f1c0d2e…)"); the name cut to
+ * fit `width`.
+ */
+function syncCell(r: FreshnessRow, width: number): string {
+  const paused = r.active === false ? " (paused)" : "";
+  const byId = r.name !== undefined && r.name !== r.sync;
+  const suffix = `${byId ? ` (${r.sync.slice(0, 8)}…)` : ""}${paused}`;
+  const name = byId ? (r.name as string) : r.sync;
+  return `${truncate(name, Math.max(MIN_NAME, width - Array.from(suffix).length))}${suffix}`;
+}
+
+/** An ISO time to the second (the table's; the JSON report keeps milliseconds). */
+const toSecond = (iso: string | undefined) => (iso ? iso.replace(/\.\d+Z$/, "Z") : "-");
+
 /** The table, the reasons of unreadable rows, and a summary line. */
 export function reportText(report: FreshnessReport, against: string): string {
-  const rows = report.rows.map((r) => [
-    `${r.sync}${r.active === false ? " (paused)" : ""}`,
+  const others = report.rows.map((r) => [
     r.schema ?? "",
-    r.last_success ?? "-",
+    toSecond(r.last_success),
     formatElapsed(r.age_seconds),
     formatElapsed(r.max_age_seconds),
     STATUS_TEXT[r.status],
   ]);
-  const table = renderTable(
-    [
-      { header: "sync" },
-      { header: "schema" },
-      { header: "last success" },
-      { header: "age", align: "right" },
-      { header: "max age", align: "right" },
-      { header: "status" },
-    ],
-    rows,
-  );
+  const columns = [
+    { header: "sync" },
+    { header: "schema" },
+    { header: "last success" },
+    { header: "age", align: "right" as const },
+    { header: "max age", align: "right" as const },
+    { header: "status" },
+  ];
+  // What the other columns and the separators leave for the sync's.
+  const used = columns
+    .slice(1)
+    .map((c, i) => Math.max(c.header.length, ...others.map((o) => (o[i] ?? "").length)) + 2)
+    .reduce((a, b) => a + b, 0);
+  const rows = report.rows.map((r, i) => [syncCell(r, TABLE_WIDTH - used), ...(others[i] ?? [])]);
+  const table = renderTable(columns, rows);
   const reasons = report.rows
     .filter((r) => r.reason !== undefined)
     .map((r) => `${r.sync}${r.schema ? ` / ${r.schema}` : ""}: ${r.reason}`);

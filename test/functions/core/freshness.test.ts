@@ -36,7 +36,7 @@ schemas:
   - { name: Contact, last_succeeded: -72h }`;
 
 describe("checkFreshness", () => {
-  it("a paused sync goes stale: its last success is 26 hours old against 24", async () => {
+  it("a paused sync goes stale: its last success is 26 hours old against 24; watched by id, the list gives its name", async () => {
     e = await env(scenario("active: false\nlast_succeeded: -26h"));
     const report = await check([model(24 * H)]);
     expect(report.rows).toEqual([
@@ -44,6 +44,7 @@ describe("checkFreshness", () => {
         sync: MODEL,
         type: "model",
         sync_id: MODEL,
+        name: "Contacts to HubSpot",
         active: false,
         max_age_seconds: 24 * H,
         last_success: new Date(e.clock.now() - 26 * H * 1000).toISOString(),
