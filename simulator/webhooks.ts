@@ -159,7 +159,8 @@ export class WebhookDispatcher {
   private readonly pending: Pending[] = [];
   private readonly log: DeliveryRecord[] = [];
   private seq = 0;
-  private inflight: Promise<DeliveryRecord[]> | undefined;
+  /** The last pass: passes run one after another, each as of the clock when it was asked. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly state: SimState,
@@ -196,16 +197,18 @@ export class WebhookDispatcher {
     return times.length === 0 ? undefined : Math.min(...times);
   }
 
-  /** Derives new events and sends every delivery due by now; resolves with those attempts. */
+  /**
+   * Derives new events and sends every delivery due by now; resolves with those attempts.
+   * "Now" is the clock when pump is called; a pump called while one runs goes after it.
+   */
   pump(): Promise<DeliveryRecord[]> {
-    this.inflight ??= this.deliverDue().finally(() => {
-      this.inflight = undefined;
-    });
-    return this.inflight;
+    const now = this.clock.now();
+    const pass = this.tail.then(() => this.deliverDue(now));
+    this.tail = pass.catch(() => undefined);
+    return pass;
   }
 
-  private async deliverDue(): Promise<DeliveryRecord[]> {
-    const now = this.clock.now();
+  private async deliverDue(now: number): Promise<DeliveryRecord[]> {
     this.collect(now);
     const due = this.pending
       .filter((p) => p.dueAt <= now)

@@ -10,6 +10,8 @@ import { runMain } from "./in-process";
 const REPO = resolve(import.meta.dirname, "../..");
 const OURS = "https://abc123.lambda-url.us-east-1.on.aws/";
 const THEIRS = "https://other-consumer.example.com/polytomic";
+/** Another consumer's registration, whose query holds its own token. */
+const THEIRS_WITH_TOKEN = `${THEIRS}?token=their-token-123`;
 const SECRET = "stack-webhook-secret-value";
 
 let sim: RunningSimulator;
@@ -53,23 +55,28 @@ describe("webhook command", () => {
   });
 
   it("refuses to take another endpoint's webhook without --replace, and replaces it in place with it", async () => {
-    await runMain(["webhook", "install", "--endpoint", THEIRS, "--live"], REPO, {
+    await runMain(["webhook", "install", "--endpoint", THEIRS_WITH_TOKEN, "--live"], REPO, {
       ...env,
       POLYTOMIC_WEBHOOK_SECRET: "theirs",
     });
     const id = sim.webhooks.registered()?.id;
     const refused = await webhook("install", "--endpoint", OURS);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`points at ${THEIRS}`);
+    expect(refused.stderr).toContain(`points at ${THEIRS}, another endpoint`);
     expect(refused.stderr).toContain("--replace");
-    expect(sim.webhooks.registered()).toMatchObject({ endpoint: THEIRS, secret: "theirs" });
+    expect(refused.stderr).not.toContain("their-token-123");
+    expect(sim.webhooks.registered()).toMatchObject({
+      endpoint: THEIRS_WITH_TOKEN,
+      secret: "theirs",
+    });
     expect((await webhook("status", "--endpoint", OURS)).code).toBe(1);
     expect((await webhook("uninstall", "--endpoint", OURS)).code).toBe(2);
-    expect(sim.webhooks.registered()?.endpoint).toBe(THEIRS);
+    expect(sim.webhooks.registered()?.endpoint).toBe(THEIRS_WITH_TOKEN);
 
     const replaced = await webhook("install", "--endpoint", OURS, "--replace");
     expect(replaced.code).toBe(0);
     expect(replaced.stdout).toContain(`replaced ${THEIRS} with webhook ${id}`);
+    expect(replaced.stdout).not.toContain("their-token-123");
     expect(sim.webhooks.registered()).toMatchObject({ id, endpoint: OURS, secret: SECRET });
   });
 

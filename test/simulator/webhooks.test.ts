@@ -152,6 +152,19 @@ describe("simulator webhook delivery", () => {
     expect(gaps).toEqual([10_000, 20_000, 40_000, 80_000, 160_000]);
   });
 
+  it("a pump goes as of the clock when called; one called while another runs goes after it", async () => {
+    h = await harness(scenario("queue_seconds: 5\nduration_seconds: 10", ""));
+    rx = await receiver();
+    await register(rx.url);
+    await start(MODEL, "model");
+    h.clock.advance(5_000);
+    const first = h.sim.webhooks.pump();
+    h.clock.advance(10_000);
+    const second = h.sim.webhooks.pump();
+    expect((await first).map((d) => d.type)).toEqual(["sync.running"]);
+    expect((await second).map((d) => d.type)).toEqual(["sync.completed"]);
+  });
+
   it("signs with the scenario's algorithm", async () => {
     const algorithm: SignatureAlgorithm = "hmac-sha256-base64";
     h = await harness(scenario("", "", `webhooks:\n  signature: ${algorithm}`));

@@ -9,6 +9,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { PolytomicClient } from "../../../functions/polytomic/client";
+import { redactUrl } from "../../../functions/polytomic/redact";
 import type { Webhook } from "../../../functions/polytomic/types";
 import { emptyScenario, ManualClock, startSimulator } from "../../../simulator";
 import {
@@ -145,10 +146,14 @@ interface Run {
 const same = (a: string | undefined, b: string | undefined) =>
   a !== undefined && b !== undefined && a.replace(/\/+$/, "") === b.replace(/\/+$/, "");
 
+/** An endpoint as printed: scheme, host and path (another consumer's query may hold a token). */
+const shown = (endpoint: string | undefined) =>
+  endpoint === undefined ? "(no endpoint)" : redactUrl(endpoint);
+
 /** One line about a registration, never its secret. */
 function describe(hook: Webhook): string {
   const state = hook.disabled ? "disabled" : "enabled";
-  return `webhook ${hook.id ?? "(no id)"} -> ${hook.endpoint ?? "(no endpoint)"} (${state})`;
+  return `webhook ${hook.id ?? "(no id)"} -> ${shown(hook.endpoint)} (${state})`;
 }
 
 function status({ hooks, endpoint, io, target }: Run): number {
@@ -176,13 +181,13 @@ async function install({ hooks, endpoint, io, target }: Run, secret: string, rep
   }
   if (!same(hook.endpoint, endpoint) && !replace) {
     throw new UsageError(
-      `webhook install: the organization's one webhook points at ${hook.endpoint}, another ` +
+      `webhook install: the organization's one webhook points at ${shown(hook.endpoint)}, another ` +
         "endpoint; taking it would stop that consumer's events. Have it subscribe to the " +
         "stack's EventBridge bus (docs/webhooks.md), then run again with --replace.",
     );
   }
   const updated = await call(target, () => target.client.updateWebhook(hook.id ?? "", body));
-  const verb = same(hook.endpoint, endpoint) ? "updated" : `replaced ${hook.endpoint} with`;
+  const verb = same(hook.endpoint, endpoint) ? "updated" : `replaced ${shown(hook.endpoint)} with`;
   io.stdout.write(`${verb} ${describe(updated)}\n`);
   return 0;
 }
@@ -195,7 +200,7 @@ async function uninstall({ hooks, endpoint, io, target }: Run) {
   }
   if (!same(hook.endpoint, endpoint)) {
     throw new UsageError(
-      `webhook uninstall: the organization's webhook points at ${hook.endpoint}, not ${endpoint}; left as it is`,
+      `webhook uninstall: the organization's webhook points at ${shown(hook.endpoint)}, not ${shown(endpoint)}; left as it is`,
     );
   }
   await call(target, () => target.client.deleteWebhook(hook.id ?? ""));
