@@ -165,20 +165,19 @@ export function staleness(createdAt: number, now: number, config: WebhookConfig)
 }
 
 /**
- * The JSON body of a delivery whose signature `verifies`, or undefined. A gzip-encoded body
- * (`Content-Encoding: gzip`; Polytomic's sync webhooks are sent that way, its event guide
- * does not say) may be signed before or after compression: either reading is accepted.
+ * The bytes a signature may cover, the JSON body last; undefined for a body that says it is
+ * gzip-encoded and is not. A gzip body (`Content-Encoding: gzip`: Polytomic sends its sync
+ * webhooks so; its events guide does not say) may be signed before or after compression:
+ * either reading is accepted.
  */
-function signedBody(request: WebhookRequest, verifies: (bytes: Buffer) => boolean) {
+function signable(request: WebhookRequest): Buffer[] | undefined {
   const gzip = /^\s*gzip\s*$/i.test(request.headers["content-encoding"] ?? "");
-  if (!gzip) return verifies(request.body) ? request.body : undefined;
-  let inflated: Buffer;
+  if (!gzip) return [request.body];
   try {
-    inflated = gunzipSync(request.body, { maxOutputLength: MAX_INFLATED_BYTES });
+    return [request.body, gunzipSync(request.body, { maxOutputLength: MAX_INFLATED_BYTES })];
   } catch {
     return undefined;
   }
-  return verifies(request.body) || verifies(inflated) ? inflated : undefined;
 }
 
 /**
@@ -187,13 +186,13 @@ function signedBody(request: WebhookRequest, verifies: (bytes: Buffer) => boolea
  * (docs/webhooks.md). Such a delivery is still rejected.
  */
 function mismatch(
-  request: WebhookRequest,
+  bytes: Buffer[],
   header: string,
   secret: string,
   configured: SignatureAlgorithm,
 ): string {
   const other = SIGNATURE_ALGORITHMS.find(
-    (a) => a !== configured && signedBody(request, (b) => verifySignature(b, header, secret, a)),
+    (a) => a !== configured && bytes.some((b) => verifySignature(b, header, secret, a)),
   );
   return other === undefined
     ? "signature does not match"
@@ -215,13 +214,13 @@ export async function receiveDelivery(
     deps.logger.error("cannot read the webhook secret", { error: (err as Error).name });
     return answer(500, "failed", "receiver misconfigured");
   }
-  const body = signedBody(request, (bytes) =>
-    verifySignature(bytes, header, secret, deps.config.algorithm),
-  );
-  if (body === undefined) {
-    return answer(401, "rejected", mismatch(request, header, secret, deps.config.algorithm));
+  const { algorithm } = deps.config;
+  const bytes = signable(request);
+  if (bytes === undefined) return answer(400, "rejected", "body is not gzip as it says");
+  if (!bytes.some((b) => verifySignature(b, header, secret, algorithm))) {
+    return answer(401, "rejected", mismatch(bytes, header, secret, algorithm));
   }
-  const parsed = parseEvent(body);
+  const parsed = parseEvent(bytes.at(-1) ?? request.body);
   if ("problem" in parsed) return answer(400, "rejected", parsed.problem);
   const { detail, createdAt } = parsed;
   const ids = { event_id: detail.id, event_type: detail.type };

@@ -192,7 +192,7 @@ describe("receiveDelivery", () => {
     expect(await receiveDelivery(wire, deps(bus))).toMatchObject({ statusCode: 200 });
     expect(await receiveDelivery(inner, deps(bus))).toMatchObject({ statusCode: 200 });
     const notGzip = { body: plain, headers: headers(plain) };
-    expect(await receiveDelivery(notGzip, deps(bus))).toMatchObject({ statusCode: 401 });
+    expect(await receiveDelivery(notGzip, deps(bus))).toMatchObject({ statusCode: 400 });
     const forged = { body: zipped, headers: headers(Buffer.from("other")) };
     expect(await receiveDelivery(forged, deps(bus))).toMatchObject({ statusCode: 401 });
     expect(bus.map((e) => e.detail.execution_id)).toEqual([EXECUTION, EXECUTION]);
