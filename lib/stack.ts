@@ -5,6 +5,7 @@ import {
   Duration,
   Stack,
   type StackProps,
+  Tags,
   Token,
 } from "aws-cdk-lib";
 import * as kms from "aws-cdk-lib/aws-kms";
@@ -20,11 +21,13 @@ import { Monitoring } from "./constructs/monitoring";
 import { ack } from "./constructs/nag";
 import { PipelineSchedule } from "./constructs/pipeline-schedule";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
+import { ReportWidget } from "./constructs/report-widget";
 import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
 import { SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
 import { WebhookReceiver, type WebhookReceiverProps } from "./constructs/webhook-receiver";
+import { PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
 
 export interface OrchestratorStackProps extends StackProps {
   /** The pipelines, as loaded by loadPipelinesConfig. */
@@ -101,6 +104,8 @@ export class OrchestratorStack extends Stack {
   readonly freshness?: Freshness;
   /** The webhook receiver and its bus, when `webhooks` is given. */
   readonly webhookReceiver?: WebhookReceiver;
+  /** The dashboard's run timelines (a custom widget per pipeline) and their function. */
+  readonly reportWidget: ReportWidget;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -161,6 +166,7 @@ export class OrchestratorStack extends Stack {
         functionsDir: props.functionsDir,
       });
     }
+    this.reportWidget = this.addRunTimelines(props);
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
     this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
   }
@@ -192,6 +198,9 @@ export class OrchestratorStack extends Stack {
         logRetention: props.logRetention,
       });
       this.pipelines[pipeline.name] = machine;
+      // How the deployed-run commands find it (lib/deployed/stack.ts).
+      Tags.of(machine.stateMachine).add(STACK_TAG, this.stackName);
+      Tags.of(machine.stateMachine).add(PIPELINE_TAG, pipeline.name);
       if (pipeline.schedule) {
         new PipelineSchedule(this, `Schedule-${pipeline.name}`, {
           pipelineName: pipeline.name,
@@ -231,6 +240,38 @@ export class OrchestratorStack extends Stack {
         },
       },
     });
+  }
+
+  /** Each pipeline's latest run as a timeline on the dashboard (issue 13.4). */
+  private addRunTimelines(props: OrchestratorStackProps): ReportWidget {
+    const childMachines = [this.runSync.stateMachine];
+    if (this.waitForStep) childMachines.push(this.waitForStep.stateMachine);
+    const widget = new ReportWidget(this, "RunTimelines", {
+      pipelines: props.config.pipelines.map((p) => ({
+        config: p,
+        stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,
+      })),
+      childMachines,
+      logRetention: props.logRetention,
+      functionsDir: props.functionsDir,
+    });
+    this.monitoring.dashboard.addWidgets(...widget.widgets());
+    ack(
+      roleOf(widget.function),
+      "IAM5[Resource::*]",
+      "X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs.",
+    );
+    for (const machine of [
+      ...childMachines,
+      ...Object.values(this.pipelines).map((p) => p.stateMachine),
+    ]) {
+      ack(
+        roleOf(widget.function),
+        `${this.executionsFinding(machine).slice(0, -2)}:*]`,
+        "The widget reads the latest pipeline execution and the child executions it started, whose names are generated per run: the grant is read-only, on that machine's executions only.",
+      );
+    }
+    return widget;
   }
 
   /** The API key secret given in props (with its KMS key), or none (SyncFunctions creates it). */

@@ -53,7 +53,7 @@ export async function checkStatus(
 
   if (terminal) addVerdict(result, state, run, failedSchemas, deps.redactor);
   else if (now > Date.parse(start.deadline)) addTimeout(result, state, run);
-  result.next_poll_seconds = nextPoll(state, run, now, polls, expected);
+  result.next_poll_seconds = nextPoll(state, run, now, polls);
 
   log.info("status checked", {
     status: run.status,
@@ -127,23 +127,12 @@ function addTimeout(result: CheckResult, state: StartedState, run: RunView): voi
 }
 
 /** Seconds until the next check: polling.ts's interval, never far past the deadline. */
-function nextPoll(
-  state: StartedState,
-  run: RunView,
-  now: number,
-  polls: number,
-  expected: number | undefined,
-): number {
+function nextPoll(state: StartedState, run: RunView, now: number, polls: number): number {
   const { start } = state;
   const queued = isQueuedStatus(run.status);
   const since = queued || !run.started_at ? start.started_at : run.started_at;
   const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
-  const next = nextPollSeconds(state.poll, {
-    elapsedSeconds,
-    queued,
-    polls,
-    ...(expected !== undefined ? { expectedSeconds: expected } : {}),
-  });
+  const next = nextPollSeconds(state.poll, { elapsedSeconds, queued, polls });
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
   if (untilDeadline <= 0) return next;

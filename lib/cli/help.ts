@@ -24,6 +24,14 @@ Usage:
                                           register the stack's webhook receiver with
                                           Polytomic (one webhook per organization)
 
+Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
+  ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps
+  ${PROGRAM} report <execution-arn|latest> [--html FILE] [--json]
+                                          an execution's run report, from its histories
+  ${PROGRAM} trigger <pipeline>           start it now and follow it live
+  ${PROGRAM} redrive <execution-arn|latest>
+                                          redrive a failed execution
+
 Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
 prints the version.
 

@@ -115,7 +115,7 @@ export const pollSchema = z.strictObject({
     }),
   strategy: z.enum(["adaptive", "backoff", "fixed"]).optional().meta({
     description:
-      "How waits grow: adaptive (from the sync's recent run times), backoff (doubling from min) or fixed (always min); functions/core/polling.ts.",
+      "How waits grow: adaptive (max(15 s, 10% of the elapsed time), so every end is seen within that), backoff (doubling from min) or fixed (always min); functions/core/polling.ts.",
     default: POLL_DEFAULTS.strategy,
   }),
 });

@@ -207,3 +207,14 @@ function logsSection(report: RunReport, options: HtmlOptions): string {
   );
   return `<h2>Exported logs</h2><ul>${items.join("")}</ul>`;
 }
+
+/**
+ * The report's header and Gantt timeline alone, as an HTML fragment (no document, no
+ * script): what the dashboard's custom widget shows (functions/report-widget).
+ */
+export function renderTimelineFragment(report: RunReport, options: HtmlOptions): string {
+  return `<style>${CSS}</style>
+${header(report, options)}
+${legend()}
+<div class="scroll">${ganttSvg(report, ganttGeometry(report))}</div>`;
+}

@@ -59,6 +59,22 @@ describe("check-status", () => {
     }
   });
 
+  it.each([
+    ["5 min long, much faster than its history (2 h)", 300, [7200, 7000, 7400]],
+    ["of 25 s, of a sync with 1 h history", 25, [3600, 3600, 3600]],
+    ["of 45 s, of a new sync (no history)", 45, []],
+  ])("sees a run %s within max(15 s, 10% of it)", async (_label, duration, history) => {
+    e = await env(
+      scenario(
+        `queue_seconds: 5\nduration_seconds: ${duration}\nhistory_seconds: [${history.join(", ")}]`,
+      ),
+    );
+    const { checks } = await runToEnd(e, stepInput());
+    // The clock moved by every wait; the run ended at queue + duration.
+    const seenAt = checks.slice(0, -1).reduce((t, c) => t + c.next_poll_seconds, 0);
+    expect(seenAt - (5 + duration)).toBeLessThanOrEqual(Math.max(15, 0.1 * duration));
+  });
+
   it("bulk happy path with per-schema results", async () => {
     e = await env(
       scenario(
