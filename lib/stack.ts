@@ -7,7 +7,6 @@ import {
   type StackProps,
   Tags,
   Token,
-  Validations,
 } from "aws-cdk-lib";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -20,6 +19,7 @@ import type { PipelinesConfig } from "./config/model";
 import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
+import { ack } from "./constructs/nag";
 import { PipelineSchedule } from "./constructs/pipeline-schedule";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
 import { ReportWidget } from "./constructs/report-widget";
@@ -27,6 +27,7 @@ import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
 import { SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
+import { WebhookReceiver, type WebhookReceiverProps } from "./constructs/webhook-receiver";
 import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
 
 export interface OrchestratorStackProps extends StackProps {
@@ -78,6 +79,12 @@ export interface OrchestratorStackProps extends StackProps {
    * @default - the repository's functions/ directory
    */
   readonly functionsDir?: string;
+  /**
+   * The webhook receiver of Polytomic's events (docs/webhooks.md), with its options. Opt-in
+   * until the signature's hash and encoding are confirmed against a real organization.
+   * @default - no receiver, no bus, no webhook secret
+   */
+  readonly webhooks?: Omit<WebhookReceiverProps, "alarmTopic" | "logRetention" | "functionsDir">;
 }
 
 /** A KMS key ARN (IAM grants need the key ARN itself, not an alias). */
@@ -96,6 +103,8 @@ export class OrchestratorStack extends Stack {
   readonly monitoring: Monitoring;
   /** The freshness check, when the pipelines file has `freshness:`. */
   readonly freshness?: Freshness;
+  /** The webhook receiver and its bus, when `webhooks` is given. */
+  readonly webhookReceiver?: WebhookReceiver;
   /** The dashboard's run timelines (a custom widget per pipeline) and their function. */
   readonly reportWidget: ReportWidget;
 
@@ -146,6 +155,14 @@ export class OrchestratorStack extends Stack {
         alarmTopic: this.monitoring.topic,
         dashboard: this.monitoring.dashboard,
         enabled: schedulesEnabled,
+        logRetention: props.logRetention,
+        functionsDir: props.functionsDir,
+      });
+    }
+    if (props.webhooks) {
+      this.webhookReceiver = new WebhookReceiver(this, "Webhooks", {
+        ...props.webhooks,
+        alarmTopic: this.monitoring.topic,
         logRetention: props.logRetention,
         functionsDir: props.functionsDir,
       });
@@ -430,11 +447,6 @@ export class OrchestratorStack extends Stack {
 /** Why a state machine role's logging and tracing statements are on `*`. */
 const NO_RESOURCE_ARNS =
   "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.";
-
-/** Acknowledges a cdk-nag AwsSolutions finding on `scope`, with the reason. */
-function ack(scope: IConstruct, finding: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
-}
 
 /** Where a function's grants live: its role's policy (OrchestratorFunction's own role). */
 function roleOf(fn: IFunction): IConstruct {

@@ -49,7 +49,7 @@ export interface RouteResult {
 }
 
 export interface Route {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** The spec's path template. */
   template: string;
   endpoint: EndpointName;

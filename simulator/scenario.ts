@@ -6,6 +6,10 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import {
+  DEFAULT_SIGNATURE_ALGORITHM,
+  SIGNATURE_ALGORITHMS,
+} from "../functions/core/webhook-contract";
 import { parseDuration } from "../lib/config/duration";
 
 /** A scenario that cannot be used. The message names the source and the field path. */
@@ -30,6 +34,7 @@ export const FAULT_ENDPOINTS = [
   "logs",
   "syncs",
   "download",
+  "webhooks",
   "any",
 ] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
@@ -177,6 +182,28 @@ const assumptionsSchema = z.strictObject({
 export type Assumptions = z.output<typeof assumptionsSchema>;
 export const DEFAULT_ASSUMPTIONS: Assumptions = assumptionsSchema.parse({});
 
+/**
+ * How the simulator delivers events to a registered webhook (simulator/webhooks.ts). Loss,
+ * duplicates and reordering are decided per event by a hash of `seed` and the event id.
+ */
+const webhooksSchema = z.strictObject({
+  /** Probability in [0, 1] that an event is never delivered (delivery is at most once). */
+  loss: z.number().min(0).max(1).default(0),
+  /** Probability in [0, 1] that an event is delivered twice. */
+  duplicates: z.number().min(0).max(1).default(0),
+  /** Seconds from the event to its delivery. */
+  delay_seconds: z.number().nonnegative().default(0),
+  /** Up to this many more seconds, at random per delivery, so events can overtake each other. */
+  reorder_seconds: z.number().nonnegative().default(0),
+  /** How deliveries are signed (the hash and encoding Polytomic uses are not documented). */
+  signature: z.enum(SIGNATURE_ALGORITHMS).default(DEFAULT_SIGNATURE_ALGORITHM),
+  /** First retry after a non-2xx answer; each next one waits twice as long (five retries). */
+  retry_backoff_seconds: z.number().positive().default(10),
+  seed: z.number().int().default(1),
+});
+export type WebhooksScenario = z.output<typeof webhooksSchema>;
+export const DEFAULT_WEBHOOKS: WebhooksScenario = webhooksSchema.parse({});
+
 const scenarioSchema = z.strictObject({
   api_key: z.string().min(1).optional(),
   /** The organization id HTTP Basic credentials must name. @default the simulator's own id */
@@ -186,6 +213,7 @@ const scenarioSchema = z.strictObject({
   faults: z.array(faultSchema).default([]),
   /** Faults injected at random (after the scripted `faults`), seeded and reproducible. */
   random_faults: randomFaultsSchema.optional(),
+  webhooks: webhooksSchema.optional(),
 });
 
 type RawScenario = z.output<typeof scenarioSchema>;
@@ -238,6 +266,8 @@ export interface Scenario {
   syncs: Record<string, SyncScenario>;
   faults: FaultScenario[];
   random_faults?: RandomFaultsScenario;
+  /** @default no loss, duplicates, delay or reordering; hmac-sha256-hex */
+  webhooks?: WebhooksScenario;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -444,6 +474,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     syncs,
     faults,
     ...(raw.random_faults !== undefined ? { random_faults: raw.random_faults } : {}),
+    ...(raw.webhooks !== undefined ? { webhooks: raw.webhooks } : {}),
   };
 }
 

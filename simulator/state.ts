@@ -24,6 +24,7 @@ import {
   type SyncOutcome,
   type SyncScenario,
 } from "./scenario";
+import { WebhookRegistry } from "./webhooks";
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   "completed",
@@ -220,6 +221,8 @@ export class SimState {
   private readonly started = new Map<string, number>();
   /** Creation time of the simulator; history and sync timestamps are placed before it. */
   readonly epoch: number;
+  /** The organization's webhook (`/api/webhooks`). */
+  readonly webhooks = new WebhookRegistry();
 
   constructor(
     readonly scenario: Scenario,

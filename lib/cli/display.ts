@@ -5,7 +5,8 @@
  * changes state.
  */
 import type { RunEvent, StepProgress, StepState } from "../local/runner";
-import { ASCII_BAR, BLOCK_BAR, formatElapsed, plural, progressBar, truncate } from "./format";
+import { formatElapsed, truncate } from "../text";
+import { ASCII_BAR, BLOCK_BAR, plural, progressBar } from "./format";
 
 /** Where the display writes: a stream, or anything that looks like one. */
 export interface Output {

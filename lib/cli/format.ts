@@ -3,27 +3,12 @@
  * aligned tables. No I/O, no ANSI sequences (those live in display.ts).
  */
 import { isAbsolute, relative } from "node:path";
+import { truncate } from "../text";
 
 /** A path as people typed it: relative to `cwd` when inside it. */
 export function displayPath(path: string, cwd: string): string {
   const rel = relative(cwd, path);
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel) ? rel : path;
-}
-
-/**
- * Elapsed time for people watching a run: `42s`, `3m 20s`, `1h 02m 10s`; `-` when unknown.
- * Fractions are rounded down. For durations as pipelines.yaml writes them (`1h30m`) see
- * `formatConfigDuration` in lib/config/duration.ts.
- */
-export function formatElapsed(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "-";
-  const total = Math.max(0, Math.floor(seconds));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h > 0) return `${h}h ${String(m).padStart(2, "0")}m ${String(s).padStart(2, "0")}s`;
-  if (m > 0) return `${m}m ${String(s).padStart(2, "0")}s`;
-  return `${s}s`;
 }
 
 /** A count with thousands separators (`1,234,567`); `-` when unknown. */
@@ -183,12 +168,4 @@ function splitWord(word: string, room: number): string[] {
   }
   pieces.push(rest.join(""));
   return pieces;
-}
-
-/** Cuts `text` to `width` characters, ending with `…` when cut. */
-export function truncate(text: string, width: number): string {
-  if (width <= 0) return "";
-  const chars = Array.from(text);
-  if (chars.length <= width) return text;
-  return `${chars.slice(0, width - 1).join("")}…`;
 }

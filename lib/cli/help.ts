@@ -20,6 +20,9 @@ Usage:
   ${PROGRAM} freshness [--live]           when each watched sync last succeeded, and
                                           which are stale (exit 1 when any is)
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
+  ${PROGRAM} webhook <install|status|uninstall> [options]
+                                          register the stack's webhook receiver with
+                                          Polytomic (one webhook per organization)
 
 Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
   ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps

@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   graph: async () => (await import("./commands/graph")).graphCommand,
   freshness: async () => (await import("./commands/freshness")).freshnessCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
+  webhook: async () => (await import("./commands/webhook")).webhookCommand,
   history: async () => (await import("./commands/history")).historyCommand,
   report: async () => (await import("./commands/report")).reportCommand,
   trigger: async () => (await import("./commands/trigger")).triggerCommand,

@@ -6,17 +6,9 @@ import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
 import type { JsonReport, JsonStep, RunReport } from "../report/model";
+import { formatElapsed, truncate } from "../text";
 import { stateLabel } from "./display";
-import {
-  type Column,
-  displayPath,
-  formatCount,
-  formatElapsed,
-  plural,
-  renderTable,
-  truncate,
-  wrapText,
-} from "./format";
+import { type Column, displayPath, formatCount, plural, renderTable, wrapText } from "./format";
 
 /**
  * The result as the `--json` document (its format: schemas/run-report.schema.json): the

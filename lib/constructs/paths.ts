@@ -23,12 +23,19 @@ export const FRESHNESS_FUNCTION = "freshness";
 /** The function that sends a freshness alarm's notice (lib/constructs/freshness.ts). */
 export const FRESHNESS_NOTICE_FUNCTION = "freshness-notice";
 
+/** The webhook receiver's function (lib/constructs/webhook-receiver.ts). */
+export const WEBHOOK_FUNCTION = "webhook";
+
 /** The directory holding the handlers (functions/<name>/index.ts). */
 export const FUNCTIONS_DIR = join(REPO_ROOT, "functions");
 
 /** Absolute path of a function's handler entry under `functionsDir`. */
 export function functionEntry(
-  name: FunctionName | typeof FRESHNESS_FUNCTION | typeof FRESHNESS_NOTICE_FUNCTION,
+  name:
+    | FunctionName
+    | typeof FRESHNESS_FUNCTION
+    | typeof FRESHNESS_NOTICE_FUNCTION
+    | typeof WEBHOOK_FUNCTION,
   functionsDir: string = FUNCTIONS_DIR,
 ): string {
   return join(functionsDir, name, "index.ts");

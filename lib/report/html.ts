@@ -10,7 +10,7 @@
  * histories renders the same way. Scales to 200 steps: fixed row height, the page
  * scrolls, long labels are cut with the whole text in a tooltip.
  */
-import { formatElapsed, truncate } from "../cli/format";
+import { formatElapsed, truncate } from "../text";
 import { type GanttGeometry, ganttGeometry } from "./gantt";
 import { dagLayout } from "./layout";
 import { isLive, REPORT_STEP_STATUSES, type ReportStep, type RunReport } from "./model";

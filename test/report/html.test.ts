@@ -3,10 +3,10 @@
  * readable at 200 steps. (Bars as a browser draws them: browser.test.ts.)
  */
 import { describe, expect, it } from "vitest";
-import { formatElapsed } from "../../lib/cli/format";
 import { ganttGeometry } from "../../lib/report/gantt";
 import { renderReportHtml } from "../../lib/report/html";
 import type { ReportStep, RunReport } from "../../lib/report/model";
+import { formatElapsed } from "../../lib/text";
 import { syntheticReport } from "./fixtures";
 
 const logHref = (key: string) => `../../${key}`;

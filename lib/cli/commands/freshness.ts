@@ -8,6 +8,7 @@ import { PolytomicClient } from "../../../functions/polytomic/client";
 import { ManualClock, startSimulator } from "../../../simulator";
 import type { FreshnessConfig, PipelinesConfig } from "../../config/model";
 import { freshnessScenarioFromConfig } from "../../local/scenario-from-config";
+import { formatElapsed, truncate } from "../../text";
 import { commandSpec, flag, parseCommandArgs, stringValue, UsageError } from "../args";
 import {
   CONFIG_OPTION,
@@ -16,7 +17,7 @@ import {
   loadScenarioFile,
   SCENARIO_OPTION,
 } from "../config";
-import { formatElapsed, plural, renderTable, truncate } from "../format";
+import { plural, renderTable } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";

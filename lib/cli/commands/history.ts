@@ -4,6 +4,7 @@ import {
   ListExecutionsCommand,
 } from "@aws-sdk/client-sfn";
 import { findPipelineMachine } from "../../deployed/stack";
+import { formatElapsed } from "../../text";
 import { commandSpec, flag, parseCommandArgs, stringValue, UsageError } from "../args";
 import {
   AWS_ENVIRONMENT,
@@ -12,7 +13,7 @@ import {
   STACK_OPTION,
   withAws,
 } from "../deployed";
-import { formatElapsed, renderTable } from "../format";
+import { renderTable } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 

@@ -168,6 +168,9 @@ describe("Freshness construct", () => {
     expect(body).toContain("Age since last success: Contacts to HubSpot");
     expect(body).toContain("max_age Contact: 30h");
     expect(body).toContain(FRESHNESS_METRICS.age.name);
+    // Its two functions' errors too: the deployment's Lambda graphs are drawn before them.
+    expect(body).toContain("Freshness functions: errors");
+    expect(body).toContain('\\"label\\":\\"freshness-notice\\"');
   });
 
   it("with an empty created secret, the check is off and its alarms do not notify", () => {
