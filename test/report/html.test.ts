@@ -67,6 +67,9 @@ describe("report.html", () => {
     const t0 = Date.parse(ended.started_at);
     const asOf = new Date(t0 + 50_000).toISOString();
     const [done, going, waiting] = ended.steps as [ReportStep, ReportStep, ReportStep];
+    // A step that waits has none of its times yet.
+    const times = ["released", "submitted", "queued", "started", "finished", "detected", "ended"];
+    const notYet = Object.fromEntries(times.map((t) => [`${t}_at`, null]));
     const report: RunReport = {
       ...ended,
       status: "running",
@@ -76,17 +79,7 @@ describe("report.html", () => {
       steps: [
         done,
         { ...going, status: "running", finished_at: null, detected_at: null, ended_at: null },
-        {
-          ...waiting,
-          status: "waiting",
-          submitted_at: null,
-          queued_at: null,
-          started_at: null,
-          finished_at: null,
-          detected_at: null,
-          ended_at: null,
-          released_at: null,
-        },
+        { ...waiting, status: "waiting", ...notYet },
       ],
     };
     const html = renderReportHtml(report, { logHref });
