@@ -104,7 +104,11 @@ export const reportStepSchema = stepTimingSchema.extend({
   error: errorSchema.nullable(),
 });
 
-/** The run report built from the pipeline's and its steps' execution histories. */
+/**
+ * The run report built from the pipeline's and its steps' execution histories: a local
+ * run's `timeline`, and `report --json` of a deployed run, which may still be going
+ * (committed as schemas/run-report.schema.json#/$defs/run_report).
+ */
 export const runReportSchema = z
   .object({
     pipeline: z.string(),
