@@ -33,6 +33,16 @@ export interface OrchestratorFunctionProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/**
+ * NODE_OPTIONS of every function: stack traces through the source maps. It costs start-up
+ * time (bench/lambda.ts measures the import with and without it).
+ */
+export const DEPLOYED_NODE_OPTIONS = "--enable-source-maps";
+
+/** Defines `require` in the ESM bundle, for the few CommonJS dependencies that call it. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __orchestratorCreateRequire } from 'node:module'; const require = __orchestratorCreateRequire(import.meta.url);";
+
 /** Memory in MB Lambda accepts. */
 const MIN_MEMORY = 128;
 const MAX_MEMORY = 10_240;
@@ -94,7 +104,7 @@ export class OrchestratorFunction extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
+      environment: { ...props.environment, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
       bundling: {
         forceDockerBundling: false,
         // Warnings and errors only: esbuild's size summary for each of the five bundles
@@ -105,8 +115,7 @@ export class OrchestratorFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         mainFields: ["module", "main"],
-        banner:
-          "import { createRequire as __orchestratorCreateRequire } from 'node:module'; const require = __orchestratorCreateRequire(import.meta.url);",
+        banner: ESM_REQUIRE_BANNER,
         externalModules: [],
       },
     });
