@@ -13,7 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
-import { DEPLOYED_NODE_OPTIONS, ESM_REQUIRE_BANNER } from "../lib/constructs/orchestrator-function";
+import { BUNDLE_OPTIONS } from "../lib/constructs/lambda-bundle";
+import { DEPLOYED_NODE_OPTIONS } from "../lib/constructs/orchestrator-function";
 import { median } from "./stats";
 
 export const FUNCTIONS = [
@@ -105,15 +106,7 @@ export async function benchLambda(options: { runs?: number } = {}): Promise<Lamb
       const result = await build({
         entryPoints: [join(REPO_ROOT, "functions", name, "index.ts")],
         outfile,
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node24",
-        minify: true,
-        sourcemap: true,
-        mainFields: ["module", "main"],
-        banner: { js: ESM_REQUIRE_BANNER },
-        external: [],
+        ...BUNDLE_OPTIONS,
         metafile: true,
         logLevel: "silent",
       });
