@@ -1,7 +1,7 @@
 /**
  * Benchmark 4, Lambda: each of the five functions bundled with esbuild exactly as
- * lib/constructs/orchestrator-function.ts bundles it (BUNDLE_OPTIONS of lambda-bundle.ts: (ESM, node24,
- * minified, source map, the createRequire banner, nothing external), its size and what
+ * OrchestratorFunction bundles it (BUNDLE_OPTIONS of lib/constructs/lambda-bundle.ts: ESM,
+ * node24, minified, source map, the createRequire banner, nothing external), its size and what
  * fills it (from the metafile), and a cold-start proxy: the median time for a fresh Node
  * process to import the bundle (module evaluation only; no handler call, no AWS call),
  * with the NODE_OPTIONS the functions are deployed with (`--enable-source-maps`), and
