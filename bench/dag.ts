@@ -17,12 +17,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parsePipelinesConfig } from "../lib/config/load";
+import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
+import type { EventLog } from "../lib/local/engine";
 import { runPipelineLocally } from "../lib/local/runner";
 import { VirtualClock } from "../lib/local/virtual-clock";
 import { parseScenario } from "../simulator/scenario";
 import { startSimulator } from "../simulator/server";
 import { benchDags, type Dag } from "./dags";
 import { BENCH_EPOCH } from "./harness";
+import { sum } from "./stats";
 
 export interface DagStrategy {
   key: string;
@@ -71,6 +74,46 @@ export interface DagResult {
   within_target: boolean;
   /** Dependency checks made (every edge, twice: child executions and Polytomic runs). */
   checked_edges: number;
+  /** Billed state transitions of the whole pipeline: every execution, retries included. */
+  transitions: number;
+  /** Gates (wait-for-step executions) and their billed transitions. */
+  gates: number;
+  gate_transitions: number;
+  /**
+   * The gates' polling: Describe's entries and retries and the Wait loop's states (not
+   * Init, Attach, Status? or the result), billed transitions.
+   */
+  gate_polling_transitions: number;
+}
+
+/**
+ * Billed state transitions of one execution: states entered plus Task retries ("each
+ * retry will be charged as an additional state transition",
+ * https://aws.amazon.com/step-functions/pricing/). Both counted from the engine's events.
+ */
+export function billedTransitions(execution: {
+  stateTransitions: number;
+  events: readonly { type: string }[];
+}): number {
+  return (
+    execution.stateTransitions + execution.events.filter((e) => e.type === "StateRetried").length
+  );
+}
+
+const W = WAIT_FOR_STEP_STATES;
+const POLLING_STATES = new Set<string>([W.describe, W.wait, W.lastEntry, W.backOff]);
+
+/** A gate's polling transitions: its polling states entered and its retries. */
+function gatePolling(execution: { events: readonly EventLog[] }): number {
+  return execution.events.filter(
+    (e) =>
+      e.type === "StateRetried" || (e.type === "StateEntered" && POLLING_STATES.has(e.state.name)),
+  ).length;
+}
+
+/** A wait-for-step (gate) execution, by its state machine's name in the ARN. */
+function isGate(execution: { executionArn: string }): boolean {
+  return execution.executionArn.includes(":wait-for-step:");
 }
 
 /** A step started before a dependency ended: the bench fails loudly on it. */
@@ -84,7 +127,7 @@ const syncId = (index: number) => `${SYNC_PREFIX}${String(index + 1).padStart(12
 function configFor(dag: Dag, strategy: DagStrategy) {
   const lines = ["pipelines:", `  dag_${dag.name}:`, "    timeout: 48h", "    steps:"];
   dag.steps.forEach((s, i) => {
-    lines.push(`      - id: ${s.id}`, `        bulk_sync: ${syncId(i)}`, "        timeout: 24h");
+    lines.push(`      - id: ${s.id}`, `        bulk_sync: ${syncId(i)}`, "        timeout: 12h");
     if (s.after.length > 0) lines.push(`        after: [${s.after.join(", ")}]`);
     if (strategy.poll) lines.push(`        poll: ${strategy.poll}`);
   });
@@ -297,6 +340,10 @@ function summarize(
     excess_per_edge_s: excess / work.path.length,
     within_target: excess <= allowance,
     checked_edges: checked,
+    transitions: sum(result.executions.map(billedTransitions)),
+    gates: result.executions.filter(isGate).length,
+    gate_transitions: sum(result.executions.filter(isGate).map(billedTransitions)),
+    gate_polling_transitions: sum(result.executions.filter(isGate).map(gatePolling)),
   };
 }
 

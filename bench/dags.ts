@@ -175,5 +175,11 @@ function notSeriesParallelDags(): Dag[] {
       series_parallel: false,
       steps: layered(7, 4, 4),
     },
+    {
+      name: "layered_20",
+      shape: "5 layers × 4 steps, each on 1–2 random steps of the layer above (seeded)",
+      series_parallel: false,
+      steps: layered(20, 5, 4),
+    },
   ];
 }

@@ -16,6 +16,7 @@ import { mapLimit, mean, percentile, sum } from "./stats";
 import {
   DEFAULT_WORKLOAD,
   generateWorkload,
+  HELD_OUT_WORKLOADS,
   type WorkloadOptions,
   type WorkloadRun,
 } from "./workload";
@@ -29,14 +30,40 @@ export interface Strategy {
   label: string;
   /** The step's `poll:` YAML, or undefined for the pipelines file's defaults. */
   poll?: string;
+  /**
+   * The step's timeout, hours: the longest validation accepts for the strategy (a fixed
+   * loop's checks over a longer one could reach the history limit, lib/config/history.ts).
+   * Runs that do not end within it are out of the strategy's reach and not measured.
+   */
+  timeoutHours: number;
 }
 
 export const STRATEGIES: Strategy[] = [
-  { key: "default", label: "default (adaptive, 10 s – 10 min)" },
-  { key: "backoff", label: "backoff (10 s – 10 min)", poll: "{ strategy: backoff }" },
-  { key: "fixed30", label: "fixed 30 s", poll: "{ strategy: fixed, min: 30s, max: 30s }" },
-  { key: "fixed15", label: "fixed 15 s", poll: "{ strategy: fixed, min: 15s, max: 15s }" },
+  { key: "default", label: "default (adaptive, 10 s – 10 min)", timeoutHours: 24 },
+  {
+    key: "backoff",
+    label: "backoff (10 s – 10 min)",
+    poll: "{ strategy: backoff }",
+    timeoutHours: 24,
+  },
+  {
+    key: "fixed30",
+    label: "fixed 30 s",
+    poll: "{ strategy: fixed, min: 30s, max: 30s }",
+    timeoutHours: 18,
+  },
+  {
+    key: "fixed15",
+    label: "fixed 15 s",
+    poll: "{ strategy: fixed, min: 15s, max: 15s }",
+    timeoutHours: 9,
+  },
 ];
+
+/** Whether `run` ends (queue included) within the strategy's step timeout. */
+function inReach(strategy: Strategy, run: WorkloadRun): boolean {
+  return run.queue_seconds + run.duration_seconds < strategy.timeoutHours * 3600 - 60;
+}
 
 /** Runs shorter than this are "short" (their latency target is absolute). */
 export const SHORT_RUN_SECONDS = 600;
@@ -44,7 +71,6 @@ export const SHORT_RUN_SECONDS = 600;
 export interface RunMeasure {
   index: number;
   duration_seconds: number;
-  expected_seconds: number | null;
   outlier: boolean;
   status: string;
   polls: number;
@@ -80,9 +106,14 @@ export interface StrategySummary {
   /** Runs whose latency exceeded max(15 s, 10% of the run's duration). */
   over_bound: number;
   worst_bound_ratio: number;
+  /** Runs longer than the strategy's step timeout (Strategy.timeoutHours): not measured. */
+  out_of_reach?: number;
 }
 
 export interface PollingReport {
+  /** Which workload: "base", or a HELD_OUT_WORKLOADS key. */
+  workload_key?: string;
+  workload_label?: string;
   workload: WorkloadOptions & {
     duration_min: number;
     duration_max: number;
@@ -112,7 +143,7 @@ export function pollingConfig(strategies: Strategy[]): PipelinesConfig {
         "    steps:",
         "      - id: run",
         `        ${type}_sync: ${type === "bulk" ? BULK_SYNC : MODEL_SYNC}`,
-        "        timeout: 24h",
+        `        timeout: ${strategy.timeoutHours}h`,
       );
       if (strategy.poll) lines.push(`        poll: ${strategy.poll}`);
     }
@@ -165,7 +196,6 @@ async function measure(
   return {
     index: run.index,
     duration_seconds: duration,
-    expected_seconds: bench.checks[0]?.expected_seconds ?? null,
     outlier: run.outlier,
     status: bench.result.status,
     polls: bench.result.polls,
@@ -208,16 +238,24 @@ function summarize(strategy: Strategy, runs: RunMeasure[]): StrategySummary {
   };
 }
 
-/** The default strategy against each fixed loop (default / fixed; below 1 is cheaper). */
-export function ratiosOf(summaries: StrategySummary[]): PollingReport["ratios"] {
+/**
+ * The default strategy against each fixed loop (default / fixed; below 1 is cheaper), on
+ * the runs both measured.
+ */
+export function ratiosOf(runs: PollingReport["runs"]): PollingReport["ratios"] {
   const ratios: PollingReport["ratios"] = {};
-  const base = summaries.find((s) => s.key === "default");
-  if (!base) return ratios;
-  for (const fixed of summaries.filter((s) => s.key.startsWith("fixed"))) {
-    ratios[fixed.key] = {
-      polls: base.polls_mean / fixed.polls_mean,
-      transitions: base.transitions_total / fixed.transitions_total,
-      history_events: base.history_events_mean / fixed.history_events_mean,
+  const base = new Map((runs.default ?? []).map((r) => [r.index, r]));
+  for (const [key, fixedRuns] of Object.entries(runs)) {
+    if (!key.startsWith("fixed")) continue;
+    const pairs = fixedRuns.flatMap((f) => {
+      const d = base.get(f.index);
+      return d ? [[d, f] as const] : [];
+    });
+    const total = (pick: (r: RunMeasure) => number, k: 0 | 1) => sum(pairs.map((p) => pick(p[k])));
+    ratios[key] = {
+      polls: total((r) => r.polls, 0) / total((r) => r.polls, 1),
+      transitions: total((r) => r.transitions, 0) / total((r) => r.transitions, 1),
+      history_events: total((r) => r.history_events, 0) / total((r) => r.history_events, 1),
     };
   }
   return ratios;
@@ -231,17 +269,23 @@ export function combinePolling(reports: PollingReport[]): PollingReport {
   const strategies = reports
     .flatMap((r) => r.strategies)
     .sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
+  const runs: PollingReport["runs"] = Object.assign({}, ...reports.map((r) => r.runs));
   return {
+    ...(first.workload_key ? { workload_key: first.workload_key } : {}),
+    ...(first.workload_label ? { workload_label: first.workload_label } : {}),
     workload: first.workload,
     strategies,
-    ratios: ratiosOf(strategies),
-    runs: Object.assign({}, ...reports.map((r) => r.runs)),
+    ratios: ratiosOf(runs),
+    runs,
     wall_seconds: Math.max(...reports.map((r) => r.wall_seconds)),
   };
 }
 
 export interface PollingOptions {
   workload?: WorkloadOptions;
+  /** Which workload this is, for the report. @default "base" */
+  workloadKey?: string;
+  workloadLabel?: string;
   strategies?: Strategy[];
   /** Runs in flight at once (each on its own simulator and clock). */
   concurrency?: number;
@@ -258,16 +302,22 @@ export async function benchPolling(options: PollingOptions = {}): Promise<Pollin
   const runs: Record<string, RunMeasure[]> = {};
   for (const strategy of strategies) {
     const t0 = performance.now();
-    runs[strategy.key] = await mapLimit(workload, options.concurrency ?? 8, (run) =>
+    const reachable = workload.filter((run) => inReach(strategy, run));
+    runs[strategy.key] = await mapLimit(reachable, options.concurrency ?? 8, (run) =>
       measure(app, config, strategy, run),
     );
     options.onProgress?.(
       `polling: ${strategy.key}, ${workload.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
   }
-  const summaries = strategies.map((s) => summarize(s, runs[s.key] ?? []));
+  const summaries = strategies.map((s) => ({
+    ...summarize(s, runs[s.key] ?? []),
+    out_of_reach: workload.length - (runs[s.key]?.length ?? 0),
+  }));
   const durations = workload.map((r) => r.duration_seconds).sort((a, b) => a - b);
   return {
+    workload_key: options.workloadKey ?? "base",
+    workload_label: options.workloadLabel ?? "base workload",
     workload: {
       ...workloadOptions,
       duration_min: durations[0] ?? 0,
@@ -277,8 +327,40 @@ export async function benchPolling(options: PollingOptions = {}): Promise<Pollin
       outliers: workload.filter((r) => r.outlier).length,
     },
     strategies: summaries,
-    ratios: ratiosOf(summaries),
+    ratios: ratiosOf(runs),
     runs,
     wall_seconds: (performance.now() - began) / 1000,
   };
+}
+
+/** Strategies every held-out workload runs: the default and the fixed 30 s loop. */
+export const HELD_OUT_STRATEGIES = STRATEGIES.filter((s) => ["default", "fixed30"].includes(s.key));
+
+/**
+ * One held-out workload (workload.ts), on its report seed (or its tuning seed), with the
+ * default and the fixed 30 s loop.
+ */
+export function benchHeldOut(
+  key: string,
+  options: { seed?: "report" | "tune"; onProgress?: (message: string) => void } = {},
+): Promise<PollingReport> {
+  const held = HELD_OUT_WORKLOADS.find((w) => w.key === key);
+  if (!held) throw new Error(`unknown held-out workload ${key}`);
+  const seed = options.seed === "tune" ? held.tuneSeed : held.reportSeed;
+  return benchPolling({
+    workload: { ...held.options, seed },
+    workloadKey: held.key,
+    workloadLabel: held.label,
+    strategies: HELD_OUT_STRATEGIES,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+/** Per run of a workload: default transitions over fixed 30 s transitions. */
+export function perRunCostRatios(report: PollingReport): number[] {
+  const fixed = new Map((report.runs.fixed30 ?? []).map((r) => [r.index, r.transitions]));
+  return (report.runs.default ?? []).flatMap((r) => {
+    const f = fixed.get(r.index);
+    return f === undefined ? [] : [r.transitions / f];
+  });
 }

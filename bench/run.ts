@@ -8,6 +8,8 @@
  * unmet performance targets are reported as NOT MET.
  *
  * `tsx bench/run.ts --task <name> --out <file>` runs one task (used by the workers).
+ * `tsx bench/run.ts --only polling,heldout,dag,scale,lambda` runs some groups of tasks and
+ * prints their sections only (the targets of the others are left out).
  */
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -15,14 +17,21 @@ import { cpus, platform } from "node:os";
 import { join, resolve } from "node:path";
 import { benchDag, type DagReport } from "./dag";
 import { benchLambda, type LambdaReport } from "./lambda";
-import { benchPolling, combinePolling, type PollingReport, STRATEGIES } from "./polling";
+import {
+  benchHeldOut,
+  benchPolling,
+  combinePolling,
+  type PollingReport,
+  STRATEGIES,
+} from "./polling";
 import { type BenchReport, renderMarkdown, targets } from "./report";
 import { benchScale, type ScaleReport } from "./scale";
 import { mapLimit } from "./stats";
+import { HELD_OUT_WORKLOADS } from "./workload";
 
 const RESULTS = resolve(import.meta.dirname, "results");
 
-type TaskName = `polling:${string}` | "dag" | "scale" | "lambda";
+type TaskName = `polling:${string}` | `heldout:${string}` | "dag" | "scale" | "lambda";
 
 async function runTask(task: TaskName): Promise<unknown> {
   const progress = (m: string) => process.stderr.write(`  ${m}\n`);
@@ -31,6 +40,9 @@ async function runTask(task: TaskName): Promise<unknown> {
     const strategy = STRATEGIES.find((s) => s.key === key);
     if (!strategy) throw new Error(`unknown polling strategy ${key}`);
     return benchPolling({ strategies: [strategy], onProgress: progress });
+  }
+  if (task.startsWith("heldout:")) {
+    return benchHeldOut(task.slice("heldout:".length), { onProgress: progress });
   }
   if (task === "dag") return benchDag({ onProgress: progress });
   if (task === "scale") return benchScale({ onProgress: progress });
@@ -79,31 +91,39 @@ async function main(): Promise<number> {
   const began = performance.now();
   await mkdir(RESULTS, { recursive: true });
   const jobs = Math.max(1, Number(process.env.BENCH_JOBS ?? 2) || 2);
+  const onlyAt = args.indexOf("--only");
+  const groups = new Set(
+    onlyAt >= 0
+      ? (args[onlyAt + 1] ?? "").split(",")
+      : ["polling", "heldout", "dag", "scale", "lambda"],
+  );
   // Longest first, so the two workers finish together.
   const tasks: TaskName[] = [
-    "polling:fixed15",
-    "polling:fixed30",
-    "scale",
-    "polling:default",
-    "polling:backoff",
-    "dag",
+    ...(groups.has("polling") ? (["polling:fixed15", "polling:fixed30"] as const) : []),
+    ...(groups.has("scale") ? (["scale"] as const) : []),
+    ...(groups.has("heldout") ? HELD_OUT_WORKLOADS.map((w) => `heldout:${w.key}` as const) : []),
+    ...(groups.has("polling") ? (["polling:default", "polling:backoff"] as const) : []),
+    ...(groups.has("dag") ? (["dag"] as const) : []),
   ];
   const results = await mapLimit(tasks, jobs, (task) => inWorker(task));
-  const lambda = (await inWorker("lambda")) as LambdaReport;
+  const lambda = groups.has("lambda") ? ((await inWorker("lambda")) as LambdaReport) : undefined;
   const byTask = new Map(tasks.map((t, k) => [t, results[k]]));
-  const polling = combinePolling(
-    tasks.filter((t) => t.startsWith("polling:")).map((t) => byTask.get(t) as PollingReport),
-  );
+  const pollingParts = tasks.filter((t) => t.startsWith("polling:"));
   const report: BenchReport = {
     generated_at: new Date().toISOString(),
     node: process.version,
     platform: `${platform()} ${process.arch}`,
     cpus: cpus().length,
     wall_seconds: (performance.now() - began) / 1000,
-    polling,
-    dag: byTask.get("dag") as DagReport,
-    scale: byTask.get("scale") as ScaleReport,
-    lambda,
+    ...(pollingParts.length > 0
+      ? { polling: combinePolling(pollingParts.map((t) => byTask.get(t) as PollingReport)) }
+      : {}),
+    held_out: tasks
+      .filter((t) => t.startsWith("heldout:"))
+      .map((t) => byTask.get(t) as PollingReport),
+    ...(groups.has("dag") ? { dag: byTask.get("dag") as DagReport } : {}),
+    ...(groups.has("scale") ? { scale: byTask.get("scale") as ScaleReport } : {}),
+    ...(lambda ? { lambda } : {}),
   };
   const markdown = renderMarkdown(report);
   await writeFile(
@@ -113,7 +133,8 @@ async function main(): Promise<number> {
   await writeFile(join(RESULTS, "report.md"), `${markdown}\n`);
   process.stdout.write(`${markdown}\n`);
   process.stderr.write(`\nWrote ${join(RESULTS, "report.md")} and report.json\n`);
-  return report.dag.failures.length > 0 || report.scale.status !== "succeeded" ? 1 : 0;
+  const dagFailed = (report.dag?.failures.length ?? 0) > 0;
+  return dagFailed || (report.scale && report.scale.status !== "succeeded") ? 1 : 0;
 }
 
 main().then(

@@ -94,18 +94,26 @@ export interface ScaleReport {
   largest_child: ExecutionSize;
   total_transitions: number;
   polls: number;
-  /** One day-long step polled every 30 s, for comparison. */
-  fixed30_child: ExecutionSize;
+  /**
+   * One day-long step polled every 30 s, for comparison; or, since validation refuses
+   * such a step (lib/config/history.ts), why it could not run.
+   */
+  fixed30_child: ExecutionSize | { refused: string };
   wall_seconds: number;
 }
 
 /** One day-long step with a fixed 30 s loop: the size of its child execution. */
-async function fixed30Reference(): Promise<ExecutionSize> {
+async function fixed30Reference(): Promise<ExecutionSize | { refused: string }> {
   const oneStep = [{ id: "load_0", after: [] }];
-  const fixedConfig = parsePipelinesConfig(
-    scaleYaml(oneStep, "scale_fixed30", "{ strategy: fixed, min: 30s, max: 30s }"),
-    "bench/scale fixed30 (generated)",
-  );
+  let fixedConfig: ReturnType<typeof parsePipelinesConfig>;
+  try {
+    fixedConfig = parsePipelinesConfig(
+      scaleYaml(oneStep, "scale_fixed30", "{ strategy: fixed, min: 30s, max: 30s }"),
+      "bench/scale fixed30 (generated)",
+    );
+  } catch (error) {
+    return { refused: (error as Error).message.split("\n")[0] ?? "refused" };
+  }
   const fixedApp = synthesizeLocalApp(fixedConfig);
   const fixed = await runBench({
     app: fixedApp,

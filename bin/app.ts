@@ -11,7 +11,10 @@
  *   created secret is encrypted with;
  * - `schedulesEnabled`: `true`/`false`; default true with `apiKeySecretArn`, false when
  *   the stack creates the (empty) secret, so nothing fires before the key is in it;
- * - `logsExpirationDays`: how long exported run logs are kept (default 90).
+ * - `logsExpirationDays`: how long exported run logs are kept (default 90);
+ * - `webhooks`: `true` deploys the webhook receiver and its event bus (default false:
+ *   opt-in until Polytomic's signature format is confirmed); `webhookSignatureAlgorithm`
+ *   picks the signature it checks (docs/webhooks.md).
  *
  * A bad pipelines file prints every problem (file, pipeline, step, field) and exits 1;
  * so does a context value that cannot be used.
@@ -19,7 +22,12 @@
 import { isAbsolute, join } from "node:path";
 import { App, type Duration, Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
-import { ContextError, logsExpirationFrom, schedulesEnabledFrom } from "../lib/app-context";
+import {
+  ContextError,
+  logsExpirationFrom,
+  schedulesEnabledFrom,
+  webhooksFrom,
+} from "../lib/app-context";
 import { ConfigError, formatProblem, loadPipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig } from "../lib/config/model";
 import { REPO_ROOT } from "../lib/constructs/paths";
@@ -48,9 +56,14 @@ try {
 
 let logsExpiration: Duration | undefined;
 let schedulesEnabled: boolean | undefined;
+let webhooks: ReturnType<typeof webhooksFrom>;
 try {
   logsExpiration = logsExpirationFrom(app.node.tryGetContext("logsExpirationDays"));
   schedulesEnabled = schedulesEnabledFrom(app.node.tryGetContext("schedulesEnabled"));
+  webhooks = webhooksFrom(
+    app.node.tryGetContext("webhooks"),
+    app.node.tryGetContext("webhookSignatureAlgorithm"),
+  );
 } catch (error) {
   if (error instanceof ContextError) {
     process.stderr.write(`${error.message}\n`);
@@ -66,6 +79,7 @@ new OrchestratorStack(app, context("stackName") ?? "PolytomicOrchestrator", {
   apiKeySecretKmsKeyArn: context("apiKeySecretKmsKeyArn"),
   schedulesEnabled,
   logsExpiration,
+  webhooks,
   description: "Polytomic orchestrator: scheduled, dependency-ordered Polytomic syncs",
 });
 

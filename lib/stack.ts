@@ -5,8 +5,8 @@ import {
   Duration,
   Stack,
   type StackProps,
+  Tags,
   Token,
-  Validations,
 } from "aws-cdk-lib";
 import * as kms from "aws-cdk-lib/aws-kms";
 import type { IFunction } from "aws-cdk-lib/aws-lambda";
@@ -15,14 +15,19 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
 import type { PipelinesConfig } from "./config/model";
+import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
+import { ack } from "./constructs/nag";
 import { PipelineSchedule } from "./constructs/pipeline-schedule";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
+import { ReportWidget } from "./constructs/report-widget";
 import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
 import { SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
+import { WebhookReceiver, type WebhookReceiverProps } from "./constructs/webhook-receiver";
+import { PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
 
 export interface OrchestratorStackProps extends StackProps {
   /** The pipelines, as loaded by loadPipelinesConfig. */
@@ -73,6 +78,12 @@ export interface OrchestratorStackProps extends StackProps {
    * @default - the repository's functions/ directory
    */
   readonly functionsDir?: string;
+  /**
+   * The webhook receiver of Polytomic's events (docs/webhooks.md), with its options. Opt-in
+   * until the signature's hash and encoding are confirmed against a real organization.
+   * @default - no receiver, no bus, no webhook secret
+   */
+  readonly webhooks?: Omit<WebhookReceiverProps, "alarmTopic" | "logRetention" | "functionsDir">;
 }
 
 /** A KMS key ARN (IAM grants need the key ARN itself, not an alias). */
@@ -89,6 +100,12 @@ export class OrchestratorStack extends Stack {
   waitForStep?: WaitForStepStateMachine;
   readonly pipelines: Record<string, PipelineStateMachine> = {};
   readonly monitoring: Monitoring;
+  /** The freshness check, when the pipelines file has `freshness:`. */
+  readonly freshness?: Freshness;
+  /** The webhook receiver and its bus, when `webhooks` is given. */
+  readonly webhookReceiver?: WebhookReceiver;
+  /** The dashboard's run timelines (a custom widget per pipeline) and their function. */
+  readonly reportWidget: ReportWidget;
 
   constructor(scope: Construct, id: string, props: OrchestratorStackProps) {
     super(scope, id, props);
@@ -130,6 +147,26 @@ export class OrchestratorStack extends Stack {
     });
     this.addPipelines(props, scheduleDlq, schedulesEnabled);
     this.monitoring = this.makeMonitoring(config, scheduleDlq, cancellation, schedulesEnabled);
+    if (config.freshness) {
+      this.freshness = new Freshness(this, "Freshness", {
+        config: config.freshness,
+        functions: this.functions,
+        alarmTopic: this.monitoring.topic,
+        dashboard: this.monitoring.dashboard,
+        enabled: schedulesEnabled,
+        logRetention: props.logRetention,
+        functionsDir: props.functionsDir,
+      });
+    }
+    if (props.webhooks) {
+      this.webhookReceiver = new WebhookReceiver(this, "Webhooks", {
+        ...props.webhooks,
+        alarmTopic: this.monitoring.topic,
+        logRetention: props.logRetention,
+        functionsDir: props.functionsDir,
+      });
+    }
+    this.reportWidget = this.addRunTimelines(props);
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
     this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
   }
@@ -161,6 +198,9 @@ export class OrchestratorStack extends Stack {
         logRetention: props.logRetention,
       });
       this.pipelines[pipeline.name] = machine;
+      // How the deployed-run commands find it (lib/deployed/stack.ts).
+      Tags.of(machine.stateMachine).add(STACK_TAG, this.stackName);
+      Tags.of(machine.stateMachine).add(PIPELINE_TAG, pipeline.name);
       if (pipeline.schedule) {
         new PipelineSchedule(this, `Schedule-${pipeline.name}`, {
           pipelineName: pipeline.name,
@@ -200,6 +240,38 @@ export class OrchestratorStack extends Stack {
         },
       },
     });
+  }
+
+  /** Each pipeline's latest run as a timeline on the dashboard (issue 13.4). */
+  private addRunTimelines(props: OrchestratorStackProps): ReportWidget {
+    const childMachines = [this.runSync.stateMachine];
+    if (this.waitForStep) childMachines.push(this.waitForStep.stateMachine);
+    const widget = new ReportWidget(this, "RunTimelines", {
+      pipelines: props.config.pipelines.map((p) => ({
+        config: p,
+        stateMachine: (this.pipelines[p.name] as PipelineStateMachine).stateMachine,
+      })),
+      childMachines,
+      logRetention: props.logRetention,
+      functionsDir: props.functionsDir,
+    });
+    this.monitoring.dashboard.addWidgets(...widget.widgets());
+    ack(
+      roleOf(widget.function),
+      "IAM5[Resource::*]",
+      "X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs.",
+    );
+    for (const machine of [
+      ...childMachines,
+      ...Object.values(this.pipelines).map((p) => p.stateMachine),
+    ]) {
+      ack(
+        roleOf(widget.function),
+        `${this.executionsFinding(machine).slice(0, -2)}:*]`,
+        "The widget reads the latest pipeline execution and the child executions it started, whose names are generated per run: the grant is read-only, on that machine's executions only.",
+      );
+    }
+    return widget;
   }
 
   /** The API key secret given in props (with its KMS key), or none (SyncFunctions creates it). */
@@ -286,11 +358,23 @@ export class OrchestratorStack extends Stack {
    * on the logs prefix.
    */
   private acknowledgeFunctionFindings(logsBucket: LogsBucket): void {
-    for (const [name, fn] of Object.entries(this.functions.all)) {
+    const all: Record<string, IFunction> = { ...this.functions.all };
+    if (this.freshness) {
+      all.freshness = this.freshness.function;
+      all["freshness-notice"] = this.freshness.noticeFunction;
+    }
+    for (const [name, fn] of Object.entries(all)) {
       ack(
         roleOf(fn),
         "IAM5[Resource::*]",
-        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${name === "publish-metrics" || name === "cancel-sync" ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
+        `X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs${["publish-metrics", "cancel-sync", "freshness"].includes(name) ? "; PutMetricData supports none either and is scoped by the cloudwatch:namespace condition" : ""}.`,
+      );
+    }
+    if (this.freshness) {
+      ack(
+        this.freshness.scheduleRole,
+        `IAM5[Resource::<${this.logicalIdOf(this.freshness.function)}.Arn>:*]`,
+        "EventBridge Scheduler's role invokes the freshness function by any version or alias qualifier of that one function (CDK's LambdaInvoke target grant).",
       );
     }
     for (const fn of [this.functions.exportLogs, this.functions.cancelSync]) {
@@ -358,11 +442,6 @@ export class OrchestratorStack extends Stack {
 /** Why a state machine role's logging and tracing statements are on `*`. */
 const NO_RESOURCE_ARNS =
   "CloudWatch Logs vended-log delivery and X-Ray actions support no resource ARNs.";
-
-/** Acknowledges a cdk-nag AwsSolutions finding on `scope`, with the reason. */
-function ack(scope: IConstruct, finding: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions::AwsSolutions-${finding}`, reason });
-}
 
 /** Where a function's grants live: its role's policy (OrchestratorFunction's own role). */
 function roleOf(fn: IFunction): IConstruct {

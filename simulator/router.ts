@@ -4,6 +4,7 @@
  * `/api/syncs/{id}/{other}`-like templates.
  */
 import { ROUTES, type Route } from "./routes";
+import { WEBHOOK_ROUTES } from "./webhook-routes";
 
 interface CompiledRoute {
   route: Route;
@@ -39,7 +40,9 @@ function compileRoute(route: Route): CompiledRoute {
 }
 
 export class Router {
-  private readonly routes = ROUTES.map(compileRoute).sort((a, b) => b.literals - a.literals);
+  private readonly routes = [...ROUTES, ...WEBHOOK_ROUTES]
+    .map(compileRoute)
+    .sort((a, b) => b.literals - a.literals);
 
   /** The route for `method` on `pathname`; `pathKnown` tells 405 from 404 when none. */
   match(method: string, pathname: string): RouteMatch {

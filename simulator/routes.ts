@@ -5,6 +5,7 @@
  */
 import type {
   ApiErrorBody,
+  BulkExecution,
   BulkFetchMode,
   BulkResyncMode,
   BulkSync,
@@ -48,7 +49,7 @@ export interface RouteResult {
 }
 
 export interface Route {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   /** The spec's path template. */
   template: string;
   endpoint: EndpointName;
@@ -144,6 +145,7 @@ function sortedExecutions(
   ascending: boolean,
 ): ExecutionRecord[] {
   let list = ctx.state.executionsOf(sync.id);
+  if (!sync.active && assumptionsOf(ctx).paused_executions === "dropped") list = [];
   if (terminalOnly) {
     list = list
       .filter((e) => phaseAt(e, ctx.now).terminal)
@@ -152,6 +154,12 @@ function sortedExecutions(
     list = list.sort((a, b) => a.createdAt - b.createdAt);
   }
   return ascending ? list : list.reverse();
+}
+
+/** A bulk execution as the list shows it: with or without `schemas` (assumption switch). */
+function listedBulkExecution(ctx: RouteContext, e: ExecutionRecord): BulkExecution {
+  const { schemas, ...rest } = bulkExecutionView(e, ctx.now);
+  return assumptionsOf(ctx).list_schemas === "included" ? { ...rest, schemas } : rest;
 }
 
 /** `only_completed=true` keeps any terminal run, or `completed` only (assumption switch). */
@@ -496,7 +504,7 @@ export const ROUTES: Route[] = [
         sync,
         ctx.query.only_terminal === true,
         ctx.query.ascending === true,
-      ).map((e) => bulkExecutionView(e, ctx.now));
+      ).map((e) => listedBulkExecution(ctx, e));
       const result = page(list, ctx.query.page_token, limit);
       return isResult(result) ? result : ok(result);
     },

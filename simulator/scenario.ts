@@ -6,6 +6,11 @@
 import { readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
+import {
+  DEFAULT_SIGNATURE_ALGORITHM,
+  SIGNATURE_ALGORITHMS,
+} from "../functions/core/webhook-contract";
+import { parseDuration } from "../lib/config/duration";
 
 /** A scenario that cannot be used. The message names the source and the field path. */
 export class ScenarioError extends Error {
@@ -29,6 +34,7 @@ export const FAULT_ENDPOINTS = [
   "logs",
   "syncs",
   "download",
+  "webhooks",
   "any",
 ] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
@@ -46,6 +52,29 @@ export type SyncOutcome = (typeof SYNC_OUTCOMES)[number];
 export const SCHEMA_OUTCOMES = ["completed", "failed", "canceled", "interrupted"] as const;
 export type SchemaOutcome = (typeof SCHEMA_OUTCOMES)[number];
 
+/**
+ * When something happened, relative to the simulator's start (`-26h`, `-1h30m`: a duration
+ * as pipelines.yaml writes it, with a minus) or as an ISO date-time.
+ * @returns epoch milliseconds, or undefined when `text` is neither
+ */
+export function momentAt(text: string, epoch: number): number | undefined {
+  if (text.startsWith("-")) {
+    const seconds = parseDuration(text.slice(1));
+    return seconds === undefined ? undefined : epoch - seconds * 1000;
+  }
+  const at = ISO_TIME.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(at) ? undefined : at;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+const moment = z
+  .string()
+  .refine((text) => momentAt(text, 0) !== undefined, {
+    error: "expected a time before the simulator starts, such as -26h, or an ISO date-time",
+  })
+  .optional();
+
 const count = z.number().int().nonnegative();
 const seconds = z.number().nonnegative();
 
@@ -58,6 +87,8 @@ const schemaSchema = z.strictObject({
   records: count.optional(),
   errors: count.default(0),
   warnings: count.default(0),
+  /** The last run in which this schema completed (the runs after it fail it). @default the sync's */
+  last_succeeded: moment,
 });
 
 const syncSchema = z.strictObject({
@@ -75,6 +106,8 @@ const syncSchema = z.strictObject({
   warnings: count.default(0),
   schemas: z.array(schemaSchema).optional(),
   history_seconds: z.array(seconds).default([]),
+  /** The end of the sync's last successful run, seeded as a scheduled run (history_seconds go before it). */
+  last_succeeded: moment,
   /** Bulk log export job: time from `created` to `done`/`failed`. */
   export_seconds: seconds.default(3),
   /** Bulk log export job result. */
@@ -141,9 +174,35 @@ const assumptionsSchema = z.strictObject({
   only_completed: z.enum(["terminal", "completed"]).default("terminal"),
   /** The shape of a done `exportlogs` job's `result` ("depends on the job type"). */
   export_result: z.enum(["url_object", "url_string", "urls_array"]).default("url_object"),
+  /** Whether the bulk executions list carries each run's `schemas` (the get endpoint does). */
+  list_schemas: z.enum(["included", "omitted"]).default("included"),
+  /** Whether an inactive (paused) sync's executions list still shows its earlier runs. */
+  paused_executions: z.enum(["kept", "dropped"]).default("kept"),
 });
 export type Assumptions = z.output<typeof assumptionsSchema>;
 export const DEFAULT_ASSUMPTIONS: Assumptions = assumptionsSchema.parse({});
+
+/**
+ * How the simulator delivers events to a registered webhook (simulator/webhooks.ts). Loss,
+ * duplicates and reordering are decided per event by a hash of `seed` and the event id.
+ */
+const webhooksSchema = z.strictObject({
+  /** Probability in [0, 1] that an event is never delivered (delivery is at most once). */
+  loss: z.number().min(0).max(1).default(0),
+  /** Probability in [0, 1] that an event is delivered twice. */
+  duplicates: z.number().min(0).max(1).default(0),
+  /** Seconds from the event to its delivery. */
+  delay_seconds: z.number().nonnegative().default(0),
+  /** Up to this many more seconds, at random per delivery, so events can overtake each other. */
+  reorder_seconds: z.number().nonnegative().default(0),
+  /** How deliveries are signed (the hash and encoding Polytomic uses are not documented). */
+  signature: z.enum(SIGNATURE_ALGORITHMS).default(DEFAULT_SIGNATURE_ALGORITHM),
+  /** First retry after a non-2xx answer; each next one waits twice as long (five retries). */
+  retry_backoff_seconds: z.number().positive().default(10),
+  seed: z.number().int().default(1),
+});
+export type WebhooksScenario = z.output<typeof webhooksSchema>;
+export const DEFAULT_WEBHOOKS: WebhooksScenario = webhooksSchema.parse({});
 
 const scenarioSchema = z.strictObject({
   api_key: z.string().min(1).optional(),
@@ -154,6 +213,7 @@ const scenarioSchema = z.strictObject({
   faults: z.array(faultSchema).default([]),
   /** Faults injected at random (after the scripted `faults`), seeded and reproducible. */
   random_faults: randomFaultsSchema.optional(),
+  webhooks: webhooksSchema.optional(),
 });
 
 type RawScenario = z.output<typeof scenarioSchema>;
@@ -166,6 +226,8 @@ export interface SchemaScenario {
   records: number;
   errors: number;
   warnings: number;
+  /** See `momentAt`. */
+  last_succeeded?: string;
 }
 
 /** One sync's behaviour, with defaults applied. Counts are totals for a finished run. */
@@ -184,6 +246,8 @@ export interface SyncScenario {
   /** Bulk only; empty when the scenario gives none (the start request's schemas are used). */
   schemas: SchemaScenario[];
   history_seconds: number[];
+  /** See `momentAt`. */
+  last_succeeded?: string;
   export_seconds: number;
   export_outcome: "done" | "failed";
 }
@@ -202,6 +266,8 @@ export interface Scenario {
   syncs: Record<string, SyncScenario>;
   faults: FaultScenario[];
   random_faults?: RandomFaultsScenario;
+  /** @default no loss, duplicates, delay or reordering; hmac-sha256-hex */
+  webhooks?: WebhooksScenario;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -257,12 +323,31 @@ function checkSync(id: string, sync: RawSync, problems: string[]): void {
       problems.push(`${at(`schemas[${i}].name`)}: duplicate schema "${s.name}"`);
     names.add(s.name);
   }
+  checkLastSucceeded(id, sync, problems);
   if (sync.schemas !== undefined && sync.records !== undefined) {
     const given = sync.schemas.reduce((n, s) => n + (s.records ?? 0), 0);
     if (given > sync.records) {
       problems.push(
         `${at("records")}: ${sync.records} is less than the schemas' records (${given})`,
       );
+    }
+  }
+}
+
+/** A schema's last success needs the sync's, and cannot be later than it. */
+function checkLastSucceeded(id: string, sync: RawSync, problems: string[]): void {
+  const syncAt = sync.last_succeeded === undefined ? undefined : momentAt(sync.last_succeeded, 0);
+  for (const [i, s] of (sync.schemas ?? []).entries()) {
+    if (s.last_succeeded === undefined) continue;
+    const at = location(["syncs", id, `schemas[${i}].last_succeeded`]);
+    if (syncAt === undefined) {
+      problems.push(`${at}: set the sync's last_succeeded too`);
+    } else if (
+      // Comparable when both are relative or both absolute.
+      s.last_succeeded.startsWith("-") === sync.last_succeeded?.startsWith("-") &&
+      (momentAt(s.last_succeeded, 0) ?? 0) > syncAt
+    ) {
+      problems.push(`${at}: later than the sync's last_succeeded (${sync.last_succeeded})`);
     }
   }
 }
@@ -294,6 +379,7 @@ function buildSync(id: string, raw: RawSync): SyncScenario {
       records,
       errors: s.errors,
       warnings: s.warnings,
+      ...(s.last_succeeded !== undefined ? { last_succeeded: s.last_succeeded } : {}),
     };
   });
   const schemaErrors = schemas.reduce((n, s) => n + s.errors, 0);
@@ -312,6 +398,7 @@ function buildSync(id: string, raw: RawSync): SyncScenario {
     warnings: Math.max(raw.warnings, schemaWarnings),
     schemas,
     history_seconds: raw.history_seconds,
+    ...(raw.last_succeeded !== undefined ? { last_succeeded: raw.last_succeeded } : {}),
     export_seconds: raw.export_seconds,
     export_outcome: raw.export_outcome,
   };
@@ -387,6 +474,7 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     syncs,
     faults,
     ...(raw.random_faults !== undefined ? { random_faults: raw.random_faults } : {}),
+    ...(raw.webhooks !== undefined ? { webhooks: raw.webhooks } : {}),
   };
 }
 

@@ -36,6 +36,8 @@ export async function serve(opts: ServeOptions = {}): Promise<RunningSimulator> 
     clock,
     port: opts.port ?? 0,
     validateResponses: opts.validateResponses ?? true,
+    // A registered webhook gets its events on the wall (or scaled) clock.
+    webhookPumpMs: 250,
   });
   const syncs = Object.keys(scenario.syncs).length;
   opts.log?.(

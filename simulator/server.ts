@@ -20,9 +20,10 @@ import { renderFile } from "./files";
 import { IdempotencyStore } from "./idempotency";
 import { Router } from "./router";
 import { apiError, type Route, type RouteResult } from "./routes";
-import { DEFAULT_ASSUMPTIONS, type Scenario } from "./scenario";
+import { DEFAULT_ASSUMPTIONS, DEFAULT_WEBHOOKS, type Scenario } from "./scenario";
 import { checkParams, checkRequestBody, validateResponse } from "./spec";
 import { ORGANIZATION_ID, SimState, type SimulatorExecution } from "./state";
+import { type DeliveryRecord, WebhookDispatcher, type WebhookRecord } from "./webhooks";
 
 export interface SimulatorOptions {
   scenario: Scenario;
@@ -41,6 +42,23 @@ export interface SimulatorOptions {
    * becomes a 500 ApiError listing the problems (for tests). @default false
    */
   validateResponses?: boolean;
+  /**
+   * Sends due webhook deliveries every this many real milliseconds (the standalone command).
+   * @default none: call `webhooks.pump()` after moving the clock
+   */
+  webhookPumpMs?: number;
+}
+
+/** The registered webhook and its deliveries (simulator/webhooks.ts). */
+export interface SimulatorWebhooks {
+  /** Derives the events that happened by now and sends the deliveries due. */
+  pump(): Promise<DeliveryRecord[]>;
+  /** Clock time of the next delivery due, or undefined when none waits. */
+  nextDueAt(): number | undefined;
+  /** Every delivery attempt so far. */
+  deliveries(): DeliveryRecord[];
+  /** The registration, if any (its secret included: for tests only). */
+  registered(): WebhookRecord | undefined;
 }
 
 /** One logged request (no headers, no query string). */
@@ -68,6 +86,7 @@ export interface RunningSimulator {
   randomFaultCount(): number;
   /** Whether responses are checked against the spec (`validateResponses`). */
   validatesResponses: boolean;
+  webhooks: SimulatorWebhooks;
 }
 
 const MAX_BODY_BYTES = 1_048_576;
@@ -119,6 +138,7 @@ class SimulatorServer {
   readonly state: SimState;
   readonly log: RequestLogEntry[] = [];
   readonly randomFaults: RandomFaults | undefined;
+  readonly webhooks: WebhookDispatcher;
   baseUrl = "";
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly validateRequests: boolean;
@@ -137,6 +157,8 @@ class SimulatorServer {
       : undefined;
     const assumptions = options.scenario.assumptions ?? DEFAULT_ASSUMPTIONS;
     this.idempotency = new IdempotencyStore(assumptions.in_flight_409_key);
+    const delivery = options.scenario.webhooks ?? DEFAULT_WEBHOOKS;
+    this.webhooks = new WebhookDispatcher(this.state, this.clock, delivery);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, rawBody: Buffer): Promise<void> {
@@ -393,15 +415,29 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const sim = new SimulatorServer(options);
   const server = createServer((req, res) => onRequest(sim, req, res));
   sim.baseUrl = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
-  const { state, clock, log } = sim;
+  const { state, clock, log, webhooks } = sim;
+  const timer =
+    options.webhookPumpMs === undefined
+      ? undefined
+      : setInterval(() => void webhooks.pump(), options.webhookPumpMs);
+  timer?.unref();
   return {
     url: sim.baseUrl,
     clock,
-    close: () => closeServer(server),
+    close: () => {
+      clearInterval(timer);
+      return closeServer(server);
+    },
     executions: () => state.view(clock.now()),
     startCount: (syncId) => state.startCount(syncId),
     requests: () => log.map((e) => ({ ...e })),
     randomFaultCount: () => sim.randomFaults?.faulted ?? 0,
     validatesResponses: options.validateResponses === true,
+    webhooks: {
+      pump: () => webhooks.pump(),
+      nextDueAt: () => webhooks.nextDueAt(),
+      deliveries: () => webhooks.deliveries(),
+      registered: () => state.webhooks.get(),
+    },
   };
 }

@@ -171,6 +171,12 @@ export function formatErrors(errors: ErrorObject[] | null | undefined, base: str
   });
 }
 
+/** Validates `value` against the spec's component schema `name`; [] when it conforms. */
+export function validateSchema(name: string, value: unknown): string[] {
+  const v = compile(`schema ${name}`, { $ref: `#/components/schemas/${name}` });
+  return v(value) ? [] : formatErrors(v.errors, name);
+}
+
 /** The operation for (method, path template), or undefined when the spec has none. */
 export function specOperation(method: string, template: string): Operation | undefined {
   return specDocument().paths[template]?.[method.toLowerCase()];

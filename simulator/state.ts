@@ -17,7 +17,14 @@ import type {
 } from "../functions/polytomic/types";
 import type { Clock } from "./clock";
 import { iso, uuidFrom } from "./ids";
-import type { Scenario, SchemaScenario, SyncOutcome, SyncScenario } from "./scenario";
+import {
+  momentAt,
+  type Scenario,
+  type SchemaScenario,
+  type SyncOutcome,
+  type SyncScenario,
+} from "./scenario";
+import { WebhookRegistry } from "./webhooks";
 
 export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   "completed",
@@ -214,6 +221,8 @@ export class SimState {
   private readonly started = new Map<string, number>();
   /** Creation time of the simulator; history and sync timestamps are placed before it. */
   readonly epoch: number;
+  /** The organization's webhook (`/api/webhooks`). */
+  readonly webhooks = new WebhookRegistry();
 
   constructor(
     readonly scenario: Scenario,
@@ -230,28 +239,60 @@ export class SimState {
     return uuidFrom(`${key}:${n}`);
   }
 
+  /**
+   * Pre-dated scheduled runs: the `last_succeeded` ones (one per distinct time of the sync
+   * and its schemas; a schema fails in the runs after its own last success), and the
+   * `history_seconds` ones a day apart before them (or ending an hour before the start).
+   */
   private addHistory(sync: SyncScenario): void {
+    const successes = this.successTimes(sync);
     const n = sync.history_seconds.length;
+    const last = successes[0] ?? this.epoch - HOUR + DAY;
     sync.history_seconds.forEach((seconds, i) => {
-      const end = this.epoch - HOUR - (n - 1 - i) * DAY;
-      const durationMs = Math.round(seconds * 1000);
-      const queueMs = Math.round(sync.queue_seconds * 1000);
-      const schemas = sync.schemas.map((s) => ({ ...s, outcome: "completed" as const, errors: 0 }));
-      this.executions.push({
-        id: this.nextId("execution", sync.id),
-        sync,
-        createdAt: end - durationMs - queueMs,
-        queueMs,
-        durationMs,
-        cancelMs: Math.round(sync.cancel_seconds * 1000),
-        outcome: "completed",
-        history: true,
-        options: { test: false, resync: false },
-        schemas,
-        records: sync.records,
-        errors: 0,
-        warnings: sync.warnings,
-      });
+      this.addPastRun(sync, last - (n - i) * DAY, seconds, () => "completed");
+    });
+    for (const end of successes) {
+      this.addPastRun(sync, end, sync.duration_seconds, (s) =>
+        end <= this.schemaSuccess(sync, s) ? "completed" : "failed",
+      );
+    }
+  }
+
+  /** The distinct times of the sync's and its schemas' last successes, oldest first. */
+  private successTimes(sync: SyncScenario): number[] {
+    if (sync.last_succeeded === undefined) return [];
+    const times = [sync, ...sync.schemas].map((x) => this.schemaSuccess(sync, x));
+    return [...new Set(times)].sort((a, b) => a - b);
+  }
+
+  /** When `x` (the sync or one of its schemas) last succeeded. */
+  private schemaSuccess(sync: SyncScenario, x: { last_succeeded?: string }): number {
+    const text = x.last_succeeded ?? sync.last_succeeded ?? "";
+    return momentAt(text, this.epoch) ?? this.epoch;
+  }
+
+  private addPastRun(
+    sync: SyncScenario,
+    end: number,
+    seconds: number,
+    outcome: (s: SchemaScenario) => "completed" | "failed",
+  ): void {
+    const durationMs = Math.round(seconds * 1000);
+    const queueMs = Math.round(sync.queue_seconds * 1000);
+    this.executions.push({
+      id: this.nextId("execution", sync.id),
+      sync,
+      createdAt: end - durationMs - queueMs,
+      queueMs,
+      durationMs,
+      cancelMs: Math.round(sync.cancel_seconds * 1000),
+      outcome: "completed",
+      history: true,
+      options: { test: false, resync: false },
+      schemas: sync.schemas.map((s) => ({ ...s, outcome: outcome(s), errors: 0 })),
+      records: sync.records,
+      errors: 0,
+      warnings: sync.warnings,
     });
   }
 
@@ -419,12 +460,11 @@ export function modelExecutionView(e: ExecutionRecord, t: number): ModelExecutio
   };
 }
 
-function schemaStatus(e: ExecutionRecord, s: SchemaScenario, p: Phase): BulkSchemaExecutionStatus {
+function schemaStatus(s: SchemaScenario, p: Phase): BulkSchemaExecutionStatus {
   if (p.status === "created" || p.status === "scheduled") return "scheduled";
   if (p.status === "canceled")
     return s.outcome === "completed" && p.progress >= 1 ? "completed" : "canceled";
   if (!p.terminal) return "running";
-  if (e.history) return "completed";
   return s.outcome;
 }
 
@@ -432,7 +472,7 @@ function schemaStatus(e: ExecutionRecord, s: SchemaScenario, p: Phase): BulkSche
 export function bulkExecutionView(e: ExecutionRecord, t: number): BulkExecution {
   const p = phaseAt(e, t);
   const schemas: BulkSchemaExecution[] = e.schemas.map((s) => {
-    const status = schemaStatus(e, s, p);
+    const status = schemaStatus(s, p);
     const updatedAt = p.updatedAt;
     return {
       schema: s.name,

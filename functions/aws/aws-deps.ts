@@ -14,7 +14,7 @@ import { HandlerError } from "../core/errors";
 import type { ExecutionHistory } from "../core/history";
 import { parseLogTypes } from "../core/input";
 import { JsonLogger, parseLogLevel } from "../core/logger";
-import type { Logger, LogSink, MetricsSink, PolytomicApi } from "../core/ports";
+import type { Logger, LogSink, MetricsSink, NoticeSink, PolytomicApi } from "../core/ports";
 import { Redactor } from "../core/redact";
 import { type Env, optionalEnv } from "./env";
 
@@ -30,6 +30,7 @@ export interface AwsAdapters {
   logs?: (ctx: AdapterContext) => LogSink;
   metrics?: (ctx: AdapterContext) => MetricsSink;
   executionHistory?: (ctx: AdapterContext) => ExecutionHistory;
+  notices?: (ctx: AdapterContext) => NoticeSink;
 }
 
 function notConfigured(what: string): HandlerError {
@@ -65,6 +66,7 @@ export async function awsDeps(adapters: AwsAdapters, env: Env = process.env): Pr
     logger,
     redactor,
     ...(adapters.executionHistory ? { executionHistory: adapters.executionHistory(ctx) } : {}),
+    ...(adapters.notices ? { notices: adapters.notices(ctx) } : {}),
     config: {
       ...DEFAULT_RUNTIME_CONFIG,
       logsPrefix: optionalEnv(env, "LOGS_PREFIX") ?? DEFAULT_RUNTIME_CONFIG.logsPrefix,

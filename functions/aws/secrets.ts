@@ -68,31 +68,7 @@ export class SecretKeyStore {
 
   private async fetch(): Promise<PolytomicCredentials> {
     const arn = this.options.secretArn;
-    let secret: string | undefined;
-    try {
-      const out = await this.options.client.send(new GetSecretValueCommand({ SecretId: arn }));
-      secret = out.SecretString;
-    } catch (err) {
-      const name = (err as { name?: string }).name ?? "Error";
-      if (name === "ResourceNotFoundException") {
-        throw new HandlerError("Config.MissingSecret", `secret ${arn} does not exist`, {
-          cause: err,
-        });
-      }
-      if (isThrottling(err)) {
-        throw new HandlerError("Aws.Throttled", `reading secret ${arn} was throttled`, {
-          cause: err,
-        });
-      }
-      if (isTransient(err)) {
-        throw new HandlerError("Aws.Unavailable", `reading secret ${arn} failed: ${name}`, {
-          cause: err,
-        });
-      }
-      throw new HandlerError("Config.Invalid", `cannot read secret ${arn}: ${name}`, {
-        cause: err,
-      });
-    }
+    const secret = await readSecretString(this.options.client, arn);
     if (secret) this.options.redactor.register(secret);
     const key = parseSecret(secret);
     if (key === undefined) {
@@ -111,6 +87,41 @@ export class SecretKeyStore {
     this.value = key;
     this.readAt = this.clock.now();
     return key;
+  }
+}
+
+/**
+ * A secret's string, with the failures named for the contract: a missing secret is
+ * `Config.MissingSecret`, throttling `Aws.Throttled`, transient trouble `Aws.Unavailable`,
+ * anything else `Config.Invalid`.
+ */
+export async function readSecretString(
+  client: SecretsManagerClient,
+  arn: string,
+): Promise<string | undefined> {
+  try {
+    const out = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+    return out.SecretString;
+  } catch (err) {
+    const name = (err as { name?: string }).name ?? "Error";
+    if (name === "ResourceNotFoundException") {
+      throw new HandlerError("Config.MissingSecret", `secret ${arn} does not exist`, {
+        cause: err,
+      });
+    }
+    if (isThrottling(err)) {
+      throw new HandlerError("Aws.Throttled", `reading secret ${arn} was throttled`, {
+        cause: err,
+      });
+    }
+    if (isTransient(err)) {
+      throw new HandlerError("Aws.Unavailable", `reading secret ${arn} failed: ${name}`, {
+        cause: err,
+      });
+    }
+    throw new HandlerError("Config.Invalid", `cannot read secret ${arn}: ${name}`, {
+      cause: err,
+    });
   }
 }
 

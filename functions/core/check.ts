@@ -1,6 +1,6 @@
 /**
- * check-status: reads the run, decides whether it ended and how (status.ts), learns the
- * expected duration once, and says when to look again (polling.ts).
+ * check-status: reads the run, decides whether it ended and how (status.ts), and says when
+ * to look again (polling.ts).
  */
 import type { BulkSchemaExecution } from "../polytomic/types";
 import type { CheckResult, SchemaResult } from "./contract";
@@ -10,14 +10,12 @@ import type { StartedState } from "./input";
 import { nextPollSeconds } from "./polling";
 import type { Logger } from "./ports";
 import type { Redactor } from "./redact";
-import { getRun, type RunView, recentRuns, secondsBetween } from "./runs";
+import { getRun, type RunView, secondsBetween } from "./runs";
 import type { Budget } from "./runtime";
 import { evaluateTerminal, isFailedSchemaStatus, isQueuedStatus, isTerminalStatus } from "./status";
 
 /** Bulk per-schema results kept in the payload, at most. */
 export const MAX_SCHEMA_RESULTS = 25;
-/** Recent runs read to learn the expected duration. */
-export const HISTORY_RUNS = 20;
 
 export async function checkStatus(
   state: StartedState,
@@ -46,14 +44,9 @@ export async function checkStatus(
   };
   const failedSchemas = type === "bulk" ? addSchemas(result, run, deps.redactor) : 0;
   addTimings(result, run);
-  const expected =
-    previous?.expected_seconds ??
-    (polls === 1 ? await learnExpected(deps, state, run, log, budget) : undefined);
-  if (expected !== undefined) result.expected_seconds = expected;
-
   if (terminal) addVerdict(result, state, run, failedSchemas, deps.redactor);
   else if (now > Date.parse(start.deadline)) addTimeout(result, state, run);
-  result.next_poll_seconds = nextPoll(state, run, now, polls, expected);
+  result.next_poll_seconds = nextPoll(state, run, now, polls);
 
   log.info("status checked", {
     status: run.status,
@@ -82,6 +75,8 @@ function addTimings(result: CheckResult, run: RunView): void {
   if (queue !== undefined) result.queue_seconds = queue;
   const runSeconds = secondsBetween(run.started_at, run.completed_at);
   if (runSeconds !== undefined) result.run_seconds = runSeconds;
+  if (run.created_at) result.created_at = run.created_at;
+  if (run.started_at) result.started_at = run.started_at;
   if (run.completed_at) result.completed_at = run.completed_at;
 }
 
@@ -125,23 +120,12 @@ function addTimeout(result: CheckResult, state: StartedState, run: RunView): voi
 }
 
 /** Seconds until the next check: polling.ts's interval, never far past the deadline. */
-function nextPoll(
-  state: StartedState,
-  run: RunView,
-  now: number,
-  polls: number,
-  expected: number | undefined,
-): number {
+function nextPoll(state: StartedState, run: RunView, now: number, polls: number): number {
   const { start } = state;
   const queued = isQueuedStatus(run.status);
   const since = queued || !run.started_at ? start.started_at : run.started_at;
   const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
-  const next = nextPollSeconds(state.poll, {
-    elapsedSeconds,
-    queued,
-    polls,
-    ...(expected !== undefined ? { expectedSeconds: expected } : {}),
-  });
+  const next = nextPollSeconds(state.poll, { elapsedSeconds, queued, polls });
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
   if (untilDeadline <= 0) return next;
@@ -177,47 +161,4 @@ function schemaResult(s: BulkSchemaExecution, redactor: Redactor): SchemaResult 
 function apiFailureText(run: RunView, schemas: readonly SchemaResult[]): string[] {
   const named = schemas.flatMap((s) => (s.message ? [`${s.schema}: ${s.message}`] : []));
   return [...run.messages, ...named];
-}
-
-/** Median run duration of the sync's recent completed runs; undefined without history. */
-async function learnExpected(
-  deps: Deps,
-  state: StartedState,
-  current: RunView,
-  log: Logger,
-  budget: Budget,
-): Promise<number | undefined> {
-  try {
-    const runs = await recentRuns(
-      deps.polytomic,
-      state.sync_type,
-      state.start.sync_id,
-      HISTORY_RUNS,
-      {
-        deadline: budget.deadline,
-      },
-    );
-    const durations = runs
-      .filter((r) => r.id !== current.id && r.status === "completed")
-      .map((r) => secondsBetween(r.started_at, r.completed_at))
-      .filter((d): d is number => d !== undefined && d > 0)
-      .sort((a, b) => a - b);
-    return median(durations);
-  } catch (err) {
-    // History only tunes polling: never fail a check for it.
-    log.warn("could not read the sync's run history; polling without it", {
-      error: deps.redactor.error(err),
-    });
-    return undefined;
-  }
-}
-
-export function median(sorted: number[]): number | undefined {
-  if (sorted.length === 0) return undefined;
-  const mid = Math.floor(sorted.length / 2);
-  const value =
-    sorted.length % 2 === 1
-      ? (sorted[mid] ?? 0)
-      : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-  return Math.round(value);
 }

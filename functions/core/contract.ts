@@ -216,16 +216,16 @@ export interface CheckResult {
   schemas_omitted?: number;
   queue_seconds?: number;
   run_seconds?: number;
+  /** Polytomic's `created_at` of the run (when it was queued), once the API gives it. */
+  created_at?: string;
+  /** Polytomic's `started_at` of the run (when it began running), once the API gives it. */
+  started_at?: string;
+  /** Polytomic's `completed_at` of the run. */
   completed_at?: string;
   /** Seconds the Wait state waits before the next check. */
   next_poll_seconds: number;
   /** Checks made so far, this one included. */
   polls: number;
-  /**
-   * Expected run duration in seconds, learned once per step run from the sync's recent
-   * executions (first check) and carried forward so later checks need no history call.
-   */
-  expected_seconds?: number;
   /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */
   timed_out: boolean;
   /** Polytomic API calls retried by every check of this run so far (cumulative). */

@@ -5,7 +5,7 @@
 import type { ExecutionHistory } from "./history";
 import type { ModelLogType } from "./input";
 import { JsonLogger } from "./logger";
-import type { Clock, Logger, LogSink, MetricsSink, PolytomicApi, Sleep } from "./ports";
+import type { Clock, Logger, LogSink, MetricsSink, NoticeSink, PolytomicApi, Sleep } from "./ports";
 import { Redactor } from "./redact";
 
 export interface RuntimeConfig {
@@ -44,6 +44,8 @@ export interface Deps {
    * cancel-sync cannot tell which run a stopped execution started and cancels nothing.
    */
   executionHistory?: ExecutionHistory;
+  /** Where the freshness notice is published (freshness-notice only). */
+  notices?: NoticeSink;
 }
 
 /** Deps with defaults for everything but the three adapters (local runner, tests). */
@@ -64,5 +66,6 @@ export function createDeps(
     logger: parts.logger ?? new JsonLogger({ redactor }),
     config: { ...DEFAULT_RUNTIME_CONFIG, ...parts.config },
     ...(parts.executionHistory ? { executionHistory: parts.executionHistory } : {}),
+    ...(parts.notices ? { notices: parts.notices } : {}),
   };
 }

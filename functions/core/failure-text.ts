@@ -62,6 +62,9 @@ export function failureText(redactor: Redactor, pieces: readonly string[]): stri
   return cutText(lines.join(FAILURE_TEXT_SEPARATOR), MAX_FAILURE_TEXT);
 }
 
+/** What precedes Polytomic's own text in a step's error message (reports find it by it). */
+export const POLYTOMIC_TEXT_MARKER = ". Polytomic: ";
+
 /**
  * A step's error message: ours, then Polytomic's text when it sent any
  * (`<message>. Polytomic: <text>`); redacted, on one line, at most MAX_ERROR_MESSAGE.
@@ -72,6 +75,6 @@ export function stepErrorMessage(
   pieces: readonly string[],
 ): string {
   const text = failureText(redactor, pieces);
-  const whole = text === undefined ? message : `${message}. Polytomic: ${text}`;
+  const whole = text === undefined ? message : `${message}${POLYTOMIC_TEXT_MARKER}${text}`;
   return cleanText(redactor, whole, MAX_ERROR_MESSAGE);
 }

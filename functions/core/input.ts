@@ -22,6 +22,9 @@ import {
   type SyncType,
 } from "./contract";
 import { invalidInput } from "./errors";
+import type { FreshnessInput, FreshSync } from "./freshness";
+import { FRESHNESS_SCHEMA_DIMENSION, FRESHNESS_SYNC_DIMENSION } from "./freshness-metrics";
+import type { AlarmChange, FreshnessNoticeInput } from "./freshness-notice";
 
 type Obj = Record<string, unknown>;
 
@@ -365,15 +368,12 @@ function counts(v: unknown, path: string): CheckResult["counts"] {
   return out;
 }
 
-/** The previous check's result (check-status carries polls and expected_seconds forward). */
+/** The previous check's result (check-status carries `polls` forward). */
 export function parsePreviousCheck(v: unknown): CheckResult | undefined {
   if (v === undefined || v === null) return undefined;
   const o = obj(v, "check");
   const out = { ...(o as unknown as CheckResult) };
   out.polls = o.polls === undefined ? 0 : int(o.polls, "check.polls", 0);
-  if (o.expected_seconds !== undefined && o.expected_seconds !== null) {
-    out.expected_seconds = num(o.expected_seconds, "check.expected_seconds", 0);
-  }
   return out;
 }
 
@@ -502,4 +502,75 @@ export function parseLogTypes(v: unknown, path: string): ModelLogType[] {
   if (!Array.isArray(list))
     throw invalidInput(path, `must be a list of log types, got ${describe(v)}`);
   return list.map((t, i) => oneOf(t, `${path}[${i}]`, MODEL_LOG_TYPES));
+}
+
+function freshSync(v: unknown, path: string): FreshSync {
+  const o = obj(v, path);
+  onlyKeys(o, path, ["type", "sync", "label", "max_age_seconds", "schemas"]);
+  const type = oneOf(o.type, `${path}.type`, ["model", "bulk"] as const);
+  const schemas = list(o.schemas, `${path}.schemas`).map((s, i) => {
+    const at = `${path}.schemas[${i}]`;
+    const schema = obj(s, at);
+    onlyKeys(schema, at, ["schema", "max_age_seconds"]);
+    return {
+      schema: str(schema.schema, `${at}.schema`),
+      max_age_seconds: int(schema.max_age_seconds, `${at}.max_age_seconds`, 1),
+    };
+  });
+  if (type === "model" && schemas.length > 0) {
+    throw invalidInput(`${path}.schemas`, "per-schema ages are for bulk syncs");
+  }
+  return {
+    type,
+    sync: syncRef(o.sync, `${path}.sync`),
+    label: str(o.label, `${path}.label`),
+    max_age_seconds: int(o.max_age_seconds, `${path}.max_age_seconds`, 1),
+    schemas,
+  };
+}
+
+/** The freshness function's input: the watched syncs and the check's bounds. */
+export function parseFreshnessInput(event: unknown): FreshnessInput {
+  const o = obj(event, "input");
+  return {
+    syncs: list(o.syncs, "syncs").map((s, i) => freshSync(s, `syncs[${i}]`)),
+    max_api_calls: int(o.max_api_calls, "max_api_calls", 1),
+    max_pages: int(o.max_pages, "max_pages", 1),
+  };
+}
+
+/** The metric dimensions of a CloudWatch alarm state change's first metric that has any. */
+function alarmDimensions(configuration: unknown): Obj {
+  const metrics =
+    isObj(configuration) && Array.isArray(configuration.metrics) ? configuration.metrics : [];
+  for (const m of metrics) {
+    const stat = isObj(m) ? m.metricStat : undefined;
+    const metric = isObj(stat) ? stat.metric : undefined;
+    if (isObj(metric) && isObj(metric.dimensions)) return metric.dimensions;
+  }
+  return {};
+}
+
+/**
+ * The `detail` of a "CloudWatch Alarm State Change" event: the alarm's name is required;
+ * its time and its metric's Sync/Schema dimensions are read when present (the notice says
+ * what it could not tell rather than failing: it is the page).
+ */
+function alarmChange(v: unknown, path: string): AlarmChange {
+  const o = obj(v, path);
+  const out: AlarmChange = { alarm: str(o.alarmName, `${path}.alarmName`) };
+  const since = isObj(o.state) ? o.state.timestamp : undefined;
+  if (typeof since === "string") out.since = since;
+  const dims = alarmDimensions(o.configuration);
+  const sync = dims[FRESHNESS_SYNC_DIMENSION];
+  const schema = dims[FRESHNESS_SCHEMA_DIMENSION];
+  if (typeof sync === "string") out.sync = sync;
+  if (typeof schema === "string") out.schema = schema;
+  return out;
+}
+
+/** The freshness-notice function's input: the watched syncs, the bounds and the alarm's change. */
+export function parseFreshnessNoticeInput(event: unknown): FreshnessNoticeInput {
+  const o = obj(event, "input");
+  return { ...parseFreshnessInput(event), alarm: alarmChange(o.alarm, "alarm") };
 }

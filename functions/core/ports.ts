@@ -36,6 +36,18 @@ export interface MetricsSink {
   put(data: MetricDatum[], namespace: string): Promise<void>;
 }
 
+/** A plain-text message to the people on call (SNS Publish on AWS). */
+export interface Notice {
+  /** One line of printable ASCII, under 100 characters (SNS's rule for a subject). */
+  subject: string;
+  message: string;
+}
+
+/** Where notices go: the deployment's alarm topic on AWS. */
+export interface NoticeSink {
+  publish(notice: Notice): Promise<void>;
+}
+
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;

@@ -45,6 +45,7 @@ import type {
   CancelBulkExecutionResponse,
   CancelModelExecutionResponse,
   ConsoleLogs,
+  CreateWebhookRequest,
   ExecutionLogType,
   ExecutionLogUrls,
   ExportLogsResponse,
@@ -56,6 +57,7 @@ import type {
   StartBulkSyncRequest,
   StartModelSyncRequest,
   StartModelSyncResponse,
+  Webhook,
 } from "./types";
 
 export type { ClientLogger, RetryInfo } from "./http";
@@ -605,6 +607,54 @@ export class PolytomicClient implements PolytomicApi {
     });
   }
 
+  // --- webhooks (the `webhook` command) -------------------------------------------------------
+
+  /** The organization's webhooks: at most one ("One webhook per organization"). */
+  async listWebhooks(options?: CallOptions): Promise<Webhook[]> {
+    const page = await this.call({
+      method: "GET",
+      template: "/api/webhooks",
+      read: "page",
+      options,
+    });
+    return page.data;
+  }
+
+  /** Registers the organization's webhook; `secret` signs every delivery. */
+  createWebhook(body: CreateWebhookRequest, options: MutatingCallOptions): Promise<Webhook> {
+    return this.call({
+      method: "POST",
+      template: "/api/webhooks",
+      body,
+      idempotencyKey: options.idempotencyKey,
+      read: "data",
+      options,
+    });
+  }
+
+  /** Points the webhook `id` at another endpoint and secret. */
+  updateWebhook(id: string, body: CreateWebhookRequest, options?: CallOptions): Promise<Webhook> {
+    return this.call({
+      method: "PUT",
+      template: "/api/webhooks/{id}",
+      params: { id },
+      body,
+      read: "data",
+      options,
+    });
+  }
+
+  /** Deletes the webhook `id` (permanent: events stop being delivered). */
+  async deleteWebhook(id: string, options?: CallOptions): Promise<void> {
+    await this.call({
+      method: "DELETE",
+      template: "/api/webhooks/{id}",
+      params: { id },
+      read: "none",
+      options,
+    });
+  }
+
   // --- downloads -----------------------------------------------------------------------------
 
   /**
@@ -678,7 +728,10 @@ export class PolytomicClient implements PolytomicApi {
       ...(body === undefined ? {} : { body }),
       secrets: auth.secrets,
       redirect: "manual",
-      accept: async (res) => read(spec.read, await readJson(res)) as ReadResult<M, P, R>,
+      accept: async (res) =>
+        (spec.read === "none"
+          ? await discard(res)
+          : read(spec.read, await readJson(res))) as ReadResult<M, P, R>,
       describe: describeApiError,
       ...(spec.method === "POST"
         ? { answeredError: spec.onAnsweredError ?? ("rotate" as const) }

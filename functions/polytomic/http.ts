@@ -69,7 +69,7 @@ export class MalformedBody extends Error {
 
 /** One logical request, attempted up to `maxAttempts` times. */
 export interface OutgoingRequest<T> {
-  method: "GET" | "POST";
+  method: "GET" | "POST" | "PUT" | "DELETE";
   url: URL;
   /** `METHOD /path`, used in errors and logs (no host for the API, no query string ever). */
   label: string;

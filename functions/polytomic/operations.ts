@@ -8,7 +8,7 @@
 import type { CallOptions, MutatingCallOptions, Page } from "./api";
 import type { paths } from "./schema";
 
-export type HttpMethod = "GET" | "POST";
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
 /** The operation `method path`; `never` when the spec has no such operation. */
 export type Operation<M extends HttpMethod, P extends keyof paths> = NonNullable<
@@ -55,10 +55,14 @@ export type DataOf<M extends HttpMethod, P extends keyof paths> = NonNullable<
 export type ItemOf<M extends HttpMethod, P extends keyof paths> =
   DataOf<M, P> extends ReadonlyArray<infer I> ? I : never;
 
-/** How a call reads its 2xx body: the `data` object, a page of `data`, or its own check. */
+/**
+ * How a call reads its 2xx body: the `data` object, a page of `data`, nothing (an answer the
+ * spec gives no body, such as a webhook's DELETE), or its own check.
+ */
 export type Reading<M extends HttpMethod, P extends PathsWith<M>> =
   | "data"
   | "page"
+  | "none"
   | ((json: unknown) => ResponseBody<M, P>);
 
 /** What a call returns for its reading, typed from the spec's response. */
@@ -66,7 +70,9 @@ export type ReadResult<M extends HttpMethod, P extends PathsWith<M>, R> = R exte
   ? DataOf<M, P>
   : R extends "page"
     ? Page<ItemOf<M, P>>
-    : ResponseBody<M, P>;
+    : R extends "none"
+      ? undefined
+      : ResponseBody<M, P>;
 
 /** Path parameters: required exactly when the template has some. */
 type ParamsField<M extends HttpMethod, P extends PathsWith<M>> = [PathParams<M, P>] extends [never]

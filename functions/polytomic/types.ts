@@ -42,4 +42,7 @@ export type ConsoleLogEntry = Schemas["ExecutionConsoleLogEntry"];
 
 export type PaginationDetails = Schemas["PaginationDetails"];
 
+export type Webhook = Schemas["Webhook"];
+export type CreateWebhookRequest = Schemas["CreateWebhooksSchema"];
+
 export type { components, paths };

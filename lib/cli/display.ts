@@ -5,7 +5,8 @@
  * changes state.
  */
 import type { RunEvent, StepProgress, StepState } from "../local/runner";
-import { ASCII_BAR, BLOCK_BAR, formatElapsed, plural, progressBar, truncate } from "./format";
+import { formatElapsed, truncate } from "../text";
+import { ASCII_BAR, BLOCK_BAR, plural, progressBar } from "./format";
 
 /** Where the display writes: a stream, or anything that looks like one. */
 export interface Output {
@@ -24,8 +25,23 @@ export interface Output {
   rows?: number;
 }
 
-/** The width used when the terminal does not say (or says 0). */
-export const DEFAULT_COLUMNS = 100;
+/** The width used when the terminal does not say (or says 0), or output is not a terminal. */
+export const DEFAULT_COLUMNS = 80;
+
+/**
+ * The width to fit: the terminal's, else the COLUMNS environment variable's (output that
+ * is not a terminal), else DEFAULT_COLUMNS.
+ */
+export function outputColumns(
+  out: Output,
+  env: Readonly<Record<string, string | undefined>> = {},
+): number {
+  const fromEnv = env.COLUMNS === undefined ? undefined : terminalSize(Number(env.COLUMNS));
+  return terminalSize(out.columns) ?? fromEnv ?? DEFAULT_COLUMNS;
+}
+
+/** What the step times of the live display and the summary's ELAPSED column measure. */
+export const ELAPSED_MEANING = "step times are elapsed since each step started";
 
 /**
  * A terminal dimension as reported, or undefined when it says nothing usable: missing,
@@ -92,7 +108,10 @@ export function stepLine(
   idWidth: number,
   elapsedSeconds = p.elapsed_seconds,
 ): string {
-  const parts = [`${ICONS[p.state]} ${p.step.padEnd(idWidth)}`, stateLabel(p.state).padEnd(9)];
+  const parts = [
+    `${ICONS[p.state]} ${truncate(p.step, idWidth).padEnd(idWidth)}`,
+    stateLabel(p.state).padEnd(9),
+  ];
   const started = p.state !== "waiting" && p.state !== "skipped" && p.state !== "not_started";
   parts.push(started ? formatElapsed(elapsedSeconds).padStart(10) : "");
   const counts: string[] = [];
@@ -208,6 +227,7 @@ export class LiveDisplay {
   frame(): string[] {
     const { done, total } = this.counts;
     const header = `${this.options.pipeline}  ${progressBar(done, total, 24, BLOCK_BAR)}  ${done}/${total} steps  ${this.pipelineStatus}`;
+    const idWidth = this.idWidthFor(this.width());
     const all = [...this.progress.values()];
     const rows = terminalSize(this.out.rows);
     const room = rows !== undefined ? Math.max(3, rows - 2) : Number.POSITIVE_INFINITY;
@@ -223,7 +243,7 @@ export class LiveDisplay {
       shown = order.map((o) => o.p);
     }
     const lines = [header];
-    for (const p of shown) lines.push(`  ${stepLine(p, this.idWidth, this.elapsed(p))}`);
+    for (const p of shown) lines.push(`  ${stepLine(p, idWidth, this.elapsed(p))}`);
     const hidden = all.filter((p) => !shown.includes(p));
     if (hidden.length > 0) {
       const tally = (
@@ -243,6 +263,20 @@ export class LiveDisplay {
     const { done, total } = this.counts;
     const width = String(total).length;
     return `${progressBar(done, total, 10, ASCII_BAR)} ${String(done).padStart(width)}/${total}  ${stepLine(p, this.idWidth, this.elapsed(p))}`;
+  }
+
+  /** The drawing width: the terminal's less one column (a full line would wrap on some). */
+  private width(): number {
+    return Math.max(20, outputColumns(this.out) - 1);
+  }
+
+  /**
+   * The id column's width in `width`: every id's, or less (ids cut with …) so that the
+   * state, time and a count still fit; never under 8.
+   */
+  private idWidthFor(width: number): number {
+    const rest = 2 + 2 + 2 + 9 + 2 + 10 + 2 + 16; // indent, icon, gaps, state, time, a count
+    return Math.min(this.idWidth, Math.max(8, width - rest));
   }
 
   private elapsed(p: StepProgress): number {
@@ -273,7 +307,7 @@ export class LiveDisplay {
   private draw(): void {
     if (this.finished) return;
     this.lastDraw = Date.now();
-    const width = Math.max(20, (terminalSize(this.out.columns) ?? DEFAULT_COLUMNS) - 1);
+    const width = this.width();
     let text = this.drawnLines > 0 ? ANSI.up(this.drawnLines) : "";
     const lines = this.frame();
     // A shorter frame than the last one blanks the lines left over.

@@ -17,14 +17,27 @@ Usage:
                                           check the API key, every step's sync, and what
                                           will hurt on AWS (overlaps, history limits)
   ${PROGRAM} graph <pipeline> [options]   print a pipeline's dependency graph
+  ${PROGRAM} freshness [--live]           when each watched sync last succeeded, and
+                                          which are stale (exit 1 when any is)
   ${PROGRAM} simulator [options]          start the standalone Polytomic simulator
+  ${PROGRAM} webhook <install|status|uninstall> [options]
+                                          register the stack's webhook receiver with
+                                          Polytomic (one webhook per organization)
+
+Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
+  ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps
+  ${PROGRAM} report <execution-arn|latest> [--html FILE] [--json]
+                                          an execution's run report, from its histories
+  ${PROGRAM} trigger <pipeline>           start it now and follow it live
+  ${PROGRAM} redrive <execution-arn|latest>
+                                          redrive a failed execution
 
 Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
 prints the version.
 
-Exit codes: 0 success, 1 the pipeline failed, 2 usage, configuration or credential error
-(or a port or directory that cannot be used), 70 internal error (a bug; DEBUG=1 prints
-its stack trace).
+Exit codes: 0 success, 1 the pipeline failed (freshness: a sync is stale), 2 usage,
+configuration or credential error (or a port or directory that cannot be used), 70
+internal error (a bug; DEBUG=1 prints its stack trace).
 `;
 
 /** The width help paragraphs are wrapped to. */

@@ -24,7 +24,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   validate: async () => (await import("./commands/validate")).validateCommand,
   doctor: async () => (await import("./commands/doctor")).doctorCommand,
   graph: async () => (await import("./commands/graph")).graphCommand,
+  freshness: async () => (await import("./commands/freshness")).freshnessCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
+  webhook: async () => (await import("./commands/webhook")).webhookCommand,
+  history: async () => (await import("./commands/history")).historyCommand,
+  report: async () => (await import("./commands/report")).reportCommand,
+  trigger: async () => (await import("./commands/trigger")).triggerCommand,
+  redrive: async () => (await import("./commands/redrive")).redriveCommand,
 };
 
 /**

@@ -191,7 +191,7 @@ function recordingLists(client: PolytomicApi, listed: Map<SyncType, ListedSync[]
 }
 
 /** A failed call as the person running the command should read it. */
-function targetError(err: unknown, target: PreflightTarget): Error {
+export function targetError(err: unknown, target: PreflightTarget): Error {
   if (err instanceof CredentialError || err instanceof EnvironmentError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
   if (REFUSED.has(e.name)) {

@@ -5,41 +5,34 @@
 import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
+import type { JsonReport, JsonStep, RunReport } from "../report/model";
+import { formatElapsed, truncate } from "../text";
 import { stateLabel } from "./display";
-import { displayPath, formatCount, formatElapsed, plural, renderTable, truncate } from "./format";
-
-/** One step in the `--json` document: the runner's step report, logs as absolute paths. */
-export type JsonStep = StepReport;
-
-/** The `--json` document (issue 5). */
-export interface JsonReport {
-  pipeline: string;
-  status: LocalRunResult["status"];
-  /** One short line saying how it went; the details are in `steps[].error` and `error`. */
-  message: string;
-  started_at: string;
-  finished_at: string;
-  steps: JsonStep[];
-  state_transitions: number;
-  polls: number;
-  /** Only when the pipeline failed with an error of its own (not a step's). */
-  error?: { name: string; message: string };
-}
+import { type Column, displayPath, formatCount, plural, renderTable, wrapText } from "./format";
 
 /**
- * The result as the `--json` document: the documented fields, in the documented order.
+ * The result as the `--json` document (its format: schemas/run-report.schema.json): the
+ * documented fields, in the documented order; each step carries its times from the
+ * result's timeline (built from the run's histories).
  * @param outDir the run's output directory: step logs (keys under it) become absolute paths
+ * @param reportPath the run's report.html, null when it was not written
  */
-export function jsonReport(result: LocalRunResult, outDir: string): JsonReport {
+export function jsonReport(
+  result: LocalRunResult,
+  outDir: string,
+  reportPath: string | null = null,
+): JsonReport {
   const report: JsonReport = {
     pipeline: result.pipeline,
     status: result.status,
     message: outcomeLine(result),
     started_at: result.started_at,
     finished_at: result.finished_at,
-    steps: result.steps.map((s) => jsonStep(s, outDir)),
+    steps: result.steps.map((s) => jsonStep(s, outDir, result.timeline)),
     state_transitions: result.state_transitions,
     polls: result.polls,
+    critical_path: result.timeline?.critical_path ?? [],
+    report: reportPath,
   };
   const own = ownError(result);
   if (own !== undefined) report.error = { name: own.name, message: own.message };
@@ -79,9 +72,30 @@ function outcomeLine(result: LocalRunResult): string {
   return `${head}: ${parts.join("; ")}`;
 }
 
-function jsonStep(s: StepReport, outDir: string): JsonStep {
-  // Spread keeps the report's documented field order; only the log paths change.
-  return { ...s, logs: s.logs.map((key) => resolve(outDir, key)) };
+function jsonStep(s: StepReport, outDir: string, timeline?: RunReport): JsonStep {
+  const t = timeline?.steps.find((step) => step.id === s.id);
+  // elapsed_seconds is the terminal's; the JSON has the times it is made of.
+  const { error, cancel, elapsed_seconds: _elapsed, ...base } = s;
+  // The documented field order: the step report, its times, then error and cancel.
+  return {
+    ...base,
+    logs: s.logs.map((key) => resolve(outDir, key)),
+    after: t?.after ?? [],
+    waiting_on: t?.waiting_on ?? [],
+    released_at: t?.released_at ?? null,
+    submitted_at: t?.submitted_at ?? null,
+    queued_at: t?.queued_at ?? null,
+    started_at: t?.started_at ?? null,
+    finished_at: t?.finished_at ?? null,
+    detected_at: t?.detected_at ?? null,
+    ended_at: t?.ended_at ?? null,
+    polls: t?.polls ?? 0,
+    api_retries: t?.api_retries ?? 0,
+    failure_text: t?.failure_text ?? null,
+    critical: t?.critical ?? false,
+    ...(error !== undefined ? { error } : {}),
+    ...(cancel !== undefined ? { cancel } : {}),
+  };
 }
 
 /** How the sync column names a step's sync: the name the file gives, else the id. */
@@ -127,40 +141,52 @@ export interface SummaryOptions {
   cwd: string;
   /** Whether times are on a simulated clock (embedded runs); said in the closing line. */
   simulated: boolean;
+  /**
+   * The terminal's width: no line is longer (table columns shrink or drop, text wraps
+   * between words; only a path longer than a line stays whole).
+   * @default - unlimited
+   */
+  columns?: number;
 }
 
+/** The summary table's columns; those with `keep` drop in that order when space runs out. */
+const SUMMARY_COLUMNS = [
+  { header: "STEP", min: 10 },
+  { header: "SYNC", keep: 3, min: 12 },
+  { header: "OUTCOME", min: 9 },
+  { header: "ELAPSED", align: "right" },
+  { header: "RUNNING", align: "right", keep: 4 },
+  { header: "RECORDS", align: "right", keep: 6 },
+  { header: "ERRORS", align: "right", keep: 5 },
+  { header: "WARNINGS", align: "right", keep: 2 },
+  { header: "LOGS", keep: 1, min: 10 },
+] as const satisfies readonly Column[];
+
+/** What the two times of the table are, under it. */
+const TIMES_LEGEND =
+  "ELAPSED: from the step's start to its end, as the live display counts; RUNNING (when shown): Polytomic's running time of the sync (started_at to completed_at).";
+
 /**
- * The summary table (step, sync, outcome, duration, records, errors, warnings, logs),
- * each failed step's error, and a closing line with the pipeline's status.
+ * The summary table (step, sync, outcome, elapsed and running time, records, errors,
+ * warnings, logs), each failed step's error, and a closing line with the pipeline's status.
  */
 export function summaryText(result: LocalRunResult, options: SummaryOptions): string {
   const { pipeline, cwd } = options;
+  const width = options.columns ?? Number.POSITIVE_INFINITY;
   const files = result.steps.map((s) => s.logs.map((key) => resolve(options.outDir, key)));
   const logsDir = commonDirectory(files.flat());
   const rows = result.steps.map((s, i) => [
     s.id,
     syncLabel(s, pipeline),
     s.outcome === s.status ? stateLabel(s.status) : s.outcome,
-    formatElapsed(s.duration_seconds),
+    formatElapsed(s.elapsed_seconds),
+    formatElapsed(s.status === "skipped" || s.status === "not_started" ? null : s.duration_seconds),
     formatCount(s.records),
     formatCount(s.errors),
     formatCount(s.warnings),
     logsLabel(files[i] ?? [], logsDir),
   ]);
-  const table = renderTable(
-    [
-      { header: "STEP" },
-      { header: "SYNC" },
-      { header: "OUTCOME" },
-      { header: "DURATION", align: "right" },
-      { header: "RECORDS", align: "right" },
-      { header: "ERRORS", align: "right" },
-      { header: "WARNINGS", align: "right" },
-      { header: "LOGS" },
-    ],
-    rows,
-  );
-  const lines = [table, ""];
+  const lines = [renderTable(SUMMARY_COLUMNS, rows, width), TIMES_LEGEND, ""];
   if (logsDir !== undefined) lines.push(`Logs under ${displayPath(logsDir, cwd)}`, "");
   for (const s of result.steps) {
     if (s.status === "failed" && s.error !== undefined) {
@@ -170,18 +196,28 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   const own = ownError(result);
   if (result.status === "interrupted") lines.push(...interruptionLines(result.steps));
   else if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);
+  lines.push(closingLine(result, options.simulated));
+  return `${fitLines(lines, width).join("\n")}\n`;
+}
+
+/** Every line within `width`, long ones wrapped between words (the table's already fit). */
+export function fitLines(lines: readonly string[], width: number): string[] {
+  return lines.flatMap((text) => text.split("\n").flatMap((line) => wrapText(line, width)));
+}
+
+/** `Pipeline p succeeded in 1h 05m of simulated time: 6 steps (...), N state transitions, N polls.` */
+function closingLine(result: LocalRunResult, simulated: boolean): string {
   const tally = (["succeeded", "failed", "skipped", "cancelled", "not_started"] as const)
     .map((status) => [status, result.steps.filter((s) => s.status === status).length] as const)
     .filter(([, n]) => n > 0)
     .map(([status, n]) => `${n} ${stateLabel(status)}`)
     .join(", ");
   const elapsed = (Date.parse(result.finished_at) - Date.parse(result.started_at)) / 1000;
-  lines.push(
-    `Pipeline ${result.pipeline} ${result.status} in ${formatElapsed(elapsed)}${options.simulated ? " of simulated time" : ""}: ` +
-      `${result.steps.length} steps${tally ? ` (${tally})` : ""}, ` +
-      `${plural(result.state_transitions, "state transition")}, ${plural(result.polls, "poll")}.`,
+  return (
+    `Pipeline ${result.pipeline} ${result.status} in ${formatElapsed(elapsed)}${simulated ? " of simulated time" : ""}: ` +
+    `${result.steps.length} steps${tally ? ` (${tally})` : ""}, ` +
+    `${plural(result.state_transitions, "state transition")}, ${plural(result.polls, "poll")}.`
   );
-  return `${lines.join("\n")}\n`;
 }
 
 /** What an interrupted run left: the runs it cancelled, and the steps that never started. */

@@ -11,6 +11,7 @@ import type { Expectations } from "../../functions/core/contract";
 import { cronToEventBridge, rateToEventBridge } from "./cron";
 import { validateDag } from "./dag";
 import { formatConfigDuration, parseDuration } from "./duration";
+import { checkFreshness, toFreshness } from "./freshness";
 import { historyProblems } from "./history";
 import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
 import { readTextFile, TextFileError } from "./read-text";
@@ -83,9 +84,9 @@ export class ConfigError extends Error {
   }
 }
 
-type Path = readonly PropertyKey[];
+export type Path = readonly PropertyKey[];
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
@@ -201,12 +202,12 @@ function stepLabel(id: unknown, index: number): string {
 }
 
 /** Parses `value` with `schema`; the result when valid, undefined otherwise. */
-function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
+export function valid<T>(schema: z.ZodType<T>, value: unknown): T | undefined {
   const result = schema.safeParse(value);
   return result.success ? result.data : undefined;
 }
 
-interface Sink {
+export interface Sink {
   /**
    * Records a problem at `path`. With `key`, the problem is about that key of the mapping
    * at `path`: it is located at the key and, unless `keyInField` is false, named in the field.
@@ -616,6 +617,7 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
   const parsed = pipelinesFileSchema.safeParse(raw);
   if (!parsed.success) reportSchemaIssues(parsed.error.issues, raw, sink);
   checkPipelines(raw, sink);
+  if (isRecord(raw) && isRecord(raw.freshness)) checkFreshness(raw.freshness, ["freshness"], sink);
   if (found.length > 0 || !parsed.success) {
     found.sort(
       (a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1] || a.order[2] - b.order[2],
@@ -625,6 +627,7 @@ export function parsePipelinesConfig(text: string, source: string): PipelinesCon
   const config: PipelinesConfig = {
     source: resolve(source),
     pipelines: Object.entries(parsed.data.pipelines).map(([name, p]) => toPipeline(name, p)),
+    ...(parsed.data.freshness ? { freshness: toFreshness(parsed.data.freshness) } : {}),
   };
   const tooLong = historyProblems(config);
   if (tooLong.length > 0) {

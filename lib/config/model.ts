@@ -13,6 +13,7 @@ import type {
   SyncRef,
   SyncType,
 } from "../../functions/core/contract";
+import type { FreshnessInput } from "../../functions/core/freshness";
 
 export interface ScheduleConfig {
   /** Standard 5-field cron, as written. Exactly one of cron and rate. */
@@ -50,8 +51,15 @@ export interface PipelineConfig {
   steps: StepConfig[];
 }
 
+/** `freshness:`: the freshness function's input, and how often it runs. */
+export interface FreshnessConfig extends FreshnessInput {
+  /** Default 15 minutes. */
+  check_every_seconds: number;
+}
+
 export interface PipelinesConfig {
   /** Absolute path of the file it came from. */
   source: string;
   pipelines: PipelineConfig[];
+  freshness?: FreshnessConfig;
 }

@@ -71,7 +71,8 @@ const name = (what: string) =>
     })
     .meta({ minLength: 1, maxLength: NAME_MAX_LENGTH });
 
-const syncRef = (type: "bulk" | "model") =>
+/** A sync by uuid or `{ name }`; `use` says what the sync is for and when a name is looked up. */
+const syncRef = (type: "bulk" | "model", use = { what: "to run", when: "when the step runs" }) =>
   z
     .union(
       [
@@ -81,7 +82,7 @@ const syncRef = (type: "bulk" | "model") =>
             .string()
             .trim()
             .min(1, { error: "the sync name must not be empty" })
-            .meta({ description: "Sync name, looked up when the step runs." }),
+            .meta({ description: `Sync name, looked up ${use.when}.` }),
         }),
       ],
       {
@@ -90,7 +91,7 @@ const syncRef = (type: "bulk" | "model") =>
       },
     )
     .meta({
-      description: `The ${type} sync to run: its uuid, or { name: ... } to look it up by name when the step runs.`,
+      description: `The ${type} sync ${use.what}: its uuid, or { name: ... } to look it up by name ${use.when}.`,
     });
 
 const nonEmptyStrings = (what: string) =>
@@ -114,7 +115,7 @@ export const pollSchema = z.strictObject({
     }),
   strategy: z.enum(["adaptive", "backoff", "fixed"]).optional().meta({
     description:
-      "How waits grow: adaptive (from the sync's recent run times), backoff (doubling from min) or fixed (always min); functions/core/polling.ts.",
+      "How waits grow: adaptive (max(15 s, 10% of the elapsed time), so every end is seen within that), backoff (doubling from min) or fixed (always min); functions/core/polling.ts.",
     default: POLL_DEFAULTS.strategy,
   }),
 });
@@ -331,11 +332,85 @@ export const pipelineSchema = z.strictObject({
     }),
 });
 
+/** `freshness.check_every`: how often the freshness function reads every sync's last success. */
+export const FRESHNESS_CHECK_EVERY = { min: 60, max: 3600, default: 15 * 60 } as const;
+/** A `max_age`: from the shortest check interval to 30 days. */
+export const FRESHNESS_MAX_AGE = { min: 60, max: 30 * 24 * 3600 } as const;
+/** `freshness.max_api_calls`: Polytomic calls one check makes at most. */
+export const FRESHNESS_API_CALLS = { min: 1, max: 5000, default: 200 } as const;
+/** `freshness.max_pages`: execution pages read per sync at most. */
+export const FRESHNESS_PAGES = { min: 1, max: 100, default: 5 } as const;
+
+const maxAge = (what: string) =>
+  duration(what, FRESHNESS_MAX_AGE.min, FRESHNESS_MAX_AGE.max).meta({
+    description: `The age past which ${what === "max_age" ? "the sync" : "the schema"} is stale: the time since its last successful run.`,
+  });
+
+const boundedCount = (
+  what: string,
+  limits: { min: number; max: number; default: number },
+  unit: string,
+) =>
+  z
+    .int({ error: (iss) => `expected a whole number, got ${describeInput(iss.input)}` })
+    .min(limits.min, { error: `${what} must be at least ${limits.min}` })
+    .max(limits.max, { error: `${what} must be at most ${limits.max}` })
+    .optional()
+    .meta({ default: limits.default, [UNIT_KEY]: unit });
+
+const WATCHED = { what: "to watch", when: "at each check" };
+
+/** One sync watched for freshness (`freshness.syncs[]`). */
+export const freshSyncSchema = z
+  .strictObject({
+    bulk_sync: syncRef("bulk", WATCHED).optional(),
+    model_sync: syncRef("model", WATCHED).optional(),
+    max_age: maxAge("max_age"),
+    schemas: z
+      .record(z.string().min(1), z.strictObject({ max_age: maxAge("schemas.max_age") }))
+      .optional()
+      .meta({
+        description:
+          "Bulk: per schema (table), its own max_age: the time since the schema last completed in a run.",
+      }),
+  })
+  .meta({
+    description:
+      "A sync whose last success is checked: in a pipeline or not, including syncs Polytomic schedules itself.",
+    oneOf: [{ required: ["bulk_sync"] }, { required: ["model_sync"] }],
+  });
+
+/** `freshness:`: which syncs must have succeeded recently, checked on a schedule. */
+export const freshnessSchema = z.strictObject({
+  check_every: duration("check_every", FRESHNESS_CHECK_EVERY.min, FRESHNESS_CHECK_EVERY.max)
+    .optional()
+    .meta({
+      description:
+        "How often the freshness function reads every sync's last success (whole minutes).",
+      default: formatConfigDuration(FRESHNESS_CHECK_EVERY.default),
+    }),
+  max_api_calls: boundedCount("max_api_calls", FRESHNESS_API_CALLS, "API calls").meta({
+    description:
+      "Polytomic API calls one check makes at most; syncs it cannot read within them are reported unreadable.",
+  }),
+  max_pages: boundedCount("max_pages", FRESHNESS_PAGES, "pages").meta({
+    description: "Execution list pages read per sync at most, looking for its last success.",
+  }),
+  syncs: z
+    .array(freshSyncSchema)
+    .min(1, { error: "list at least one sync, or leave freshness out" })
+    .meta({ description: "The syncs to watch." }),
+});
+
 export const pipelinesFileSchema = z
   .strictObject({
     pipelines: z
       .record(name("pipeline name").meta({ description: "The pipeline's name." }), pipelineSchema)
       .meta({ description: "The pipelines, by name.", minProperties: 1 }),
+    freshness: freshnessSchema.optional().meta({
+      description:
+        "Syncs that must have succeeded recently: their ages are published every check_every and alarm past max_age.",
+    }),
   })
   .meta({
     title: "polytomic-orchestrator pipelines",
@@ -348,3 +423,5 @@ export type RawStep = z.output<typeof stepSchema>;
 export type RawStepDefaults = z.output<typeof stepDefaultsSchema>;
 export type RawExpect = z.output<typeof expectSchema>;
 export type RawSchedule = z.output<typeof scheduleSchema>;
+export type RawFreshness = z.output<typeof freshnessSchema>;
+export type RawFreshSync = z.output<typeof freshSyncSchema>;

@@ -18,10 +18,25 @@ export const FUNCTION_NAMES = [
 ] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
+/** The freshness check's function (lib/constructs/freshness.ts), outside the run's five. */
+export const FRESHNESS_FUNCTION = "freshness";
+/** The function that sends a freshness alarm's notice (lib/constructs/freshness.ts). */
+export const FRESHNESS_NOTICE_FUNCTION = "freshness-notice";
+
+/** The webhook receiver's function (lib/constructs/webhook-receiver.ts). */
+export const WEBHOOK_FUNCTION = "webhook";
+
 /** The directory holding the handlers (functions/<name>/index.ts). */
 export const FUNCTIONS_DIR = join(REPO_ROOT, "functions");
 
 /** Absolute path of a function's handler entry under `functionsDir`. */
-export function functionEntry(name: FunctionName, functionsDir: string = FUNCTIONS_DIR): string {
+export function functionEntry(
+  name:
+    | FunctionName
+    | typeof FRESHNESS_FUNCTION
+    | typeof FRESHNESS_NOTICE_FUNCTION
+    | typeof WEBHOOK_FUNCTION,
+  functionsDir: string = FUNCTIONS_DIR,
+): string {
   return join(functionsDir, name, "index.ts");
 }

@@ -8,7 +8,7 @@ import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
 import { loggedStateMachine } from "./state-machine-logs";
-import type { WaitForStepInput } from "./wait-for-step-state-machine";
+import { GATE_RETRY, gateRetryPauses, type WaitForStepInput } from "./wait-for-step-state-machine";
 
 /** Step ids (and so JSONPath keys and state names) are letters, digits, - and _. */
 const STEP_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -109,6 +109,24 @@ export function gateChecks(schedule: readonly number[], seconds: number): number
   }
   const last = schedule.at(-1) ?? 1;
   return checks + Math.max(0, Math.ceil((seconds - waited) / last));
+}
+
+/** Events one retry of Describe adds (scheduled, started, failed). */
+const EVENTS_PER_GATE_RETRY = 3;
+
+/**
+ * The most events one wait-for-step execution can have when its dependency never starts
+ * within `seconds`: Describe's retries (GATE_RETRY) and the schedule's checks, counted
+ * as if both the retries restarted at every entry into Describe and the schedule alone
+ * filled the whole wait (Step Functions does not document which happens).
+ */
+export function gateWorstCaseEvents(schedule: readonly number[], seconds: number): number {
+  const retryRound = gateRetryPauses().reduce((a, b) => a + b, 0);
+  const rounds = Math.ceil(seconds / retryRound) + 1;
+  return (
+    EVENTS_PER_WAIT_CHECK * gateChecks(schedule, seconds) +
+    EVENTS_PER_GATE_RETRY * GATE_RETRY.maxAttempts * rounds
+  );
 }
 
 /** The error a failed pipeline execution ends with. */
@@ -320,10 +338,7 @@ export class PipelineStateMachine extends Construct {
     for (const g of gated) {
       const dep = steps.get(g.dependsOn) as StepConfig;
       const schedule = gateSchedule(dep.poll.min_seconds, dep.poll.max_seconds);
-      worstWait = Math.max(
-        worstWait,
-        EVENTS_PER_WAIT_CHECK * gateChecks(schedule, pipeline.timeout_seconds),
-      );
+      worstWait = Math.max(worstWait, gateWorstCaseEvents(schedule, pipeline.timeout_seconds));
     }
     const list = gated.map((g) => `${g.step} on ${g.dependsOn}`).join(", ");
     Annotations.of(this).addInfo(

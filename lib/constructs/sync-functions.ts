@@ -101,6 +101,10 @@ export class SyncFunctions extends Construct {
   readonly cancelSync: lambda.IFunction;
   /** The secret the Polytomic-calling functions read the API key from. */
   readonly apiKeySecret: secretsmanager.ISecret;
+  /** The customer-managed key of the secret, when there is one. */
+  readonly apiKeySecretEncryptionKey?: kms.IKey;
+  /** The environment of every function that calls Polytomic (secret ARN, API URL). */
+  readonly polytomicEnvironment: Readonly<Record<string, string>>;
   readonly logsPrefix: string;
 
   constructor(scope: Construct, id: string, props: SyncFunctionsProps) {
@@ -110,10 +114,14 @@ export class SyncFunctions extends Construct {
     this.logsPrefix = logsPrefix;
     this.apiKeySecret = props.apiKeySecret ?? emptySecret(this, props.apiKeySecretEncryptionKey);
 
+    if (props.apiKeySecretEncryptionKey) {
+      this.apiKeySecretEncryptionKey = props.apiKeySecretEncryptionKey;
+    }
     const common: Record<string, string> = {
       [FUNCTION_ENV.secretArn]: this.apiKeySecret.secretArn,
       ...(props.polytomicApiUrl ? { [FUNCTION_ENV.apiUrl]: props.polytomicApiUrl } : {}),
     };
+    this.polytomicEnvironment = common;
     const make = (name: FunctionName, description: string, options: FunctionOptions) =>
       this.makeFunction(name, description, options, props);
     this.startSync = make("start-sync", "Starts (or attaches to) a Polytomic sync run", {
@@ -164,21 +172,7 @@ export class SyncFunctions extends Construct {
   /** The least-privilege grants of the class comment. */
   private grant(logsBucket: s3.IBucket, key: kms.IKey | undefined): void {
     for (const fn of [this.startSync, this.checkStatus, this.exportLogs, this.cancelSync]) {
-      this.apiKeySecret.grantRead(fn);
-      if (key) {
-        // As Secrets Manager documents for a customer key: Decrypt, only via the service.
-        fn.addToRolePolicy(
-          new iam.PolicyStatement({
-            actions: ["kms:Decrypt"],
-            resources: [key.keyArn],
-            conditions: {
-              StringEquals: {
-                "kms:ViaService": `secretsmanager.${Stack.of(this).region}.amazonaws.com`,
-              },
-            },
-          }),
-        );
-      }
+      grantSecretRead(fn, this.apiKeySecret, key);
     }
     for (const fn of [this.exportLogs, this.cancelSync]) {
       fn.addToRolePolicy(
@@ -190,15 +184,7 @@ export class SyncFunctions extends Construct {
       // Only needed when the bucket is encrypted with a customer-managed key.
       logsBucket.encryptionKey?.grantEncrypt(fn);
     }
-    for (const fn of [this.publishMetrics, this.cancelSync]) {
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ["cloudwatch:PutMetricData"],
-          resources: ["*"],
-          conditions: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
-        }),
-      );
-    }
+    for (const fn of [this.publishMetrics, this.cancelSync]) grantPutMetrics(fn);
   }
 
   /** All five functions, keyed by name (for dashboards and alarms). */
@@ -211,6 +197,44 @@ export class SyncFunctions extends Construct {
       "cancel-sync": this.cancelSync,
     };
   }
+}
+
+/**
+ * `fn` may read the API key secret; with a customer-managed key, `kms:Decrypt` on it as
+ * Secrets Manager documents: only via the service.
+ */
+export function grantSecretRead(
+  fn: lambda.IFunction,
+  secret: secretsmanager.ISecret,
+  key: kms.IKey | undefined,
+): void {
+  secret.grantRead(fn);
+  if (!key) return;
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ["kms:Decrypt"],
+      resources: [key.keyArn],
+      conditions: {
+        StringEquals: {
+          "kms:ViaService": `secretsmanager.${Stack.of(fn).region}.amazonaws.com`,
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * `fn` may call cloudwatch:PutMetricData for the project's namespace only (the action
+ * supports no resource ARNs: the scope is the `cloudwatch:namespace` condition key).
+ */
+export function grantPutMetrics(fn: lambda.IFunction): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ["cloudwatch:PutMetricData"],
+      resources: ["*"],
+      conditions: { StringEquals: { "cloudwatch:namespace": METRIC_NAMESPACE } },
+    }),
+  );
 }
 
 /**

@@ -21,6 +21,39 @@ export const WAIT_FOR_STEP_STATES = {
   ended: "Ended without success",
 } as const;
 
+/**
+ * How Describe waits while the awaited child does not exist yet: its Retry on
+ * `Sfn.ExecutionDoesNotExistException`. A retry is one billed state transition ("each
+ * retry will be charged as an additional state transition",
+ * https://aws.amazon.com/step-functions/pricing/) and three history events (scheduled,
+ * started, failed), where a round of the Wait loop is four transitions (Describe, Wait,
+ * Last entry?, Back off) and 11 events. The pauses are 15 s growing 30% a retry (about
+ * 15 s plus 30% of the time waited so far) up to 10 minutes; 99 retries cover about 14
+ * hours. Waiting late costs only when the dependency's child both starts and ends within
+ * one pause (else the gate attaches and sees its end at once); 30% keeps the gates'
+ * polling under a tenth of a DAG pipeline's transitions on the bench's DAGs
+ * (docs/performance.md, where 10%, 25% and 50% are compared). Past the retries (and
+ * after every Attach that
+ * failed) the machine waits on the gate's schedule, the dependency's `poll` settings.
+ * Whether Step Functions restarts a retrier's count when the state is entered again is
+ * not documented; either way the wait stays bounded and its history small
+ * (pipeline-state-machine.ts, gateWorstCaseEvents).
+ */
+export const GATE_RETRY = {
+  intervalSeconds: 15,
+  backoffRate: 1.3,
+  maxDelaySeconds: 600,
+  maxAttempts: 99,
+} as const;
+
+/** The pauses of GATE_RETRY, in order, seconds. */
+export function gateRetryPauses(): number[] {
+  const r = GATE_RETRY;
+  return Array.from({ length: r.maxAttempts }, (_, k) =>
+    Math.min(r.maxDelaySeconds, r.intervalSeconds * r.backoffRate ** k),
+  );
+}
+
 /** What a gate passes to the wait-for-step machine. */
 export interface WaitForStepInput {
   /** The dependency's run-sync child execution (it may not exist yet). */
@@ -69,8 +102,9 @@ export interface WaitForStepStateMachineProps {
  * ```
  *
  * While the child does not exist yet, Describe fails with
- * `Sfn.ExecutionDoesNotExistException` and the machine polls on the gate's schedule
- * (the index `k` advances with States.MathAdd and stops at the last entry). Once it
+ * `Sfn.ExecutionDoesNotExistException` and retries (GATE_RETRY: one transition a
+ * check); past its retries the machine polls on the gate's schedule (the index `k`
+ * advances with States.MathAdd and stops at the last entry). Once it
  * runs, Attach waits for it without polling: StartExecution with the name and input of
  * a running STANDARD execution is idempotent. The StartExecution API reference (the
  * `name` parameter): "When the original execution is open and the execution input from
@@ -174,6 +208,14 @@ export class WaitForStepStateMachine extends Construct {
       parameters: { ExecutionArn: sfn.JsonPath.stringAt("$.execution_arn") },
       resultPath: "$.d",
       taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+    });
+    const wait = GATE_RETRY;
+    describe.addRetry({
+      errors: ["Sfn.ExecutionDoesNotExistException"],
+      interval: Duration.seconds(wait.intervalSeconds),
+      backoffRate: wait.backoffRate,
+      maxDelay: Duration.seconds(wait.maxDelaySeconds),
+      maxAttempts: wait.maxAttempts,
     });
     describe.addRetry({
       errors: ["Sfn.SfnException", "Sfn.SdkClientException", "States.Timeout"],

@@ -256,6 +256,9 @@ export async function runLocalExecution(
   const events: EventLog[] = [];
   const collecting = (async () => {
     for await (const event of execution.eventLogs) {
+      // The engine stamps events with the wall clock; a history's times are the run's clock
+      // (the virtual clock stands still while work is in flight, so this is the event's time).
+      event.timestamp = options.clock.now();
       events.push(event);
       options.onEvent?.(event);
     }

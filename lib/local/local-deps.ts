@@ -66,6 +66,11 @@ export interface LocalDepsOptions {
   polytomic: { baseUrl: string; apiKey: string };
   clock: LocalClock;
   outDir: string;
+  /**
+   * Where this run's handler log and metrics go (the run's folder).
+   * @default - `outDir`
+   */
+  runDir?: string;
   /** The ended executions' events by ARN, which cancel-sync reads as their history. */
   histories?: ReadonlyMap<string, readonly EventLog[]>;
 }
@@ -81,9 +86,11 @@ export interface LocalDeps {
 }
 
 export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalDeps> {
+  const runDir = options.runDir ?? options.outDir;
   await mkdir(options.outDir, { recursive: true });
-  const handlerLogPath = join(options.outDir, "handlers.log.jsonl");
-  const metricsPath = join(options.outDir, "metrics.jsonl");
+  await mkdir(runDir, { recursive: true });
+  const handlerLogPath = join(runDir, "handlers.log.jsonl");
+  const metricsPath = join(runDir, "metrics.jsonl");
   const handlerLog = createWriteStream(handlerLogPath, { flags: "a" });
   const metricsOut = createWriteStream(metricsPath, { flags: "a" });
   // A file that cannot be opened (a directory in its place, no permission) rejects here,

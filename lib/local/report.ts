@@ -2,6 +2,7 @@
  * What a local run reports: the progress events of the live display and the run's result
  * (the `--json` report is built from it).
  */
+import type { RunReport } from "../report/model";
 import type { LocalExecutionResult } from "./engine";
 
 /**
@@ -52,7 +53,13 @@ export interface StepReport {
   status: "succeeded" | "failed" | "skipped" | "cancelled" | "not_started";
   outcome: string;
   execution_id: string | null;
+  /** Polytomic's running time of the run (else the step's elapsed time). */
   duration_seconds: number | null;
+  /**
+   * Seconds from the step's start (its run-sync execution) to its end, on the run's clock:
+   * the time the live display shows. Null for a step that never started.
+   */
+  elapsed_seconds: number | null;
   records: number;
   errors: number;
   warnings: number;
@@ -77,6 +84,11 @@ export interface LocalRunResult {
   error?: { name: string; message: string };
   /** Every execution that ran (pipeline first), for benchmarks and diagnostics. */
   executions: Array<Omit<LocalExecutionResult, "output">>;
+  /**
+   * The run report built from those executions' histories (lib/report/build.ts): each
+   * step's times, the critical path. Set by the runner; absent in results built by hand.
+   */
+  timeline?: RunReport;
 }
 
 export function iso(ms: number): string {

@@ -13,6 +13,7 @@ import { type AslDefinition, type AslState, allStates } from "../asl/definition"
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName } from "../constructs/paths";
+import { buildRunReport } from "../report/build";
 import { ChildExecutions, DESCRIBE_EXECUTION, START_EXECUTION_SYNC } from "./children";
 import {
   type EventLog,
@@ -81,7 +82,8 @@ export interface RunPipelineOptions {
   onEvent?: (event: RunEvent) => void;
 }
 
-function defaultExecutionName(pipeline: string, now: number): string {
+/** The pipeline execution's name when none is given: `<pipeline>-<ISO time>`. */
+export function defaultExecutionName(pipeline: string, now: number): string {
   const stamp = iso(now).replace(/[:.]/g, "-").replace(/Z$/, "");
   return `${pipeline}-${stamp}`.slice(0, 80);
 }
@@ -131,7 +133,13 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   const result = runResult(options.pipeline, startedAt, pipelineResult, children.ended);
   const status = interrupted() ? "interrupted" : result.status;
   options.onEvent?.({ type: "pipeline", status });
-  return { ...result, status, steps: steps.reports(interrupted()), polls: steps.polls };
+  const timeline = buildRunReport({
+    pipeline: options.pipeline,
+    steps: pipelineConfig.steps,
+    execution: pipelineResult,
+    children: children.ended,
+  });
+  return { ...result, status, steps: steps.reports(interrupted()), polls: steps.polls, timeline };
 }
 
 function findPipeline(options: RunPipelineOptions): {
@@ -229,6 +237,11 @@ export interface LocalRunOptions {
   clock: LocalClock;
   /** Logs, metrics and handler logs go here instead of S3 and CloudWatch. */
   outDir: string;
+  /**
+   * The run's own folder: its handler log and metrics go there, not shared with other runs.
+   * @default - `outDir`
+   */
+  runDir?: string;
   executionName?: string;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;

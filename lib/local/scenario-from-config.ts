@@ -132,3 +132,27 @@ export function scenarioFromConfig(config: PipelinesConfig, pipeline: string): S
     faults: [],
   };
 }
+
+/**
+ * The scenario `freshness` uses when none is given: every pipeline's generated syncs (each
+ * with its generated history, the latest run ending an hour before the simulator starts),
+ * and every watched sync that no pipeline runs, which has never run (a sync Polytomic
+ * schedules itself, as far as the generated world knows, never succeeded).
+ */
+export function freshnessScenarioFromConfig(config: PipelinesConfig): Scenario {
+  const syncs: Record<string, SyncScenario> = {};
+  for (const pipeline of config.pipelines) {
+    Object.assign(syncs, scenarioFromConfig(config, pipeline.name).syncs);
+  }
+  for (const watched of config.freshness?.syncs ?? []) {
+    const step = {
+      id: watched.label,
+      sync_type: watched.type,
+      sync: watched.sync,
+      options: { schemas: watched.schemas.map((s) => s.schema) },
+    } as StepConfig;
+    const id = scenarioSyncId(step);
+    syncs[id] ??= { ...syncFor(step, id), history_seconds: [] };
+  }
+  return { source: `generated from ${config.source}`, syncs, faults: [] };
+}

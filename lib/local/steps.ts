@@ -207,6 +207,10 @@ function report(track: StepTrack): StepReport {
       (track.startedAtMs !== undefined && track.endedAtMs !== undefined
         ? Math.round((track.endedAtMs - track.startedAtMs) / 1000)
         : null),
+    elapsed_seconds:
+      track.startedAtMs === undefined
+        ? null
+        : elapsedSeconds(track, track.endedAtMs ?? track.startedAtMs),
     records: counts?.records ?? 0,
     errors: counts?.errors ?? 0,
     warnings: counts?.warnings ?? 0,

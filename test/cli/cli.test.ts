@@ -11,6 +11,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPipelinesConfig } from "../../lib/config/load";
 import { scenarioFromConfig, syncIdFromName } from "../../lib/local/scenario-from-config";
+import { stepTimingSchema } from "../../lib/report/model";
+import { reportValidator } from "../report/validate";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/cli.ts");
@@ -76,6 +78,8 @@ const STEP_FIELDS = [
   "errors",
   "warnings",
   "logs",
+  // the times each step carries, in the documented order
+  ...Object.keys(stepTimingSchema.shape),
 ];
 
 describe("run", () => {
@@ -99,7 +103,12 @@ describe("run", () => {
       "steps",
       "state_transitions",
       "polls",
+      "critical_path",
+      "report",
     ]);
+    // The documented format (schemas/run-report.schema.json).
+    const validate = reportValidator();
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report).toMatchObject({ pipeline: "fanout", status: "succeeded" });
     expect(Date.parse(report.finished_at)).toBeGreaterThan(Date.parse(report.started_at));
     expect(report.state_transitions).toBeGreaterThan(0);
@@ -146,6 +155,8 @@ describe("run", () => {
     ]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
+    const validate = reportValidator();
+    expect(validate(report), JSON.stringify(validate.errors)).toBe(true);
     expect(report.status).toBe("failed");
     expect(report.message).toBe(
       "pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)",
@@ -169,14 +180,12 @@ describe("run", () => {
   });
 
   it("without a terminal appends a plain line per state change, then the summary table", async () => {
-    const { code, stdout } = await cli([
-      "run",
-      "fanout",
-      "--scenario",
-      "hubspot-fails.yaml",
-      "--out",
-      join(out, "plain"),
-    ]);
+    // COLUMNS as wide as the whole table: without it, output that is not a terminal is
+    // fitted to 80 columns (test/cli/width.test.ts).
+    const { code, stdout } = await cli(
+      ["run", "fanout", "--scenario", "hubspot-fails.yaml", "--out", join(out, "plain")],
+      { COLUMNS: "250" },
+    );
     expect(code).toBe(1);
     expect(stdout).not.toContain("\x1b");
     const lines = stdout.split("\n");
@@ -195,14 +204,20 @@ describe("run", () => {
     expect(progress.at(-1)).toMatch(/^\[##########\] 4\/4 {2}/);
     // Elapsed time on the simulated clock: the 90-minute run plus the polling delay.
     expect(stdout).toMatch(/✔ load_salesforce\s+succeeded\s+1h \d\dm \d\ds\s+120,000 records\n/);
+    // The summary's ELAPSED is the live display's measure; RUNNING is Polytomic's.
+    const live = /✔ load_salesforce\s+succeeded\s+(1h \d\dm \d\ds)\s/.exec(stdout)?.[1];
     expect(stdout).toMatch(
-      /\nload_salesforce\s+\S+\s+succeeded\s+1h 30m 00s\s+120,000\s+0\s+0\s+load_salesforce\//,
+      new RegExp(
+        `\\nload_salesforce\\s+\\S+\\s+succeeded\\s+${live}\\s+1h 30m 00s\\s+120,000\\s+0\\s+0\\s+load_salesforce/`,
+      ),
     );
-    expect(stdout).toMatch(/STEP\s+SYNC\s+OUTCOME\s+DURATION\s+RECORDS\s+ERRORS\s+WARNINGS\s+LOGS/);
     expect(stdout).toMatch(
-      /\npush_hubspot\s+Contacts to HubSpot\s+failed\s+10m 00s\s+100\s+100\s+0\s/,
+      /STEP\s+SYNC\s+OUTCOME\s+ELAPSED\s+RUNNING\s+RECORDS\s+ERRORS\s+WARNINGS\s+LOGS/,
     );
-    expect(stdout).toMatch(/\nreport\s+\S+\s+skipped\s+-\s+0\s+0\s+0\s+-\n/);
+    expect(stdout).toMatch(
+      /\npush_hubspot\s+Contacts to HubSpot\s+failed\s+1\dm \d\ds\s+10m 00s\s+100\s+100\s+0\s/,
+    );
+    expect(stdout).toMatch(/\nreport\s+\S+\s+skipped\s+-\s+-\s+0\s+0\s+0\s+-\n/);
     expect(stdout).toContain(`Logs under ${join(out, "plain", "polytomic-logs", "fanout")}`);
     expect(stdout).toContain("push_hubspot failed: Sync.Failed:");
     expect(stdout).toMatch(

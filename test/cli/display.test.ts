@@ -177,6 +177,24 @@ describe("LiveDisplay, on a terminal", () => {
     display.finish();
   });
 
+  it("at 60 columns cuts long step ids rather than the counts at the end of the line", () => {
+    const out = new Capture(true, 60);
+    const id = "update_salesforce_accounts_from_the_warehouse";
+    const display = new LiveDisplay({
+      out,
+      pipeline: "nightly",
+      steps: [{ id, sync_type: "model" }],
+      minFrameMs: 0,
+      tickMs: 0,
+    });
+    display.start();
+    display.handle(step({ step: id, state: "succeeded", elapsed_seconds: 959, records: 80000 }));
+    const line = display.frame()[1] ?? "";
+    expect(line).toMatch(/^ {2}✔ update_sales\S*… +succeeded +15m 59s {2}80,000 records$/);
+    expect(Array.from(line).length).toBeLessThanOrEqual(59);
+    display.finish();
+  });
+
   it("keeps a running step's elapsed time moving on the simulated clock between events", () => {
     const out = new Capture(true);
     let now = Date.parse("2025-01-01T00:00:00Z");

@@ -10,7 +10,7 @@ import { parsePipelinesConfig } from "../../lib/config/load";
 import type { PipelineConfig } from "../../lib/config/model";
 import { synthesizeDefinitions } from "../../lib/constructs/definitions";
 import { RUN_SYNC_STATES } from "../../lib/constructs/run-sync-state-machine";
-import { loadScenario, startSimulator } from "../../simulator";
+import { loadScenario, parseScenario, startSimulator } from "../../simulator";
 import { runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
@@ -126,6 +126,35 @@ describe("doctor", () => {
         `the Polytomic API at ${sim.url} refused the API key (401 Unauthorized); check POLYTOMIC_API_KEY\n`,
       );
       expect(sim.executions()).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe("doctor and freshness:", () => {
+  it("reads every watched sync once: an unknown name or a bound too low is a problem, a paused sync a warning", async () => {
+    const sim = await startSimulator({
+      scenario: parseScenario(
+        "api_key: k-123\nsyncs:\n  9f1c0d2e-0000-4000-8000-000000000001: { type: bulk, name: Salesforce to Snowflake, active: false }\n  9f1c0d2e-0000-4000-8000-000000000002: { type: model, name: Contacts to HubSpot }\n",
+        "live.yaml",
+      ),
+      host: "127.0.0.1",
+    });
+    try {
+      const env = { POLYTOMIC_API_URL: sim.url, POLYTOMIC_API_KEY: "k-123" };
+      const file = join(dir, "fresh.yaml");
+      await writeFile(
+        file,
+        `pipelines:\n  p:\n${STEP}freshness:\n  max_api_calls: 3\n  syncs:\n    - { bulk_sync: 9f1c0d2e-0000-4000-8000-000000000001, max_age: 2h }\n    - { model_sync: { name: Contacts to Hubspot }, max_age: 2h }\n    - { model_sync: 9f1c0d2e-0000-4000-8000-000000000002, max_age: 2h }\n`,
+      );
+      const { code, stdout } = await cli(["doctor", "--config", file, "--live"], env);
+      expect(code).toBe(2);
+      expect(stdout.split("\n").filter((l) => l.startsWith("freshness: "))).toEqual([
+        'freshness: error: sync "Contacts to Hubspot": no model sync is named "Contacts to Hubspot"',
+        'freshness: error: sync "9f1c0d2e-0000-4000-8000-000000000002": the check\'s bound of 3 API calls (max_api_calls) was reached',
+        'freshness: warning: sync "9f1c0d2e-0000-4000-8000-000000000001" is inactive (paused) in Polytomic: it will go stale',
+      ]);
     } finally {
       await sim.close();
     }

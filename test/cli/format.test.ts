@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  BLOCK_BAR,
-  formatCount,
-  formatElapsed,
-  plural,
-  progressBar,
-  renderTable,
-  truncate,
-} from "../../lib/cli/format";
+import { BLOCK_BAR, formatCount, plural, progressBar, renderTable } from "../../lib/cli/format";
+import { formatElapsed, truncate } from "../../lib/text";
 
 describe("formatElapsed", () => {
   it.each([

@@ -6,18 +6,25 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CommandSpec, parseArgsOptions } from "../../lib/cli/args";
 import { DOCTOR } from "../../lib/cli/commands/doctor";
+import { FRESHNESS } from "../../lib/cli/commands/freshness";
 import { GRAPH } from "../../lib/cli/commands/graph";
 import { RUN } from "../../lib/cli/commands/run";
 import { SIMULATOR } from "../../lib/cli/commands/simulator";
 import { VALIDATE } from "../../lib/cli/commands/validate";
+import { WEBHOOK } from "../../lib/cli/commands/webhook";
 import { commandHelp, wrap } from "../../lib/cli/help";
 import { runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");
-const SPECS: [string, CommandSpec][] = [RUN, VALIDATE, DOCTOR, GRAPH, SIMULATOR].map((s) => [
-  s.name,
-  s,
-]);
+const SPECS: [string, CommandSpec][] = [
+  RUN,
+  VALIDATE,
+  DOCTOR,
+  GRAPH,
+  SIMULATOR,
+  FRESHNESS,
+  WEBHOOK,
+].map((s) => [s.name, s]);
 
 /** The options a help text lists: long name, short letter, whether it takes a value. */
 function documented(help: string): { name: string; short?: string; value: boolean }[] {

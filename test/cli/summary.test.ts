@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { jsonReport, summaryText } from "../../lib/cli/summary";
 import type { PipelineConfig } from "../../lib/config/model";
 import type { LocalRunResult } from "../../lib/local/runner";
+import { stepTimingSchema } from "../../lib/report/model";
 
 const result: LocalRunResult = {
   pipeline: "fanout",
@@ -17,6 +18,7 @@ const result: LocalRunResult = {
       outcome: "succeeded",
       execution_id: "e1",
       duration_seconds: 5400,
+      elapsed_seconds: 5525,
       records: 120000,
       errors: 0,
       warnings: 3,
@@ -33,6 +35,7 @@ const result: LocalRunResult = {
       outcome: "failed",
       execution_id: "e2",
       duration_seconds: 600,
+      elapsed_seconds: 640,
       records: 100,
       errors: 100,
       warnings: 0,
@@ -47,6 +50,7 @@ const result: LocalRunResult = {
       outcome: "skipped",
       execution_id: null,
       duration_seconds: null,
+      elapsed_seconds: null,
       records: 0,
       errors: 0,
       warnings: 0,
@@ -78,11 +82,12 @@ describe("summaryText", () => {
       }),
     ).toBe(
       [
-        "STEP             SYNC                                  OUTCOME      DURATION  RECORDS  ERRORS  WARNINGS  LOGS",
-        "---------------  ------------------------------------  ---------  ----------  -------  ------  --------  ---------------------------",
-        "load_salesforce  9f1c0d2e-0000-4000-8000-000000000001  succeeded  1h 30m 00s  120,000       0         3  load_salesforce/e1.log (+1)",
-        "push_hubspot     Contacts to HubSpot                   failed        10m 00s      100     100         0  push_hubspot/console.json",
-        "report           7a2b3c4d-0000-4000-8000-000000000004  skipped             -        0       0         0  -",
+        "STEP             SYNC                                  OUTCOME       ELAPSED     RUNNING  RECORDS  ERRORS  WARNINGS  LOGS",
+        "---------------  ------------------------------------  ---------  ----------  ----------  -------  ------  --------  ---------------------------",
+        "load_salesforce  9f1c0d2e-0000-4000-8000-000000000001  succeeded  1h 32m 05s  1h 30m 00s  120,000       0         3  load_salesforce/e1.log (+1)",
+        "push_hubspot     Contacts to HubSpot                   failed        10m 40s     10m 00s      100     100         0  push_hubspot/console.json",
+        "report           7a2b3c4d-0000-4000-8000-000000000004  skipped             -           -        0       0         0  -",
+        "ELAPSED: from the step's start to its end, as the live display counts; RUNNING (when shown): Polytomic's running time of the sync (started_at to completed_at).",
         "",
         "Logs under .local/polytomic-logs/fanout",
         "",
@@ -123,6 +128,9 @@ describe("summaryText", () => {
   });
 });
 
+/** The times each step carries (issue 13), from the run's histories, in the documented order. */
+const TIMING_FIELDS = Object.keys(stepTimingSchema.shape);
+
 describe("jsonReport", () => {
   it("has exactly the documented fields, plus a failed step's error", () => {
     const report = jsonReport(result, "/work/proj/.local");
@@ -135,6 +143,8 @@ describe("jsonReport", () => {
       "steps",
       "state_transitions",
       "polls",
+      "critical_path",
+      "report",
     ]);
     const fields = [
       "id",
@@ -148,6 +158,7 @@ describe("jsonReport", () => {
       "errors",
       "warnings",
       "logs",
+      ...TIMING_FIELDS,
     ];
     expect(Object.keys(report.steps[0] ?? {})).toEqual(fields);
     expect(Object.keys(report.steps[1] ?? {})).toEqual([...fields, "error"]);

@@ -123,4 +123,17 @@ describe("pipelines.schema.json", () => {
       }
     },
   );
+
+  it("examples/scenarios/freshness.yaml defines every sync pipelines.yaml watches, of the right type", async () => {
+    const scenario = await loadScenario(root("examples/scenarios/freshness.yaml"));
+    const watched = loadPipelinesConfig(root("pipelines.yaml")).freshness?.syncs ?? [];
+    expect(watched.length).toBeGreaterThan(0);
+    for (const w of watched) {
+      const found = Object.entries(scenario.syncs).filter(([id, sync]) =>
+        w.sync.id ? id === w.sync.id : sync.name === w.sync.name,
+      );
+      expect(found, w.label).toHaveLength(1);
+      expect(found[0]?.[1].type, w.label).toBe(w.type);
+    }
+  });
 });

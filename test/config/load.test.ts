@@ -41,7 +41,7 @@ describe("parsePipelinesConfig: problems", () => {
   it("rejects unknown keys at the top, in poll, schedule and sync refs", () => {
     const text = `version: 2\npipelines:\n  p:\n    schedule: { cron: "0 2 * * *", tz: UTC }\n    steps:\n      - id: load\n        bulk_sync: { name: x, id: y }\n        poll: { minimum: 5s }\n`;
     expect(problems(text)).toEqual([
-      'pipelines.yaml: field "version": unknown key "version" (allowed: pipelines)',
+      'pipelines.yaml: field "version": unknown key "version" (allowed: pipelines, freshness)',
       'pipelines.yaml: pipeline "p", field "schedule.tz": unknown key "tz" (allowed: cron, rate, timezone)',
       'pipelines.yaml: pipeline "p", step "load", field "bulk_sync.id": unknown key "id" (allowed: name)',
       'pipelines.yaml: pipeline "p", step "load", field "poll.minimum": unknown key "minimum" (allowed: min, max, strategy)',

@@ -614,7 +614,8 @@ describe("bundling", () => {
       const stack = new OrchestratorStack(app, "Bundled", { config: sampleConfig() });
       const assembly = app.synth();
       const template = Template.fromStack(stack);
-      template.resourceCountIs("AWS::Lambda::Function", 5);
+      // The five sync functions and the dashboard's report widget.
+      template.resourceCountIs("AWS::Lambda::Function", 6);
       expect(assembly.directory).toBeTruthy();
     },
     120_000,

@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { BULK, type Harness, harness, scenario, T } from "./helpers";
+import { type Body, BULK, type Harness, harness, KEY, scenario, T } from "./helpers";
 
 let h: Harness;
 afterEach(async () => {
@@ -225,5 +225,35 @@ describe("bulk sync endpoints", () => {
       name: "Salesforce to Snowflake",
       active: false,
     });
+  });
+});
+
+describe("last_succeeded", () => {
+  it("seeds a scheduled run ending then, and fails a schema in the runs after its own", async () => {
+    h = await harness(
+      `api_key: ${KEY}\nsyncs:\n  ${BULK}:\n    type: bulk\n    history_seconds: [60]\n    last_succeeded: -1h\n    schemas:\n      - { name: Account }\n      - { name: Contact, last_succeeded: 2024-12-29T00:00:00Z }`,
+    );
+    const { body } = await h.call("GET", `${base}/executions?only_terminal=true`, T.bulkList);
+    const runs = (body.data as Body[]).map((r) => [
+      r.completed_at,
+      r.status,
+      (r.schemas as Body[]).map((s) => `${s.schema}:${s.status}`).join(","),
+    ]);
+    expect(runs).toEqual([
+      ["2024-12-31T23:00:00.000Z", "completed", "Account:completed,Contact:failed"],
+      ["2024-12-29T00:00:00.000Z", "completed", "Account:completed,Contact:completed"],
+      ["2024-12-28T00:00:00.000Z", "completed", "Account:completed,Contact:completed"],
+    ]);
+  });
+
+  it("list_schemas: omitted leaves schemas off the list, not off the execution", async () => {
+    h = await harness(
+      `api_key: ${KEY}\nassumptions: { list_schemas: omitted }\nsyncs:\n  ${BULK}:\n    type: bulk\n    last_succeeded: -1h\n    schemas: [{ name: Account }]`,
+    );
+    const list = await h.call("GET", `${base}/executions`, T.bulkList);
+    const [run] = list.body.data as Body[];
+    expect(run.schemas).toBeUndefined();
+    const one = await h.call("GET", `${base}/executions/${run.id}`, T.bulkExecution);
+    expect(one.body.data.schemas).toHaveLength(1);
   });
 });

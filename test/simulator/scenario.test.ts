@@ -95,6 +95,18 @@ describe("scenario parsing", () => {
       "faults:\n  - { endpoint: start, reset: true, recorded: true }",
       'bad.yaml: fault #1, field "recorded": only meaningful with a status',
     ],
+    [
+      `syncs:\n  ${ID}:\n    type: model\n    last_succeeded: yesterday`,
+      `bad.yaml: sync "${ID}", field "last_succeeded": expected a time before the simulator starts, such as -26h, or an ISO date-time`,
+    ],
+    [
+      `syncs:\n  ${ID}:\n    type: bulk\n    schemas: [{ name: A, last_succeeded: -2h }]`,
+      `bad.yaml: sync "${ID}", field "schemas[0].last_succeeded": set the sync's last_succeeded too`,
+    ],
+    [
+      `syncs:\n  ${ID}:\n    type: bulk\n    last_succeeded: -3h\n    schemas: [{ name: A, last_succeeded: -2h }]`,
+      `bad.yaml: sync "${ID}", field "schemas[0].last_succeeded": later than the sync's last_succeeded (-3h)`,
+    ],
     ["surprise: 1", 'bad.yaml: field "surprise": unknown key'],
     ["syncs: [", "bad.yaml: not valid YAML/JSON"],
   ])("rejects %j", (text, message) => {

@@ -1,3 +1,4 @@
+import type { FreshnessRow } from "../../../functions/core/freshness";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { scheduleWarnings } from "../advice";
@@ -7,6 +8,7 @@ import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { type PreflightReport, preflight } from "../preflight";
+import { runFreshness } from "./freshness";
 import { embeddedPreflight, liveTarget } from "./run";
 
 export const DOCTOR = commandSpec({
@@ -16,7 +18,8 @@ export const DOCTOR = commandSpec({
     'Checks every pipeline in the file as "run" would before starting it (the API key, each ' +
     "step's sync by id or name, inactive syncs), and warns about what will hurt on AWS: a " +
     "schedule that fires again within the pipeline's timeout (overlapping runs), a cron that " +
-    "never fires, and polling whose worst case nears the 25,000-event execution history limit.",
+    "never fires, and polling whose worst case nears the 25,000-event execution history limit. " +
+    "With freshness: in the file, it also reads every watched sync once, as the freshness check does.",
   positionals: 0,
   options: [
     CONFIG_OPTION,
@@ -29,7 +32,7 @@ export const DOCTOR = commandSpec({
     },
   ],
   exitCodes:
-    "0 nothing stops a run (warnings may be printed), 2 a problem in the file, the key or a step's sync.",
+    "0 nothing stops a run (warnings may be printed), 2 a problem in the file, the key, a step's sync or a watched sync.",
 });
 
 /**
@@ -62,8 +65,36 @@ export async function doctorCommand(args: readonly string[], io: CliIO): Promise
     const lines = found.length === 0 ? ["OK"] : found;
     for (const line of lines) io.stdout.write(`${pipeline.name}: ${line}\n`);
   }
+  if (config.freshness !== undefined) {
+    const found = await freshnessFindings(config, flag(parsed, "live"), io);
+    problems += found.problems;
+    warnings += found.warnings;
+  }
   io.stdout.write(`${plural(problems, "problem")}, ${plural(warnings, "warning")}\n`);
   return problems > 0 ? 2 : 0;
+}
+
+/**
+ * The freshness check run once, as `freshness` runs it: a watched sync it cannot read (an
+ * unknown name, an API error, max_api_calls or max_pages too low) is a problem; a paused
+ * one a warning. Ages are not doctor's business (`freshness` says them).
+ */
+async function freshnessFindings(
+  config: PipelinesConfig,
+  live: boolean,
+  io: CliIO,
+): Promise<{ problems: number; warnings: number }> {
+  const report = await runFreshness(config, live, undefined, io);
+  const where = (r: FreshnessRow) => `sync "${r.sync}"${r.schema ? `, schema "${r.schema}"` : ""}`;
+  const problems = report.rows
+    .filter((r) => r.status === "unreadable")
+    .map((r) => `error: ${where(r)}: ${r.reason}`);
+  const warnings = report.rows
+    .filter((r) => r.active === false && r.schema === undefined)
+    .map((r) => `warning: ${where(r)} is inactive (paused) in Polytomic: it will go stale`);
+  const lines = [...problems, ...warnings];
+  for (const line of lines.length > 0 ? lines : ["OK"]) io.stdout.write(`freshness: ${line}\n`);
+  return { problems: problems.length, warnings: warnings.length };
 }
 
 type Check = (pipeline: PipelineConfig) => Promise<PreflightReport>;

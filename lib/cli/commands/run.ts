@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DEFAULT_BASE_URL } from "../../../functions/polytomic/client";
 import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
@@ -29,12 +29,12 @@ import {
   loadScenarioFile,
   SCENARIO_OPTION,
 } from "../config";
-import { LiveDisplay } from "../display";
+import { ELAPSED_MEANING, LiveDisplay, outputColumns } from "../display";
 import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
-import { jsonReport, summaryText } from "../summary";
+import { fitLines, jsonReport, summaryText } from "../summary";
 
 /** Sent to the embedded simulator when neither the scenario nor the environment gives a key. */
 export const LOCAL_API_KEY = "local-simulator-key";
@@ -70,7 +70,8 @@ export const RUN = commandSpec({
       name: "out",
       type: "string",
       value: "DIR",
-      description: "where logs and metrics are written",
+      description:
+        "where exported logs go; each run's handler log, metrics and report.html go to its folder DIR/runs/<execution name>",
       default: DEFAULT_OUT_DIR,
     },
   ],
@@ -136,7 +137,7 @@ async function embeddedTarget(
 }
 
 /** The key sent to the embedded simulator: the scenario's, else POLYTOMIC_API_KEY's, else any. */
-function embeddedKey(scenario: Scenario, io: CliIO): string {
+export function embeddedKey(scenario: Scenario, io: CliIO): string {
   return scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
 }
 
@@ -381,16 +382,49 @@ function onInterrupt(
   });
 }
 
+/** Where a run's files went: its folder (handler log, metrics) and its report.html. */
+interface RunFiles {
+  runDir: string;
+  reportPath: string | null;
+}
+
+/** Where each run's own folder is, under the output directory. */
+export const RUNS_DIR = "runs";
+
+/** Writes the run's report.html into its folder; its path, or null without a timeline. */
+async function writeRunReport(
+  result: LocalRunResult,
+  runDir: string,
+  request: RunRequest,
+): Promise<string | null> {
+  if (result.timeline === undefined) return null;
+  const { writeReportHtml } = await import("../../report/write");
+  return writeReportHtml(result.timeline, runDir, request.outDir, !request.live);
+}
+
 /** The run's report on stdout (JSON or a summary) and its exit code. */
-function report(result: LocalRunResult, request: RunRequest, aborted: boolean, io: CliIO): number {
+function report(
+  result: LocalRunResult,
+  request: RunRequest,
+  files: RunFiles,
+  aborted: boolean,
+  io: CliIO,
+): number {
   const { live, outDir, pipeline } = request;
   if (request.json) {
-    io.stdout.write(`${JSON.stringify(jsonReport(result, outDir), null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify(jsonReport(result, outDir, files.reportPath), null, 2)}\n`);
   } else {
-    io.stdout.write(
-      `\n${summaryText(result, { pipeline, outDir, cwd: io.cwd, simulated: !live })}`,
-    );
-    io.stdout.write(`Output (logs, metrics, handler logs): ${displayPath(outDir, io.cwd)}\n`);
+    const columns = outputColumns(io.stdout, io.env);
+    const summary = summaryText(result, {
+      pipeline,
+      outDir,
+      cwd: io.cwd,
+      simulated: !live,
+      columns,
+    });
+    const where = [`Run folder (handler log, metrics): ${displayPath(files.runDir, io.cwd)}`];
+    if (files.reportPath !== null) where.push(`Report: ${displayPath(files.reportPath, io.cwd)}`);
+    io.stdout.write(`\n${summary}${fitLines(where, columns).join("\n")}\n`);
   }
   const refused = live
     ? result.steps.find(
@@ -431,20 +465,23 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   let stopListening: (() => void) | undefined;
   try {
     if (display !== undefined) {
-      io.stdout.write(
-        `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}\n`,
-      );
+      const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}; ${ELAPSED_MEANING}`;
+      io.stdout.write(`${fitLines([intro], outputColumns(io.stdout, io.env)).join("\n")}\n`);
       display.start();
     }
     stopListening = onInterrupt(abort, display, request.live, io);
     // Loaded once the command line checks out: usage errors stay fast and independent of the engine.
-    const { runPipelineLocally } = await import("../../local/runner");
+    const { runPipelineLocally, defaultExecutionName } = await import("../../local/runner");
+    const executionName = defaultExecutionName(name, target.clock.now());
+    const runDir = join(outDir, RUNS_DIR, executionName);
     const result = await runPipelineLocally({
       config: request.config,
       pipeline: name,
       polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey },
       clock: target.clock,
       outDir,
+      runDir,
+      executionName,
       signal: abort.signal,
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
     }).catch((err: unknown) => {
@@ -452,7 +489,10 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       throw outDirProblem(err, outDir, request.outGiven, io.cwd) ?? err;
     });
     display?.finish();
-    return report(result, request, abort.signal.aborted, io);
+    const reportPath = await writeRunReport(result, runDir, request).catch((err: unknown) => {
+      throw outDirProblem(err, outDir, request.outGiven, io.cwd) ?? err;
+    });
+    return report(result, request, { runDir, reportPath }, abort.signal.aborted, io);
   } finally {
     stopListening?.();
     display?.finish();

@@ -42,21 +42,37 @@ describe("check-status", () => {
       timed_out: false,
       queue_seconds: 5,
       run_seconds: 300,
-      expected_seconds: 200,
       polls: checks.length,
     });
     expect(last?.counts).toMatchObject({ records: 1000, errors: 0, warnings: 0 });
     expect(last?.counts.inserts).toBeTypeOf("number");
     expect(last?.error_name).toBeUndefined();
-    // The history was read once, on the first check, and carried forward.
+    // Polling does not use the sync's history (functions/core/polling.ts), so no check
+    // reads it: each check costs one status call.
     const lists = e.sim.requests().filter((r) => r.endpoint === "executions");
-    expect(lists).toHaveLength(1);
-    expect(checks.every((c) => c.expected_seconds === 200)).toBe(true);
+    expect(lists).toHaveLength(0);
+    expect(checks.every((c) => !("expected_seconds" in c))).toBe(true);
     for (const c of checks) {
       expect(Number.isInteger(c.next_poll_seconds)).toBe(true);
       expect(c.next_poll_seconds).toBeGreaterThanOrEqual(10);
       expect(c.next_poll_seconds).toBeLessThanOrEqual(600);
     }
+  });
+
+  it.each([
+    ["5 min long, much faster than its history (2 h)", 300, [7200, 7000, 7400]],
+    ["of 25 s, of a sync with 1 h history", 25, [3600, 3600, 3600]],
+    ["of 45 s, of a new sync (no history)", 45, []],
+  ])("sees a run %s within max(15 s, 10% of it)", async (_label, duration, history) => {
+    e = await env(
+      scenario(
+        `queue_seconds: 5\nduration_seconds: ${duration}\nhistory_seconds: [${history.join(", ")}]`,
+      ),
+    );
+    const { checks } = await runToEnd(e, stepInput());
+    // The clock moved by every wait; the run ended at queue + duration.
+    const seenAt = checks.slice(0, -1).reduce((t, c) => t + c.next_poll_seconds, 0);
+    expect(seenAt - (5 + duration)).toBeLessThanOrEqual(Math.max(15, 0.1 * duration));
   });
 
   it("bulk happy path with per-schema results", async () => {

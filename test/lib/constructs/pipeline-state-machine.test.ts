@@ -7,6 +7,7 @@ import { allStates } from "../../../lib/asl/definition";
 import type { PipelineConfig } from "../../../lib/config/model";
 import {
   gateSchedule,
+  gateWorstCaseEvents,
   PIPELINE_STATES as P,
   PIPELINE_FAILED_ERROR,
   PipelineStateMachine,
@@ -115,6 +116,15 @@ describe("PipelineStateMachine definition", () => {
     expect(states[P.canRun("a_child")]?.Choices).toEqual([
       expect.objectContaining({ Variable: "$.results['a-1'].status", StringEquals: "succeeded" }),
     ]);
+  });
+
+  it("bounds a gate's history for a dependency that never starts, retries counted", () => {
+    const schedule = gateSchedule(10, 600);
+    // 48 h: the schedule's checks (11 events each) and five rounds of 99 retries (3 each).
+    const worst = gateWorstCaseEvents(schedule, 48 * 3600);
+    expect(worst).toBeGreaterThan(3 * 99 * 5);
+    expect(worst).toBeLessThan(15_000);
+    expect(gateWorstCaseEvents(schedule, 96 * 3600)).toBeGreaterThan(worst);
   });
 
   it("gates nothing in a series-parallel DAG", () => {

@@ -10,6 +10,7 @@ import type { PipelinesConfig } from "../../../lib/config/model";
 import { synthesizeDefinitions } from "../../../lib/constructs/definitions";
 import { gateSchedule, PIPELINE_STATES } from "../../../lib/constructs/pipeline-state-machine";
 import {
+  gateRetryPauses,
   WAIT_FOR_STEP_STATES as W,
   WaitForStepStateMachine,
 } from "../../../lib/constructs/wait-for-step-state-machine";
@@ -28,6 +29,15 @@ const gatedConfig = (): PipelinesConfig => {
 
 const defs = synthesizeDefinitions(gatedConfig(), { functionsDir: FIXTURE_FUNCTIONS_DIR });
 const definition = defs.waitForStep?.definition as AslDefinition;
+
+/** The same machine for a pipeline with a 48 h timeout (maxWait). */
+const longDefinition = (() => {
+  const config = gatedConfig();
+  const last = config.pipelines.at(-1);
+  if (last) last.timeout_seconds = 48 * 3600;
+  return synthesizeDefinitions(config, { functionsDir: FIXTURE_FUNCTIONS_DIR }).waitForStep
+    ?.definition as AslDefinition;
+})();
 
 const ARN = "arn:aws:states:us-east-1:123456789012:execution:RunSync:p-1-b-0123";
 const T0 = Date.UTC(2026, 0, 5, 7, 0, 0);
@@ -49,11 +59,12 @@ async function run(
   schedule: number[],
   describeAnswers: Answer[],
   attach: (request: { Name: string; Input: unknown }) => Promise<unknown>,
+  machine: AslDefinition = definition,
 ) {
   const clock = new VirtualClock(T0);
   const describes: number[] = [];
   const attaches: Array<{ at: number; request: { Name: string; Input: unknown } }> = [];
-  const result = await runLocalExecution(definition, {
+  const result = await runLocalExecution(machine, {
     name: "gate-1",
     stateMachineName: "wait-for-step",
     input: { execution_arn: ARN, schedule },
@@ -155,10 +166,9 @@ describe("WaitForStepStateMachine definition", () => {
 });
 
 describe("WaitForStepStateMachine in the local engine", () => {
-  it("polls on the schedule while the child does not exist, then attaches once and outputs its result", async () => {
-    const schedule = [10, 20, 30];
+  it("retries Describe while the child does not exist (one transition a check), then attaches once and outputs its result", async () => {
     const { result, describes, attaches } = await run(
-      schedule,
+      [10, 20, 30],
       [
         "missing",
         "missing",
@@ -175,16 +185,51 @@ describe("WaitForStepStateMachine in the local engine", () => {
     );
     expect(result.status).toBe("SUCCEEDED");
     expect(result.output).toEqual({ status: "SUCCEEDED", result: STEP_RESULT });
-    // Checks at once, then after 10, 20, 30 and 30 (the last entry repeats) seconds.
-    expect(describes.slice(0, 6)).toEqual([0, 10, 30, 60, 90, 120]);
+    // Checks at once, then after 15 s growing 30% a retry: 15, 19.5, 25.35, 32.96, 42.84.
+    const at = [0, 15, 34.5, 59.85, 92.805, 135.647];
+    expect(describes.slice(0, 6).map((t) => Math.round(t))).toEqual(at.map(Math.round));
+    // The waiting was Describe's retries: no Wait, Last entry? or Back off was entered.
+    const entered = result.events.flatMap((e) => (e.type === "StateEntered" ? [e.state.name] : []));
+    expect(entered).toEqual([
+      W.init,
+      W.describe,
+      W.status,
+      W.attach,
+      W.describe,
+      W.status,
+      W.succeeded,
+    ]);
+    expect(result.events.filter((e) => e.type === "StateRetried")).toHaveLength(5);
     // Attached once, to the same name with the described Input string itself.
     expect(attaches).toEqual([
       {
-        at: 120,
+        at: describes[5],
         request: { StateMachineArn: defs.runSyncArn, Name: "p-1-b-0123", Input: INPUT },
       },
     ]);
     expect(describes).toHaveLength(7);
+  });
+
+  it("past its retries, waits on the schedule (and the retries start again, as the local engine does)", async () => {
+    const retries = gateRetryPauses();
+    const { result, describes } = await run(
+      [10, 20, 30],
+      [
+        ...Array.from({ length: retries.length + 2 }, () => "missing" as const),
+        { status: "SUCCEEDED", output: STEP_RESULT },
+      ],
+      async () => ({}),
+      longDefinition,
+    );
+    expect(result.output).toEqual({ status: "SUCCEEDED", result: STEP_RESULT });
+    const round = retries.reduce((a, b) => a + b, 0);
+    // The first attempt and its 99 retries, then the schedule's first entry (10 s), then
+    // Describe again (its first retry 15 s later sees the child).
+    expect(describes).toHaveLength(retries.length + 3);
+    expect(describes[retries.length]).toBeCloseTo(round, 0);
+    expect(describes[retries.length + 1]).toBeCloseTo(round + 10, 0);
+    expect(describes[retries.length + 2]).toBeCloseTo(round + 25, 0);
+    expect(round / 3600).toBeGreaterThan(14);
   });
 
   it("a skip child it could not attach to (other input, ended meanwhile): looks again after the current entry", async () => {

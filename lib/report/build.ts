@@ -1,0 +1,269 @@
+/**
+ * Builds the run report (lib/report/model.ts) from execution histories alone: the
+ * pipeline execution's, and its run-sync child executions' with the handler outputs their
+ * `StateExited` events carry (each Task's result sits at its ResultPath: `$.start`,
+ * `$.check`, `$.logs`, `$.cancel`). It knows nothing of the local runner, so the same
+ * builder serves histories read from AWS (states:GetExecutionHistory, mapped to
+ * `HistoryEvent`).
+ *
+ * From AWS: DescribeExecution gives an `ExecutionRecord`'s name, status and dates (epoch
+ * ms), and GetExecutionHistory its events: `ExecutionStarted` with
+ * `executionStartedEventDetails.input` parsed as `input`, and every `*StateExited` as
+ * `{ type: "StateExited", state: { name, output } }` with
+ * `stateExitedEventDetails.output` parsed (the other events are not read). The children
+ * are the executions the pipeline's `TaskSubmitted` events name (`.sync:2` outputs carry
+ * their ExecutionArn), run-sync and wait-for-step alike: gates are told apart here.
+ */
+import type { CheckResult, StartResult, StepInput } from "../../functions/core/contract";
+import { POLYTOMIC_TEXT_MARKER } from "../../functions/core/failure-text";
+import type { ReportStep, RunReport, WaitingOn } from "./model";
+
+/** One history event, as the local engine logs it (an AWS history maps to it). */
+export interface HistoryEvent {
+  /** `ExecutionStarted`, `StateEntered`, `StateExited`, ... */
+  type: string;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  /** `ExecutionStarted`: the execution's input. */
+  input?: unknown;
+  /** State events: the state's name and (`StateExited`) its output. */
+  state?: { name: string; output?: unknown };
+}
+
+/** An execution and its history: DescribeExecution plus GetExecutionHistory on AWS. */
+export interface ExecutionRecord {
+  name: string;
+  status: "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT" | "RUNNING";
+  /** Epoch milliseconds. */
+  startedAt: number;
+  stoppedAt?: number;
+  error?: string;
+  cause?: string;
+  events: readonly HistoryEvent[];
+}
+
+/** A step as the pipelines file declares it: its id, sync type and dependencies. */
+export interface PipelineStepShape {
+  id: string;
+  sync_type: "model" | "bulk";
+  after: readonly string[];
+}
+
+export interface ReportInput {
+  pipeline: string;
+  steps: readonly PipelineStepShape[];
+  /** The pipeline's execution. */
+  execution: ExecutionRecord;
+  /** Its child executions; those that are not a step's run-sync (gates) are ignored. */
+  children: readonly ExecutionRecord[];
+}
+
+/** What a step's run-sync history says, before dependencies are taken into account. */
+interface StepRun {
+  child: ExecutionRecord;
+  start?: StartResult;
+  check?: CheckResult;
+  detectedAt?: number;
+  logs: string[];
+  /** API retries of the last start-sync answer (cumulative, pending starts included) and the log export. */
+  startRetries: number;
+  logRetries: number;
+}
+
+const iso = (ms: number | undefined): string | null =>
+  ms === undefined ? null : new Date(ms).toISOString();
+
+export function buildRunReport(input: ReportInput): RunReport {
+  const { execution } = input;
+  const runs = stepRuns(input.children);
+  const pipelineStart = execution.startedAt;
+  const pipelineEnd = execution.stoppedAt ?? lastEventTime(execution) ?? pipelineStart;
+  const ends = endTimes(input.steps, runs, pipelineStart);
+  const critical = criticalPath(input.steps, ends);
+  const stopped = execution.status === "ABORTED";
+  const steps = input.steps.map((shape) =>
+    reportStep(shape, runs.get(shape.id), ends, critical.has(shape.id), stopped),
+  );
+  return {
+    pipeline: input.pipeline,
+    execution_name: execution.name,
+    status: stopped ? "interrupted" : execution.status === "SUCCEEDED" ? "succeeded" : "failed",
+    started_at: iso(pipelineStart) as string,
+    finished_at: iso(pipelineEnd) as string,
+    steps,
+    critical_path: input.steps.filter((s) => critical.has(s.id)).map((s) => s.id),
+  };
+}
+
+function lastEventTime(execution: ExecutionRecord): number | undefined {
+  return execution.events.at(-1)?.timestamp;
+}
+
+/** Each step's run-sync child (the last one started, when a step has several), by step id. */
+function stepRuns(children: readonly ExecutionRecord[]): Map<string, StepRun> {
+  const runs = new Map<string, StepRun>();
+  for (const child of [...children].sort((a, b) => a.startedAt - b.startedAt)) {
+    const stepInput = childInput(child);
+    if (stepInput === undefined || stepInput.skip === true) continue;
+    runs.set(stepInput.step, readRun(child));
+  }
+  return runs;
+}
+
+/** A run-sync child's StepInput; undefined for other machines' executions (gates). */
+function childInput(child: ExecutionRecord): StepInput | undefined {
+  const started = child.events.find((e) => e.type === "ExecutionStarted");
+  const input = started?.input as Partial<StepInput> | undefined;
+  if (typeof input?.step !== "string" || typeof input.sync_type !== "string") return undefined;
+  return input as StepInput;
+}
+
+/** The handler outputs a run-sync history carries: the last start, check and logs. */
+function readRun(child: ExecutionRecord): StepRun {
+  const run: StepRun = { child, logs: [], startRetries: 0, logRetries: 0 };
+  for (const event of child.events) {
+    if (event.type !== "StateExited") continue;
+    const output = event.state?.output as
+      | { start?: StartResult & { pending?: boolean }; check?: CheckResult; logs?: unknown }
+      | undefined;
+    if (output === null || typeof output !== "object") continue;
+    if (output.start) {
+      run.startRetries = output.start.api_retries ?? run.startRetries;
+      if (output.start.pending !== true) run.start = output.start;
+    }
+    if (output.check && output.check.start_pending !== true) {
+      run.check = output.check;
+      if (run.detectedAt === undefined && (output.check.terminal || output.check.timed_out)) {
+        run.detectedAt = event.timestamp;
+      }
+    }
+    const logs = output.logs as { keys?: unknown; api_retries?: unknown } | undefined;
+    if (Array.isArray(logs?.keys)) {
+      run.logs = logs.keys.filter((k): k is string => typeof k === "string");
+    }
+    if (typeof logs?.api_retries === "number") run.logRetries = logs.api_retries;
+  }
+  return run;
+}
+
+/** When each step released its dependants: its child's end, or (never run) its own release. */
+function endTimes(
+  steps: readonly PipelineStepShape[],
+  runs: ReadonlyMap<string, StepRun>,
+  pipelineStart: number,
+): Map<string, { released: number; end: number }> {
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const times = new Map<string, { released: number; end: number }>();
+  const visit = (id: string, seen: Set<string>): number => {
+    const known = times.get(id);
+    if (known) return known.end;
+    const step = byId.get(id);
+    if (!step || seen.has(id)) return pipelineStart; // unknown or cyclic: validate refuses both
+    seen.add(id);
+    const released = Math.max(pipelineStart, ...step.after.map((dep) => visit(dep, seen)));
+    const child = runs.get(id)?.child;
+    const end = child?.stoppedAt ?? (child ? lastEventTime(child) : undefined) ?? released;
+    times.set(id, { released, end });
+    return end;
+  };
+  for (const step of steps) visit(step.id, new Set());
+  return times;
+}
+
+/**
+ * The critical path: from the step that ended last, back through the dependency that
+ * released each step last, to a step without dependencies.
+ */
+function criticalPath(
+  steps: readonly PipelineStepShape[],
+  times: ReadonlyMap<string, { end: number }>,
+): Set<string> {
+  const endOf = (id: string) => times.get(id)?.end ?? Number.NEGATIVE_INFINITY;
+  const byId = new Map(steps.map((s) => [s.id, s]));
+  const path = new Set<string>();
+  let current = latest(
+    steps.map((s) => s.id),
+    endOf,
+  );
+  while (current !== undefined && !path.has(current)) {
+    path.add(current);
+    current = latest(byId.get(current)?.after ?? [], endOf);
+  }
+  return path;
+}
+
+/** The id whose time is latest (the first of equals). */
+function latest(ids: readonly string[], timeOf: (id: string) => number): string | undefined {
+  let best: string | undefined;
+  for (const id of ids) if (best === undefined || timeOf(id) > timeOf(best)) best = id;
+  return best;
+}
+
+function reportStep(
+  shape: PipelineStepShape,
+  run: StepRun | undefined,
+  times: ReadonlyMap<string, { released: number; end: number }>,
+  critical: boolean,
+  stopped: boolean,
+): ReportStep {
+  const own = times.get(shape.id);
+  const waitingOn: WaitingOn[] = shape.after.map((dep) => ({
+    step: dep,
+    released_at: iso(times.get(dep)?.end),
+  }));
+  const check = run?.check;
+  const status = stepStatus(run, stopped);
+  const error = run && status !== "succeeded" ? childError(run.child) : null;
+  return {
+    id: shape.id,
+    sync_type: shape.sync_type,
+    status,
+    outcome: status === "succeeded" || status === "failed" ? (check?.outcome ?? status) : status,
+    execution_id: run?.start?.execution_id ?? null,
+    after: [...shape.after],
+    waiting_on: waitingOn,
+    released_at: iso(own?.released),
+    submitted_at: iso(run?.child.startedAt),
+    queued_at: check?.created_at ?? null,
+    started_at: check?.started_at ?? null,
+    finished_at: check?.completed_at ?? null,
+    detected_at: iso(run?.detectedAt),
+    ended_at: run ? iso(own?.end) : null,
+    polls: check?.polls ?? 0,
+    // As publish-metrics counts them (functions/core/publish.ts).
+    api_retries: (run?.startRetries ?? 0) + (check?.api_retries ?? 0) + (run?.logRetries ?? 0),
+    failure_text: polytomicText(check?.error_message ?? error?.message),
+    critical,
+    records: check?.counts.records ?? 0,
+    errors: check?.counts.errors ?? 0,
+    warnings: check?.counts.warnings ?? 0,
+    logs: run?.logs ?? [],
+    error,
+  };
+}
+
+/** A step's status from its child: none ran (skipped, or never started when stopped). */
+function stepStatus(run: StepRun | undefined, stopped: boolean): ReportStep["status"] {
+  if (!run) return stopped ? "not_started" : "skipped";
+  switch (run.child.status) {
+    case "SUCCEEDED":
+      return "succeeded";
+    case "ABORTED":
+      return stopped ? "cancelled" : "failed";
+    default:
+      return "failed";
+  }
+}
+
+function childError(child: ExecutionRecord): ReportStep["error"] {
+  if (child.status === "SUCCEEDED" || child.status === "RUNNING") return null;
+  const name = child.error ?? `States.${child.status === "TIMED_OUT" ? "Timeout" : "Aborted"}`;
+  return { name, message: child.cause ?? `run-sync execution ${child.status}` };
+}
+
+/** Polytomic's words in a step's error message (functions/core/failure-text.ts), if any. */
+function polytomicText(message: string | undefined): string | null {
+  if (message === undefined) return null;
+  const at = message.indexOf(POLYTOMIC_TEXT_MARKER);
+  return at < 0 ? null : message.slice(at + POLYTOMIC_TEXT_MARKER.length);
+}
