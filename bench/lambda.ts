@@ -1,9 +1,11 @@
 /**
  * Benchmark 4, Lambda: each of the five functions bundled with esbuild exactly as
- * lib/constructs/orchestrator-function.ts has NodejsFunction bundle it (ESM, node24,
- * minified, source map, the createRequire banner, nothing external), its size and what
+ * OrchestratorFunction bundles it (BUNDLE_OPTIONS of lib/constructs/lambda-bundle.ts: ESM,
+ * node24, minified, source map, the createRequire banner, nothing external), its size and what
  * fills it (from the metafile), and a cold-start proxy: the median time for a fresh Node
- * process to import the bundle (module evaluation only; no handler call, no AWS call).
+ * process to import the bundle (module evaluation only; no handler call, no AWS call),
+ * with the NODE_OPTIONS the functions are deployed with (`--enable-source-maps`), and
+ * without them for comparison (the two alternate, run by run).
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, stat } from "node:fs/promises";
@@ -11,6 +13,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build, type Metafile } from "esbuild";
+import { BUNDLE_OPTIONS } from "../lib/constructs/lambda-bundle";
+import { DEPLOYED_NODE_OPTIONS } from "../lib/constructs/orchestrator-function";
 import { median } from "./stats";
 
 export const FUNCTIONS = [
@@ -22,8 +26,6 @@ export const FUNCTIONS = [
 ] as const;
 
 const REPO_ROOT = resolve(import.meta.dirname, "..");
-const BANNER =
-  "import { createRequire as __orchestratorCreateRequire } from 'node:module'; const require = __orchestratorCreateRequire(import.meta.url);";
 
 export interface LambdaResult {
   name: string;
@@ -31,10 +33,19 @@ export interface LambdaResult {
   sourcemap_bytes: number;
   /** Largest contributors to the bundle, by package (bytes in the output). */
   top_packages: Array<{ name: string; bytes: number }>;
-  /** Median of `runs` fresh processes: import of the bundle, measured inside the process. */
+  /**
+   * Median of `runs` fresh processes: import of the bundle, measured inside the process,
+   * with the deployed NODE_OPTIONS (DEPLOYED_NODE_OPTIONS).
+   */
   import_ms_median: number;
-  /** Median of `runs`: process spawn to exit (Node's own start-up included). */
+  /** Median of `runs`: process spawn to exit (Node's own start-up included), deployed flags. */
   process_ms_median: number;
+  /** The deployed NODE_OPTIONS the two medians above ran with. */
+  node_options: string;
+  /** Median import time without those NODE_OPTIONS. */
+  import_ms_median_without_flags: number;
+  /** Median of the paired ratios: import with the deployed flags ÷ without (same run index). */
+  import_ratio_flags: number;
   /** Node started and exited with an empty script, for reference (same for all). */
   runs: number;
 }
@@ -58,11 +69,15 @@ function topPackages(metafile: Metafile): Array<{ name: string; bytes: number }>
     .slice(0, 4);
 }
 
-function timeProcess(script: string): { total: number; inner: number } {
+function timeProcess(script: string, nodeOptions = ""): { total: number; inner: number } {
   const began = performance.now();
   const out = spawnSync(process.execPath, ["--input-type=module", "-e", script], {
     encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1" },
+    env: {
+      PATH: process.env.PATH ?? "",
+      AWS_REGION: "us-east-1",
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
   });
   const total = performance.now() - began;
   if (out.status !== 0) {
@@ -91,21 +106,18 @@ export async function benchLambda(options: { runs?: number } = {}): Promise<Lamb
       const result = await build({
         entryPoints: [join(REPO_ROOT, "functions", name, "index.ts")],
         outfile,
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "node24",
-        minify: true,
-        sourcemap: true,
-        mainFields: ["module", "main"],
-        banner: { js: BANNER },
-        external: [],
+        ...BUNDLE_OPTIONS,
         metafile: true,
         logLevel: "silent",
       });
       const url = pathToFileURL(outfile).href;
       const script = `const t = performance.now(); await import(${JSON.stringify(url)}); console.log(performance.now() - t);`;
-      const timings = Array.from({ length: runs }, () => timeProcess(script));
+      // Alternating, so a drift in the machine's speed touches both alike.
+      const pairs = Array.from({ length: runs }, () => ({
+        deployed: timeProcess(script, DEPLOYED_NODE_OPTIONS),
+        bare: timeProcess(script),
+      }));
+      const timings = pairs.map((p) => p.deployed);
       functions.push({
         name,
         bundle_bytes: (await stat(outfile)).size,
@@ -113,6 +125,9 @@ export async function benchLambda(options: { runs?: number } = {}): Promise<Lamb
         top_packages: topPackages(result.metafile),
         import_ms_median: median(timings.map((t) => t.inner)),
         process_ms_median: median(timings.map((t) => t.total)),
+        node_options: DEPLOYED_NODE_OPTIONS,
+        import_ms_median_without_flags: median(pairs.map((p) => p.bare.inner)),
+        import_ratio_flags: median(pairs.map((p) => p.deployed.inner / p.bare.inner)),
         runs,
       });
     }

@@ -5,7 +5,14 @@
  */
 import type { MetricAlarm, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { DescribeExecutionOutput, HistoryEvent } from "@aws-sdk/client-sfn";
-import { METRIC_NAMESPACE, STEP_METRICS, type StepMetricKey } from "../functions/core/metrics";
+import {
+  type DimensionValues,
+  isStepMetric,
+  METRIC_NAMESPACE,
+  METRICS,
+  type MetricKey,
+  metricDimensions,
+} from "../functions/core/metrics";
 import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
 import type { SimulatorStateView } from "../simulator/lambda";
 import { EXPECTATIONS, FINAL_RUN_STATUS, type PipelineExpectation } from "./expectations";
@@ -30,7 +37,7 @@ export interface RunEvidence {
 
 export interface Evidence {
   runs: RunEvidence[];
-  /** Sum per `${pipeline}/${step}/${metric key}` (metricSums). */
+  /** Sum per metricSumKey: `<pipeline>/<step>/<key>` or `<pipeline>/<key>` (metricSums). */
   metrics: Record<string, number>;
   /** Alarm name by path below Monitoring (the stack's Alarms outputs). */
   alarmNames: Record<string, string>;
@@ -123,22 +130,65 @@ export function checkLogs(expected: PipelineExpectation, run: RunEvidence): Chec
   });
 }
 
-/** The per-step metrics published for a run (sums over the check's time window). */
+/** The key a metric's sum is kept under: `<pipeline>/<step>/<key>`, or `<pipeline>/<key>` per pipeline. */
+export function metricSumKey(key: MetricKey, values: DimensionValues): string {
+  return [values.Pipeline, ...(isStepMetric(key) ? [values.Step] : []), key].join("/");
+}
+
+/** A metric an expectation names, with its dimensions and expected sum. */
+export interface ExpectedMetric {
+  sumKey: string;
+  key: MetricKey;
+  dimensions: ReturnType<typeof metricDimensions>;
+  value: number;
+  /** The check's name, e.g. `nightly/load: StepFailed = 0`. */
+  check: string;
+}
+
+/** The per-step and per-pipeline metrics the pipeline's expectation names. */
+export function expectedMetrics(pipeline: string, expected: PipelineExpectation): ExpectedMetric[] {
+  const named: Array<[string, number, DimensionValues, string]> = [
+    ...Object.entries(expected.steps).flatMap(([step, exp]) =>
+      Object.entries(exp.metrics ?? {}).map(
+        ([key, value]): [string, number, DimensionValues, string] => [
+          key,
+          value,
+          { Pipeline: pipeline, Step: step, SyncType: exp.sync_type },
+          `${pipeline}/${step}`,
+        ],
+      ),
+    ),
+    ...Object.entries(expected.metrics ?? {}).map(
+      ([key, value]): [string, number, DimensionValues, string] => [
+        key,
+        value,
+        { Pipeline: pipeline },
+        pipeline,
+      ],
+    ),
+  ];
+  return named.map(([name, value, values, where]) => {
+    const key = name as MetricKey;
+    return {
+      sumKey: metricSumKey(key, values),
+      key,
+      dimensions: metricDimensions(key, values),
+      value,
+      check: `${where}: ${METRICS[key].name} = ${value}`,
+    };
+  });
+}
+
+/** The metrics published for a run (sums over the check's time window). */
 export function checkMetrics(
   expected: PipelineExpectation,
   pipeline: string,
   sums: Record<string, number>,
 ): CheckRow[] {
-  return Object.entries(expected.steps).flatMap(([step, exp]) =>
-    Object.entries(exp.metrics ?? {}).map(([key, value]) => {
-      const got = sums[`${pipeline}/${step}/${key}`];
-      return row(
-        `${pipeline}/${step}: ${STEP_METRICS[key as StepMetricKey].name} = ${value}`,
-        got === value,
-        got === undefined ? "no datapoint" : `sum ${got}`,
-      );
-    }),
-  );
+  return expectedMetrics(pipeline, expected).map((m) => {
+    const got = sums[m.sumKey];
+    return row(m.check, got === m.value, got === undefined ? "no datapoint" : `sum ${got}`);
+  });
 }
 
 /**
@@ -292,27 +342,21 @@ export function metricQueries(expectations: Record<string, PipelineExpectation> 
   const queries: MetricDataQuery[] = [];
   const keys: Record<string, string> = {};
   for (const [pipeline, expected] of Object.entries(expectations)) {
-    for (const [step, exp] of Object.entries(expected.steps)) {
-      for (const key of Object.keys(exp.metrics ?? {}) as StepMetricKey[]) {
-        const id = `m${queries.length}`;
-        keys[id] = `${pipeline}/${step}/${key}`;
-        queries.push({
-          Id: id,
-          MetricStat: {
-            Metric: {
-              Namespace: METRIC_NAMESPACE,
-              MetricName: STEP_METRICS[key].name,
-              Dimensions: [
-                { Name: "Pipeline", Value: pipeline },
-                { Name: "Step", Value: step },
-                { Name: "SyncType", Value: exp.sync_type },
-              ],
-            },
-            Period: 60,
-            Stat: "Sum",
+    for (const m of expectedMetrics(pipeline, expected)) {
+      const id = `m${queries.length}`;
+      keys[id] = m.sumKey;
+      queries.push({
+        Id: id,
+        MetricStat: {
+          Metric: {
+            Namespace: METRIC_NAMESPACE,
+            MetricName: METRICS[m.key].name,
+            Dimensions: m.dimensions,
           },
-        });
-      }
+          Period: 60,
+          Stat: "Sum",
+        },
+      });
     }
   }
   return { queries, keys };

@@ -1,6 +1,7 @@
 /**
- * publish-metrics: one PutMetricData call per step run with the STEP_METRICS of metrics.ts,
- * dimensions Pipeline/Step/SyncType, timestamped at the run's completion (or now).
+ * publish-metrics: one PutMetricData call per step run with the metrics of metrics.ts (the
+ * STEP_METRICS with dimensions Pipeline/Step/SyncType, the PIPELINE_METRICS with Pipeline
+ * only), timestamped at the run's completion (or now).
  * A failed publish never throws: the sink retries (bounded), then the failure is reported
  * in the result, because metrics must never fail a pipeline.
  */
@@ -8,10 +9,10 @@ import type { PublishMetricsResult, RunState } from "./contract";
 import type { Deps } from "./deps";
 import {
   METRIC_NAMESPACE,
-  STEP_DIMENSIONS,
-  STEP_METRICS,
+  METRICS,
+  type MetricKey,
+  metricDimensions,
   type StepDimension,
-  type StepMetricKey,
 } from "./metrics";
 import type { Logger, MetricDatum } from "./ports";
 
@@ -25,17 +26,16 @@ export function stepMetricData(state: RunState, now: number): MetricDatum[] {
     Step: state.step,
     SyncType: state.sync_type,
   };
-  const dimensions = STEP_DIMENSIONS.map((d) => ({ Name: d, Value: values[d] }));
   const data: MetricDatum[] = [];
-  const add = (key: StepMetricKey, value: number | undefined) => {
+  const add = (key: MetricKey, value: number | undefined) => {
     if (value === undefined || !Number.isFinite(value)) return;
-    const m = STEP_METRICS[key];
+    const m = METRICS[key];
     data.push({
       MetricName: m.name,
       Unit: m.unit,
       Value: value,
       Timestamp: timestamp,
-      Dimensions: dimensions,
+      Dimensions: metricDimensions(key, values),
     });
   };
 

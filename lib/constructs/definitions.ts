@@ -35,12 +35,22 @@ export interface SynthesizeOptions {
   readonly functionsDir?: string;
 }
 
-/** Synthesizes the stack for `config` without bundling and returns the resolved definitions. */
+/**
+ * Synthesizes the stack for `config` and returns the resolved definitions. Only what the
+ * local runner reads is produced: no asset bundling, no tree metadata, and none of
+ * aws-cdk-lib's built-in CloudFormation template validation (a WebAssembly engine that
+ * was most of a local run's synth time). The deployed app (bin/app.ts) keeps every check:
+ * the built-in validation and cdk-nag.
+ */
 export function synthesizeDefinitions(
   config: PipelinesConfig,
   options: SynthesizeOptions = {},
 ): SynthesizedDefinitions {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const app = new App({
+    context: { "aws:cdk:bundling-stacks": [] },
+    builtinCloudFormationValidation: false,
+    treeMetadata: false,
+  });
   const stack = new OrchestratorStack(app, "Local", {
     config,
     functionsDir: options.functionsDir,

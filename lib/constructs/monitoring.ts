@@ -12,10 +12,12 @@ import type * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import {
+  type DimensionValues,
   METRIC_NAMESPACE,
-  STEP_DIMENSIONS,
-  STEP_METRICS,
-  type StepDimension,
+  METRICS,
+  type MetricKey,
+  metricDimensions,
+  type PipelineMetricKey,
   type StepMetricKey,
 } from "../../functions/core/metrics";
 import { maxGapSeconds } from "../asl/schedule-window";
@@ -79,15 +81,34 @@ export function stepMetric(
   statistic: string,
   period = Duration.minutes(5),
 ): cw.Metric {
-  const values: Record<StepDimension, string> = {
-    Pipeline: pipeline,
-    Step: step.id,
-    SyncType: step.sync_type,
-  };
+  return metric(
+    key,
+    { Pipeline: pipeline, Step: step.id, SyncType: step.sync_type },
+    statistic,
+    period,
+  );
+}
+
+/** One per-pipeline metric (over all its steps), from functions/core/metrics.ts. */
+export function pipelineMetric(
+  pipeline: string,
+  key: PipelineMetricKey,
+  statistic: string,
+  period = Duration.minutes(5),
+): cw.Metric {
+  return metric(key, { Pipeline: pipeline }, statistic, period);
+}
+
+function metric(
+  key: MetricKey,
+  values: DimensionValues,
+  statistic: string,
+  period: Duration,
+): cw.Metric {
   return new cw.Metric({
     namespace: METRIC_NAMESPACE,
-    metricName: STEP_METRICS[key].name,
-    dimensionsMap: Object.fromEntries(STEP_DIMENSIONS.map((d) => [d, values[d]])),
+    metricName: METRICS[key].name,
+    dimensionsMap: Object.fromEntries(metricDimensions(key, values).map((d) => [d.Name, d.Value])),
     statistic,
     period,
   });
@@ -95,7 +116,8 @@ export function stepMetric(
 
 /**
  * One dashboard for the deployment (a section per pipeline: executions by outcome,
- * step durations, records, record errors and warnings, failed steps; then the
+ * step durations, records and failed steps, one line per step; the pipeline's record
+ * errors and warnings, timed-out steps, failed log exports and API retries; then the
  * functions' errors and throttles) and the alarms. A pipeline with `notify` alarms a
  * topic of its own, subscribed by those addresses; the deployment's topic, subscribed by
  * every address, takes the dead-letter alarms and the alarms of pipelines without
@@ -354,19 +376,28 @@ export class Monitoring extends Construct {
     );
     this.dashboard.addWidgets(
       new cw.GraphWidget({
-        title: `${config.name}: record errors`,
-        width: 8,
-        left: perStep("errors", "Sum"),
-      }),
-      new cw.GraphWidget({
-        title: `${config.name}: record warnings`,
-        width: 8,
-        left: perStep("warnings", "Sum"),
-      }),
-      new cw.GraphWidget({
         title: `${config.name}: failed steps`,
         width: 8,
         left: perStep("failed", "Sum"),
+      }),
+      new cw.GraphWidget({
+        title: `${config.name}: record errors and warnings (all steps)`,
+        width: 8,
+        left: [
+          pipelineMetric(config.name, "errors", "Sum").with({ label: "errors" }),
+          pipelineMetric(config.name, "warnings", "Sum").with({ label: "warnings" }),
+        ],
+      }),
+      new cw.GraphWidget({
+        title: `${config.name}: step trouble (all steps)`,
+        width: 8,
+        left: [
+          pipelineMetric(config.name, "timedOut", "Sum").with({ label: "timed out" }),
+          pipelineMetric(config.name, "logExportFailed", "Sum").with({
+            label: "log export failed",
+          }),
+          pipelineMetric(config.name, "apiRetries", "Sum").with({ label: "API retries" }),
+        ],
       }),
     );
   }

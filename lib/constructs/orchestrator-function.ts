@@ -1,9 +1,11 @@
-import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
-import { LogLevel, NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import type { Construct } from "constructs";
+import { bundleHandler } from "./lambda-bundle";
 import { REPO_ROOT } from "./paths";
 
 export interface OrchestratorFunctionProps {
@@ -31,7 +33,21 @@ export interface OrchestratorFunctionProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Where bundles are cached between synths (see lambda-bundle.ts).
+   * @default - `.cache/lambda-bundles` at the repository root
+   */
+  readonly bundleCacheDir?: string;
 }
+
+/** The default bundle cache (git-ignored). */
+export const BUNDLE_CACHE_DIR = join(REPO_ROOT, ".cache", "lambda-bundles");
+
+/**
+ * NODE_OPTIONS of every function: stack traces through the source maps. It costs start-up
+ * time (bench/lambda.ts measures the import with and without it).
+ */
+export const DEPLOYED_NODE_OPTIONS = "--enable-source-maps";
 
 /** Memory in MB Lambda accepts. */
 const MIN_MEMORY = 128;
@@ -44,13 +60,18 @@ const MAX_TIMEOUT = Duration.minutes(15);
  * esbuild (never Docker) into minified ESM with source maps, with its own log group and
  * a role that may write to that log group only.
  *
- * Bundling choice: `@aws-sdk/*` is bundled (externalModules: []) rather than taken from
+ * Bundling (lambda-bundle.ts): esbuild's API with the options NodejsFunction used, cached
+ * by content, so a synth rebuilds only a function whose inputs changed, and launches no
+ * `npx`. A stack whose bundling is skipped (`aws:cdk:bundling-stacks`, as the local runner
+ * and the tests synthesize) gets the handler's source directory as a stand-in asset.
+ *
+ * Bundling choice: `@aws-sdk/*` is bundled (nothing external) rather than taken from
  * the Lambda runtime. That pins the SDK to the version in package-lock.json, the one the
  * tests ran against, at the cost of a larger bundle (the clients used are small: Secrets
  * Manager, CloudWatch, S3). The ESM banner defines `require` for the few CommonJS
  * dependencies that call it at run time.
  */
-export class OrchestratorFunction extends NodejsFunction {
+export class OrchestratorFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: OrchestratorFunctionProps) {
     const memorySize = props.memorySize ?? 256;
     if (!Number.isInteger(memorySize) || memorySize < MIN_MEMORY || memorySize > MAX_MEMORY) {
@@ -80,10 +101,18 @@ export class OrchestratorFunction extends NodejsFunction {
         resources: [logGroup.logGroupArn],
       }),
     );
+    if (!existsSync(props.entry)) {
+      throw new Error(`${id}: the handler entry ${props.entry} does not exist`);
+    }
+    const code = Stack.of(scope).bundlingRequired
+      ? lambda.Code.fromAsset(
+          bundleHandler(props.entry, props.bundleCacheDir ?? BUNDLE_CACHE_DIR, REPO_ROOT).dir,
+        )
+      : lambda.Code.fromAsset(dirname(props.entry));
     super(scope, id, {
       role,
-      entry: props.entry,
-      handler: "handler",
+      code,
+      handler: "index.handler",
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -92,23 +121,7 @@ export class OrchestratorFunction extends NodejsFunction {
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
-      environment: { ...props.environment, NODE_OPTIONS: "--enable-source-maps" },
-      bundling: {
-        forceDockerBundling: false,
-        // Warnings and errors only: esbuild's size summary for each of the five bundles
-        // buried the synth's own messages.
-        logLevel: LogLevel.WARNING,
-        format: OutputFormat.ESM,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        mainFields: ["module", "main"],
-        banner:
-          "import { createRequire as __orchestratorCreateRequire } from 'node:module'; const require = __orchestratorCreateRequire(import.meta.url);",
-        externalModules: [],
-      },
+      environment: { ...props.environment, NODE_OPTIONS: DEPLOYED_NODE_OPTIONS },
     });
   }
 }

@@ -12,6 +12,7 @@ import {
   StateMachine,
   statesTimeoutErrorClass,
 } from "./local-stepfunctions";
+import { validateDefinition } from "./validated";
 import type { LocalClock } from "./virtual-clock";
 
 /**
@@ -182,7 +183,7 @@ const localDefinitions = new WeakMap<AslDefinition, LocalDefinition>();
 /**
  * The definition prepared for the engine, validated (asl-validator, through the engine)
  * the first time only: validation compiles a JSON Schema each time, which was most of
- * the CPU a local run spent.
+ * the CPU a local run spent (and a pass is remembered across runs: validated.ts).
  */
 function localDefinition(definition: AslDefinition): LocalDefinition {
   const known = localDefinitions.get(definition);
@@ -190,9 +191,7 @@ function localDefinition(definition: AslDefinition): LocalDefinition {
   assertUniqueStateNames(definition);
   const { definition: withWaits, waits } = waitsAsTasks(definition);
   const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withWaits);
-  new StateMachine(prepared as never, {
-    validationOptions: { checkArn: false, checkPaths: true },
-  });
+  validateDefinition(prepared);
   const local = { prepared, waits, taskTimeouts };
   localDefinitions.set(definition, local);
   return local;

@@ -8,7 +8,9 @@
  * the real p-limit stays in the module cache for everyone else. (The engine's Map state
  * uses the same limiter; this project's definitions have no Map states.)
  */
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type * as Engine from "aws-local-stepfunctions";
 
 const require = createRequire(import.meta.url);
@@ -40,6 +42,31 @@ function loadEngine(): typeof Engine {
 }
 
 const engine = loadEngine();
+
+/**
+ * The engine's and its asl-validator's versions: what a definition's validation verdict
+ * depends on besides the definition and the options (see validated.ts).
+ */
+export const VALIDATOR_VERSIONS = (() => {
+  const enginePath = require.resolve("aws-local-stepfunctions");
+  const validatorPath = require.resolve("asl-validator", { paths: [enginePath] });
+  return `aws-local-stepfunctions@${packageVersion(enginePath)} asl-validator@${packageVersion(validatorPath)}`;
+})();
+
+/** The version in the package.json nearest above a resolved module file. */
+function packageVersion(file: string): string {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, "package.json");
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, "utf8")) as Record<
+        string,
+        string
+      >;
+      if (name && version) return version;
+    }
+  }
+  return "unknown";
+}
 
 export const StateMachine = engine.StateMachine;
 export const ExecutionAbortedError = engine.ExecutionAbortedError;

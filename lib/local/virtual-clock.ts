@@ -164,13 +164,17 @@ export class VirtualClock implements LocalClock {
     void this.advanceWhenIdle();
   }
 
-  /** Waits for a few quiet macrotask turns, then moves on to the earliest sleepers. */
+  /**
+   * Waits for a few quiet turns of the event loop, then moves on to the earliest
+   * sleepers. A turn is a setImmediate (after pending I/O), not a setTimeout(0), which
+   * waits 1 ms or more: a 50-step run spent over a quarter of its wall time idle there.
+   */
   private async advanceWhenIdle(): Promise<void> {
     try {
       for (;;) {
         let quiet = 0;
         while (quiet < IDLE_TURNS) {
-          await new Promise<void>((r) => setTimeout(r, 0));
+          await new Promise<void>((r) => setImmediate(r));
           quiet = this.inFlight === 0 ? quiet + 1 : 0;
           if (this.sleepers.length === 0) return;
         }

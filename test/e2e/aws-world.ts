@@ -18,7 +18,7 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { metricQueries } from "../../e2e/checks";
+import { expectedMetrics, metricQueries } from "../../e2e/checks";
 import type { Clients, Deployment, StartedRun } from "../../e2e/collect";
 import { EXPECTATIONS, FINAL_RUN_STATUS } from "../../e2e/expectations";
 import { PIPELINE_STATES } from "../../lib/constructs/pipeline-state-machine";
@@ -249,14 +249,15 @@ export function mockAws(world: Partial<World> = {}): Clients {
     });
   }
   const { queries, keys } = metricQueries();
+  const expected = new Map(
+    Object.entries(EXPECTATIONS).flatMap(([pipeline, exp]) =>
+      expectedMetrics(pipeline, exp).map((m) => [m.sumKey, m.value]),
+    ),
+  );
   cloudwatch.on(GetMetricDataCommand).resolves({
     MetricDataResults: queries.map((q) => {
-      const [pipeline, step, key] = (keys[q.Id ?? ""] ?? "").split("/");
-      const expected = EXPECTATIONS[pipeline ?? ""]?.steps[step ?? ""]?.metrics as Record<
-        string,
-        number
-      >;
-      const values = world.metricsOverride?.[keys[q.Id ?? ""] ?? ""] ?? [expected[key ?? ""] ?? 0];
+      const key = keys[q.Id ?? ""] ?? "";
+      const values = world.metricsOverride?.[key] ?? [expected.get(key) ?? 0];
       return {
         Id: q.Id,
         Label: q.Id,

@@ -89,13 +89,13 @@ describe("the deployed check's assertions", () => {
   it("fails when a metric has no datapoint or a wrong sum", async () => {
     const rows = await judge({
       metricsOverride: {
-        "e2e_timeout/load_events/timedOut": [],
+        "e2e_timeout/timedOut": [],
         "e2e_failing/load_orders/failed": [1, 1],
       },
     });
     expect(failed(rows)).toEqual([
       "e2e_failing/load_orders: StepFailed = 1",
-      "e2e_timeout/load_events: StepTimedOut = 1",
+      "e2e_timeout: StepTimedOut = 1",
     ]);
   });
 

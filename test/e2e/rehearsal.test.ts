@@ -16,9 +16,10 @@ import {
   checkMetrics,
   checkOutcome,
   checkSimulator,
+  metricSumKey,
 } from "../../e2e/checks";
 import { EXPECTATIONS } from "../../e2e/expectations";
-import { STEP_METRICS } from "../../functions/core/metrics";
+import { METRICS, type MetricKey } from "../../functions/core/metrics";
 import { loadPipelinesConfig } from "../../lib/config/load";
 import { synthesizeDefinitions } from "../../lib/constructs/definitions";
 import { type LocalRunResult, localAppOf, runPipelineDefinitions } from "../../lib/local/runner";
@@ -68,7 +69,9 @@ function describeOf(result: LocalRunResult): DescribeExecutionOutput {
   ) as DescribeExecutionOutput;
 }
 
-const METRIC_KEYS = Object.fromEntries(Object.entries(STEP_METRICS).map(([k, m]) => [m.name, k]));
+const METRIC_KEYS = Object.fromEntries(
+  Object.entries(METRICS).map(([k, m]) => [m.name, k as MetricKey]),
+);
 
 async function rehearse(pipeline: string): Promise<CheckRow[]> {
   const x = await world(scenario);
@@ -98,7 +101,9 @@ async function rehearse(pipeline: string): Promise<CheckRow[]> {
   const sums: Record<string, number> = {};
   for (const datum of h.sinks.metrics.flat()) {
     const dims = Object.fromEntries(datum.Dimensions.map((d) => [d.Name, d.Value]));
-    const key = `${dims.Pipeline}/${dims.Step}/${METRIC_KEYS[datum.MetricName]}`;
+    const metric = METRIC_KEYS[datum.MetricName];
+    if (!metric || dims.Pipeline === undefined) throw new Error(`unknown ${datum.MetricName}`);
+    const key = metricSumKey(metric, { ...dims, Pipeline: dims.Pipeline });
     sums[key] = (sums[key] ?? 0) + datum.Value;
   }
   const run = {

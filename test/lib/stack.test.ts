@@ -4,7 +4,7 @@ import { App, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
-import { METRIC_NAMESPACE, STEP_METRICS } from "../../functions/core/metrics";
+import { METRIC_NAMESPACE, PIPELINE_METRICS, STEP_METRICS } from "../../functions/core/metrics";
 import { resolveDefinition } from "../../lib/asl/resolve";
 import { maxGapSeconds } from "../../lib/asl/schedule-window";
 import { FUNCTION_NAMES, functionEntry } from "../../lib/constructs/paths";
@@ -443,6 +443,53 @@ describe("OrchestratorStack", () => {
       EvaluationPeriods: Math.ceil((gap + 7200) / 3600),
     });
     template.resourceCountIs("AWS::CloudWatch::Dashboard", 1);
+  });
+
+  it("reads at most 3 custom metrics per step in its alarms and dashboard; the rest per pipeline", () => {
+    const { template } = build();
+    // Every custom metric (name + dimensions) the alarms and the dashboard read.
+    const read = new Set<string>();
+    for (const alarm of Object.values(template.findResources("AWS::CloudWatch::Alarm"))) {
+      const p = alarm.Properties as {
+        Namespace?: string;
+        MetricName: string;
+        Dimensions?: { Name: string; Value: string }[];
+      };
+      if (p.Namespace !== METRIC_NAMESPACE) continue;
+      read.add(
+        JSON.stringify([p.MetricName, ...(p.Dimensions ?? []).flatMap((d) => [d.Name, d.Value])]),
+      );
+    }
+    for (const dashboard of Object.values(template.findResources("AWS::CloudWatch::Dashboard"))) {
+      const body = dashboard.Properties.DashboardBody as { "Fn::Join": [string, unknown[]] };
+      const text = body["Fn::Join"][1]
+        .map((part) => (typeof part === "string" ? part : "x"))
+        .join("");
+      for (const widget of (
+        JSON.parse(text) as { widgets: { properties: { metrics?: unknown[][] } }[] }
+      ).widgets) {
+        for (const line of widget.properties.metrics ?? []) {
+          if (line[0] !== METRIC_NAMESPACE) continue;
+          read.add(JSON.stringify(line.slice(1).filter((x) => typeof x === "string")));
+        }
+      }
+    }
+    const perStep = new Map<string, Set<string>>();
+    const stepNames: string[] = Object.values(STEP_METRICS).map((m) => m.name);
+    for (const entry of read) {
+      const [name, ...dims] = JSON.parse(entry) as string[];
+      const at = dims.indexOf("Step");
+      if (at < 0) {
+        expect(dims, name).toEqual(["Pipeline", expect.any(String)]);
+        expect(Object.values(PIPELINE_METRICS).map((m) => m.name)).toContain(name);
+        continue;
+      }
+      expect(stepNames).toContain(name);
+      const key = `${dims[dims.indexOf("Pipeline") + 1]}/${dims[at + 1]}`;
+      perStep.set(key, new Set([...(perStep.get(key) ?? []), name as string]));
+    }
+    expect(perStep.size).toBe(6); // every step of the sample config is graphed
+    for (const [step, names] of perStep) expect(names.size, step).toBeLessThanOrEqual(3);
   });
 
   it("lets this account's alarms, and nothing else, publish to the TLS-only topic and use its key", () => {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { isRetryableName } from "../../functions/core/errors";
-import { STEP_METRICS } from "../../functions/core/metrics";
+import { PIPELINE_METRICS } from "../../functions/core/metrics";
 import { runPipelineLocally } from "../../lib/local/runner";
 import {
   config,
@@ -212,7 +212,7 @@ describe("transient API faults never fail a step", () => {
     await runPipeline(w, h, PIPELINE, "nightly");
     const retries = h.sinks.metrics
       .flat()
-      .filter((d) => d.MetricName === STEP_METRICS.apiRetries.name)
+      .filter((d) => d.MetricName === PIPELINE_METRICS.apiRetries.name)
       .reduce((sum, d) => sum + d.Value, 0);
     expect(retries).toBe(2);
   });

@@ -1,6 +1,12 @@
 import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterEach, describe, expect, it } from "vitest";
-import { METRIC_NAMESPACE, STEP_METRICS } from "../../../functions/core/metrics";
+import {
+  METRIC_NAMESPACE,
+  METRICS,
+  type MetricKey,
+  PIPELINE_METRICS,
+  STEP_METRICS,
+} from "../../../functions/core/metrics";
 import { makeHandler } from "../../../functions/publish-metrics";
 import { bulkInput, type Env, env, pendingStart, runToEnd, scenario, stepInput } from "../harness";
 
@@ -14,6 +20,7 @@ const dims = (step: string, type: string) => [
   { Name: "Step", Value: step },
   { Name: "SyncType", Value: type },
 ];
+const pipelineDims = [{ Name: "Pipeline", Value: "nightly" }];
 
 describe("publish-metrics", () => {
   it("publishes one PutMetricData call, field by field", async () => {
@@ -37,12 +44,12 @@ describe("publish-metrics", () => {
     const input = calls[0]?.args[0].input;
     expect(input?.Namespace).toBe(METRIC_NAMESPACE);
     const d = dims("push_hubspot", "model");
-    const m = (key: keyof typeof STEP_METRICS, value: number) => ({
-      MetricName: STEP_METRICS[key].name,
-      Unit: STEP_METRICS[key].unit,
+    const m = (key: MetricKey, value: number) => ({
+      MetricName: METRICS[key].name,
+      Unit: METRICS[key].unit,
       Value: value,
       Timestamp: completedAt,
-      Dimensions: d,
+      Dimensions: key in STEP_METRICS ? d : pipelineDims,
     });
     expect(input?.MetricData).toEqual([
       m("duration", 300),
@@ -69,7 +76,24 @@ describe("publish-metrics", () => {
     } as typeof state;
     await makeHandler(e.deps)(withRetries);
     const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
-    expect(data.find((x) => x.MetricName === STEP_METRICS.apiRetries.name)?.Value).toBe(6);
+    expect(data.find((x) => x.MetricName === PIPELINE_METRICS.apiRetries.name)?.Value).toBe(6);
+  });
+
+  it("publishes at most 3 metrics per step; the rest per pipeline only (custom metrics are billed per dimension set)", async () => {
+    e = await env(scenario("duration_seconds: 10\nerrors: 1\nwarnings: 1"));
+    const { state } = await runToEnd(e, stepInput());
+    await makeHandler(e.deps)({ ...state, logs: { exported: true, keys: [] } });
+    const data = e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+    const perStep = data.filter((x) => x.Dimensions?.some((d) => d.Name === "Step"));
+    expect(new Set(perStep.map((x) => x.MetricName)).size).toBeLessThanOrEqual(3);
+    expect(perStep.map((x) => x.MetricName).sort()).toEqual([
+      "RecordsSynced",
+      "StepDurationSeconds",
+      "StepFailed",
+    ]);
+    const rest = data.filter((x) => !perStep.includes(x));
+    expect(rest.length).toBeGreaterThan(0);
+    for (const x of rest) expect(x.Dimensions).toEqual(pipelineDims);
   });
 
   it("a failed, timed-out step counts as failed and timed out, stamped now", async () => {
@@ -87,6 +111,7 @@ describe("publish-metrics", () => {
     expect(value("LogExportFailed")).toBeUndefined();
     expect(data.every((x) => x.Timestamp?.getTime() === now.getTime())).toBe(true);
     expect(data[0]?.Dimensions).toEqual(dims("load_salesforce", "bulk"));
+    expect(data.find((x) => x.MetricName === "StepTimedOut")?.Dimensions).toEqual(pipelineDims);
   });
 
   it("a step that never started publishes failure only", async () => {
@@ -128,7 +153,7 @@ describe("publish-metrics", () => {
       ["StepSucceeded", 0],
       ["StepFailed", 1],
       ["StepTimedOut", 0],
-      [STEP_METRICS.apiRetries.name, 7],
+      [PIPELINE_METRICS.apiRetries.name, 7],
     ]);
   });
 

@@ -1,5 +1,6 @@
 import aslValidator from "asl-validator";
-import { describe, expect, it } from "vitest";
+import { CloudFormationValidatePlugin } from "aws-cdk-lib";
+import { describe, expect, it, vi } from "vitest";
 import { allStates } from "../../../lib/asl/definition";
 import { synthesizeDefinitions } from "../../../lib/constructs/definitions";
 import { PIPELINE_STATES } from "../../../lib/constructs/pipeline-state-machine";
@@ -27,5 +28,15 @@ describe("synthesizeDefinitions", () => {
       PIPELINE_STATES.run("one")
     ];
     expect(run?.Parameters?.StateMachineArn).toBe(defs.runSyncArn);
+  });
+
+  it("skips aws-cdk-lib's built-in CloudFormation validation, which the local runner does not need", () => {
+    const validate = vi.spyOn(CloudFormationValidatePlugin.prototype, "validate");
+    try {
+      synthesizeDefinitions(sampleConfig(), { functionsDir: FIXTURE_FUNCTIONS_DIR });
+      expect(validate).not.toHaveBeenCalled();
+    } finally {
+      validate.mockRestore();
+    }
   });
 });

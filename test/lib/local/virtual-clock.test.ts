@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { VirtualClock, WallClock } from "../../../lib/local/virtual-clock";
 
 describe("VirtualClock", () => {
@@ -33,6 +33,18 @@ describe("VirtualClock", () => {
     await work;
     await sleeper;
     expect(clock.now()).toBe(6_000);
+  });
+
+  it("moves on at full speed without any timer (a setTimeout(0) turn is 1 ms or more of idle)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] }); // a frozen setTimeout: only other turns pass
+    try {
+      const clock = new VirtualClock(0);
+      await clock.run(() => clock.sleep(60_000));
+      await clock.sleep(3600_000);
+      expect(clock.now()).toBe(3660_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("treats a sleeper inside run as idle while it sleeps", async () => {
