@@ -81,7 +81,7 @@ export function bundleHandler(entry: string, cacheDir: string, workingDir: strin
       inputs[path] = sha256(readFileSync(path));
     }
     writeFileSync(join(staging, "record.json"), JSON.stringify({ key, inputs }));
-    replaceDir(staging, home);
+    replaceDir(staging, home, key);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -107,11 +107,14 @@ function isFresh(recordPath: string, key: string): boolean {
 }
 
 /**
- * Moves the freshly built `staging` to `home`. A stale `home` is moved aside first; when
+ * Moves the freshly built `staging` to `home`. A `home` that another synth filled with a
+ * fresh build meanwhile stays as it is (that synth may be reading it: two test suites at
+ * once both start with an empty cache). A stale `home` is moved aside first; when
  * another synth put its own build there in between, that one (from the same inputs) stays.
  */
-function replaceDir(staging: string, home: string): void {
+function replaceDir(staging: string, home: string, key: string): void {
   mkdirSync(dirname(home), { recursive: true });
+  if (isFresh(join(home, "record.json"), key)) return;
   if (existsSync(home)) {
     const stale = `${home}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
     try {
