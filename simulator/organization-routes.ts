@@ -1,0 +1,220 @@
+/**
+ * The partner endpoints (docs/partners.md): organizations, their users and user keys, shared
+ * connections and the entity lookup, plus `GET /api/organization` (the caller's own). The
+ * registry lives in the simulator's state (organizations.ts). Every route but the last needs
+ * the Bearer partner key ("Requires partner key" in the spec); the server answers 403 otherwise.
+ */
+import type { OrganizationFields, OrganizationRecord } from "./organizations";
+import {
+  apiError,
+  callerOrganization,
+  type Route,
+  type RouteContext,
+  type RouteResult,
+} from "./routes";
+import type { ExecutionRecord } from "./state";
+
+const ok = (body: unknown): RouteResult => ({ status: 200, body });
+
+/** The organization a path's `{param}` names, or the 404. */
+function namedOrganization(ctx: RouteContext, param: string): OrganizationRecord | RouteResult {
+  const id = ctx.params[param] ?? "";
+  const org = ctx.state.organizations.get(id);
+  return org ?? apiError(404, "not_found", `organization ${id} not found`);
+}
+
+const isOrg = (x: OrganizationRecord | RouteResult): x is OrganizationRecord => "name" in x;
+
+function connectionView(ctx: RouteContext, id: string) {
+  const c = ctx.state.organizations.connection(id);
+  if (!c) return undefined;
+  return {
+    id: c.id,
+    name: c.name,
+    organization_id: c.organization_id,
+    ...(c.shared_from === undefined ? {} : { parent_connection_id: c.shared_from }),
+    type: { id: "postgresql", name: "PostgreSQL" },
+    saved: true,
+    status: "healthy",
+  };
+}
+
+interface Entity {
+  id: string;
+  type: string;
+  canonical_path: string;
+  organization_id: string;
+  relationships?: Record<string, { id: string; path: string }>;
+}
+
+/** What a sync or an execution id resolves to, in the spec's words and paths. */
+function syncEntity(ctx: RouteContext, id: string): Entity | undefined {
+  const sync = ctx.state.scenario.syncs[id];
+  if (sync) {
+    const bulk = sync.type === "bulk";
+    return {
+      id,
+      type: bulk ? "bulk_sync" : "sync",
+      canonical_path: bulk ? `/api/bulk/syncs/${id}` : `/api/syncs/${id}`,
+      organization_id: ctx.state.organizationOf(sync),
+    };
+  }
+  const e = ctx.state.executions.find((x) => x.id === id);
+  return e ? executionEntity(ctx, e) : undefined;
+}
+
+/** "A model sync execution resolves to a `sync_execution` and includes a `sync` relationship." */
+function executionEntity(ctx: RouteContext, e: ExecutionRecord): Entity {
+  const bulk = e.sync.type === "bulk";
+  const parent = bulk ? `/api/bulk/syncs/${e.sync.id}` : `/api/syncs/${e.sync.id}`;
+  return {
+    id: e.id,
+    type: bulk ? "bulk_sync_execution" : "sync_execution",
+    canonical_path: `${parent}/executions/${e.id}`,
+    organization_id: ctx.state.organizationOf(e.sync),
+    relationships: { [bulk ? "bulk_sync" : "sync"]: { id: e.sync.id, path: parent } },
+  };
+}
+
+/** Any UUID the partner can see: an organization, a user, a connection, a sync, an execution. */
+function resolveEntity(ctx: RouteContext, id: string): Entity | undefined {
+  const orgs = ctx.state.organizations;
+  const org = orgs.get(id);
+  if (org) {
+    const path = `/api/organizations/${org.id}`;
+    return { id, type: "organization", canonical_path: path, organization_id: org.id };
+  }
+  const user = orgs.users.get(id);
+  if (user) {
+    const path = `/api/organizations/${user.organization_id}/users/${id}`;
+    return { id, type: "user", canonical_path: path, organization_id: user.organization_id };
+  }
+  const c = orgs.connection(id);
+  if (c) {
+    const path = `/api/connections/${id}`;
+    return { id, type: "connection", canonical_path: path, organization_id: c.organization_id };
+  }
+  return syncEntity(ctx, id);
+}
+
+/** The request's kept fields (never `client_secret`: "Write-only; never returned"). */
+function createOrganization(ctx: RouteContext): RouteResult {
+  const body = ctx.body as Record<string, string | undefined>;
+  const fields: OrganizationFields = { name: body.name ?? "" };
+  for (const k of ["sso_domain", "issuer", "sso_org_id"] as const) {
+    const v = body[k];
+    if (v !== undefined) fields[k] = v;
+  }
+  const org = ctx.state.organizations.create(fields);
+  if (!org) {
+    return apiError(409, "organization_exists", `an organization named "${fields.name}" exists`);
+  }
+  return ok({ data: org });
+}
+
+export const ORGANIZATION_ROUTES: Route[] = [
+  {
+    method: "GET",
+    template: "/api/organization",
+    endpoint: "organizations",
+    handle(ctx) {
+      const org = ctx.state.organizations.get(callerOrganization(ctx));
+      return org ? ok({ data: org }) : apiError(404, "not_found", "organization not found");
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/organizations",
+    endpoint: "organizations",
+    scope: "partner",
+    // "The partner owner organization is returned first, followed by child organizations."
+    handle: (ctx) => ok({ data: ctx.state.organizations.organizations.map((o) => ({ ...o })) }),
+  },
+  {
+    method: "POST",
+    template: "/api/organizations",
+    endpoint: "organizations",
+    scope: "partner",
+    handle: createOrganization,
+  },
+  {
+    method: "GET",
+    template: "/api/organizations/{id}",
+    endpoint: "organizations",
+    scope: "partner",
+    handle(ctx) {
+      const org = namedOrganization(ctx, "id");
+      return isOrg(org) ? ok({ data: org }) : org;
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/organizations/{org_id}/users",
+    endpoint: "organizations",
+    scope: "partner",
+    handle(ctx) {
+      const org = namedOrganization(ctx, "org_id");
+      if (!isOrg(org)) return org;
+      return ok({ data: ctx.state.organizations.usersOf(org.id) });
+    },
+  },
+  {
+    method: "POST",
+    template: "/api/organizations/{org_id}/users",
+    endpoint: "organizations",
+    scope: "partner",
+    handle(ctx) {
+      const org = namedOrganization(ctx, "org_id");
+      if (!isOrg(org)) return org;
+      const body = ctx.body as { email: string; role_ids?: string[] };
+      const user = ctx.state.organizations.createUser(org.id, body.email, body.role_ids ?? null);
+      return ok({ data: user });
+    },
+  },
+  {
+    method: "POST",
+    template: "/api/organizations/{org_id}/users/{id}/keys",
+    endpoint: "organizations",
+    scope: "partner",
+    handle(ctx) {
+      const org = namedOrganization(ctx, "org_id");
+      if (!isOrg(org)) return org;
+      const id = (ctx.params.id ?? "").toLowerCase();
+      const user = ctx.state.organizations.users.get(id);
+      if (!user || user.organization_id !== org.id) {
+        return apiError(404, "not_found", `user ${id} not found in organization ${org.id}`);
+      }
+      const force = ctx.query.force === true;
+      return ok({ data: { value: ctx.state.organizations.mintKey(user.id, force) } });
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/organizations/entities/{id}",
+    endpoint: "organizations",
+    scope: "partner",
+    handle(ctx) {
+      const id = (ctx.params.id ?? "").toLowerCase();
+      const entity = resolveEntity(ctx, id);
+      return entity ? ok({ data: entity }) : apiError(404, "not_found", `entity ${id} not found`);
+    },
+  },
+  {
+    method: "GET",
+    template: "/api/organizations/{org_id}/connections/{connection_id}/shared",
+    endpoint: "organizations",
+    scope: "partner",
+    handle(ctx) {
+      // "The org_id must match the organization that owns the parent connection. If it does
+      // not, the endpoint returns 404 rather than exposing information about the parent."
+      const orgs = ctx.state.organizations;
+      const id = (ctx.params.connection_id ?? "").toLowerCase();
+      const parent = orgs.connection(id);
+      const orgId = (ctx.params.org_id ?? "").toLowerCase();
+      if (!parent || parent.organization_id !== orgId) {
+        return apiError(404, "not_found", `connection ${id} not found in organization ${orgId}`);
+      }
+      return ok({ data: orgs.sharedCopies(id).map((c) => connectionView(ctx, c.id)) });
+    },
+  },
+];
