@@ -16,14 +16,47 @@ import type { ExecutionRecord } from "./state";
 
 const ok = (body: unknown): RouteResult => ({ status: 200, body });
 
-/** The organization a path's `{param}` names, or the 404. */
-function namedOrganization(ctx: RouteContext, param: string): OrganizationRecord | RouteResult {
-  const id = ctx.params[param] ?? "";
-  const org = ctx.state.organizations.get(id);
-  return org ?? apiError(404, "not_found", `organization ${id} not found`);
+/** A handler of a path naming an organization in `{param}`: 404 for one the partner lacks. */
+function inOrganization(
+  param: string,
+  handle: (ctx: RouteContext, org: OrganizationRecord) => RouteResult,
+): Route["handle"] {
+  return (ctx) => {
+    const id = ctx.params[param] ?? "";
+    const org = ctx.state.organizations.get(id);
+    return org ? handle(ctx, org) : apiError(404, "not_found", `organization ${id} not found`);
+  };
 }
 
-const isOrg = (x: OrganizationRecord | RouteResult): x is OrganizationRecord => "name" in x;
+/** A route only the partner key (Bearer) may call ("Requires partner key"). */
+const partnerRoute = (
+  method: Route["method"],
+  template: string,
+  handle: Route["handle"],
+): Route => ({ method, template, endpoint: "organizations", scope: "partner", handle });
+
+function mintKey(ctx: RouteContext, org: OrganizationRecord): RouteResult {
+  const id = (ctx.params.id ?? "").toLowerCase();
+  const user = ctx.state.organizations.users.get(id);
+  if (!user || user.organization_id !== org.id) {
+    return apiError(404, "not_found", `user ${id} not found in organization ${org.id}`);
+  }
+  const force = ctx.query.force === true;
+  return ok({ data: { value: ctx.state.organizations.mintKey(user.id, force) } });
+}
+
+function sharedConnections(ctx: RouteContext): RouteResult {
+  // "The org_id must match the organization that owns the parent connection. If it does
+  // not, the endpoint returns 404 rather than exposing information about the parent."
+  const orgs = ctx.state.organizations;
+  const id = (ctx.params.connection_id ?? "").toLowerCase();
+  const parent = orgs.connection(id);
+  const orgId = (ctx.params.org_id ?? "").toLowerCase();
+  if (!parent || parent.organization_id !== orgId) {
+    return apiError(404, "not_found", `connection ${id} not found in organization ${orgId}`);
+  }
+  return ok({ data: orgs.sharedCopies(id).map((c) => connectionView(ctx, c.id)) });
+}
 
 function connectionView(ctx: RouteContext, id: string) {
   const c = ctx.state.organizations.connection(id);
@@ -122,99 +155,43 @@ export const ORGANIZATION_ROUTES: Route[] = [
       return org ? ok({ data: org }) : apiError(404, "not_found", "organization not found");
     },
   },
-  {
-    method: "GET",
-    template: "/api/organizations",
-    endpoint: "organizations",
-    scope: "partner",
-    // "The partner owner organization is returned first, followed by child organizations."
-    handle: (ctx) => ok({ data: ctx.state.organizations.organizations.map((o) => ({ ...o })) }),
-  },
-  {
-    method: "POST",
-    template: "/api/organizations",
-    endpoint: "organizations",
-    scope: "partner",
-    handle: createOrganization,
-  },
-  {
-    method: "GET",
-    template: "/api/organizations/{id}",
-    endpoint: "organizations",
-    scope: "partner",
-    handle(ctx) {
-      const org = namedOrganization(ctx, "id");
-      return isOrg(org) ? ok({ data: org }) : org;
-    },
-  },
-  {
-    method: "GET",
-    template: "/api/organizations/{org_id}/users",
-    endpoint: "organizations",
-    scope: "partner",
-    handle(ctx) {
-      const org = namedOrganization(ctx, "org_id");
-      if (!isOrg(org)) return org;
-      return ok({ data: ctx.state.organizations.usersOf(org.id) });
-    },
-  },
-  {
-    method: "POST",
-    template: "/api/organizations/{org_id}/users",
-    endpoint: "organizations",
-    scope: "partner",
-    handle(ctx) {
-      const org = namedOrganization(ctx, "org_id");
-      if (!isOrg(org)) return org;
+  // "The partner owner organization is returned first, followed by child organizations."
+  partnerRoute("GET", "/api/organizations", (ctx) =>
+    ok({ data: ctx.state.organizations.organizations.map((o) => ({ ...o })) }),
+  ),
+  partnerRoute("POST", "/api/organizations", createOrganization),
+  partnerRoute(
+    "GET",
+    "/api/organizations/{id}",
+    inOrganization("id", (_, org) => ok({ data: org })),
+  ),
+  partnerRoute(
+    "GET",
+    "/api/organizations/{org_id}/users",
+    inOrganization("org_id", (ctx, org) => ok({ data: ctx.state.organizations.usersOf(org.id) })),
+  ),
+  partnerRoute(
+    "POST",
+    "/api/organizations/{org_id}/users",
+    inOrganization("org_id", (ctx, org) => {
       const body = ctx.body as { email: string; role_ids?: string[] };
       const user = ctx.state.organizations.createUser(org.id, body.email, body.role_ids ?? null);
       return ok({ data: user });
-    },
-  },
-  {
-    method: "POST",
-    template: "/api/organizations/{org_id}/users/{id}/keys",
-    endpoint: "organizations",
-    scope: "partner",
-    handle(ctx) {
-      const org = namedOrganization(ctx, "org_id");
-      if (!isOrg(org)) return org;
-      const id = (ctx.params.id ?? "").toLowerCase();
-      const user = ctx.state.organizations.users.get(id);
-      if (!user || user.organization_id !== org.id) {
-        return apiError(404, "not_found", `user ${id} not found in organization ${org.id}`);
-      }
-      const force = ctx.query.force === true;
-      return ok({ data: { value: ctx.state.organizations.mintKey(user.id, force) } });
-    },
-  },
-  {
-    method: "GET",
-    template: "/api/organizations/entities/{id}",
-    endpoint: "organizations",
-    scope: "partner",
-    handle(ctx) {
-      const id = (ctx.params.id ?? "").toLowerCase();
-      const entity = resolveEntity(ctx, id);
-      return entity ? ok({ data: entity }) : apiError(404, "not_found", `entity ${id} not found`);
-    },
-  },
-  {
-    method: "GET",
-    template: "/api/organizations/{org_id}/connections/{connection_id}/shared",
-    endpoint: "organizations",
-    scope: "partner",
-    handle(ctx) {
-      // "The org_id must match the organization that owns the parent connection. If it does
-      // not, the endpoint returns 404 rather than exposing information about the parent."
-      const orgs = ctx.state.organizations;
-      const id = (ctx.params.connection_id ?? "").toLowerCase();
-      const parent = orgs.connection(id);
-      const orgId = (ctx.params.org_id ?? "").toLowerCase();
-      if (!parent || parent.organization_id !== orgId) {
-        return apiError(404, "not_found", `connection ${id} not found in organization ${orgId}`);
-      }
-      return ok({ data: orgs.sharedCopies(id).map((c) => connectionView(ctx, c.id)) });
-    },
-  },
+    }),
+  ),
+  partnerRoute(
+    "POST",
+    "/api/organizations/{org_id}/users/{id}/keys",
+    inOrganization("org_id", mintKey),
+  ),
+  partnerRoute("GET", "/api/organizations/entities/{id}", (ctx) => {
+    const id = (ctx.params.id ?? "").toLowerCase();
+    const entity = resolveEntity(ctx, id);
+    return entity ? ok({ data: entity }) : apiError(404, "not_found", `entity ${id} not found`);
+  }),
+  partnerRoute(
+    "GET",
+    "/api/organizations/{org_id}/connections/{connection_id}/shared",
+    sharedConnections,
+  ),
 ];

@@ -6,15 +6,20 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock, parseScenario, type RunningSimulator, startSimulator } from "../../simulator";
+import {
+  ACME,
+  ACME_BULK,
+  GLOBEX,
+  GLOBEX_BULK,
+  PARTNER_KEY,
+  PARTNER_SCENARIO,
+  UNKNOWN,
+} from "../fixtures/partner";
 import { runMain } from "./in-process";
 
 const REPO = resolve(import.meta.dirname, "../..");
-const SCENARIO = "examples/scenarios/partner.yaml";
-const ACME = "7c1e0000-0000-4000-8000-0000000000a0";
-const ACME_BULK = "7c1e0000-0000-4000-8000-00000000a001";
-const GLOBEX_BULK = "7c1e0000-0000-4000-8000-00000000b001";
-const UNKNOWN = "7c1e0000-0000-4000-8000-0000000000ff";
-const PARTNER_KEY = "live-partner-key-0123456789";
+const SCENARIO = PARTNER_SCENARIO;
+const LIVE_PARTNER_KEY = "live-partner-key-0123456789";
 
 const whereis = (args: string[], env: Record<string, string> = {}) =>
   runMain(["whereis", ...args], REPO, env);
@@ -31,7 +36,7 @@ describe("whereis against the embedded simulator", () => {
   it("prints only JSON with --json, and resolves a past execution to its sync", async () => {
     const scenario = parseScenario(readFileSync(resolve(REPO, SCENARIO), "utf8"), SCENARIO);
     const sim = await startSimulator({ scenario, clock: new ManualClock() });
-    const token = Buffer.from(`7c1e0000-0000-4000-8000-0000000000b0:sim-partner-key`);
+    const token = Buffer.from(`${GLOBEX}:${PARTNER_KEY}`);
     const res = await fetch(`${sim.url}/api/bulk/syncs/${GLOBEX_BULK}/executions`, {
       headers: { authorization: `Basic ${token.toString("base64")}` },
     });
@@ -43,7 +48,7 @@ describe("whereis against the embedded simulator", () => {
     expect(JSON.parse(run.stdout)).toEqual({
       id: execution,
       type: "bulk_sync_execution",
-      organization: { id: "7c1e0000-0000-4000-8000-0000000000b0", name: "Globex" },
+      organization: { id: GLOBEX, name: "Globex" },
       canonical_path: `/api/bulk/syncs/${GLOBEX_BULK}/executions/${execution}`,
       url: null,
       relationships: {
@@ -68,14 +73,14 @@ describe("whereis --live", () => {
   let env: Record<string, string>;
   beforeEach(async () => {
     const yaml = readFileSync(resolve(REPO, SCENARIO), "utf8")
-      .replace("partner_key: sim-partner-key", `partner_key: ${PARTNER_KEY}`)
+      .replace(`partner_key: ${PARTNER_KEY}`, `partner_key: ${LIVE_PARTNER_KEY}`)
       .replace("api_key: sim-key", "api_key: live-user-key");
     sim = await startSimulator({
       scenario: parseScenario(yaml, "live.yaml"),
       clock: new ManualClock(Date.now()),
       validateResponses: true,
     });
-    env = { POLYTOMIC_PARTNER_KEY: PARTNER_KEY, POLYTOMIC_API_URL: sim.url };
+    env = { POLYTOMIC_PARTNER_KEY: LIVE_PARTNER_KEY, POLYTOMIC_API_URL: sim.url };
   });
   afterEach(async () => {
     await sim.close();

@@ -8,20 +8,21 @@ import { afterEach, describe, expect, it } from "vitest";
 import { organizationCredentials, PolytomicClient } from "../../functions/polytomic/client";
 import { redactText } from "../../functions/polytomic/redact";
 import { ManualClock, parseScenario, startSimulator } from "../../simulator";
+import {
+  ACME,
+  ACME_BULK,
+  ACME_MODEL,
+  ACME_USER,
+  GLOBEX,
+  GLOBEX_BULK,
+  PARENT_CONNECTION,
+  PARTNER_KEY,
+  PARTNER_SCENARIO,
+  UNKNOWN,
+} from "../fixtures/partner";
 
-const SCENARIO = readFileSync(
-  new URL("../../examples/scenarios/partner.yaml", import.meta.url),
-  "utf8",
-);
-const PARTNER_KEY = "sim-partner-key";
+const SCENARIO = readFileSync(new URL(`../../${PARTNER_SCENARIO}`, import.meta.url), "utf8");
 const OWNER = "Partner HQ";
-const ACME = "7c1e0000-0000-4000-8000-0000000000a0";
-const GLOBEX = "7c1e0000-0000-4000-8000-0000000000b0";
-const ACME_BULK = "7c1e0000-0000-4000-8000-00000000a001";
-const ACME_MODEL = "7c1e0000-0000-4000-8000-00000000a002";
-const GLOBEX_BULK = "7c1e0000-0000-4000-8000-00000000b001";
-const PARENT_CONNECTION = "7c1e0000-0000-4000-8000-00000000c000";
-const ACME_USER = "7c1e0000-0000-4000-8000-00000000e0a0";
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -103,7 +104,7 @@ describe("partner endpoints (Bearer partner key)", () => {
       organization_id: ACME,
     });
     expect(await partner.getPartnerEntity(GLOBEX)).toMatchObject({ type: "organization" });
-    const unknown = await failure(partner.getPartnerEntity("7c1e0000-0000-4000-8000-0000000000ff"));
+    const unknown = await failure(partner.getPartnerEntity(UNKNOWN));
     expect(unknown).toMatchObject({ name: "Polytomic.NotFound", status: 404 });
   });
 
@@ -151,9 +152,7 @@ describe("an organization's endpoints (HTTP Basic <organization id>:<partner key
   it("keeps the default organization's syncs for the user key, and refuses an unknown organization", async () => {
     const { client } = await partnerSetup();
     expect((await client("sim-key").listBulkSyncs()).data).toEqual([]);
-    const stranger = client(
-      organizationCredentials(PARTNER_KEY, "7c1e0000-0000-4000-8000-0000000000ff"),
-    );
+    const stranger = client(organizationCredentials(PARTNER_KEY, UNKNOWN));
     expect(await failure(stranger.listBulkSyncs())).toMatchObject({ status: 401 });
   });
 
