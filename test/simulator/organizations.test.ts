@@ -111,3 +111,28 @@ describe("partner endpoints against the spec", () => {
     expect([400, 404]).toContain(entity.status);
   });
 });
+
+describe("webhooks (the default organization's only)", () => {
+  it("refuses another organization's caller and sends it none of that organization's events", async () => {
+    h = await harness(YAML.replace(/faults:[\s\S]*$/, ""));
+    const acme = { authorization: basic(ACME, PARTNER) };
+    expect((await h.call("GET", "/api/webhooks", "/api/webhooks", { headers: acme })).status).toBe(
+      403,
+    );
+    const hook = await h.call("POST", "/api/webhooks", "/api/webhooks", {
+      body: { endpoint: "http://127.0.0.1:9/unreachable", secret: "hook-secret" },
+    });
+    expect(hook.status).toBe(200);
+    const own = await h.call("POST", `/api/bulk/syncs/${BULK}/executions`, T.bulkStart, {
+      body: {},
+    });
+    await h.call("POST", `/api/bulk/syncs/${ACME_BULK}/executions`, T.bulkStart, {
+      body: {},
+      headers: acme,
+    });
+    h.clock.advance(3_600_000);
+    await h.sim.webhooks.pump();
+    const executions = new Set(h.sim.webhooks.deliveries().map((d) => d.executionId));
+    expect([...executions]).toEqual([own.body.data.id]);
+  });
+});
