@@ -35,6 +35,19 @@ const partnerRoute = (
   handle: Route["handle"],
 ): Route => ({ method, template, endpoint: "organizations", scope: "partner", handle });
 
+/** The spec's rules for a new user's roles: not both `role` and `role_ids`, and not `[]`. */
+function createUser(ctx: RouteContext, org: OrganizationRecord): RouteResult {
+  const body = ctx.body as { email: string; role?: string; role_ids?: string[] };
+  if (body.role !== undefined && body.role_ids !== undefined) {
+    return apiError(422, "invalid_roles", "setting both role and role_ids is rejected");
+  }
+  if (body.role_ids?.length === 0) {
+    return apiError(422, "invalid_roles", "role_ids must contain at least one entry when provided");
+  }
+  const user = ctx.state.organizations.createUser(org.id, body.email, body.role_ids ?? null);
+  return ok({ data: user });
+}
+
 function mintKey(ctx: RouteContext, org: OrganizationRecord): RouteResult {
   const id = (ctx.params.id ?? "").toLowerCase();
   const user = ctx.state.organizations.users.get(id);
@@ -170,15 +183,7 @@ export const ORGANIZATION_ROUTES: Route[] = [
     "/api/organizations/{org_id}/users",
     inOrganization("org_id", (ctx, org) => ok({ data: ctx.state.organizations.usersOf(org.id) })),
   ),
-  partnerRoute(
-    "POST",
-    "/api/organizations/{org_id}/users",
-    inOrganization("org_id", (ctx, org) => {
-      const body = ctx.body as { email: string; role_ids?: string[] };
-      const user = ctx.state.organizations.createUser(org.id, body.email, body.role_ids ?? null);
-      return ok({ data: user });
-    }),
-  ),
+  partnerRoute("POST", "/api/organizations/{org_id}/users", inOrganization("org_id", createUser)),
   partnerRoute(
     "POST",
     "/api/organizations/{org_id}/users/{id}/keys",

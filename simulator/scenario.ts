@@ -590,6 +590,10 @@ function checkOrganizations(raw: RawScenario, problems: string[]): void {
       }
     }
   });
+  const partnered = raw.partner_key !== undefined || raw.organizations.length > 0;
+  if (partnered && raw.organization_id !== undefined && !UUID_RE.test(raw.organization_id)) {
+    problems.push(`field "organization_id": must be a uuid with partner_key or organizations`);
+  }
   if (raw.partner_key !== undefined && raw.partner_key === raw.api_key) {
     problems.push(`field "partner_key": must differ from api_key`);
   }

@@ -110,6 +110,26 @@ describe("partner endpoints against the spec", () => {
     );
     expect([400, 404]).toContain(entity.status);
   });
+
+  it("refuses a user with both role and role_ids, or with no role_ids (the spec's words, 422)", async () => {
+    h = await harness(YAML.replace(/faults:[\s\S]*$/, ""));
+    const create = (body: object, key: string) =>
+      h.call("POST", `/api/organizations/${ACME}/users`, "/api/organizations/{org_id}/users", {
+        headers: { authorization: bearer(PARTNER), "idempotency-key": key },
+        body,
+      });
+    const role = "7c1e0000-0000-4000-8000-00000000f001";
+    const both = await create(
+      { email: "a@acme.example", role: "admin", role_ids: [role] },
+      "user-both",
+    );
+    expect(both.status).toBe(422);
+    expect((await create({ email: "b@acme.example", role_ids: [] }, "user-empty")).status).toBe(
+      422,
+    );
+    const made = await create({ email: "c@acme.example", role_ids: [role] }, "user-created");
+    expect(made.body.data).toMatchObject({ organization_id: ACME, role_ids: [role] });
+  });
 });
 
 describe("webhooks (the default organization's only)", () => {

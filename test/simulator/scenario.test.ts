@@ -156,5 +156,8 @@ describe("organizations", () => {
     expect(message).toContain('organization #2, field "name": duplicate organization name');
     expect(message).toContain("shared_from must name a connection of the default");
     expect(message).toContain('field "partner_key": must differ from api_key');
+    expect(errorOf("organization_id: org-42\npartner_key: pk")).toContain(
+      'field "organization_id": must be a uuid with partner_key or organizations',
+    );
   });
 });
