@@ -676,6 +676,15 @@ export class PolytomicClient implements PolytomicApi, PolytomicPartnerApi {
     });
   }
 
+  /**
+   * The organization the credentials act as ("the safest way to discover the effective
+   * organization for a user-scoped or organization-scoped credential"): the check that a
+   * partner key's Basic form reaches the organization it names.
+   */
+  getCurrentOrganization(options?: CallOptions): Promise<Organization> {
+    return this.call({ method: "GET", template: "/api/organization", read: "data", options });
+  }
+
   // --- partner endpoints (credentials: the partner key, sent as Bearer) ----------------------
 
   async listOrganizations(options?: CallOptions): Promise<Organization[]> {

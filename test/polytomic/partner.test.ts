@@ -135,6 +135,7 @@ describe("an organization's endpoints (HTTP Basic <organization id>:<partner key
     const { client } = await partnerSetup();
     const acme = client(organizationCredentials(PARTNER_KEY, ACME));
     const globex = client(organizationCredentials(PARTNER_KEY, GLOBEX));
+    expect(await acme.getCurrentOrganization()).toMatchObject({ id: ACME, name: "Acme" });
     expect((await acme.listBulkSyncs()).data.map((s) => s.id)).toEqual([ACME_BULK]);
     expect((await globex.listBulkSyncs()).data.map((s) => s.id)).toEqual([GLOBEX_BULK]);
     expect(await acme.getBulkSync(ACME_BULK)).toMatchObject({ organization_id: ACME });
