@@ -8,13 +8,12 @@ import type { OrganizationFields, OrganizationRecord } from "./organizations";
 import {
   apiError,
   callerOrganization,
+  ok,
   type Route,
   type RouteContext,
   type RouteResult,
 } from "./routes";
 import type { ExecutionRecord } from "./state";
-
-const ok = (body: unknown): RouteResult => ({ status: 200, body });
 
 /** A handler of a path naming an organization in `{param}`: 404 for one the partner lacks. */
 function inOrganization(

@@ -79,7 +79,8 @@ export function apiError(status: number, key: string, message: string): RouteRes
   return { status, body };
 }
 
-const ok = (body: unknown): RouteResult => ({ status: 200, body });
+/** A 200 with `body`. */
+export const ok = (body: unknown): RouteResult => ({ status: 200, body });
 
 /** The organization an organization route acts on (the server refuses partner callers). */
 export function callerOrganization(ctx: RouteContext): string {

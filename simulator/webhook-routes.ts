@@ -7,13 +7,12 @@
 import {
   apiError,
   callerOrganization,
+  ok,
   type Route,
   type RouteContext,
   type RouteResult,
 } from "./routes";
 import type { WebhookRecord } from "./webhooks";
-
-const ok = (body: unknown): RouteResult => ({ status: 200, body });
 
 function view(hook: WebhookRecord) {
   return { ...hook };
