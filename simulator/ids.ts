@@ -8,6 +8,9 @@ export function uuidFrom(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** The default organization's id (the scenario's `organization_id` overrides it). */
+export const ORGANIZATION_ID = uuidFrom("organization");
+
 /** ISO-8601 UTC timestamp of epoch ms. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString();

@@ -3,6 +3,7 @@
  * expressions, most literal segments first, so `/api/syncs/{id}/executions` wins over
  * `/api/syncs/{id}/{other}`-like templates.
  */
+import { ORGANIZATION_ROUTES } from "./organization-routes";
 import { ROUTES, type Route } from "./routes";
 import { WEBHOOK_ROUTES } from "./webhook-routes";
 
@@ -40,7 +41,7 @@ function compileRoute(route: Route): CompiledRoute {
 }
 
 export class Router {
-  private readonly routes = [...ROUTES, ...WEBHOOK_ROUTES]
+  private readonly routes = [...ROUTES, ...WEBHOOK_ROUTES, ...ORGANIZATION_ROUTES]
     .map(compileRoute)
     .sort((a, b) => b.literals - a.literals);
 

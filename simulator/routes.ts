@@ -18,13 +18,13 @@ import type {
 import type { EndpointName } from "./faults";
 import { modelLogLineCount } from "./files";
 import { iso, uuidFrom } from "./ids";
+import type { Caller } from "./organizations";
 import { type Assumptions, DEFAULT_ASSUMPTIONS, type SyncScenario } from "./scenario";
 import {
   bulkExecutionView,
   consoleEntries,
   type ExecutionRecord,
   modelExecutionView,
-  ORGANIZATION_ID,
   phaseAt,
   type SimState,
   selectSchemas,
@@ -40,6 +40,8 @@ export interface RouteContext {
   body: unknown;
   /** A fresh random URL signature. */
   sign: () => string;
+  /** Who the request acts as (organizations.ts); organization routes get an organization. */
+  caller: Caller;
 }
 
 export interface RouteResult {
@@ -55,6 +57,11 @@ export interface Route {
   endpoint: EndpointName;
   /** The path parameter holding the sync id (for `sync` fault filters). */
   syncParam?: string;
+  /**
+   * Who may call it: an organization (a user key, or HTTP Basic), or the partner (its Bearer
+   * partner key); the other answers 403. @default "organization"
+   */
+  scope?: "organization" | "partner";
   handle(ctx: RouteContext): RouteResult;
 }
 
@@ -72,7 +79,17 @@ export function apiError(status: number, key: string, message: string): RouteRes
   return { status, body };
 }
 
-const ok = (body: unknown): RouteResult => ({ status: 200, body });
+/** A 200 with `body`. */
+export const ok = (body: unknown): RouteResult => ({ status: 200, body });
+
+/** The organization an organization route acts on (the server refuses partner callers). */
+export function callerOrganization(ctx: RouteContext): string {
+  return ctx.caller.partner ? "" : ctx.caller.organizationId;
+}
+
+/** Whether the caller's organization owns the sync: another organization's is a 404. */
+const ownSync = (ctx: RouteContext, sync: SyncScenario) =>
+  ctx.state.organizationOf(sync) === callerOrganization(ctx);
 
 function findSync(
   ctx: RouteContext,
@@ -81,7 +98,7 @@ function findSync(
 ): SyncScenario | RouteResult {
   const id = (ctx.params[param] ?? "").toLowerCase();
   const sync = ctx.state.scenario.syncs[id];
-  if (!sync || sync.type !== type) {
+  if (!sync || sync.type !== type || !ownSync(ctx, sync)) {
     return apiError(404, "not_found", `${type === "bulk" ? "bulk sync" : "sync"} ${id} not found`);
   }
   return sync;
@@ -203,7 +220,7 @@ function modelListItem(ctx: RouteContext, sync: SyncScenario): ModelSyncListItem
     name: sync.name,
     active: sync.active,
     mode: "updateOrCreate",
-    organization_id: ORGANIZATION_ID,
+    organization_id: ctx.state.organizationOf(sync),
     created_at: t.created,
     updated_at: t.updated,
     model_ids: [uuidFrom(`model:${sync.id}`)],
@@ -220,7 +237,7 @@ function modelSync(ctx: RouteContext, sync: SyncScenario): ModelSync {
     name: sync.name,
     active: sync.active,
     mode: "updateOrCreate",
-    organization_id: ORGANIZATION_ID,
+    organization_id: ctx.state.organizationOf(sync),
     created_at: t.created,
     updated_at: t.updated,
     model_ids: [uuidFrom(`model:${sync.id}`)],
@@ -239,7 +256,7 @@ function bulkSync(ctx: RouteContext, sync: SyncScenario): BulkSync {
     name: sync.name,
     active: sync.active,
     mode: "replicate",
-    organization_id: ORGANIZATION_ID,
+    organization_id: ctx.state.organizationOf(sync),
     created_at: t.created,
     updated_at: t.updated,
     source_connection_id: uuidFrom(`source-connection:${sync.id}`),
@@ -267,7 +284,7 @@ function pageLimit(ctx: RouteContext, max: number, fallback = max): number {
 function syncsOf(ctx: RouteContext, type: "model" | "bulk"): SyncScenario[] {
   const active = ctx.query.active as boolean | undefined;
   return Object.values(ctx.state.scenario.syncs).filter(
-    (s) => s.type === type && (active === undefined || s.active === active),
+    (s) => s.type === type && ownSync(ctx, s) && (active === undefined || s.active === active),
   );
 }
 
@@ -551,7 +568,9 @@ export const ROUTES: Route[] = [
         );
       }
       const id = (ctx.params.id ?? "").toLowerCase();
-      if (!ctx.state.jobs.has(id)) return apiError(404, "not_found", `job ${id} not found`);
+      const job = ctx.state.jobs.get(id);
+      const sync = job ? ctx.state.scenario.syncs[job.syncId] : undefined;
+      if (!sync || !ownSync(ctx, sync)) return apiError(404, "not_found", `job ${id} not found`);
       return ok({ data: jobView(ctx, id) });
     },
   },

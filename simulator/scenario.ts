@@ -11,6 +11,7 @@ import {
   SIGNATURE_ALGORITHMS,
 } from "../functions/core/webhook-contract";
 import { parseDuration } from "../lib/config/duration";
+import { ORGANIZATION_ID } from "./ids";
 
 /** A scenario that cannot be used. The message names the source and the field path. */
 export class ScenarioError extends Error {
@@ -35,6 +36,7 @@ export const FAULT_ENDPOINTS = [
   "syncs",
   "download",
   "webhooks",
+  "organizations",
   "any",
 ] as const;
 export type FaultEndpoint = (typeof FAULT_ENDPOINTS)[number];
@@ -204,10 +206,44 @@ const webhooksSchema = z.strictObject({
 export type WebhooksScenario = z.output<typeof webhooksSchema>;
 export const DEFAULT_WEBHOOKS: WebhooksScenario = webhooksSchema.parse({});
 
+const uuid = z.string().regex(UUID_RE, "must be a uuid");
+
+/** A connection of an organization; `shared_from` makes it a shared copy of a parent one. */
+const connectionSchema = z.strictObject({
+  id: uuid,
+  name: z.string().min(1),
+  /** The parent connection (in the partner's owner organization) this is a shared copy of. */
+  shared_from: uuid.optional(),
+});
+
+/** A user of an organization; `api_key` is a user key it already has (Bearer). */
+const userSchema = z.strictObject({
+  id: uuid,
+  email: z.string().min(1),
+  api_key: z.string().min(1).optional(),
+});
+
+/** A child organization of the partner, with its own syncs (docs/partners.md). */
+const organizationSchema = z.strictObject({
+  id: uuid,
+  name: z.string().min(1),
+  syncs: z.record(z.string(), syncSchema).default({}),
+  connections: z.array(connectionSchema).default([]),
+  users: z.array(userSchema).default([]),
+});
+
 const scenarioSchema = z.strictObject({
   api_key: z.string().min(1).optional(),
   /** The organization id HTTP Basic credentials must name. @default the simulator's own id */
   organization_id: z.string().min(1).optional(),
+  /** The default (partner owner) organization's name. @default "Simulated organization" */
+  organization_name: z.string().min(1).optional(),
+  /** The partner key: Bearer for partner endpoints, HTTP Basic `<org id>:<key>` for an organization's. */
+  partner_key: z.string().min(1).optional(),
+  /** The default organization's connections (parents of shared connections live here). */
+  connections: z.array(connectionSchema).default([]),
+  /** The partner's child organizations, each with its own syncs. */
+  organizations: z.array(organizationSchema).default([]),
   assumptions: assumptionsSchema.default(DEFAULT_ASSUMPTIONS),
   syncs: z.record(z.string(), syncSchema).default({}),
   faults: z.array(faultSchema).default([]),
@@ -218,6 +254,18 @@ const scenarioSchema = z.strictObject({
 
 type RawScenario = z.output<typeof scenarioSchema>;
 type RawSync = z.output<typeof syncSchema>;
+type RawOrganization = z.output<typeof organizationSchema>;
+
+export type ConnectionScenario = z.output<typeof connectionSchema>;
+export type UserScenario = z.output<typeof userSchema>;
+
+/** A child organization of the partner; its syncs are in `Scenario.syncs`, tagged with its id. */
+export interface OrganizationScenario {
+  id: string;
+  name: string;
+  connections: ConnectionScenario[];
+  users: UserScenario[];
+}
 
 /** One per-schema result of a bulk sync, with defaults applied. */
 export interface SchemaScenario {
@@ -250,6 +298,8 @@ export interface SyncScenario {
   last_succeeded?: string;
   export_seconds: number;
   export_outcome: "done" | "failed";
+  /** The child organization that owns the sync. @default the default organization */
+  organization_id?: string;
 }
 
 export type FaultScenario = RawScenario["faults"][number];
@@ -261,6 +311,14 @@ export interface Scenario {
   source: string;
   api_key?: string;
   organization_id?: string;
+  /** @default "Simulated organization" */
+  organization_name?: string;
+  /** Partner key (docs/partners.md). @default none: partner endpoints answer 403 */
+  partner_key?: string;
+  /** The default organization's connections. @default none */
+  connections?: ConnectionScenario[];
+  /** The partner's child organizations (their syncs are in `syncs`). @default none */
+  organizations?: OrganizationScenario[];
   /** @default DEFAULT_ASSUMPTIONS */
   assumptions?: Assumptions;
   syncs: Record<string, SyncScenario>;
@@ -461,6 +519,8 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     checkSync(id, sync, problems);
     syncs[id.toLowerCase()] = buildSync(id.toLowerCase(), sync);
   }
+  const organizations = raw.organizations.map((org, i) => addOrganization(org, i, syncs, problems));
+  checkOrganizations(raw, problems);
   raw.faults.forEach((f, i) => {
     checkFault(i, f, problems);
   });
@@ -470,12 +530,73 @@ export function parseScenario(text: string, source = "scenario"): Scenario {
     source,
     ...(raw.api_key !== undefined ? { api_key: raw.api_key } : {}),
     ...(raw.organization_id !== undefined ? { organization_id: raw.organization_id } : {}),
+    ...(raw.organization_name !== undefined ? { organization_name: raw.organization_name } : {}),
+    ...(raw.partner_key !== undefined ? { partner_key: raw.partner_key } : {}),
+    connections: raw.connections.map(lowerConnection),
+    organizations,
     assumptions: raw.assumptions,
     syncs,
     faults,
     ...(raw.random_faults !== undefined ? { random_faults: raw.random_faults } : {}),
     ...(raw.webhooks !== undefined ? { webhooks: raw.webhooks } : {}),
   };
+}
+
+const lowerConnection = (c: ConnectionScenario): ConnectionScenario => ({
+  ...c,
+  id: c.id.toLowerCase(),
+  ...(c.shared_from === undefined ? {} : { shared_from: c.shared_from.toLowerCase() }),
+});
+
+/** A child organization: its syncs join `syncs`, tagged with its id (a sync id is global). */
+function addOrganization(
+  raw: RawOrganization,
+  index: number,
+  syncs: Record<string, SyncScenario>,
+  problems: string[],
+): OrganizationScenario {
+  const id = raw.id.toLowerCase();
+  for (const [syncId, sync] of Object.entries(raw.syncs)) {
+    const key = syncId.toLowerCase();
+    const at = `organization #${index + 1}, sync "${syncId}"`;
+    const before = problems.length;
+    checkSync(syncId, sync, problems);
+    for (let i = before; i < problems.length; i++) problems[i] = `${at}: ${problems[i]}`;
+    if (syncs[key]) problems.push(`${at}: the sync id is already used by another organization`);
+    syncs[key] = { ...buildSync(key, sync), organization_id: id };
+  }
+  const users = raw.users.map((u) => ({ ...u, id: u.id.toLowerCase() }));
+  return { id, name: raw.name, connections: raw.connections.map(lowerConnection), users };
+}
+
+/** Organization ids and names unique; shared connections' parents in the owner organization. */
+function checkOrganizations(raw: RawScenario, problems: string[]): void {
+  const owner = (raw.organization_id ?? ORGANIZATION_ID).toLowerCase();
+  const ids = new Set<string>([owner]);
+  const names = new Set<string>([raw.organization_name ?? ""]);
+  const parents = new Set(raw.connections.map((c) => c.id.toLowerCase()));
+  raw.organizations.forEach((org, i) => {
+    const at = `organization #${i + 1}`;
+    if (ids.has(org.id.toLowerCase()))
+      problems.push(`${at}, field "id": duplicate organization id`);
+    if (names.has(org.name)) problems.push(`${at}, field "name": duplicate organization name`);
+    ids.add(org.id.toLowerCase());
+    names.add(org.name);
+    for (const c of org.connections) {
+      if (c.shared_from !== undefined && !parents.has(c.shared_from.toLowerCase())) {
+        problems.push(
+          `${at}, connection "${c.id}": shared_from must name a connection of the default (partner owner) organization`,
+        );
+      }
+    }
+  });
+  const partnered = raw.partner_key !== undefined || raw.organizations.length > 0;
+  if (partnered && raw.organization_id !== undefined && !UUID_RE.test(raw.organization_id)) {
+    problems.push(`field "organization_id": must be a uuid with partner_key or organizations`);
+  }
+  if (raw.partner_key !== undefined && raw.partner_key === raw.api_key) {
+    problems.push(`field "partner_key": must differ from api_key`);
+  }
 }
 
 /** Reads and parses a scenario file (YAML or JSON). */

@@ -40,8 +40,10 @@ export async function serve(opts: ServeOptions = {}): Promise<RunningSimulator> 
     webhookPumpMs: 250,
   });
   const syncs = Object.keys(scenario.syncs).length;
+  const orgs = scenario.organizations?.length ?? 0;
+  const inOrgs = orgs > 0 ? ` in ${orgs + 1} organizations` : "";
   opts.log?.(
-    `Polytomic simulator listening on ${sim.url} (${syncs} sync${syncs === 1 ? "" : "s"} from ${scenario.source}` +
+    `Polytomic simulator listening on ${sim.url} (${syncs} sync${syncs === 1 ? "" : "s"}${inOrgs} from ${scenario.source}` +
       `${opts.speed !== undefined ? `, ${opts.speed}x speed` : ""})`,
   );
   return sim;

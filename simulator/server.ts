@@ -3,7 +3,8 @@
  * injection, Idempotency-Key handling and request checks, around the handlers in routes.ts.
  *
  * Order of processing for an API request: route (404 unknown path, 405 unknown method) ->
- * auth (401) -> Idempotency-Key (400 bad format, replay, 409 concurrent duplicate) -> fault
+ * auth (401; organizations.ts says who each credential is) -> scope (403: partner endpoints
+ * need the Bearer partner key, organization endpoints an organization) -> Idempotency-Key (400 bad format, replay, 409 concurrent duplicate) -> fault
  * (delay, then status/malformed/reset; a faulted request changes nothing) -> parameter and body
  * checks against the spec (400; malformed ids 404) -> handler. As Polytomic documents, the
  * first answer to an Idempotency-Key is what every later request with that key gets, error
@@ -18,11 +19,12 @@ import { type Clock, systemClock } from "./clock";
 import { type EndpointName, FaultQueue, RandomFaults } from "./faults";
 import { renderFile } from "./files";
 import { IdempotencyStore } from "./idempotency";
+import { authenticate, type Caller } from "./organizations";
 import { Router } from "./router";
 import { apiError, type Route, type RouteResult } from "./routes";
 import { DEFAULT_ASSUMPTIONS, DEFAULT_WEBHOOKS, type Scenario } from "./scenario";
 import { checkParams, checkRequestBody, validateResponse } from "./spec";
-import { ORGANIZATION_ID, SimState, type SimulatorExecution } from "./state";
+import { SimState, type SimulatorExecution } from "./state";
 import { type DeliveryRecord, WebhookDispatcher, type WebhookRecord } from "./webhooks";
 
 export interface SimulatorOptions {
@@ -91,29 +93,14 @@ export interface RunningSimulator {
 
 const MAX_BODY_BYTES = 1_048_576;
 
-/**
- * Why an Authorization header is refused, or undefined when it is accepted. The spec's
- * schemes: `Bearer <user or partner key>` and `orgScopedAPIKey`, HTTP Basic, which Polytomic's
- * Terraform provider sends as `base64(<organization id>:<key>)`. The key must equal the
- * scenario's `api_key` when it has one (any non-empty key otherwise); a Basic organization id
- * must be the scenario's `organization_id` (default: the simulator's organization).
- */
-export function checkAuth(header: string, scenario: Scenario): string | undefined {
-  const bearer = /^Bearer\s+(\S.*)$/i.exec(header)?.[1]?.trim();
-  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim())?.[1];
-  let key = bearer;
-  if (basic !== undefined) {
-    const decoded = Buffer.from(basic, "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    const org = colon > 0 ? decoded.slice(0, colon) : "";
-    key = colon > 0 ? decoded.slice(colon + 1) : "";
-    if (org !== (scenario.organization_id ?? ORGANIZATION_ID)) {
-      return "Basic credentials name an unknown organization";
-    }
-  }
-  if (!key) return "missing API key (Bearer, or Basic organization id and key)";
-  if (scenario.api_key !== undefined && key !== scenario.api_key) return "invalid API key";
-  return undefined;
+/** The 403 for a caller the route is not for (partner routes need the partner key). */
+function scopeDenied(route: Route, caller: Caller): RouteResult | undefined {
+  const partnerRoute = route.scope === "partner";
+  if (partnerRoute === caller.partner) return undefined;
+  const message = partnerRoute
+    ? "this endpoint requires a partner key (Authorization: Bearer <partner key>)"
+    : "a partner key reaches an organization's endpoints only as HTTP Basic <organization id>:<partner key>";
+  return apiError(403, "forbidden", message);
 }
 
 type Fault = Scenario["faults"][number];
@@ -192,8 +179,16 @@ class SimulatorServer {
     rawBody: Buffer,
     { route, params }: { route: Route; params: Record<string, string> },
   ): Promise<void> {
-    const denied = checkAuth(req.headers.authorization ?? "", this.options.scenario);
-    if (denied) return this.sendResult(ex, apiError(401, "unauthorized", denied), route.template);
+    const auth = authenticate(
+      req.headers.authorization ?? "",
+      this.options.scenario,
+      this.state.organizations,
+    );
+    if ("denied" in auth) {
+      return this.sendResult(ex, apiError(401, "unauthorized", auth.denied), route.template);
+    }
+    const forbidden = scopeDenied(route, auth.caller);
+    if (forbidden) return this.sendResult(ex, forbidden, route.template);
     const keyHeader = req.headers["idempotency-key"];
     const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
     const fingerprint = rawBody.toString("utf8").trim();
@@ -208,7 +203,7 @@ class SimulatorServer {
         this.randomFaults?.take(route.endpoint, `${ex.entry.method} ${url.pathname} ${key ?? ""}`);
       if (fault && (await this.applyFault(ex, fault, record))) return;
       // Spec checks' 400s are the API's own answers: recorded for the key too.
-      const result = this.runRoute(route, params, url, rawBody);
+      const result = this.runRoute(route, params, url, rawBody, auth.caller);
       record(result);
       this.sendResult(ex, result, route.template);
     } finally {
@@ -222,6 +217,7 @@ class SimulatorServer {
     params: Record<string, string>,
     url: URL,
     rawBody: Buffer,
+    caller: Caller,
   ): RouteResult {
     const checked = this.checkRequest(route, params, url, rawBody);
     if ("answer" in checked) return checked.answer;
@@ -233,6 +229,7 @@ class SimulatorServer {
       query: checked.query,
       body: checked.body,
       sign: () => randomBytes(32).toString("hex"),
+      caller,
     });
   }
 

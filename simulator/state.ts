@@ -17,6 +17,7 @@ import type {
 } from "../functions/polytomic/types";
 import type { Clock } from "./clock";
 import { iso, uuidFrom } from "./ids";
+import { OrganizationRegistry } from "./organizations";
 import {
   momentAt,
   type Scenario,
@@ -223,12 +224,15 @@ export class SimState {
   readonly epoch: number;
   /** The organization's webhook (`/api/webhooks`). */
   readonly webhooks = new WebhookRegistry();
+  /** The partner's organizations, their users, keys and connections. */
+  readonly organizations: OrganizationRegistry;
 
   constructor(
     readonly scenario: Scenario,
     readonly clock: Clock,
   ) {
     this.epoch = clock.now();
+    this.organizations = new OrganizationRegistry(scenario);
     for (const sync of Object.values(scenario.syncs)) this.addHistory(sync);
   }
 
@@ -294,6 +298,11 @@ export class SimState {
       errors: 0,
       warnings: sync.warnings,
     });
+  }
+
+  /** The organization that owns the sync. */
+  organizationOf(sync: SyncScenario): string {
+    return sync.organization_id ?? this.organizations.ownerId;
   }
 
   /** The sync's executions, oldest first. */
@@ -564,5 +573,5 @@ export function consoleEntries(e: ExecutionRecord, t: number): ConsoleLogEntry[]
   return out.map((entry, i) => ({ ...entry, id: String(i + 1) }));
 }
 
-/** For tests: a fixed organization id in every sync. */
-export const ORGANIZATION_ID = uuidFrom("organization");
+/** For tests: the default organization's fixed id. */
+export { ORGANIZATION_ID } from "./ids";

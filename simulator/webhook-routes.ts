@@ -4,10 +4,15 @@
  * second create while one exists is a 422 `webhook_exists` (the spec lists 422 for create; the
  * body is the simulator's choice), so a caller replaces a webhook by updating it.
  */
-import { apiError, type Route, type RouteContext, type RouteResult } from "./routes";
+import {
+  apiError,
+  callerOrganization,
+  ok,
+  type Route,
+  type RouteContext,
+  type RouteResult,
+} from "./routes";
 import type { WebhookRecord } from "./webhooks";
-
-const ok = (body: unknown): RouteResult => ({ status: 200, body });
 
 function view(hook: WebhookRecord) {
   return { ...hook };
@@ -41,7 +46,25 @@ function withHook(ctx: RouteContext, change: (hook: WebhookRecord) => void): Rou
   return ok({ data: view(hook) });
 }
 
-export const WEBHOOK_ROUTES: Route[] = [
+/**
+ * The simulator keeps one webhook, the default organization's (docs/simulator.md): another
+ * organization's caller gets 403 rather than another organization's registration.
+ */
+function ownerOnly(route: Route): Route {
+  return {
+    ...route,
+    handle: (ctx) =>
+      callerOrganization(ctx) === ctx.state.organizations.ownerId
+        ? route.handle(ctx)
+        : apiError(
+            403,
+            "forbidden",
+            "the simulator models the default organization's webhook only",
+          ),
+  };
+}
+
+const ROUTES: Route[] = [
   {
     method: "GET",
     template: "/api/webhooks",
@@ -113,3 +136,5 @@ export const WEBHOOK_ROUTES: Route[] = [
       }),
   },
 ];
+
+export const WEBHOOK_ROUTES: Route[] = ROUTES.map(ownerOnly);

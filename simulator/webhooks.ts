@@ -188,7 +188,7 @@ export class WebhookDispatcher {
     const times = this.pending.map((p) => p.dueAt);
     if (this.state.webhooks.get()) {
       for (const e of this.state.executions) {
-        if (e.history) continue;
+        if (e.history || e.sync.organization_id !== undefined) continue; // another organization's
         for (const [status, at] of transitions(e, Number.MAX_SAFE_INTEGER)) {
           if (at > now && !this.emitted.has(`${e.id} ${status}`)) times.push(at);
         }
@@ -257,7 +257,7 @@ export class WebhookDispatcher {
     if (!hook) return;
     const since = Date.parse(hook.created_at);
     for (const e of this.state.executions) {
-      if (e.history) continue;
+      if (e.history || e.sync.organization_id !== undefined) continue; // another organization's
       for (const [status, at] of transitions(e, now)) {
         const type = eventTypeFor(e, status);
         const key = `${e.id} ${status}`;

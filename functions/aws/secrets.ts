@@ -3,7 +3,9 @@
  * - the raw key, or JSON `{"api_key": "..."}`: sent as `Authorization: Bearer <key>`;
  * - JSON `{"organization_id": "<uuid>", "api_key": "..."}`: an organization-scoped key (the
  *   spec's `orgScopedAPIKey`, e.g. a partner key), sent as HTTP Basic
- *   `base64(<organization_id>:<api_key>)` as Polytomic's Terraform provider does.
+ *   `base64(<organization_id>:<api_key>)` as Polytomic's Terraform provider does;
+ * - JSON `{"partner_key": "...", "organization_id"?: "<uuid>"}`: the same, for a partner key
+ *   (docs/partners.md): Bearer without an organization (the partner endpoints), else Basic.
  * Cached across invocations for a TTL; `refresh()` forces a
  * re-read (after a 401; concurrent refreshes share one read; `minRefreshIntervalMs` can
  * throttle them). The key is registered with the Redactor as soon as it is read.
@@ -128,20 +130,24 @@ export async function readSecretString(
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * The credentials in a secret string: the raw key, JSON `{"api_key": "..."}`, or JSON
- * `{"organization_id": "<uuid>", "api_key": "..."}`; undefined when it holds none usable.
+ * The credentials in a secret string: the raw key, JSON `{"api_key": "..."}` (or
+ * `{"partner_key": "..."}`), either with `"organization_id": "<uuid>"`; undefined when it
+ * holds none usable.
  */
 export function parseSecret(secret: string | undefined): PolytomicCredentials | undefined {
   const s = secret?.trim();
   if (!s) return undefined;
   if (!s.startsWith("{")) return s;
-  let parsed: { api_key?: unknown; organization_id?: unknown };
+  let parsed: { api_key?: unknown; partner_key?: unknown; organization_id?: unknown };
   try {
     parsed = JSON.parse(s) as typeof parsed;
   } catch {
     return undefined;
   }
-  const key = typeof parsed.api_key === "string" ? parsed.api_key.trim() : "";
+  // Both named is ambiguous: which one is meant cannot be guessed.
+  if (parsed.api_key !== undefined && parsed.partner_key !== undefined) return undefined;
+  const raw = parsed.api_key ?? parsed.partner_key;
+  const key = typeof raw === "string" ? raw.trim() : "";
   if (key === "") return undefined;
   if (parsed.organization_id === undefined) return key;
   const org = typeof parsed.organization_id === "string" ? parsed.organization_id.trim() : "";

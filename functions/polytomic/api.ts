@@ -4,13 +4,17 @@
  * can hand it any implementation.
  */
 import type {
+  ApiKey,
   BulkExecution,
   BulkLogUrls,
   BulkSync,
   BulkSyncStatus,
   CancelBulkExecutionResponse,
   CancelModelExecutionResponse,
+  Connection,
   ConsoleLogs,
+  CreateOrganizationRequest,
+  CreateUserRequest,
   ExecutionLogType,
   ExecutionLogUrls,
   ExportLogsResponse,
@@ -19,6 +23,9 @@ import type {
   ModelSync,
   ModelSyncListItem,
   ModelSyncStatus,
+  Organization,
+  OrganizationUser,
+  PartnerEntity,
   StartBulkSyncRequest,
   StartModelSyncRequest,
   StartModelSyncResponse,
@@ -171,4 +178,39 @@ export interface PolytomicApi {
    * query string (the signature).
    */
   download(url: string, options?: CallOptions): Promise<Response>;
+}
+
+/**
+ * The partner endpoints (docs/partners.md), called with the partner key as Bearer (the spec's
+ * `bearerPartnerKey`: "Partner keys are limited to the Organization and User endpoints"). An
+ * organization's own endpoints (`PolytomicApi`) take the partner key as HTTP Basic
+ * `<organization id>:<partner key>` instead (`organizationCredentials`).
+ */
+export interface PolytomicPartnerApi {
+  /** Every organization of the partner, the owner organization first. */
+  listOrganizations(options?: CallOptions): Promise<Organization[]>;
+  createOrganization(
+    body: CreateOrganizationRequest,
+    options: MutatingCallOptions,
+  ): Promise<Organization>;
+  /** Resolves any UUID (sync, execution, connection, user, organization) to its organization. */
+  getPartnerEntity(id: string, options?: CallOptions): Promise<PartnerEntity>;
+  /** The shared copies of `connectionId`, a connection of the organization `organizationId`. */
+  listSharedConnections(
+    organizationId: string,
+    connectionId: string,
+    options?: CallOptions,
+  ): Promise<Connection[]>;
+  listOrganizationUsers(organizationId: string, options?: CallOptions): Promise<OrganizationUser[]>;
+  createOrganizationUser(
+    organizationId: string,
+    body: CreateUserRequest,
+    options: MutatingCallOptions,
+  ): Promise<OrganizationUser>;
+  /** Mints a user key (shown once); `force` revokes the user's other keys first. */
+  createUserApiKey(
+    organizationId: string,
+    userId: string,
+    options: MutatingCallOptions & { force?: boolean },
+  ): Promise<ApiKey>;
 }

@@ -30,6 +30,7 @@ import type {
   MutatingCallOptions,
   Page,
   PolytomicApi,
+  PolytomicPartnerApi,
 } from "./api";
 import { PolytomicUnauthorizedError } from "./errors";
 import { type ClientLogger, discard, HttpTransport, MalformedBody, type RetryInfo } from "./http";
@@ -38,13 +39,17 @@ import type { ApiCall, HttpMethod, PathsWith, Reading, ReadResult } from "./oper
 import { redactText, redactUrl, urlSecrets } from "./redact";
 import type {
   ApiErrorBody,
+  ApiKey,
   BulkExecution,
   BulkLogUrls,
   BulkSync,
   BulkSyncStatus,
   CancelBulkExecutionResponse,
   CancelModelExecutionResponse,
+  Connection,
   ConsoleLogs,
+  CreateOrganizationRequest,
+  CreateUserRequest,
   CreateWebhookRequest,
   ExecutionLogType,
   ExecutionLogUrls,
@@ -54,6 +59,9 @@ import type {
   ModelSync,
   ModelSyncListItem,
   ModelSyncStatus,
+  Organization,
+  OrganizationUser,
+  PartnerEntity,
   StartBulkSyncRequest,
   StartModelSyncRequest,
   StartModelSyncResponse,
@@ -83,6 +91,19 @@ export const DEFAULT_TOTAL_TIMEOUT_MS = 120_000;
  * provider calls an organization's endpoints with a partner key this way).
  */
 export type PolytomicCredentials = string | { organizationId: string; key: string };
+
+/**
+ * The credentials a partner key gives for one organization's endpoints: HTTP Basic
+ * `base64(<organization id>:<partner key>)`, as Polytomic's Terraform provider sends them
+ * (internal/providerclient/client.go, `Provider.Client`). The partner endpoints
+ * (`PolytomicPartnerApi`) take the partner key itself, sent as Bearer.
+ */
+export function organizationCredentials(
+  partnerKey: string,
+  organizationId: string,
+): PolytomicCredentials {
+  return { organizationId, key: partnerKey };
+}
 
 /** The key of credentials, whichever form they take (a raw key, or organization-scoped). */
 export function keyOf(credentials: PolytomicCredentials): string {
@@ -241,7 +262,7 @@ function truncate(text: string, max = 500): string {
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The Polytomic API over HTTP. One instance per API key and base URL; safe to share. */
-export class PolytomicClient implements PolytomicApi {
+export class PolytomicClient implements PolytomicApi, PolytomicPartnerApi {
   private readonly baseUrl: URL;
   private readonly apiVersion: string;
   private readonly apiKey: PolytomicClientOptions["apiKey"];
@@ -651,6 +672,116 @@ export class PolytomicClient implements PolytomicApi {
       template: "/api/webhooks/{id}",
       params: { id },
       read: "none",
+      options,
+    });
+  }
+
+  /**
+   * The organization the credentials act as ("the safest way to discover the effective
+   * organization for a user-scoped or organization-scoped credential"): the check that a
+   * partner key's Basic form reaches the organization it names.
+   */
+  getCurrentOrganization(options?: CallOptions): Promise<Organization> {
+    return this.call({ method: "GET", template: "/api/organization", read: "data", options });
+  }
+
+  // --- partner endpoints (credentials: the partner key, sent as Bearer) ----------------------
+
+  async listOrganizations(options?: CallOptions): Promise<Organization[]> {
+    const page = await this.call({
+      method: "GET",
+      template: "/api/organizations",
+      read: "page",
+      options,
+    });
+    return page.data;
+  }
+
+  createOrganization(
+    body: CreateOrganizationRequest,
+    options: MutatingCallOptions,
+  ): Promise<Organization> {
+    return this.call({
+      method: "POST",
+      template: "/api/organizations",
+      body,
+      idempotencyKey: options.idempotencyKey,
+      onAnsweredError: options.onAnsweredError,
+      read: "data",
+      options,
+    });
+  }
+
+  getPartnerEntity(id: string, options?: CallOptions): Promise<PartnerEntity> {
+    return this.call({
+      method: "GET",
+      template: "/api/organizations/entities/{id}",
+      params: { id },
+      read: "data",
+      options,
+    });
+  }
+
+  async listSharedConnections(
+    organizationId: string,
+    connectionId: string,
+    options?: CallOptions,
+  ): Promise<Connection[]> {
+    const page = await this.call({
+      method: "GET",
+      template: "/api/organizations/{org_id}/connections/{connection_id}/shared",
+      params: { org_id: organizationId, connection_id: connectionId },
+      read: "page",
+      options,
+    });
+    return page.data;
+  }
+
+  async listOrganizationUsers(
+    organizationId: string,
+    options?: CallOptions,
+  ): Promise<OrganizationUser[]> {
+    const page = await this.call({
+      method: "GET",
+      template: "/api/organizations/{org_id}/users",
+      params: { org_id: organizationId },
+      read: "page",
+      options,
+    });
+    return page.data;
+  }
+
+  createOrganizationUser(
+    organizationId: string,
+    body: CreateUserRequest,
+    options: MutatingCallOptions,
+  ): Promise<OrganizationUser> {
+    return this.call({
+      method: "POST",
+      template: "/api/organizations/{org_id}/users",
+      params: { org_id: organizationId },
+      body,
+      idempotencyKey: options.idempotencyKey,
+      onAnsweredError: options.onAnsweredError,
+      read: "data",
+      options,
+    });
+  }
+
+  /** The key is a secret: callers register it with their redactor before anything else. */
+  createUserApiKey(
+    organizationId: string,
+    userId: string,
+    options: MutatingCallOptions & { force?: boolean },
+  ): Promise<ApiKey> {
+    return this.call({
+      method: "POST",
+      template: "/api/organizations/{org_id}/users/{id}/keys",
+      params: { org_id: organizationId, id: userId },
+      query: { force: options.force },
+      idempotencyKey: options.idempotencyKey,
+      onAnsweredError: options.onAnsweredError,
+      read: "data",
       options,
     });
   }

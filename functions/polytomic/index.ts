@@ -7,14 +7,17 @@ export type {
   MutatingCallOptions,
   Page,
   PolytomicApi,
+  PolytomicPartnerApi,
 } from "./api";
 export { fullJitterDelay, parseRetryAfter, retryDelay } from "./backoff";
 export {
   type ClientLogger,
   DEFAULT_API_VERSION,
   DEFAULT_BASE_URL,
+  organizationCredentials,
   PolytomicClient,
   type PolytomicClientOptions,
+  type PolytomicCredentials,
   type RetryInfo,
 } from "./client";
 export * from "./errors";

@@ -4,7 +4,8 @@
  * `Redactor`, which holds the secrets registered at run time) alike.
  * - URLs lose their query string (a signed URL's signature), fragment and credentials;
  * - known secrets (the API key, a signed URL's query values) are replaced wherever they appear;
- * - Bearer tokens are replaced;
+ * - Bearer tokens and HTTP Basic credentials (`Basic base64(<organization id>:<key>)`, the
+ *   form a partner key takes for an organization) are replaced;
  * - in structured values, fields whose name says secret are replaced whole.
  */
 
@@ -19,8 +20,10 @@ const MIN_SECRET_LENGTH = 4;
 
 const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/gi;
+/** Case-sensitive and 20+ characters, so prose such as "Basic auth" stays (a real one is 52+). */
+const BASIC = /\b(Basic)\s+[A-Za-z0-9+/]{20,}={0,2}/g;
 const SECRET_FIELD =
-  /^(api[_-]?key|apikey|authorization|secret|secret[_-]?string|password|token|signature|x-amz-signature)$/i;
+  /^(api[_-]?key|apikey|partner[_-]?key|authorization|secret|secret[_-]?string|password|token|signature|x-amz-signature)$/i;
 
 /**
  * `scheme://host/path` of a URL: no query string, fragment or user info. Returns
@@ -39,7 +42,7 @@ export function redactUrl(url: string | URL): string {
 
 /**
  * Removes secrets from free text: every URL in it is cut to scheme, host and path, Bearer
- * tokens and every occurrence of each given secret (at least 4 characters) become
+ * tokens, Basic credentials and every occurrence of each given secret (at least 4 characters) become
  * `[redacted]`.
  */
 export function redactText(text: string, secrets: Iterable<string> = []): string {
@@ -52,7 +55,7 @@ export function redactText(text: string, secrets: Iterable<string> = []): string
     const cut = redactUrl(match);
     return cut === "(invalid URL)" ? match.replace(/[?#].*$/, "") : cut;
   });
-  return out.replace(BEARER, `$1 ${REDACTED}`);
+  return out.replace(BEARER, `$1 ${REDACTED}`).replace(BASIC, `$1 ${REDACTED}`);
 }
 
 /** A deep copy of `value` with every string redacted and secret-named fields replaced. */

@@ -45,4 +45,12 @@ export type PaginationDetails = Schemas["PaginationDetails"];
 export type Webhook = Schemas["Webhook"];
 export type CreateWebhookRequest = Schemas["CreateWebhooksSchema"];
 
+export type Organization = Schemas["Organization"];
+export type CreateOrganizationRequest = Schemas["CreateOrganizationRequestSchema"];
+export type OrganizationUser = Schemas["User"];
+export type CreateUserRequest = Schemas["CreateUserRequestSchema"];
+export type ApiKey = Schemas["APIKeyResponse"];
+export type PartnerEntity = Schemas["EntityResponse"];
+export type Connection = Schemas["ConnectionResponseSchema"];
+
 export type { components, paths };

@@ -23,6 +23,8 @@ Usage:
   ${PROGRAM} webhook <install|status|uninstall> [options]
                                           register the stack's webhook receiver with
                                           Polytomic (one webhook per organization)
+  ${PROGRAM} whereis <uuid> [--live]      the partner organization a sync, execution or
+                                          connection belongs to (needs the partner key)
 
 Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
   ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps

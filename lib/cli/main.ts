@@ -27,6 +27,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   freshness: async () => (await import("./commands/freshness")).freshnessCommand,
   simulator: async () => (await import("./commands/simulator")).simulatorCommand,
   webhook: async () => (await import("./commands/webhook")).webhookCommand,
+  whereis: async () => (await import("./commands/whereis")).whereisCommand,
   history: async () => (await import("./commands/history")).historyCommand,
   report: async () => (await import("./commands/report")).reportCommand,
   trigger: async () => (await import("./commands/trigger")).triggerCommand,

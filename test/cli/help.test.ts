@@ -12,6 +12,7 @@ import { RUN } from "../../lib/cli/commands/run";
 import { SIMULATOR } from "../../lib/cli/commands/simulator";
 import { VALIDATE } from "../../lib/cli/commands/validate";
 import { WEBHOOK } from "../../lib/cli/commands/webhook";
+import { WHEREIS } from "../../lib/cli/commands/whereis";
 import { commandHelp, wrap } from "../../lib/cli/help";
 import { runMain } from "./in-process";
 
@@ -24,6 +25,7 @@ const SPECS: [string, CommandSpec][] = [
   SIMULATOR,
   FRESHNESS,
   WEBHOOK,
+  WHEREIS,
 ].map((s) => [s.name, s]);
 
 /** The options a help text lists: long name, short letter, whether it takes a value. */

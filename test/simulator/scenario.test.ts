@@ -125,3 +125,39 @@ describe("scenario parsing", () => {
     }
   });
 });
+
+describe("organizations", () => {
+  const ORG = "7c1e0000-0000-4000-8000-0000000000a0";
+  const PARENT = "7c1e0000-0000-4000-8000-00000000c000";
+
+  it("tags a child organization's syncs with its id and keeps the top-level ones untagged", () => {
+    const s = parseScenario(
+      `syncs:\n  ${ID}: { type: bulk }\norganizations:\n  - id: ${ORG.toUpperCase()}\n    name: Acme\n    syncs:\n      9f1c0d2e-0000-4000-8000-0000000000a1: { type: model }`,
+    );
+    expect(s.syncs[ID]?.organization_id).toBeUndefined();
+    expect(s.syncs["9f1c0d2e-0000-4000-8000-0000000000a1"]?.organization_id).toBe(ORG);
+    expect(s.organizations).toEqual([{ id: ORG, name: "Acme", connections: [], users: [] }]);
+  });
+
+  it("refuses a sync id in two organizations, a duplicate organization, an unknown parent connection, and partner_key = api_key", () => {
+    const message = errorOf(
+      [
+        "api_key: same-key",
+        "partner_key: same-key",
+        `syncs:\n  ${ID}: { type: bulk }`,
+        "organizations:",
+        `  - id: ${ORG}\n    name: Acme\n    syncs:\n      ${ID}: { type: bulk }`,
+        `    connections:\n      - { id: ${PARENT}, name: Copy, shared_from: 7c1e0000-0000-4000-8000-00000000c0ff }`,
+        `  - id: ${ORG}\n    name: Acme`,
+      ].join("\n"),
+    );
+    expect(message).toContain(`organization #1, sync "${ID}": the sync id is already used`);
+    expect(message).toContain('organization #2, field "id": duplicate organization id');
+    expect(message).toContain('organization #2, field "name": duplicate organization name');
+    expect(message).toContain("shared_from must name a connection of the default");
+    expect(message).toContain('field "partner_key": must differ from api_key');
+    expect(errorOf("organization_id: org-42\npartner_key: pk")).toContain(
+      'field "organization_id": must be a uuid with partner_key or organizations',
+    );
+  });
+});

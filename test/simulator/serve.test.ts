@@ -26,3 +26,18 @@ describe("serve", () => {
     }
   });
 });
+
+describe("serve a partner scenario", () => {
+  it("says how many organizations the syncs are in", async () => {
+    const lines: string[] = [];
+    const sim = await serve({
+      scenarioPath: "examples/scenarios/partner.yaml",
+      log: (l) => lines.push(l),
+    });
+    try {
+      expect(lines[0]).toContain("(3 syncs in 3 organizations from ");
+    } finally {
+      await sim.close();
+    }
+  });
+});

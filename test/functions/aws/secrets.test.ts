@@ -60,6 +60,16 @@ describe("SecretKeyStore", () => {
     expect(parseSecret(JSON.stringify({ organization_id: org }))).toBeUndefined();
   });
 
+  it("reads JSON {partner_key} as the partner's Bearer key, and with organization_id as Basic", () => {
+    const org = "0b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    expect(parseSecret('{"partner_key": " pk-1 "}')).toBe("pk-1");
+    expect(parseSecret(JSON.stringify({ organization_id: org, partner_key: "pk-1" }))).toEqual({
+      organizationId: org,
+      key: "pk-1",
+    });
+    expect(parseSecret('{"partner_key": "pk-1", "api_key": "k-1"}')).toBeUndefined();
+  });
+
   it("caches for the TTL, then reads again", async () => {
     sm.on(GetSecretValueCommand)
       .resolvesOnce({ SecretString: "key-1" })

@@ -23,6 +23,17 @@ describe("Redactor and JsonLogger", () => {
     });
   });
 
+  it("removes a partner key's HTTP Basic form and partner_key fields, registered or not", () => {
+    const org = "0b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    const token = Buffer.from(`${org}:pk-partner-0123`).toString("base64");
+    const r = new Redactor();
+    expect(r.text(`Authorization: Basic ${token}`)).toBe("Authorization: Basic [redacted]");
+    expect(r.value({ partner_key: "pk-partner-0123", nested: { partnerKey: "x" } })).toEqual({
+      partner_key: REDACTED,
+      nested: { partnerKey: REDACTED },
+    });
+  });
+
   it("applies the client's rules: one redactor for the handlers and the client", () => {
     const r = new Redactor();
     r.register("abcd");
