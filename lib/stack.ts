@@ -15,6 +15,7 @@ import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
 import type { PipelinesConfig } from "./config/model";
+import { EventWait } from "./constructs/event-wait";
 import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
@@ -104,6 +105,8 @@ export class OrchestratorStack extends Stack {
   readonly freshness?: Freshness;
   /** The webhook receiver and its bus, when `webhooks` is given. */
   readonly webhookReceiver?: WebhookReceiver;
+  /** The run-sync machine's token wait (register-wait, wake, the waits' bucket), with `webhooks`. */
+  readonly eventWait?: EventWait;
   /** The dashboard's run timelines (a custom widget per pipeline) and their function. */
   readonly reportWidget: ReportWidget;
 
@@ -129,11 +132,19 @@ export class OrchestratorStack extends Stack {
     const maxStep = Math.max(
       ...config.pipelines.flatMap((p) => p.steps.map((s) => s.timeout_seconds)),
     );
+    // With webhooks, steps wait on a task token between checks (docs/webhooks.md).
+    const eventWait = props.webhooks
+      ? new EventWait(this, "EventWait", {
+          logRetention: props.logRetention,
+          functionsDir: props.functionsDir,
+        })
+      : undefined;
     this.runSync = new RunSyncStateMachine(this, "RunSync", {
       functions: this.functions,
       maxStepTimeout: Duration.seconds(maxStep),
       timeoutMargin: STEP_MARGIN,
       logRetention: props.logRetention,
+      ...(eventWait ? { eventWait: { registerWait: eventWait.registerWait } } : {}),
     });
     const cancellation = new SyncCancellation(this, "Cancellation", {
       runSync: this.runSync.stateMachine,
@@ -165,6 +176,8 @@ export class OrchestratorStack extends Stack {
         logRetention: props.logRetention,
         functionsDir: props.functionsDir,
       });
+      eventWait?.connect(this.webhookReceiver.bus, this.runSync.stateMachine);
+      this.eventWait = eventWait;
     }
     this.reportWidget = this.addRunTimelines(props);
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
