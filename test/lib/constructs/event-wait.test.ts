@@ -122,9 +122,9 @@ describe("run-sync token wait", () => {
       JSON.stringify(p).includes("states:SendTask"),
     );
     expect(granting).toHaveLength(1);
-    const statements = (
-      granting[0]?.[1] as { Properties: { PolicyDocument: { Statement: unknown[] } } }
-    ).Properties.PolicyDocument.Statement;
+    const [, policy] = granting[0] ?? [];
+    const statements = (policy as { Properties: { PolicyDocument: { Statement: unknown[] } } })
+      .Properties.PolicyDocument.Statement;
     expect(statements).toContainEqual({
       Action: "states:SendTaskSuccess",
       Effect: "Allow",
