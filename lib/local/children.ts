@@ -24,6 +24,7 @@ import {
 import { iso } from "./report";
 import type { LocalApp } from "./runner";
 import type { StepTracker } from "./steps";
+import type { LocalTaskTokens } from "./task-tokens";
 import type { LocalClock } from "./virtual-clock";
 
 export const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
@@ -73,6 +74,15 @@ export interface ChildExecutionsOptions {
    * GetExecutionHistory on AWS (lib/local/execution-history.ts).
    */
   histories: Map<string, EventLog[]>;
+  /** The token wait of a run-sync machine synthesized with webhooks (lib/local/event-wait.ts). */
+  eventWait?: RunSyncEventWait;
+}
+
+/** What the run-sync machine's token wait needs locally: the run's tokens and its Task's function. */
+export interface RunSyncEventWait {
+  tokens: LocalTaskTokens;
+  /** By state name: register-wait's handler. */
+  tasks: Record<string, LocalTask>;
 }
 
 export class ChildExecutions {
@@ -85,7 +95,7 @@ export class ChildExecutions {
   private readonly runSyncTasks: Record<string, LocalTask>;
 
   constructor(private readonly options: ChildExecutionsOptions) {
-    this.runSyncTasks = observedTasks(options);
+    this.runSyncTasks = { ...observedTasks(options), ...options.eventWait?.tasks };
   }
 
   /**
@@ -237,6 +247,7 @@ export class ChildExecutions {
         clock,
         tasks: isRunSync ? this.runSyncTasks : this.waitForStepTasks(signal),
         signal,
+        ...(isRunSync && this.options.eventWait ? { tokens: this.options.eventWait.tokens } : {}),
       },
     );
     record.result = result;
