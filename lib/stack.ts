@@ -14,6 +14,7 @@ import type * as logs from "aws-cdk-lib/aws-logs";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
+import { EVENTS_PER_CHECK_WITH_TOKEN_WAIT, historyProblems } from "./config/history";
 import type { PipelinesConfig } from "./config/model";
 import { EventWait } from "./constructs/event-wait";
 import { Freshness } from "./constructs/freshness";
@@ -133,6 +134,7 @@ export class OrchestratorStack extends Stack {
       ...config.pipelines.flatMap((p) => p.steps.map((s) => s.timeout_seconds)),
     );
     // With webhooks, steps wait on a task token between checks (docs/webhooks.md).
+    if (props.webhooks) checkTokenWaitHistory(config);
     const eventWait = props.webhooks
       ? new EventWait(this, "EventWait", {
           logRetention: props.logRetention,
@@ -449,6 +451,19 @@ export class OrchestratorStack extends Stack {
     const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
     const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
     return `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.logicalIdOf(machine)}"}]}]}*]`;
+  }
+}
+
+/**
+ * A token wait puts more events in a step's history than a Wait (lib/config/history.ts): the
+ * loader checked the budget for Waits, this checks it again for token waits.
+ */
+function checkTokenWaitHistory(config: PipelinesConfig): void {
+  const [problem] = historyProblems(config, EVENTS_PER_CHECK_WITH_TOKEN_WAIT);
+  if (problem) {
+    throw new Error(
+      `${config.source}: pipeline "${problem.pipeline}", step "${problem.step}" with webhooks (token waits): ${problem.message}`,
+    );
   }
 }
 

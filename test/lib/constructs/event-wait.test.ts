@@ -17,7 +17,7 @@ import {
 } from "../../../lib/constructs/run-sync-state-machine";
 import { SyncFunctions } from "../../../lib/constructs/sync-functions";
 import { OrchestratorStack, type OrchestratorStackProps } from "../../../lib/stack";
-import { sampleConfig } from "../../fixtures/cdk/config";
+import { pipeline, sampleConfig, step } from "../../fixtures/cdk/config";
 import { definitionOf, FIXTURE_FUNCTIONS_DIR, unbundledStack } from "../helpers";
 
 function build(props: Partial<OrchestratorStackProps> = {}) {
@@ -145,6 +145,23 @@ describe("run-sync token wait", () => {
     expect(actions).toContain("s3:PutObject");
     expect(actions).not.toContain("s3:GetObject");
     expect(actions).not.toContain("states:");
+  });
+
+  it("with webhooks, refuses polling whose token waits could reach the 25,000-event history", () => {
+    // 1,801 fixed 10 s checks in 5 h: 16,209 events with Waits, 23,413 with token waits.
+    const poll = { strategy: "fixed" as const, min_seconds: 10, max_seconds: 600 };
+    const config = {
+      source: "/repo/pipelines.yaml",
+      pipelines: [
+        pipeline("long", [step("slow", [], { poll, timeout_seconds: 5 * 3600 })], {
+          timeout_seconds: 6 * 3600,
+        }),
+      ],
+    };
+    expect(() => build({ config })).not.toThrow();
+    expect(() => build({ config, webhooks: {} })).toThrow(
+      /step "slow" with webhooks \(token waits\): .*13 history events each/,
+    );
   });
 
   it("keeps cdk-nag clean with the token wait", () => {
