@@ -4,7 +4,7 @@
  * the rule on run-end events, and least-privilege grants.
  */
 import { readFileSync } from "node:fs";
-import { App, type CfnElement, Validations } from "aws-cdk-lib";
+import { type CfnElement, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
@@ -16,20 +16,10 @@ import {
   RUN_SYNC_STATES as S,
 } from "../../../lib/constructs/run-sync-state-machine";
 import { SyncFunctions } from "../../../lib/constructs/sync-functions";
-import { OrchestratorStack, type OrchestratorStackProps } from "../../../lib/stack";
-import { pipeline, sampleConfig, step } from "../../fixtures/cdk/config";
-import { definitionOf, FIXTURE_FUNCTIONS_DIR, unbundledStack } from "../helpers";
+import { pipeline, step } from "../../fixtures/cdk/config";
+import { definitionOf, FIXTURE_FUNCTIONS_DIR, orchestratorStack, unbundledStack } from "../helpers";
 
-function build(props: Partial<OrchestratorStackProps> = {}) {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new OrchestratorStack(app, "Orchestrator", {
-    config: sampleConfig(),
-    functionsDir: FIXTURE_FUNCTIONS_DIR,
-    env: { account: "123456789012", region: "us-east-1" },
-    ...props,
-  });
-  return { app, stack, template: Template.fromStack(stack) };
-}
+const build = orchestratorStack;
 
 describe("run-sync token wait", () => {
   it("without webhooks, synthesizes the run-sync definition exactly as before the feature", () => {

@@ -6,7 +6,7 @@
  * change no outcome (issue 16.2). Everything on the virtual clock.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { CheckResult, StepInput } from "../../../functions/core/contract";
+import type { CheckResult } from "../../../functions/core/contract";
 import { signBody } from "../../../functions/core/webhook-signature";
 import {
   type SynthesizedDefinitions,
@@ -15,6 +15,7 @@ import {
 import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
 import { type LocalTask, runLocalExecution } from "../../../lib/local/engine";
 import { type LocalEventWait, startLocalEventWait } from "../../../lib/local/event-wait";
+import { stepInput } from "../../functions/harness";
 import { config, handlers, KEY, T0, uuid, type World, world } from "../../reliability/harness";
 
 const SYNC = uuid(2);
@@ -25,26 +26,17 @@ const pipelines = config(`pipelines:
       - { id: push, model_sync: ${SYNC} }
 `);
 
-let plain: SynthesizedDefinitions | undefined;
-let withWebhooks: SynthesizedDefinitions | undefined;
-const definitions = (webhooks: boolean) => {
-  if (webhooks) return (withWebhooks ??= synthesizeDefinitions(pipelines, { webhooks: true }));
-  return (plain ??= synthesizeDefinitions(pipelines));
-};
+const synthesized = new Map<boolean, SynthesizedDefinitions>();
+/** The definitions with or without webhooks, synthesized once each. */
+function definitions(webhooks: boolean): SynthesizedDefinitions {
+  const known = synthesized.get(webhooks);
+  if (known) return known;
+  const defs = synthesizeDefinitions(pipelines, { webhooks });
+  synthesized.set(webhooks, defs);
+  return defs;
+}
 
-const input: StepInput = {
-  pipeline: "nightly",
-  step: "push",
-  execution_name: "nightly-1",
-  sync_type: "model",
-  sync: { id: SYNC },
-  options: {},
-  on_conflict: "attach",
-  policy: { max_errors: 0, fail_on_warnings: false, fail_on_schema_errors: true },
-  poll: { strategy: "adaptive", min_seconds: 10, max_seconds: 600 },
-  timeout_seconds: 3600,
-  attempt: 0,
-};
+const input = stepInput({ step: "push", execution_name: "nightly-1", sync: { id: SYNC } });
 
 const open: Array<{ close(): Promise<void> }> = [];
 afterEach(async () => {
