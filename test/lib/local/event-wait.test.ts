@@ -15,6 +15,7 @@ import {
 import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
 import { type LocalTask, runLocalExecution } from "../../../lib/local/engine";
 import { type LocalEventWait, startLocalEventWait } from "../../../lib/local/event-wait";
+import { localAppOf, runPipelineDefinitions } from "../../../lib/local/runner";
 import { stepInput } from "../../functions/harness";
 import { config, handlers, KEY, T0, uuid, type World, world } from "../../reliability/harness";
 
@@ -203,5 +204,47 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(running).toEqual([expect.objectContaining({ at: T0 + 5_000, status: 200 })]);
     expect(evented.checks.map((c) => c.at)).not.toContain(5_000);
     expect(evented.wakes).toHaveLength(1); // the completion only
+  });
+});
+
+describe("a pipeline with event-driven waiting (runPipelineDefinitions)", () => {
+  it("runs its steps' token waits and ends when the event says, a check confirming it", async () => {
+    const w = await world(`api_key: ${KEY}
+syncs:
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
+`);
+    open.push(w);
+    const ew = await startLocalEventWait({
+      clock: w.clock,
+      deliveries: w.sim.webhooks,
+      secret: SECRET,
+    });
+    open.push(ew);
+    const res = await fetch(`${w.sim.url}/api/webhooks`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ endpoint: ew.url, secret: SECRET }),
+    });
+    expect(res.status).toBe(200);
+    const result = await runPipelineDefinitions({
+      app: localAppOf(definitions(true)),
+      config: pipelines,
+      pipeline: "nightly",
+      functions: handlers(w).functions,
+      clock: w.clock,
+      executionName: "nightly-1",
+      histories: w.histories,
+      eventWait: { tokens: ew.tokens, tasks: ew.tasks },
+    });
+    expect(result.status).toBe("succeeded");
+    expect(result.steps.map((s) => s.status)).toEqual(["succeeded"]);
+    expect(ew.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    const child = result.executions.find((e) => e.name !== "nightly-1");
+    const entered = (child?.events ?? []).flatMap((e) =>
+      e.type === "StateEntered" && "state" in e ? [e.state.name] : [],
+    );
+    expect(entered).toContain(S.waitForEvent);
+    // The child ended right after the run did: the wake, not a poll, ended its last wait.
+    expect((child?.stoppedAt ?? 0) - T0).toBe(RUN_END_MS);
   });
 });
