@@ -21,7 +21,6 @@ import {
 } from "../../functions/core/webhook-contract";
 import { makeHandler as registerWaitHandler } from "../../functions/register-wait/index";
 import { makeHandler as wakeHandler } from "../../functions/wake/index";
-import { RUN_SYNC_STATES } from "../constructs/run-sync-state-machine";
 import type { LocalTask } from "./engine";
 import { LocalTaskTokens } from "./task-tokens";
 import type { LocalClock } from "./virtual-clock";
@@ -65,8 +64,8 @@ export interface LocalEventWait {
   url: string;
   /** The run's callback tokens: give them to the executions (`tokens` of runLocalExecution). */
   tokens: LocalTaskTokens;
-  /** The run-sync machine's token Task, by state name: register-wait's handler. */
-  tasks: Record<string, LocalTask>;
+  /** register-wait's handler: the local function of the run-sync machine's token Task. */
+  registerWait: LocalTask;
   /** What each wake did, in order (events the rule filtered out are not here). */
   wakes: WakeResult[];
   close(): Promise<void>;
@@ -111,7 +110,7 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
   return {
     url: receiver.url,
     tokens,
-    tasks: { [RUN_SYNC_STATES.waitForEvent]: registerWait },
+    registerWait,
     wakes,
     close: async () => {
       await pump.stop();

@@ -87,7 +87,7 @@ ${options.webhooks ?? ""}`);
       body: JSON.stringify({ endpoint: ew.url, secret: SECRET }),
     });
     expect(res.status).toBe(200);
-    Object.assign(tasks, ew.tasks);
+    tasks[S.waitForEvent] = ew.registerWait;
   }
   const meanwhile = ew && options.meanwhile ? options.meanwhile(w, ew) : Promise.resolve();
   const result = await runLocalExecution(defs.runSync, {
@@ -234,7 +234,7 @@ syncs:
       clock: w.clock,
       executionName: "nightly-1",
       histories: w.histories,
-      eventWait: { tokens: ew.tokens, tasks: ew.tasks },
+      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait },
     });
     expect(result.status).toBe("succeeded");
     expect(result.steps.map((s) => s.status)).toEqual(["succeeded"]);
