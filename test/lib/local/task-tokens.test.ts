@@ -114,6 +114,31 @@ describe("waitForTaskToken on the local runner", () => {
     expect(await result).toMatchObject({ status: "FAILED", error: "States.Runtime" });
   });
 
+  it("closes the token when the execution stops while waiting", async () => {
+    const clock = new VirtualClock(T0);
+    const tokens = new LocalTaskTokens();
+    const stop = new AbortController();
+    let token = "";
+    void clock.sleep(5_000).then(() => stop.abort());
+    const r = await runLocalExecution(machine, {
+      name: "e",
+      stateMachineName: "m",
+      input: { n: 1, timeout: 60 },
+      clock,
+      tokens,
+      signal: stop.signal,
+      tasks: {
+        "Wait for callback": async (payload) => {
+          token = (payload as { token: string }).token;
+          return {};
+        },
+      },
+    });
+    expect(r.status).toBe("ABORTED");
+    expect(r.stoppedAt - r.startedAt).toBe(5_000);
+    await expect(tokens.succeed(token, {})).rejects.toMatchObject({ name: "TaskTimedOut" });
+  });
+
   it("answers InvalidToken for a token it never issued", async () => {
     await expect(new LocalTaskTokens().succeed("nope", {})).rejects.toMatchObject({
       name: "InvalidToken",
