@@ -138,7 +138,8 @@ export interface RunSyncStateMachineProps {
  * Runs ONE pipeline step: start the sync (again after a wait, with the next
  * Idempotency-Key, while start-sync answers a StartPending: a transient error, or a
  * 409 under `on_conflict: wait`), poll it until it ends (Wait seconds from
- * check-status's `next_poll_seconds`), cancel it when the step's deadline passes,
+ * check-status's `next_poll_seconds`; with `eventWait`, a task-token wait of at most that
+ * long that Polytomic's run-end event can end early), cancel it when the step's deadline passes,
  * export its logs and publish its metrics (both best effort), then fail with the
  * outcome's error name or succeed with a StepResult. Input: StepInput
  * (functions/core/contract.ts). JSONPath only; standard workflow; logs (ALL) and
