@@ -4,6 +4,7 @@
  * the rule on run-end events, and least-privilege grants.
  */
 import { readFileSync } from "node:fs";
+import aslValidator from "asl-validator";
 import { type CfnElement, Validations } from "aws-cdk-lib";
 import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as s3 from "aws-cdk-lib/aws-s3";
@@ -71,6 +72,8 @@ describe("run-sync token wait", () => {
       ],
     });
     expect(wait?.Retry).toBeUndefined();
+    const validation = aslValidator(definition);
+    expect(validation.errorsText("\n")).toBe("");
     expect(states[S.runFinished]?.Default).toBe(S.waitForEvent);
     expect(states[S.wait]?.Next).toBe(S.check);
   });

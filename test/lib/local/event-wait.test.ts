@@ -79,14 +79,7 @@ ${options.webhooks ?? ""}`);
   }
   let ew: LocalEventWait | undefined;
   if (eventWait) {
-    ew = await startLocalEventWait({ clock: w.clock, deliveries: w.sim.webhooks, secret: SECRET });
-    open.push(ew);
-    const res = await fetch(`${w.sim.url}/api/webhooks`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ endpoint: ew.url, secret: SECRET }),
-    });
-    expect(res.status).toBe(200);
+    ew = await eventWaitFor(w);
     tasks[S.waitForEvent] = ew.registerWait;
   }
   const meanwhile = ew && options.meanwhile ? options.meanwhile(w, ew) : Promise.resolve();
@@ -110,6 +103,23 @@ ${options.webhooks ?? ""}`);
     wakes: ew?.wakes ?? [],
     deliveries: w.sim.webhooks.deliveries(),
   };
+}
+
+/** The local event wait on the world's clock, registered as the organization's webhook. */
+async function eventWaitFor(w: World): Promise<LocalEventWait> {
+  const ew = await startLocalEventWait({
+    clock: w.clock,
+    deliveries: w.sim.webhooks,
+    secret: SECRET,
+  });
+  open.push(ew);
+  const res = await fetch(`${w.sim.url}/api/webhooks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ endpoint: ew.url, secret: SECRET }),
+  });
+  expect(res.status).toBe(200);
+  return ew;
 }
 
 /** The run ends 305 s after the start (5 s queued, 300 s running). */
@@ -214,18 +224,7 @@ syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
 `);
     open.push(w);
-    const ew = await startLocalEventWait({
-      clock: w.clock,
-      deliveries: w.sim.webhooks,
-      secret: SECRET,
-    });
-    open.push(ew);
-    const res = await fetch(`${w.sim.url}/api/webhooks`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ endpoint: ew.url, secret: SECRET }),
-    });
-    expect(res.status).toBe(200);
+    const ew = await eventWaitFor(w);
     const result = await runPipelineDefinitions({
       app: localAppOf(definitions(true)),
       config: pipelines,
