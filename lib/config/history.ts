@@ -13,9 +13,11 @@ export const EVENTS_PER_CHECK = 9;
 /**
  * The same with webhooks, where a token wait replaces the Wait: TaskStateEntered,
  * TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded or TaskTimedOut, TaskStateExited
- * (HistoryEvent types, Step Functions API reference) instead of the Wait's 2.
+ * (HistoryEvent types, Step Functions API reference) instead of the Wait's 2: 13. When
+ * register-wait fails the cycle is the failed Task (up to 5) and then the Wait (2): 14, the
+ * worst case counted.
  */
-export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 13;
+export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 14;
 /**
  * At most this many events for the checks, leaving 5,000 of the 25,000 for starting
  * (including `on_conflict: wait`), Task retries, the cancel, log export and metrics.

@@ -141,7 +141,7 @@ describe("run-sync token wait", () => {
   });
 
   it("with webhooks, refuses polling whose token waits could reach the 25,000-event history", () => {
-    // 1,801 fixed 10 s checks in 5 h: 16,209 events with Waits, 23,413 with token waits.
+    // 1,801 fixed 10 s checks in 5 h: 16,209 events with Waits, 25,214 with token waits.
     const poll = { strategy: "fixed" as const, min_seconds: 10, max_seconds: 600 };
     const config = {
       source: "/repo/pipelines.yaml",
@@ -153,7 +153,7 @@ describe("run-sync token wait", () => {
     };
     expect(() => build({ config })).not.toThrow();
     expect(() => build({ config, webhooks: {} })).toThrow(
-      /step "slow" with webhooks \(token waits\): .*13 history events each/,
+      /step "slow" with webhooks \(token waits\): .*14 history events each/,
     );
   });
 
