@@ -15,7 +15,9 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type { Construct, IConstruct } from "constructs";
+import { EVENTS_PER_CHECK_WITH_TOKEN_WAIT, historyProblems } from "./config/history";
 import type { PipelinesConfig } from "./config/model";
+import { EventWait } from "./constructs/event-wait";
 import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
@@ -105,6 +107,8 @@ export class OrchestratorStack extends Stack {
   readonly freshness?: Freshness;
   /** The webhook receiver and its bus, when `webhooks` is given. */
   readonly webhookReceiver?: WebhookReceiver;
+  /** The run-sync machine's token wait (register-wait, wake, the waits' bucket), with `webhooks`. */
+  readonly eventWait?: EventWait;
   /** The dashboard's run timelines (a custom widget per pipeline) and their function. */
   readonly reportWidget: ReportWidget;
 
@@ -130,11 +134,20 @@ export class OrchestratorStack extends Stack {
     const maxStep = Math.max(
       ...config.pipelines.flatMap((p) => p.steps.map((s) => s.timeout_seconds)),
     );
+    // With webhooks, steps wait on a task token between checks (docs/webhooks.md).
+    if (props.webhooks) checkTokenWaitHistory(config);
+    const eventWait = props.webhooks
+      ? new EventWait(this, "EventWait", {
+          logRetention: props.logRetention,
+          functionsDir: props.functionsDir,
+        })
+      : undefined;
     this.runSync = new RunSyncStateMachine(this, "RunSync", {
       functions: this.functions,
       maxStepTimeout: Duration.seconds(maxStep),
       timeoutMargin: STEP_MARGIN,
       logRetention: props.logRetention,
+      ...(eventWait ? { eventWait: { registerWait: eventWait.registerWait } } : {}),
     });
     const cancellation = new SyncCancellation(this, "Cancellation", {
       runSync: this.runSync.stateMachine,
@@ -166,6 +179,8 @@ export class OrchestratorStack extends Stack {
         logRetention: props.logRetention,
         functionsDir: props.functionsDir,
       });
+      eventWait?.connect(this.webhookReceiver.bus, this.runSync.stateMachine);
+      this.eventWait = eventWait;
     }
     this.reportWidget = this.addRunTimelines(props, logsBucket.bucket);
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
@@ -441,6 +456,19 @@ export class OrchestratorStack extends Stack {
     const region = Token.isUnresolved(this.region) ? "<AWS::Region>" : this.region;
     const account = Token.isUnresolved(this.account) ? "<AWS::AccountId>" : this.account;
     return `IAM5[Resource::arn:<AWS::Partition>:states:${region}:${account}:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${this.logicalIdOf(machine)}"}]}]}*]`;
+  }
+}
+
+/**
+ * A token wait puts more events in a step's history than a Wait (lib/config/history.ts): the
+ * loader checked the budget for Waits, this checks it again for token waits.
+ */
+function checkTokenWaitHistory(config: PipelinesConfig): void {
+  const [problem] = historyProblems(config, EVENTS_PER_CHECK_WITH_TOKEN_WAIT);
+  if (problem) {
+    throw new Error(
+      `${config.source}: pipeline "${problem.pipeline}", step "${problem.step}" with webhooks (token waits): ${problem.message}`,
+    );
   }
 }
 

@@ -45,6 +45,16 @@ export const EVENT_TYPES = [
 ] as const;
 
 /**
+ * The event types that end a step's token wait (functions/core/event-wait.ts): every type of
+ * the events guide but the `running` ones, which say nothing a check could act on. Polytomic
+ * sends nothing for `interrupted`: such a run is seen at the wait's timeout. The stack's rule
+ * matches this list and wake checks it again.
+ */
+export const WAKE_EVENT_TYPES: readonly string[] = EVENT_TYPES.filter(
+  (t) => !t.endsWith(".running"),
+);
+
+/**
  * The EventBridge `source` of every event the receiver forwards; its `detail-type` is the
  * Polytomic event type, and its `detail` an `EventDetail`.
  */

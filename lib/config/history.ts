@@ -11,14 +11,25 @@ import type { PipelinesConfig, StepConfig } from "./model";
 /** Events of one check cycle: the check Task (5), the "Run finished?" Choice (2), the Wait (2). */
 export const EVENTS_PER_CHECK = 9;
 /**
+ * The same with webhooks, where a token wait replaces the Wait: TaskStateEntered,
+ * TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded or TaskTimedOut, TaskStateExited
+ * (HistoryEvent types, Step Functions API reference) instead of the Wait's 2: 13. When
+ * register-wait fails the cycle is the failed Task (up to 5) and then the Wait (2): 14, the
+ * worst case counted.
+ */
+export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 14;
+/**
  * At most this many events for the checks, leaving 5,000 of the 25,000 for starting
  * (including `on_conflict: wait`), Task retries, the cancel, log export and metrics.
  */
 export const CHECK_EVENT_BUDGET = 20_000;
 
 /** Status checks a step makes at most before its timeout (stops counting past the budget). */
-export function worstCaseChecks(step: Pick<StepConfig, "poll" | "timeout_seconds">): number {
-  const limit = Math.ceil(CHECK_EVENT_BUDGET / EVENTS_PER_CHECK) + 1;
+export function worstCaseChecks(
+  step: Pick<StepConfig, "poll" | "timeout_seconds">,
+  eventsPerCheck = EVENTS_PER_CHECK,
+): number {
+  const limit = Math.ceil(CHECK_EVENT_BUDGET / eventsPerCheck) + 1;
   let elapsed = 0;
   let polls = 0;
   while (elapsed < step.timeout_seconds && polls < limit) {
@@ -31,16 +42,17 @@ export function worstCaseChecks(step: Pick<StepConfig, "poll" | "timeout_seconds
 /** One problem per step whose checks alone could take its execution near the limit. */
 export function historyProblems(
   config: Pick<PipelinesConfig, "pipelines">,
+  eventsPerCheck = EVENTS_PER_CHECK,
 ): Array<{ pipeline: string; step: string; message: string }> {
   const problems: Array<{ pipeline: string; step: string; message: string }> = [];
   for (const pipeline of config.pipelines) {
     for (const step of pipeline.steps) {
-      const checks = worstCaseChecks(step);
-      if (checks * EVENTS_PER_CHECK <= CHECK_EVENT_BUDGET) continue;
+      const checks = worstCaseChecks(step, eventsPerCheck);
+      if (checks * eventsPerCheck <= CHECK_EVENT_BUDGET) continue;
       problems.push({
         pipeline: pipeline.name,
         step: step.id,
-        message: `polling ${step.poll.strategy} from every ${step.poll.min_seconds}s for up to ${step.timeout_seconds}s could make over ${Math.floor(CHECK_EVENT_BUDGET / EVENTS_PER_CHECK)} status checks (${EVENTS_PER_CHECK} history events each): the step's execution could reach Step Functions' 25,000-event history limit, past which it fails without cleaning up. Raise poll.min, use strategy adaptive or backoff, or shorten the step's timeout`,
+        message: `polling ${step.poll.strategy} from every ${step.poll.min_seconds}s for up to ${step.timeout_seconds}s could make over ${Math.floor(CHECK_EVENT_BUDGET / eventsPerCheck)} status checks (${eventsPerCheck} history events each): the step's execution could reach Step Functions' 25,000-event history limit, past which it fails without cleaning up. Raise poll.min, use strategy adaptive or backoff, or shorten the step's timeout`,
       });
     }
   }

@@ -33,6 +33,12 @@ export interface SynthesizeOptions {
    * @default - the repository's functions/ directory
    */
   readonly functionsDir?: string;
+  /**
+   * Synthesize the stack with webhooks: the run-sync machine then waits on a task token
+   * between checks (docs/webhooks.md), which the local runner emulates (lib/local/task-tokens.ts).
+   * @default false
+   */
+  readonly webhooks?: boolean;
 }
 
 /**
@@ -55,6 +61,7 @@ export function synthesizeDefinitions(
     config,
     functionsDir: options.functionsDir,
     env: LOCAL_ENV,
+    ...(options.webhooks ? { webhooks: {} } : {}),
   });
   const resources = Template.fromStack(stack).toJSON().Resources as Record<
     string,

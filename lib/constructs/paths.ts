@@ -26,6 +26,10 @@ export const FRESHNESS_NOTICE_FUNCTION = "freshness-notice";
 /** The webhook receiver's function (lib/constructs/webhook-receiver.ts). */
 export const WEBHOOK_FUNCTION = "webhook";
 
+/** The token wait's functions (lib/constructs/event-wait.ts): store a token, resume a wait. */
+export const REGISTER_WAIT_FUNCTION = "register-wait";
+export const WAKE_FUNCTION = "wake";
+
 /** The directory holding the handlers (functions/<name>/index.ts). */
 export const FUNCTIONS_DIR = join(REPO_ROOT, "functions");
 
@@ -35,7 +39,9 @@ export function functionEntry(
     | FunctionName
     | typeof FRESHNESS_FUNCTION
     | typeof FRESHNESS_NOTICE_FUNCTION
-    | typeof WEBHOOK_FUNCTION,
+    | typeof WEBHOOK_FUNCTION
+    | typeof REGISTER_WAIT_FUNCTION
+    | typeof WAKE_FUNCTION,
   functionsDir: string = FUNCTIONS_DIR,
 ): string {
   return join(functionsDir, name, "index.ts");

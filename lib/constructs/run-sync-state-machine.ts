@@ -6,6 +6,7 @@ import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepResult } from "../../functions/core/contract";
 import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
+import type { WaitRegistration } from "../../functions/core/event-wait";
 import { PUBLISH_STATES, START_SYNC_STATE } from "../../functions/core/history";
 import type { FunctionName } from "./paths";
 import { stateMachineLogGroup } from "./state-machine-logs";
@@ -22,6 +23,8 @@ export const RUN_SYNC_STATES = {
   check: "Check status",
   runFinished: "Run finished?",
   wait: "Wait before next check",
+  /** Only with `eventWait`: the token wait that replaces `wait` (which stays its fallback). */
+  waitForEvent: "Wait for run event or next check",
   waitToStart: "Wait before starting again",
   cancel: "Cancel sync",
   cancelAfterError: "Cancel sync after failed check",
@@ -121,13 +124,22 @@ export interface RunSyncStateMachineProps {
    * @default logs.RetentionDays.ONE_MONTH
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Event-driven waiting (issue 16.2, docs/webhooks.md): between checks the machine waits on
+   * a task token that register-wait stores, with a timeout of check-status's
+   * `next_poll_seconds`; an event of the run's end resumes it early. Either way check-status
+   * reads the run next: the event is only a hint.
+   * @default - no token wait: the Wait state alone (the definition of a stack without webhooks)
+   */
+  readonly eventWait?: { readonly registerWait: lambda.IFunction };
 }
 
 /**
  * Runs ONE pipeline step: start the sync (again after a wait, with the next
  * Idempotency-Key, while start-sync answers a StartPending: a transient error, or a
  * 409 under `on_conflict: wait`), poll it until it ends (Wait seconds from
- * check-status's `next_poll_seconds`), cancel it when the step's deadline passes,
+ * check-status's `next_poll_seconds`; with `eventWait`, a task-token wait of at most that
+ * long that Polytomic's run-end event can end early), cancel it when the step's deadline passes,
  * export its logs and publish its metrics (both best effort), then fail with the
  * outcome's error name or succeed with a StepResult. Input: StepInput
  * (functions/core/contract.ts). JSONPath only; standard workflow; logs (ALL) and
@@ -171,7 +183,7 @@ export class RunSyncStateMachine extends Construct {
       );
     }
 
-    const definition = buildRunSyncDefinition(this, props.functions, taskTimeout);
+    const definition = buildRunSyncDefinition(this, props.functions, taskTimeout, props.eventWait);
     this.logGroup = stateMachineLogGroup(this, "RunSync", props.logRetention);
     this.stateMachine = new sfn.StateMachine(this, "StateMachine", {
       comment:
@@ -249,6 +261,7 @@ function buildRunSyncDefinition(
   scope: Construct,
   fns: RunSyncFunctions,
   taskTimeout: Duration,
+  eventWait: RunSyncStateMachineProps["eventWait"],
 ): sfn.IChainable {
   const S = RUN_SYNC_STATES;
   const once = { retryHung: false };
@@ -269,7 +282,7 @@ function buildRunSyncDefinition(
   };
   errorPath(scope, fns, taskTimeout, t);
   runEnd(scope, t);
-  pollingLoop(scope, t);
+  pollingLoop(scope, t, eventWait && waitForEvent(scope, eventWait.registerWait));
   return skipOrStart(scope, t.start);
 }
 
@@ -379,7 +392,7 @@ function outcomeChoice(scope: Construct): sfn.Choice {
  * (a transient error or a 409 to wait out) checked nothing: start-sync runs again after
  * the wait, with the next Idempotency-Key.
  */
-function pollingLoop(scope: Construct, t: RunSyncTasks): void {
+function pollingLoop(scope: Construct, t: RunSyncTasks, eventWaitTask?: tasks.LambdaInvoke): void {
   const S = RUN_SYNC_STATES;
   const wait = new sfn.Wait(scope, S.wait, {
     time: sfn.WaitTime.secondsPath("$.check.next_poll_seconds"),
@@ -398,11 +411,45 @@ function pollingLoop(scope: Construct, t: RunSyncTasks): void {
     )
     .when(sfn.Condition.booleanEquals("$.check.timed_out", true), t.cancel)
     .when(sfn.Condition.booleanEquals("$.check.terminal", true), t.exportLogs)
-    .otherwise(wait);
+    .otherwise(eventWaitTask ?? wait);
   t.start.next(t.check);
   t.check.next(runFinished);
   wait.next(t.check);
+  if (eventWaitTask) {
+    // Timed out (no event came): check now, as after the Wait. register-wait failed (the
+    // store unreachable, say): the plain Wait, so the machine polls as without webhooks.
+    eventWaitTask.addCatch(t.check, {
+      errors: [sfn.Errors.TIMEOUT],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    eventWaitTask.addCatch(wait, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+    eventWaitTask.next(t.check);
+  }
   waitToStart.next(t.start);
+}
+
+/**
+ * The token wait between two checks: register-wait stores `$$.Task.Token` under the run's
+ * Polytomic execution id, and the Task waits for wake's SendTaskSuccess at most
+ * `next_poll_seconds` (TimeoutSecondsPath). Its result is discarded, the state's input goes
+ * on unchanged: check-status, not the event, decides. No Retry: any failure falls back on the
+ * Wait state (the Catch in pollingLoop), which costs nothing but the early wake.
+ */
+function waitForEvent(scope: Construct, registerWait: lambda.IFunction): tasks.LambdaInvoke {
+  const registration = {
+    execution_id: sfn.JsonPath.stringAt("$.start.execution_id"),
+    waiter: sfn.JsonPath.stringAt("$$.Execution.Id"),
+    token: sfn.JsonPath.taskToken,
+    wait_seconds: sfn.JsonPath.numberAt("$.check.next_poll_seconds"),
+  } satisfies { [K in keyof WaitRegistration]: unknown };
+  return new tasks.LambdaInvoke(scope, RUN_SYNC_STATES.waitForEvent, {
+    lambdaFunction: registerWait,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject(registration),
+    retryOnServiceExceptions: false,
+    resultPath: sfn.JsonPath.DISCARD,
+    taskTimeout: sfn.Timeout.at("$.check.next_poll_seconds"),
+  });
 }
 
 /** Gates of the pipeline machine wait for a skipped step's child: end it at once. */

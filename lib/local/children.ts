@@ -24,6 +24,7 @@ import {
 import { iso } from "./report";
 import type { LocalApp } from "./runner";
 import type { StepTracker } from "./steps";
+import { type LocalTaskTokens, WAIT_FOR_TASK_TOKEN } from "./task-tokens";
 import type { LocalClock } from "./virtual-clock";
 
 export const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sync(:2)?$/;
@@ -73,6 +74,15 @@ export interface ChildExecutionsOptions {
    * GetExecutionHistory on AWS (lib/local/execution-history.ts).
    */
   histories: Map<string, EventLog[]>;
+  /** The token wait of a run-sync machine synthesized with webhooks (lib/local/event-wait.ts). */
+  eventWait?: RunSyncEventWait;
+}
+
+/** What the run-sync machine's token wait needs locally: the run's tokens and its Task's function. */
+export interface RunSyncEventWait {
+  tokens: LocalTaskTokens;
+  /** register-wait's handler, for every `.waitForTaskToken` Task of the run-sync machine. */
+  registerWait: LocalTask;
 }
 
 export class ChildExecutions {
@@ -85,7 +95,7 @@ export class ChildExecutions {
   private readonly runSyncTasks: Record<string, LocalTask>;
 
   constructor(private readonly options: ChildExecutionsOptions) {
-    this.runSyncTasks = observedTasks(options);
+    this.runSyncTasks = { ...observedTasks(options), ...tokenTasks(options) };
   }
 
   /**
@@ -237,6 +247,7 @@ export class ChildExecutions {
         clock,
         tasks: isRunSync ? this.runSyncTasks : this.waitForStepTasks(signal),
         signal,
+        ...(isRunSync && this.options.eventWait ? { tokens: this.options.eventWait.tokens } : {}),
       },
     );
     record.result = result;
@@ -299,6 +310,19 @@ export class ChildExecutions {
   private machineArn(machine: ChildMachine): string {
     return stateMachineArn(this.localName(machine));
   }
+}
+
+/** The run-sync machine's token Tasks (only with webhooks): register-wait's handler. */
+function tokenTasks(options: ChildExecutionsOptions): Record<string, LocalTask> {
+  const { eventWait } = options;
+  if (!eventWait) return {};
+  const tasks: Record<string, LocalTask> = {};
+  for (const [name, state] of allStates(options.app.runSync.definition)) {
+    if (state.Type === "Task" && WAIT_FOR_TASK_TOKEN.test(state.Resource ?? "")) {
+      tasks[name] = eventWait.registerWait;
+    }
+  }
+  return tasks;
 }
 
 /** The run-sync machine's tasks: the real handlers, observed for the steps' progress. */

@@ -12,6 +12,7 @@ import {
   StateMachine,
   statesTimeoutErrorClass,
 } from "./local-stepfunctions";
+import { type LocalTaskTokens, tokenTask, tokenTasksAsLocal } from "./task-tokens";
 import { validateDefinition } from "./validated";
 import type { LocalClock } from "./virtual-clock";
 
@@ -45,6 +46,13 @@ export interface LocalExecutionOptions {
   onEvent?: (event: EventLog) => void;
   /** For the full jitter of Retry pauses. @default Math.random */
   random?: () => number;
+  /**
+   * The run's callback tokens, for `.waitForTaskToken` Tasks (lib/local/task-tokens.ts): their
+   * local function gets the Lambda payload with the token, and the task then waits for
+   * `tokens.succeed`/`fail` or its timeout on the clock.
+   * @default - a definition with token Tasks does not run
+   */
+  tokens?: LocalTaskTokens;
 }
 
 export interface LocalExecutionResult {
@@ -142,16 +150,29 @@ class RetryPauses {
  * are wall-clock).
  */
 async function prepare(definition: AslDefinition, options: LocalExecutionOptions) {
-  const { prepared, waits, taskTimeouts } = localDefinition(definition);
+  const { prepared, waits, taskTimeouts, tokenTasks } = localDefinition(definition);
   const timeoutError = await statesTimeoutErrorClass();
   const taskResourceLocalHandlers: Record<string, (input: never) => Promise<never>> = {};
   const retryIntervalOverrides: Record<string, number> = {};
   for (const [name, state] of allStates(prepared)) {
     if (state.Retry) retryIntervalOverrides[name] = 0;
     if (state.Type !== "Task") continue;
-    const task = localTask(name, state, waits.get(name), options);
+    let task = localTask(name, state, waits.get(name), options);
+    let timeoutMs = (taskTimeouts.get(name) ?? Number.POSITIVE_INFINITY) * 1000;
+    if (tokenTasks.has(name)) {
+      if (!options.tokens)
+        throw new Error(`Task state "${name}" waits for a task token: give the run its tokens`);
+      task = tokenTask(
+        state,
+        task,
+        options.tokens,
+        options.clock,
+        taskTimeouts.get(name),
+        timeoutError,
+      );
+      timeoutMs = Number.POSITIVE_INFINITY; // the token task takes its own timeout
+    }
     const retries = new RetryPauses((state.Retry ?? []) as Retrier[], options.random);
-    const timeoutMs = (taskTimeouts.get(name) ?? Number.POSITIVE_INFINITY) * 1000;
     taskResourceLocalHandlers[name] = (input: unknown) =>
       options.clock.run(async () => {
         const pause = retries.takePause();
@@ -175,6 +196,8 @@ interface LocalDefinition {
   prepared: AslDefinition;
   waits: Map<string, AslState>;
   taskTimeouts: Map<string, number>;
+  /** Tasks that wait for a callback token (emulated: lib/local/task-tokens.ts). */
+  tokenTasks: Set<string>;
 }
 
 /** Each definition, prepared and validated once: a run starts one execution per step. */
@@ -190,9 +213,10 @@ function localDefinition(definition: AslDefinition): LocalDefinition {
   if (known) return known;
   assertUniqueStateNames(definition);
   const { definition: withWaits, waits } = waitsAsTasks(definition);
-  const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withWaits);
+  const { definition: withTokens, tokenTasks } = tokenTasksAsLocal(withWaits);
+  const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withTokens);
   validateDefinition(prepared);
-  const local = { prepared, waits, taskTimeouts };
+  const local = { prepared, waits, taskTimeouts, tokenTasks };
   localDefinitions.set(definition, local);
   return local;
 }

@@ -14,7 +14,12 @@ import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName } from "../constructs/paths";
 import { buildRunReport } from "../report/build";
-import { ChildExecutions, DESCRIBE_EXECUTION, START_EXECUTION_SYNC } from "./children";
+import {
+  ChildExecutions,
+  DESCRIBE_EXECUTION,
+  type RunSyncEventWait,
+  START_EXECUTION_SYNC,
+} from "./children";
 import {
   type EventLog,
   type LocalExecutionResult,
@@ -80,6 +85,12 @@ export interface RunPipelineOptions {
    */
   histories: Map<string, EventLog[]>;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * For a run-sync machine synthesized with webhooks: its token wait's tokens and function
+   * (`startLocalEventWait`, lib/local/event-wait.ts).
+   * @default - none: a run-sync machine with a token wait does not run
+   */
+  eventWait?: RunSyncEventWait;
 }
 
 /** The pipeline execution's name when none is given: `<pipeline>-<ISO time>`. */

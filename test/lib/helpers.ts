@@ -5,6 +5,8 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { ExecutionError, StateMachine as LocalStateMachine } from "aws-local-stepfunctions";
 import type { AslDefinition } from "../../lib/asl/definition";
 import { resolveDefinition } from "../../lib/asl/resolve";
+import { OrchestratorStack, type OrchestratorStackProps } from "../../lib/stack";
+import { sampleConfig } from "../fixtures/cdk/config";
 
 /** A stack in an app that skips asset bundling (fast; the handlers need not exist). */
 export function unbundledStack(id = "Test"): Stack {
@@ -55,4 +57,19 @@ export async function runLocally(
     }
     throw err;
   }
+}
+
+/**
+ * The whole stack for `sampleConfig()` (or `props.config`), unbundled, with the stand-in
+ * handler entries, and its template.
+ */
+export function orchestratorStack(props: Partial<OrchestratorStackProps> = {}) {
+  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+  const stack = new OrchestratorStack(app, "Orchestrator", {
+    config: sampleConfig(),
+    functionsDir: FIXTURE_FUNCTIONS_DIR,
+    env: { account: "123456789012", region: "us-east-1" },
+    ...props,
+  });
+  return { app, stack, template: Template.fromStack(stack) };
 }

@@ -1,22 +1,11 @@
-import { App, Duration, Validations } from "aws-cdk-lib";
-import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
+import { Duration, Validations } from "aws-cdk-lib";
+import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { ContextError, webhooksFrom } from "../../../lib/app-context";
-import { OrchestratorStack, type OrchestratorStackProps } from "../../../lib/stack";
-import { sampleConfig } from "../../fixtures/cdk/config";
-import { FIXTURE_FUNCTIONS_DIR } from "../helpers";
+import { orchestratorStack } from "../helpers";
 
-function build(props: Partial<OrchestratorStackProps> = {}) {
-  const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
-  const stack = new OrchestratorStack(app, "Orchestrator", {
-    config: sampleConfig(),
-    functionsDir: FIXTURE_FUNCTIONS_DIR,
-    env: { account: "123456789012", region: "us-east-1" },
-    ...props,
-  });
-  return { app, stack, template: Template.fromStack(stack) };
-}
+const build = orchestratorStack;
 
 describe("webhook receiver (opt-in)", () => {
   it("is off by default: no bus, no Function URL, no webhook secret", () => {

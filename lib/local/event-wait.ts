@@ -1,0 +1,156 @@
+/**
+ * Event-driven waiting on a laptop (issue 16.4, local half): the stack's path from Polytomic's
+ * event to a resumed step, with local parts where AWS has services:
+ *
+ *   simulator delivery (signed) -> local receiver (the deployed receiver's logic)
+ *     -> the wake rule's filter -> the wake handler -> LocalTaskTokens.succeed
+ *
+ * and register-wait's handler storing tokens in memory instead of S3. The simulator delivers
+ * only when pumped: a pump loop sleeps on the run's clock until the next delivery is due
+ * (`nextDueAt`), and is woken each time a step registers a wait (a run started since may send
+ * earlier). The token wait itself is emulated by the engine (lib/local/task-tokens.ts).
+ */
+import type { StoredWait, WaitStore, WakeResult } from "../../functions/core/event-wait";
+import { JsonLogger } from "../../functions/core/logger";
+import { Redactor } from "../../functions/core/redact";
+import type { BusEvent } from "../../functions/core/webhook";
+import {
+  EVENT_SOURCE,
+  type SignatureAlgorithm,
+  WAKE_EVENT_TYPES,
+} from "../../functions/core/webhook-contract";
+import { makeHandler as registerWaitHandler } from "../../functions/register-wait/index";
+import { makeHandler as wakeHandler } from "../../functions/wake/index";
+import type { LocalTask } from "./engine";
+import { LocalTaskTokens } from "./task-tokens";
+import type { LocalClock } from "./virtual-clock";
+import { startLocalReceiver } from "./webhook-receiver";
+
+/** The waits, in memory (S3 on AWS: functions/aws/event-wait.ts). */
+export class MemoryWaitStore implements WaitStore {
+  private readonly waits = new Map<string, Map<string, StoredWait>>();
+
+  async put(executionId: string, wait: StoredWait): Promise<void> {
+    const byWaiter = this.waits.get(executionId) ?? new Map<string, StoredWait>();
+    byWaiter.set(wait.waiter, { ...wait });
+    this.waits.set(executionId, byWaiter);
+  }
+
+  async list(executionId: string): Promise<StoredWait[]> {
+    return [...(this.waits.get(executionId)?.values() ?? [])].map((w) => ({ ...w }));
+  }
+}
+
+/** What the simulator's webhook dispatcher offers (simulator/webhooks.ts). */
+export interface WebhookDeliveries {
+  pump(): Promise<unknown>;
+  nextDueAt(): number | undefined;
+}
+
+export interface LocalEventWaitOptions {
+  clock: LocalClock;
+  /** The simulator's deliveries (`sim.webhooks`), on the same clock. */
+  deliveries: WebhookDeliveries;
+  /** The secret the webhook is registered with. */
+  secret: string;
+  /** @default "hmac-sha256-hex" */
+  algorithm?: SignatureAlgorithm;
+  /** Where the receiver's and wake's log lines go. @default nowhere */
+  log?: (line: string) => void;
+}
+
+export interface LocalEventWait {
+  /** The receiver's endpoint: register it as the organization's webhook. */
+  url: string;
+  /** The run's callback tokens: give them to the executions (`tokens` of runLocalExecution). */
+  tokens: LocalTaskTokens;
+  /** register-wait's handler: the local function of the run-sync machine's token Task. */
+  registerWait: LocalTask;
+  /** What each wake did, in order (events the rule filtered out are not here). */
+  wakes: WakeResult[];
+  close(): Promise<void>;
+}
+
+/** The stack's rule (lib/constructs/event-wait.ts) as a filter: source and detail-type. */
+export function matchesWakeRule(event: BusEvent): boolean {
+  return event.source === EVENT_SOURCE && WAKE_EVENT_TYPES.includes(event.detailType);
+}
+
+/** Starts the receiver and the pump loop; `close()` stops both. */
+export async function startLocalEventWait(options: LocalEventWaitOptions): Promise<LocalEventWait> {
+  const { clock } = options;
+  const store = new MemoryWaitStore();
+  const tokens = new LocalTaskTokens();
+  const write = options.log ?? (() => {});
+  const logger = new JsonLogger({
+    redactor: new Redactor(),
+    write,
+    now: () => new Date(clock.now()),
+  });
+  const wake = wakeHandler({ store, tokens, clock, logger });
+  const wakes: WakeResult[] = [];
+  const receiver = await startLocalReceiver({
+    secret: options.secret,
+    clock,
+    ...(options.algorithm ? { algorithm: options.algorithm } : {}),
+    log: write,
+    publish: async (events) => {
+      for (const event of events.filter(matchesWakeRule)) {
+        wakes.push(await wake({ detail: event.detail }));
+      }
+    },
+  });
+  const pump = pumpLoop(clock, options.deliveries);
+  const register = registerWaitHandler({ store, clock });
+  const registerWait: LocalTask = async (payload) => {
+    const registered = await register(payload);
+    pump.replan();
+    return registered;
+  };
+  return {
+    url: receiver.url,
+    tokens,
+    registerWait,
+    wakes,
+    close: async () => {
+      await pump.stop();
+      await receiver.close();
+    },
+  };
+}
+
+/**
+ * Pumps the simulator's deliveries when they are due, sleeping on the clock until then. With
+ * nothing due it does not sleep on the clock (a far wake-up would let a virtual clock jump
+ * there while the run is idle) but waits for `replan`: only a new run brings new events, and a
+ * step registers a wait after starting one.
+ */
+function pumpLoop(clock: LocalClock, deliveries: WebhookDeliveries) {
+  const stop = new AbortController();
+  let replan = new AbortController();
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      replan = new AbortController();
+      const woken = AbortSignal.any([stop.signal, replan.signal]);
+      const due = deliveries.nextDueAt();
+      if (due === undefined) await aborted(woken);
+      else await clock.sleep(Math.max(0, due - clock.now()), woken);
+      if (stop.signal.aborted) break;
+      if (due !== undefined && clock.now() >= due) await clock.run(() => deliveries.pump());
+    }
+  })();
+  return {
+    replan: () => replan.abort(),
+    stop: async () => {
+      stop.abort();
+      await loop;
+    },
+  };
+}
+
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

@@ -1,0 +1,249 @@
+/**
+ * The run-sync machine synthesized with webhooks, run in the local engine with the real
+ * handlers against the simulator: its signed deliveries go through the local receiver and wake
+ * to the emulated task tokens (lib/local/event-wait.ts). An event ends a wait early; a check
+ * always confirms the end; lost, duplicated, late, reordered, forged and `running` events
+ * change no outcome (issue 16.2). Everything on the virtual clock.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import type { CheckResult } from "../../../functions/core/contract";
+import { signBody } from "../../../functions/core/webhook-signature";
+import {
+  type SynthesizedDefinitions,
+  synthesizeDefinitions,
+} from "../../../lib/constructs/definitions";
+import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
+import { type LocalTask, runLocalExecution } from "../../../lib/local/engine";
+import { type LocalEventWait, startLocalEventWait } from "../../../lib/local/event-wait";
+import { localAppOf, runPipelineDefinitions } from "../../../lib/local/runner";
+import { stepInput } from "../../functions/harness";
+import { config, handlers, KEY, T0, uuid, type World, world } from "../../reliability/harness";
+
+const SYNC = uuid(2);
+const SECRET = "local-webhook-secret-0001";
+const pipelines = config(`pipelines:
+  nightly:
+    steps:
+      - { id: push, model_sync: ${SYNC} }
+`);
+
+const synthesized = new Map<boolean, SynthesizedDefinitions>();
+/** The definitions with or without webhooks, synthesized once each. */
+function definitions(webhooks: boolean): SynthesizedDefinitions {
+  const known = synthesized.get(webhooks);
+  if (known) return known;
+  const defs = synthesizeDefinitions(pipelines, { webhooks });
+  synthesized.set(webhooks, defs);
+  return defs;
+}
+
+const input = stepInput({ step: "push", execution_name: "nightly-1", sync: { id: SYNC } });
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const o of open.splice(0).reverse()) await o.close();
+});
+
+interface StepOptions {
+  /** The scenario's `webhooks:` line. */
+  webhooks?: string;
+  /** Run the machine synthesized with webhooks. @default true */
+  eventWait?: boolean;
+  /** Something to do while the step runs (a forged delivery, say). */
+  meanwhile?: (w: World, ew: LocalEventWait) => Promise<void>;
+  /** Simulated ms to let pass after the step ended (late deliveries). @default 0 */
+  after?: number;
+}
+
+/** Runs one step of a 5 s queue + 300 s model run; the check-status times, ms after start. */
+async function runStep(options: StepOptions = {}) {
+  const eventWait = options.eventWait ?? true;
+  const w = await world(`api_key: ${KEY}
+syncs:
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
+${options.webhooks ?? ""}`);
+  open.push(w);
+  const h = handlers(w);
+  const defs = definitions(eventWait);
+  const checks: Array<{ at: number; status: string }> = [];
+  const tasks: Record<string, LocalTask> = {};
+  for (const [state, fn] of Object.entries(defs.taskFunctions)) {
+    const f = h.functions[fn];
+    tasks[state] = async (i, signal) => {
+      const out = await f(i, signal);
+      if (fn === "check-status") {
+        checks.push({ at: w.clock.now() - T0, status: (out as CheckResult).status });
+      }
+      return out;
+    };
+  }
+  let ew: LocalEventWait | undefined;
+  if (eventWait) {
+    ew = await eventWaitFor(w);
+    tasks[S.waitForEvent] = ew.registerWait;
+  }
+  const meanwhile = ew && options.meanwhile ? options.meanwhile(w, ew) : Promise.resolve();
+  const result = await runLocalExecution(defs.runSync, {
+    name: "step-1",
+    stateMachineName: "run-sync",
+    input,
+    clock: w.clock,
+    tasks,
+    ...(ew ? { tokens: ew.tokens } : {}),
+  });
+  await meanwhile;
+  if (options.after) await w.clock.sleep(options.after);
+  const entered = result.events
+    .filter((e) => e.type === "StateEntered")
+    .map((e) => ("state" in e ? e.state.name : ""));
+  return {
+    result,
+    checks,
+    entered,
+    wakes: ew?.wakes ?? [],
+    deliveries: w.sim.webhooks.deliveries(),
+  };
+}
+
+/** The local event wait on the world's clock, registered as the organization's webhook. */
+async function eventWaitFor(w: World): Promise<LocalEventWait> {
+  const ew = await startLocalEventWait({
+    clock: w.clock,
+    deliveries: w.sim.webhooks,
+    secret: SECRET,
+  });
+  open.push(ew);
+  const res = await fetch(`${w.sim.url}/api/webhooks`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ endpoint: ew.url, secret: SECRET }),
+  });
+  expect(res.status).toBe(200);
+  return ew;
+}
+
+/** The run ends 305 s after the start (5 s queued, 300 s running). */
+const RUN_END_MS = 305_000;
+
+describe("run-sync with event-driven waiting (local engine, simulator, receiver, wake)", () => {
+  it("an event ends the wait early, and the end is confirmed by a check", async () => {
+    const polled = await runStep({ eventWait: false });
+    const evented = await runStep();
+    expect(evented.result.status).toBe("SUCCEEDED");
+    expect(evented.result.output).toEqual(polled.result.output);
+    // The last check ran when the run ended (the event's time), not at a poll boundary...
+    const last = evented.checks.at(-1);
+    expect(last).toEqual({ at: RUN_END_MS, status: "completed" });
+    expect(polled.checks.at(-1)?.at).toBeGreaterThan(RUN_END_MS);
+    // ...and no more status calls were made than by polling alone (the wake replaced a poll).
+    expect(evented.checks.length).toBeLessThanOrEqual(polled.checks.length);
+    expect(evented.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    expect(evented.entered).toContain(S.waitForEvent);
+    expect(evented.entered).not.toContain(S.wait);
+  });
+
+  it("with every event lost, each wait times out and the machine polls exactly as without webhooks", async () => {
+    const polled = await runStep({ eventWait: false });
+    const lost = await runStep({ webhooks: "webhooks: { loss: 1 }" });
+    expect(lost.deliveries).toEqual([]);
+    expect(lost.checks).toEqual(polled.checks);
+    expect(lost.result.output).toEqual(polled.result.output);
+    expect(lost.result.status).toBe("SUCCEEDED");
+  });
+
+  it("duplicated, delayed and reordered events change no outcome; a late one finds the token closed", async () => {
+    const polled = await runStep({ eventWait: false });
+    const messy = await runStep({
+      webhooks: "webhooks: { duplicates: 1, delay_seconds: 3, reorder_seconds: 30, seed: 5 }",
+      after: 120_000,
+    });
+    expect(messy.result.status).toBe("SUCCEEDED");
+    expect(messy.result.output).toEqual(polled.result.output);
+    expect(messy.checks.at(-1)?.status).toBe("completed");
+    const completed = messy.deliveries.filter((d) => d.type === "sync.completed");
+    expect(completed).toHaveLength(2);
+    // The receiver forwarded one copy (it drops the duplicate of an id it accepted; on AWS
+    // another instance may forward it: test/functions/core/event-wait.test.ts). This seed's
+    // copies came after a poll had seen the end: the wake found the token closed.
+    expect(messy.wakes).toEqual([{ woken: 0, closed: 1 }]);
+  });
+
+  it("deliveries with a forged signature never wake a step: it polls as without webhooks", async () => {
+    const polled = await runStep({ eventWait: false });
+    const forged = await runStep({ webhooks: "webhooks: { signature: hmac-sha1-hex }" });
+    expect(forged.deliveries.length).toBeGreaterThan(0);
+    expect(forged.deliveries.every((d) => d.status === 401)).toBe(true);
+    expect(forged.wakes).toEqual([]);
+    expect(forged.checks).toEqual(polled.checks);
+    expect(forged.result.output).toEqual(polled.result.output);
+  });
+
+  it("an event that lies (a completion while the run is running) only costs a check: the step waits on", async () => {
+    const polled = await runStep({ eventWait: false });
+    const lied = await runStep({
+      webhooks: "webhooks: { loss: 1 }",
+      meanwhile: async (w, ew) => {
+        await w.clock.sleep(100_000);
+        const executionId = w.sim.executions()[0]?.id;
+        const body = JSON.stringify({
+          id: "forged-event-1",
+          type: "sync.completed",
+          created_at: new Date(w.clock.now()).toISOString(),
+          organization_id: "org",
+          event: { execution_id: executionId, sync_id: SYNC },
+        });
+        await w.clock.run(() =>
+          fetch(ew.url, {
+            method: "POST",
+            headers: { "polytomic-signature": signBody(body, SECRET, "hmac-sha256-hex") },
+            body,
+          }),
+        );
+      },
+    });
+    expect(lied.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    expect(lied.checks).toContainEqual({ at: 100_000, status: "running" });
+    expect(lied.result.status).toBe("SUCCEEDED");
+    expect(lied.result.output).toEqual(polled.result.output);
+    expect(lied.checks.at(-1)?.status).toBe("completed");
+  });
+
+  it("a running event does not end the wait: no check at the run's start", async () => {
+    const evented = await runStep();
+    const running = evented.deliveries.filter((d) => d.type === "sync.running");
+    expect(running).toEqual([expect.objectContaining({ at: T0 + 5_000, status: 200 })]);
+    expect(evented.checks.map((c) => c.at)).not.toContain(5_000);
+    expect(evented.wakes).toHaveLength(1); // the completion only
+  });
+});
+
+describe("a pipeline with event-driven waiting (runPipelineDefinitions)", () => {
+  it("runs its steps' token waits and ends when the event says, a check confirming it", async () => {
+    const w = await world(`api_key: ${KEY}
+syncs:
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
+`);
+    open.push(w);
+    const ew = await eventWaitFor(w);
+    const result = await runPipelineDefinitions({
+      app: localAppOf(definitions(true)),
+      config: pipelines,
+      pipeline: "nightly",
+      functions: handlers(w).functions,
+      clock: w.clock,
+      executionName: "nightly-1",
+      histories: w.histories,
+      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait },
+    });
+    expect(result.status).toBe("succeeded");
+    expect(result.steps.map((s) => s.status)).toEqual(["succeeded"]);
+    expect(ew.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    const child = result.executions.find((e) => e.name !== "nightly-1");
+    const entered = (child?.events ?? []).flatMap((e) =>
+      e.type === "StateEntered" && "state" in e ? [e.state.name] : [],
+    );
+    expect(entered).toContain(S.waitForEvent);
+    // The child ended right after the run did: the wake, not a poll, ended its last wait.
+    expect((child?.stoppedAt ?? 0) - T0).toBe(RUN_END_MS);
+  });
+});
