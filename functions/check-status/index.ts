@@ -55,6 +55,7 @@ function startPendingCheck(retryAfterSeconds: number, polls: number): CheckResul
     step_failed: false,
     counts: { records: 0, errors: 0, warnings: 0 },
     next_poll_seconds: retryAfterSeconds,
+    event_wait_seconds: retryAfterSeconds,
     polls,
     timed_out: false,
     start_pending: true,

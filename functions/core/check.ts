@@ -7,7 +7,7 @@ import type { CheckResult, SchemaResult } from "./contract";
 import type { Deps } from "./deps";
 import { cleanText, MAX_SCHEMA_MESSAGE, stepErrorMessage } from "./failure-text";
 import type { StartedState } from "./input";
-import { nextPollSeconds } from "./polling";
+import { eventWaitSeconds, nextPollSeconds, type PollState } from "./polling";
 import type { Logger } from "./ports";
 import type { Redactor } from "./redact";
 import { getRun, type RunView, secondsBetween } from "./runs";
@@ -39,6 +39,7 @@ export async function checkStatus(
     step_failed: false,
     counts: run.counts,
     next_poll_seconds: 0,
+    event_wait_seconds: 0,
     polls,
     timed_out: false,
   };
@@ -46,7 +47,7 @@ export async function checkStatus(
   addTimings(result, run);
   if (terminal) addVerdict(result, state, run, failedSchemas, deps.redactor);
   else if (now > Date.parse(start.deadline)) addTimeout(result, state, run);
-  result.next_poll_seconds = nextPoll(state, run, now, polls);
+  Object.assign(result, nextWaits(state, run, now, polls));
 
   log.info("status checked", {
     status: run.status,
@@ -54,6 +55,7 @@ export async function checkStatus(
     outcome: result.outcome,
     polls,
     next_poll_seconds: result.next_poll_seconds,
+    event_wait_seconds: result.event_wait_seconds,
   });
   return result;
 }
@@ -119,17 +121,31 @@ function addTimeout(result: CheckResult, state: StartedState, run: RunView): voi
   result.error_message = `${state.sync_type} sync execution ${state.start.execution_id} was still ${run.status} when the step's timeout of ${state.timeout_seconds}s ran out`;
 }
 
-/** Seconds until the next check: polling.ts's interval, never far past the deadline. */
-function nextPoll(state: StartedState, run: RunView, now: number, polls: number): number {
+/**
+ * Seconds until the next check: polling.ts's interval for the Wait state, and its event
+ * fallback for the token wait of a stack with webhooks; neither far past the deadline.
+ */
+function nextWaits(
+  state: StartedState,
+  run: RunView,
+  now: number,
+  polls: number,
+): Pick<CheckResult, "next_poll_seconds" | "event_wait_seconds"> {
   const { start } = state;
   const queued = isQueuedStatus(run.status);
   const since = queued || !run.started_at ? start.started_at : run.started_at;
   const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
-  const next = nextPollSeconds(state.poll, { elapsedSeconds, queued, polls });
+  const poll: PollState = { elapsedSeconds, queued, polls };
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
-  if (untilDeadline <= 0) return next;
-  return Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
+  const bounded = (next: number) =>
+    untilDeadline <= 0
+      ? next
+      : Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
+  return {
+    next_poll_seconds: bounded(nextPollSeconds(state.poll, poll)),
+    event_wait_seconds: bounded(eventWaitSeconds(state.poll, poll)),
+  };
 }
 
 /** A bulk schema's name and records, as `expect` matches them (every schema, none left out). */

@@ -224,6 +224,11 @@ export interface CheckResult {
   completed_at?: string;
   /** Seconds the Wait state waits before the next check. */
   next_poll_seconds: number;
+  /**
+   * Seconds a token wait (webhooks on, docs/webhooks.md) waits for the run's end event before
+   * checking anyway: polling.ts's `eventWaitSeconds`, at least `next_poll_seconds`.
+   */
+  event_wait_seconds: number;
   /** Checks made so far, this one included. */
   polls: number;
   /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */

@@ -32,7 +32,7 @@ export interface WaitRegistration {
   waiter: string;
   /** `$$.Task.Token`: a secret of sorts (whoever holds it and may call SendTaskSuccess resumes the wait). Never logged. */
   token: string;
-  /** The wait's timeout: check-status's `next_poll_seconds`. */
+  /** The wait's timeout: check-status's `event_wait_seconds`. */
   wait_seconds: number;
 }
 

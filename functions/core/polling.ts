@@ -94,3 +94,39 @@ export function nextPollSeconds(
       );
   }
 }
+
+/**
+ * The safety net of event-driven waiting (docs/webhooks.md): with webhooks on, the run-sync
+ * machine waits between checks on a task token that Polytomic's run-end event hands back, and
+ * this is the wait's timeout. An event is a hint that usually comes, so the timeout is not the
+ * latency bound but the price of a lost event: a geometric schedule, max(floor, fraction of the
+ * elapsed time), so a run whose end event is lost is seen at most `fraction` of its duration
+ * late (or `floor` seconds), with a logarithmic number of checks until then.
+ *
+ * Chosen on the bench's tuning seeds (bench/events.ts, docs/performance.md):
+ * - fraction 0.25: a lost event costs at most a quarter of the run (adaptive polling: a
+ *   tenth); 0.5 saved few checks more, since the step's `max_seconds` caps long runs' waits
+ *   either way, and doubled that worst case.
+ * - floor 60 s: a run of a minute or two costs one timeout before its end at most; adaptive
+ *   polling's 15 s floor is four checks a minute.
+ */
+export const EVENT_FALLBACK_TUNING: AdaptiveTuning = {
+  latencyFraction: 0.25,
+  latencyFloorSeconds: 60,
+};
+
+/**
+ * The timeout of an event wait: the geometric fallback above, never shorter than the interval
+ * polling alone would wait (so a step's history budget, lib/config/history.ts, computed with
+ * polling's intervals, still bounds it), within the step's [min_seconds, max_seconds]. A
+ * `fixed` or `backoff` step keeps its own interval: it asked for that schedule.
+ */
+export function eventWaitSeconds(
+  settings: PollSettings,
+  state: PollState,
+  tuning: AdaptiveTuning = EVENT_FALLBACK_TUNING,
+): number {
+  const polling = nextPollSeconds(settings, state);
+  if (settings.strategy !== "adaptive") return polling;
+  return Math.max(polling, nextPollSeconds(settings, state, tuning));
+}

@@ -127,7 +127,7 @@ export interface RunSyncStateMachineProps {
   /**
    * Event-driven waiting (issue 16.2, docs/webhooks.md): between checks the machine waits on
    * a task token that register-wait stores, with a timeout of check-status's
-   * `next_poll_seconds`; an event of the run's end resumes it early. Either way check-status
+   * `event_wait_seconds` (a longer safety-net interval than `next_poll_seconds`); an event of the run's end resumes it early. Either way check-status
    * reads the run next: the event is only a hint.
    * @default - no token wait: the Wait state alone (the definition of a stack without webhooks)
    */
@@ -138,8 +138,8 @@ export interface RunSyncStateMachineProps {
  * Runs ONE pipeline step: start the sync (again after a wait, with the next
  * Idempotency-Key, while start-sync answers a StartPending: a transient error, or a
  * 409 under `on_conflict: wait`), poll it until it ends (Wait seconds from
- * check-status's `next_poll_seconds`; with `eventWait`, a task-token wait of at most that
- * long that Polytomic's run-end event can end early), cancel it when the step's deadline passes,
+ * check-status's `next_poll_seconds`; with `eventWait`, a task-token wait of at most its
+ * `event_wait_seconds` that Polytomic's run-end event can end early), cancel it when the step's deadline passes,
  * export its logs and publish its metrics (both best effort), then fail with the
  * outcome's error name or succeed with a StepResult. Input: StepInput
  * (functions/core/contract.ts). JSONPath only; standard workflow; logs (ALL) and
@@ -431,7 +431,8 @@ function pollingLoop(scope: Construct, t: RunSyncTasks, eventWaitTask?: tasks.La
 /**
  * The token wait between two checks: register-wait stores `$$.Task.Token` under the run's
  * Polytomic execution id, and the Task waits for wake's SendTaskSuccess at most
- * `next_poll_seconds` (TimeoutSecondsPath). Its result is discarded, the state's input goes
+ * `event_wait_seconds` (TimeoutSecondsPath: polling.ts's event fallback, longer than the
+ * Wait's `next_poll_seconds`, since the event usually ends the wait first). Its result is discarded, the state's input goes
  * on unchanged: check-status, not the event, decides. No Retry: any failure falls back on the
  * Wait state (the Catch in pollingLoop), which costs nothing but the early wake.
  */
@@ -440,7 +441,7 @@ function waitForEvent(scope: Construct, registerWait: lambda.IFunction): tasks.L
     execution_id: sfn.JsonPath.stringAt("$.start.execution_id"),
     waiter: sfn.JsonPath.stringAt("$$.Execution.Id"),
     token: sfn.JsonPath.taskToken,
-    wait_seconds: sfn.JsonPath.numberAt("$.check.next_poll_seconds"),
+    wait_seconds: sfn.JsonPath.numberAt("$.check.event_wait_seconds"),
   } satisfies { [K in keyof WaitRegistration]: unknown };
   return new tasks.LambdaInvoke(scope, RUN_SYNC_STATES.waitForEvent, {
     lambdaFunction: registerWait,
@@ -448,7 +449,7 @@ function waitForEvent(scope: Construct, registerWait: lambda.IFunction): tasks.L
     payload: sfn.TaskInput.fromObject(registration),
     retryOnServiceExceptions: false,
     resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.at("$.check.next_poll_seconds"),
+    taskTimeout: sfn.Timeout.at("$.check.event_wait_seconds"),
   });
 }
 

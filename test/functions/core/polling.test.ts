@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { PollSettings } from "../../../functions/core/contract";
-import { nextPollSeconds, type PollState } from "../../../functions/core/polling";
+import {
+  EVENT_FALLBACK_TUNING,
+  eventWaitSeconds,
+  nextPollSeconds,
+  type PollState,
+} from "../../../functions/core/polling";
 
 const adaptive: PollSettings = { strategy: "adaptive", min_seconds: 10, max_seconds: 600 };
 
@@ -151,5 +156,51 @@ describe("nextPollSeconds", () => {
     const tuning = { latencyFraction: 0.05, latencyFloorSeconds: 20 };
     expect(nextPollSeconds(adaptive, state({ elapsedSeconds: 0 }), tuning)).toBe(20);
     expect(nextPollSeconds(adaptive, state({ elapsedSeconds: 1000 }), tuning)).toBe(50);
+  });
+});
+
+describe("eventWaitSeconds (the token wait's timeout with webhooks on)", () => {
+  it.each([
+    // [elapsed seconds, expected]: max(60 s, 25% of elapsed), capped by max_seconds
+    [0, 60],
+    [200, 60],
+    [400, 100],
+    [1000, 250],
+    [2399, 599],
+    [10_000, 600],
+  ])("adaptive, %d s elapsed: %d s", (elapsedSeconds, expected) => {
+    expect(eventWaitSeconds(adaptive, state({ elapsedSeconds }))).toBe(expected);
+  });
+
+  it("is never shorter than the poll interval, so polling's history budget still bounds it", () => {
+    for (let elapsedSeconds = 0; elapsedSeconds < 20_000; elapsedSeconds += 37) {
+      for (const settings of [
+        adaptive,
+        { ...adaptive, min_seconds: 120 },
+        { ...adaptive, max_seconds: 30 },
+        { strategy: "fixed", min_seconds: 30, max_seconds: 30 } as const,
+        { strategy: "backoff", min_seconds: 10, max_seconds: 600 } as const,
+      ] satisfies PollSettings[]) {
+        const s = state({ elapsedSeconds, polls: 3 });
+        const wait = eventWaitSeconds(settings, s);
+        expect(wait).toBeGreaterThanOrEqual(nextPollSeconds(settings, s));
+        expect(wait).toBeLessThanOrEqual(Math.max(settings.min_seconds, settings.max_seconds));
+        expect(Number.isInteger(wait)).toBe(true);
+      }
+    }
+  });
+
+  it("is longer than adaptive polling's interval: a lost event costs bounded latency, not checks", () => {
+    const s = state({ elapsedSeconds: 300 });
+    expect(nextPollSeconds(adaptive, s)).toBe(30);
+    expect(eventWaitSeconds(adaptive, s)).toBe(75);
+    expect(EVENT_FALLBACK_TUNING.latencyFraction).toBeGreaterThan(0.1);
+  });
+
+  it("keeps a fixed or backoff step's own schedule", () => {
+    const fixed: PollSettings = { strategy: "fixed", min_seconds: 30, max_seconds: 30 };
+    expect(eventWaitSeconds(fixed, state({ elapsedSeconds: 5000 }))).toBe(30);
+    const backoff: PollSettings = { strategy: "backoff", min_seconds: 10, max_seconds: 600 };
+    expect(eventWaitSeconds(backoff, state({ polls: 3 }))).toBe(40);
   });
 });

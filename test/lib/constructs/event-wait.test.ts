@@ -47,7 +47,7 @@ describe("run-sync token wait", () => {
     expect(JSON.stringify(template.toJSON())).not.toContain("waitForTaskToken");
   });
 
-  it("with webhooks, waits on a token with the poll interval as timeout, falling back on the Wait", () => {
+  it("with webhooks, waits on a token with the event fallback as timeout, falling back on the Wait (at the poll interval)", () => {
     const { stack } = build({ webhooks: {} });
     const definition = definitionOf(stack, stack.runSync.stateMachine);
     const states = Object.fromEntries(allStates(definition));
@@ -55,7 +55,7 @@ describe("run-sync token wait", () => {
     expect(wait).toMatchObject({
       Type: "Task",
       Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-      TimeoutSecondsPath: "$.check.next_poll_seconds",
+      TimeoutSecondsPath: "$.check.event_wait_seconds",
       ResultPath: null,
       Next: S.check,
       Parameters: {
@@ -63,7 +63,7 @@ describe("run-sync token wait", () => {
           "execution_id.$": "$.start.execution_id",
           "waiter.$": "$$.Execution.Id",
           "token.$": "$$.Task.Token",
-          "wait_seconds.$": "$.check.next_poll_seconds",
+          "wait_seconds.$": "$.check.event_wait_seconds",
         },
       },
       Catch: [

@@ -48,6 +48,7 @@ const running: CheckResult = {
   step_failed: false,
   counts,
   next_poll_seconds: 10,
+  event_wait_seconds: 10,
   polls: 1,
   timed_out: false,
 };

@@ -124,6 +124,11 @@ async function eventWaitFor(w: World): Promise<LocalEventWait> {
 
 /** The run ends 305 s after the start (5 s queued, 300 s running). */
 const RUN_END_MS = 305_000;
+/**
+ * When the step checks a run whose events are all lost: at the start, then every 60 s (the
+ * fallback's floor) while 25% of the running time is under it, then 25% of it.
+ */
+const FALLBACK_CHECKS_MS = [0, 60_000, 120_000, 180_000, 240_000, 300_000, 373_000];
 
 describe("run-sync with event-driven waiting (local engine, simulator, receiver, wake)", () => {
   it("an event ends the wait early, and the end is confirmed by a check", async () => {
@@ -135,26 +140,32 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     const last = evented.checks.at(-1);
     expect(last).toEqual({ at: RUN_END_MS, status: "completed" });
     expect(polled.checks.at(-1)?.at).toBeGreaterThan(RUN_END_MS);
-    // ...and no more status calls were made than by polling alone (the wake replaced a poll).
-    expect(evented.checks.length).toBeLessThanOrEqual(polled.checks.length);
+    // ...and fewer status calls were made than by polling alone: the waits' timeout is the
+    // longer event fallback, so the wake saves polls rather than replacing one.
+    expect(evented.checks.length).toBeLessThan(polled.checks.length / 2);
     expect(evented.wakes).toEqual([{ woken: 1, closed: 0 }]);
     expect(evented.entered).toContain(S.waitForEvent);
     expect(evented.entered).not.toContain(S.wait);
   });
 
-  it("with every event lost, each wait times out and the machine polls exactly as without webhooks", async () => {
+  it("with every event lost, each wait times out at the event fallback and the check confirms the end", async () => {
     const polled = await runStep({ eventWait: false });
     const lost = await runStep({ webhooks: "webhooks: { loss: 1 }" });
     expect(lost.deliveries).toEqual([]);
-    expect(lost.checks).toEqual(polled.checks);
-    expect(lost.result.output).toEqual(polled.result.output);
+    expect(lost.wakes).toEqual([]);
     expect(lost.result.status).toBe("SUCCEEDED");
+    expect(lost.result.output).toEqual(polled.result.output);
+    // Checks at the fallback schedule (max(60 s, 25% of the elapsed time), polling.ts), each
+    // at the previous one's event_wait_seconds: fewer than polling's, the end seen later.
+    expect(lost.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
+    expect(lost.checks.length).toBeLessThan(polled.checks.length);
+    expect(lost.checks.at(-1)?.status).toBe("completed");
   });
 
   it("duplicated, delayed and reordered events change no outcome; a late one finds the token closed", async () => {
     const polled = await runStep({ eventWait: false });
     const messy = await runStep({
-      webhooks: "webhooks: { duplicates: 1, delay_seconds: 3, reorder_seconds: 30, seed: 5 }",
+      webhooks: "webhooks: { duplicates: 1, delay_seconds: 70, reorder_seconds: 30, seed: 5 }",
       after: 120_000,
     });
     expect(messy.result.status).toBe("SUCCEEDED");
@@ -163,18 +174,20 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     const completed = messy.deliveries.filter((d) => d.type === "sync.completed");
     expect(completed).toHaveLength(2);
     // The receiver forwarded one copy (it drops the duplicate of an id it accepted; on AWS
-    // another instance may forward it: test/functions/core/event-wait.test.ts). This seed's
-    // copies came after a poll had seen the end: the wake found the token closed.
+    // another instance may forward it: test/functions/core/event-wait.test.ts). Delayed past
+    // the wait's timeout (373 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
+    // had seen the end: the wake found the token closed.
     expect(messy.wakes).toEqual([{ woken: 0, closed: 1 }]);
+    expect(messy.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
   });
 
-  it("deliveries with a forged signature never wake a step: it polls as without webhooks", async () => {
+  it("deliveries with a forged signature never wake a step: it polls at the event fallback", async () => {
     const polled = await runStep({ eventWait: false });
     const forged = await runStep({ webhooks: "webhooks: { signature: hmac-sha1-hex }" });
     expect(forged.deliveries.length).toBeGreaterThan(0);
     expect(forged.deliveries.every((d) => d.status === 401)).toBe(true);
     expect(forged.wakes).toEqual([]);
-    expect(forged.checks).toEqual(polled.checks);
+    expect(forged.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
     expect(forged.result.output).toEqual(polled.result.output);
   });
 

@@ -54,6 +54,7 @@ describe("localExecutionHistory", () => {
       step_failed: false,
       counts: { records: 0, errors: 0, warnings: 0 },
       next_poll_seconds: 60,
+      event_wait_seconds: 60,
       polls: 1,
       timed_out: false,
     };
