@@ -12,6 +12,7 @@ import type { CheckResult } from "../functions/core/contract";
 import type { PipelinesConfig } from "../lib/config/model";
 import { synthesizeDefinitions } from "../lib/constructs/definitions";
 import type { EventLog, LocalTask } from "../lib/local/engine";
+import { type LocalEventWait, startSimulatorEventWait } from "../lib/local/event-wait";
 import { createLocalDeps } from "../lib/local/local-deps";
 import {
   type FunctionName,
@@ -29,9 +30,15 @@ import type { SimulatorExecution } from "../simulator/state";
 export const BENCH_EPOCH = Date.UTC(2025, 0, 6, 2, 0, 0);
 const API_KEY = "bench-key";
 
-/** Synthesizes the app for `config` (no bundling) and shapes it for the local runner. */
-export function synthesizeLocalApp(config: PipelinesConfig): LocalApp {
-  return localAppOf(synthesizeDefinitions(config));
+/**
+ * Synthesizes the app for `config` (no bundling) and shapes it for the local runner; with
+ * `webhooks`, the stack's event-driven waiting (the run-sync machine's token wait).
+ */
+export function synthesizeLocalApp(
+  config: PipelinesConfig,
+  options?: { webhooks: boolean },
+): LocalApp {
+  return localAppOf(synthesizeDefinitions(config, options));
 }
 
 type MakeHandler = (deps: never) => (input: unknown) => Promise<unknown>;
@@ -73,6 +80,11 @@ export interface BenchRunOptions {
   scenario: Scenario;
   /** @default BENCH_EPOCH */
   startMs?: number;
+  /**
+   * Wait on the simulator's events (`app` synthesized with webhooks; the scenario's
+   * `webhooks:` says what is lost). @default false
+   */
+  eventWait?: boolean;
 }
 
 /** Runs one pipeline against a fresh simulator on a fresh virtual clock. */
@@ -89,7 +101,10 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
   });
   const terminalSeenAt = new Map<string, number>();
   const checks: CheckResult[] = [];
+  let eventWait: LocalEventWait | undefined;
   try {
+    if (options.eventWait)
+      eventWait = await startSimulatorEventWait(simulator, { clock, apiKey: API_KEY });
     const handlers = await loadHandlers();
     const functions = {} as Record<FunctionName, LocalTask>;
     for (const [name, make] of Object.entries(handlers) as [FunctionName, MakeHandler][]) {
@@ -116,10 +131,14 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
       clock,
       executionName: `bench-${options.pipeline}`.slice(0, 80),
       histories,
+      ...(eventWait
+        ? { eventWait: { tokens: eventWait.tokens, registerWait: eventWait.registerWait } }
+        : {}),
     });
     const simulated = simulator.executions().filter((e) => !e.history);
     return { result, simulated, terminalSeenAt, checks };
   } finally {
+    await eventWait?.close();
     await local.close();
     await simulator.close();
     await rm(outDir, { recursive: true, force: true });

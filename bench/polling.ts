@@ -151,7 +151,11 @@ export function pollingConfig(strategies: Strategy[]): PipelinesConfig {
   return parsePipelinesConfig(`${lines.join("\n")}\n`, "bench/polling (generated)");
 }
 
-function scenarioFor(run: WorkloadRun) {
+/**
+ * The simulator's scenario for one run; with `loss`, it delivers events to a webhook, losing
+ * each with that probability (seeded per run: the simulator's event ids repeat across runs).
+ */
+function scenarioFor(run: WorkloadRun, loss?: number) {
   const id = run.sync_type === "bulk" ? BULK_SYNC : MODEL_SYNC;
   return parseScenario(
     JSON.stringify({
@@ -166,22 +170,29 @@ function scenarioFor(run: WorkloadRun) {
           history_seconds: run.history_seconds,
         },
       },
+      ...(loss !== undefined ? { webhooks: { loss, seed: run.index + 1 } } : {}),
     }),
     `workload run ${run.index}`,
   );
 }
 
-async function measure(
+/**
+ * One run through the run-sync machine of `strategy`; with `loss`, `app` is synthesized with
+ * webhooks and the step waits on the simulator's events, that share of them lost.
+ */
+export async function measure(
   app: LocalApp,
   config: PipelinesConfig,
   strategy: Strategy,
   run: WorkloadRun,
+  loss?: number,
 ): Promise<RunMeasure> {
   const bench = await runBench({
     app,
     config,
     pipeline: pipelineName(strategy, run.sync_type),
-    scenario: scenarioFor(run),
+    scenario: scenarioFor(run, loss),
+    eventWait: loss !== undefined,
   });
   const child = bench.result.executions[1];
   const execution = bench.simulated[0];

@@ -103,12 +103,15 @@ export function nextPollSeconds(
  * elapsed time), so a run whose end event is lost is seen at most `fraction` of its duration
  * late (or `floor` seconds), with a logarithmic number of checks until then.
  *
- * Chosen on the bench's tuning seeds (bench/events.ts, docs/performance.md):
+ * Chosen on the bench's tuning seeds (`--only events`, bench/events.ts; docs/webhooks.md has
+ * the report seeds' figures), against adaptive polling on the same runs:
  * - fraction 0.25: a lost event costs at most a quarter of the run (adaptive polling: a
- *   tenth); 0.5 saved few checks more, since the step's `max_seconds` caps long runs' waits
- *   either way, and doubled that worst case.
- * - floor 60 s: a run of a minute or two costs one timeout before its end at most; adaptive
- *   polling's 15 s floor is four checks a minute.
+ *   tenth). 0.5 saved 18% more checks on the base workload and doubled that worst case; the
+ *   step's `max_seconds` caps long runs' waits either way, and sets most of the checks.
+ * - floor 60 s: 30 s made 19% more checks on the base workload (52% more on runs of
+ *   20-60 s) for a lower latency only when an event is lost.
+ * With half the events lost, both choices make half of adaptive polling's checks and
+ * transitions at a similar mean latency (the events that arrive are seen at once).
  */
 export const EVENT_FALLBACK_TUNING: AdaptiveTuning = {
   latencyFraction: 0.25,

@@ -10,6 +10,7 @@
  * (`nextDueAt`), and is woken each time a step registers a wait (a run started since may send
  * earlier). The token wait itself is emulated by the engine (lib/local/task-tokens.ts).
  */
+import { randomBytes, randomUUID } from "node:crypto";
 import type { StoredWait, WaitStore, WakeResult } from "../../functions/core/event-wait";
 import { JsonLogger } from "../../functions/core/logger";
 import { Redactor } from "../../functions/core/redact";
@@ -19,6 +20,7 @@ import {
   type SignatureAlgorithm,
   WAKE_EVENT_TYPES,
 } from "../../functions/core/webhook-contract";
+import { PolytomicClient } from "../../functions/polytomic/client";
 import { makeHandler as registerWaitHandler } from "../../functions/register-wait/index";
 import { makeHandler as wakeHandler } from "../../functions/wake/index";
 import type { LocalTask } from "./engine";
@@ -117,6 +119,42 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
       await receiver.close();
     },
   };
+}
+
+/** What `startSimulatorEventWait` needs of the embedded simulator (`startSimulator`'s answer). */
+export interface SimulatorWithWebhooks {
+  url: string;
+  webhooks: WebhookDeliveries;
+}
+
+/**
+ * The local event wait for a run against the embedded simulator: started on `clock` with a
+ * fresh secret and registered as the organization's webhook (`POST /api/webhooks`), so the
+ * scenario's `webhooks:` switches (loss, duplicates, delay, signature) shape what reaches the
+ * steps. For `runPipelineLocally`'s and `runPipelineDefinitions`' `eventWait`.
+ */
+export async function startSimulatorEventWait(
+  simulator: SimulatorWithWebhooks,
+  options: { clock: LocalClock; apiKey: string; log?: (line: string) => void },
+): Promise<LocalEventWait> {
+  const secret = randomBytes(24).toString("hex");
+  const eventWait = await startLocalEventWait({
+    clock: options.clock,
+    deliveries: simulator.webhooks,
+    secret,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  try {
+    const client = new PolytomicClient({ baseUrl: simulator.url, apiKey: options.apiKey });
+    await client.createWebhook(
+      { endpoint: eventWait.url, secret },
+      { idempotencyKey: randomUUID() },
+    );
+    return eventWait;
+  } catch (error) {
+    await eventWait.close();
+    throw error;
+  }
 }
 
 /**
