@@ -1,5 +1,8 @@
 /** The benchmark report: targets checked, and every figure, as Markdown. */
 import type { DagReport, DagResult } from "./dag";
+import type { EventsReport } from "./events";
+import { eventsSection, eventsTargets } from "./events-report";
+import { f, i, type Target, table } from "./format";
 import type { LambdaReport } from "./lambda";
 import { type PollingReport, perRunCostRatios, SHORT_RUN_SECONDS } from "./polling";
 import { DEFINITION_QUOTA_BYTES, HISTORY_QUOTA, HISTORY_TARGET, type ScaleReport } from "./scale";
@@ -17,7 +20,11 @@ export interface BenchReport {
   dag?: DagReport;
   scale?: ScaleReport;
   lambda?: LambdaReport;
+  /** Event-driven waiting (events.ts): the base workload, then the held-out ones. */
+  events?: EventsReport[];
 }
+
+export type { Target };
 
 /**
  * The default strategy's state transitions on the base workload before issue 17 (the
@@ -26,17 +33,6 @@ export interface BenchReport {
  */
 export const PREVIOUS_DEFAULT_TRANSITIONS = { total: 8767, commit: "029fa29" } as const;
 
-export interface Target {
-  target: string;
-  measured: string;
-  met: boolean;
-}
-
-const f = (n: number, digits = 1) =>
-  Number.isFinite(n)
-    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
-    : "n/a";
-const i = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
 const kb = (bytes: number) => `${f(bytes / 1024, 0)} KB`;
 const yes = (met: boolean) => (met ? "met" : "**NOT MET**");
 
@@ -54,6 +50,7 @@ export function targets(report: BenchReport): Target[] {
   return [
     ...(report.polling ? pollingTargets(report.polling) : []),
     ...heldOutTargets(report.held_out),
+    ...eventsTargets(report.events ?? []),
     ...(report.scale ? scaleTargets(report.scale) : []),
     ...(report.dag ? dagTargets(report.dag) : []),
   ];
@@ -201,17 +198,13 @@ function dagTargets(d: DagReport): Target[] {
   ];
 }
 
-function table(head: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(" | ")} |`;
-  return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
-}
-
 export function renderMarkdown(report: BenchReport): string {
   return [
     ...headerSection(report),
     ...provenanceSection(),
     ...(report.polling ? pollingSection(report.polling) : []),
     ...heldOutSection(report.held_out),
+    ...eventsSection(report.events ?? []),
     ...(report.dag ? dagSection(report.dag) : []),
     ...(report.scale ? scaleSection(report.scale) : []),
     ...(report.lambda ? lambdaSection(report.lambda) : []),

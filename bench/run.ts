@@ -8,14 +8,16 @@
  * unmet performance targets are reported as NOT MET.
  *
  * `tsx bench/run.ts --task <name> --out <file>` runs one task (used by the workers).
- * `tsx bench/run.ts --only polling,heldout,dag,scale,lambda` runs some groups of tasks and
- * prints their sections only (the targets of the others are left out).
+ * `tsx bench/run.ts --only polling,heldout,events,dag,scale,lambda` runs some groups of tasks and
+ * prints their sections only (the targets of the others are left out). `events` is
+ * event-driven waiting (events.ts) on the base and held-out workloads.
  */
 import { spawn } from "node:child_process";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, platform } from "node:os";
 import { join, resolve } from "node:path";
 import { benchDag, type DagReport } from "./dag";
+import { benchEventsOn, type EventsReport } from "./events";
 import { benchLambda, type LambdaReport } from "./lambda";
 import {
   benchHeldOut,
@@ -31,7 +33,13 @@ import { HELD_OUT_WORKLOADS } from "./workload";
 
 const RESULTS = resolve(import.meta.dirname, "results");
 
-type TaskName = `polling:${string}` | `heldout:${string}` | "dag" | "scale" | "lambda";
+type TaskName =
+  | `polling:${string}`
+  | `heldout:${string}`
+  | `events:${string}`
+  | "dag"
+  | "scale"
+  | "lambda";
 
 async function runTask(task: TaskName): Promise<unknown> {
   const progress = (m: string) => process.stderr.write(`  ${m}\n`);
@@ -43,6 +51,9 @@ async function runTask(task: TaskName): Promise<unknown> {
   }
   if (task.startsWith("heldout:")) {
     return benchHeldOut(task.slice("heldout:".length), { onProgress: progress });
+  }
+  if (task.startsWith("events:")) {
+    return benchEventsOn(task.slice("events:".length), { onProgress: progress });
   }
   if (task === "dag") return benchDag({ onProgress: progress });
   if (task === "scale") return benchScale({ onProgress: progress });
@@ -95,7 +106,7 @@ async function main(): Promise<number> {
   const groups = new Set(
     onlyAt >= 0
       ? (args[onlyAt + 1] ?? "").split(",")
-      : ["polling", "heldout", "dag", "scale", "lambda"],
+      : ["polling", "heldout", "events", "dag", "scale", "lambda"],
   );
   // Longest first, so the two workers finish together.
   const tasks: TaskName[] = [
@@ -103,6 +114,11 @@ async function main(): Promise<number> {
     ...(groups.has("scale") ? (["scale"] as const) : []),
     ...(groups.has("heldout") ? HELD_OUT_WORKLOADS.map((w) => `heldout:${w.key}` as const) : []),
     ...(groups.has("polling") ? (["polling:default", "polling:backoff"] as const) : []),
+    ...(groups.has("events")
+      ? (["base", ...HELD_OUT_WORKLOADS.map((w) => w.key)] as const).map(
+          (key) => `events:${key}` as const,
+        )
+      : []),
     ...(groups.has("dag") ? (["dag"] as const) : []),
   ];
   const results = await mapLimit(tasks, jobs, (task) => inWorker(task));
@@ -121,6 +137,13 @@ async function main(): Promise<number> {
     held_out: tasks
       .filter((t) => t.startsWith("heldout:"))
       .map((t) => byTask.get(t) as PollingReport),
+    ...(groups.has("events")
+      ? {
+          events: tasks
+            .filter((t) => t.startsWith("events:"))
+            .map((t) => byTask.get(t) as EventsReport),
+        }
+      : {}),
     ...(groups.has("dag") ? { dag: byTask.get("dag") as DagReport } : {}),
     ...(groups.has("scale") ? { scale: byTask.get("scale") as ScaleReport } : {}),
     ...(lambda ? { lambda } : {}),

@@ -1,0 +1,94 @@
+/** The event-driven waiting part of the benchmark report (bench/events.ts): targets and table. */
+import type { EventsReport, EventsVariant } from "./events";
+import { f, i, type Target, table } from "./format";
+
+function variant(r: EventsReport, key: string): EventsVariant | undefined {
+  return r.variants.find((v) => v.key === key);
+}
+
+/** Issue 16.5's targets: on the base workload, and (50% loss) on every workload. */
+export function eventsTargets(reports: readonly EventsReport[]): Target[] {
+  const base = reports.find((r) => r.workload_key === "base");
+  const out: Target[] = [];
+  const adaptive = base && variant(base, "adaptive");
+  const none = base && variant(base, "events-0");
+  if (adaptive && none) {
+    out.push(
+      {
+        target: "events, no loss: ≤ 1.5 status calls per run on average (base workload)",
+        measured: `${f(none.polls_mean, 2)} (adaptive polling: ${f(adaptive.polls_mean, 2)})`,
+        met: none.polls_mean <= 1.5,
+      },
+      {
+        target: "events, no loss: median detection latency ≤ 2 s (base workload)",
+        measured: `${f(none.latency_median, 1)} s (p95 ${f(none.latency_p95, 1)} s)`,
+        met: none.latency_median <= 2,
+      },
+      {
+        target: "events, no loss: transitions per run ≤ half of adaptive polling's (base workload)",
+        measured: `${f(none.transitions_mean / adaptive.transitions_mean, 2)}× (${f(none.transitions_mean)} vs ${f(adaptive.transitions_mean)})`,
+        met: none.transitions_mean <= adaptive.transitions_mean / 2,
+      },
+    );
+  }
+  const worse = reports.flatMap((r) => {
+    const a = variant(r, "adaptive");
+    const lossy = variant(r, "events-50");
+    if (!a || !lossy) return [];
+    const dearer = lossy.polls_mean > a.polls_mean || lossy.transitions_mean > a.transitions_mean;
+    return dearer ? [r.workload_key] : [];
+  });
+  if (reports.some((r) => variant(r, "events-50"))) {
+    out.push({
+      target:
+        "events, 50% lost: status calls and transitions per run no worse than adaptive polling (every workload)",
+      measured: worse.length === 0 ? "none worse" : `worse on ${worse.join(", ")}`,
+      met: worse.length === 0,
+    });
+  }
+  return out;
+}
+
+/** One row per workload and variant, with the ratios to adaptive polling on the same runs. */
+export function eventsSection(reports: readonly EventsReport[]): string[] {
+  if (reports.length === 0) return [];
+  const rows = reports.flatMap((r) => {
+    const a = variant(r, "adaptive");
+    return r.variants.map((v) => [
+      r.workload_label,
+      `${r.seed}`,
+      v.label,
+      `${v.runs}`,
+      `${f(v.polls_mean, 2)} (p95 ${i(v.polls_p95)})`,
+      a && v !== a ? f(v.polls_mean / a.polls_mean, 2) : "",
+      f(v.transitions_mean),
+      a && v !== a ? f(v.transitions_mean / a.transitions_mean, 2) : "",
+      `${f(v.latency_median, 1)} / ${f(v.latency_p95, 0)}`,
+      `${f(v.latency_pct_mean, 2)}%`,
+      `${v.over_bound}`,
+    ]);
+  });
+  return [
+    "## 1c. Event-driven waiting",
+    "",
+    "The run-sync machine synthesized with webhooks: between checks the step waits on a task token that the run's end event hands back, with check-status's `event_wait_seconds` (max(60 s, 25% of the elapsed time), capped by the step's `max_seconds`) as the timeout. The simulator delivers signed events to the local receiver, losing each with the given probability (seeded per run). Adaptive polling is the same runs without webhooks. Held-out workloads on their report seeds.",
+    "",
+    table(
+      [
+        "Workload",
+        "Seed",
+        "Waiting",
+        "Runs",
+        "Status calls / run",
+        "÷ adaptive",
+        "Transitions / run",
+        "÷ adaptive",
+        "Latency median / p95 (s)",
+        "Latency % of run (mean)",
+        "Over max(15 s, 10%)",
+      ],
+      rows,
+    ),
+    "",
+  ];
+}
