@@ -256,6 +256,12 @@ export interface LocalRunOptions {
   executionName?: string;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Wait for runs' ends on events, as a stack deployed with webhooks: the definitions are
+   * synthesized with webhooks, and their token waits use these (`startSimulatorEventWait`).
+   * @default - polling alone (the definitions of a stack without webhooks)
+   */
+  eventWait?: RunSyncEventWait;
 }
 
 /**
@@ -298,7 +304,8 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
     import("./local-deps"),
     loadHandlerModules(),
   ]);
-  const app = localAppOf(synthesizeDefinitions(options.config));
+  const webhooks = options.eventWait !== undefined;
+  const app = localAppOf(synthesizeDefinitions(options.config, { webhooks }));
   // cancel-sync reads a stopped run-sync's history, as GetExecutionHistory on AWS.
   const histories = new Map<string, EventLog[]>();
   const local = await createLocalDeps({ ...options, histories });

@@ -5,6 +5,7 @@ import { DEFAULT_BASE_URL } from "../../../functions/polytomic/client";
 import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { FS_ERROR_REASONS } from "../../config/read-text";
+import type { LocalEventWait } from "../../local/event-wait";
 import type { LocalRunResult, RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
@@ -60,6 +61,14 @@ export const RUN = commandSpec({
       description:
         "use the real Polytomic API: needs POLYTOMIC_API_KEY; POLYTOMIC_API_URL overrides " +
         `the API address (default ${DEFAULT_BASE_URL})`,
+    },
+    {
+      name: "webhooks",
+      type: "boolean",
+      description:
+        "wait for each run's end on the simulator's webhook events, as a stack deployed with " +
+        "-c webhooks=true (docs/webhooks.md); the scenario's webhooks: settings (loss, " +
+        "duplicates, delay) apply. Not with --live: Polytomic cannot reach this machine",
     },
     {
       name: "json",
@@ -294,6 +303,8 @@ interface RunRequest {
   scenarioPath: string | undefined;
   speed: number | undefined;
   live: boolean;
+  /** Wait on the embedded simulator's events (--webhooks). */
+  webhooks: boolean;
   json: boolean;
   outDir: string;
   /** Whether --out was given (otherwise `outDir` is the default). */
@@ -316,6 +327,12 @@ function runRequest(parsed: Parsed<OptionName<typeof RUN>>, io: CliIO): RunReque
       "run: --scenario and --speed are for the embedded simulator; they cannot be combined with --live",
     );
   }
+  const webhooks = flag(parsed, "webhooks");
+  if (live && webhooks) {
+    throw new UsageError(
+      "run: --webhooks waits on the embedded simulator's events; it cannot be combined with --live (Polytomic cannot deliver events to this machine)",
+    );
+  }
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
   const pipeline = findPipeline(config, name, io.cwd);
   const out = stringValue(parsed, "out");
@@ -326,6 +343,7 @@ function runRequest(parsed: Parsed<OptionName<typeof RUN>>, io: CliIO): RunReque
     scenarioPath,
     speed,
     live,
+    webhooks,
     json: flag(parsed, "json"),
     outDir: resolve(io.cwd, out ?? DEFAULT_OUT_DIR),
     outGiven: out !== undefined,
@@ -442,7 +460,23 @@ function report(
 }
 
 /**
- * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--live] [--json] [--out DIR]`.
+ * With --webhooks: the local receiver, registered as the embedded simulator's webhook, and
+ * the token store the steps' waits use (lib/local/event-wait.ts).
+ */
+async function openEventWait(
+  request: RunRequest,
+  target: Target,
+): Promise<LocalEventWait | undefined> {
+  if (!request.webhooks || target.simulator === undefined) return undefined;
+  const { startSimulatorEventWait } = await import("../../local/event-wait");
+  return startSimulatorEventWait(target.simulator, {
+    clock: target.clock,
+    apiKey: target.apiKey,
+  });
+}
+
+/**
+ * `run <pipeline> [--config FILE] [--scenario FILE] [--speed N] [--webhooks] [--live] [--json] [--out DIR]`.
  * @returns 0 when the pipeline succeeded, 1 when it failed, 130 when stopped by an interrupt
  * @throws UsageError, CredentialError, ConfigProblemsError, ScenarioError, EnvironmentError
  * (an output directory that cannot be written) (exit 2)
@@ -463,6 +497,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       });
   const abort = new AbortController();
   let stopListening: (() => void) | undefined;
+  let eventWait: LocalEventWait | undefined;
   try {
     if (display !== undefined) {
       const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}; ${ELAPSED_MEANING}`;
@@ -472,6 +507,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     stopListening = onInterrupt(abort, display, request.live, io);
     // Loaded once the command line checks out: usage errors stay fast and independent of the engine.
     const { runPipelineLocally, defaultExecutionName } = await import("../../local/runner");
+    eventWait = await openEventWait(request, target);
     const executionName = defaultExecutionName(name, target.clock.now());
     const runDir = join(outDir, RUNS_DIR, executionName);
     const result = await runPipelineLocally({
@@ -483,6 +519,9 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       runDir,
       executionName,
       signal: abort.signal,
+      ...(eventWait
+        ? { eventWait: { tokens: eventWait.tokens, registerWait: eventWait.registerWait } }
+        : {}),
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
     }).catch((err: unknown) => {
       // The directory checked out, but writing in it failed later on (full, files in the way).
@@ -496,6 +535,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   } finally {
     stopListening?.();
     display?.finish();
+    await eventWait?.close();
     await target.simulator?.close();
   }
 }
