@@ -122,7 +122,7 @@ describe("wakeWaiters", () => {
 
   it("a second wake of the same event after the first resumed the wait finds the token closed", async () => {
     const tokens = new LocalTaskTokens();
-    const { deps } = setUp(tokens);
+    const { deps, store } = setUp(tokens);
     const { VirtualClock } = await import("../../../lib/local/virtual-clock");
     const vclock = new VirtualClock(NOW);
     const waiting = tokens.run(
@@ -132,7 +132,11 @@ describe("wakeWaiters", () => {
         registerWait({ execution_id: "run-1", waiter: "a", token, wait_seconds: 60 }, deps),
       Error,
     );
-    await new Promise((r) => setTimeout(r, 0));
+    // Until the wait is stored, in microtasks only: a macrotask turn would let the idle
+    // virtual clock run past the wait's 60 s (it moves on after a few setImmediate turns).
+    for (let turn = 0; turn < 1000 && (await store.list("run-1")).length === 0; turn++) {
+      await Promise.resolve();
+    }
     expect(await wakeWaiters(event("sync.completed", "run-1"), deps)).toEqual({
       woken: 1,
       closed: 0,
