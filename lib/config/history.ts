@@ -15,7 +15,8 @@ export const EVENTS_PER_CHECK = 9;
  * TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded or TaskTimedOut, TaskStateExited
  * (HistoryEvent types, Step Functions API reference) instead of the Wait's 2: 13. When
  * register-wait fails the cycle is the failed Task (up to 5) and then the Wait (2): 14, the
- * worst case counted.
+ * worst case counted. The token wait's timeout (`eventWaitSeconds`) is never shorter than
+ * the Wait's `nextPollSeconds`, so counting cycles with the latter stays an upper bound.
  */
 export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 14;
 /**
