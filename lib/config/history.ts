@@ -16,7 +16,9 @@ export const EVENTS_PER_CHECK = 9;
  * (HistoryEvent types, Step Functions API reference) instead of the Wait's 2: 13. When
  * register-wait fails the cycle is the failed Task (up to 5) and then the Wait (2): 14, the
  * worst case counted. The token wait's timeout (`eventWaitSeconds`) is never shorter than
- * the Wait's `nextPollSeconds`, so counting cycles with the latter stays an upper bound.
+ * the Wait's `nextPollSeconds`, so counting cycles with the latter stays an upper bound for
+ * waits that time out. Only a run-end event ends one sooner: a true one ends the loop, and a
+ * false one (forged, or put on the bus) costs a cycle the count does not bound.
  */
 export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 14;
 /**
