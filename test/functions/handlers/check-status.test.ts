@@ -321,6 +321,22 @@ describe("check-status", () => {
     expect(checks.slice(0, -1).every((c) => !c.timed_out)).toBe(true);
   });
 
+  it("answers the token wait's safety net: at least the poll interval, never far past the deadline", async () => {
+    e = await env(scenario("queue_seconds: 0\nduration_seconds: 7200"));
+    const start = await startHandler(e.deps)(stepInput({ timeout_seconds: 1000 }));
+    const input = { ...stepInput({ timeout_seconds: 1000 }), start };
+    const first = await checkHandler(e.deps)(input);
+    // max(60 s, 25% of the elapsed time) while polling waits max(15 s, 10%).
+    expect([first.next_poll_seconds, first.event_wait_seconds]).toEqual([15, 60]);
+    e.clock.advance(800_000);
+    const later = await checkHandler(e.deps)({ ...input, check: first });
+    expect([later.next_poll_seconds, later.event_wait_seconds]).toEqual([80, 200]);
+    e.clock.advance(150_000);
+    // 50 s before the deadline: neither waits more than a second past it.
+    const near = await checkHandler(e.deps)({ ...input, check: later });
+    expect([near.next_poll_seconds, near.event_wait_seconds]).toEqual([51, 51]);
+  });
+
   it("carries polls forward and validates start", async () => {
     e = await env(scenario("duration_seconds: 1000"));
     const start = await startHandler(e.deps)(stepInput());
