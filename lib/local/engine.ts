@@ -273,7 +273,11 @@ export async function runLocalExecution(
   definition: AslDefinition,
   options: LocalExecutionOptions,
 ): Promise<LocalExecutionResult> {
-  const { prepared, waits, overrides } = await prepare(definition, options);
+  // Preparing may wait on a real timer (the 1 ms run statesTimeoutErrorClass takes once):
+  // it is work in flight, or a virtual clock with a sleeper could move on meanwhile.
+  const { prepared, waits, overrides } = await options.clock.run(() =>
+    prepare(definition, options),
+  );
   const arn = executionArn(options.stateMachineName, options.name);
   const startedAt = options.clock.now();
   const execution = startEngine(prepared, overrides, arn, options);
