@@ -191,7 +191,10 @@ function recordingLists(client: PolytomicApi, listed: Map<SyncType, ListedSync[]
 }
 
 /** A failed call as the person running the command should read it. */
-export function targetError(err: unknown, target: PreflightTarget): Error {
+export function targetError(
+  err: unknown,
+  target: Pick<PreflightTarget, "description" | "keyHint">,
+): Error {
   if (err instanceof CredentialError || err instanceof EnvironmentError) return err;
   const e = err instanceof Error ? err : new Error(String(err));
   if (REFUSED.has(e.name)) {

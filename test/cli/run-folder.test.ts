@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LOCAL_API_KEY } from "../../lib/cli/commands/run";
+import { LOCAL_API_KEY } from "../../lib/cli/target";
 import { runMain } from "./in-process";
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/cli");

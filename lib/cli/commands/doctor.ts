@@ -8,8 +8,9 @@ import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { type PreflightReport, preflight } from "../preflight";
+import { openLive } from "../target";
 import { runFreshness } from "./freshness";
-import { embeddedPreflight, liveTarget } from "./run";
+import { embeddedPreflight, GENERATED } from "./run";
 
 export const DOCTOR = commandSpec({
   name: "doctor",
@@ -84,7 +85,7 @@ async function freshnessFindings(
   live: boolean,
   io: CliIO,
 ): Promise<{ problems: number; warnings: number }> {
-  const report = await runFreshness(config, live, undefined, io);
+  const report = await runFreshness(config, { live, scenarioPath: undefined }, io);
   const where = (r: FreshnessRow) => `sync "${r.sync}"${r.schema ? `, schema "${r.schema}"` : ""}`;
   const problems = report.rows
     .filter((r) => r.status === "unreadable")
@@ -100,7 +101,7 @@ async function freshnessFindings(
 type Check = (pipeline: PipelineConfig) => Promise<PreflightReport>;
 
 function liveCheck(io: CliIO): Check {
-  const target = { ...liveTarget(io, "doctor"), keyHint: "POLYTOMIC_API_KEY" };
+  const target = openLive(io, "doctor");
   return (pipeline) => preflight(pipeline, target);
 }
 
@@ -108,8 +109,7 @@ function embeddedCheck(config: PipelinesConfig, io: CliIO): Check {
   return (pipeline) =>
     embeddedPreflight(
       pipeline,
-      scenarioFromConfig(config, pipeline.name),
-      "generated: every step succeeds",
+      { scenario: scenarioFromConfig(config, pipeline.name), shown: GENERATED },
       io,
     );
 }

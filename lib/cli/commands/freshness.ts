@@ -4,24 +4,24 @@ import {
   type FreshnessRow,
   isFresh,
 } from "../../../functions/core/freshness";
-import { PolytomicClient } from "../../../functions/polytomic/client";
-import { ManualClock, startSimulator } from "../../../simulator";
+import { ManualClock } from "../../../simulator";
 import type { FreshnessConfig, PipelinesConfig } from "../../config/model";
 import { freshnessScenarioFromConfig } from "../../local/scenario-from-config";
 import { formatElapsed, truncate } from "../../text";
 import { commandSpec, flag, parseCommandArgs, stringValue, UsageError } from "../args";
-import {
-  CONFIG_OPTION,
-  displayPath,
-  loadConfig,
-  loadScenarioFile,
-  SCENARIO_OPTION,
-} from "../config";
+import { CONFIG_OPTION, displayPath, loadConfig, SCENARIO_OPTION } from "../config";
 import { plural, renderTable } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
-import { embeddedKey, liveTarget } from "./run";
+import {
+  type ApiTarget,
+  chooseScenario,
+  chooseTarget,
+  openEmbedded,
+  openLive,
+  type TargetChoice,
+} from "../target";
 
 export const FRESHNESS = commandSpec({
   name: "freshness",
@@ -55,13 +55,8 @@ export const FRESHNESS = commandSpec({
 });
 
 /** Where the check's API calls go, and the time its ages are taken at. */
-interface Source {
-  api: PolytomicClient;
+interface Source extends ApiTarget {
   now: () => number;
-  description: string;
-  /** Where the key came from, for the message when it is refused. */
-  keyHint: string;
-  close(): Promise<void>;
 }
 
 /**
@@ -73,28 +68,23 @@ export async function freshnessCommand(args: readonly string[], io: CliIO): Prom
   const parsed = parseCommandArgs(FRESHNESS, args);
   if (helpRequested(FRESHNESS, parsed, io)) return 0;
   const config = loadConfig(io.cwd, stringValue(parsed, "config"));
-  const live = flag(parsed, "live");
-  const scenarioPath = stringValue(parsed, "scenario");
-  if (live && scenarioPath !== undefined) {
-    throw new UsageError(
-      "freshness: --scenario is for the embedded simulator; drop it with --live",
-    );
-  }
-  const report = await runFreshness(config, live, scenarioPath, io);
+  const choice = chooseTarget("freshness", flag(parsed, "live"), {
+    scenario: stringValue(parsed, "scenario"),
+  });
+  const report = await runFreshness(config, choice, io);
   if (flag(parsed, "json")) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   else io.stdout.write(reportText(report, report.against));
   return report.rows.every(isFresh) ? 0 : 1;
 }
 
 /**
- * The freshness check of `config` once, against the real API (`live`) or the embedded
- * simulator (`scenarioPath`, else the generated scenario), after a key check.
+ * The freshness check of `config` once, against the real API (`choice.live`) or the
+ * embedded simulator (`choice.scenarioPath`, else the generated scenario), after a key check.
  * @throws UsageError when the file has no `freshness:`; CredentialError, EnvironmentError
  */
 export async function runFreshness(
   config: PipelinesConfig,
-  live: boolean,
-  scenarioPath: string | undefined,
+  choice: TargetChoice,
   io: CliIO,
 ): Promise<FreshnessReport & { against: string }> {
   if (config.freshness === undefined) {
@@ -102,12 +92,12 @@ export async function runFreshness(
       `${displayPath(config.source, io.cwd)} has no freshness: section; list the syncs to watch there (docs/pipelines.md, "Freshness")`,
     );
   }
-  const source = live ? liveSource(io) : await embeddedSource(config, scenarioPath, io);
+  const source = await openSource(config, choice, io);
   try {
     await checkKey(source);
     const input = freshnessInput(config.freshness);
     return {
-      ...(await checkFreshness(input, source.api, source.now())),
+      ...(await checkFreshness(input, source.client, source.now())),
       against: source.description,
     };
   } finally {
@@ -122,9 +112,9 @@ export async function runFreshness(
  */
 async function checkKey(source: Source): Promise<void> {
   try {
-    await source.api.listModelSyncs({ limit: 1 });
+    await source.client.listModelSyncs({ limit: 1 });
   } catch (err) {
-    throw targetError(err, { ...source, baseUrl: "", apiKey: "" });
+    throw targetError(err, source);
   }
 }
 
@@ -133,42 +123,25 @@ function freshnessInput(config: FreshnessConfig) {
   return input;
 }
 
-function liveSource(io: CliIO): Source {
-  const target = liveTarget(io, "freshness");
-  return {
-    api: new PolytomicClient({ baseUrl: target.baseUrl, apiKey: target.apiKey }),
-    now: () => Date.now(),
-    description: target.description,
-    keyHint: "POLYTOMIC_API_KEY",
-    close: async () => {},
-  };
-}
-
-async function embeddedSource(
+/**
+ * The real API with the wall clock, or the embedded simulator with a clock that stands
+ * still: every age is taken at the moment the simulator started.
+ */
+async function openSource(
   config: PipelinesConfig,
-  scenarioPath: string | undefined,
+  choice: TargetChoice,
   io: CliIO,
 ): Promise<Source> {
-  const scenario =
-    scenarioPath !== undefined
-      ? loadScenarioFile(io.cwd, scenarioPath)
-      : freshnessScenarioFromConfig(config);
-  // The clock stands still: every age is taken at the moment the simulator started.
+  if (choice.live) return { ...openLive(io, "freshness"), now: () => Date.now() };
+  const named = chooseScenario(
+    choice.scenarioPath,
+    io,
+    () => freshnessScenarioFromConfig(config),
+    "generated",
+  );
   const clock = new ManualClock(Date.now());
-  const simulator = await startSimulator({
-    scenario,
-    clock,
-    host: "127.0.0.1",
-    validateResponses: true,
-  });
-  const shown = scenarioPath !== undefined ? displayPath(scenario.source, io.cwd) : "generated";
-  return {
-    api: new PolytomicClient({ baseUrl: simulator.url, apiKey: embeddedKey(scenario, io) }),
-    now: () => clock.now(),
-    description: `the embedded simulator (scenario: ${shown})`,
-    keyHint: scenario.api_key !== undefined ? `api_key in ${shown}` : "POLYTOMIC_API_KEY",
-    close: () => simulator.close(),
-  };
+  const target = await openEmbedded(named, io, { command: "freshness", clock });
+  return { ...target, now: () => clock.now() };
 }
 
 const STATUS_TEXT: Record<FreshnessRow["status"], string> = {

@@ -2,7 +2,6 @@ import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { DEFAULT_BASE_URL } from "../../../functions/polytomic/client";
-import { type RunningSimulator, type Scenario, startSimulator } from "../../../simulator";
 import type { PipelineConfig, PipelinesConfig } from "../../config/model";
 import { FS_ERROR_REASONS } from "../../config/read-text";
 import type { LocalEventWait } from "../../local/event-wait";
@@ -10,7 +9,6 @@ import type { LocalRunResult, RunEvent, StepReport } from "../../local/runner";
 import { scenarioFromConfig } from "../../local/scenario-from-config";
 import { type LocalClock, VirtualClock, WallClock } from "../../local/virtual-clock";
 import {
-  CredentialError,
   commandSpec,
   EnvironmentError,
   flag,
@@ -22,23 +20,25 @@ import {
   stringValue,
   UsageError,
 } from "../args";
-import {
-  CONFIG_OPTION,
-  displayPath,
-  findPipeline,
-  loadConfig,
-  loadScenarioFile,
-  SCENARIO_OPTION,
-} from "../config";
+import { CONFIG_OPTION, displayPath, findPipeline, loadConfig, SCENARIO_OPTION } from "../config";
 import { ELAPSED_MEANING, LiveDisplay, outputColumns } from "../display";
 import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
 import { fitLines, jsonReport, summaryText } from "../summary";
+import {
+  type ApiTarget,
+  chooseScenario,
+  chooseTarget,
+  embeddedDescription,
+  embeddedKey,
+  embeddedKeyHint,
+  type NamedScenario,
+  openEmbedded,
+  openLive,
+} from "../target";
 
-/** Sent to the embedded simulator when neither the scenario nor the environment gives a key. */
-export const LOCAL_API_KEY = "local-simulator-key";
 /** Where logs and metrics go when `--out` is not given. */
 export const DEFAULT_OUT_DIR = ".local";
 
@@ -99,13 +99,13 @@ export const RUN = commandSpec({
 /** Error names meaning the real API refused the key (--live): a credential problem, exit 2. */
 const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidden"]);
 
-export interface Target {
-  baseUrl: string;
-  apiKey: string;
+/** The API a run talks to, and the clock its state machines run on. */
+export interface Target extends ApiTarget {
   clock: LocalClock;
-  description: string;
-  simulator?: RunningSimulator;
 }
+
+/** How `run` and `doctor` name the scenario generated from the pipelines file. */
+export const GENERATED = "generated: every step succeeds";
 
 async function embeddedTarget(
   config: PipelinesConfig,
@@ -114,56 +114,36 @@ async function embeddedTarget(
   speed: number | undefined,
   io: CliIO,
 ): Promise<Target> {
-  const scenario =
-    scenarioPath !== undefined
-      ? loadScenarioFile(io.cwd, scenarioPath)
-      : scenarioFromConfig(config, pipeline.name);
-  const source =
-    scenarioPath !== undefined
-      ? displayPath(resolve(io.cwd, scenarioPath), io.cwd)
-      : "generated: every step succeeds";
-  const apiKey = embeddedKey(scenario, io);
-  enforcePreflight(await embeddedPreflight(pipeline, scenario, source, io), io);
+  const named = chooseScenario(
+    scenarioPath,
+    io,
+    () => scenarioFromConfig(config, pipeline.name),
+    GENERATED,
+  );
+  enforcePreflight(await embeddedPreflight(pipeline, named, io), io);
   // Time stands still while work is in flight, at every speed: a fault's delay is real
   // time, as a slow answer is.
   const clock = new VirtualClock(Date.now(), speed);
-  // Every answer is checked against the spec, as the standalone simulator and the tests do.
-  const simulator = await startSimulator({
-    scenario,
-    clock,
-    host: "127.0.0.1",
-    validateResponses: true,
-  });
+  const target = await openEmbedded(named, io, { command: "run", clock });
   return {
-    baseUrl: simulator.url,
-    apiKey,
+    ...target,
     clock,
-    simulator,
-    description: `embedded simulator at ${simulator.url} (scenario: ${source}; ${
+    description: `embedded simulator at ${target.baseUrl} (scenario: ${named.shown}; ${
       speed !== undefined ? `${speed}x speed` : "virtual clock, as fast as possible"
     })`,
   };
 }
 
-/** The key sent to the embedded simulator: the scenario's, else POLYTOMIC_API_KEY's, else any. */
-export function embeddedKey(scenario: Scenario, io: CliIO): string {
-  return scenario.api_key ?? nonEmpty(io.env.POLYTOMIC_API_KEY) ?? LOCAL_API_KEY;
-}
-
-/**
- * The preflight against the embedded simulator serving `scenario`.
- * @param source how the scenario is named in messages
- */
+/** The preflight against the embedded simulator serving `named`. */
 export function embeddedPreflight(
   pipeline: PipelineConfig,
-  scenario: Scenario,
-  source: string,
+  named: NamedScenario,
   io: CliIO,
 ): Promise<PreflightReport> {
-  return preflightScenario(pipeline, scenario, {
-    apiKey: embeddedKey(scenario, io),
-    keyHint: scenario.api_key !== undefined ? `api_key in ${source}` : "POLYTOMIC_API_KEY",
-    description: `the embedded simulator (scenario: ${source})`,
+  return preflightScenario(pipeline, named.scenario, {
+    apiKey: embeddedKey(named.scenario, io),
+    keyHint: embeddedKeyHint(named),
+    description: embeddedDescription(named),
   });
 }
 
@@ -176,39 +156,10 @@ export function enforcePreflight(report: PreflightReport, io: CliIO): void {
   if (report.problems.length > 0) throw new PreflightError(report.problems);
 }
 
-/** The real API from the environment, for `command --live`. */
-export function liveTarget(io: CliIO, command = "run"): Target {
-  const apiKey = nonEmpty(io.env.POLYTOMIC_API_KEY);
-  if (apiKey === undefined) {
-    throw new CredentialError(
-      `${command} --live: the POLYTOMIC_API_KEY environment variable is not set; set it to a Polytomic API key ` +
-        "(or run without --live to use the embedded simulator)",
-    );
-  }
-  const baseUrl = (nonEmpty(io.env.POLYTOMIC_API_URL) ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
-  let url: URL;
-  try {
-    url = new URL(baseUrl);
-  } catch {
-    throw new UsageError(`${command} --live: POLYTOMIC_API_URL is not a URL: "${baseUrl}"`);
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new UsageError(
-      `${command} --live: POLYTOMIC_API_URL must be an http(s) URL, got "${baseUrl}"`,
-    );
-  }
-  return {
-    baseUrl,
-    apiKey,
-    clock: new WallClock(),
-    description: `the Polytomic API at ${url.origin}`,
-  };
-}
-
 /** The real API, once the preflight passed. */
 async function checkedLiveTarget(pipeline: PipelineConfig, io: CliIO): Promise<Target> {
-  const target = liveTarget(io);
-  enforcePreflight(await preflight(pipeline, { ...target, keyHint: "POLYTOMIC_API_KEY" }), io);
+  const target = { ...openLive(io, "run"), clock: new WallClock() };
+  enforcePreflight(await preflight(pipeline, target), io);
   return target;
 }
 
@@ -291,10 +242,6 @@ function fsError(code: string, path: string): NodeJS.ErrnoException {
   return Object.assign(new Error(`${code}: ${path}`), { code, path });
 }
 
-function nonEmpty(value: string | undefined): string | undefined {
-  return value !== undefined && value.trim() !== "" ? value.trim() : undefined;
-}
-
 /** What the command line asks `run` for, checked. */
 interface RunRequest {
   name: string;
@@ -319,14 +266,12 @@ function runRequest(parsed: Parsed<OptionName<typeof RUN>>, io: CliIO): RunReque
   const name = parsed.positionals[0];
   if (name === undefined)
     throw new UsageError("run: which pipeline? (run <pipeline>, see run --help)");
-  const speed = parseSpeed(stringValue(parsed, "speed"));
-  const scenarioPath = stringValue(parsed, "scenario");
-  const live = flag(parsed, "live");
-  if (live && (scenarioPath !== undefined || speed !== undefined)) {
-    throw new UsageError(
-      "run: --scenario and --speed are for the embedded simulator; they cannot be combined with --live",
-    );
-  }
+  const speedText = stringValue(parsed, "speed");
+  const speed = parseSpeed(speedText);
+  const { live, scenarioPath } = chooseTarget("run", flag(parsed, "live"), {
+    scenario: stringValue(parsed, "scenario"),
+    speed: speedText,
+  });
   const webhooks = flag(parsed, "webhooks");
   if (live && webhooks) {
     throw new UsageError(
@@ -362,7 +307,7 @@ async function openTarget(request: RunRequest, io: CliIO): Promise<Target> {
   try {
     await prepareOutDir(request.outDir, request.outGiven, io.cwd);
   } catch (err) {
-    await target.simulator?.close();
+    await target.close();
     throw err;
   }
   return target;
@@ -536,6 +481,6 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     stopListening?.();
     display?.finish();
     await eventWait?.close();
-    await target.simulator?.close();
+    await target.close();
   }
 }

@@ -8,10 +8,9 @@
  * asks the real API. The secret is read from POLYTOMIC_WEBHOOK_SECRET and never printed.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { PolytomicClient } from "../../../functions/polytomic/client";
 import { redactUrl } from "../../../functions/polytomic/redact";
 import type { Webhook } from "../../../functions/polytomic/types";
-import { emptyScenario, ManualClock, startSimulator } from "../../../simulator";
+import { emptyScenario, ManualClock } from "../../../simulator";
 import {
   CredentialError,
   commandSpec,
@@ -20,11 +19,18 @@ import {
   stringValue,
   UsageError,
 } from "../args";
-import { displayPath, loadScenarioFile, SCENARIO_OPTION } from "../config";
+import { SCENARIO_OPTION } from "../config";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
-import { embeddedKey, liveTarget } from "./run";
+import {
+  type ApiTarget,
+  chooseScenario,
+  chooseTarget,
+  openEmbedded,
+  openLive,
+  type TargetChoice,
+} from "../target";
 
 const ACTIONS = ["install", "status", "uninstall"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -69,27 +75,17 @@ export const WEBHOOK = commandSpec({
     "endpoint that install (without --replace) or uninstall will not touch.",
 });
 
-/** Where the calls go. */
-interface Target {
-  client: PolytomicClient;
-  description: string;
-  keyHint: string;
-  close(): Promise<void>;
-}
-
 /** @returns the exit code (see WEBHOOK.exitCodes) */
 export async function webhookCommand(args: readonly string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(WEBHOOK, args);
   if (helpRequested(WEBHOOK, parsed, io)) return 0;
   const action = parseAction(parsed.positionals[0]);
-  const live = flag(parsed, "live");
-  const scenarioPath = stringValue(parsed, "scenario");
-  if (live && scenarioPath !== undefined) {
-    throw new UsageError("webhook: --scenario is for the embedded simulator; drop it with --live");
-  }
-  const endpoint = parseEndpoint(stringValue(parsed, "endpoint"), action, live);
-  const secret = action === "install" ? webhookSecret(io, live) : "";
-  const target = live ? liveClient(io) : await embeddedClient(scenarioPath, io);
+  const choice = chooseTarget("webhook", flag(parsed, "live"), {
+    scenario: stringValue(parsed, "scenario"),
+  });
+  const endpoint = parseEndpoint(stringValue(parsed, "endpoint"), action, choice.live);
+  const secret = action === "install" ? webhookSecret(io, choice.live) : "";
+  const target = await openTarget(choice, io);
   try {
     const hooks = await call(target, () => target.client.listWebhooks());
     const run = { target, hooks, endpoint, io };
@@ -137,7 +133,7 @@ function webhookSecret(io: CliIO, live: boolean): string {
 }
 
 interface Run {
-  target: Target;
+  target: ApiTarget;
   hooks: Webhook[];
   endpoint: string | undefined;
   io: CliIO;
@@ -209,38 +205,17 @@ async function uninstall({ hooks, endpoint, io, target }: Run) {
 }
 
 /** A call whose failure is read as the person running the command should read it. */
-async function call<T>(target: Target, f: () => Promise<T>): Promise<T> {
+async function call<T>(target: ApiTarget, f: () => Promise<T>): Promise<T> {
   try {
     return await f();
   } catch (err) {
-    throw targetError(err, { ...target, baseUrl: "", apiKey: "" });
+    throw targetError(err, target);
   }
 }
 
-function liveClient(io: CliIO): Target {
-  const target = liveTarget(io, "webhook");
-  return {
-    client: new PolytomicClient({ baseUrl: target.baseUrl, apiKey: target.apiKey }),
-    description: target.description,
-    keyHint: "POLYTOMIC_API_KEY",
-    close: async () => {},
-  };
-}
-
-async function embeddedClient(scenarioPath: string | undefined, io: CliIO): Promise<Target> {
-  const scenario =
-    scenarioPath !== undefined ? loadScenarioFile(io.cwd, scenarioPath) : emptyScenario();
-  const simulator = await startSimulator({
-    scenario,
-    clock: new ManualClock(Date.now()),
-    host: "127.0.0.1",
-    validateResponses: true,
-  });
-  const shown = scenarioPath !== undefined ? displayPath(scenario.source, io.cwd) : "empty";
-  return {
-    client: new PolytomicClient({ baseUrl: simulator.url, apiKey: embeddedKey(scenario, io) }),
-    description: `the embedded simulator (scenario: ${shown})`,
-    keyHint: scenario.api_key !== undefined ? `api_key in ${shown}` : "POLYTOMIC_API_KEY",
-    close: () => simulator.close(),
-  };
+/** The organization's API: the real one, or the embedded simulator on a clock that stands still. */
+async function openTarget(choice: TargetChoice, io: CliIO): Promise<ApiTarget> {
+  if (choice.live) return openLive(io, "webhook");
+  const named = chooseScenario(choice.scenarioPath, io, emptyScenario, "empty");
+  return openEmbedded(named, io, { command: "webhook", clock: new ManualClock(Date.now()) });
 }

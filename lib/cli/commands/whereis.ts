@@ -7,9 +7,8 @@
  * Against the embedded simulator by default (the scenario's `partner_key`); `--live` asks
  * the real API with POLYTOMIC_PARTNER_KEY. docs/partners.md.
  */
-import { PolytomicClient } from "../../../functions/polytomic/client";
 import type { Organization, PartnerEntity } from "../../../functions/polytomic/types";
-import { emptyScenario, ManualClock, startSimulator } from "../../../simulator";
+import { emptyScenario, ManualClock } from "../../../simulator";
 import {
   CredentialError,
   commandSpec,
@@ -18,11 +17,18 @@ import {
   stringValue,
   UsageError,
 } from "../args";
-import { displayPath, loadScenarioFile, SCENARIO_OPTION } from "../config";
+import { SCENARIO_OPTION } from "../config";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
-import { liveTarget } from "./run";
+import {
+  type ApiTarget,
+  chooseScenario,
+  chooseTarget,
+  openEmbedded,
+  openLive,
+  type TargetChoice,
+} from "../target";
 
 export const WHEREIS = commandSpec({
   name: "whereis",
@@ -54,13 +60,9 @@ export const WHEREIS = commandSpec({
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Where the lookups go. */
-interface Target {
-  client: PolytomicClient;
-  description: string;
-  keyHint: string;
+interface Target extends ApiTarget {
   /** The API's base URL the canonical path is joined to; none for the embedded simulator. */
   apiUrl?: string;
-  close(): Promise<void>;
 }
 
 /** The answer, as `--json` prints it. */
@@ -83,12 +85,10 @@ export async function whereisCommand(args: readonly string[], io: CliIO): Promis
       `whereis: expected a UUID (a sync, execution or connection id), got "${id}"`,
     );
   }
-  const live = flag(parsed, "live");
-  const scenarioPath = stringValue(parsed, "scenario");
-  if (live && scenarioPath !== undefined) {
-    throw new UsageError("whereis: --scenario is for the embedded simulator; drop it with --live");
-  }
-  const target = live ? liveClient(io) : await embeddedClient(scenarioPath, io);
+  const target = await openTarget(
+    chooseTarget("whereis", flag(parsed, "live"), { scenario: stringValue(parsed, "scenario") }),
+    io,
+  );
   try {
     const found = await lookUp(target, id.toLowerCase());
     if (found === undefined) {
@@ -137,7 +137,7 @@ function refused(err: unknown, target: Target): Error {
         `check ${target.keyHint} (an organization's or a user's key cannot look up entities)`,
     );
   }
-  return targetError(err, { ...target, baseUrl: "", apiKey: "" });
+  return targetError(err, target);
 }
 
 function describe(w: WhereIs): string {
@@ -156,48 +156,16 @@ function describe(w: WhereIs): string {
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join("");
 }
 
-function liveClient(io: CliIO): Target {
-  const partnerKey = io.env.POLYTOMIC_PARTNER_KEY?.trim();
-  if (!partnerKey) {
-    throw new CredentialError(
-      "whereis --live: the POLYTOMIC_PARTNER_KEY environment variable is not set; set it to " +
-        "the Polytomic partner key (or run without --live to use the embedded simulator)",
-    );
+/** The partner's API: the real one with its URL for the canonical path, else the simulator's. */
+async function openTarget(choice: TargetChoice, io: CliIO): Promise<Target> {
+  if (choice.live) {
+    const target = openLive(io, "whereis", "partner");
+    return { ...target, apiUrl: target.baseUrl };
   }
-  // liveTarget checks POLYTOMIC_API_URL; the key it is given is the partner key.
-  const target = liveTarget(
-    { ...io, env: { ...io.env, POLYTOMIC_API_KEY: partnerKey } },
-    "whereis",
-  );
-  return {
-    client: new PolytomicClient({ baseUrl: target.baseUrl, apiKey: partnerKey }),
-    description: target.description,
-    keyHint: "POLYTOMIC_PARTNER_KEY",
-    apiUrl: target.baseUrl,
-    close: async () => {},
-  };
-}
-
-async function embeddedClient(scenarioPath: string | undefined, io: CliIO): Promise<Target> {
-  const scenario =
-    scenarioPath !== undefined ? loadScenarioFile(io.cwd, scenarioPath) : emptyScenario();
-  const shown = scenarioPath !== undefined ? displayPath(scenario.source, io.cwd) : "empty";
-  if (scenario.partner_key === undefined) {
-    throw new CredentialError(
-      `whereis: the scenario (${shown}) has no partner_key, so the embedded simulator has no ` +
-        "partner to look up entities for (docs/partners.md)",
-    );
-  }
-  const simulator = await startSimulator({
-    scenario,
+  const named = chooseScenario(choice.scenarioPath, io, emptyScenario, "empty");
+  return openEmbedded(named, io, {
+    command: "whereis",
     clock: new ManualClock(Date.now()),
-    host: "127.0.0.1",
-    validateResponses: true,
+    credential: "partner",
   });
-  return {
-    client: new PolytomicClient({ baseUrl: simulator.url, apiKey: scenario.partner_key }),
-    description: `the embedded simulator (scenario: ${shown})`,
-    keyHint: `partner_key in ${shown}`,
-    close: () => simulator.close(),
-  };
 }
