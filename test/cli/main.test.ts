@@ -73,6 +73,18 @@ describe("command line usage", () => {
     [["run"], "run: which pipeline?"],
     [["run", "fanout", "single"], 'run: unexpected argument "single"'],
     [["run", "fanout", "--live", "--speed", "10"], "cannot be combined with --live"],
+    [
+      ["freshness", "--live", "--scenario", "s.yaml"],
+      "freshness: --scenario is for the embedded simulator; it cannot be combined with --live",
+    ],
+    [
+      ["webhook", "status", "--live", "--scenario", "s.yaml"],
+      "webhook: --scenario is for the embedded simulator; it cannot be combined with --live",
+    ],
+    [
+      ["whereis", "00000000-0000-4000-8000-000000000000", "--live", "--scenario", "s.yaml"],
+      "whereis: --scenario is for the embedded simulator; it cannot be combined with --live",
+    ],
     [["run", "nope"], 'unknown pipeline "nope" in pipelines.yaml; known pipelines: fanout, single'],
     [["graph", "fanout", "--format", "svg"], '--format must be one of mermaid, dot, got "svg"'],
     [["graph"], "graph: which pipeline?"],
