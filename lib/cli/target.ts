@@ -85,20 +85,49 @@ export interface NamedScenario {
   shown: string;
 }
 
+/** The scenario a command serves without `--scenario`. */
+export interface FallbackScenario {
+  scenario: () => Scenario;
+  /** How it is named in messages ("generated", "empty"). */
+  name: string;
+}
+
 /**
  * The scenario `--scenario` names, else the command's own.
- * @param fallbackName how the fallback is named in messages ("generated", "empty")
  * @throws ScenarioError when the file cannot be read or is not a scenario
  */
 export function chooseScenario(
   scenarioPath: string | undefined,
   io: CliIO,
-  fallback: () => Scenario,
-  fallbackName: string,
+  fallback: FallbackScenario,
 ): NamedScenario {
-  if (scenarioPath === undefined) return { scenario: fallback(), shown: fallbackName };
+  if (scenarioPath === undefined) return { scenario: fallback.scenario(), shown: fallback.name };
   const scenario = loadScenarioFile(io.cwd, scenarioPath);
   return { scenario, shown: displayPath(scenario.source, io.cwd) };
+}
+
+/** How a command opens its API. */
+export interface OpenOptions {
+  /** The command, as messages name it. */
+  command: string;
+  /** The embedded simulator's clock (the command's choice; unused with --live). */
+  clock: Clock;
+  credential?: Credential;
+  fallback: FallbackScenario;
+}
+
+/**
+ * The API `choice` names: the real one (openLive) or the embedded simulator serving the
+ * chosen scenario (openEmbedded). The caller closes it.
+ * @throws CredentialError, UsageError, ScenarioError
+ */
+export async function openTarget(
+  choice: TargetChoice,
+  io: CliIO,
+  options: OpenOptions,
+): Promise<ApiTarget> {
+  if (choice.live) return openLive(io, options.command, options.credential);
+  return openEmbedded(chooseScenario(choice.scenarioPath, io, options.fallback), io, options);
 }
 
 /** The key sent to the embedded simulator: the scenario's, else POLYTOMIC_API_KEY's, else any. */
@@ -125,7 +154,7 @@ export function embeddedDescription(named: NamedScenario): string {
 export async function openEmbedded(
   named: NamedScenario,
   io: CliIO,
-  options: { command: string; clock: Clock; credential?: Credential },
+  options: Omit<OpenOptions, "fallback">,
 ): Promise<ApiTarget> {
   const { clock, credential = "api" } = options;
   const apiKey =

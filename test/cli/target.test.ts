@@ -2,6 +2,9 @@
  * lib/cli/target.ts: the one place a command chooses between the embedded simulator and
  * the real API (--live), starts and closes the simulator, and checks the live credential.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CredentialError, UsageError } from "../../lib/cli/args";
 import type { CliIO } from "../../lib/cli/io";
@@ -11,6 +14,7 @@ import {
   LOCAL_API_KEY,
   openEmbedded,
   openLive,
+  openTarget,
 } from "../../lib/cli/target";
 import { emptyScenario, ManualClock, parseScenario } from "../../simulator";
 import { Capture } from "./in-process";
@@ -135,7 +139,7 @@ describe("openEmbedded", () => {
   });
 
   it("sends POLYTOMIC_API_KEY, else a local key, when the scenario has none", async () => {
-    const named = chooseScenario(undefined, io(), emptyScenario, "empty");
+    const named = chooseScenario(undefined, io(), { scenario: emptyScenario, name: "empty" });
     const clock = new ManualClock(Date.now());
     const fromEnv = await openEmbedded(named, io({ POLYTOMIC_API_KEY: " env-key " }), {
       command: "webhook",
@@ -149,7 +153,7 @@ describe("openEmbedded", () => {
   });
 
   it("refuses the partner credential for a scenario without partner_key", async () => {
-    const named = chooseScenario(undefined, io(), emptyScenario, "empty");
+    const named = chooseScenario(undefined, io(), { scenario: emptyScenario, name: "empty" });
     await expect(
       openEmbedded(named, io(), {
         command: "whereis",
@@ -162,5 +166,35 @@ describe("openEmbedded", () => {
           "partner to look up entities for (docs/partners.md)",
       ),
     );
+  });
+});
+
+describe("openTarget", () => {
+  const options = {
+    command: "webhook",
+    clock: new ManualClock(Date.now()),
+    fallback: { scenario: emptyScenario, name: "empty" },
+  };
+
+  it("serves --scenario's file, named as given, else the command's fallback", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "target-"));
+    writeFileSync(join(cwd, "mine.yaml"), "api_key: file-key-0123\nsyncs: {}\n");
+    const here = { ...io(), cwd };
+    const file = await openTarget({ live: false, scenarioPath: "mine.yaml" }, here, options);
+    await file.close();
+    expect(file).toMatchObject({
+      apiKey: "file-key-0123",
+      description: "the embedded simulator (scenario: mine.yaml)",
+    });
+    const fallback = await openTarget({ live: false, scenarioPath: undefined }, here, options);
+    await fallback.close();
+    expect(fallback.description).toBe("the embedded simulator (scenario: empty)");
+  });
+
+  it("starts no simulator with --live", async () => {
+    const env = { POLYTOMIC_API_KEY: "k-0123", POLYTOMIC_API_URL: "http://127.0.0.1:9" };
+    const live = await openTarget({ live: true, scenarioPath: undefined }, io(env), options);
+    expect(live).toMatchObject({ baseUrl: "http://127.0.0.1:9", apiKey: "k-0123" });
+    expect(live.simulator).toBeUndefined();
   });
 });

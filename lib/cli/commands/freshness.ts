@@ -14,14 +14,7 @@ import { plural, renderTable } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
-import {
-  type ApiTarget,
-  chooseScenario,
-  chooseTarget,
-  openEmbedded,
-  openLive,
-  type TargetChoice,
-} from "../target";
+import { type ApiTarget, chooseTarget, openTarget, type TargetChoice } from "../target";
 
 export const FRESHNESS = commandSpec({
   name: "freshness",
@@ -132,16 +125,13 @@ async function openSource(
   choice: TargetChoice,
   io: CliIO,
 ): Promise<Source> {
-  if (choice.live) return { ...openLive(io, "freshness"), now: () => Date.now() };
-  const named = chooseScenario(
-    choice.scenarioPath,
-    io,
-    () => freshnessScenarioFromConfig(config),
-    "generated",
-  );
   const clock = new ManualClock(Date.now());
-  const target = await openEmbedded(named, io, { command: "freshness", clock });
-  return { ...target, now: () => clock.now() };
+  const target = await openTarget(choice, io, {
+    command: "freshness",
+    clock,
+    fallback: { scenario: () => freshnessScenarioFromConfig(config), name: "generated" },
+  });
+  return { ...target, now: choice.live ? () => Date.now() : () => clock.now() };
 }
 
 const STATUS_TEXT: Record<FreshnessRow["status"], string> = {

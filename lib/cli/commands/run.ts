@@ -114,12 +114,10 @@ async function embeddedTarget(
   speed: number | undefined,
   io: CliIO,
 ): Promise<Target> {
-  const named = chooseScenario(
-    scenarioPath,
-    io,
-    () => scenarioFromConfig(config, pipeline.name),
-    GENERATED,
-  );
+  const named = chooseScenario(scenarioPath, io, {
+    scenario: () => scenarioFromConfig(config, pipeline.name),
+    name: GENERATED,
+  });
   enforcePreflight(await embeddedPreflight(pipeline, named, io), io);
   // Time stands still while work is in flight, at every speed: a fault's delay is real
   // time, as a slow answer is.

@@ -23,14 +23,7 @@ import { SCENARIO_OPTION } from "../config";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
-import {
-  type ApiTarget,
-  chooseScenario,
-  chooseTarget,
-  openEmbedded,
-  openLive,
-  type TargetChoice,
-} from "../target";
+import { type ApiTarget, chooseTarget, openTarget } from "../target";
 
 const ACTIONS = ["install", "status", "uninstall"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -85,7 +78,11 @@ export async function webhookCommand(args: readonly string[], io: CliIO): Promis
   });
   const endpoint = parseEndpoint(stringValue(parsed, "endpoint"), action, choice.live);
   const secret = action === "install" ? webhookSecret(io, choice.live) : "";
-  const target = await openTarget(choice, io);
+  const target = await openTarget(choice, io, {
+    command: "webhook",
+    clock: new ManualClock(Date.now()),
+    fallback: { scenario: emptyScenario, name: "empty" },
+  });
   try {
     const hooks = await call(target, () => target.client.listWebhooks());
     const run = { target, hooks, endpoint, io };
@@ -211,11 +208,4 @@ async function call<T>(target: ApiTarget, f: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw targetError(err, target);
   }
-}
-
-/** The organization's API: the real one, or the embedded simulator on a clock that stands still. */
-async function openTarget(choice: TargetChoice, io: CliIO): Promise<ApiTarget> {
-  if (choice.live) return openLive(io, "webhook");
-  const named = chooseScenario(choice.scenarioPath, io, emptyScenario, "empty");
-  return openEmbedded(named, io, { command: "webhook", clock: new ManualClock(Date.now()) });
 }

@@ -21,14 +21,7 @@ import { SCENARIO_OPTION } from "../config";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
 import { targetError } from "../preflight";
-import {
-  type ApiTarget,
-  chooseScenario,
-  chooseTarget,
-  openEmbedded,
-  openLive,
-  type TargetChoice,
-} from "../target";
+import { type ApiTarget, chooseTarget, openTarget, type TargetChoice } from "../target";
 
 export const WHEREIS = commandSpec({
   name: "whereis",
@@ -85,7 +78,7 @@ export async function whereisCommand(args: readonly string[], io: CliIO): Promis
       `whereis: expected a UUID (a sync, execution or connection id), got "${id}"`,
     );
   }
-  const target = await openTarget(
+  const target = await openPartnerApi(
     chooseTarget("whereis", flag(parsed, "live"), { scenario: stringValue(parsed, "scenario") }),
     io,
   );
@@ -156,16 +149,13 @@ function describe(w: WhereIs): string {
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}\n`).join("");
 }
 
-/** The partner's API: the real one with its URL for the canonical path, else the simulator's. */
-async function openTarget(choice: TargetChoice, io: CliIO): Promise<Target> {
-  if (choice.live) {
-    const target = openLive(io, "whereis", "partner");
-    return { ...target, apiUrl: target.baseUrl };
-  }
-  const named = chooseScenario(choice.scenarioPath, io, emptyScenario, "empty");
-  return openEmbedded(named, io, {
+/** The partner's API; the real one's URL is the one the canonical path is joined to. */
+async function openPartnerApi(choice: TargetChoice, io: CliIO): Promise<Target> {
+  const target = await openTarget(choice, io, {
     command: "whereis",
     clock: new ManualClock(Date.now()),
     credential: "partner",
+    fallback: { scenario: emptyScenario, name: "empty" },
   });
+  return choice.live ? { ...target, apiUrl: target.baseUrl } : target;
 }
