@@ -24,6 +24,8 @@ import { type Scenario, startSimulator } from "../../simulator";
 import type { PipelineConfig, StepConfig } from "../config/model";
 import { closest } from "../config/suggest";
 import { CredentialError, EnvironmentError } from "./args";
+import type { CliIO } from "./io";
+import { embeddedDescription, embeddedKey, embeddedKeyHint, type NamedScenario } from "./target";
 
 export { PreflightError } from "./args";
 
@@ -223,4 +225,20 @@ export async function preflightScenario(
   } finally {
     await twin.close();
   }
+}
+
+/** How `run` and `doctor` name the scenario generated from the pipelines file. */
+export const GENERATED_STEPS_SUCCEED = "generated: every step succeeds";
+
+/** The preflight against the embedded simulator serving `named`, with the key it would get. */
+export function embeddedPreflight(
+  pipeline: PipelineConfig,
+  named: NamedScenario,
+  io: CliIO,
+): Promise<PreflightReport> {
+  return preflightScenario(pipeline, named.scenario, {
+    apiKey: embeddedKey(named.scenario, io),
+    keyHint: embeddedKeyHint(named),
+    description: embeddedDescription(named),
+  });
 }

@@ -7,10 +7,14 @@ import { CONFIG_OPTION, displayPath, loadConfig } from "../config";
 import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
-import { type PreflightReport, preflight } from "../preflight";
+import {
+  embeddedPreflight,
+  GENERATED_STEPS_SUCCEED,
+  type PreflightReport,
+  preflight,
+} from "../preflight";
 import { openLive } from "../target";
 import { runFreshness } from "./freshness";
-import { embeddedPreflight, GENERATED } from "./run";
 
 export const DOCTOR = commandSpec({
   name: "doctor",
@@ -109,7 +113,7 @@ function embeddedCheck(config: PipelinesConfig, io: CliIO): Check {
   return (pipeline) =>
     embeddedPreflight(
       pipeline,
-      { scenario: scenarioFromConfig(config, pipeline.name), shown: GENERATED },
+      { scenario: scenarioFromConfig(config, pipeline.name), shown: GENERATED_STEPS_SUCCEED },
       io,
     );
 }

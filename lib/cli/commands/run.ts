@@ -25,19 +25,15 @@ import { ELAPSED_MEANING, LiveDisplay, outputColumns } from "../display";
 import { plural } from "../format";
 import { helpRequested } from "../help";
 import type { CliIO } from "../io";
-import { PreflightError, type PreflightReport, preflight, preflightScenario } from "../preflight";
-import { fitLines, jsonReport, summaryText } from "../summary";
 import {
-  type ApiTarget,
-  chooseScenario,
-  chooseTarget,
-  embeddedDescription,
-  embeddedKey,
-  embeddedKeyHint,
-  type NamedScenario,
-  openEmbedded,
-  openLive,
-} from "../target";
+  embeddedPreflight,
+  GENERATED_STEPS_SUCCEED,
+  PreflightError,
+  type PreflightReport,
+  preflight,
+} from "../preflight";
+import { fitLines, jsonReport, summaryText } from "../summary";
+import { type ApiTarget, chooseScenario, chooseTarget, openEmbedded, openLive } from "../target";
 
 /** Where logs and metrics go when `--out` is not given. */
 export const DEFAULT_OUT_DIR = ".local";
@@ -104,9 +100,6 @@ export interface Target extends ApiTarget {
   clock: LocalClock;
 }
 
-/** How `run` and `doctor` name the scenario generated from the pipelines file. */
-export const GENERATED = "generated: every step succeeds";
-
 async function embeddedTarget(
   config: PipelinesConfig,
   pipeline: PipelineConfig,
@@ -116,7 +109,7 @@ async function embeddedTarget(
 ): Promise<Target> {
   const named = chooseScenario(scenarioPath, io, {
     scenario: () => scenarioFromConfig(config, pipeline.name),
-    name: GENERATED,
+    name: GENERATED_STEPS_SUCCEED,
   });
   enforcePreflight(await embeddedPreflight(pipeline, named, io), io);
   // Time stands still while work is in flight, at every speed: a fault's delay is real
@@ -130,19 +123,6 @@ async function embeddedTarget(
       speed !== undefined ? `${speed}x speed` : "virtual clock, as fast as possible"
     })`,
   };
-}
-
-/** The preflight against the embedded simulator serving `named`. */
-export function embeddedPreflight(
-  pipeline: PipelineConfig,
-  named: NamedScenario,
-  io: CliIO,
-): Promise<PreflightReport> {
-  return preflightScenario(pipeline, named.scenario, {
-    apiKey: embeddedKey(named.scenario, io),
-    keyHint: embeddedKeyHint(named),
-    description: embeddedDescription(named),
-  });
 }
 
 /**
