@@ -55,6 +55,8 @@ interface StepOptions {
   after?: number;
   /** The run's running time, seconds. @default 300 */
   duration?: number;
+  /** register-wait fails after the start (the store unreachable, say). */
+  firstRegisterFails?: boolean;
 }
 
 /** Runs one step of a 5 s queue + 300 s model run; the check-status times, ms after start. */
@@ -83,7 +85,11 @@ ${options.webhooks ?? ""}`);
   if (eventWait) {
     ew = await eventWaitFor(w);
     tasks[S.waitForEvent] = ew.registerWait;
-    tasks[S.waitForEventAfterStart] = ew.registerWait;
+    tasks[S.waitForEventAfterStart] = options.firstRegisterFails
+      ? async () => {
+          throw Object.assign(new Error("store unreachable"), { name: "S3ServiceException" });
+        }
+      : ew.registerWait;
   }
   const meanwhile = ew && options.meanwhile ? options.meanwhile(w, ew) : Promise.resolve();
   const result = await runLocalExecution(defs.runSync, {
@@ -159,6 +165,13 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     // The run's end came during the wait after the start: the loop's token wait never ran.
     expect(evented.entered).toContain(S.waitForEventAfterStart);
     expect(evented.entered).not.toContain(S.waitForEvent);
+  });
+
+  it("register-wait failing after the start: the step checks at once, as without webhooks", async () => {
+    const failed = await runStep({ firstRegisterFails: true });
+    expect(failed.result.status).toBe("SUCCEEDED");
+    expect(failed.checks[0]).toEqual({ at: 0, status: "created" });
+    expect(failed.checks.at(-1)).toEqual({ at: RUN_END_MS, status: "completed" });
   });
 
   it("with every event lost, each wait times out at the event fallback and the check confirms the end", async () => {
