@@ -132,7 +132,8 @@ export interface RunSyncStateMachineProps {
    * Event-driven waiting (issue 16.2, docs/webhooks.md): between checks the machine waits on
    * a task token that register-wait stores, with a timeout of check-status's
    * `event_wait_seconds` (a longer safety-net interval than `next_poll_seconds`); an event of the run's end resumes it early. Either way check-status
-   * reads the run next: the event is only a hint.
+   * reads the run next: the event is only a hint. The start, too, goes straight to such a
+   * wait (start-sync's `event_wait_seconds`) instead of an immediate check.
    * @default - no token wait: the Wait state alone (the definition of a stack without webhooks)
    */
   readonly eventWait?: { readonly registerWait: lambda.IFunction };
