@@ -71,7 +71,7 @@ export function eventsSection(reports: readonly EventsReport[]): string[] {
   return [
     "## 1c. Event-driven waiting",
     "",
-    "The run-sync machine synthesized with webhooks: between checks the step waits on a task token that the run's end event hands back, with check-status's `event_wait_seconds` (max(60 s, 25% of the elapsed time), capped by the step's `max_seconds`) as the timeout. The simulator delivers signed events to the local receiver, losing each with the given probability (seeded per run). Adaptive polling is the same runs without webhooks. Held-out workloads on their report seeds.",
+    "The run-sync machine synthesized with webhooks: after the start (no check first, start-sync's `event_wait_seconds` as the timeout, 60 s) and between checks the step waits on a task token that the run's end event hands back, with check-status's `event_wait_seconds` (max(60 s, 25% of the elapsed time), capped by the step's `max_seconds`) as the timeout. The simulator delivers signed events to the local receiver, losing each with the given probability (seeded per run). Adaptive polling is the same runs without webhooks. Held-out workloads on their report seeds.",
     "",
     table(
       [

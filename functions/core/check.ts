@@ -7,7 +7,7 @@ import type { CheckResult, SchemaResult } from "./contract";
 import type { Deps } from "./deps";
 import { cleanText, MAX_SCHEMA_MESSAGE, stepErrorMessage } from "./failure-text";
 import type { StartedState } from "./input";
-import { eventWaitSeconds, nextPollSeconds, type PollState } from "./polling";
+import { boundByDeadline, eventWaitSeconds, nextPollSeconds, type PollState } from "./polling";
 import type { Logger } from "./ports";
 import type { Redactor } from "./redact";
 import { getRun, type RunView, secondsBetween } from "./runs";
@@ -138,10 +138,7 @@ function nextWaits(
   const poll: PollState = { elapsedSeconds, queued, polls };
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
-  const bounded = (next: number) =>
-    untilDeadline <= 0
-      ? next
-      : Math.max(Math.ceil(state.poll.min_seconds), Math.min(next, untilDeadline + 1));
+  const bounded = (next: number) => boundByDeadline(state.poll, next, untilDeadline);
   return {
     next_poll_seconds: bounded(nextPollSeconds(state.poll, poll)),
     event_wait_seconds: bounded(eventWaitSeconds(state.poll, poll)),

@@ -120,6 +120,13 @@ export interface StartResult {
   attached: boolean;
   /** Polytomic API calls retried while starting (after transient faults). */
   api_retries?: number;
+  /**
+   * With webhooks on, the token wait straight after the start (no check first) waits this
+   * long for the run's end event before checking anyway: polling.ts's
+   * `firstEventWaitSeconds`, within the step's deadline. 0 when the run has ended already
+   * (an adopted run): the machine checks at once. Ignored without webhooks.
+   */
+  event_wait_seconds?: number;
 }
 
 /**

@@ -133,3 +133,27 @@ export function eventWaitSeconds(
   if (settings.strategy !== "adaptive") return polling;
   return Math.max(polling, nextPollSeconds(settings, state, tuning));
 }
+
+/**
+ * A wait never far past the step's deadline: at most one second beyond it (so the check
+ * after it sees the deadline passed), never under `min_seconds`; past the deadline the
+ * wait is left as is (check-status has already reported the timeout).
+ */
+export function boundByDeadline(
+  settings: PollSettings,
+  next: number,
+  untilDeadlineSeconds: number,
+): number {
+  if (untilDeadlineSeconds <= 0) return next;
+  return Math.max(Math.ceil(settings.min_seconds), Math.min(next, untilDeadlineSeconds + 1));
+}
+
+/**
+ * The token wait straight after start-sync, with webhooks on (no check has run yet: the
+ * start's answer already says the run exists). The fallback's first interval, as for a run
+ * that has just been created (elapsed 0): so an event lost at once is seen after `floor`
+ * seconds (60 by default), as it would be after a first check.
+ */
+export function firstEventWaitSeconds(settings: PollSettings): number {
+  return eventWaitSeconds(settings, { elapsedSeconds: 0, queued: true, polls: 0 });
+}

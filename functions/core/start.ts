@@ -34,6 +34,7 @@ import type { StartPending, StartResult, StepInput } from "./contract";
 import type { Deps } from "./deps";
 import { HandlerError, invalidInput } from "./errors";
 import { deriveKey, startKey } from "./idempotency";
+import { boundByDeadline, firstEventWaitSeconds } from "./polling";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
 import { getSyncStatus, type RunView, recentRuns, type StartedRun, startRun } from "./runs";
@@ -303,6 +304,7 @@ class StartAttempt {
       started_at: new Date(startedAt).toISOString(),
       deadline: new Date(budgetFrom + this.input.timeout_seconds * 1000).toISOString(),
       attached,
+      event_wait_seconds: this.firstEventWait(run.status, budgetFrom),
     };
     if (this.sync.name) out.sync_name = this.sync.name;
     this.slog.info(attached ? "attached to the running execution" : "sync started", {
@@ -311,6 +313,14 @@ class StartAttempt {
       key_index: this.keyIndex,
     });
     return out;
+  }
+
+  /** The first token wait's timeout (StartResult.event_wait_seconds): 0 for an ended run. */
+  private firstEventWait(status: string, budgetFrom: number): number {
+    if (isTerminalStatus(this.input.sync_type, status)) return 0;
+    const deadline = budgetFrom + this.input.timeout_seconds * 1000;
+    const untilDeadline = Math.ceil((deadline - this.deps.clock.now()) / 1000);
+    return boundByDeadline(this.input.poll, firstEventWaitSeconds(this.input.poll), untilDeadline);
   }
 
   private pending(next: Carried, retryAfterSeconds: number, reason: string): StartPending {

@@ -25,6 +25,10 @@ export const RUN_SYNC_STATES = {
   wait: "Wait before next check",
   /** Only with `eventWait`: the token wait that replaces `wait` (which stays its fallback). */
   waitForEvent: "Wait for run event or next check",
+  /** Only with `eventWait`: whether the start answered a run to wait for (no check first). */
+  runStarted: "Run started?",
+  /** Only with `eventWait`: the token wait straight after the start, before any check. */
+  waitForEventAfterStart: "Wait for run event or first check",
   waitToStart: "Wait before starting again",
   cancel: "Cancel sync",
   cancelAfterError: "Cancel sync after failed check",
@@ -128,7 +132,8 @@ export interface RunSyncStateMachineProps {
    * Event-driven waiting (issue 16.2, docs/webhooks.md): between checks the machine waits on
    * a task token that register-wait stores, with a timeout of check-status's
    * `event_wait_seconds` (a longer safety-net interval than `next_poll_seconds`); an event of the run's end resumes it early. Either way check-status
-   * reads the run next: the event is only a hint.
+   * reads the run next: the event is only a hint. The start, too, goes straight to such a
+   * wait (start-sync's `event_wait_seconds`) instead of an immediate check.
    * @default - no token wait: the Wait state alone (the definition of a stack without webhooks)
    */
   readonly eventWait?: { readonly registerWait: lambda.IFunction };
@@ -282,7 +287,10 @@ function buildRunSyncDefinition(
   };
   errorPath(scope, fns, taskTimeout, t);
   runEnd(scope, t);
-  pollingLoop(scope, t, eventWait && waitForEvent(scope, eventWait.registerWait));
+  const tokenWait = eventWait && waitForEvent(scope, eventWait.registerWait, "$.check");
+  pollingLoop(scope, t, tokenWait);
+  if (eventWait) firstWaitForEvent(scope, t, eventWait.registerWait);
+  else t.start.next(t.check);
   return skipOrStart(scope, t.start);
 }
 
@@ -412,7 +420,6 @@ function pollingLoop(scope: Construct, t: RunSyncTasks, eventWaitTask?: tasks.La
     .when(sfn.Condition.booleanEquals("$.check.timed_out", true), t.cancel)
     .when(sfn.Condition.booleanEquals("$.check.terminal", true), t.exportLogs)
     .otherwise(eventWaitTask ?? wait);
-  t.start.next(t.check);
   t.check.next(runFinished);
   wait.next(t.check);
   if (eventWaitTask) {
@@ -429,27 +436,61 @@ function pollingLoop(scope: Construct, t: RunSyncTasks, eventWaitTask?: tasks.La
 }
 
 /**
- * The token wait between two checks: register-wait stores `$$.Task.Token` under the run's
- * Polytomic execution id, and the Task waits for wake's SendTaskSuccess at most
- * `event_wait_seconds` (TimeoutSecondsPath: polling.ts's event fallback, longer than the
- * Wait's `next_poll_seconds`, since the event usually ends the wait first). Its result is discarded, the state's input goes
- * on unchanged: check-status, not the event, decides. No Retry: any failure falls back on the
- * Wait state (the Catch in pollingLoop), which costs nothing but the early wake.
+ * With webhooks, the start goes straight to a token wait (no check first: the start's answer
+ * says the run exists, and a run that fails at once sends its run-end event), of at most the
+ * start's `event_wait_seconds`; the check after it is the step's first. A StartPending (no
+ * run yet) and an adopted run that has ended (`event_wait_seconds` 0) go to the check at once,
+ * as without webhooks. A failed wait (register-wait unreachable, say) checks at once too.
  */
-function waitForEvent(scope: Construct, registerWait: lambda.IFunction): tasks.LambdaInvoke {
+function firstWaitForEvent(
+  scope: Construct,
+  t: RunSyncTasks,
+  registerWait: lambda.IFunction,
+): void {
+  const S = RUN_SYNC_STATES;
+  const firstWait = waitForEvent(scope, registerWait, "$.start", S.waitForEventAfterStart);
+  firstWait.addCatch(t.check, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
+  firstWait.next(t.check);
+  const started = new sfn.Choice(scope, S.runStarted)
+    .when(
+      sfn.Condition.and(
+        sfn.Condition.isPresent("$.start.event_wait_seconds"),
+        sfn.Condition.numberGreaterThan("$.start.event_wait_seconds", 0),
+      ),
+      firstWait,
+    )
+    .otherwise(t.check);
+  t.start.next(started);
+}
+
+/**
+ * A token wait: register-wait stores `$$.Task.Token` under the run's Polytomic execution id,
+ * and the Task waits for wake's SendTaskSuccess at most `<from>.event_wait_seconds`
+ * (TimeoutSecondsPath: polling.ts's event fallback, longer than the Wait's
+ * `next_poll_seconds`, since the event usually ends the wait first). Its result is discarded,
+ * the state's input goes on unchanged: check-status, not the event, decides. No Retry: any
+ * failure falls back on polling (the Catches in pollingLoop and firstWaitForEvent), which
+ * costs nothing but the early wake.
+ */
+function waitForEvent(
+  scope: Construct,
+  registerWait: lambda.IFunction,
+  from: "$.check" | "$.start",
+  name: string = RUN_SYNC_STATES.waitForEvent,
+): tasks.LambdaInvoke {
   const registration = {
     execution_id: sfn.JsonPath.stringAt("$.start.execution_id"),
     waiter: sfn.JsonPath.stringAt("$$.Execution.Id"),
     token: sfn.JsonPath.taskToken,
-    wait_seconds: sfn.JsonPath.numberAt("$.check.event_wait_seconds"),
+    wait_seconds: sfn.JsonPath.numberAt(`${from}.event_wait_seconds`),
   } satisfies { [K in keyof WaitRegistration]: unknown };
-  return new tasks.LambdaInvoke(scope, RUN_SYNC_STATES.waitForEvent, {
+  return new tasks.LambdaInvoke(scope, name, {
     lambdaFunction: registerWait,
     integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
     payload: sfn.TaskInput.fromObject(registration),
     retryOnServiceExceptions: false,
     resultPath: sfn.JsonPath.DISCARD,
-    taskTimeout: sfn.Timeout.at("$.check.event_wait_seconds"),
+    taskTimeout: sfn.Timeout.at(`${from}.event_wait_seconds`),
   });
 }
 

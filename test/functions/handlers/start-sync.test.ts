@@ -42,6 +42,16 @@ describe("start-sync", () => {
     expect(run?.options).toMatchObject({ test: true, identities: ["a@example.com"] });
   });
 
+  it("answers the first token wait's timeout: the event fallback's floor, within the deadline", async () => {
+    e = await env(scenario("duration_seconds: 100"));
+    const start = makeHandler(e.deps);
+    // polling.ts's EVENT_FALLBACK_TUNING floor (60 s) for a run just created.
+    expect(started(await start(stepInput())).event_wait_seconds).toBe(60);
+    // A step with 20 s left waits at most 1 s past its deadline (as check-status does).
+    const short = started(await start(stepInput({ execution_name: "short", timeout_seconds: 20 })));
+    expect(short.event_wait_seconds).toBe(21);
+  });
+
   it("starts a bulk sync with schemas and fetch mode", async () => {
     e = await env(scenario("", "duration_seconds: 100"));
     const r = started(
@@ -214,6 +224,8 @@ describe("start-sync", () => {
         e.clock.advance(120_000);
         const r = started(await makeHandler(e.deps)({ ...stepInput(), start: first }));
         expect(r).toMatchObject({ execution_id: ours.id, attached: true, status: outcome });
+        // Ended already: no token wait for an event that has been sent, the check comes at once.
+        expect(r.event_wait_seconds).toBe(0);
         expect(e.sim.startCount(MODEL)).toBe(1);
       },
     );

@@ -53,6 +53,10 @@ interface StepOptions {
   meanwhile?: (w: World, ew: LocalEventWait) => Promise<void>;
   /** Simulated ms to let pass after the step ended (late deliveries). @default 0 */
   after?: number;
+  /** The run's running time, seconds. @default 300 */
+  duration?: number;
+  /** register-wait fails after the start (the store unreachable, say). */
+  firstRegisterFails?: boolean;
 }
 
 /** Runs one step of a 5 s queue + 300 s model run; the check-status times, ms after start. */
@@ -60,7 +64,7 @@ async function runStep(options: StepOptions = {}) {
   const eventWait = options.eventWait ?? true;
   const w = await world(`api_key: ${KEY}
 syncs:
-  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: ${options.duration ?? 300}, records: 10 }
 ${options.webhooks ?? ""}`);
   open.push(w);
   const h = handlers(w);
@@ -81,6 +85,11 @@ ${options.webhooks ?? ""}`);
   if (eventWait) {
     ew = await eventWaitFor(w);
     tasks[S.waitForEvent] = ew.registerWait;
+    tasks[S.waitForEventAfterStart] = options.firstRegisterFails
+      ? async () => {
+          throw Object.assign(new Error("store unreachable"), { name: "S3ServiceException" });
+        }
+      : ew.registerWait;
   }
   const meanwhile = ew && options.meanwhile ? options.meanwhile(w, ew) : Promise.resolve();
   const result = await runLocalExecution(defs.runSync, {
@@ -125,10 +134,11 @@ async function eventWaitFor(w: World): Promise<LocalEventWait> {
 /** The run ends 305 s after the start (5 s queued, 300 s running). */
 const RUN_END_MS = 305_000;
 /**
- * When the step checks a run whose events are all lost: at the start, then every 60 s (the
- * fallback's floor) while 25% of the running time is under it, then 25% of it.
+ * When the step checks a run whose events are all lost: not at the start (the start goes
+ * straight to a token wait), then every 60 s (the fallback's floor) while 25% of the running
+ * time is under it, then 25% of it.
  */
-const FALLBACK_CHECKS_MS = [0, 60_000, 120_000, 180_000, 240_000, 300_000, 373_000];
+const FALLBACK_CHECKS_MS = [60_000, 120_000, 180_000, 240_000, 300_000, 373_000];
 
 describe("run-sync with event-driven waiting (local engine, simulator, receiver, wake)", () => {
   it("an event ends the wait early, and the end is confirmed by a check", async () => {
@@ -144,8 +154,24 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     // longer event fallback, so the wake saves polls rather than replacing one.
     expect(evented.checks.length).toBeLessThan(polled.checks.length / 2);
     expect(evented.wakes).toEqual([{ woken: 1, closed: 0 }]);
-    expect(evented.entered).toContain(S.waitForEvent);
     expect(evented.entered).not.toContain(S.wait);
+  });
+
+  it("a step whose event arrives makes exactly one status call: the start waits for the event, no check first", async () => {
+    // A run that ends (5 s queued + 40 s) within the first wait's 60 s.
+    const evented = await runStep({ duration: 40 });
+    expect(evented.result.status).toBe("SUCCEEDED");
+    expect(evented.checks).toEqual([{ at: 45_000, status: "completed" }]);
+    // The run's end came during the wait after the start: the loop's token wait never ran.
+    expect(evented.entered).toContain(S.waitForEventAfterStart);
+    expect(evented.entered).not.toContain(S.waitForEvent);
+  });
+
+  it("register-wait failing after the start: the step checks at once, as without webhooks", async () => {
+    const failed = await runStep({ firstRegisterFails: true });
+    expect(failed.result.status).toBe("SUCCEEDED");
+    expect(failed.checks[0]).toEqual({ at: 0, status: "created" });
+    expect(failed.checks.at(-1)).toEqual({ at: RUN_END_MS, status: "completed" });
   });
 
   it("with every event lost, each wait times out at the event fallback and the check confirms the end", async () => {
