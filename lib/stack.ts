@@ -183,6 +183,7 @@ export class OrchestratorStack extends Stack {
       this.eventWait = eventWait;
     }
     this.reportWidget = this.addRunTimelines(props, logsBucket.bucket);
+    this.monitoring.monitorFunctions(this.functionsMadeAfterMonitoring());
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
     this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
   }
@@ -259,6 +260,21 @@ export class OrchestratorStack extends Stack {
         },
       },
     });
+  }
+
+  /** The functions the Monitoring construct was made before, by name. */
+  private functionsMadeAfterMonitoring(): Record<string, IFunction> {
+    const fns: Record<string, IFunction> = { "report-widget": this.reportWidget.function };
+    if (this.freshness) {
+      fns.freshness = this.freshness.function;
+      fns["freshness-notice"] = this.freshness.noticeFunction;
+    }
+    if (this.webhookReceiver) fns.webhook = this.webhookReceiver.function;
+    if (this.eventWait) {
+      fns["register-wait"] = this.eventWait.registerWait;
+      fns.wake = this.eventWait.wake;
+    }
+    return fns;
   }
 
   /** Each pipeline's latest run as a timeline on the dashboard (issue 13.4). */

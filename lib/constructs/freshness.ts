@@ -314,15 +314,6 @@ export class Freshness extends Construct {
       leftAnnotations: [{ value: config.max_api_calls, label: "max_api_calls" }],
       right: [checkMetric(FRESHNESS_METRICS.unreadable, every)],
     });
-    // The deployment's "Lambda errors" graph is drawn before these functions exist.
-    const errors = new cw.GraphWidget({
-      title: "Freshness functions: errors",
-      width: 12,
-      left: [
-        this.function.metricErrors({ label: "freshness", statistic: cw.Stats.SUM }),
-        this.noticeFunction.metricErrors({ label: "freshness-notice", statistic: cw.Stats.SUM }),
-      ],
-    });
     return [
       new cw.TextWidget({
         markdown: `## Freshness\nAge of each watched sync's last success, checked every ${formatConfigDuration(config.check_every_seconds)}; red lines are the limits.`,
@@ -331,7 +322,6 @@ export class Freshness extends Construct {
       }),
       ...graphs,
       check,
-      errors,
     ];
   }
 }

@@ -144,6 +144,8 @@ export class Monitoring extends Construct {
   readonly pipelineTopics: Record<string, sns.Topic> = {};
   readonly dashboard: cw.Dashboard;
   readonly alarms: cw.Alarm[] = [];
+  private readonly functionErrors = new cw.GraphWidget({ title: "Lambda errors", width: 12 });
+  private readonly functionThrottles = new cw.GraphWidget({ title: "Lambda throttles", width: 12 });
   /** Encrypts every alarm topic. */
   private readonly topicKey: kms.Key;
 
@@ -271,21 +273,21 @@ export class Monitoring extends Construct {
   private addFunctionsSection(functions: Readonly<Record<string, lambda.IFunction>>): void {
     this.dashboard.addWidgets(
       new cw.TextWidget({ markdown: "# Functions", width: 24, height: 1 }),
-      new cw.GraphWidget({
-        title: "Lambda errors",
-        width: 12,
-        left: Object.entries(functions).map(([name, fn]) =>
-          fn.metricErrors({ label: name, statistic: "Sum" }),
-        ),
-      }),
-      new cw.GraphWidget({
-        title: "Lambda throttles",
-        width: 12,
-        left: Object.entries(functions).map(([name, fn]) =>
-          fn.metricThrottles({ label: name, statistic: "Sum" }),
-        ),
-      }),
+      this.functionErrors,
+      this.functionThrottles,
     );
+    this.monitorFunctions(functions);
+  }
+
+  /**
+   * Adds functions to the "Lambda errors" and "Lambda throttles" graphs: the stack's
+   * functions made after this construct (freshness, webhooks, the report widget) too.
+   */
+  monitorFunctions(functions: Readonly<Record<string, lambda.IFunction>>): void {
+    for (const [name, fn] of Object.entries(functions)) {
+      this.functionErrors.addLeftMetric(fn.metricErrors({ label: name, statistic: "Sum" }));
+      this.functionThrottles.addLeftMetric(fn.metricThrottles({ label: name, statistic: "Sum" }));
+    }
   }
 
   /**

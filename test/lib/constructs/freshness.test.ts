@@ -168,9 +168,28 @@ describe("Freshness construct", () => {
     expect(body).toContain("Age since last success: Contacts to HubSpot");
     expect(body).toContain("max_age Contact: 30h");
     expect(body).toContain(FRESHNESS_METRICS.age.name);
-    // Its two functions' errors too: the deployment's Lambda graphs are drawn before them.
-    expect(body).toContain("Freshness functions: errors");
-    expect(body).toContain('\\"label\\":\\"freshness-notice\\"');
+  });
+
+  it("graphs every function of the stack in Lambda errors, those made after Monitoring too", () => {
+    const app = new App({ context: { "aws:cdk:bundling-stacks": [] } });
+    const stack = new OrchestratorStack(app, "Orchestrator", {
+      config: { ...sampleConfig(), freshness: freshness() },
+      functionsDir: FIXTURE_FUNCTIONS_DIR,
+      env: { account: "123456789012", region: "us-east-1" },
+      apiKeySecretArn: SECRET_ARN,
+      webhooks: {},
+    });
+    const template = Template.fromStack(stack);
+    const [dashboard] = Object.values(template.findResources("AWS::CloudWatch::Dashboard"));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    const functions = Object.keys(template.findResources("AWS::Lambda::Function"));
+    // Each function's Errors metric names it by a reference to its logical id.
+    const graphed = functions.filter((id) => body.includes(`{"Ref":"${id}"}`));
+    expect(functions.length).toBeGreaterThanOrEqual(11);
+    expect(functions.filter((id) => !graphed.includes(id))).toEqual([]);
+    for (const label of ["freshness-notice", "webhook", "wake", "register-wait", "report-widget"]) {
+      expect(body).toContain(`\\"label\\":\\"${label}\\"`);
+    }
   });
 
   it("with an empty created secret, the check is off and its alarms do not notify", () => {
