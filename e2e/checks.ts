@@ -5,6 +5,7 @@
  */
 import type { MetricAlarm, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { DescribeExecutionOutput, HistoryEvent } from "@aws-sdk/client-sfn";
+import { startedExecutionArn } from "../functions/aws/sfn-history";
 import {
   type DimensionValues,
   isStepMetric,
@@ -236,13 +237,9 @@ export function taskEventsOf(events: readonly HistoryEvent[], name: string): His
 
 /** The ExecutionArn a StartExecution task's Submitted event carries. */
 export function submittedExecutionArn(chain: readonly HistoryEvent[]): string | undefined {
-  const output = chain.find((e) => e.type === "TaskSubmitted")?.taskSubmittedEventDetails?.output;
-  try {
-    const arn = (JSON.parse(output ?? "") as { ExecutionArn?: unknown }).ExecutionArn;
-    return typeof arn === "string" ? arn : undefined;
-  } catch {
-    return undefined;
-  }
+  return startedExecutionArn(
+    chain.find((e) => e.type === "TaskSubmitted")?.taskSubmittedEventDetails?.output,
+  );
 }
 
 /**

@@ -11,12 +11,8 @@ import {
   type MetricDataResult,
 } from "@aws-sdk/client-cloudwatch";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import {
-  DescribeExecutionCommand,
-  GetExecutionHistoryCommand,
-  type HistoryEvent,
-  type SFNClient,
-} from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
+import { readHistory } from "../functions/aws/sfn-history";
 import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { type SimulatorStateView, STATE_PATH } from "../simulator/lambda";
 import {
@@ -53,16 +49,7 @@ export interface StartedRun {
 
 /** Every event of an execution's history, all pages. */
 export async function history(sfn: SFNClient, executionArn: string): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await sfn.send(
-      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken);
-  return events;
+  return (await readHistory(sfn, executionArn)).events;
 }
 
 /** Every key under a prefix, all pages. */

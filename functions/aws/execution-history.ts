@@ -5,42 +5,29 @@
  * state in `stateExitedEventDetails.name`.
  * (API_GetExecutionHistory; HistoryEvent.stateExitedEventDetails: name, output.)
  */
-import { GetExecutionHistoryCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { HandlerError } from "../core/errors";
 import type { ExecutionHistory } from "../core/history";
 import { awsHandlerError } from "./aws-errors";
-
-/** The most events one GetExecutionHistory page returns. */
-const PAGE_SIZE = 1000;
+import { readHistory } from "./sfn-history";
 
 export class SfnExecutionHistory implements ExecutionHistory {
   constructor(private readonly client: SFNClient) {}
 
   async stateOutputs(executionArn: string, state: string): Promise<unknown[]> {
     const outputs: unknown[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.page(executionArn, nextToken);
-      for (const event of page.events ?? []) {
-        const exited = event.stateExitedEventDetails;
-        if (exited?.name !== state || exited.output === undefined) continue;
-        outputs.push(parseOutput(exited.output, executionArn, state));
-      }
-      nextToken = page.nextToken;
-    } while (nextToken);
+    for (const event of await this.events(executionArn)) {
+      const exited = event.stateExitedEventDetails;
+      if (exited?.name !== state || exited.output === undefined) continue;
+      outputs.push(parseOutput(exited.output, executionArn, state));
+    }
     return outputs;
   }
 
-  private async page(executionArn: string, nextToken: string | undefined) {
+  /** Every event, every page (no bound: an execution has at most 25,000). */
+  private async events(executionArn: string) {
     try {
-      return await this.client.send(
-        new GetExecutionHistoryCommand({
-          executionArn,
-          maxResults: PAGE_SIZE,
-          includeExecutionData: true,
-          ...(nextToken ? { nextToken } : {}),
-        }),
-      );
+      return (await readHistory(this.client, executionArn)).events;
     } catch (err) {
       throw awsHandlerError(err, `reading the history of execution ${executionArn}`);
     }

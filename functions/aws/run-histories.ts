@@ -23,17 +23,15 @@
 import {
   DescribeExecutionCommand,
   type DescribeExecutionOutput,
-  GetExecutionHistoryCommand,
   type SFNClient,
   type HistoryEvent as SfnHistoryEvent,
 } from "@aws-sdk/client-sfn";
 // Types only: the report builder's input (no runtime code of lib/ is imported).
 import type { ExecutionRecord, HistoryEvent } from "../../lib/report/build";
+import { parseJson, readHistory, startedExecutionArn } from "./sfn-history";
 
 export type { ExecutionRecord } from "../../lib/report/build";
 
-/** The most events one GetExecutionHistory page returns. */
-const PAGE_SIZE = 1000;
 /** The events one execution can have (quota): more means something else answered. */
 const MAX_EVENTS = 25_000;
 /** How many child histories a report reads, at most. */
@@ -81,34 +79,9 @@ export async function describeExecution(
   }
 }
 
-/** Every event of an execution's history, oldest first. */
-export async function readHistory(client: SFNClient, executionArn: string) {
-  const events: SfnHistoryEvent[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new GetExecutionHistoryCommand({
-        executionArn,
-        maxResults: PAGE_SIZE,
-        includeExecutionData: true,
-        ...(nextToken ? { nextToken } : {}),
-      }),
-    );
-    events.push(...(page.events ?? []));
-    nextToken = page.nextToken;
-  } while (nextToken && events.length < MAX_EVENTS);
-  return { events, complete: nextToken === undefined };
-}
-
-/** JSON text as a value; undefined when absent, cut or not JSON. */
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+/** An execution's history, oldest first, up to the events one execution can have. */
+const readBoundedHistory = (client: SFNClient, executionArn: string) =>
+  readHistory(client, executionArn, { maxEvents: MAX_EVENTS });
 
 /** Step Functions' history events as the report builder's `HistoryEvent`s. */
 export function toHistoryEvents(events: readonly SfnHistoryEvent[]): {
@@ -157,11 +130,10 @@ function childArnOf(event: SfnHistoryEvent): string | undefined {
   if (details?.resourceType !== "states" || !details.resource?.startsWith("startExecution")) {
     return undefined;
   }
-  const text =
+  return startedExecutionArn(
     event.taskFailedEventDetails?.cause ??
-    (event.taskSubmittedEventDetails ?? event.taskSucceededEventDetails)?.output;
-  const arn = (parseJson(text) as { ExecutionArn?: unknown } | undefined)?.ExecutionArn;
-  return typeof arn === "string" ? arn : undefined;
+      (event.taskSubmittedEventDetails ?? event.taskSucceededEventDetails)?.output,
+  );
 }
 
 /** How an execution ended, from its history's last event. */
@@ -232,7 +204,7 @@ export async function readDeployedRun(
   options: ReadRunOptions = {},
 ): Promise<DeployedRun> {
   const description = await describeExecution(client, executionArn);
-  const history = await readHistory(client, executionArn);
+  const history = await readBoundedHistory(client, executionArn);
   const notes: string[] = [];
   if (!history.complete)
     notes.push(
@@ -263,7 +235,7 @@ export async function readDeployedRun(
 /** A child's history; undefined (and a note) when it is no longer kept. */
 async function readChildHistory(client: SFNClient, arn: string, notes: string[]) {
   try {
-    return await readHistory(client, arn);
+    return await readBoundedHistory(client, arn);
   } catch (err) {
     if (!isMissing(err)) throw err;
     notes.push(`child execution ${arn} is no longer kept (over 90 days) or was never started`);

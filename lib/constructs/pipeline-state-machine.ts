@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Annotations, ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import { Annotations, Duration, Stack } from "aws-cdk-lib";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
 import type { PipelineConfig, StepConfig } from "../config/model";
+import { executionArn } from "./execution-arns";
 import { loggedStateMachine } from "./state-machine-logs";
 import { GATE_RETRY, gateRetryPauses, type WaitForStepInput } from "./wait-for-step-state-machine";
 
@@ -416,19 +417,8 @@ class DefinitionBuilder {
    * the cdk-nag acknowledgement of that grant covers it).
    */
   private executionArns(): { prefix: string; grant: string } {
-    const stack = Stack.of(this.scope);
-    const machine = stack.splitArn(
-      this.machines.runSync.stateMachineArn,
-      ArnFormat.COLON_RESOURCE_NAME,
-    ).resourceName;
-    const arn = (resourceName: string) =>
-      stack.formatArn({
-        service: "states",
-        resource: "execution",
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        resourceName,
-      });
-    return { prefix: arn(`${machine}:`), grant: arn(`${machine}*`) };
+    const arn = (rest: string) => executionArn(this.scope, this.machines.runSync, rest);
+    return { prefix: arn(":"), grant: arn("*") };
   }
 
   /** The final states: fail when any step failed, else succeed. */

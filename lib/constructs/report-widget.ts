@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import * as cw from "aws-cdk-lib/aws-cloudwatch";
 import * as iam from "aws-cdk-lib/aws-iam";
 import type * as logs from "aws-cdk-lib/aws-logs";
@@ -7,6 +7,7 @@ import type * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { PipelineConfig } from "../config/model";
+import { executionsOf } from "./execution-arns";
 import { OrchestratorFunction } from "./orchestrator-function";
 import { FUNCTIONS_DIR } from "./paths";
 
@@ -98,18 +99,4 @@ export class ReportWidget extends Construct {
         }),
     );
   }
-}
-
-/**
- * The IAM resource of every execution of `machine`: `...:execution:<machine name>:*`.
- */
-export function executionsOf(scope: Construct, machine: sfn.IStateMachine): string {
-  const stack = Stack.of(scope);
-  const name = stack.splitArn(machine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
-  return stack.formatArn({
-    service: "states",
-    resource: "execution",
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    resourceName: `${name}:*`,
-  });
 }

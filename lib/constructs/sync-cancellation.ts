@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
@@ -8,6 +8,7 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 
 import { CANCEL_ON_STATUSES } from "../../functions/core/contract";
+import { executionsOf } from "./execution-arns";
 
 export { CANCEL_ON_STATUSES };
 
@@ -61,11 +62,6 @@ export class SyncCancellation extends Construct {
         }),
       ],
     });
-    const stack = Stack.of(this);
-    const machine = stack.splitArn(
-      props.runSync.stateMachineArn,
-      ArnFormat.COLON_RESOURCE_NAME,
-    ).resourceName;
     const role = props.cancelSync.role;
     if (!role) throw new Error("SyncCancellation: cancel-sync needs an IAM role to grant");
     // A policy of its own, not the role's default one: the run-sync machine invokes
@@ -75,14 +71,7 @@ export class SyncCancellation extends Construct {
       statements: [
         new iam.PolicyStatement({
           actions: ["states:GetExecutionHistory"],
-          resources: [
-            stack.formatArn({
-              service: "states",
-              resource: "execution",
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-              resourceName: `${machine}:*`,
-            }),
-          ],
+          resources: [executionsOf(this, props.runSync)],
         }),
       ],
     });

@@ -1,8 +1,9 @@
-import { ArnFormat, Duration, Stack } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
+import { executionArn } from "./execution-arns";
 import { loggedStateMachine } from "./state-machine-logs";
 
 /**
@@ -189,17 +190,7 @@ export class WaitForStepStateMachine extends Construct {
    * Sfn.<Name>Exception.
    */
   private describeTask(runSync: sfn.IStateMachine): tasks.CallAwsService {
-    const stack = Stack.of(this);
-    const machine = stack.splitArn(
-      runSync.stateMachineArn,
-      ArnFormat.COLON_RESOURCE_NAME,
-    ).resourceName;
-    const executions = stack.formatArn({
-      service: "states",
-      resource: "execution",
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      resourceName: `${machine}*`,
-    });
+    const executions = executionArn(this, runSync, "*");
     const describe = new tasks.CallAwsService(this, WAIT_FOR_STEP_STATES.describe, {
       service: "sfn",
       action: "describeExecution",
