@@ -28,7 +28,7 @@ Usage:
 
 Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
   ${PROGRAM} history <pipeline>           recent runs: status, duration, failed steps
-  ${PROGRAM} report <execution-arn|latest> [--html FILE] [--json]
+  ${PROGRAM} report <execution-arn|latest> [--pipeline NAME] [--html FILE] [--json]
                                           an execution's run report, from its histories
   ${PROGRAM} trigger <pipeline>           start it now and follow it live
   ${PROGRAM} redrive <execution-arn|latest>
@@ -37,9 +37,10 @@ Deployed pipelines (AWS_REGION, AWS credentials, --stack NAME):
 Run "${PROGRAM} <command> --help" for a command's options; "${PROGRAM} --version"
 prints the version.
 
-Exit codes: 0 success, 1 the pipeline failed (freshness: a sync is stale), 2 usage,
-configuration or credential error (or a port or directory that cannot be used), 70
-internal error (a bug; DEBUG=1 prints its stack trace).
+Exit codes: 0 success, 1 the pipeline failed (freshness: a sync is stale; whereis: not
+found; webhook status: not registered here), 2 usage, configuration or credential error (or
+a port or directory that cannot be used), 3 a deployed run still going (report, trigger),
+70 internal error (a bug; DEBUG=1 prints its stack trace), 130 run stopped by an interrupt.
 `;
 
 /** The width help paragraphs are wrapped to. */

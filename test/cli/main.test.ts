@@ -3,6 +3,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DOCTOR } from "../../lib/cli/commands/doctor";
+import { FRESHNESS } from "../../lib/cli/commands/freshness";
+import { REPORT } from "../../lib/cli/commands/report";
+import { RUN } from "../../lib/cli/commands/run";
+import { TRIGGER } from "../../lib/cli/commands/trigger";
+import { VALIDATE } from "../../lib/cli/commands/validate";
+import { WEBHOOK } from "../../lib/cli/commands/webhook";
+import { WHEREIS } from "../../lib/cli/commands/whereis";
 import type { Output } from "../../lib/cli/display";
 import { EXIT, main } from "../../lib/cli/main";
 import { aliasBomb } from "../fixtures/alias-bomb";
@@ -21,6 +29,18 @@ describe("command line usage", () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("run <pipeline>");
     expect(help.stderr).toBe("");
+  });
+
+  it("--help's exit codes name every code a command's help names", async () => {
+    const specs = [RUN, VALIDATE, DOCTOR, FRESHNESS, WEBHOOK, WHEREIS, REPORT, TRIGGER];
+    const codesOf = (text: string) =>
+      new Set([...text.matchAll(/(?:^|, )(\d+) /g)].map((m) => m[1]));
+    const { stdout } = await cli(["--help"]);
+    const main = codesOf((stdout.split("Exit codes: ")[1] ?? "").replace(/\s+/g, " "));
+    for (const spec of specs) {
+      for (const code of codesOf(spec.exitCodes ?? ""))
+        expect({ code, main: main.has(code) }).toEqual({ code, main: true });
+    }
   });
 
   it("--version prints the package's version on stdout and exits 0", async () => {
