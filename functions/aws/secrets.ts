@@ -76,7 +76,7 @@ export class SecretKeyStore {
     if (key === undefined) {
       throw new HandlerError(
         "Config.MissingSecret",
-        `secret ${arn} holds no API key (expected the key itself, JSON {"api_key": "..."}, or JSON {"organization_id": "<uuid>", "api_key": "..."})`,
+        `secret ${arn} holds no API key (expected the key itself, JSON {"api_key": "..."}, JSON {"organization_id": "<uuid>", "api_key": "..."}, or a partner key: JSON {"partner_key": "..."}, optionally with "organization_id")`,
       );
     }
     if (typeof key === "string") this.options.redactor.register(key);

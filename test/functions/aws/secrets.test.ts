@@ -109,6 +109,9 @@ describe("SecretKeyStore", () => {
     const err = await rejection(store().keys.get());
     expect(err.name).toBe("Config.MissingSecret");
     expect(err.message).not.toContain("typo-value");
+    // It names every form the secret may take, the partner key's too.
+    expect(err.message).toContain('{"api_key": "..."}');
+    expect(err.message).toContain('{"partner_key": "..."}');
   });
 
   it("throttling is Aws.Throttled", async () => {
