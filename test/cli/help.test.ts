@@ -8,8 +8,12 @@ import { type CommandSpec, parseArgsOptions } from "../../lib/cli/args";
 import { DOCTOR } from "../../lib/cli/commands/doctor";
 import { FRESHNESS } from "../../lib/cli/commands/freshness";
 import { GRAPH } from "../../lib/cli/commands/graph";
+import { HISTORY } from "../../lib/cli/commands/history";
+import { REDRIVE } from "../../lib/cli/commands/redrive";
+import { REPORT } from "../../lib/cli/commands/report";
 import { RUN } from "../../lib/cli/commands/run";
 import { SIMULATOR } from "../../lib/cli/commands/simulator";
+import { TRIGGER } from "../../lib/cli/commands/trigger";
 import { VALIDATE } from "../../lib/cli/commands/validate";
 import { WEBHOOK } from "../../lib/cli/commands/webhook";
 import { WHEREIS } from "../../lib/cli/commands/whereis";
@@ -26,6 +30,10 @@ const SPECS: [string, CommandSpec][] = [
   FRESHNESS,
   WEBHOOK,
   WHEREIS,
+  HISTORY,
+  REPORT,
+  TRIGGER,
+  REDRIVE,
 ].map((s) => [s.name, s]);
 
 /** The options a help text lists: long name, short letter, whether it takes a value. */

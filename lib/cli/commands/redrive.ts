@@ -14,7 +14,7 @@ import type { CliIO } from "../io";
 
 export const REDRIVE = commandSpec({
   name: "redrive",
-  usage: "redrive <execution-arn|latest> [--pipeline NAME] [--stack NAME]",
+  usage: "redrive <execution-arn|latest> [options]",
   description:
     "Redrives a failed pipeline execution (states:RedriveExecution): it goes on from the " +
     "states that failed; steps that succeeded are not run again, and failed steps start new " +

@@ -23,7 +23,7 @@ import type { CliIO } from "../io";
 
 export const REPORT = commandSpec({
   name: "report",
-  usage: "report <execution-arn|latest> [--pipeline NAME] [--stack NAME] [--html FILE] [--json]",
+  usage: "report <execution-arn|latest> [options]",
   description:
     "Builds the run report of a deployed pipeline execution from Step Functions: the " +
     "pipeline execution's history and its run-sync child executions' histories, as a local " +
