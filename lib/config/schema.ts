@@ -227,8 +227,6 @@ const inheritableStepFields = {
 
 /** Options that belong to one sync type only. */
 export const BULK_ONLY_FIELDS = ["schemas", "fetch_mode", "resync_mode"] as const;
-/** Keys of `expect` that belong to bulk syncs only. */
-export const BULK_ONLY_EXPECT_FIELDS = ["schemas"] as const;
 export const MODEL_ONLY_FIELDS = ["identities", "resync"] as const;
 
 export const stepSchema = z
