@@ -3,15 +3,11 @@
  * and which events wake which waits. The whole path runs in test/lib/local/event-wait.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import {
-  registerWait,
-  type TaskTokens,
-  WAKE_EVENT_TYPES,
-  wakeWaiters,
-} from "../../../functions/core/event-wait";
+import { registerWait, type TaskTokens, wakeWaiters } from "../../../functions/core/event-wait";
 import { JsonLogger } from "../../../functions/core/logger";
 import { Redactor } from "../../../functions/core/redact";
 import type { EventDetail } from "../../../functions/core/webhook-contract";
+import { WAKE_EVENT_TYPES } from "../../../functions/core/webhook-contract";
 import { MemoryWaitStore } from "../../../lib/local/event-wait";
 import { LocalTaskTokens } from "../../../lib/local/task-tokens";
 
