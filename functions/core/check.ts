@@ -135,7 +135,7 @@ function nextWaits(
   const queued = isQueuedStatus(run.status);
   const since = queued || !run.started_at ? start.started_at : run.started_at;
   const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
-  const poll: PollState = { elapsedSeconds, queued, polls };
+  const poll: PollState = { elapsedSeconds, polls };
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
   const bounded = (next: number) => boundByDeadline(state.poll, next, untilDeadline);

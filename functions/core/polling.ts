@@ -37,11 +37,6 @@ import type { PollSettings } from "./contract";
 export interface PollState {
   /** Seconds the run has been running (or, while queued, since the step started it). */
   elapsedSeconds: number;
-  /**
-   * The run has not started running yet. No strategy's wait depends on it: the caller
-   * already measures elapsed from the step's start while queued.
-   */
-  queued: boolean;
   /** Checks made so far, the current one included (1 on the first check). */
   polls: number;
 }
@@ -155,5 +150,5 @@ export function boundByDeadline(
  * seconds (60 by default), as it would be after a first check.
  */
 export function firstEventWaitSeconds(settings: PollSettings): number {
-  return eventWaitSeconds(settings, { elapsedSeconds: 0, queued: true, polls: 0 });
+  return eventWaitSeconds(settings, { elapsedSeconds: 0, polls: 0 });
 }

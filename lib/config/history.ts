@@ -39,7 +39,7 @@ export function worstCaseChecks(
   let polls = 0;
   while (elapsed < step.timeout_seconds && polls < limit) {
     polls += 1;
-    elapsed += nextPollSeconds(step.poll, { elapsedSeconds: elapsed, queued: false, polls });
+    elapsed += nextPollSeconds(step.poll, { elapsedSeconds: elapsed, polls });
   }
   return polls + 1;
 }

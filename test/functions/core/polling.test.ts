@@ -10,7 +10,7 @@ import {
 const adaptive: PollSettings = { strategy: "adaptive", min_seconds: 10, max_seconds: 600 };
 
 function state(p: Partial<PollState>): PollState {
-  return { elapsedSeconds: 0, queued: false, polls: 1, ...p };
+  return { elapsedSeconds: 0, polls: 1, ...p };
 }
 
 describe("nextPollSeconds", () => {
@@ -70,7 +70,7 @@ describe("nextPollSeconds", () => {
     [
       "adaptive, queued: 10% of the time since the step started it",
       adaptive,
-      state({ queued: true, polls: 2, elapsedSeconds: 300 }),
+      state({ polls: 2, elapsedSeconds: 300 }),
       30,
     ],
     [
@@ -100,7 +100,7 @@ describe("nextPollSeconds", () => {
       for (let polls = 1; polls < 40; polls++) {
         for (const elapsed of [0, 1, 7, 59, 300, 3601, 86400]) {
           const s = { strategy, min_seconds: 5, max_seconds: 900 };
-          const v = nextPollSeconds(s, { elapsedSeconds: elapsed, queued: polls % 3 === 0, polls });
+          const v = nextPollSeconds(s, { elapsedSeconds: elapsed, polls });
           expect(Number.isInteger(v)).toBe(true);
           expect(v).toBeGreaterThanOrEqual(5);
           expect(v).toBeLessThanOrEqual(900);
@@ -112,10 +112,8 @@ describe("nextPollSeconds", () => {
   it("never waits longer than the latency bound, max(15 s, 10% of the elapsed time)", () => {
     for (let polls = 1; polls < 60; polls += 7) {
       for (let elapsed = 0; elapsed < 200000; elapsed += elapsed < 400 ? 0.5 : 97) {
-        for (const queued of [false, true]) {
-          const v = nextPollSeconds(adaptive, state({ polls, elapsedSeconds: elapsed, queued }));
-          expect(v).toBeLessThanOrEqual(Math.max(15, 0.1 * elapsed));
-        }
+        const v = nextPollSeconds(adaptive, state({ polls, elapsedSeconds: elapsed }));
+        expect(v).toBeLessThanOrEqual(Math.max(15, 0.1 * elapsed));
       }
     }
   });
