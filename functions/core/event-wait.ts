@@ -16,7 +16,6 @@ import { invalidInput } from "./errors";
 import type { Clock, Logger } from "./ports";
 import { type EventDetail, WAKE_EVENT_TYPES } from "./webhook-contract";
 
-
 /**
  * How long past its own timeout a stored token is kept (the store's TTL). The step has moved
  * on by then; the margin only covers clock skew between Lambda and the store.
