@@ -107,7 +107,15 @@ export function toHistoryEvents(events: readonly SfnHistoryEvent[]): {
       const output = exited.outputDetails?.truncated ? undefined : parseJson(exited.output);
       return { type: "StateExited", timestamp, state: { name: exited.name ?? "", output } };
     }
-    return { type, timestamp };
+    // A failed task's error: the run-sync retry loop's still-running checks are counted by it.
+    const failed = event.taskFailedEventDetails ?? event.lambdaFunctionFailedEventDetails;
+    if (failed?.error === undefined) return { type, timestamp };
+    return {
+      type,
+      timestamp,
+      Error: failed.error,
+      ...(failed.cause !== undefined ? { Cause: failed.cause } : {}),
+    };
   });
   return { events: mapped, truncated };
 }

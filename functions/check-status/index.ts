@@ -1,12 +1,15 @@
 /**
- * check-status: one status check of the started run. Input: RunState with `start`. When
- * `start` is a StartPending (no run yet), it checks nothing and sends the machine back
- * to start-sync after `retry_after_seconds`.
+ * check-status: one status check of the started run. Input: RunState with `start`, or, from
+ * the webhooks-off machine's retry loop, `{ poll_loop: "retry", state: RunState }`
+ * (functions/core/check.ts checkInvocation). When `start` is a StartPending (no run yet), it
+ * checks nothing and sends the machine back to start-sync after `retry_after_seconds`. In
+ * the retry loop, a run still going is not returned but thrown as `StillRunning`, which the
+ * Task's retrier for its name turns into the next check (functions/core/polling.ts).
  */
 
 import { awsDeps } from "../aws/aws-deps";
 import { polytomicFromEnv } from "../aws/polytomic-from-env";
-import { checkStatus } from "../core/check";
+import { checkInvocation, checkStatus, stillRunning } from "../core/check";
 import type { CheckResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import {
@@ -14,6 +17,7 @@ import {
   parseStartedState,
   parseStepInput,
   pendingStartOf,
+  type StartedState,
 } from "../core/input";
 import { lazyHandler } from "../core/lazy";
 import { type Handler, invoke } from "../core/runtime";
@@ -25,26 +29,33 @@ function retriesOfPreviousChecks(event: unknown): number {
 }
 
 export function makeHandler(deps: Deps): Handler<CheckResult> {
-  return (event, context) =>
-    invoke(
+  return async (event, context) => {
+    const { state: input, loop } = checkInvocation(event);
+    let started: StartedState | undefined;
+    const result = await invoke(
       "check-status",
       deps,
-      event,
+      input,
       context,
       async (log, budget) => {
-        const pending = pendingStartOf(event);
+        const pending = pendingStartOf(input);
         if (pending) {
-          parseStepInput(event);
-          const polls = parsePreviousCheck((event as { check?: unknown }).check)?.polls ?? 0;
+          parseStepInput(input);
+          const polls = parsePreviousCheck((input as { check?: unknown }).check)?.polls ?? 0;
           return startPendingCheck(pending.retry_after_seconds, polls);
         }
-        const state = parseStartedState(event);
+        const state = parseStartedState(input);
         const previous = parsePreviousCheck(state.check);
-        const input = previous ? { ...state, check: previous } : { ...state, check: undefined };
-        return checkStatus(input, deps, log, budget);
+        started = previous ? { ...state, check: previous } : { ...state, check: undefined };
+        return checkStatus(started, deps, log, budget, loop);
       },
       { retries: { carried: retriesOfPreviousChecks } },
     );
+    const carried = retriesOfPreviousChecks(input);
+    const still = started && stillRunning(started, result, loop, deps.clock.now(), carried);
+    if (still) throw still;
+    return result;
+  };
 }
 
 /** What check-status answers while no run was started: nothing checked, start again later. */

@@ -5,9 +5,21 @@
 import type { BulkSchemaExecution } from "../polytomic/types";
 import type { CheckResult, SchemaResult } from "./contract";
 import type { Deps } from "./deps";
+import { type StillRunningCause, stillRunningErrorName } from "./error-names";
+import { invalidInput } from "./errors";
 import { cleanText, MAX_SCHEMA_MESSAGE, stepErrorMessage } from "./failure-text";
 import type { StartedState } from "./input";
-import { boundByDeadline, eventWaitSeconds, nextPollSeconds, type PollState } from "./polling";
+import {
+  boundByDeadline,
+  eventWaitSeconds,
+  nextPollSeconds,
+  POLL_LOOP_FIELD,
+  POLL_STATE_FIELD,
+  type PollLoop,
+  type PollState,
+  pollBucket,
+  retriesWhileRunning,
+} from "./polling";
 import type { Logger } from "./ports";
 import type { Redactor } from "./redact";
 import { getRun, type RunView, secondsBetween } from "./runs";
@@ -17,11 +29,16 @@ import { evaluateTerminal, isFailedSchemaStatus, isQueuedStatus, isTerminalStatu
 /** Bulk per-schema results kept in the payload, at most. */
 export const MAX_SCHEMA_RESULTS = 25;
 
+/**
+ * One status check. In the `retry` loop (polling.ts) an adaptive step's next wait is rounded
+ * down to a retrier's interval (POLL_BUCKETS), for `stillRunning` to name.
+ */
 export async function checkStatus(
   state: StartedState,
   deps: Deps,
   log: Logger,
   budget: Budget,
+  loop: PollLoop = "wait",
 ): Promise<CheckResult> {
   const { start } = state;
   const type = state.sync_type;
@@ -48,6 +65,9 @@ export async function checkStatus(
   if (terminal) addVerdict(result, state, run, failedSchemas, deps.redactor);
   else if (now > Date.parse(start.deadline)) addTimeout(result, state, run);
   Object.assign(result, nextWaits(state, run, now, polls));
+  if (retriesWhileRunning(loop, state.poll)) {
+    result.next_poll_seconds = pollBucket(result.next_poll_seconds);
+  }
 
   log.info("status checked", {
     status: run.status,
@@ -132,10 +152,7 @@ function nextWaits(
   polls: number,
 ): Pick<CheckResult, "next_poll_seconds" | "event_wait_seconds"> {
   const { start } = state;
-  const queued = isQueuedStatus(run.status);
-  const since = queued || !run.started_at ? start.started_at : run.started_at;
-  const elapsedSeconds = Math.max(0, (now - Date.parse(since)) / 1000);
-  const poll: PollState = { elapsedSeconds, polls };
+  const poll: PollState = { elapsedSeconds: elapsedSeconds(state, run, now), polls };
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
   const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
   const bounded = (next: number) => boundByDeadline(state.poll, next, untilDeadline);
@@ -143,6 +160,95 @@ function nextWaits(
     next_poll_seconds: bounded(nextPollSeconds(state.poll, poll)),
     event_wait_seconds: bounded(eventWaitSeconds(state.poll, poll)),
   };
+}
+
+/**
+ * The elapsed time polling waits by: the run's running time, or, while it is queued (or
+ * Polytomic has not said when it started), the time since the step started it.
+ */
+function elapsedSeconds(
+  state: StartedState,
+  run: Pick<RunView, "status" | "started_at">,
+  now: number,
+): number {
+  const queued = isQueuedStatus(run.status);
+  const since = queued || !run.started_at ? state.start.started_at : run.started_at;
+  return Math.max(0, (now - Date.parse(since)) / 1000);
+}
+
+/**
+ * What check-status throws, in the retry loop, for a run still going (not terminal, not
+ * timed out, started): named `Polytomic.StillRunning.<N>s` for the "Check status" Task's
+ * retrier that checks again after N = `next_poll_seconds` seconds. Its message (the
+ * execution history's Cause) says so in a short JSON (StillRunningCause): the run's status,
+ * the elapsed time, the next check, and when Polytomic created and started the run (the run
+ * report of a run still going reads them); nothing else of the run (no secret can be in it). `check` keeps the
+ * whole result for local observers (the local runner's progress); it is not serialized.
+ */
+export class StillRunning extends Error {
+  override readonly name: string;
+
+  constructor(
+    readonly check: CheckResult,
+    elapsed: number,
+  ) {
+    const cause: StillRunningCause = {
+      poll: "the run is still going: not a failure; Check status runs again after the retry interval",
+      status: check.status,
+      elapsed_seconds: Math.round(elapsed),
+      next_check_seconds: check.next_poll_seconds,
+      ...(check.created_at ? { created_at: check.created_at } : {}),
+      ...(check.started_at ? { started_at: check.started_at } : {}),
+    };
+    super(JSON.stringify(cause));
+    this.name = stillRunningErrorName(check.next_poll_seconds);
+    // The Lambda runtime puts the stack in the Cause: keep it to the one line that matters.
+    this.stack = `${this.name}: ${this.message}`;
+  }
+}
+
+/**
+ * The StillRunning to throw for a check, or undefined when the check's answer goes to the
+ * "Run finished?" Choice as it is: an ended or timed-out run, a pending start, the `wait`
+ * loop, a step whose strategy keeps the Wait loop (polling.ts retriesWhileRunning), or a
+ * check that retried Polytomic calls: its `api_retries` (which publish-metrics counts) can
+ * only be carried to the next check through `$.check`, so that check takes the Wait once.
+ */
+export function stillRunning(
+  state: StartedState,
+  result: CheckResult,
+  loop: PollLoop,
+  now: number,
+  carriedApiRetries: number,
+): StillRunning | undefined {
+  if (result.terminal || result.timed_out || result.start_pending) return undefined;
+  if (!retriesWhileRunning(loop, state.poll)) return undefined;
+  if ((result.api_retries ?? 0) > carriedApiRetries) return undefined;
+  const run = {
+    status: result.status,
+    ...(result.started_at ? { started_at: result.started_at } : {}),
+  };
+  return new StillRunning(result, elapsedSeconds(state, run, now));
+}
+
+/**
+ * check-status's input, unwrapped: the run-sync state as it is (the `wait` loop), or, from
+ * the retry loop's Task, `{ poll_loop: "retry", state: <the state> }` (the payload
+ * lib/constructs/run-sync-state-machine.ts sets on the Task that has the retriers: the one
+ * definition says both, so the two cannot disagree). Any other `poll_loop` is refused.
+ */
+export function checkInvocation(event: unknown): { state: unknown; loop: PollLoop } {
+  if (typeof event !== "object" || event === null || !(POLL_LOOP_FIELD in event)) {
+    return { state: event, loop: "wait" };
+  }
+  const wrapped = event as Record<string, unknown>;
+  if (wrapped[POLL_LOOP_FIELD] !== "retry") {
+    throw invalidInput(
+      POLL_LOOP_FIELD,
+      `must be "retry", got ${JSON.stringify(wrapped[POLL_LOOP_FIELD])}`,
+    );
+  }
+  return { state: wrapped[POLL_STATE_FIELD], loop: "retry" };
 }
 
 /** A bulk schema's name and records, as `expect` matches them (every schema, none left out). */

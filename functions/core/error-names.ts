@@ -51,3 +51,54 @@ export type RetryableErrorName = (typeof RETRYABLE_ERRORS)[number];
 export type PermanentErrorName = (typeof PERMANENT_ERRORS)[number];
 export type OutcomeErrorName = (typeof OUTCOME_ERRORS)[number];
 export type HandlerErrorName = RetryableErrorName | PermanentErrorName | OutcomeErrorName;
+
+/**
+ * Not a failure: a status check that found the run still going, in the run-sync machine's
+ * retry loop (functions/core/polling.ts). The "Check status" Task has one retrier per
+ * interval, `Polytomic.StillRunning.<N>s`, that checks again after exactly N seconds; the
+ * Catch sees one only if a retrier were missing, which a test rules out.
+ */
+export const STILL_RUNNING_PREFIX = "Polytomic.StillRunning.";
+
+/** The error name that asks for the next check after `seconds` (a POLL_BUCKETS value). */
+export function stillRunningErrorName(seconds: number): string {
+  return `${STILL_RUNNING_PREFIX}${seconds}s`;
+}
+
+/** Whether an error name (a history's failed-task error) is a still-running check. */
+export function isStillRunningErrorName(name: unknown): boolean {
+  return typeof name === "string" && name.startsWith(STILL_RUNNING_PREFIX);
+}
+
+/**
+ * A still-running check's Cause (its error message, JSON): what the execution history keeps
+ * of a check that no state's output records, for the run report of a run still going. On
+ * AWS the Cause is the Lambda runtime's error JSON, whose `errorMessage` is this text.
+ */
+export interface StillRunningCause {
+  poll: string;
+  status: string;
+  elapsed_seconds: number;
+  next_check_seconds: number;
+  created_at?: string;
+  started_at?: string;
+}
+
+/** A still-running check's Cause read back, either as it is or inside Lambda's error JSON. */
+export function parseStillRunningCause(cause: unknown): StillRunningCause | undefined {
+  const parse = (text: unknown): unknown => {
+    if (typeof text !== "string") return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  let value = parse(cause) as Record<string, unknown> | undefined;
+  if (value && typeof value.errorMessage === "string") {
+    value = parse(value.errorMessage) as Record<string, unknown> | undefined;
+  }
+  if (!value || typeof value.status !== "string" || typeof value.poll !== "string")
+    return undefined;
+  return value as unknown as StillRunningCause;
+}

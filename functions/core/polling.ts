@@ -91,6 +91,67 @@ export function nextPollSeconds(
 }
 
 /**
+ * The retry loop (webhooks off, `adaptive` only): a status check that finds the run still
+ * going costs ONE billed state transition, a retry of the "Check status" Task, instead of
+ * three (Task, Choice, Wait): check-status throws `Polytomic.StillRunning.<N>s` and the
+ * Task's retrier for that name re-invokes it after N seconds (IntervalSeconds N,
+ * BackoffRate 1, no jitter: exactly N). Step Functions bills each retry as a transition
+ * ("each retry will be charged as an additional state transition",
+ * https://aws.amazon.com/step-functions/pricing/).
+ *
+ * A retrier's interval is fixed in the definition, so the waits polling computes are rounded
+ * DOWN to these buckets (never longer: the latency bound holds): every whole second up to
+ * 20 s, then about 5% apart (each at least a second over the one before), up to the longest
+ * `poll.max` the pipelines file accepts (lib/config/schema.ts POLL_LIMITS.max, 1 h; a test
+ * holds the two together). Rounding down by at most ~5% costs at most ~5% more checks.
+ * This one list makes both the retriers (lib/constructs/run-sync-state-machine.ts) and
+ * check-status's rounding.
+ */
+export const RETRY_POLL_MAX_SECONDS = 3600;
+
+function pollBuckets(): readonly number[] {
+  const buckets: number[] = [];
+  for (let s = 1; s <= 20; s++) buckets.push(s);
+  let last = 20;
+  while (last < RETRY_POLL_MAX_SECONDS) {
+    last = Math.min(RETRY_POLL_MAX_SECONDS, Math.max(last + 1, Math.floor(last * 1.05)));
+    buckets.push(last);
+  }
+  return buckets;
+}
+
+/** The retry loop's intervals, seconds, ascending (see above). */
+export const POLL_BUCKETS: readonly number[] = pollBuckets();
+
+/** The largest bucket not over `seconds` (the smallest, 1 s, for anything below it). */
+export function pollBucket(seconds: number): number {
+  let found = POLL_BUCKETS[0] ?? 1;
+  for (const bucket of POLL_BUCKETS) {
+    if (bucket > seconds) break;
+    found = bucket;
+  }
+  return found;
+}
+
+/**
+ * How the run-sync machine waits between checks. `retry`: the definition has the retriers
+ * above and says so in check-status's payload (`RETRY_LOOP_PAYLOAD`); `wait`: the
+ * Choice + Wait (or, with webhooks, token wait) loop, for every input without that field.
+ */
+export type PollLoop = "retry" | "wait";
+
+/** The field of check-status's payload that names the loop, and the state under it. */
+export const POLL_LOOP_FIELD = "poll_loop";
+export const POLL_STATE_FIELD = "state";
+
+/** Whether a check that found the run still going should be retried rather than waited on. */
+export function retriesWhileRunning(loop: PollLoop, settings: PollSettings): boolean {
+  // `fixed` and `backoff` keep the Wait loop: backoff counts its checks in `$.check.polls`,
+  // which a retry (same input every time) cannot carry; a fixed loop is what a step asked for.
+  return loop === "retry" && settings.strategy === "adaptive";
+}
+
+/**
  * The safety net of event-driven waiting (docs/webhooks.md): with webhooks on, the run-sync
  * machine waits between checks on a task token that Polytomic's run-end event hands back, and
  * this is the wait's timeout. An event is a hint that usually comes, so the timeout is not the

@@ -5,11 +5,20 @@
  * waits between them come from the step's `poll` settings (nextPollSeconds, the same
  * function check-status uses), at worst without any run history.
  */
-import { nextPollSeconds } from "../../functions/core/polling";
+import { nextPollSeconds, pollBucket, retriesWhileRunning } from "../../functions/core/polling";
 import type { PipelinesConfig, StepConfig } from "./model";
 
 /** Events of one check cycle: the check Task (5), the "Run finished?" Choice (2), the Wait (2). */
 export const EVENTS_PER_CHECK = 9;
+/**
+ * Events of one check in the retry loop (webhooks off, `adaptive`: functions/core/polling.ts):
+ * a retry of the check Task re-invokes its function within the same state, which adds
+ * LambdaFunctionScheduled, LambdaFunctionStarted and LambdaFunctionFailed (TaskScheduled,
+ * TaskStarted, TaskFailed for an optimized integration) and no TaskStateEntered/Exited, Choice
+ * or Wait events (HistoryEvent types, Step Functions API reference; bench/history-events.ts
+ * EVENTS_PER_RETRY).
+ */
+export const EVENTS_PER_RETRIED_CHECK = 3;
 /**
  * The same with webhooks, where a token wait replaces the Wait: TaskStateEntered,
  * TaskScheduled, TaskStarted, TaskSubmitted, TaskSucceeded or TaskTimedOut, TaskStateExited
@@ -29,17 +38,32 @@ export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 14;
  */
 export const CHECK_EVENT_BUDGET = 20_000;
 
-/** Status checks a step makes at most before its timeout (stops counting past the budget). */
+/**
+ * The events a check of `step` adds without webhooks: the retry loop's for `adaptive`, the
+ * Wait loop's for `fixed` and `backoff`.
+ */
+export function eventsPerCheckOf(step: Pick<StepConfig, "poll">): number {
+  return retriesWhileRunning("retry", step.poll) ? EVENTS_PER_RETRIED_CHECK : EVENTS_PER_CHECK;
+}
+
+/**
+ * Status checks a step makes at most before its timeout (stops counting past the budget).
+ * Without an `eventsPerCheck` (a stack without webhooks), an `adaptive` step's waits are the
+ * retry loop's, rounded down to its intervals (more checks than the unrounded waits).
+ */
 export function worstCaseChecks(
   step: Pick<StepConfig, "poll" | "timeout_seconds">,
-  eventsPerCheck = EVENTS_PER_CHECK,
+  eventsPerCheck?: number,
 ): number {
-  const limit = Math.ceil(CHECK_EVENT_BUDGET / eventsPerCheck) + 1;
+  const events = eventsPerCheck ?? eventsPerCheckOf(step);
+  const retried = eventsPerCheck === undefined && events === EVENTS_PER_RETRIED_CHECK;
+  const limit = Math.ceil(CHECK_EVENT_BUDGET / events) + 1;
   let elapsed = 0;
   let polls = 0;
   while (elapsed < step.timeout_seconds && polls < limit) {
     polls += 1;
-    elapsed += nextPollSeconds(step.poll, { elapsedSeconds: elapsed, polls });
+    const wait = nextPollSeconds(step.poll, { elapsedSeconds: elapsed, polls });
+    elapsed += retried ? pollBucket(wait) : wait;
   }
   return polls + 1;
 }
@@ -47,12 +71,14 @@ export function worstCaseChecks(
 /** One problem per step whose checks alone could take its execution near the limit. */
 export function historyProblems(
   config: Pick<PipelinesConfig, "pipelines">,
-  eventsPerCheck = EVENTS_PER_CHECK,
+  /** @default - per step, as a stack without webhooks checks it (eventsPerCheckOf) */
+  perCheck?: number,
 ): Array<{ pipeline: string; step: string; message: string }> {
   const problems: Array<{ pipeline: string; step: string; message: string }> = [];
   for (const pipeline of config.pipelines) {
     for (const step of pipeline.steps) {
-      const checks = worstCaseChecks(step, eventsPerCheck);
+      const eventsPerCheck = perCheck ?? eventsPerCheckOf(step);
+      const checks = worstCaseChecks(step, perCheck);
       if (checks * eventsPerCheck <= CHECK_EVENT_BUDGET) continue;
       problems.push({
         pipeline: pipeline.name,

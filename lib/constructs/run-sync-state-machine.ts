@@ -5,9 +5,19 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepResult } from "../../functions/core/contract";
-import { type OutcomeErrorName, RETRYABLE_ERRORS } from "../../functions/core/error-names";
+import {
+  type OutcomeErrorName,
+  RETRYABLE_ERRORS,
+  stillRunningErrorName,
+} from "../../functions/core/error-names";
 import type { WaitRegistration } from "../../functions/core/event-wait";
 import { PUBLISH_STATES, START_SYNC_STATE } from "../../functions/core/history";
+import {
+  POLL_BUCKETS,
+  POLL_LOOP_FIELD,
+  POLL_STATE_FIELD,
+  type PollLoop,
+} from "../../functions/core/polling";
 import type { FunctionName } from "./paths";
 import { stateMachineLogGroup } from "./state-machine-logs";
 
@@ -88,6 +98,39 @@ export const HUNG_INVOCATION_ERRORS = [
   "Sandbox.Timedout",
   "States.Timeout",
 ] as const;
+
+/**
+ * A still-running check's retrier may retry for the whole step: "MaxAttempts has a maximum
+ * value of 99999999" (Step Functions developer guide, "Handling errors in Step Functions
+ * workflows", Retriers). Never reached: each retry adds 3 history events (TaskScheduled,
+ * TaskStarted, TaskFailed), so the 25,000-event history limit comes first, and
+ * lib/config/history.ts refuses a step whose checks could approach it.
+ */
+export const STILL_RUNNING_MAX_ATTEMPTS = 99_999_999;
+
+/**
+ * The retry loop's retriers (webhooks off; functions/core/polling.ts): one per interval of
+ * POLL_BUCKETS, first in the Task's Retry list, each re-invoking check-status after exactly
+ * its N seconds (BackoffRate 1, no jitter). A retry is one billed transition.
+ */
+export function stillRunningRetries(): sfn.RetryProps[] {
+  return POLL_BUCKETS.map((seconds) => ({
+    errors: [stillRunningErrorName(seconds)],
+    interval: Duration.seconds(seconds),
+    backoffRate: 1,
+    maxAttempts: STILL_RUNNING_MAX_ATTEMPTS,
+    jitterStrategy: sfn.JitterType.NONE,
+  }));
+}
+
+/** check-status's payload in the retry loop: the state, and the loop named (check.ts checkInvocation). */
+function retryLoopPayload(): sfn.TaskInput {
+  const loop: PollLoop = "retry";
+  return sfn.TaskInput.fromObject({
+    [POLL_LOOP_FIELD]: loop,
+    [POLL_STATE_FIELD]: sfn.JsonPath.entirePayload,
+  });
+}
 
 const TIMED_OUT: OutcomeErrorName = "Sync.TimedOut";
 const FAILED: OutcomeErrorName = "Sync.Failed";
@@ -209,15 +252,24 @@ function invoke(
   fn: lambda.IFunction,
   resultPath: string,
   taskTimeout: Duration,
-  { retryHung = true }: { retryHung?: boolean } = {},
+  {
+    retryHung = true,
+    pollLoop = false,
+  }: {
+    retryHung?: boolean;
+    /** check-status in the retry loop: its payload names the loop, its retriers come first. */
+    pollLoop?: boolean;
+  } = {},
 ): tasks.LambdaInvoke {
   const task = new tasks.LambdaInvoke(scope, name, {
     lambdaFunction: fn,
+    ...(pollLoop ? { payload: retryLoopPayload() } : {}),
     payloadResponseOnly: true,
     retryOnServiceExceptions: false,
     resultPath,
     taskTimeout: sfn.Timeout.duration(taskTimeout),
   });
+  if (pollLoop) for (const retry of stillRunningRetries()) task.addRetry(retry);
   task.addRetry({
     errors: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
     interval: Duration.seconds(2),
@@ -272,7 +324,11 @@ function buildRunSyncDefinition(
   const once = { retryHung: false };
   const t: RunSyncTasks = {
     start: invoke(scope, S.start, fns.startSync, "$.start", taskTimeout),
-    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout),
+    // Without webhooks a still-running check is retried (one transition); with them, the
+    // token wait's loop is kept (docs/webhooks.md).
+    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout, {
+      pollLoop: !eventWait,
+    }),
     cancel: invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout),
     exportLogs: invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout),
     publish: invoke(scope, S.publishMetrics, fns.publishMetrics, "$.metrics", taskTimeout, once),

@@ -331,9 +331,15 @@ function observedTasks(options: ChildExecutionsOptions): Record<string, LocalTas
   for (const [stateName, fn] of Object.entries(options.app.runSync.taskFunctions)) {
     const handler = options.functions[fn];
     tasks[stateName] = async (input, signal) => {
-      const output = await handler(input, signal);
-      options.steps.observeTask(fn, input, output);
-      return output;
+      try {
+        const output = await handler(input, signal);
+        options.steps.observeTask(fn, input, output);
+        return output;
+      } catch (error) {
+        // A still-running check in the retry loop is thrown, and is progress all the same.
+        options.steps.observeTaskError(fn, input, error);
+        throw error;
+      }
     };
   }
   return tasks;

@@ -3,6 +3,8 @@
  * answers, the child executions' ends and the pipeline's own events, it sends the live
  * display its progress events and builds the steps of the run's report.
  */
+
+import { checkInvocation, type StillRunning } from "../../functions/core/check";
 import {
   type CancelResult,
   type CheckResult,
@@ -11,6 +13,7 @@ import {
   type StartResult,
   type StepResult,
 } from "../../functions/core/contract";
+import { isStillRunningErrorName } from "../../functions/core/error-names";
 import type { PipelineConfig } from "../config/model";
 import type { FunctionName } from "../constructs/paths";
 import type { EventLog, LocalExecutionResult } from "./engine";
@@ -63,7 +66,7 @@ export class StepTracker {
 
   /** Learns from a run-sync task's answer: the run started, its status, its logs. */
   observeTask(fn: FunctionName, input: unknown, output: unknown): void {
-    const track = this.trackOf(input);
+    const track = this.trackOf(fn === "check-status" ? stateOf(input) : input);
     if (!track) return;
     if (fn === "start-sync") {
       // A StartPending started nothing yet: the step stays queued until a run exists.
@@ -74,6 +77,16 @@ export class StepTracker {
     } else if (fn === "export-logs") {
       track.logs = (output as { keys?: string[] }).keys ?? [];
     }
+  }
+
+  /**
+   * Learns from a run-sync task that threw: in the retry loop, a check that found the run
+   * still going throws StillRunning (functions/core/check.ts), a check like any other.
+   */
+  observeTaskError(fn: FunctionName, input: unknown, error: unknown): void {
+    if (fn !== "check-status" || !isStillRunning(error)) return;
+    const track = this.trackOf(stateOf(input));
+    if (track) this.observeCheck(track, error.check);
   }
 
   private observeCheck(track: StepTrack, check: CheckResult): void {
@@ -183,6 +196,23 @@ export class StepTracker {
       },
     });
   }
+}
+
+/** check-status's run-sync state, under its retry-loop payload or not (undefined if malformed). */
+function stateOf(input: unknown): unknown {
+  try {
+    return checkInvocation(input).state;
+  } catch {
+    return undefined;
+  }
+}
+
+function isStillRunning(error: unknown): error is StillRunning {
+  return (
+    error instanceof Error &&
+    isStillRunningErrorName(error.name) &&
+    typeof (error as { check?: unknown }).check === "object"
+  );
 }
 
 function elapsedSeconds(track: StepTrack, now: number): number {

@@ -20,6 +20,11 @@ import type {
   StepInput,
   StepResult,
 } from "../../functions/core/contract";
+import {
+  isStillRunningErrorName,
+  parseStillRunningCause,
+  type StillRunningCause,
+} from "../../functions/core/error-names";
 import { POLYTOMIC_TEXT_MARKER } from "../../functions/core/failure-text";
 import type { ReportStep, RunReport, WaitingOn } from "./model";
 
@@ -33,6 +38,13 @@ export interface HistoryEvent {
   input?: unknown;
   /** State events: the state's name and (`StateExited`) its output. */
   state?: { name: string; output?: unknown };
+  /**
+   * A failed task's error name: the local engine's `StateFailed` carries it so; from AWS,
+   * `TaskFailed`/`LambdaFunctionFailed` map their details' `error` to it.
+   */
+  Error?: string;
+  /** A failed task's cause (its details' `cause` from AWS; text, unknown as the engine types it). */
+  Cause?: unknown;
 }
 
 /** An execution and its history: DescribeExecution plus GetExecutionHistory on AWS. */
@@ -78,6 +90,13 @@ interface StepRun {
   /** API retries of the last start-sync answer (cumulative, pending starts included) and the log export. */
   startRetries: number;
   logRetries: number;
+  /**
+   * Checks that found the run still going in the retry loop (functions/core/polling.ts): each
+   * a failed check Task retried, which no `$.check` records (a retry's input is the same).
+   */
+  stillRunning: number;
+  /** What the last of those checks saw (its Cause): the run's status and times. */
+  progress?: StillRunningCause;
 }
 
 /** When a step was released and ended; undefined: not yet (the run is still going). */
@@ -176,8 +195,12 @@ function childInput(child: ExecutionRecord): StepInput | undefined {
 
 /** The handler outputs a run-sync history carries: the last start, check and logs. */
 function readRun(child: ExecutionRecord): StepRun {
-  const run: StepRun = { child, logs: [], startRetries: 0, logRetries: 0 };
+  const run: StepRun = { child, logs: [], startRetries: 0, logRetries: 0, stillRunning: 0 };
   for (const event of child.events) {
+    if (isStillRunningErrorName(event.Error)) {
+      run.stillRunning += 1;
+      run.progress = parseStillRunningCause(event.Cause) ?? run.progress;
+    }
     if (event.type !== "StateExited") continue;
     const output = event.state?.output as
       | { start?: StartResult & { pending?: boolean }; check?: CheckResult; logs?: unknown }
@@ -288,12 +311,13 @@ function reportStep(shape: PipelineStepShape, context: RunContext): ReportStep {
     waiting_on: waitingOn,
     released_at: iso(own?.released),
     submitted_at: iso(run?.child.startedAt),
-    queued_at: check?.created_at ?? null,
-    started_at: check?.started_at ?? null,
+    queued_at: check?.created_at ?? run?.progress?.created_at ?? null,
+    started_at: check?.started_at ?? run?.progress?.started_at ?? null,
     finished_at: check?.completed_at ?? null,
     detected_at: iso(run?.detectedAt),
     ended_at: run ? iso(own?.end) : null,
-    polls: check?.polls ?? 0,
+    // The checks `$.check` counted, and those the retry loop retried (none of them exited).
+    polls: (check?.polls ?? 0) + (run?.stillRunning ?? 0),
     // As publish-metrics counts them (functions/core/publish.ts).
     api_retries: (run?.startRetries ?? 0) + (check?.api_retries ?? 0) + (run?.logRetries ?? 0),
     failure_text: polytomicText(check?.error_message ?? error?.message),
@@ -324,7 +348,7 @@ function stepStatus(
     case "SUCCEEDED":
       return "succeeded";
     case "RUNNING":
-      return run.check?.started_at ? "running" : "queued";
+      return (run.check?.started_at ?? run.progress?.started_at) ? "running" : "queued";
     case "ABORTED":
       return context.stopped ? "cancelled" : "failed";
     default:

@@ -3,6 +3,7 @@ import { Duration } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { describe, expect, it } from "vitest";
+import { checkInvocation } from "../../../functions/core/check";
 import type { CheckResult, StepInput } from "../../../functions/core/contract";
 import { RETRYABLE_ERRORS } from "../../../functions/core/error-names";
 import { allStates } from "../../../lib/asl/definition";
@@ -13,6 +14,7 @@ import {
   RunSyncStateMachine,
   type RunSyncStateMachineProps,
   RUN_SYNC_STATES as S,
+  stillRunningRetries,
 } from "../../../lib/constructs/run-sync-state-machine";
 import { SyncFunctions } from "../../../lib/constructs/sync-functions";
 import { definitionOf, FIXTURE_FUNCTIONS_DIR, runLocally, unbundledStack } from "../helpers";
@@ -102,6 +104,17 @@ function fakes(checks: CheckResult[], overrides: Record<string, (i: unknown) => 
   return { handlers, calls };
 }
 
+/** A still-running retrier as the definition renders it. */
+function renderedRetry(r: ReturnType<typeof stillRunningRetries>[number]) {
+  return {
+    ErrorEquals: r.errors,
+    IntervalSeconds: r.interval?.toSeconds(),
+    BackoffRate: 1,
+    MaxAttempts: 99_999_999,
+    JitterStrategy: "NONE",
+  };
+}
+
 function namedError(name: string, message: string): Error {
   const err = new Error(message);
   err.name = name;
@@ -136,9 +149,14 @@ describe("RunSyncStateMachine definition", () => {
       expect(state.Resource, name).toMatch(
         /^arn:aws:lambda:us-east-1:123456789012:function:Functions/,
       );
-      expect(state.Parameters, name).toBeUndefined();
+      // check-status alone (the retry loop) gets its state under a payload naming the loop.
+      const pollLoop = name === S.check;
+      expect(state.Parameters, name).toEqual(
+        pollLoop ? { poll_loop: "retry", "state.$": "$" } : undefined,
+      );
       expect(state.TimeoutSeconds, name).toBe(420);
       expect(state.Retry, name).toEqual([
+        ...(pollLoop ? stillRunningRetries().map(renderedRetry) : []),
         {
           ErrorEquals: [...RETRYABLE_ERRORS, ...LAMBDA_SERVICE_ERRORS],
           IntervalSeconds: 2,
@@ -396,7 +414,7 @@ describe("RunSyncStateMachine in the local engine", () => {
       },
       // check-status's answer to a pending start (functions/check-status).
       [S.check]: (i) =>
-        (i as { start?: { pending?: boolean } }).start?.pending
+        (checkInvocation(i).state as { start?: { pending?: boolean } }).start?.pending
           ? { ...running, status: "not_started", start_pending: true, next_poll_seconds: 4 }
           : realCheck(i),
     });
