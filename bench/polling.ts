@@ -2,7 +2,8 @@
  * Benchmark 1, polling: every run of the workload (workload.ts) goes through the real
  * run-sync state machine (a one-step pipeline, so the child execution is exactly what a
  * deployed step runs) once per polling strategy, against the simulator on a virtual
- * clock. Per run: polls, state transitions and modelled history events of the run-sync
+ * clock. Per run: polls, billed state transitions (states entered plus retries, as Step
+ * Functions bills them: bench/dag.ts billedTransitions) and modelled history events of the run-sync
  * execution, and detection latency (when check-status first saw the run terminal minus
  * the run's completed_at in the simulator).
  */
@@ -10,6 +11,7 @@ import { parsePipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig } from "../lib/config/model";
 import type { LocalApp } from "../lib/local/runner";
 import { parseScenario } from "../simulator/scenario";
+import { billedTransitions } from "./dag";
 import { runBench, synthesizeLocalApp } from "./harness";
 import { historyEvents } from "./history-events";
 import { mapLimit, mean, percentile, sum } from "./stats";
@@ -210,7 +212,8 @@ export async function measure(
     outlier: run.outlier,
     status: bench.result.status,
     polls: bench.result.polls,
-    transitions: child.stateTransitions,
+    // Billed: states entered plus retries (a still-running check is a retry of the check Task).
+    transitions: billedTransitions(child),
     history_events: historyEvents(app.runSync.definition, child.events),
     latency_seconds: latency,
     latency_bound_ratio: latency / Math.max(15, 0.1 * duration),

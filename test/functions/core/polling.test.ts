@@ -4,8 +4,13 @@ import {
   EVENT_FALLBACK_TUNING,
   eventWaitSeconds,
   nextPollSeconds,
+  POLL_BUCKETS,
   type PollState,
+  pollBucket,
+  RETRY_POLL_MAX_SECONDS,
+  retriesWhileRunning,
 } from "../../../functions/core/polling";
+import { POLL_LIMITS } from "../../../lib/config/schema";
 
 const adaptive: PollSettings = { strategy: "adaptive", min_seconds: 10, max_seconds: 600 };
 
@@ -200,5 +205,42 @@ describe("eventWaitSeconds (the token wait's timeout with webhooks on)", () => {
     expect(eventWaitSeconds(fixed, state({ elapsedSeconds: 5000 }))).toBe(30);
     const backoff: PollSettings = { strategy: "backoff", min_seconds: 10, max_seconds: 600 };
     expect(eventWaitSeconds(backoff, state({ polls: 3 }))).toBe(40);
+  });
+});
+
+describe("the retry loop's intervals (POLL_BUCKETS)", () => {
+  it("are every second up to 20 s, then at most ~5% apart, up to the longest poll.max", () => {
+    expect(POLL_BUCKETS.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
+    for (let k = 20; k < POLL_BUCKETS.length; k++) {
+      const [prev, next] = [POLL_BUCKETS[k - 1] as number, POLL_BUCKETS[k] as number];
+      expect(Number.isInteger(next)).toBe(true);
+      expect(next).toBeGreaterThan(prev);
+      // Rounding down to `prev` a wait just under `next` loses at most ~5% of it.
+      expect(next / prev).toBeLessThanOrEqual(1.05 + 1 / prev);
+    }
+    // Every wait the pipelines file allows has a bucket (lib/config/schema.ts holds poll.max).
+    expect(POLL_BUCKETS.at(-1)).toBe(RETRY_POLL_MAX_SECONDS);
+    expect(RETRY_POLL_MAX_SECONDS).toBe(POLL_LIMITS.max);
+  });
+
+  it.each([
+    [0.4, 1],
+    [1, 1],
+    [15, 15],
+    [20.9, 20],
+    [21, 21],
+    [600, 597],
+    [3600, 3600],
+    [99999, 3600],
+  ])("pollBucket(%s) is %s: the largest interval not over it", (seconds, expected) => {
+    expect(pollBucket(seconds)).toBe(expected);
+    expect(POLL_BUCKETS).toContain(pollBucket(seconds));
+  });
+
+  it("only adaptive steps are retried while running, and only in the retry loop", () => {
+    expect(retriesWhileRunning("retry", adaptive)).toBe(true);
+    expect(retriesWhileRunning("wait", adaptive)).toBe(false);
+    expect(retriesWhileRunning("retry", { ...adaptive, strategy: "fixed" })).toBe(false);
+    expect(retriesWhileRunning("retry", { ...adaptive, strategy: "backoff" })).toBe(false);
   });
 });

@@ -1,15 +1,21 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { makeHandler as checkHandler } from "../../../functions/check-status";
+import { StillRunning } from "../../../functions/core/check";
 import type { FailurePolicy } from "../../../functions/core/contract";
+import { parseStillRunningCause } from "../../../functions/core/error-names";
+import { nextPollSeconds, POLL_BUCKETS } from "../../../functions/core/polling";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
 import {
   answering,
   bulkInput,
   type Env,
   env,
+  KEY,
   pendingStart,
+  rejection,
   runToEnd,
   scenario,
+  startStep,
   stepInput,
 } from "../harness";
 
@@ -351,3 +357,102 @@ describe("check-status", () => {
     expect((err as Error).message).toMatch(/^start\.execution_id:/);
   });
 });
+
+describe("check-status in the retry loop (webhooks off: functions/core/polling.ts)", () => {
+  const retryLoop = (state: unknown) => ({ poll_loop: "retry", state });
+
+  it("throws Polytomic.StillRunning.<N>s for a run still going, N the wait rounded down to a retrier's interval", async () => {
+    e = await env(scenario("queue_seconds: 5\nduration_seconds: 4000"));
+    const { start } = await startStep(e, stepInput());
+    const state = { ...stepInput(), start };
+    const seen: number[] = [];
+    // The same input every time, as a retry gives it; the clock moves by each N.
+    for (let k = 0; k < 40; k++) {
+      const error = await rejection(checkHandler(e.deps)(retryLoop(state)));
+      expect(error).toBeInstanceOf(StillRunning);
+      const match = /^Polytomic\.StillRunning\.(\d+)s$/.exec(error.name);
+      const seconds = Number(match?.[1]);
+      expect(POLL_BUCKETS).toContain(seconds);
+      // Never over the wait polling computes (the latency bound), at most ~5% under it.
+      const check = (error as StillRunning).check;
+      const elapsed = (e.clock.now() - Date.parse(check.started_at ?? start.started_at)) / 1000;
+      const unrounded = nextPollSeconds(state.poll, { elapsedSeconds: elapsed, polls: 1 });
+      expect(seconds).toBeLessThanOrEqual(unrounded);
+      expect(seconds).toBeGreaterThanOrEqual(Math.floor(unrounded / 1.06));
+      seen.push(seconds);
+      e.clock.advance(seconds * 1000);
+    }
+    expect(new Set(seen).size).toBeGreaterThan(3); // the waits grew with the run
+  });
+
+  it("says in its Cause what it saw and that it is no failure: short JSON, no secret", async () => {
+    e = await env(scenario("queue_seconds: 0\nduration_seconds: 600"));
+    const { start } = await startStep(e, stepInput());
+    e.clock.advance(120_000);
+    const error = await rejection(checkHandler(e.deps)(retryLoop({ ...stepInput(), start })));
+    const cause = JSON.parse(error.message);
+    expect(cause).toEqual({
+      poll: expect.stringContaining("not a failure"),
+      status: "running",
+      elapsed_seconds: 120,
+      next_check_seconds: 15,
+      created_at: expect.any(String),
+      started_at: expect.any(String),
+    });
+    expect(error.message.length).toBeLessThan(400);
+    expect(error.message).not.toContain(KEY);
+    expect(error.stack).not.toContain("\n    at ");
+    expect(parseStillRunningCause(error.message)).toEqual(cause);
+    // As AWS gives it: the Lambda runtime's error JSON around the message.
+    const wrapped = JSON.stringify({
+      errorType: error.name,
+      errorMessage: error.message,
+      trace: [],
+    });
+    expect(parseStillRunningCause(wrapped)).toEqual(cause);
+  });
+
+  it("returns the check as before for an ended run, a timed-out step, and fixed or backoff steps", async () => {
+    e = await env(scenario("queue_seconds: 0\nduration_seconds: 60"));
+    const { start } = await startStep(e, stepInput({ timeout_seconds: 30 }));
+    const input = { ...stepInput({ timeout_seconds: 30 }), start };
+    for (const strategy of ["fixed", "backoff"] as const) {
+      const poll = { ...input.poll, strategy };
+      const check = await checkHandler(e.deps)(retryLoop({ ...input, poll }));
+      expect(check).toMatchObject({ status: "running", terminal: false });
+    }
+    e.clock.advance(45_000);
+    expect(await checkHandler(e.deps)(retryLoop(input))).toMatchObject({ timed_out: true });
+    e.clock.advance(30_000);
+    const ended = await checkHandler(e.deps)(retryLoop({ ...input, timeout_seconds: 3600 }));
+    expect(ended).toMatchObject({ status: "completed", terminal: true });
+  });
+
+  it("without the retry payload (webhooks on) a run still going is returned, for the Wait", async () => {
+    e = await env(scenario("queue_seconds: 0\nduration_seconds: 600"));
+    const { start } = await startStep(e, stepInput());
+    const check = await checkHandler(e.deps)({ ...stepInput(), start });
+    expect(check).toMatchObject({ status: "running", terminal: false, next_poll_seconds: 15 });
+  });
+
+  it("returns, to carry them in $.check, a check whose Polytomic calls were retried", async () => {
+    e = await env(
+      scenario("queue_seconds: 0\nduration_seconds: 600", "", faults("execution", 503, 1)),
+    );
+    const { start } = await startStep(e, stepInput());
+    const check = await checkHandler(e.deps)(retryLoop({ ...stepInput(), start }));
+    expect(check).toMatchObject({ status: "running", api_retries: 1 });
+  });
+
+  it("refuses a payload naming another loop", async () => {
+    e = await env(scenario());
+    const error = await rejection(
+      checkHandler(e.deps)({ poll_loop: "sometimes", state: stepInput() }),
+    );
+    expect(error.name).toBe("Input.Invalid");
+  });
+});
+
+function faults(endpoint: string, status: number, times: number): string {
+  return `faults:\n  - { endpoint: ${endpoint}, status: ${status}, times: ${times} }`;
+}
