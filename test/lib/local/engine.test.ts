@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AslDefinition } from "../../../lib/asl/definition";
+import type { AslDefinition, AslState } from "../../../lib/asl/definition";
 import { runLocalExecution } from "../../../lib/local/engine";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
 
@@ -324,5 +324,66 @@ describe("Parallel states", () => {
     expect(started).toHaveLength(60);
     expect(new Set(started)).toEqual(new Set([0]));
     expect(result.stoppedAt).toBe(3_600_000);
+  });
+});
+
+describe("the run-sync retry loop's retriers (BackoffRate 1, no jitter, MaxAttempts 99999999)", () => {
+  const named = (name: string) => Object.assign(new Error(`{"status":"running"}`), { name });
+  const stillRunning = (seconds: number) => ({
+    ErrorEquals: [`Polytomic.StillRunning.${seconds}s`],
+    IntervalSeconds: seconds,
+    BackoffRate: 1,
+    MaxAttempts: 99_999_999,
+    JitterStrategy: "NONE" as const,
+  });
+  const definition: AslDefinition = {
+    ...pollLoop,
+    TimeoutSeconds: 86_400,
+    States: {
+      ...pollLoop.States,
+      Check: {
+        ...(pollLoop.States.Check as AslState),
+        Retry: [
+          stillRunning(7),
+          stillRunning(30),
+          { ErrorEquals: ["Polytomic.ServerError"], MaxAttempts: 2, IntervalSeconds: 2 },
+        ],
+      },
+    },
+  };
+
+  it("re-invokes after exactly each retrier's interval, hundreds of times in one state entry, one StateRetried each", async () => {
+    const clock = new VirtualClock(0);
+    const calls: number[] = [];
+    const result = await runLocalExecution(definition, {
+      name: "run-retry-loop",
+      stateMachineName: "loop",
+      input: {},
+      clock,
+      // Full jitter would draw from this: NONE must not.
+      random: () => 0.5,
+      tasks: {
+        Start: async () => ({}),
+        Check: async () => {
+          calls.push(clock.now());
+          const k = calls.length;
+          if (k <= 300) throw named("Polytomic.StillRunning.7s");
+          if (k === 301) throw named("Polytomic.ServerError"); // its own retrier's count
+          if (k <= 306) throw named("Polytomic.StillRunning.30s");
+          return { terminal: true, failed: false, next_poll_seconds: 0 };
+        },
+      },
+    });
+    expect(result.status).toBe("SUCCEEDED");
+    const gaps = calls.slice(1).map((t, k) => t - (calls[k] as number));
+    expect(gaps.slice(0, 300)).toEqual(Array(300).fill(7_000));
+    expect(gaps[300]).toBe(2_000); // the ServerError retrier: IntervalSeconds 2, first attempt
+    expect(gaps.slice(301)).toEqual(Array(5).fill(30_000));
+    const entered = result.events.filter(
+      (e) => e.type === "StateEntered" && e.state.name === "Check",
+    );
+    const retried = result.events.filter((e) => e.type === "StateRetried");
+    expect(entered).toHaveLength(1);
+    expect(retried).toHaveLength(306);
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * The webhooks-off run-sync machine's retry loop (functions/core/polling.ts), run as
+ * synthesized in the local engine with the real handlers against the simulator: a check of a
+ * run still going is ONE billed transition (a retry of "Check status"), the latency bound
+ * holds, and every reader of the histories counts those checks.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { billedTransitions } from "../../../bench/dag";
+import { STILL_RUNNING_PREFIX } from "../../../functions/core/error-names";
+import { synthesizeDefinitions } from "../../../lib/constructs/definitions";
+import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
+import {
+  config,
+  handlers,
+  KEY,
+  runPipeline,
+  uuid,
+  type World,
+  world,
+} from "../../reliability/harness";
+
+const SYNC = uuid(7);
+const open: World[] = [];
+afterEach(async () => {
+  for (const w of open.splice(0)) await w.close();
+});
+
+async function runOne(poll: string, durationSeconds: number) {
+  const w = await world(`api_key: ${KEY}
+syncs:
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: ${durationSeconds}, records: 10 }
+`);
+  open.push(w);
+  const cfg = config(`pipelines:
+  p:
+    steps:
+      - { id: push, model_sync: ${SYNC}, timeout: 6h, poll: ${poll} }
+`);
+  const result = await runPipeline(w, handlers(w), cfg, "p");
+  const child = result.executions.find((e) => e.executionArn.includes(":run-sync:"));
+  const run = w.sim.executions().find((e) => !e.history);
+  if (!child || !run?.completedAt) throw new Error("the step did not run to its end");
+  return { w, result, child, run };
+}
+
+const named = (events: { type: string; state?: { name: string } }[], type: string) =>
+  events.filter((e) => e.type === type && e.state?.name === S.check).length;
+
+describe("the retry loop (webhooks off, adaptive)", () => {
+  it("costs one billed transition per check of a run still going, and sees the end within max(15 s, 10%)", async () => {
+    const { result, child, run } = await runOne("{ strategy: adaptive }", 3600);
+    expect(result.status).toBe("succeeded");
+    const entered = named(child.events, "StateEntered");
+    const retried = child.events.filter((e) => e.type === "StateRetried").length;
+    // The whole polling is one entry of "Check status" and its retries...
+    expect(entered).toBe(1);
+    expect(retried).toBe(result.polls - 1);
+    expect(result.polls).toBeGreaterThan(30);
+    // ...so the execution's billed transitions are the fixed path plus one per retry.
+    const fixedPath = child.stateTransitions;
+    expect(fixedPath).toBeLessThanOrEqual(10);
+    expect(billedTransitions(child)).toBe(fixedPath + result.polls - 1);
+    // Each failure before a retry is a still-running check, none a real error.
+    const failed = child.events.filter((e) => e.type === "StateFailed");
+    expect(
+      failed.every((e) => "Error" in e && String(e.Error).startsWith(STILL_RUNNING_PREFIX)),
+    ).toBe(true);
+    // Seen within the bound: the last check's exit, after the run's end.
+    const seenAt = child.events.findLast(
+      (e) => e.type === "StateExited" && e.state.name === S.check,
+    )?.timestamp;
+    const runSeconds = ((run.completedAt as number) - (run.startedAt as number)) / 1000;
+    expect(((seenAt as number) - (run.completedAt as number)) / 1000).toBeLessThanOrEqual(
+      Math.max(15, 0.1 * runSeconds),
+    );
+  });
+
+  it("counts the retried checks in the run report as the local runner does", async () => {
+    const { result } = await runOne("{ strategy: adaptive }", 900);
+    expect(result.timeline?.steps[0]?.polls).toBe(result.polls);
+    expect(result.steps[0]).toMatchObject({ status: "succeeded" });
+  });
+
+  it("keeps the Wait loop for a fixed step: three transitions a check, no retry", async () => {
+    const { result, child } = await runOne("{ strategy: fixed, min: 30s, max: 30s }", 300);
+    expect(child.events.filter((e) => e.type === "StateRetried")).toHaveLength(0);
+    expect(named(child.events, "StateEntered")).toBe(result.polls);
+    expect(result.timeline?.steps[0]?.polls).toBe(result.polls);
+  });
+});
+
+describe("which loop the definition asks for", () => {
+  const cfg = config(`pipelines:
+  p:
+    steps:
+      - { id: push, model_sync: ${SYNC} }
+`);
+
+  it("without webhooks: the check Task names the retry loop and retries every interval check-status can throw", () => {
+    const { runSync } = synthesizeDefinitions(cfg);
+    const check = runSync.States[S.check];
+    expect(check?.Parameters).toEqual({ poll_loop: "retry", "state.$": "$" });
+    const names = ((check?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap(
+      (r) => r.ErrorEquals,
+    );
+    expect(names.filter((n) => n.startsWith(STILL_RUNNING_PREFIX))).toHaveLength(138);
+  });
+
+  it("with webhooks: neither the payload nor the retriers, so check-status returns to the token wait's loop", () => {
+    const { runSync } = synthesizeDefinitions(cfg, { webhooks: true });
+    const check = runSync.States[S.check];
+    expect(check?.Parameters).toBeUndefined();
+    const names = ((check?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap(
+      (r) => r.ErrorEquals,
+    );
+    expect(names.some((n) => n.startsWith(STILL_RUNNING_PREFIX))).toBe(false);
+  });
+});
