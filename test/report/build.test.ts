@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PipelinesConfig } from "../../lib/config/model";
 import { type LocalRunResult, runPipelineLocally } from "../../lib/local/runner";
 import { VirtualClock } from "../../lib/local/virtual-clock";
-import { buildRunReport, type ExecutionRecord } from "../../lib/report/build";
+import { buildRunReport, type ExecutionRecord, type HistoryEvent } from "../../lib/report/build";
 import type { ReportStep } from "../../lib/report/model";
 import { parseScenario, type RunningSimulator, startSimulator } from "../../simulator";
 import { pipeline, step } from "../fixtures/cdk/config";
@@ -379,6 +379,66 @@ describe("buildRunReport from histories alone (as read from AWS)", () => {
       readAt: at(30),
     });
     expect(early.as_of).toBe(new Date(at(40)).toISOString());
+  });
+
+  it("counts the retry loop's still-running checks, and tells from their Cause a run is running", () => {
+    // As AWS records the retry loop: one Check status entry, then per still-running check a
+    // failed Lambda call (its cause the Lambda error JSON around check-status's message).
+    const stillRunning = (t: number): HistoryEvent => ({
+      type: "LambdaFunctionFailed",
+      timestamp: at(t),
+      Error: "Polytomic.StillRunning.15s",
+      Cause: JSON.stringify({
+        errorType: "Polytomic.StillRunning.15s",
+        errorMessage: JSON.stringify({
+          poll: "the run is still going: not a failure",
+          status: "running",
+          elapsed_seconds: t,
+          next_check_seconds: 15,
+          created_at: new Date(at(0)).toISOString(),
+          started_at: new Date(at(1)).toISOString(),
+        }),
+        trace: [],
+      }),
+    });
+    const base = child("retry", 0, 100);
+    const [started, startExited] = base.events;
+    const events: HistoryEvent[] = [
+      started as HistoryEvent,
+      startExited as HistoryEvent,
+      { type: "StateEntered", timestamp: at(1), state: { name: "Check status" } },
+      stillRunning(1),
+      stillRunning(16),
+      stillRunning(31),
+      {
+        type: "StateExited",
+        timestamp: at(46),
+        state: { name: "Check status", output: check(true, { polls: 1 }) },
+      },
+    ];
+    const steps = [{ id: "retry", sync_type: "model" as const, after: [] }];
+    const execution = { name: "p-5", status: "RUNNING" as const, startedAt: at(0), events: [] };
+    const ended = buildRunReport({
+      pipeline: "p",
+      steps,
+      execution: { ...execution, status: "SUCCEEDED", stoppedAt: at(100) },
+      children: [{ ...base, events }],
+    });
+    expect(ended.steps[0]).toMatchObject({ polls: 4, detected_at: new Date(at(46)).toISOString() });
+    const { stoppedAt: _, ...going } = base;
+    const live = buildRunReport({
+      pipeline: "p",
+      steps,
+      execution,
+      children: [{ ...going, status: "RUNNING", events: events.slice(0, 5) }],
+      readAt: at(20),
+    });
+    expect(live.steps[0]).toMatchObject({
+      status: "running",
+      polls: 2,
+      queued_at: new Date(at(0)).toISOString(),
+      started_at: new Date(at(1)).toISOString(),
+    });
   });
 
   it("follows the releases that came last for the critical path", () => {

@@ -109,6 +109,31 @@ describe("toHistoryEvents", () => {
     expect(truncated).toBe(1);
   });
 
+  it("keeps a failed Lambda call's error and cause: the retry loop's still-running checks", () => {
+    const cause = JSON.stringify({ errorType: "Polytomic.StillRunning.15s", errorMessage: "{}" });
+    const { events } = toHistoryEvents([
+      event(1, {
+        type: "LambdaFunctionFailed",
+        lambdaFunctionFailedEventDetails: { error: "Polytomic.StillRunning.15s", cause },
+      }),
+      event(2, {
+        type: "TaskFailed",
+        taskFailedEventDetails: { resourceType: "lambda", resource: "invoke", error: "E" },
+      }),
+      event(3, { type: "LambdaFunctionScheduled" }),
+    ]);
+    expect(events).toEqual([
+      {
+        type: "LambdaFunctionFailed",
+        timestamp: T.getTime(),
+        Error: "Polytomic.StillRunning.15s",
+        Cause: cause,
+      },
+      { type: "TaskFailed", timestamp: T.getTime(), Error: "E" },
+      { type: "LambdaFunctionScheduled", timestamp: T.getTime() },
+    ]);
+  });
+
   it("takes a child still going as RUNNING, with no end", () => {
     const events = [
       event(1, { type: "ExecutionStarted", executionStartedEventDetails: { input: "{}" } }),
