@@ -233,6 +233,13 @@ function wireEvents(
       const calls = task ? taskEvents(event, child) : [];
       return event.type === "StateEntered" ? [...own, ...calls] : [...calls, ...own];
     }
+    case "StateRetried": {
+      // A retry calls the task again in the same state: TaskScheduled and TaskStarted, no
+      // state entry (the run-sync retry loop's still-running checks are such retries).
+      if (event.state.type !== "Task") return [];
+      const again = { ...event, type: "StateEntered" } as unknown as EventLog;
+      return taskEvents(again, children.get(event.state.name));
+    }
     default:
       return [];
   }
