@@ -193,6 +193,13 @@ export interface RunSyncStateMachineProps {
  * (functions/core/contract.ts). JSONPath only; standard workflow; logs (ALL) and
  * X-Ray tracing on.
  *
+ * Polling without `eventWait` (functions/core/polling.ts, the retry loop): for an adaptive
+ * step, check-status throws `Polytomic.StillRunning.<N>s` while the run goes on, and the
+ * check Task's retrier for that name (stillRunningRetries, first in its Retry list) checks
+ * again after N seconds: one billed transition a check instead of three. Its payload,
+ * `{ poll_loop: "retry", state: $ }`, tells check-status it may throw; fixed and backoff
+ * steps, and a check that retried API calls, answer instead and take the Wait.
+ *
  * Retries: only the handlers' RETRYABLE_ERRORS and Lambda service errors, with
  * exponential backoff and full jitter, and (except publish-metrics) an invocation that
  * hung past its timeout, twice (HUNG_INVOCATION_ERRORS). Permanent errors of start-sync or check-status
