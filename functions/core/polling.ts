@@ -1,5 +1,7 @@
 /**
- * How long the run-sync state machine's Wait state waits before the next status check.
+ * How long the run-sync state machine waits before the next status check: in its Wait
+ * state, or (webhooks off, adaptive) as the interval of the check Task's retry (the retry
+ * loop, below).
  * A pure function, so it can be tuned with a benchmark (bench/, `npm run bench`; the
  * method and figures are in docs/performance.md).
  *
