@@ -18,7 +18,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parsePipelinesConfig } from "../lib/config/load";
 import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
-import type { EventLog } from "../lib/local/engine";
+import { billedTransitions, type EventLog } from "../lib/local/engine";
 import { runPipelineLocally } from "../lib/local/runner";
 import { VirtualClock } from "../lib/local/virtual-clock";
 import { parseScenario } from "../simulator/scenario";
@@ -84,20 +84,6 @@ export interface DagResult {
    * Init, Attach, Status? or the result), billed transitions.
    */
   gate_polling_transitions: number;
-}
-
-/**
- * Billed state transitions of one execution: states entered plus Task retries ("each
- * retry will be charged as an additional state transition",
- * https://aws.amazon.com/step-functions/pricing/). Both counted from the engine's events.
- */
-export function billedTransitions(execution: {
-  stateTransitions: number;
-  events: readonly { type: string }[];
-}): number {
-  return (
-    execution.stateTransitions + execution.events.filter((e) => e.type === "StateRetried").length
-  );
 }
 
 const W = WAIT_FOR_STEP_STATES;

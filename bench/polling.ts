@@ -3,15 +3,15 @@
  * run-sync state machine (a one-step pipeline, so the child execution is exactly what a
  * deployed step runs) once per polling strategy, against the simulator on a virtual
  * clock. Per run: polls, billed state transitions (states entered plus retries, as Step
- * Functions bills them: bench/dag.ts billedTransitions) and modelled history events of the run-sync
+ * Functions bills them: lib/local/engine.ts billedTransitions) and modelled history events of the run-sync
  * execution, and detection latency (when check-status first saw the run terminal minus
  * the run's completed_at in the simulator).
  */
 import { parsePipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig } from "../lib/config/model";
+import { billedTransitions } from "../lib/local/engine";
 import type { LocalApp } from "../lib/local/runner";
 import { parseScenario } from "../simulator/scenario";
-import { billedTransitions } from "./dag";
 import { runBench, synthesizeLocalApp } from "./harness";
 import { historyEvents } from "./history-events";
 import { mapLimit, mean, percentile, sum } from "./stats";

@@ -65,7 +65,7 @@ export interface LocalExecutionResult {
   /** Simulated epoch milliseconds. */
   startedAt: number;
   stoppedAt: number;
-  /** States entered: what Step Functions bills as state transitions. */
+  /** States entered (Step Functions also bills each retry: billedTransitions). */
   stateTransitions: number;
   /** Every event the engine reported, in order. */
   events: EventLog[];
@@ -76,6 +76,21 @@ const ACCOUNT = "000000000000";
 
 export function executionArn(stateMachineName: string, name: string): string {
   return `arn:aws:states:${REGION}:${ACCOUNT}:execution:${stateMachineName}:${name}`;
+}
+
+/**
+ * Billed state transitions of one execution: states entered plus Task retries ("each
+ * retry will be charged as an additional state transition",
+ * https://aws.amazon.com/step-functions/pricing/), both counted from the engine's events.
+ * The run-sync machine's retry loop polls by retries (functions/core/polling.ts).
+ */
+export function billedTransitions(execution: {
+  stateTransitions: number;
+  events: readonly { type: string }[];
+}): number {
+  return (
+    execution.stateTransitions + execution.events.filter((e) => e.type === "StateRetried").length
+  );
 }
 
 export function stateMachineArn(stateMachineName: string): string {

@@ -21,6 +21,7 @@ import {
   START_EXECUTION_SYNC,
 } from "./children";
 import {
+  billedTransitions,
   type EventLog,
   type LocalExecutionResult,
   type LocalTask,
@@ -227,7 +228,7 @@ function runResult(
     status,
     started_at: iso(startedAt),
     finished_at: iso(pipelineResult.stoppedAt),
-    state_transitions: all.reduce((sum, e) => sum + e.stateTransitions, 0),
+    state_transitions: all.reduce((sum, e) => sum + billedTransitions(e), 0),
     ...(status === "failed"
       ? {
           error: {

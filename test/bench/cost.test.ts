@@ -93,9 +93,10 @@ describe("the cost model", () => {
     const measured = await measureUsage(config);
     const [p] = measured.pipelines;
     expect(p).toMatchObject({ name: "p", steps: 2, runsPerMonth: 730, stepRuns: 2 });
-    // Each step: start, checks (3 transitions a poll, the last without its Wait), export,
-    // publish, outcome, succeeded; plus the pipeline's own states.
-    expect(p?.transitions).toBeGreaterThan(3 * (p?.polls ?? 0));
+    // Each (adaptive) step, as billed: skip?, start, the check and a retry per further poll
+    // (the retry loop), run finished?, export, publish, outcome, succeeded: polls + 7;
+    // plus the pipeline's own states.
+    expect(p?.transitions).toBeGreaterThan((p?.polls ?? 0) + 7 * 2);
     expect(p?.logFiles).toBeGreaterThan(0);
   });
 });

@@ -5,10 +5,10 @@
  * holds, and every reader of the histories counts those checks.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { billedTransitions } from "../../../bench/dag";
 import { STILL_RUNNING_PREFIX } from "../../../functions/core/error-names";
 import { synthesizeDefinitions } from "../../../lib/constructs/definitions";
 import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
+import { billedTransitions } from "../../../lib/local/engine";
 import {
   config,
   handlers,
