@@ -16,6 +16,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stillRunningSeconds } from "../functions/core/error-names";
 import { parsePipelinesConfig } from "../lib/config/load";
 import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
 import { billedTransitions, type EventLog } from "../lib/local/engine";
@@ -214,13 +215,17 @@ async function runDag(dag: Dag, strategy: DagStrategy): Promise<DagResult> {
   }
 }
 
-/** Each step's last wait before check-status saw its run terminal, from the child histories. */
+/**
+ * Each step's last wait before check-status saw its run terminal, from the child histories:
+ * a Wait's seconds, or a still-running check's (the retry loop: its error names them).
+ */
 function finalPollIntervals(result: PipelineRun): Map<string, number> {
   const finalInterval = new Map<string, number>();
   for (const execution of result.executions.slice(1)) {
     let stepId: string | undefined;
     let last = 0;
     for (const event of execution.events) {
+      if (event.type === "StateFailed") last = stillRunningSeconds(event.Error) ?? last;
       if (event.type !== "StateEntered") continue;
       const input = event.state.input as {
         step?: string;

@@ -70,6 +70,13 @@ export function isStillRunningErrorName(name: unknown): boolean {
   return typeof name === "string" && name.startsWith(STILL_RUNNING_PREFIX);
 }
 
+/** The N of `Polytomic.StillRunning.<N>s`: the seconds until the next check; else undefined. */
+export function stillRunningSeconds(name: unknown): number | undefined {
+  if (!isStillRunningErrorName(name)) return undefined;
+  const match = /^(\d+)s$/.exec((name as string).slice(STILL_RUNNING_PREFIX.length));
+  return match ? Number(match[1]) : undefined;
+}
+
 /**
  * A still-running check's Cause (its error message, JSON): what the execution history keeps
  * of a check that no state's output records, for the run report of a run still going. On
