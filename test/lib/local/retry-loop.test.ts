@@ -36,11 +36,16 @@ syncs:
     steps:
       - { id: push, model_sync: ${SYNC}, timeout: 6h, poll: ${poll} }
 `);
-  const result = await runPipeline(w, handlers(w), cfg, "p");
+  const states: string[] = [];
+  const result = await runPipeline(w, handlers(w), cfg, "p", {
+    onEvent: (event) => {
+      if (event.type === "step") states.push(event.progress.state);
+    },
+  });
   const child = result.executions.find((e) => e.executionArn.includes(":run-sync:"));
   const run = w.sim.executions().find((e) => !e.history);
   if (!child || !run?.completedAt) throw new Error("the step did not run to its end");
-  return { w, result, child, run };
+  return { w, result, child, run, states };
 }
 
 const named = (events: { type: string; state?: { name: string } }[], type: string) =>
@@ -48,8 +53,11 @@ const named = (events: { type: string; state?: { name: string } }[], type: strin
 
 describe("the retry loop (webhooks off, adaptive)", () => {
   it("costs one billed transition per check of a run still going, and sees the end within max(15 s, 10%)", async () => {
-    const { result, child, run } = await runOne("{ strategy: adaptive }", 3600);
+    const { result, child, run, states } = await runOne("{ strategy: adaptive }", 3600);
     expect(result.status).toBe("succeeded");
+    // The live display saw the run go from queued to running between the retried checks.
+    expect(states.indexOf("running")).toBeGreaterThan(states.indexOf("queued"));
+    expect(states.indexOf("running")).toBeLessThan(states.indexOf("succeeded"));
     const entered = named(child.events, "StateEntered");
     const retried = child.events.filter((e) => e.type === "StateRetried").length;
     // The whole polling is one entry of "Check status" and its retries...
