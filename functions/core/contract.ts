@@ -229,14 +229,21 @@ export interface CheckResult {
   started_at?: string;
   /** Polytomic's `completed_at` of the run. */
   completed_at?: string;
-  /** Seconds the Wait state waits before the next check. */
+  /**
+   * Seconds the Wait state waits before the next check; in the retry loop (polling.ts) the
+   * interval of the check Task's retry, rounded down to POLL_BUCKETS.
+   */
   next_poll_seconds: number;
   /**
    * Seconds a token wait (webhooks on, docs/webhooks.md) waits for the run's end event before
    * checking anyway: polling.ts's `eventWaitSeconds`, at least `next_poll_seconds`.
    */
   event_wait_seconds: number;
-  /** Checks made so far, this one included. */
+  /**
+   * Checks made so far, this one included, as `$.check` carries them. In the retry loop the
+   * checks retried within one entry of "Check status" are not in it (a retry's input is the
+   * same): the histories count them (lib/report/build.ts adds the still-running failures).
+   */
   polls: number;
   /** The step's deadline passed before the run ended: cancel, then fail Sync.TimedOut. */
   timed_out: boolean;
