@@ -16,7 +16,10 @@ export const EVENTS_PER_CHECK = 9;
  * LambdaFunctionScheduled, LambdaFunctionStarted and LambdaFunctionFailed (TaskScheduled,
  * TaskStarted, TaskFailed for an optimized integration) and no TaskStateEntered/Exited, Choice
  * or Wait events (HistoryEvent types, Step Functions API reference; bench/history-events.ts
- * EVENTS_PER_RETRY).
+ * EVENTS_PER_RETRY). As recorded against AWS in localstack/localstack's validated snapshot
+ * tests/aws/services/stepfunctions/v2/scenarios/test_base_scenarios.snapshot.json
+ * (test_lambda_invoke_with_retry_base): TaskStateEntered, then LambdaFunctionScheduled,
+ * LambdaFunctionStarted, LambdaFunctionFailed once per attempt, then TaskStateExited.
  */
 export const EVENTS_PER_RETRIED_CHECK = 3;
 /**
