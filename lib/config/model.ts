@@ -8,6 +8,7 @@ import type {
   ConflictPolicy,
   FailurePolicy,
   ModelStartOptions,
+  OrganizationsSpec,
   PollSettings,
   RunAfter,
   SyncRef,
@@ -49,6 +50,11 @@ export interface PipelineConfig {
   notify: string[];
   /** In file order; dependencies are in `after`. */
   steps: StepConfig[];
+  /**
+   * Partner fan-out (docs/partners.md): run the steps once per organization of this set,
+   * resolved at run time by resolve-organizations. Absent: one organization, the secret's.
+   */
+  organizations?: OrganizationsSpec;
 }
 
 /** `freshness:`: the freshness function's input, and how often it runs. */
