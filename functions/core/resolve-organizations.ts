@@ -16,11 +16,12 @@
  * `ConnectionListResponseEnvelope` carry `data` only), so one call each.
  */
 import type { Organization } from "../polytomic/types";
-import type {
-  OrganizationsSpec,
-  ResolvedOrganization,
-  ResolveOrganizationsInput,
-  ResolveOrganizationsResult,
+import {
+  ORGANIZATION_NAME_MAX_BYTES,
+  type OrganizationsSpec,
+  type ResolvedOrganization,
+  type ResolveOrganizationsInput,
+  type ResolveOrganizationsResult,
 } from "./contract";
 import { HandlerError, invalidInput } from "./errors";
 import { isUuid } from "./input";
@@ -31,7 +32,10 @@ export async function resolveOrganizations(
   partner: PolytomicPartnerApi,
   options: CallOptions = {},
 ): Promise<ResolveOrganizationsResult> {
-  const organizations = await organizationsOf(input.organizations, partner, options);
+  const organizations = (await organizationsOf(input.organizations, partner, options)).map((o) => ({
+    id: o.id,
+    name: boundedName(o.name),
+  }));
   if (organizations.length === 0) {
     throw new HandlerError(
       "Organization.NoneFound",
@@ -74,7 +78,19 @@ async function sharingOrganizations(
 
 /** The listed organizations that have an id (a name defaults to the id). */
 function resolvable(listed: Organization[]): ResolvedOrganization[] {
-  return listed.flatMap((o) => (o.id ? [{ id: o.id, name: o.name ?? o.id }] : []));
+  return listed.flatMap((o) => (o.id ? [{ id: o.id, name: o.name || o.id }] : []));
+}
+
+/** `name` within ORGANIZATION_NAME_MAX_BYTES of UTF-8, cut on a character and ending "…". */
+export function boundedName(name: string): string {
+  if (Buffer.byteLength(name) <= ORGANIZATION_NAME_MAX_BYTES) return name;
+  const budget = ORGANIZATION_NAME_MAX_BYTES - Buffer.byteLength("…");
+  let out = "";
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch) > budget) break;
+    out += ch;
+  }
+  return `${out}…`;
 }
 
 /** One listed entry: a UUID matches the id, anything else the exact name. */

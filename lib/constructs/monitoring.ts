@@ -408,14 +408,14 @@ export class Monitoring extends Construct {
   }
 
   /**
-   * A pipeline with `organizations:`: the 10 organizations with the most failed steps over
+   * A pipeline with `organizations:` (its `fan_out`): the 10 organizations with the most failed steps over
    * the dashboard's time range, from OrganizationStepFailures (published only on failure).
    * One Metrics Insights query, not a metric per organization: organizations come and go at
    * run time, and the query finds whichever published. aws-cdk-lib renders a SELECT as a
    * MathExpression (its identifier check skips SELECT/SEARCH expressions).
    */
   private addOrganizationsWidget(config: PipelineConfig): void {
-    if (config.organizations === undefined) return;
+    if (config.fan_out === undefined) return;
     this.dashboard.addWidgets(
       new cw.GraphWidget({
         title: `${config.name}: organizations with the most failed steps (top 10)`,

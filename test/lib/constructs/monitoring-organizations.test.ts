@@ -48,7 +48,9 @@ describe("Monitoring: organizations", () => {
 
   it("a pipeline with organizations gets the top-10 widget, one without does not", () => {
     const { body, template } = dashboardOf([
-      pipeline("partners", [step("a")], { organizations: { all: true } }),
+      pipeline("partners", [step("a")], {
+        fan_out: { organizations: { all: true }, max_concurrent: 10, fail_when: "any" },
+      }),
       pipeline("single", [step("a")]),
     ]);
     const widgets = (JSON.parse(body) as { widgets: { properties: Record<string, unknown> }[] })
