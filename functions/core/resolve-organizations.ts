@@ -15,6 +15,7 @@
  * Neither list is paginated in the spec (`OrganizationsEnvelope` and
  * `ConnectionListResponseEnvelope` carry `data` only), so one call each.
  */
+import { PolytomicNotFoundError } from "../polytomic/errors";
 import type { Organization } from "../polytomic/types";
 import {
   ORGANIZATION_NAME_MAX_BYTES,
@@ -63,11 +64,24 @@ async function sharingOrganizations(
   partner: PolytomicPartnerApi,
   options: CallOptions,
 ): Promise<Set<string>> {
-  const entity = await partner.getPartnerEntity(connectionId, options);
-  if (entity.type !== "connection" || entity.organization_id === undefined) {
+  const entity = await partner.getPartnerEntity(connectionId, options).catch((err: unknown) => {
+    if (!(err instanceof PolytomicNotFoundError)) throw err;
+    throw new HandlerError(
+      "Polytomic.NotFound",
+      `sharing_connection ${connectionId}: no organization of the partner has a connection with this id`,
+      { cause: err },
+    );
+  });
+  if (entity.type !== "connection") {
     throw invalidInput(
       "organizations.sharing_connection",
       `${connectionId} is a ${entity.type ?? "resource"}, not a connection`,
+    );
+  }
+  if (entity.organization_id === undefined) {
+    throw new HandlerError(
+      "Polytomic.MalformedResponse",
+      `Get Partner Entity did not say which organization owns connection ${connectionId}`,
     );
   }
   const copies = await partner.listSharedConnections(entity.organization_id, connectionId, options);

@@ -14,6 +14,7 @@ import { makeHandler } from "../../../functions/resolve-organizations";
 import {
   ACME,
   GLOBEX,
+  GLOBEX_BULK,
   PARENT_CONNECTION,
   PARTNER_KEY,
   PARTNER_SCENARIO,
@@ -82,6 +83,20 @@ describe("resolve-organizations", () => {
     );
     expect(byId).toMatchObject({ name: "Organization.NotFound" });
     expect(byId.message).toContain(UNKNOWN);
+  });
+
+  it("sharing_connection: an unknown id is Polytomic.NotFound naming it; another entity is Input.Invalid", async () => {
+    const unknown = await rejection(resolve({ sharing_connection: UNKNOWN }));
+    expect(unknown).toMatchObject({ name: "Polytomic.NotFound" });
+    expect(unknown.message).toContain(`sharing_connection ${UNKNOWN}`);
+    const notConnection = await rejection(
+      makeHandler(current?.deps as Env["deps"])({
+        pipeline: "nightly",
+        organizations: { sharing_connection: GLOBEX_BULK },
+      }),
+    );
+    expect(notConnection).toMatchObject({ name: "Input.Invalid" });
+    expect(notConnection.message).toContain("is a bulk_sync, not a connection");
   });
 
   it("a name two organizations have is Organization.AmbiguousName, listing their ids", async () => {
