@@ -8,7 +8,7 @@
  */
 
 import { awsDeps } from "../aws/aws-deps";
-import { polytomicFromEnv } from "../aws/polytomic-from-env";
+import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
 import { checkInvocation, checkStatus, stillRunning } from "../core/check";
 import type { CheckResult } from "../core/contract";
 import type { Deps } from "../core/deps";
@@ -20,6 +20,7 @@ import {
   type StartedState,
 } from "../core/input";
 import { lazyHandler } from "../core/lazy";
+import { inOrganization } from "../core/organization";
 import { type Handler, invoke } from "../core/runtime";
 
 /** Retries of the run's earlier checks, carried in `$.check` from one check to the next. */
@@ -46,8 +47,11 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
         }
         const state = parseStartedState(input);
         const previous = parsePreviousCheck(state.check);
-        started = previous ? { ...state, check: previous } : { ...state, check: undefined };
-        return checkStatus(started, deps, log, budget, loop);
+        const current = previous ? { ...state, check: previous } : { ...state, check: undefined };
+        started = current;
+        return inOrganization(deps, state, (scoped) =>
+          checkStatus(current, scoped, log, budget, loop),
+        );
       },
       { retries: { carried: retriesOfPreviousChecks } },
     );
@@ -74,4 +78,7 @@ function startPendingCheck(retryAfterSeconds: number, polls: number): CheckResul
 }
 
 /** The Lambda entry point (deps built on the first invocation). */
-export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);
+export const handler = lazyHandler(
+  () => awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv }),
+  makeHandler,
+);

@@ -104,6 +104,50 @@ export interface StepInput {
    * the handlers never receive it. Default false.
    */
   skip?: boolean;
+  /**
+   * Set only for a pipeline with `organizations:` (docs/partners.md): the organization this
+   * run belongs to. The per-organization pipeline machine fills it from
+   * `$$.Execution.Input.organization_id`; the handlers then call that organization's
+   * endpoints with `organizationCredentials(partnerKey, organization_id)`. Absent: the
+   * secret's own credentials, as for any single-organization pipeline.
+   */
+  organization_id?: string;
+  /** The organization's name, for messages (set with `organization_id`). */
+  organization_name?: string;
+}
+
+/**
+ * A pipeline's `organizations:` (issue 15). `list` entries are organization UUIDs or
+ * organization names, as written in the pipelines file.
+ */
+export type OrganizationsSpec = { list: string[] } | { all: true } | { sharing_connection: string };
+
+/** Input of resolve-organizations: the organizations a pipeline runs in. */
+export interface ResolveOrganizationsInput {
+  pipeline: string;
+  organizations: OrganizationsSpec;
+}
+
+export interface ResolvedOrganization {
+  id: string;
+  /** At most ORGANIZATION_NAME_MAX_BYTES of UTF-8: a longer name is cut, ending "…". */
+  name: string;
+}
+
+/**
+ * The longest organization name resolve-organizations returns, in UTF-8 bytes. Polytomic
+ * documents no limit (spec, `Organization.name`), and every name travels in the fan-out's
+ * state (256 KB for all organizations at once), so a longer one is cut to this.
+ */
+export const ORGANIZATION_NAME_MAX_BYTES = 200;
+
+/**
+ * resolve-organizations' result: no duplicates; in the order listed for `list`, by name
+ * otherwise.
+ */
+export interface ResolveOrganizationsResult {
+  organizations: ResolvedOrganization[];
+  count: number;
 }
 
 /** start-sync's result, at `$.start` in the run-sync state. */

@@ -8,6 +8,7 @@ import type {
   ConflictPolicy,
   FailurePolicy,
   ModelStartOptions,
+  OrganizationsSpec,
   PollSettings,
   RunAfter,
   SyncRef,
@@ -40,6 +41,16 @@ export interface StepConfig {
   timeout_seconds: number;
 }
 
+/** A pipeline that runs once per organization of a Polytomic partner (issue 15). */
+export interface FanOutConfig {
+  /** As written: uuids or names, all, or a shared connection's (the resolver's input). */
+  organizations: OrganizationsSpec;
+  /** Organizations run at once (the Map's MaxConcurrency). Default 10. */
+  max_concurrent: number;
+  /** The pipeline fails when any (default) or all of its organizations failed. */
+  fail_when: "any" | "all";
+}
+
 export interface PipelineConfig {
   name: string;
   description?: string;
@@ -49,6 +60,8 @@ export interface PipelineConfig {
   notify: string[];
   /** In file order; dependencies are in `after`. */
   steps: StepConfig[];
+  /** Set only with `organizations:`: the steps run once per organization. */
+  fan_out?: FanOutConfig;
 }
 
 /** `freshness:`: the freshness function's input, and how often it runs. */
