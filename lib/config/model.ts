@@ -40,6 +40,25 @@ export interface StepConfig {
   timeout_seconds: number;
 }
 
+/**
+ * `organizations:` as written: organization uuids or names, every organization the partner
+ * key sees, or those a partner shared connection is shared with. The same shape as
+ * `OrganizationsSpec` in functions/core/contract.ts, the resolver's input.
+ */
+export type OrganizationsConfig =
+  | { list: string[] }
+  | { all: true }
+  | { sharing_connection: string };
+
+/** A pipeline that runs once per organization of a Polytomic partner (issue 15). */
+export interface FanOutConfig {
+  organizations: OrganizationsConfig;
+  /** Organizations run at once (the Map's MaxConcurrency). Default 10. */
+  max_concurrent: number;
+  /** The pipeline fails when any (default) or all of its organizations failed. */
+  fail_when: "any" | "all";
+}
+
 export interface PipelineConfig {
   name: string;
   description?: string;
@@ -49,6 +68,8 @@ export interface PipelineConfig {
   notify: string[];
   /** In file order; dependencies are in `after`. */
   steps: StepConfig[];
+  /** Set only with `organizations:`: the steps run once per organization. */
+  fan_out?: FanOutConfig;
 }
 
 /** `freshness:`: the freshness function's input, and how often it runs. */
