@@ -104,6 +104,42 @@ export interface StepInput {
    * the handlers never receive it. Default false.
    */
   skip?: boolean;
+  /**
+   * Set only for a pipeline with `organizations:` (docs/partners.md): the organization this
+   * run belongs to. The per-organization pipeline machine fills it from
+   * `$$.Execution.Input.organization_id`; the handlers then call that organization's
+   * endpoints with `organizationCredentials(partnerKey, organization_id)`. Absent: the
+   * secret's own credentials, as for any single-organization pipeline.
+   */
+  organization_id?: string;
+  /** The organization's name, for messages (set with `organization_id`). */
+  organization_name?: string;
+}
+
+/**
+ * A pipeline's `organizations:` (issue 15). `list` entries are organization UUIDs or
+ * organization names, as written in the pipelines file.
+ */
+export type OrganizationsSpec = { list: string[] } | { all: true } | { sharing_connection: string };
+
+/** Input of resolve-organizations: the organizations a pipeline runs in. */
+export interface ResolveOrganizationsInput {
+  pipeline: string;
+  organizations: OrganizationsSpec;
+}
+
+export interface ResolvedOrganization {
+  id: string;
+  name: string;
+}
+
+/**
+ * resolve-organizations' result: no duplicates; in the order listed for `list`, by name
+ * otherwise.
+ */
+export interface ResolveOrganizationsResult {
+  organizations: ResolvedOrganization[];
+  count: number;
 }
 
 /** start-sync's result, at `$.start` in the run-sync state. */

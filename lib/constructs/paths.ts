@@ -30,6 +30,9 @@ export const WEBHOOK_FUNCTION = "webhook";
 export const REGISTER_WAIT_FUNCTION = "register-wait";
 export const WAKE_FUNCTION = "wake";
 
+/** The partner fan-out's function (issue 15): which organizations a pipeline runs in. */
+export const RESOLVE_ORGANIZATIONS_FUNCTION = "resolve-organizations";
+
 /** The directory holding the handlers (functions/<name>/index.ts). */
 export const FUNCTIONS_DIR = join(REPO_ROOT, "functions");
 
@@ -41,7 +44,8 @@ export function functionEntry(
     | typeof FRESHNESS_NOTICE_FUNCTION
     | typeof WEBHOOK_FUNCTION
     | typeof REGISTER_WAIT_FUNCTION
-    | typeof WAKE_FUNCTION,
+    | typeof WAKE_FUNCTION
+    | typeof RESOLVE_ORGANIZATIONS_FUNCTION,
   functionsDir: string = FUNCTIONS_DIR,
 ): string {
   return join(functionsDir, name, "index.ts");

@@ -784,7 +784,9 @@ class DefinitionBuilder {
     return gate;
   }
 
-  private stepInput(step: StepConfig): { [K in keyof Omit<StepInput, "skip">]-?: unknown } {
+  private stepInput(step: StepConfig): {
+    [K in keyof Omit<StepInput, "skip" | "organization_id" | "organization_name">]-?: unknown;
+  } & { organization_id?: unknown; organization_name?: unknown } {
     return {
       pipeline: this.pipeline.name,
       step: step.id,
