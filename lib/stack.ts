@@ -22,12 +22,14 @@ import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
 import { ack } from "./constructs/nag";
+import { OrchestratorFunction } from "./constructs/orchestrator-function";
+import { functionEntry, RESOLVE_ORGANIZATIONS_FUNCTION } from "./constructs/paths";
 import { PipelineSchedule } from "./constructs/pipeline-schedule";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
 import { ReportWidget } from "./constructs/report-widget";
 import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
-import { SyncFunctions } from "./constructs/sync-functions";
+import { grantSecretRead, SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
 import { WebhookReceiver, type WebhookReceiverProps } from "./constructs/webhook-receiver";
 import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
@@ -101,6 +103,8 @@ export class OrchestratorStack extends Stack {
   readonly runSync: RunSyncStateMachine;
   /** The machine gates run as (only when some pipeline is not series-parallel). */
   waitForStep?: WaitForStepStateMachine;
+  /** resolve-organizations (only when some pipeline has `organizations:`). */
+  resolveOrganizations?: IFunction;
   readonly pipelines: Record<string, PipelineStateMachine> = {};
   readonly monitoring: Monitoring;
   /** The freshness check, when the pipelines file has `freshness:`. */
@@ -207,11 +211,16 @@ export class OrchestratorStack extends Stack {
       });
       return this.waitForStep.stateMachine;
     };
+    const resolveOrganizations = () => {
+      this.resolveOrganizations ??= this.makeResolveOrganizations(props);
+      return this.resolveOrganizations;
+    };
     for (const pipeline of props.config.pipelines) {
       const machine = new PipelineStateMachine(this, `Pipeline-${pipeline.name}`, {
         pipeline,
         runSync: this.runSync.stateMachine,
         waitForStep,
+        resolveOrganizations,
         childTimeoutMargin: STEP_MARGIN,
         logRetention: props.logRetention,
       });
@@ -231,6 +240,23 @@ export class OrchestratorStack extends Stack {
         });
       }
     }
+  }
+
+  /**
+   * resolve-organizations (issue 15), made on the first pipeline with `organizations:`: it
+   * reads the partner key from the API key secret and calls only Polytomic, so it gets
+   * the secret read grant and nothing else (the state machines' roles may invoke it).
+   */
+  private makeResolveOrganizations(props: OrchestratorStackProps): IFunction {
+    const fn = new OrchestratorFunction(this, "ResolveOrganizations", {
+      entry: functionEntry(RESOLVE_ORGANIZATIONS_FUNCTION, props.functionsDir),
+      description: "Lists the Polytomic organizations a partner pipeline runs in",
+      timeout: Duration.minutes(2),
+      environment: { ...this.functions.polytomicEnvironment },
+      logRetention: props.logRetention,
+    });
+    grantSecretRead(fn, this.functions.apiKeySecret, this.functions.apiKeySecretEncryptionKey);
+    return fn;
   }
 
   /** The dashboard and alarms of the pipelines, the functions and the dead-letter queues. */
@@ -270,6 +296,9 @@ export class OrchestratorStack extends Stack {
       fns["freshness-notice"] = this.freshness.noticeFunction;
     }
     if (this.webhookReceiver) fns.webhook = this.webhookReceiver.function;
+    if (this.resolveOrganizations) {
+      fns[RESOLVE_ORGANIZATIONS_FUNCTION] = this.resolveOrganizations;
+    }
     if (this.eventWait) {
       fns["register-wait"] = this.eventWait.registerWait;
       fns.wake = this.eventWait.wake;

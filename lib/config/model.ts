@@ -8,6 +8,7 @@ import type {
   ConflictPolicy,
   FailurePolicy,
   ModelStartOptions,
+  OrganizationsSpec,
   PollSettings,
   RunAfter,
   SyncRef,
@@ -40,19 +41,10 @@ export interface StepConfig {
   timeout_seconds: number;
 }
 
-/**
- * `organizations:` as written: organization uuids or names, every organization the partner
- * key sees, or those a partner shared connection is shared with. The same shape as
- * `OrganizationsSpec` in functions/core/contract.ts, the resolver's input.
- */
-export type OrganizationsConfig =
-  | { list: string[] }
-  | { all: true }
-  | { sharing_connection: string };
-
 /** A pipeline that runs once per organization of a Polytomic partner (issue 15). */
 export interface FanOutConfig {
-  organizations: OrganizationsConfig;
+  /** As written: uuids or names, all, or a shared connection's (the resolver's input). */
+  organizations: OrganizationsSpec;
   /** Organizations run at once (the Map's MaxConcurrency). Default 10. */
   max_concurrent: number;
   /** The pipeline fails when any (default) or all of its organizations failed. */
