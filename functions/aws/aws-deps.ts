@@ -14,7 +14,14 @@ import { HandlerError } from "../core/errors";
 import type { ExecutionHistory } from "../core/history";
 import { parseLogTypes } from "../core/input";
 import { JsonLogger, parseLogLevel } from "../core/logger";
-import type { Logger, LogSink, MetricsSink, NoticeSink, PolytomicApi } from "../core/ports";
+import type {
+  Logger,
+  LogSink,
+  MetricsSink,
+  NoticeSink,
+  PartnerAccess,
+  PolytomicApi,
+} from "../core/ports";
 import { Redactor } from "../core/redact";
 import { type Env, optionalEnv } from "./env";
 
@@ -31,6 +38,8 @@ export interface AwsAdapters {
   metrics?: (ctx: AdapterContext) => MetricsSink;
   executionHistory?: (ctx: AdapterContext) => ExecutionHistory;
   notices?: (ctx: AdapterContext) => NoticeSink;
+  /** The partner key's reach: the partner fan-out (docs/partners.md). */
+  partner?: (ctx: AdapterContext) => PartnerAccess;
 }
 
 function notConfigured(what: string): HandlerError {
@@ -67,6 +76,7 @@ export async function awsDeps(adapters: AwsAdapters, env: Env = process.env): Pr
     redactor,
     ...(adapters.executionHistory ? { executionHistory: adapters.executionHistory(ctx) } : {}),
     ...(adapters.notices ? { notices: adapters.notices(ctx) } : {}),
+    ...(adapters.partner ? { partner: adapters.partner(ctx) } : {}),
     config: {
       ...DEFAULT_RUNTIME_CONFIG,
       logsPrefix: optionalEnv(env, "LOGS_PREFIX") ?? DEFAULT_RUNTIME_CONFIG.logsPrefix,

@@ -12,6 +12,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { HandlerError } from "../core/errors";
+import { basicToken } from "../core/partner-access";
 import type { Clock } from "../core/ports";
 import type { Redactor } from "../core/redact";
 import type { PolytomicCredentials } from "../polytomic/client";
@@ -30,9 +31,9 @@ export interface SecretKeyStoreOptions {
 }
 
 export class SecretKeyStore {
-  private value: PolytomicCredentials | undefined;
+  private value: SecretValue | undefined;
   private readAt = 0;
-  private inflight: Promise<PolytomicCredentials> | undefined;
+  private inflight: Promise<SecretValue> | undefined;
   private readonly ttlMs: number;
   private readonly minRefreshIntervalMs: number;
   private readonly clock: Clock;
@@ -45,6 +46,20 @@ export class SecretKeyStore {
 
   /** The cached credentials, read again once the TTL has passed. */
   async get(): Promise<PolytomicCredentials> {
+    return (await this.secret()).credentials;
+  }
+
+  /** The secret's partner key (cached as `get()`), undefined when it holds none. */
+  async partnerKey(): Promise<string | undefined> {
+    return (await this.secret()).partnerKey;
+  }
+
+  /** The name of the secret, for messages. */
+  get arn(): string {
+    return this.options.secretArn;
+  }
+
+  private async secret(): Promise<SecretValue> {
     if (this.value !== undefined && this.clock.now() - this.readAt < this.ttlMs) return this.value;
     return this.read();
   }
@@ -61,34 +76,33 @@ export class SecretKeyStore {
     await this.read();
   }
 
-  private read(): Promise<PolytomicCredentials> {
+  private read(): Promise<SecretValue> {
     this.inflight ??= this.fetch().finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
   }
 
-  private async fetch(): Promise<PolytomicCredentials> {
+  private async fetch(): Promise<SecretValue> {
     const arn = this.options.secretArn;
     const secret = await readSecretString(this.options.client, arn);
     if (secret) this.options.redactor.register(secret);
-    const key = parseSecret(secret);
-    if (key === undefined) {
+    const value = parseSecretValue(secret);
+    if (value === undefined) {
       throw new HandlerError(
         "Config.MissingSecret",
         `secret ${arn} holds no API key (expected the key itself, JSON {"api_key": "..."}, JSON {"organization_id": "<uuid>", "api_key": "..."}, or a partner key: JSON {"partner_key": "..."}, optionally with "organization_id")`,
       );
     }
+    const key = value.credentials;
     if (typeof key === "string") this.options.redactor.register(key);
     else {
       this.options.redactor.register(key.key);
-      this.options.redactor.register(
-        Buffer.from(`${key.organizationId}:${key.key}`).toString("base64"),
-      );
+      this.options.redactor.register(basicToken(key.organizationId, key.key));
     }
-    this.value = key;
+    this.value = value;
     this.readAt = this.clock.now();
-    return key;
+    return value;
   }
 }
 
@@ -129,15 +143,31 @@ export async function readSecretString(
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** What a secret holds: the credentials it names, and its partner key if it has one. */
+export interface SecretValue {
+  credentials: PolytomicCredentials;
+  /**
+   * The partner key: `partner_key`, or `api_key` beside an `organization_id` (the older name
+   * of the same organization-scoped form, docs/partners.md). Absent for a user key, which
+   * cannot act for another organization.
+   */
+  partnerKey?: string;
+}
+
 /**
  * The credentials in a secret string: the raw key, JSON `{"api_key": "..."}` (or
  * `{"partner_key": "..."}`), either with `"organization_id": "<uuid>"`; undefined when it
  * holds none usable.
  */
 export function parseSecret(secret: string | undefined): PolytomicCredentials | undefined {
+  return parseSecretValue(secret)?.credentials;
+}
+
+/** `parseSecret`, with the partner key the secret holds (if any). */
+export function parseSecretValue(secret: string | undefined): SecretValue | undefined {
   const s = secret?.trim();
   if (!s) return undefined;
-  if (!s.startsWith("{")) return s;
+  if (!s.startsWith("{")) return { credentials: s };
   let parsed: { api_key?: unknown; partner_key?: unknown; organization_id?: unknown };
   try {
     parsed = JSON.parse(s) as typeof parsed;
@@ -149,7 +179,13 @@ export function parseSecret(secret: string | undefined): PolytomicCredentials | 
   const raw = parsed.api_key ?? parsed.partner_key;
   const key = typeof raw === "string" ? raw.trim() : "";
   if (key === "") return undefined;
-  if (parsed.organization_id === undefined) return key;
+  if (parsed.organization_id === undefined) {
+    return parsed.partner_key === undefined
+      ? { credentials: key }
+      : { credentials: key, partnerKey: key };
+  }
   const org = typeof parsed.organization_id === "string" ? parsed.organization_id.trim() : "";
-  return UUID_RE.test(org) ? { organizationId: org, key } : undefined;
+  return UUID_RE.test(org)
+    ? { credentials: { organizationId: org, key }, partnerKey: key }
+    : undefined;
 }

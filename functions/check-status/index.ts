@@ -5,7 +5,7 @@
  */
 
 import { awsDeps } from "../aws/aws-deps";
-import { polytomicFromEnv } from "../aws/polytomic-from-env";
+import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
 import { checkStatus } from "../core/check";
 import type { CheckResult } from "../core/contract";
 import type { Deps } from "../core/deps";
@@ -16,6 +16,7 @@ import {
   pendingStartOf,
 } from "../core/input";
 import { lazyHandler } from "../core/lazy";
+import { inOrganization } from "../core/organization";
 import { type Handler, invoke } from "../core/runtime";
 
 /** Retries of the run's earlier checks, carried in `$.check` from one check to the next. */
@@ -41,7 +42,7 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
         const state = parseStartedState(event);
         const previous = parsePreviousCheck(state.check);
         const input = previous ? { ...state, check: previous } : { ...state, check: undefined };
-        return checkStatus(input, deps, log, budget);
+        return inOrganization(deps, state, (scoped) => checkStatus(input, scoped, log, budget));
       },
       { retries: { carried: retriesOfPreviousChecks } },
     );
@@ -63,4 +64,7 @@ function startPendingCheck(retryAfterSeconds: number, polls: number): CheckResul
 }
 
 /** The Lambda entry point (deps built on the first invocation). */
-export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);
+export const handler = lazyHandler(
+  () => awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv }),
+  makeHandler,
+);

@@ -5,13 +5,13 @@
  * URLs, not the key, so they are not retried.
  */
 import { PolytomicUnauthorizedError } from "../polytomic/errors";
-import type { Logger, PolytomicApi } from "./ports";
+import type { Logger, PolytomicApi, PolytomicPartnerApi } from "./ports";
 
-export function withKeyRefresh(
-  api: PolytomicApi,
+export function withKeyRefresh<T extends PolytomicApi | PolytomicPartnerApi>(
+  api: T,
   refresh: () => Promise<void>,
   logger?: Logger,
-): PolytomicApi {
+): T {
   return new Proxy(api, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);

@@ -5,7 +5,16 @@
 import type { ExecutionHistory } from "./history";
 import type { ModelLogType } from "./input";
 import { JsonLogger } from "./logger";
-import type { Clock, Logger, LogSink, MetricsSink, NoticeSink, PolytomicApi, Sleep } from "./ports";
+import type {
+  Clock,
+  Logger,
+  LogSink,
+  MetricsSink,
+  NoticeSink,
+  PartnerAccess,
+  PolytomicApi,
+  Sleep,
+} from "./ports";
 import { Redactor } from "./redact";
 
 export interface RuntimeConfig {
@@ -46,6 +55,11 @@ export interface Deps {
   executionHistory?: ExecutionHistory;
   /** Where the freshness notice is published (freshness-notice only). */
   notices?: NoticeSink;
+  /**
+   * The partner key's reach (partner fan-out, docs/partners.md): resolve-organizations, and
+   * the run handlers for a step input with `organization_id` (core/organization.ts).
+   */
+  partner?: PartnerAccess;
 }
 
 /** Deps with defaults for everything but the three adapters (local runner, tests). */
@@ -67,5 +81,6 @@ export function createDeps(
     config: { ...DEFAULT_RUNTIME_CONFIG, ...parts.config },
     ...(parts.executionHistory ? { executionHistory: parts.executionHistory } : {}),
     ...(parts.notices ? { notices: parts.notices } : {}),
+    ...(parts.partner ? { partner: parts.partner } : {}),
   };
 }

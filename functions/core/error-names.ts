@@ -26,6 +26,12 @@ export const PERMANENT_ERRORS = [
   "Polytomic.Error",
   "Sync.NotFound",
   "Sync.AmbiguousName",
+  /** Partner fan-out (resolve-organizations): a listed organization the partner key does not see. */
+  "Organization.NotFound",
+  /** Partner fan-out: a listed name that several of the partner's organizations have. */
+  "Organization.AmbiguousName",
+  /** Partner fan-out: `organizations:` resolved to no organization at all. */
+  "Organization.NoneFound",
   "Input.Invalid",
   "Config.MissingSecret",
   "Config.Invalid",

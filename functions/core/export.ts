@@ -149,7 +149,7 @@ async function bulkArchiveUrls(
 ): Promise<string[]> {
   const api = deps.polytomic;
   const { sync_id, execution_id } = state.start;
-  const idempotencyKey = `${startKey(state.execution_name, state.step, state.attempt ?? 0)}-logs`;
+  const idempotencyKey = `${startKey(state.execution_name, state.step, state.attempt ?? 0, state.organization_id)}-logs`;
   const started = await api.exportBulkLogs(sync_id, execution_id, {
     idempotencyKey,
     deadline: budget.deadline,

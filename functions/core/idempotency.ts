@@ -13,6 +13,21 @@ export function deriveKey(...parts: (string | number)[]): string {
   return `po-${h.digest("hex").slice(0, 48)}`;
 }
 
-export function startKey(executionName: string, step: string, attempt = 0): string {
-  return deriveKey("start", executionName, step, attempt);
+/**
+ * The step's start key. In a partner fan-out the organization is part of it: whether
+ * Polytomic scopes Idempotency-Keys per organization is not documented, and two
+ * organizations' runs of a step must never share one. Without one, the key is as before.
+ */
+export function startKey(
+  executionName: string,
+  step: string,
+  attempt = 0,
+  organizationId?: string,
+): string {
+  return deriveKey("start", executionName, step, attempt, ...organizationPart(organizationId));
+}
+
+/** The organization as a key part (lower case), or nothing outside a partner fan-out. */
+export function organizationPart(organizationId: string | undefined): string[] {
+  return organizationId === undefined ? [] : [organizationId.toLowerCase()];
 }

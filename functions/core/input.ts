@@ -13,7 +13,9 @@ import {
   type FailurePolicy,
   isStartPending,
   type ModelStartOptions,
+  type OrganizationsSpec,
   type PollSettings,
+  type ResolveOrganizationsInput,
   type RunState,
   type StartPending,
   type StartResult,
@@ -29,6 +31,11 @@ import type { AlarmChange, FreshnessNoticeInput } from "./freshness-notice";
 type Obj = Record<string, unknown>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `v` is a UUID (any case), as Polytomic's ids are. */
+export function isUuid(v: string): boolean {
+  return UUID.test(v);
+}
 
 function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -257,6 +264,23 @@ export function parseStepInput(event: unknown): StepInput {
     const skip = bool(o.skip, "skip");
     if (skip) out.skip = true;
   }
+  return withOrganization(out, o);
+}
+
+/** A partner fan-out's `organization_id` (a UUID) and `organization_name`, when set. */
+function withOrganization(out: StepInput, o: Obj): StepInput {
+  const id = o.organization_id === null ? undefined : optStr(o.organization_id, "organization_id");
+  const name =
+    o.organization_name === null ? undefined : optStr(o.organization_name, "organization_name");
+  if (id === undefined) {
+    if (name !== undefined) throw invalidInput("organization_name", "needs organization_id");
+    return out;
+  }
+  if (!UUID.test(id)) {
+    throw invalidInput("organization_id", `must be an organization's UUID, got ${describe(id)}`);
+  }
+  out.organization_id = id;
+  if (name !== undefined) out.organization_name = name;
   return out;
 }
 
@@ -573,4 +597,40 @@ function alarmChange(v: unknown, path: string): AlarmChange {
 export function parseFreshnessNoticeInput(event: unknown): FreshnessNoticeInput {
   const o = obj(event, "input");
   return { ...parseFreshnessInput(event), alarm: alarmChange(o.alarm, "alarm") };
+}
+
+/** resolve-organizations' input: the pipeline and its `organizations:` (contract.ts). */
+export function parseResolveOrganizationsInput(event: unknown): ResolveOrganizationsInput {
+  const o = obj(event, "input");
+  return {
+    pipeline: str(o.pipeline, "pipeline"),
+    organizations: organizationsSpec(o.organizations, "organizations"),
+  };
+}
+
+function organizationsSpec(v: unknown, path: string): OrganizationsSpec {
+  const o = obj(v, path);
+  const keys = Object.keys(o);
+  if (keys.length !== 1) {
+    throw invalidInput(path, "must have exactly one of list, all, sharing_connection");
+  }
+  if (o.list !== undefined) return { list: strList(o.list, `${path}.list`) };
+  if (o.all !== undefined) {
+    if (o.all !== true) throw invalidInput(`${path}.all`, `must be true, got ${describe(o.all)}`);
+    return { all: true };
+  }
+  if (o.sharing_connection !== undefined) {
+    const id = str(o.sharing_connection, `${path}.sharing_connection`);
+    if (!UUID.test(id)) {
+      throw invalidInput(
+        `${path}.sharing_connection`,
+        `must be a connection's UUID, got ${describe(id)}`,
+      );
+    }
+    return { sharing_connection: id };
+  }
+  throw invalidInput(
+    path,
+    `has an unknown key ${keys[0]}; expected list, all or sharing_connection`,
+  );
 }

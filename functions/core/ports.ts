@@ -4,7 +4,21 @@
  */
 import type { Readable } from "node:stream";
 
-export type { PolytomicApi } from "../polytomic/api";
+import type { PolytomicApi, PolytomicPartnerApi } from "../polytomic/api";
+
+export type { CallOptions, PolytomicApi, PolytomicPartnerApi } from "../polytomic/api";
+
+/**
+ * What a partner key reaches (docs/partners.md): the partner endpoints, and each of the
+ * partner's organizations' own endpoints. Calls fail `Config.Invalid` when the secret holds
+ * no partner key.
+ */
+export interface PartnerAccess {
+  /** The partner endpoints (`/api/organizations...`), the key sent as Bearer. */
+  partner: PolytomicPartnerApi;
+  /** One organization's endpoints, the key sent as Basic `<organization id>:<key>`. */
+  organization(organizationId: string): PolytomicApi;
+}
 
 /** Where exported log files go (S3 on AWS, a directory locally). Must stream, never buffer. */
 export interface LogSink {

@@ -67,9 +67,13 @@ export function stepFields(input: {
   execution_name?: string;
   sync?: { id?: string; name?: string };
   start?: { sync_id?: string; execution_id?: string };
+  organization_id?: string | undefined;
+  organization_name?: string | undefined;
 }): Record<string, unknown> {
   const f: Record<string, unknown> = {};
   if (input.pipeline) f.pipeline = input.pipeline;
+  if (input.organization_id) f.organization_id = input.organization_id;
+  if (input.organization_name) f.organization_name = input.organization_name;
   if (input.step) f.step = input.step;
   if (input.execution_name) f.sfn_execution = input.execution_name;
   const syncId = input.start?.sync_id ?? input.sync?.id;
@@ -94,6 +98,8 @@ function looseFields(event: unknown): Record<string, unknown> {
     execution_name: s(o.execution_name),
     sync: { id: s(sync.id), name: s(sync.name) },
     start: { sync_id: s(start.sync_id), execution_id: s(start.execution_id) },
+    organization_id: s(o.organization_id),
+    organization_name: s(o.organization_name),
   });
 }
 

@@ -33,7 +33,7 @@ import { noteRetry } from "../polytomic/retry-scope";
 import type { StartPending, StartResult, StepInput } from "./contract";
 import type { Deps } from "./deps";
 import { HandlerError, invalidInput } from "./errors";
-import { deriveKey, startKey } from "./idempotency";
+import { deriveKey, organizationPart, startKey } from "./idempotency";
 import { boundByDeadline, firstEventWaitSeconds } from "./polling";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
@@ -65,8 +65,15 @@ export interface StartInput extends StepInput {
 export function startKeyAt(input: StepInput, index: number): string {
   const attempt = input.attempt ?? 0;
   return index === 0
-    ? startKey(input.execution_name, input.step, attempt)
-    : deriveKey("start", input.execution_name, input.step, attempt, index);
+    ? startKey(input.execution_name, input.step, attempt, input.organization_id)
+    : deriveKey(
+        "start",
+        input.execution_name,
+        input.step,
+        attempt,
+        index,
+        ...organizationPart(input.organization_id),
+      );
 }
 
 /** A status the API answered that is worth another start with the next key. */

@@ -5,13 +5,14 @@
  */
 
 import { awsDeps } from "../aws/aws-deps";
-import { polytomicFromEnv } from "../aws/polytomic-from-env";
+import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
 import { s3SinkFromEnv } from "../aws/s3-sink";
 import type { ExportLogsResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import { exportLogs } from "../core/export";
 import { parseLogTypes, parseStartedState } from "../core/input";
 import { lazyHandler } from "../core/lazy";
+import { inOrganization } from "../core/organization";
 import { type Handler, invoke, NO_CARRIED_RETRIES } from "../core/runtime";
 
 export function makeHandler(deps: Deps): Handler<ExportLogsResult> {
@@ -25,7 +26,9 @@ export function makeHandler(deps: Deps): Handler<ExportLogsResult> {
         const state = parseStartedState(event);
         const raw = (event as { log_types?: unknown }).log_types;
         const types = raw === undefined ? deps.config.logTypes : parseLogTypes(raw, "log_types");
-        return exportLogs(state, types, deps, log, budget);
+        return inOrganization(deps, state, (scoped) =>
+          exportLogs(state, types, scoped, log, budget),
+        );
       },
       { retries: NO_CARRIED_RETRIES },
     );
@@ -33,6 +36,6 @@ export function makeHandler(deps: Deps): Handler<ExportLogsResult> {
 
 /** The Lambda entry point (deps built on the first invocation). */
 export const handler = lazyHandler(
-  () => awsDeps({ polytomic: polytomicFromEnv, logs: s3SinkFromEnv }),
+  () => awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv, logs: s3SinkFromEnv }),
   makeHandler,
 );

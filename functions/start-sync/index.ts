@@ -5,11 +5,12 @@
  */
 
 import { awsDeps } from "../aws/aws-deps";
-import { polytomicFromEnv } from "../aws/polytomic-from-env";
+import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
 import type { StartPending, StartResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import { parseStartInput, pendingStartOf } from "../core/input";
 import { lazyHandler } from "../core/lazy";
+import { inOrganization } from "../core/organization";
 import { type Handler, invoke } from "../core/runtime";
 import { startSync } from "../core/start";
 
@@ -20,11 +21,17 @@ export function makeHandler(deps: Deps): Handler<StartResult | StartPending> {
       deps,
       event,
       context,
-      (log, budget) => startSync(parseStartInput(event), deps, log, budget),
+      (log, budget) => {
+        const input = parseStartInput(event);
+        return inOrganization(deps, input, (scoped) => startSync(input, scoped, log, budget));
+      },
       // Retries of the earlier starts that only got as far as a StartPending count too.
       { retries: { carried: (e) => pendingStartOf(e)?.api_retries ?? 0 } },
     );
 }
 
 /** The Lambda entry point (deps built on the first invocation). */
-export const handler = lazyHandler(() => awsDeps({ polytomic: polytomicFromEnv }), makeHandler);
+export const handler = lazyHandler(
+  () => awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv }),
+  makeHandler,
+);

@@ -25,7 +25,8 @@ import {
 } from "../../functions/core/contract";
 import { createDeps, type Deps } from "../../functions/core/deps";
 import { JsonLogger } from "../../functions/core/logger";
-import type { PolytomicApi } from "../../functions/core/ports";
+import { partnerAccess } from "../../functions/core/partner-access";
+import type { PolytomicApi, PolytomicPartnerApi } from "../../functions/core/ports";
 import { Redactor } from "../../functions/core/redact";
 import { PolytomicClient } from "../../functions/polytomic/client";
 import { makeHandler as startHandler } from "../../functions/start-sync";
@@ -59,6 +60,13 @@ export interface EnvOptions {
   simSleep?: (ms: number) => Promise<void>;
   /** Register the API key with the redactor. @default true */
   registerKey?: boolean;
+  /**
+   * The partner key of `deps.partner` (the partner fan-out); undefined: a partner access
+   * whose source holds no partner key. Absent (the key not given at all): no `deps.partner`.
+   */
+  partnerKey?: string | undefined;
+  /** Wraps each client of `deps.partner` (to inject answers the simulator cannot give). */
+  wrapPartner?: (api: PolytomicApi & PolytomicPartnerApi) => PolytomicApi & PolytomicPartnerApi;
 }
 
 const mockS3 = () => mockClient(S3Client);
@@ -113,17 +121,29 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
     level: "debug",
     now: () => new Date(clock.now()),
   });
-  const client = new PolytomicClient({
-    apiKey: options.apiKey ?? KEY,
-    baseUrl: sim.url,
-    now: () => clock.now(),
-    sleep,
-    retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
-    logger: {
-      debug: (msg, data) => logger.debug(msg, { ...data }),
-      warn: (msg, data) => logger.warn(msg, { ...data }),
-    },
-  });
+  const clientFor = (apiKey: ConstructorParameters<typeof PolytomicClient>[0]["apiKey"]) =>
+    new PolytomicClient({
+      apiKey,
+      baseUrl: sim.url,
+      now: () => clock.now(),
+      sleep,
+      retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100 },
+      logger: {
+        debug: (msg, data) => logger.debug(msg, { ...data }),
+        warn: (msg, data) => logger.warn(msg, { ...data }),
+      },
+    });
+  const client = clientFor(options.apiKey ?? KEY);
+  const wrapPartner = options.wrapPartner ?? ((api) => api);
+  const partner =
+    "partnerKey" in options
+      ? partnerAccess({
+          partnerKey: async () => options.partnerKey,
+          source: "the test's secret",
+          client: (apiKey) => wrapPartner(clientFor(apiKey)),
+          redactor,
+        })
+      : undefined;
 
   const api = options.wrap ? options.wrap(client) : client;
   const deps = createDeps({
@@ -135,6 +155,7 @@ export async function env(scenarioYaml: string, options: EnvOptions = {}): Promi
     redactor,
     logger,
     config: { defaultBudgetMs: options.budgetMs ?? 600_000 },
+    ...(partner ? { partner } : {}),
   });
   return {
     sim,

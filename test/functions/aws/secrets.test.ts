@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { S3Client } from "@aws-sdk/client-s3";
 import {
   GetSecretValueCommand,
@@ -7,9 +8,9 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type AdapterContext, awsDeps } from "../../../functions/aws/aws-deps";
-import { polytomicFromEnv } from "../../../functions/aws/polytomic-from-env";
+import { partnerFromEnv, polytomicFromEnv } from "../../../functions/aws/polytomic-from-env";
 import { s3SinkFromEnv } from "../../../functions/aws/s3-sink";
-import { parseSecret, SecretKeyStore } from "../../../functions/aws/secrets";
+import { parseSecret, parseSecretValue, SecretKeyStore } from "../../../functions/aws/secrets";
 import { Redactor } from "../../../functions/core/redact";
 import {
   ManualClock,
@@ -17,7 +18,17 @@ import {
   type RunningSimulator,
   startSimulator,
 } from "../../../simulator";
+import {
+  ACME,
+  ACME_BULK,
+  GLOBEX,
+  GLOBEX_BULK,
+  PARTNER_KEY,
+  PARTNER_SCENARIO,
+} from "../../fixtures/partner";
 import { KEY, MODEL, rejection, scenario } from "../harness";
+
+const PARTNER_YAML = readFileSync(new URL(`../../../${PARTNER_SCENARIO}`, import.meta.url), "utf8");
 
 const ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:polytomic-AbCdEf";
 const sm = mockClient(SecretsManagerClient);
@@ -156,6 +167,65 @@ describe("organization-scoped credentials from the secret", () => {
     expect(err.message).not.toContain(token);
     expect(denied.redactor.text(`Basic ${token}`)).not.toContain(token);
     expect(sim.requests().map((r) => r.status)).toEqual([200, 401, 401]);
+  });
+});
+
+describe("the partner key from the secret (partner fan-out)", () => {
+  let sim: RunningSimulator;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it("tells a partner key from a user key", () => {
+    const org = "0b4c4f8e-5a39-4a8f-9c1e-2f1d3c4b5a69";
+    expect(parseSecretValue('{"partner_key": "pk-1"}')?.partnerKey).toBe("pk-1");
+    expect(
+      parseSecretValue(JSON.stringify({ organization_id: org, api_key: "pk-1" }))?.partnerKey,
+    ).toBe("pk-1");
+    expect(parseSecretValue('{"api_key": "k-1"}')?.partnerKey).toBeUndefined();
+    expect(parseSecretValue("k-1")?.partnerKey).toBeUndefined();
+  });
+
+  async function partnerDeps(secret: object) {
+    sim = await startSimulator({
+      scenario: parseScenario(PARTNER_YAML, "partner.yaml"),
+      clock: new ManualClock(),
+    });
+    sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
+    const client = new SecretsManagerClient({ region: "us-east-1" });
+    return awsDeps(
+      {
+        polytomic: (ctx) => polytomicFromEnv(ctx, client),
+        partner: (ctx) => partnerFromEnv(ctx, client),
+      },
+      { POLYTOMIC_SECRET_ARN: ARN, POLYTOMIC_API_URL: sim.url, LOG_LEVEL: "error" },
+    );
+  }
+
+  it("reaches the partner endpoints and each organization, one secret read, one client per organization", async () => {
+    const d = await partnerDeps({ partner_key: PARTNER_KEY });
+    const partner = d.partner;
+    if (!partner) throw new Error("no partner access");
+    expect((await partner.partner.listOrganizations()).length).toBe(3);
+    expect(partner.organization(ACME)).toBe(partner.organization(ACME.toUpperCase()));
+    expect(await partner.organization(ACME).getBulkSyncStatus(ACME_BULK)).toBeDefined();
+    expect(await partner.organization(GLOBEX).getBulkSyncStatus(GLOBEX_BULK)).toBeDefined();
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    const token = Buffer.from(`${GLOBEX}:${PARTNER_KEY}`).toString("base64");
+    const redacted = d.redactor.text(`key ${PARTNER_KEY} basic ${token}`);
+    expect(redacted).not.toContain(PARTNER_KEY);
+    expect(redacted).not.toContain(token);
+  });
+
+  it("a secret with a user key only is Config.Invalid for an organization, naming the secret", async () => {
+    const d = await partnerDeps({ api_key: "sim-key" });
+    const err = await rejection(
+      d.partner?.organization(ACME).getBulkSyncStatus(ACME_BULK) ?? Promise.resolve(),
+    );
+    expect(err.name).toBe("Config.Invalid");
+    expect(err.message).toContain(ARN);
+    expect(err.message).toContain("no partner key");
+    expect(sim.requests()).toEqual([]);
   });
 });
 
