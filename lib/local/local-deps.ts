@@ -11,9 +11,10 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { createDeps, type Deps } from "../../functions/core/deps";
 import { JsonLogger } from "../../functions/core/logger";
+import { partnerAccess } from "../../functions/core/partner-access";
 import type { LogSink, MetricDatum, MetricsSink } from "../../functions/core/ports";
 import { Redactor } from "../../functions/core/redact";
-import { PolytomicClient } from "../../functions/polytomic/client";
+import { PolytomicClient, type PolytomicClientOptions } from "../../functions/polytomic/client";
 import type { EventLog } from "./engine";
 import { localExecutionHistory } from "./execution-history";
 import type { LocalClock } from "./virtual-clock";
@@ -63,7 +64,12 @@ export class JsonLinesMetricsSink implements MetricsSink {
 }
 
 export interface LocalDepsOptions {
-  polytomic: { baseUrl: string; apiKey: string };
+  /**
+   * The simulator's URL and key. `partnerKey` (the scenario's `partner_key`) serves the
+   * partner fan-out: resolve-organizations and steps with `organization_id`
+   * (docs/partners.md); without it those fail `Config.Invalid`.
+   */
+  polytomic: { baseUrl: string; apiKey: string; partnerKey?: string | undefined };
   clock: LocalClock;
   outDir: string;
   /**
@@ -116,6 +122,8 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
   }
   const redactor = new Redactor();
   redactor.register(options.polytomic.apiKey);
+  const { partnerKey } = options.polytomic;
+  if (partnerKey !== undefined) redactor.register(partnerKey);
   const { clock } = options;
   const sleep = (ms: number) => clock.sleep(ms);
   const logger = new JsonLogger({
@@ -124,10 +132,9 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     write: (line) => handlerLog.write(`${line}\n`),
   });
   const histories = options.histories;
-  const deps = createDeps({
-    ...(histories ? { executionHistory: localExecutionHistory((arn) => histories.get(arn)) } : {}),
-    polytomic: new PolytomicClient({
-      apiKey: options.polytomic.apiKey,
+  const client = (apiKey: PolytomicClientOptions["apiKey"]) =>
+    new PolytomicClient({
+      apiKey,
       baseUrl: options.polytomic.baseUrl,
       sleep,
       now: () => clock.now(),
@@ -136,6 +143,15 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
         debug: (msg, data) => logger.debug(msg, { ...data }),
         warn: (msg, data) => logger.warn(msg, { ...data }),
       },
+    });
+  const deps = createDeps({
+    ...(histories ? { executionHistory: localExecutionHistory((arn) => histories.get(arn)) } : {}),
+    polytomic: client(options.polytomic.apiKey),
+    partner: partnerAccess({
+      partnerKey: async () => partnerKey,
+      source: "the scenario (partner_key)",
+      client,
+      redactor,
     }),
     logs: new FileLogSink(options.outDir),
     metrics: new JsonLinesMetricsSink(metricsOut),
