@@ -121,7 +121,7 @@ export function defaultExecutionName(pipeline: string, now: number): string {
 }
 
 export async function runPipelineDefinitions(options: RunPipelineOptions): Promise<LocalRunResult> {
-  const { app, clock } = options;
+  const { clock } = options;
   const { pipelineConfig, pipelineApp } = findPipeline(options);
   const steps = new StepTracker(pipelineConfig, clock, options.onEvent);
   const interrupted = () => options.signal?.aborted === true;
