@@ -93,6 +93,11 @@ export interface LocalRunResult {
    * step's times, the critical path. Set by the runner; absent in results built by hand.
    */
   timeline?: RunReport;
+  /**
+   * A fan-out's run (issue 15): each organization's own run report (its per-organization
+   * execution and its steps' children), by organization id.
+   */
+  organization_timelines?: Record<string, RunReport>;
 }
 
 export function iso(ms: number): string {

@@ -13,7 +13,7 @@ import { type AslDefinition, type AslState, allStates } from "../asl/definition"
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName, RESOLVE_ORGANIZATIONS_FUNCTION } from "../constructs/paths";
-import { buildRunReport } from "../report/build";
+import { buildOrganizationReports, buildRunReport } from "../report/build";
 import {
   ChildExecutions,
   DESCRIBE_EXECUTION,
@@ -181,7 +181,23 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     execution: pipelineResult,
     children: children.ended,
   });
-  return { ...result, status, steps: steps.reports(interrupted()), polls: steps.polls, timeline };
+  const organizations = pipelineApp.organization
+    ? {
+        organization_timelines: buildOrganizationReports({
+          pipeline: options.pipeline,
+          steps: pipelineConfig.steps,
+          children: children.ended,
+        }),
+      }
+    : {};
+  return {
+    ...result,
+    status,
+    steps: steps.reports(interrupted()),
+    polls: steps.polls,
+    timeline,
+    ...organizations,
+  };
 }
 
 function findPipeline(options: RunPipelineOptions): {

@@ -137,6 +137,31 @@ function lastEventTime(execution: ExecutionRecord): number | undefined {
   return execution.events.at(-1)?.timestamp;
 }
 
+/**
+ * A fan-out's run (issue 15), one report per organization: each per-organization
+ * execution (its input names the organization and no step) with the step children whose
+ * input names the same organization. By organization id.
+ */
+export function buildOrganizationReports(
+  input: Omit<ReportInput, "execution">,
+): Record<string, RunReport> {
+  const organizationOf = (child: ExecutionRecord) => {
+    const started = child.events.find((e) => e.type === "ExecutionStarted");
+    const id = (started?.input as { organization_id?: unknown } | undefined)?.organization_id;
+    return typeof id === "string" ? id : undefined;
+  };
+  const reports: Record<string, RunReport> = {};
+  for (const execution of input.children) {
+    const organization = organizationOf(execution);
+    if (organization === undefined || childInput(execution) !== undefined) continue;
+    const children = input.children.filter(
+      (child) => child !== execution && organizationOf(child) === organization,
+    );
+    reports[organization] = buildRunReport({ ...input, execution, children });
+  }
+  return reports;
+}
+
 /** Each step's run-sync child (the last one started, when a step has several), by step id. */
 function stepRuns(children: readonly ExecutionRecord[]): Map<string, StepRun> {
   const runs = new Map<string, StepRun>();

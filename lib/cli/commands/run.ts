@@ -433,7 +433,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     : new LiveDisplay({
         out: io.stdout,
         pipeline: name,
-        steps: pipeline.steps,
+        // A fan-out's steps join the display as their organizations start.
+        steps: pipeline.fan_out ? [] : pipeline.steps,
         now: () => target.clock.now(),
       });
   const abort = new AbortController();
@@ -441,7 +442,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   let eventWait: LocalEventWait | undefined;
   try {
     if (display !== undefined) {
-      const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}; ${ELAPSED_MEANING}`;
+      const across = pipeline.fan_out ? " in each organization" : "";
+      const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}${across}) against ${target.description}; ${ELAPSED_MEANING}`;
       io.stdout.write(`${fitLines([intro], outputColumns(io.stdout, io.env)).join("\n")}\n`);
       display.start();
     }
