@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadPipelinesConfig } from "../../../lib/config/load";
+import { runLocalExecution } from "../../../lib/local/engine";
 import type { LocalRunResult } from "../../../lib/local/runner";
 import { runPipelineLocally } from "../../../lib/local/runner";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
@@ -114,5 +115,40 @@ describe("a partner fan-out run locally", () => {
           .split(":")[0],
     );
     expect(new Set(asOrganization)).toEqual(new Set(Object.values(ORGS)));
+  });
+});
+
+describe("$$.Execution.Input in the local engine", () => {
+  it("is the execution's input inside a Parallel branch, as on Step Functions (a per-organization machine's steps read their organization there)", async () => {
+    const definition = {
+      StartAt: "Both",
+      States: {
+        Both: {
+          Type: "Parallel",
+          Parameters: { unrelated: "branch input" },
+          Branches: [
+            {
+              StartAt: "Read",
+              States: {
+                Read: {
+                  Type: "Pass",
+                  Parameters: { "organization.$": "$$.Execution.Input.organization_id" },
+                  End: true,
+                },
+              },
+            },
+          ],
+          End: true,
+        },
+      },
+    };
+    const result = await runLocalExecution(definition, {
+      name: "x",
+      stateMachineName: "p",
+      input: { organization_id: ORGS.acme },
+      clock: new VirtualClock(0),
+      tasks: {},
+    });
+    expect(result.output).toEqual([{ organization: ORGS.acme }]);
   });
 });
