@@ -424,6 +424,7 @@ export class OrchestratorStack extends Stack {
    */
   private acknowledgeFunctionFindings(logsBucket: LogsBucket): void {
     const all: Record<string, IFunction> = { ...this.functions.all };
+    if (this.resolveOrganizations) all[RESOLVE_ORGANIZATIONS_FUNCTION] = this.resolveOrganizations;
     if (this.freshness) {
       all.freshness = this.freshness.function;
       all["freshness-notice"] = this.freshness.noticeFunction;
@@ -466,12 +467,14 @@ export class OrchestratorStack extends Stack {
       );
     }
     for (const pipeline of Object.values(this.pipelines)) {
-      ack(pipeline.stateMachine, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
+      const dag = pipeline.organizationMachine ?? pipeline.stateMachine;
+      ack(dag, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
       ack(
-        pipeline.stateMachine,
+        dag,
         this.executionsFinding(runSync),
         "startExecution.sync must describe and stop the child executions of the run-sync machine, whose names are generated per run: the grant is that machine's executions only.",
       );
+      if (pipeline.organizationMachine) this.acknowledgeFanOutFindings(pipeline);
     }
     if (!this.waitForStep) return;
     const wait = this.waitForStep.stateMachine;
@@ -484,9 +487,27 @@ export class OrchestratorStack extends Stack {
     for (const pipeline of Object.values(this.pipelines)) {
       if (pipeline.gatedDependencies.length === 0) continue;
       ack(
-        pipeline.stateMachine,
+        pipeline.organizationMachine ?? pipeline.stateMachine,
         this.executionsFinding(wait),
         "startExecution.sync must describe and stop the gates' wait-for-step executions, whose names are generated per run: the grant is that machine's executions only.",
+      );
+    }
+  }
+
+  /** A fan-out's machine: it invokes the resolver and starts the per-organization machine. */
+  private acknowledgeFanOutFindings(pipeline: PipelineStateMachine): void {
+    const fanOut = pipeline.stateMachine;
+    ack(fanOut, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
+    ack(
+      fanOut,
+      this.executionsFinding(pipeline.organizationMachine as IConstruct),
+      "startExecution.sync must describe and stop the per-organization executions, whose names are generated per run: the grant is that machine's executions only.",
+    );
+    if (this.resolveOrganizations) {
+      ack(
+        fanOut,
+        `IAM5[Resource::<${this.logicalIdOf(this.resolveOrganizations)}.Arn>:*]`,
+        "Invoking resolve-organizations by any version or alias qualifier of that one function (CDK's LambdaInvoke grant).",
       );
     }
   }

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
+import { Validations } from "aws-cdk-lib";
 import { Annotations, Match } from "aws-cdk-lib/assertions";
+import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import type { ResolveOrganizationsResult } from "../../../functions/core/contract";
 import type { FanOutConfig, PipelinesConfig } from "../../../lib/config/model";
@@ -212,6 +214,16 @@ describe("fan-out of a pipeline with organizations (issue 15)", () => {
     expect(result.error).toBe(TOO_MANY_ORGANIZATIONS_ERROR);
     expect(result.starts).toHaveLength(0);
     expect((await runFanOut({}, [], [])).error).toBe("Organization.NoneFound");
+  });
+});
+
+describe("fan-out and cdk-nag", () => {
+  it("has zero unacknowledged cdk-nag AwsSolutions findings and no warnings", () => {
+    const { app, stack } = orchestratorStack({ config: fanOutConfig() });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    expect(() => app.synth()).not.toThrow();
+    Annotations.fromStack(stack).hasNoWarning("*", Match.anyValue());
+    Annotations.fromStack(stack).hasNoError("*", Match.anyValue());
   });
 });
 
