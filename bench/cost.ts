@@ -19,7 +19,7 @@ import { realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { App } from "aws-cdk-lib";
 import { Template } from "aws-cdk-lib/assertions";
-import { PIPELINE_METRICS, STEP_METRICS } from "../functions/core/metrics";
+import { ORGANIZATION_METRICS, PIPELINE_METRICS, STEP_METRICS } from "../functions/core/metrics";
 import { cronValues } from "../lib/config/cron";
 import { loadPipelinesConfig, parsePipelinesConfig } from "../lib/config/load";
 import type { PipelinesConfig, ScheduleConfig } from "../lib/config/model";
@@ -88,6 +88,12 @@ export const ASSUMED_LAMBDA = { seconds: 0.5, gb: 0.25 } as const;
 /** Custom metrics each step and each pipeline publishes (functions/core/metrics.ts). */
 export const METRICS_PER_STEP = Object.keys(STEP_METRICS).length;
 export const METRICS_PER_PIPELINE = Object.keys(PIPELINE_METRICS).length;
+/**
+ * Partner fan-out: custom metrics an organization adds to a pipeline in a month in which one
+ * of its steps fails there (OrganizationStepFailures{Pipeline, Organization}); an organization
+ * that never fails adds none, whatever the number of steps.
+ */
+export const METRICS_PER_FAILING_ORGANIZATION = Object.keys(ORGANIZATION_METRICS).length;
 
 /** One pipeline's usage: its size and schedule, and what one run used (measured locally). */
 export interface PipelineUsage {
@@ -102,6 +108,8 @@ export interface PipelineUsage {
   polls: number;
   /** Per run: log files exported to S3. */
   logFiles: number;
+  /** Partner fan-out: organizations in which a step of this pipeline fails in the month. @default 0 */
+  failingOrganizations?: number;
 }
 
 export interface DeploymentUsage {
@@ -150,7 +158,14 @@ export function monthlyCost(
     line(
       "custom metrics",
       "CloudWatch",
-      running.reduce((n, p) => n + p.steps * metrics.perStep + metrics.perPipeline, 0),
+      running.reduce(
+        (n, p) =>
+          n +
+          p.steps * metrics.perStep +
+          metrics.perPipeline +
+          (p.failingOrganizations ?? 0) * METRICS_PER_FAILING_ORGANIZATION,
+        0,
+      ),
       PRICES.customMetric,
     ),
     line(

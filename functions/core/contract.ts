@@ -130,8 +130,16 @@ export interface ResolveOrganizationsInput {
 
 export interface ResolvedOrganization {
   id: string;
+  /** At most ORGANIZATION_NAME_MAX_BYTES of UTF-8: a longer name is cut, ending "…". */
   name: string;
 }
+
+/**
+ * The longest organization name resolve-organizations returns, in UTF-8 bytes. Polytomic
+ * documents no limit (spec, `Organization.name`), and every name travels in the fan-out's
+ * state (256 KB for all organizations at once), so a longer one is cut to this.
+ */
+export const ORGANIZATION_NAME_MAX_BYTES = 200;
 
 /**
  * resolve-organizations' result: no duplicates; in the order listed for `list`, by name

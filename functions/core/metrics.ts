@@ -45,6 +45,20 @@ export const PIPELINE_METRICS = {
   apiRetries: { name: "ApiRetries", unit: "Count" },
 } as const;
 
+/**
+ * Partner fan-out (docs/partners.md): one datum, 1, when an organization-scoped step fails,
+ * with dimensions Pipeline and Organization (the organization's id). Only a failure
+ * publishes it, so an organization that never fails costs nothing; one that does costs one
+ * custom metric per pipeline it fails in, whatever the number of steps. The per-step and
+ * per-pipeline metrics above never carry the organization (500 organizations x 3 metrics a
+ * step would be ruinous).
+ */
+export const ORGANIZATION_METRICS = {
+  stepFailures: { name: "OrganizationStepFailures", unit: "Count" },
+} as const;
+/** Dimensions of the organization metric, in this order. */
+export const ORGANIZATION_DIMENSIONS = ["Pipeline", "Organization"] as const;
+
 export type StepMetricKey = keyof typeof STEP_METRICS;
 export type PipelineMetricKey = keyof typeof PIPELINE_METRICS;
 export type MetricKey = StepMetricKey | PipelineMetricKey;

@@ -7,6 +7,7 @@
  */
 import type { Deps } from "./deps";
 import { HandlerError } from "./errors";
+import { cutText, MAX_ERROR_MESSAGE, POLYTOMIC_TEXT_MARKER } from "./failure-text";
 import type { PartnerAccess } from "./ports";
 import { toHandlerError } from "./runtime";
 
@@ -23,11 +24,20 @@ export function organizationLabel(scope: OrganizationScope): string | undefined 
   return scope.organization_name === undefined ? id : `${scope.organization_name} (${id})`;
 }
 
-/** `message` naming the organization (once): `... in organization Acme (<uuid>)`. */
+/**
+ * `message` naming the organization (once): `... in organization Acme (<uuid>)`, before
+ * Polytomic's own text (`. Polytomic: ...`, which reports read to the end) and within
+ * MAX_ERROR_MESSAGE, the organization kept whatever is cut.
+ */
 export function namingOrganization(message: string, scope: OrganizationScope): string {
   const label = organizationLabel(scope);
   if (label === undefined || message.includes(`organization ${label}`)) return message;
-  return `${message} in organization ${label}`;
+  const suffix = ` in organization ${label}`;
+  const at = message.indexOf(POLYTOMIC_TEXT_MARKER);
+  const ours = at < 0 ? message : message.slice(0, at);
+  const theirs = at < 0 ? "" : message.slice(at);
+  const named = `${cutText(ours, MAX_ERROR_MESSAGE - suffix.length)}${suffix}${theirs}`;
+  return cutText(named, MAX_ERROR_MESSAGE);
 }
 
 /** The deps' partner access; `Config.Invalid` when the function was built without one. */

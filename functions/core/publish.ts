@@ -1,7 +1,8 @@
 /**
  * publish-metrics: one PutMetricData call per step run with the metrics of metrics.ts (the
  * STEP_METRICS with dimensions Pipeline/Step/SyncType, the PIPELINE_METRICS with Pipeline
- * only), timestamped at the run's completion (or now).
+ * only, and for an organization-scoped step that failed OrganizationStepFailures with
+ * Pipeline/Organization), timestamped at the run's completion (or now).
  * A failed publish never throws: the sink retries (bounded), then the failure is reported
  * in the result, because metrics must never fail a pipeline.
  */
@@ -12,6 +13,8 @@ import {
   METRICS,
   type MetricKey,
   metricDimensions,
+  ORGANIZATION_DIMENSIONS,
+  ORGANIZATION_METRICS,
   type StepDimension,
 } from "./metrics";
 import type { Logger, MetricDatum } from "./ports";
@@ -53,6 +56,9 @@ export function stepMetricData(state: RunState, now: number): MetricDatum[] {
   const succeeded = check?.terminal === true && !check.step_failed && !check.timed_out;
   add("succeeded", succeeded ? 1 : 0);
   add("failed", succeeded ? 0 : 1);
+  if (!succeeded && state.organization_id !== undefined) {
+    data.push(organizationFailure(state.pipeline, state.organization_id, timestamp));
+  }
   add("timedOut", check?.timed_out ? 1 : 0);
   if (logs) add("logExportFailed", logs.exported ? 0 : 1);
   if (start || state.pending_start || check || logs) {
@@ -65,6 +71,19 @@ export function stepMetricData(state: RunState, now: number): MetricDatum[] {
     add("apiRetries", retries);
   }
   return data;
+}
+
+/** OrganizationStepFailures: an organization-scoped step failed (metrics.ts). */
+function organizationFailure(pipeline: string, organization: string, at: Date): MetricDatum {
+  const values = { Pipeline: pipeline, Organization: organization };
+  const { name, unit } = ORGANIZATION_METRICS.stepFailures;
+  return {
+    MetricName: name,
+    Unit: unit,
+    Value: 1,
+    Timestamp: at,
+    Dimensions: ORGANIZATION_DIMENSIONS.map((Name) => ({ Name, Value: values[Name] })),
+  };
 }
 
 export async function publishMetrics(

@@ -15,12 +15,14 @@
  * Neither list is paginated in the spec (`OrganizationsEnvelope` and
  * `ConnectionListResponseEnvelope` carry `data` only), so one call each.
  */
+import { PolytomicNotFoundError } from "../polytomic/errors";
 import type { Organization } from "../polytomic/types";
-import type {
-  OrganizationsSpec,
-  ResolvedOrganization,
-  ResolveOrganizationsInput,
-  ResolveOrganizationsResult,
+import {
+  ORGANIZATION_NAME_MAX_BYTES,
+  type OrganizationsSpec,
+  type ResolvedOrganization,
+  type ResolveOrganizationsInput,
+  type ResolveOrganizationsResult,
 } from "./contract";
 import { HandlerError, invalidInput } from "./errors";
 import { isUuid } from "./input";
@@ -31,7 +33,10 @@ export async function resolveOrganizations(
   partner: PolytomicPartnerApi,
   options: CallOptions = {},
 ): Promise<ResolveOrganizationsResult> {
-  const organizations = await organizationsOf(input.organizations, partner, options);
+  const organizations = (await organizationsOf(input.organizations, partner, options)).map((o) => ({
+    id: o.id,
+    name: boundedName(o.name),
+  }));
   if (organizations.length === 0) {
     throw new HandlerError(
       "Organization.NoneFound",
@@ -59,11 +64,24 @@ async function sharingOrganizations(
   partner: PolytomicPartnerApi,
   options: CallOptions,
 ): Promise<Set<string>> {
-  const entity = await partner.getPartnerEntity(connectionId, options);
-  if (entity.type !== "connection" || entity.organization_id === undefined) {
+  const entity = await partner.getPartnerEntity(connectionId, options).catch((err: unknown) => {
+    if (!(err instanceof PolytomicNotFoundError)) throw err;
+    throw new HandlerError(
+      "Polytomic.NotFound",
+      `sharing_connection ${connectionId}: no organization of the partner has a connection with this id`,
+      { cause: err },
+    );
+  });
+  if (entity.type !== "connection") {
     throw invalidInput(
       "organizations.sharing_connection",
       `${connectionId} is a ${entity.type ?? "resource"}, not a connection`,
+    );
+  }
+  if (entity.organization_id === undefined) {
+    throw new HandlerError(
+      "Polytomic.MalformedResponse",
+      `Get Partner Entity did not say which organization owns connection ${connectionId}`,
     );
   }
   const copies = await partner.listSharedConnections(entity.organization_id, connectionId, options);
@@ -74,7 +92,19 @@ async function sharingOrganizations(
 
 /** The listed organizations that have an id (a name defaults to the id). */
 function resolvable(listed: Organization[]): ResolvedOrganization[] {
-  return listed.flatMap((o) => (o.id ? [{ id: o.id, name: o.name ?? o.id }] : []));
+  return listed.flatMap((o) => (o.id ? [{ id: o.id, name: o.name || o.id }] : []));
+}
+
+/** `name` within ORGANIZATION_NAME_MAX_BYTES of UTF-8, cut on a character and ending "…". */
+export function boundedName(name: string): string {
+  if (Buffer.byteLength(name) <= ORGANIZATION_NAME_MAX_BYTES) return name;
+  const budget = ORGANIZATION_NAME_MAX_BYTES - Buffer.byteLength("…");
+  let out = "";
+  for (const ch of name) {
+    if (Buffer.byteLength(out + ch) > budget) break;
+    out += ch;
+  }
+  return `${out}…`;
 }
 
 /** One listed entry: a UUID matches the id, anything else the exact name. */

@@ -17,6 +17,8 @@ import {
   METRICS,
   type MetricKey,
   metricDimensions,
+  ORGANIZATION_DIMENSIONS,
+  ORGANIZATION_METRICS,
   type PipelineMetricKey,
   type StepMetricKey,
 } from "../../functions/core/metrics";
@@ -230,6 +232,7 @@ export class Monitoring extends Construct {
     margin: Duration,
   ): void {
     this.addPipelineSection(pipeline);
+    this.addOrganizationsWidget(pipeline.config);
     const { name, notify } = pipeline.config;
     // A pipeline with `notify` alarms only its own addresses.
     const topic =
@@ -404,6 +407,32 @@ export class Monitoring extends Construct {
     );
   }
 
+  /**
+   * A pipeline with `organizations:` (its `fan_out`): the 10 organizations with the most failed steps over
+   * the dashboard's time range, from OrganizationStepFailures (published only on failure).
+   * One Metrics Insights query, not a metric per organization: organizations come and go at
+   * run time, and the query finds whichever published. aws-cdk-lib renders a SELECT as a
+   * MathExpression (its identifier check skips SELECT/SEARCH expressions).
+   */
+  private addOrganizationsWidget(config: PipelineConfig): void {
+    if (config.fan_out === undefined) return;
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: `${config.name}: organizations with the most failed steps (top 10)`,
+        width: 24,
+        view: cw.GraphWidgetView.BAR,
+        setPeriodToTimeRange: true,
+        left: [
+          new cw.MathExpression({
+            expression: organizationFailuresQuery(config.name),
+            label: "failed steps",
+            period: Duration.days(1),
+          }),
+        ],
+      }),
+    );
+  }
+
   private addPipelineAlarms(
     { config, stateMachine, scheduleEnabled = true }: MonitoredPipeline,
     margin: Duration,
@@ -462,6 +491,21 @@ export class Monitoring extends Construct {
 }
 
 /** The wildcard pattern of a step execution's input (compact JSON) in a pipeline. */
+/**
+ * The Metrics Insights query of a pipeline's organizations with the most failed steps
+ * (OrganizationStepFailures by Organization). Pipeline names are identifiers (the config's
+ * rules), never quotes; one that had a quote would break out of the string, so it throws.
+ */
+export function organizationFailuresQuery(pipeline: string, limit = 10): string {
+  if (/['"\\]/.test(pipeline)) throw new Error(`pipeline name ${pipeline} cannot be quoted`);
+  const [first, second] = ORGANIZATION_DIMENSIONS;
+  return (
+    `SELECT SUM(${ORGANIZATION_METRICS.stepFailures.name}) ` +
+    `FROM SCHEMA("${METRIC_NAMESPACE}", ${second}, ${first}) ` +
+    `WHERE ${first} = '${pipeline}' GROUP BY ${second} ORDER BY SUM() DESC LIMIT ${limit}`
+  );
+}
+
 export function stepInputPattern(pipeline: string): string {
   return `*"pipeline":"${pipeline}"*`;
 }

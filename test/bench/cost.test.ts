@@ -3,6 +3,7 @@ import {
   countMonitoring,
   type DeploymentUsage,
   hourlyFleet,
+  METRICS_PER_FAILING_ORGANIZATION,
   measureUsage,
   monthlyCost,
   PRICES,
@@ -63,6 +64,19 @@ describe("the cost model", () => {
       c.lines.find((l) => l.item === "custom metrics")?.quantity;
     expect(metrics(monthlyCost(fleet))).toBe(335);
     expect(metrics(monthlyCost(fleet, { perStep: 10, perPipeline: 0 }))).toBe(1000);
+  });
+
+  it("a partner fan-out adds one metric per pipeline per failing organization, none for one that never fails", () => {
+    const base = usage(730);
+    const metrics = (failing: number) => {
+      const [p] = base.pipelines;
+      if (!p) throw new Error("no pipeline");
+      const cost = monthlyCost({ ...base, pipelines: [{ ...p, failingOrganizations: failing }] });
+      return cost.lines.find((l) => l.item === "custom metrics")?.quantity;
+    };
+    expect(metrics(0)).toBe(20 * 3 + 7);
+    expect(metrics(12)).toBe(20 * 3 + 7 + 12);
+    expect(METRICS_PER_FAILING_ORGANIZATION).toBe(1);
   });
 
   it("counts a schedule's runs a month", () => {

@@ -31,6 +31,32 @@ describe("parseStepInput: skip", () => {
   });
 });
 
+describe("parseStepInput: organization (partner fan-out)", () => {
+  const org = "7c1e0000-0000-4000-8000-0000000000a0";
+
+  it("keeps organization_id and organization_name; without them the input is as before", () => {
+    expect(
+      parseStepInput({ ...valid, organization_id: org, organization_name: "Acme" }),
+    ).toMatchObject({ organization_id: org, organization_name: "Acme" });
+    expect(parseStepInput({ ...valid, organization_id: org })).not.toHaveProperty(
+      "organization_name",
+    );
+    const plain = parseStepInput(valid);
+    expect(plain).not.toHaveProperty("organization_id");
+    expect(plain).not.toHaveProperty("organization_name");
+    expect(parseStepInput({ ...valid, organization_id: null })).toEqual(plain);
+  });
+
+  it("rejects an organization_id that is not a UUID, and a name without an id", () => {
+    expect(() => parseStepInput({ ...valid, organization_id: "Acme" })).toThrow(
+      /^organization_id: must be an organization's UUID, got "Acme"$/,
+    );
+    expect(() => parseStepInput({ ...valid, organization_name: "Acme" })).toThrow(
+      /^organization_name: needs organization_id$/,
+    );
+  });
+});
+
 describe("parseStepInput: policy.expect", () => {
   const bulk = { ...valid, sync_type: "bulk" };
   const withExpect = (expect: unknown, base: object = valid) =>

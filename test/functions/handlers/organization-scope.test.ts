@@ -6,9 +6,12 @@
  * the organization; the key is never written anywhere.
  */
 import { readFileSync } from "node:fs";
+import { PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeHandler as cancelHandler } from "../../../functions/cancel-sync";
 import type { StepInput } from "../../../functions/core/contract";
+import { POLYTOMIC_TEXT_MARKER } from "../../../functions/core/failure-text";
+import { type ExecutionHistory, START_SYNC_STATE } from "../../../functions/core/history";
 import { startKeyAt } from "../../../functions/core/start";
 import { makeHandler as exportHandler } from "../../../functions/export-logs";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
@@ -77,7 +80,14 @@ describe("organization-scoped steps", () => {
     expect(globex.start.sync_id).toBe(GLOBEX_BULK);
     const failed = globex.checks.at(-1);
     expect(failed).toMatchObject({ terminal: true, step_failed: true, error_name: "Sync.Failed" });
-    expect(failed?.error_message).toContain(`in organization Globex (${GLOBEX})`);
+    // Named before Polytomic's own text, which reports read from the marker to the end.
+    const message = failed?.error_message ?? "";
+    const marker = message.indexOf(POLYTOMIC_TEXT_MARKER);
+    expect(marker).toBeGreaterThan(0);
+    expect(message.slice(0, marker)).toMatch(
+      new RegExp(` in organization Globex \\(${GLOBEX}\\)$`),
+    );
+    expect(message.slice(marker)).not.toContain("organization");
   });
 
   it("cancels the run in its organization", async () => {
@@ -90,6 +100,38 @@ describe("organization-scoped steps", () => {
     const run = env.sim.executions().find((x) => x.id === start.execution_id);
     expect(run?.syncId).toBe(ACME_BULK);
     expect(["canceling", "canceled"]).toContain(run?.status);
+  });
+
+  it("after a stopped execution (EventBridge), cancels in the organization of its input and publishes its failure", async () => {
+    const env = await partnerEnv();
+    const input = inOrg(GLOBEX, "Globex");
+    const sfnStart = env.clock.now();
+    const start = started(await startHandler(env.deps)(input));
+    const history: ExecutionHistory = {
+      async stateOutputs(_arn, state) {
+        return state === START_SYNC_STATE ? [{ ...input, start }] : [];
+      },
+    };
+    env.deps.executionHistory = history;
+    env.clock.advance(30_000);
+    const r = await cancelHandler(env.deps)({
+      version: "0",
+      source: "aws.states",
+      "detail-type": "Step Functions Execution Status Change",
+      detail: {
+        executionArn: "arn:aws:states:us-east-1:123456789012:execution:run-sync:org",
+        status: "ABORTED",
+        startDate: sfnStart,
+        input: JSON.stringify(input),
+      },
+    });
+    expect(r).toMatchObject({ canceled: true, metrics_published: true });
+    expect(env.sim.executions().find((x) => x.id === start.execution_id)?.syncId).toBe(GLOBEX_BULK);
+    const data = env.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData;
+    expect(data?.find((m) => m.MetricName === "OrganizationStepFailures")?.Dimensions).toEqual([
+      { Name: "Pipeline", Value: input.pipeline },
+      { Name: "Organization", Value: GLOBEX },
+    ]);
   });
 
   it("another organization's sync is not visible; Sync.NotFound names the organization", async () => {

@@ -4,6 +4,7 @@ import {
   METRIC_NAMESPACE,
   METRICS,
   type MetricKey,
+  ORGANIZATION_METRICS,
   PIPELINE_METRICS,
   STEP_METRICS,
 } from "../../../functions/core/metrics";
@@ -94,6 +95,52 @@ describe("publish-metrics", () => {
     const rest = data.filter((x) => !perStep.includes(x));
     expect(rest.length).toBeGreaterThan(0);
     for (const x of rest) expect(x.Dimensions).toEqual(pipelineDims);
+  });
+
+  describe("organization-scoped steps (partner fan-out)", () => {
+    const ORG = "7c1e0000-0000-4000-8000-0000000000a0";
+    const organization = { organization_id: ORG, organization_name: "Acme" };
+    const published = () =>
+      e.cloudwatch.commandCalls(PutMetricDataCommand)[0]?.args[0].input.MetricData ?? [];
+
+    it("a failed step adds ONE OrganizationStepFailures datum, dimensions Pipeline and Organization", async () => {
+      e = await env(scenario("duration_seconds: 10\noutcome: failed"));
+      const { state } = await runToEnd(e, stepInput());
+      const r = await makeHandler(e.deps)({ ...state, ...organization });
+      expect(r).toEqual({ published: true, metric_count: published().length });
+      const org = published().filter(
+        (x) => x.MetricName === ORGANIZATION_METRICS.stepFailures.name,
+      );
+      expect(org).toHaveLength(1);
+      expect(org[0]).toMatchObject({
+        Unit: "Count",
+        Value: 1,
+        Dimensions: [
+          { Name: "Pipeline", Value: "nightly" },
+          { Name: "Organization", Value: ORG },
+        ],
+      });
+      // No other metric carries the organization: per-step metrics keep their dimensions.
+      const others = published().filter((x) => x !== org[0]);
+      for (const x of others)
+        expect(x.Dimensions?.some((d) => d.Name === "Organization")).toBe(false);
+      expect(others.find((x) => x.MetricName === "StepFailed")?.Dimensions).toEqual(
+        dims("push_hubspot", "model"),
+      );
+    });
+
+    it("a step that succeeded, or one outside a fan-out, publishes no organization metric", async () => {
+      e = await env(scenario("duration_seconds: 10"));
+      const { state } = await runToEnd(e, stepInput());
+      await makeHandler(e.deps)({ ...state, ...organization });
+      await makeHandler(e.deps)(stepInput());
+      const names = e.cloudwatch
+        .commandCalls(PutMetricDataCommand)
+        .flatMap((c) => c.args[0].input.MetricData ?? [])
+        .map((x) => x.MetricName);
+      expect(names).toContain("StepFailed");
+      expect(names).not.toContain(ORGANIZATION_METRICS.stepFailures.name);
+    });
   });
 
   it("a failed, timed-out step counts as failed and timed out, stamped now", async () => {

@@ -5,12 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ResolveOrganizationsInput } from "../../../functions/core/contract";
+import {
+  ORGANIZATION_NAME_MAX_BYTES,
+  type ResolveOrganizationsInput,
+} from "../../../functions/core/contract";
 import type { PolytomicApi, PolytomicPartnerApi } from "../../../functions/core/ports";
 import { makeHandler } from "../../../functions/resolve-organizations";
 import {
   ACME,
   GLOBEX,
+  GLOBEX_BULK,
   PARENT_CONNECTION,
   PARTNER_KEY,
   PARTNER_SCENARIO,
@@ -81,6 +85,20 @@ describe("resolve-organizations", () => {
     expect(byId.message).toContain(UNKNOWN);
   });
 
+  it("sharing_connection: an unknown id is Polytomic.NotFound naming it; another entity is Input.Invalid", async () => {
+    const unknown = await rejection(resolve({ sharing_connection: UNKNOWN }));
+    expect(unknown).toMatchObject({ name: "Polytomic.NotFound" });
+    expect(unknown.message).toContain(`sharing_connection ${UNKNOWN}`);
+    const notConnection = await rejection(
+      makeHandler(current?.deps as Env["deps"])({
+        pipeline: "nightly",
+        organizations: { sharing_connection: GLOBEX_BULK },
+      }),
+    );
+    expect(notConnection).toMatchObject({ name: "Input.Invalid" });
+    expect(notConnection.message).toContain("is a bulk_sync, not a connection");
+  });
+
   it("a name two organizations have is Organization.AmbiguousName, listing their ids", async () => {
     // The simulator keeps names unique (a scenario choice); Polytomic's docs do not say so.
     const twin = "7c1e0000-0000-4000-8000-0000000000c0";
@@ -117,6 +135,23 @@ describe("resolve-organizations", () => {
       }),
     );
     expect(none).toMatchObject({ name: "Organization.NoneFound" });
+  });
+
+  it("cuts a name longer than ORGANIZATION_NAME_MAX_BYTES of UTF-8 on a character, ending …", async () => {
+    const long = `Globex ${"Ünïcödé ".repeat(40)}`.trim();
+    const yaml = SCENARIO.replace("    name: Globex\n", `    name: ${long}\n`);
+    const result = await resolve({ list: [GLOBEX] }, {}, yaml);
+    const name = result.organizations[0]?.name ?? "";
+    expect(Buffer.byteLength(long)).toBeGreaterThan(ORGANIZATION_NAME_MAX_BYTES);
+    expect(Buffer.byteLength(name)).toBeLessThanOrEqual(ORGANIZATION_NAME_MAX_BYTES);
+    expect(name.endsWith("…")).toBe(true);
+    expect(long.startsWith(name.slice(0, -1))).toBe(true);
+    // By the full name it is still found; short names are untouched.
+    const byName = await makeHandler(current?.deps as Env["deps"])({
+      pipeline: "nightly",
+      organizations: { list: [long, "Acme"] },
+    });
+    expect(byName.organizations.map((o) => o.name)).toEqual([name, "Acme"]);
   });
 
   it("a secret without a partner key is Config.Invalid, saying so", async () => {
