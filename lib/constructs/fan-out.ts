@@ -23,10 +23,11 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import type { Construct } from "constructs";
-import type {
-  ResolvedOrganization,
-  ResolveOrganizationsInput,
-  ResolveOrganizationsResult,
+import {
+  ORGANIZATION_NAME_MAX_BYTES,
+  type ResolvedOrganization,
+  type ResolveOrganizationsInput,
+  type ResolveOrganizationsResult,
 } from "../../functions/core/contract";
 import { RETRYABLE_ERRORS } from "../../functions/core/error-names";
 import type { FanOutConfig, PipelineConfig } from "../config/model";
@@ -342,11 +343,12 @@ const EVENTS_PER_START_RETRY = 3;
  */
 const FAN_OUT_FIXED_EVENTS = 70;
 /**
- * Characters assumed for an organization's name where the file does not spell it (`all`,
- * a shared connection, a uuid in the list): Polytomic documents no limit (spec,
- * `Organization.name`), so resolve-organizations shortens longer names to this.
+ * Bytes assumed for an organization's name where the file does not spell it (`all`, a
+ * shared connection, a uuid in the list): Polytomic documents no limit (spec,
+ * `Organization.name`), so resolve-organizations cuts longer names to
+ * ORGANIZATION_NAME_MAX_BYTES (functions/core/contract.ts).
  */
-export const ORGANIZATION_NAME_ALLOWANCE = 200;
+export const ORGANIZATION_NAME_ALLOWANCE = ORGANIZATION_NAME_MAX_BYTES;
 /** The longest error name a failed organization records (AWS error names are shorter). */
 const ERROR_NAME_ALLOWANCE = 64;
 /** `{"id":"","name":"","status":"succeeded","error":""},`: an entry without its values. */
