@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parsePipelinesConfig } from "../../lib/config/load";
+import { parsePipelinesConfig } from "../../lib/config/load";
 import { MAX_ORGANIZATIONS } from "../../lib/config/schema";
+import { problems } from "./problems";
 
 const UUID = "9f1c0d2e-0000-4000-8000-000000000001";
 const ORG = "7c1e0000-0000-4000-8000-0000000000a0";
-
-function problems(text: string): string[] {
-  try {
-    parsePipelinesConfig(text, "pipelines.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message.split("\n");
-    throw error;
-  }
-  throw new Error("expected the file to be rejected");
-}
 
 const byName = `      - id: load\n        bulk_sync: { name: Salesforce to Snowflake }\n`;
 const pipeline = (extra: string, steps = byName) =>
