@@ -13,7 +13,7 @@ import { type AslDefinition, type AslState, allStates } from "../asl/definition"
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
 import type { FunctionName, RESOLVE_ORGANIZATIONS_FUNCTION } from "../constructs/paths";
-import { buildOrganizationReports, buildRunReport } from "../report/build";
+import { buildOrganizationReports, buildRunReport, fanOutReport } from "../report/build";
 import {
   ChildExecutions,
   DESCRIBE_EXECUTION,
@@ -181,22 +181,27 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     execution: pipelineResult,
     children: children.ended,
   });
-  const organizations = pipelineApp.organization
-    ? {
-        organization_timelines: buildOrganizationReports({
-          pipeline: options.pipeline,
-          steps: pipelineConfig.steps,
-          children: children.ended,
-        }),
-      }
-    : {};
+  const reports = steps.reports(interrupted());
+  const base = { ...result, status, steps: reports, polls: steps.polls };
+  if (!pipelineApp.organization) return { ...base, timeline };
+  // A fan-out: each organization's own report, and the run's with every organization's steps.
+  const byOrganization = buildOrganizationReports({
+    pipeline: options.pipeline,
+    steps: pipelineConfig.steps,
+    children: children.ended,
+  });
+  // In the order the organizations started, as the steps are.
+  const started = new Map(
+    reports.flatMap((r) => (r.organization ? [[r.organization.id, r.organization.name]] : [])),
+  );
+  const organizations = [...started].flatMap(([id, name]) => {
+    const report = byOrganization[id];
+    return report ? [{ name, report }] : [];
+  });
   return {
-    ...result,
-    status,
-    steps: steps.reports(interrupted()),
-    polls: steps.polls,
-    timeline,
-    ...organizations,
+    ...base,
+    timeline: fanOutReport(timeline, organizations),
+    organization_timelines: byOrganization,
   };
 }
 

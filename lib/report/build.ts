@@ -162,6 +162,35 @@ export function buildOrganizationReports(
   return reports;
 }
 
+/**
+ * A fan-out's run as one report: the pipeline's (the fan-out's) times, with each
+ * organization's steps, named `<organization> / <step>` (dependencies too), organization by
+ * organization. The critical path is that of the organization that ended last.
+ */
+export function fanOutReport(
+  pipeline: RunReport,
+  organizations: readonly { name: string; report: RunReport }[],
+): RunReport {
+  const steps = organizations.flatMap(({ name, report }) => {
+    const named = (step: string) => `${name} / ${step}`;
+    return report.steps.map((step) => ({
+      ...step,
+      id: named(step.id),
+      after: step.after.map(named),
+      waiting_on: step.waiting_on.map((w) => ({ ...w, step: named(w.step) })),
+    }));
+  });
+  const last = [...organizations].sort((a, b) =>
+    (b.report.finished_at ?? b.report.as_of).localeCompare(a.report.finished_at ?? a.report.as_of),
+  )[0];
+  const critical = new Set(last ? last.report.critical_path.map((s) => `${last.name} / ${s}`) : []);
+  return {
+    ...pipeline,
+    steps: steps.map((step) => ({ ...step, critical: critical.has(step.id) })),
+    critical_path: [...critical],
+  };
+}
+
 /** Each step's run-sync child (the last one started, when a step has several), by step id. */
 function stepRuns(children: readonly ExecutionRecord[]): Map<string, StepRun> {
   const runs = new Map<string, StepRun>();

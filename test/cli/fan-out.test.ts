@@ -4,7 +4,7 @@
  * examples/scenarios/partner-fanout.yaml (Acme succeeds, Globex's load fails, Initech has
  * no HubSpot sync).
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,16 @@ describe("run <partner pipeline> --scenario", () => {
     ]);
     expect(byOrganization).toHaveLength(6);
     expect(report.error.name).toBe("Pipeline.OrganizationsFailed");
+    // report.html draws every organization's steps, named by organization.
+    const html = await readFile(report.report, "utf8");
+    for (const name of [
+      "Acme / push_hubspot",
+      "Globex / load_salesforce",
+      "Initech / push_hubspot",
+    ]) {
+      expect(html).toContain(name);
+    }
+    expect(report.critical_path).toEqual(["Initech / load_salesforce"]);
     expect(report.message).toContain("Initech / push_hubspot (Sync.NotFound)");
   }, 120_000);
 });

@@ -14,6 +14,7 @@ import { runPipelineLocally } from "../../../lib/local/runner";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
 import { loadScenario, startSimulator } from "../../../simulator";
 import { type Recorded, recordingServer } from "../../polytomic/recording-server";
+import { runReportValidator } from "../../report/validate";
 
 const ROOT = resolve(import.meta.dirname, "../../..");
 const ORGS = {
@@ -87,6 +88,24 @@ describe("a partner fan-out run locally", () => {
     expect(result.error?.message).toContain(ORGS.globex);
     expect(result.error?.message).toContain(ORGS.initech);
     expect(result.error?.message).not.toContain(ORGS.acme);
+  });
+
+  it("reports the run with every organization's steps, and each organization's own run", () => {
+    expect(runReportValidator()(result.timeline)).toBe(true);
+    expect(result.timeline?.steps.map((s) => s.id)).toEqual([
+      "Acme / load_salesforce",
+      "Acme / push_hubspot",
+      "Globex / load_salesforce",
+      "Globex / push_hubspot",
+      "Initech / load_salesforce",
+      "Initech / push_hubspot",
+    ]);
+    expect(result.timeline?.steps[1]?.after).toEqual(["Acme / load_salesforce"]);
+    const globex = result.organization_timelines?.[ORGS.globex];
+    expect(globex?.steps.map((s) => [s.id, s.status])).toEqual([
+      ["load_salesforce", "failed"],
+      ["push_hubspot", "skipped"],
+    ]);
   });
 
   it("runs at most max_concurrent_organizations (2) organizations at a time", () => {
