@@ -8,7 +8,8 @@
  * `fanOutLimits` checks at synth (every start retried to the end, every name as long as
  * allowed); and a measurement, running the synthesized fan-out definition in the local
  * engine with 500 organizations whose children end at once (half of them failed, then all
- * of them), its history modelled event by event (bench/history-events.ts). The
+ * of them, then all of them adopted after ExecutionAlreadyExists), its history modelled
+ * event by event (bench/history-events.ts). The
  * per-organization execution's own history is measured the same way with steps that
  * succeed at once: it is a pipeline's, bounded as any pipeline's is.
  *
@@ -63,6 +64,8 @@ export interface FanOutReport {
   worst_case: { history_events: number; payload_bytes: number };
   measured_half_failed: Measured;
   measured_all_failed: Measured;
+  /** Every start met ExecutionAlreadyExists and adopted a failed child. */
+  measured_all_adopted: Measured;
   organization_execution_history_events: number;
   history_quota: number;
   payload_quota: number;
@@ -81,8 +84,15 @@ function largestPayload(events: readonly EventLog[]): number {
   return largest;
 }
 
-/** Runs the fan-out definition with 500 organizations whose children end at once. */
-async function measureFanOut(definition: AslDefinition, failing: (i: number) => boolean) {
+/**
+ * Runs the fan-out definition with 500 organizations whose children end at once; with
+ * `adopted`, every start meets ExecutionAlreadyExists and the child is found FAILED.
+ */
+async function measureFanOut(
+  definition: AslDefinition,
+  failing: (i: number) => boolean,
+  adopted = false,
+) {
   const organizations = Array.from({ length: MAX_ORGANIZATIONS }, (_, i) => ({
     id: `7c1e0000-0000-4000-8000-${String(i).padStart(12, "0")}`,
     name: `${String(i).padStart(4, "0")}${"x".repeat(ORGANIZATION_NAME_ALLOWANCE - 4)}`,
@@ -90,6 +100,11 @@ async function measureFanOut(definition: AslDefinition, failing: (i: number) => 
   const byId = new Map(organizations.map((o, i) => [o.id, i]));
   const run: LocalTask = async (input) => {
     const id = (input as { Input: { organization_id: string } }).Input.organization_id;
+    if (adopted) {
+      throw Object.assign(new Error("exists"), {
+        name: "StepFunctions.ExecutionAlreadyExistsException",
+      });
+    }
     if (failing(byId.get(id) ?? 0)) {
       throw Object.assign(new Error("{}"), { name: "States.TaskFailed" });
     }
@@ -103,6 +118,7 @@ async function measureFanOut(definition: AslDefinition, failing: (i: number) => 
     tasks: {
       [FAN_OUT_STATES.resolve]: async () => ({ organizations, count: organizations.length }),
       [FAN_OUT_STATES.run]: run,
+      [FAN_OUT_STATES.findChild]: async () => ({ Status: "FAILED" }),
     },
   });
   return {
@@ -159,6 +175,7 @@ export async function benchFanOut(): Promise<FanOutReport> {
     worst_case: { history_events: limits.historyEvents, payload_bytes: limits.payloadBytes },
     measured_half_failed: await measureFanOut(fanOut, (i) => i % 2 === 1),
     measured_all_failed: await measureFanOut(fanOut, () => true),
+    measured_all_adopted: await measureFanOut(fanOut, () => true, true),
     organization_execution_history_events: await measureOrganization(organization),
     history_quota: HISTORY_EVENTS_QUOTA,
     payload_quota: PAYLOAD_QUOTA,
@@ -177,10 +194,12 @@ export function formatFanOut(report: FanOutReport): string[] {
     `  fan-out history events, worst case    ${against(report.worst_case.history_events, events)}`,
     `  fan-out history events, half failed   ${against(report.measured_half_failed.history_events, events)}`,
     `  fan-out history events, all failed    ${against(report.measured_all_failed.history_events, events)}`,
+    `  fan-out history events, all adopted   ${against(report.measured_all_adopted.history_events, events)}`,
     `  per-organization history events       ${against(report.organization_execution_history_events, events)} (steps ending at once; a step's polling is in its own run-sync execution)`,
     `  largest payload bytes, worst case     ${against(report.worst_case.payload_bytes, bytes)}`,
     `  largest payload bytes, half failed    ${against(report.measured_half_failed.largest_payload_bytes, bytes)}`,
     `  largest payload bytes, all failed     ${against(report.measured_all_failed.largest_payload_bytes, bytes)}`,
+    `  largest payload bytes, all adopted    ${against(report.measured_all_adopted.largest_payload_bytes, bytes)}`,
   ];
 }
 

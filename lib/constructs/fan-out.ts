@@ -32,6 +32,7 @@ import {
 import { RETRYABLE_ERRORS } from "../../functions/core/error-names";
 import type { FanOutConfig, PipelineConfig } from "../config/model";
 import { MAX_ORGANIZATIONS } from "../config/schema";
+import { executionArn } from "./execution-arns";
 import { START_RETRY } from "./pipeline-state-machine";
 import { HUNG_INVOCATION_ERRORS, LAMBDA_SERVICE_ERRORS } from "./run-sync-state-machine";
 
@@ -45,6 +46,11 @@ export const FAN_OUT_STATES = {
   run: "Run organization",
   succeeded: "Organization succeeded",
   failed: "Organization failed",
+  /** A retried start met ExecutionAlreadyExists: describe the ended child, adopt its end. */
+  findChild: "Find organization child",
+  adoptChild: "Organization child succeeded?",
+  childEnded: "Organization child failed",
+  childUnknown: "Organization child unknown",
   statuses: "Collect statuses",
   anyFailed: "Check statuses",
   decide: "Any organization failed?",
@@ -214,8 +220,57 @@ function organizationRun(scope: Construct, props: FanOutProps): sfn.IChainable {
       error: sfn.JsonPath.stringAt("$.error.Error"),
     } satisfies Record<keyof OrganizationResult, unknown>,
   });
+  run.addCatch(adoption(scope, props, succeeded), {
+    errors: ["StepFunctions.ExecutionAlreadyExistsException"],
+    resultPath: "$.error",
+  });
   run.addCatch(failed, { errors: [sfn.Errors.ALL], resultPath: "$.error" });
   return run.next(succeeded);
+}
+
+/**
+ * After ExecutionAlreadyExists on a retried start (the first start went through and the
+ * child already ended: API_StartExecution), as a pipeline's steps do: describe the child by
+ * its deterministic name; SUCCEEDED goes to `succeeded`, any other end is recorded with its
+ * status as the error, and a failed describe with its own error.
+ */
+function adoption(scope: Construct, props: FanOutProps, succeeded: sfn.State): sfn.State {
+  const S = FAN_OUT_STATES;
+  const machine = props.organizationMachine;
+  const organization = {
+    id: sfn.JsonPath.stringAt("$.organization.id"),
+    name: sfn.JsonPath.stringAt("$.organization.name"),
+    status: "failed",
+  };
+  const find = new tasks.CallAwsService(scope, S.findChild, {
+    service: "sfn",
+    action: "describeExecution",
+    iamAction: "states:DescribeExecution",
+    // The resource the RUN_JOB integration grants (so its cdk-nag acknowledgement covers it).
+    iamResources: [executionArn(scope, machine, "*")],
+    parameters: {
+      ExecutionArn: sfn.JsonPath.format(
+        `${executionArn(scope, machine, ":")}{}`,
+        organizationExecutionName(props.pipeline.name),
+      ),
+    },
+    resultSelector: { Status: sfn.JsonPath.stringAt("$.Status") },
+    resultPath: "$.adopted",
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(60)),
+  });
+  const ended = new sfn.Pass(scope, S.childEnded, {
+    parameters: { ...organization, error: sfn.JsonPath.stringAt("$.adopted.Status") },
+  });
+  const unknown = new sfn.Pass(scope, S.childUnknown, {
+    parameters: { ...organization, error: sfn.JsonPath.stringAt("$.adopted.Error") },
+  });
+  find.addCatch(unknown, { errors: [sfn.Errors.ALL], resultPath: "$.adopted" });
+  find.next(
+    new sfn.Choice(scope, S.adoptChild)
+      .when(sfn.Condition.stringEquals("$.adopted.Status", "SUCCEEDED"), succeeded)
+      .otherwise(ended),
+  );
+  return find;
 }
 
 /**
@@ -336,6 +391,11 @@ export const EVENTS_PER_ORGANIZATION = 10;
 /** Events one retry of the start adds (TaskScheduled, TaskStarted, TaskFailed). */
 const EVENTS_PER_START_RETRY = 3;
 /**
+ * Events the adoption after ExecutionAlreadyExists adds to an iteration, at most: the
+ * describe Task (6) and the Choice (2); its Pass replaces the result Pass.
+ */
+const EVENTS_PER_ADOPTION = 8;
+/**
  * The fan-out's events outside the iterations, at most: the execution's start and end (2),
  * the resolver's Task (6) and its retries (counted as 6 attempts x 3 events for each of its
  * 2 retriers: 36), the first Choice (2), the Map's own (4), up to 6 Passes and 2 Choices
@@ -367,7 +427,8 @@ export interface FanOutLimits {
 
 /**
  * The worst case of a fan-out against the Step Functions quotas: every organization's
- * start retried to the end and failed, every name as long as allowed.
+ * start retried to the end, then adopted after ExecutionAlreadyExists, and failed; every
+ * name as long as allowed.
  */
 export function fanOutLimits(fanOut: FanOutConfig): FanOutLimits {
   const spec = fanOut.organizations;
@@ -378,7 +439,9 @@ export function fanOutLimits(fanOut: FanOutConfig): FanOutLimits {
         )
       : Array.from({ length: MAX_ORGANIZATIONS }, () => ORGANIZATION_NAME_ALLOWANCE);
   const perIteration =
-    EVENTS_PER_ORGANIZATION + EVENTS_PER_START_RETRY * (START_RETRY.maxAttempts ?? 3);
+    EVENTS_PER_ORGANIZATION +
+    EVENTS_PER_START_RETRY * (START_RETRY.maxAttempts ?? 3) +
+    EVENTS_PER_ADOPTION;
   return {
     organizations: names.length,
     historyEvents: FAN_OUT_FIXED_EVENTS + names.length * perIteration,

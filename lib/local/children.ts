@@ -181,9 +181,10 @@ export class ChildExecutions {
    * PascalCase (ExecutionArn, Status, Output, ...), Output as a JSON string once
    * SUCCEEDED, Error/Cause once failed, and `Sfn.ExecutionDoesNotExistException` for a
    * name no child was started with. StartDate/StopDate are epoch milliseconds, as in the
-   * `.sync` task output here. The ARN's machine part picks the registry (wait-for-step by
-   * its ARN's name or local name, else run-sync: the definitions' placeholder ARNs name
-   * machines by logical id); the execution is found by name (the ARN's last part).
+   * `.sync` task output here. The ARN's machine part picks the registry (wait-for-step or
+   * a fan-out's per-organization machine by its ARN's name or local name, else run-sync:
+   * the definitions' placeholder ARNs name machines by logical id); the execution is found
+   * by name (the ARN's last part).
    */
   describe = async (input: unknown): Promise<unknown> => {
     const arn = (input as { ExecutionArn?: unknown } | null)?.ExecutionArn;
@@ -191,11 +192,14 @@ export class ChildExecutions {
     if (parts.length !== 8 || parts[5] !== "execution") {
       throw new NamedError("Sfn.InvalidArnException", `Invalid Arn: '${String(arn)}'`);
     }
-    const { waitForStep } = this.options.app;
-    const waitNames = waitForStep
-      ? [waitForStep.stateMachineName, waitForStep.stateMachineArn.split(":")[6]]
-      : [];
-    const machine: ChildMachine = waitNames.includes(parts[6]) ? "waitForStep" : "runSync";
+    const { app, organization } = this.options;
+    const namesOf = (m: { stateMachineName: string; stateMachineArn: string } | undefined) =>
+      m ? [m.stateMachineName, m.stateMachineArn.split(":")[6]] : [];
+    const machine: ChildMachine = namesOf(app.waitForStep).includes(parts[6])
+      ? "waitForStep"
+      : namesOf(organization).includes(parts[6])
+        ? "organization"
+        : "runSync";
     const record = this.registries[machine].get(parts[7] as string);
     if (!record) {
       throw new NamedError(

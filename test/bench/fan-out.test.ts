@@ -8,7 +8,11 @@ describe("bench/fan-out.ts: 20 steps across 500 organizations", () => {
     for (const bytes of [report.fan_out_definition_bytes, report.organization_definition_bytes]) {
       expect(bytes).toBeLessThan(report.definition_quota_bytes);
     }
-    const measured = [report.measured_half_failed, report.measured_all_failed];
+    const measured = [
+      report.measured_half_failed,
+      report.measured_all_failed,
+      report.measured_all_adopted,
+    ];
     for (const events of [
       report.worst_case.history_events,
       ...measured.map((m) => m.history_events),

@@ -55,9 +55,12 @@ async function runFanOut(
   fanOut: Partial<FanOutConfig>,
   organizations: { id: string; name: string }[],
   failing: string[],
+  /** Organizations whose start meets ExecutionAlreadyExists, and what describing the child says. */
+  existing: Record<string, string> = {},
 ) {
   const { fanOut: definition } = fanOutStack(fanOut);
   const starts: { Name: string; Input: { organization_id: string } }[] = [];
+  const described: string[] = [];
   const resolved: ResolveOrganizationsResult = { organizations, count: organizations.length };
   const result = await runLocally(
     definition,
@@ -67,12 +70,29 @@ async function runFanOut(
       [FAN_OUT_STATES.run]: (input) => {
         const start = input as (typeof starts)[number];
         starts.push(start);
+        if (existing[start.Input.organization_id] !== undefined) {
+          const error = new Error("Execution Already Exists");
+          error.name = "StepFunctions.ExecutionAlreadyExistsException";
+          throw error;
+        }
         if (failing.includes(start.Input.organization_id)) {
           const error = new Error("{}");
           error.name = "States.TaskFailed";
           throw error;
         }
         return { Output: { huge: "x".repeat(1000) }, ExecutionArn: "arn" };
+      },
+      [FAN_OUT_STATES.findChild]: (input) => {
+        const arn = (input as { ExecutionArn: string }).ExecutionArn;
+        described.push(arn);
+        const found = Object.entries(existing).find(([id]) =>
+          arn.endsWith(
+            `:partner-${createHash("md5").update(`partner-run-1/${id}/0`).digest("hex")}`,
+          ),
+        );
+        if (!found)
+          throw Object.assign(new Error("no"), { name: "Sfn.ExecutionDoesNotExistException" });
+        return { Status: found[1], Output: "{}" };
       },
     },
     {
@@ -86,7 +106,7 @@ async function runFanOut(
     },
   );
   if (result.error === "States.Runtime") throw new Error(result.cause);
-  return { ...result, starts };
+  return { ...result, starts, described };
 }
 
 describe("fan-out of a pipeline with organizations (issue 15)", () => {
@@ -179,6 +199,22 @@ describe("fan-out of a pipeline with organizations (issue 15)", () => {
       { ...ACME, status: "failed", error: "States.TaskFailed" },
       { ...INITECH, status: "failed", error: "States.TaskFailed" },
     ]);
+  });
+
+  it("adopts the end of a child a retried start met as ExecutionAlreadyExists, describing it by its name", async () => {
+    const result = await runFanOut({ fail_when: "all" }, [ACME, GLOBEX, INITECH], [], {
+      [ACME.id]: "SUCCEEDED",
+      [GLOBEX.id]: "FAILED",
+    });
+    expect(result.output).toMatchObject({
+      organizations: [
+        { ...ACME, status: "succeeded" },
+        { ...GLOBEX, status: "failed", error: "FAILED" },
+        { ...INITECH, status: "succeeded" },
+      ],
+      failed_ids: [GLOBEX.id],
+    });
+    expect(result.described).toHaveLength(2);
   });
 
   it("with fail_when all, succeeds unless every organization failed", async () => {
