@@ -26,7 +26,7 @@ import {
   type LocalTask,
   runLocalExecution,
 } from "./engine";
-import { iso, type LocalRunResult, type RunEvent } from "./report";
+import { iso, type LocalRunResult, type RunEvent, type StepReport } from "./report";
 import { StepTracker } from "./steps";
 import type { LocalClock } from "./virtual-clock";
 
@@ -175,31 +175,33 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   const result = runResult(options.pipeline, startedAt, pipelineResult, children.ended);
   const status = interrupted() ? "interrupted" : result.status;
   options.onEvent?.({ type: "pipeline", status });
-  const timeline = buildRunReport({
-    pipeline: options.pipeline,
-    steps: pipelineConfig.steps,
-    execution: pipelineResult,
-    children: children.ended,
-  });
   const reports = steps.reports(interrupted());
-  const base = { ...result, status, steps: reports, polls: steps.polls };
-  if (!pipelineApp.organization) return { ...base, timeline };
-  // A fan-out: each organization's own report, and the run's with every organization's steps.
-  const byOrganization = buildOrganizationReports({
-    pipeline: options.pipeline,
-    steps: pipelineConfig.steps,
-    children: children.ended,
-  });
-  // In the order the organizations started, as the steps are.
+  const input = { pipeline: options.pipeline, steps: pipelineConfig.steps };
+  const timelines = runTimelines(input, pipelineResult, children.ended, reports);
+  return { ...result, status, steps: reports, polls: steps.polls, ...timelines };
+}
+
+/**
+ * The run's report; for a fan-out (steps with an organization), each organization's own
+ * report too, and the run's with every organization's steps in the order they started.
+ */
+function runTimelines(
+  input: { pipeline: string; steps: PipelineConfig["steps"] },
+  execution: LocalExecutionResult,
+  children: readonly LocalExecutionResult[],
+  reports: readonly StepReport[],
+): Pick<LocalRunResult, "timeline" | "organization_timelines"> {
+  const timeline = buildRunReport({ ...input, execution, children });
   const started = new Map(
     reports.flatMap((r) => (r.organization ? [[r.organization.id, r.organization.name]] : [])),
   );
+  if (started.size === 0) return { timeline };
+  const byOrganization = buildOrganizationReports({ ...input, children });
   const organizations = [...started].flatMap(([id, name]) => {
     const report = byOrganization[id];
     return report ? [{ name, report }] : [];
   });
   return {
-    ...base,
     timeline: fanOutReport(timeline, organizations),
     organization_timelines: byOrganization,
   };
