@@ -4,7 +4,7 @@
  * examples/scenarios/partner-fanout.yaml (Acme succeeds, Globex's load fails, Initech has
  * no HubSpot sync).
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,4 +82,29 @@ describe("run <partner pipeline> --scenario", () => {
     expect(report.critical_path).toEqual(["Initech / load_salesforce"]);
     expect(report.message).toContain("Initech / push_hubspot (Sync.NotFound)");
   }, 120_000);
+});
+
+describe("run <partner pipeline> without --scenario", () => {
+  it.each([
+    ["a list", "[Acme, 7c1e0000-0000-4000-8000-0000000001b0]", 2],
+    ["all (the partner's own organization too)", "all", 4],
+    ["a shared connection", "{ sharing_connection: 7c1e0000-0000-4000-8000-00000000c000 }", 3],
+  ])(
+    "generates a partner scenario in which every organization's steps succeed: %s",
+    async (_, organizations, count) => {
+      const dir = await mkdtemp(join(out, "generated-"));
+      await writeFile(
+        join(dir, "pipelines.yaml"),
+        `pipelines:\n  p:\n    organizations: ${organizations}\n    steps:\n      - { id: load, bulk_sync: { name: Load } }\n      - { id: push, model_sync: { name: Push }, after: [load] }\n`,
+      );
+      const run = await runMain(["run", "p", "--json", "--out", join(dir, "out")], dir);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout);
+      expect(report.organizations).toHaveLength(count);
+      expect(report.steps).toHaveLength(2 * count);
+      expect(report.steps.every((s: { status: string }) => s.status === "succeeded")).toBe(true);
+    },
+    120_000,
+  );
 });
