@@ -108,3 +108,13 @@ describe("run <partner pipeline> without --scenario", () => {
     120_000,
   );
 });
+
+describe("validate a partner pipeline", () => {
+  it("says in which organizations its steps run", async () => {
+    const run = await runMain(["validate", "--config", "examples/pipelines/partner.yaml"], ROOT);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "partner_nightly: 2 steps in each of 3 organizations, manual only",
+    );
+  });
+});
