@@ -310,6 +310,11 @@ export class OrchestratorStack extends Stack {
   private addRunTimelines(props: OrchestratorStackProps, logsBucket: s3.IBucket): ReportWidget {
     const childMachines = [this.runSync.stateMachine];
     if (this.waitForStep) childMachines.push(this.waitForStep.stateMachine);
+    // A fan-out's children are its per-organization executions: the widget may read them
+    // (it draws no steps for them yet: their steps are their own children).
+    for (const pipeline of Object.values(this.pipelines)) {
+      if (pipeline.organizationMachine) childMachines.push(pipeline.organizationMachine);
+    }
     const widget = new ReportWidget(this, "RunTimelines", {
       pipelines: props.config.pipelines.map((p) => ({
         config: p,

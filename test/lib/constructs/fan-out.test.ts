@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Validations } from "aws-cdk-lib";
+import { type CfnElement, Validations } from "aws-cdk-lib";
 import { Annotations, Match } from "aws-cdk-lib/assertions";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
@@ -250,6 +250,19 @@ describe("fan-out of a pipeline with organizations (issue 15)", () => {
     expect(result.error).toBe(TOO_MANY_ORGANIZATIONS_ERROR);
     expect(result.starts).toHaveLength(0);
     expect((await runFanOut({}, [], [])).error).toBe("Organization.NoneFound");
+  });
+});
+
+describe("fan-out and the dashboard's run timelines", () => {
+  it("lets the widget read the per-organization executions, the fan-out's children", () => {
+    const { template, stack } = fanOutStack();
+    const organizationMachine = stack.pipelines.partner?.organizationMachine;
+    if (!organizationMachine) throw new Error("no per-organization machine");
+    const id = stack.getLogicalId(organizationMachine.node.defaultChild as CfnElement);
+    const widgetPolicies = template.findResources("AWS::IAM::Policy", {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp("^RunTimelines") }] },
+    });
+    expect(JSON.stringify(widgetPolicies)).toContain(id);
   });
 });
 
