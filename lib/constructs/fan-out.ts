@@ -184,13 +184,16 @@ function resolveTask(scope: Construct, props: FanOutProps): tasks.LambdaInvoke {
   return task;
 }
 
+/** An iteration's organization (its input, from the Map's ItemSelector), as result fields. */
+const ORGANIZATION = {
+  id: sfn.JsonPath.stringAt("$.organization.id"),
+  name: sfn.JsonPath.stringAt("$.organization.name"),
+} satisfies { [K in keyof ResolvedOrganization]: unknown };
+
 /** One Map iteration: the organization's child execution and its trimmed result. */
 function organizationRun(scope: Construct, props: FanOutProps): sfn.IChainable {
   const S = FAN_OUT_STATES;
-  const organization = {
-    id: sfn.JsonPath.stringAt("$.organization.id"),
-    name: sfn.JsonPath.stringAt("$.organization.name"),
-  } satisfies { [K in keyof ResolvedOrganization]: unknown };
+  const organization = ORGANIZATION;
   const run = new tasks.StepFunctionsStartExecution(scope, S.run, {
     stateMachine: props.organizationMachine,
     integrationPattern: sfn.IntegrationPattern.RUN_JOB,
@@ -237,11 +240,7 @@ function organizationRun(scope: Construct, props: FanOutProps): sfn.IChainable {
 function adoption(scope: Construct, props: FanOutProps, succeeded: sfn.State): sfn.State {
   const S = FAN_OUT_STATES;
   const machine = props.organizationMachine;
-  const organization = {
-    id: sfn.JsonPath.stringAt("$.organization.id"),
-    name: sfn.JsonPath.stringAt("$.organization.name"),
-    status: "failed",
-  };
+  const organization = { ...ORGANIZATION, status: "failed" };
   const find = new tasks.CallAwsService(scope, S.findChild, {
     service: "sfn",
     action: "describeExecution",
