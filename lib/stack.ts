@@ -22,12 +22,14 @@ import { Freshness } from "./constructs/freshness";
 import { LogsBucket } from "./constructs/logs-bucket";
 import { Monitoring } from "./constructs/monitoring";
 import { ack } from "./constructs/nag";
+import { OrchestratorFunction } from "./constructs/orchestrator-function";
+import { functionEntry, RESOLVE_ORGANIZATIONS_FUNCTION } from "./constructs/paths";
 import { PipelineSchedule } from "./constructs/pipeline-schedule";
 import { PipelineStateMachine } from "./constructs/pipeline-state-machine";
 import { ReportWidget } from "./constructs/report-widget";
 import { RunSyncStateMachine } from "./constructs/run-sync-state-machine";
 import { SyncCancellation } from "./constructs/sync-cancellation";
-import { SyncFunctions } from "./constructs/sync-functions";
+import { grantSecretRead, SyncFunctions } from "./constructs/sync-functions";
 import { WaitForStepStateMachine } from "./constructs/wait-for-step-state-machine";
 import { WebhookReceiver, type WebhookReceiverProps } from "./constructs/webhook-receiver";
 import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "./deployed/tags";
@@ -101,6 +103,8 @@ export class OrchestratorStack extends Stack {
   readonly runSync: RunSyncStateMachine;
   /** The machine gates run as (only when some pipeline is not series-parallel). */
   waitForStep?: WaitForStepStateMachine;
+  /** resolve-organizations (only when some pipeline has `organizations:`). */
+  resolveOrganizations?: IFunction;
   readonly pipelines: Record<string, PipelineStateMachine> = {};
   readonly monitoring: Monitoring;
   /** The freshness check, when the pipelines file has `freshness:`. */
@@ -207,11 +211,16 @@ export class OrchestratorStack extends Stack {
       });
       return this.waitForStep.stateMachine;
     };
+    const resolveOrganizations = () => {
+      this.resolveOrganizations ??= this.makeResolveOrganizations(props);
+      return this.resolveOrganizations;
+    };
     for (const pipeline of props.config.pipelines) {
       const machine = new PipelineStateMachine(this, `Pipeline-${pipeline.name}`, {
         pipeline,
         runSync: this.runSync.stateMachine,
         waitForStep,
+        resolveOrganizations,
         childTimeoutMargin: STEP_MARGIN,
         logRetention: props.logRetention,
       });
@@ -231,6 +240,23 @@ export class OrchestratorStack extends Stack {
         });
       }
     }
+  }
+
+  /**
+   * resolve-organizations (issue 15), made on the first pipeline with `organizations:`: it
+   * reads the partner key from the API key secret and calls only Polytomic, so it gets
+   * the secret read grant and nothing else (the state machines' roles may invoke it).
+   */
+  private makeResolveOrganizations(props: OrchestratorStackProps): IFunction {
+    const fn = new OrchestratorFunction(this, "ResolveOrganizations", {
+      entry: functionEntry(RESOLVE_ORGANIZATIONS_FUNCTION, props.functionsDir),
+      description: "Lists the Polytomic organizations a partner pipeline runs in",
+      timeout: Duration.minutes(2),
+      environment: { ...this.functions.polytomicEnvironment },
+      logRetention: props.logRetention,
+    });
+    grantSecretRead(fn, this.functions.apiKeySecret, this.functions.apiKeySecretEncryptionKey);
+    return fn;
   }
 
   /** The dashboard and alarms of the pipelines, the functions and the dead-letter queues. */
@@ -270,6 +296,9 @@ export class OrchestratorStack extends Stack {
       fns["freshness-notice"] = this.freshness.noticeFunction;
     }
     if (this.webhookReceiver) fns.webhook = this.webhookReceiver.function;
+    if (this.resolveOrganizations) {
+      fns[RESOLVE_ORGANIZATIONS_FUNCTION] = this.resolveOrganizations;
+    }
     if (this.eventWait) {
       fns["register-wait"] = this.eventWait.registerWait;
       fns.wake = this.eventWait.wake;
@@ -281,6 +310,11 @@ export class OrchestratorStack extends Stack {
   private addRunTimelines(props: OrchestratorStackProps, logsBucket: s3.IBucket): ReportWidget {
     const childMachines = [this.runSync.stateMachine];
     if (this.waitForStep) childMachines.push(this.waitForStep.stateMachine);
+    // A fan-out's children are its per-organization executions: the widget may read them
+    // (it draws no steps for them yet: their steps are their own children).
+    for (const pipeline of Object.values(this.pipelines)) {
+      if (pipeline.organizationMachine) childMachines.push(pipeline.organizationMachine);
+    }
     const widget = new ReportWidget(this, "RunTimelines", {
       pipelines: props.config.pipelines.map((p) => ({
         config: p,
@@ -395,6 +429,7 @@ export class OrchestratorStack extends Stack {
    */
   private acknowledgeFunctionFindings(logsBucket: LogsBucket): void {
     const all: Record<string, IFunction> = { ...this.functions.all };
+    if (this.resolveOrganizations) all[RESOLVE_ORGANIZATIONS_FUNCTION] = this.resolveOrganizations;
     if (this.freshness) {
       all.freshness = this.freshness.function;
       all["freshness-notice"] = this.freshness.noticeFunction;
@@ -437,12 +472,14 @@ export class OrchestratorStack extends Stack {
       );
     }
     for (const pipeline of Object.values(this.pipelines)) {
-      ack(pipeline.stateMachine, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
+      const dag = pipeline.organizationMachine ?? pipeline.stateMachine;
+      ack(dag, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
       ack(
-        pipeline.stateMachine,
+        dag,
         this.executionsFinding(runSync),
         "startExecution.sync must describe and stop the child executions of the run-sync machine, whose names are generated per run: the grant is that machine's executions only.",
       );
+      if (pipeline.organizationMachine) this.acknowledgeFanOutFindings(pipeline);
     }
     if (!this.waitForStep) return;
     const wait = this.waitForStep.stateMachine;
@@ -455,9 +492,27 @@ export class OrchestratorStack extends Stack {
     for (const pipeline of Object.values(this.pipelines)) {
       if (pipeline.gatedDependencies.length === 0) continue;
       ack(
-        pipeline.stateMachine,
+        pipeline.organizationMachine ?? pipeline.stateMachine,
         this.executionsFinding(wait),
         "startExecution.sync must describe and stop the gates' wait-for-step executions, whose names are generated per run: the grant is that machine's executions only.",
+      );
+    }
+  }
+
+  /** A fan-out's machine: it invokes the resolver and starts the per-organization machine. */
+  private acknowledgeFanOutFindings(pipeline: PipelineStateMachine): void {
+    const fanOut = pipeline.stateMachine;
+    ack(fanOut, "IAM5[Resource::*]", NO_RESOURCE_ARNS);
+    ack(
+      fanOut,
+      this.executionsFinding(pipeline.organizationMachine as IConstruct),
+      "startExecution.sync must describe and stop the per-organization executions, whose names are generated per run: the grant is that machine's executions only.",
+    );
+    if (this.resolveOrganizations) {
+      ack(
+        fanOut,
+        `IAM5[Resource::<${this.logicalIdOf(this.resolveOrganizations)}.Arn>:*]`,
+        "Invoking resolve-organizations by any version or alias qualifier of that one function (CDK's LambdaInvoke grant).",
       );
     }
   }

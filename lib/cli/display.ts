@@ -109,7 +109,7 @@ export function stepLine(
   elapsedSeconds = p.elapsed_seconds,
 ): string {
   const parts = [
-    `${ICONS[p.state]} ${truncate(p.step, idWidth).padEnd(idWidth)}`,
+    `${ICONS[p.state]} ${truncate(stepLabel(p), idWidth).padEnd(idWidth)}`,
     stateLabel(p.state).padEnd(9),
   ];
   const started = p.state !== "waiting" && p.state !== "skipped" && p.state !== "not_started";
@@ -124,6 +124,16 @@ export function stepLine(
   return parts.join("  ").trimEnd();
 }
 
+/** How a step is named: its id, after its organization's name in a fan-out (`Acme / load`). */
+export function stepLabel(p: { step: string; organization?: { name: string } }): string {
+  return p.organization ? `${p.organization.name} / ${p.step}` : p.step;
+}
+
+/** A step's progress key: its id, within its organization's in a fan-out. */
+function progressKey(p: StepProgress): string {
+  return p.organization ? `${p.organization.id}/${p.step}` : p.step;
+}
+
 /** A step state as people read it ("not started"). */
 export function stateLabel(state: StepState): string {
   return state.replace("_", " ");
@@ -133,7 +143,7 @@ export class LiveDisplay {
   private readonly out: Output;
   private readonly tty: boolean;
   private readonly progress = new Map<string, StepProgress>();
-  private readonly idWidth: number;
+  private idWidth: number;
   private pipelineStatus: string = "waiting";
   private drawnLines = 0;
   private lastDraw = Number.NEGATIVE_INFINITY;
@@ -188,9 +198,12 @@ export class LiveDisplay {
       return;
     }
     const p = event.progress;
-    const before = this.progress.get(p.step);
-    this.progress.set(p.step, p);
-    if (before?.state !== p.state) this.changed.set(p.step, ++this.changes);
+    const key = progressKey(p);
+    const before = this.progress.get(key);
+    this.progress.set(key, p);
+    // A fan-out's steps arrive with their organization: the id column grows to fit.
+    if (before === undefined) this.idWidth = Math.max(this.idWidth, stepLabel(p).length);
+    if (before?.state !== p.state) this.changed.set(key, ++this.changes);
     if (this.tty) {
       this.requestDraw();
     } else if (before === undefined || before.state !== p.state) {
@@ -236,7 +249,7 @@ export class LiveDisplay {
       const rank = (p: StepProgress) =>
         p.state === "running" || p.state === "queued" ? 0 : p.state === "failed" ? 1 : 2;
       const order = all
-        .map((p, i) => ({ p, i, changed: this.changed.get(p.step) ?? 0 }))
+        .map((p, i) => ({ p, i, changed: this.changed.get(progressKey(p)) ?? 0 }))
         .sort((a, b) => rank(a.p) - rank(b.p) || b.changed - a.changed || a.i - b.i)
         .slice(0, room - 1)
         .sort((a, b) => a.i - b.i);

@@ -5,9 +5,9 @@
 import { dirname, relative, resolve, sep } from "node:path";
 import type { PipelineConfig } from "../config/model";
 import type { LocalRunResult, StepReport } from "../local/runner";
-import type { JsonReport, JsonStep, RunReport } from "../report/model";
+import type { JsonOrganization, JsonReport, JsonStep, RunReport } from "../report/model";
 import { formatElapsed, truncate } from "../text";
-import { stateLabel } from "./display";
+import { stateLabel, stepLabel } from "./display";
 import { type Column, displayPath, formatCount, plural, renderTable, wrapText } from "./format";
 
 /**
@@ -28,15 +28,47 @@ export function jsonReport(
     message: outcomeLine(result),
     started_at: result.started_at,
     finished_at: result.finished_at,
-    steps: result.steps.map((s) => jsonStep(s, outDir, result.timeline)),
+    steps: result.steps.map((s) =>
+      jsonStep(
+        s,
+        outDir,
+        s.organization ? result.organization_timelines?.[s.organization.id] : result.timeline,
+      ),
+    ),
     state_transitions: result.state_transitions,
     polls: result.polls,
     critical_path: result.timeline?.critical_path ?? [],
     report: reportPath,
   };
+  const organizations = organizationOutcomes(result.steps);
+  if (organizations.length > 0) report.organizations = organizations;
   const own = ownError(result);
   if (own !== undefined) report.error = { name: own.name, message: own.message };
   return report;
+}
+
+/**
+ * A fan-out's organizations, in the order they started, each with its outcome: failed when
+ * one of its steps failed, interrupted when the run stopped it; none for another pipeline.
+ */
+export function organizationOutcomes(steps: readonly StepReport[]): JsonOrganization[] {
+  const byId = new Map<string, JsonOrganization>();
+  for (const step of steps) {
+    if (!step.organization) continue;
+    const { id, name } = step.organization;
+    const organization = byId.get(id) ?? { id, name, status: "succeeded", failed_steps: [] };
+    byId.set(id, organization);
+    if (step.status === "failed") {
+      organization.status = "failed";
+      organization.failed_steps.push(step.id);
+    } else if (
+      (step.status === "cancelled" || step.status === "not_started") &&
+      organization.status === "succeeded"
+    ) {
+      organization.status = "interrupted";
+    }
+  }
+  return [...byId.values()];
 }
 
 /**
@@ -44,6 +76,8 @@ export function jsonReport(
  * the pipeline fail with an error whose cause repeats every step's output: no news).
  */
 function ownError(result: LocalRunResult): LocalRunResult["error"] {
+  // A fan-out's own error is news: it names the failed organizations and what fail_when did.
+  if (result.steps.some((s) => s.organization !== undefined)) return result.error;
   const stepError = result.steps.some((s) => s.status === "failed" && s.error !== undefined);
   return stepError ? undefined : result.error;
 }
@@ -57,11 +91,13 @@ function outcomeLine(result: LocalRunResult): string {
   const failed = result.steps.filter((s) => s.status === "failed");
   const parts: string[] = [];
   if (failed.length > 0) {
-    const named = failed.map((s) => `${s.id}${s.error !== undefined ? ` (${s.error.name})` : ""}`);
+    const named = failed.map(
+      (s) => `${stepName(s)}${s.error !== undefined ? ` (${s.error.name})` : ""}`,
+    );
     parts.push(`${truncate(named.join(", "), 200)} failed`);
   }
   for (const status of ["skipped", "cancelled", "not_started"] as const) {
-    const ids = result.steps.filter((s) => s.status === status).map((s) => s.id);
+    const ids = result.steps.filter((s) => s.status === status).map(stepName);
     if (ids.length > 0) {
       parts.push(`${ids.length} ${stateLabel(status)} (${truncate(ids.join(", "), 100)})`);
     }
@@ -70,6 +106,11 @@ function outcomeLine(result: LocalRunResult): string {
   if (own !== undefined) parts.push(`${own.name}: ${oneLine(own.message, 200)}`);
   if (parts.length === 0) return `${head}: ${plural(result.steps.length, "step")}`;
   return `${head}: ${parts.join("; ")}`;
+}
+
+/** A step as messages name it: `Acme / load` in a fan-out, else its id. */
+function stepName(s: StepReport): string {
+  return stepLabel({ step: s.id, ...(s.organization ? { organization: s.organization } : {}) });
 }
 
 function jsonStep(s: StepReport, outDir: string, timeline?: RunReport): JsonStep {
@@ -162,6 +203,18 @@ const SUMMARY_COLUMNS = [
   { header: "LOGS", keep: 1, min: 10 },
 ] as const satisfies readonly Column[];
 
+/** A fan-out's first column: the organization each step ran in. */
+const ORGANIZATION_COLUMN = { header: "ORGANIZATION", min: 8 } as const satisfies Column;
+
+/** `Organizations: Acme succeeded; Globex failed (load_salesforce)`. */
+function organizationsLine(organizations: readonly JsonOrganization[]): string {
+  const each = organizations.map(
+    (o) =>
+      `${o.name} ${o.status}${o.failed_steps.length > 0 ? ` (${o.failed_steps.join(", ")})` : ""}`,
+  );
+  return `Organizations: ${each.join("; ")}`;
+}
+
 /** What the two times of the table are, under it. */
 const TIMES_LEGEND =
   "ELAPSED: from the step's start to its end, as the live display counts; RUNNING (when shown): Polytomic's running time of the sync (started_at to completed_at).";
@@ -175,7 +228,9 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   const width = options.columns ?? Number.POSITIVE_INFINITY;
   const files = result.steps.map((s) => s.logs.map((key) => resolve(options.outDir, key)));
   const logsDir = commonDirectory(files.flat());
+  const fanOut = result.steps.some((s) => s.organization !== undefined);
   const rows = result.steps.map((s, i) => [
+    ...(fanOut ? [s.organization?.name ?? "-"] : []),
     s.id,
     syncLabel(s, pipeline),
     s.outcome === s.status ? stateLabel(s.status) : s.outcome,
@@ -186,13 +241,16 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
     formatCount(s.warnings),
     logsLabel(files[i] ?? [], logsDir),
   ]);
-  const lines = [renderTable(SUMMARY_COLUMNS, rows, width), TIMES_LEGEND, ""];
+  const columns = fanOut ? [ORGANIZATION_COLUMN, ...SUMMARY_COLUMNS] : SUMMARY_COLUMNS;
+  const lines = [renderTable(columns, rows, width), TIMES_LEGEND, ""];
   if (logsDir !== undefined) lines.push(`Logs under ${displayPath(logsDir, cwd)}`, "");
   for (const s of result.steps) {
     if (s.status === "failed" && s.error !== undefined) {
-      lines.push(`${s.id} failed: ${s.error.name}: ${oneLine(s.error.message)}`);
+      lines.push(`${stepName(s)} failed: ${s.error.name}: ${oneLine(s.error.message)}`);
     }
   }
+  const organizations = organizationOutcomes(result.steps);
+  if (organizations.length > 0) lines.push(organizationsLine(organizations));
   const own = ownError(result);
   if (result.status === "interrupted") lines.push(...interruptionLines(result.steps));
   else if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);

@@ -158,7 +158,9 @@ export async function openEmbedded(
 ): Promise<ApiTarget> {
   const { clock, credential = "api" } = options;
   const apiKey =
-    credential === "partner" ? partnerKey(named, options.command) : embeddedKey(named.scenario, io);
+    credential === "partner"
+      ? partnerKeyOf(named, options.command)
+      : embeddedKey(named.scenario, io);
   const simulator = await startSimulator({
     scenario: named.scenario,
     clock,
@@ -176,7 +178,11 @@ export async function openEmbedded(
   };
 }
 
-function partnerKey(named: NamedScenario, command: string): string {
+/**
+ * The scenario's partner key.
+ * @throws CredentialError when the scenario has no partner_key
+ */
+export function partnerKeyOf(named: NamedScenario, command: string): string {
   if (named.scenario.partner_key === undefined) {
     throw new CredentialError(
       `${command}: the scenario (${named.shown}) has no partner_key, so the embedded simulator has no ` +

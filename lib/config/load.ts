@@ -13,12 +13,20 @@ import { validateDag } from "./dag";
 import { formatConfigDuration, parseDuration } from "./duration";
 import { checkFreshness, toFreshness } from "./freshness";
 import { historyProblems } from "./history";
-import type { PipelineConfig, PipelinesConfig, ScheduleConfig, StepConfig } from "./model";
+import type {
+  FanOutConfig,
+  PipelineConfig,
+  PipelinesConfig,
+  ScheduleConfig,
+  StepConfig,
+} from "./model";
 import { readTextFile, TextFileError } from "./read-text";
 import {
   BULK_ONLY_FIELDS,
   expectSchema,
+  MAX_ORGANIZATIONS,
   MODEL_ONLY_FIELDS,
+  ORGANIZATION_CONCURRENCY,
   PIPELINE_TIMEOUT,
   POLL_DEFAULTS,
   pipelineSchema,
@@ -231,6 +239,52 @@ function checkPipeline(name: string, raw: Record<string, unknown>, sink: Sink): 
     if (isRecord(step)) checkStep(step, [...base, "steps", index], context);
   });
   checkGraph(raw.steps, [...base, "steps"], sink);
+  checkOrganizations(raw, base, sink);
+}
+
+/** Fields that only a pipeline with `organizations:` may set. */
+const FAN_OUT_ONLY = ["max_concurrent_organizations", "fail_when"] as const;
+
+/**
+ * `organizations:` and its companions: these need it, a list names each organization
+ * once, and every step names its sync by name (an id belongs to one organization).
+ */
+function checkOrganizations(raw: Record<string, unknown>, base: Path, sink: Sink): void {
+  if (raw.organizations === undefined) {
+    for (const key of FAN_OUT_ONLY) {
+      if (raw[key] !== undefined) {
+        sink.add([...base, key], `"${key}" is only valid with organizations:`);
+      }
+    }
+    return;
+  }
+  if (Array.isArray(raw.organizations)) {
+    if (raw.organizations.length > MAX_ORGANIZATIONS) {
+      sink.add(
+        [...base, "organizations"],
+        `${raw.organizations.length} organizations: a pipeline runs in at most ${MAX_ORGANIZATIONS} (one execution history holds them all; docs/pipelines.md#one-pipeline-across-organizations)`,
+      );
+    }
+    const seen = new Set<string>();
+    raw.organizations.forEach((entry, index) => {
+      if (typeof entry !== "string") return;
+      if (seen.has(entry.trim())) {
+        sink.add([...base, "organizations", index], `"${entry}" is listed twice`);
+      }
+      seen.add(entry.trim());
+    });
+  }
+  if (!Array.isArray(raw.steps)) return;
+  raw.steps.forEach((step, index) => {
+    if (!isRecord(step)) return;
+    for (const key of ["bulk_sync", "model_sync"] as const) {
+      if (typeof step[key] !== "string") continue;
+      sink.add(
+        [...base, "steps", index, key],
+        `with organizations:, name the sync ({ name: ... }) instead of giving its uuid: sync ids differ per organization, so the step looks its sync up by name in each one`,
+      );
+    }
+  });
 }
 
 /** Exactly one of cron and rate. */
@@ -677,6 +731,24 @@ function toPipeline(name: string, raw: RawPipeline): PipelineConfig {
     timeout_seconds,
     notify: raw.notify ?? [],
     steps: raw.steps.map((step) => toStep(step, defaults, timeout_seconds)),
+    ...(raw.organizations !== undefined ? { fan_out: toFanOut(raw) } : {}),
+  };
+}
+
+function toFanOut(raw: RawPipeline): FanOutConfig {
+  const organizations = raw.organizations;
+  return {
+    organizations:
+      organizations === "all"
+        ? { all: true }
+        : Array.isArray(organizations)
+          ? { list: organizations }
+          : {
+              sharing_connection: (organizations as { sharing_connection: string })
+                .sharing_connection,
+            },
+    max_concurrent: raw.max_concurrent_organizations ?? ORGANIZATION_CONCURRENCY.default,
+    fail_when: raw.fail_when ?? "any",
   };
 }
 

@@ -290,6 +290,62 @@ export const scheduleSchema = z
     oneOf: [{ required: ["cron"] }, { required: ["rate"] }],
   });
 
+/**
+ * The most organizations one fan-out runs (`organizations:`): every organization is one
+ * iteration of the pipeline machine's inline Map, and all of them share its one execution
+ * history (25,000 events) and payload (256 KB). lib/constructs/fan-out.ts checks at synth
+ * that this many fits, and its machine fails a run whose resolved set is larger.
+ */
+export const MAX_ORGANIZATIONS = 500;
+/**
+ * `max_concurrent_organizations`: default 10 and at most 40. An inline Map runs at most
+ * 40 iterations at once (Step Functions, "Map state processing modes"); 10 keeps the
+ * partner key's calls, which all count against one partner, and the run-sync executions
+ * started at once (each step of each organization is one) moderate.
+ */
+export const ORGANIZATION_CONCURRENCY = { min: 1, max: 40, default: 10 } as const;
+
+/** `organizations:`: a list of organization ids or names, `all`, or `{ sharing_connection }`. */
+export const organizationsSchema = z
+  .union(
+    [
+      z
+        .array(
+          z
+            .string({
+              error: (iss) =>
+                `expected an organization uuid or name, got ${describeInput(iss.input)}`,
+            })
+            .trim()
+            .min(1, { error: "an organization name must not be empty" }),
+        )
+        .min(1, { error: "list at least one organization, or write `all`" })
+        // The loader reports a longer list (a union would report only that no form fits).
+        .meta({
+          maxItems: MAX_ORGANIZATIONS,
+          description:
+            "Organization uuids or names (names are looked up with the partner key's GET /api/organizations when the pipeline runs).",
+          [UNIT_KEY]: "organizations",
+        }),
+      z.literal("all").meta({ description: "Every organization the partner key sees." }),
+      z.strictObject({
+        sharing_connection: z
+          .guid({ error: (iss) => `invalid uuid ${describeInput(iss.input)}` })
+          .meta({
+            description:
+              "A partner shared connection's uuid: the organizations it is shared with, when the pipeline runs.",
+          }),
+      }),
+    ],
+    {
+      error: (iss) =>
+        `expected a list of organization uuids or names, \`all\` or { sharing_connection: <uuid> }, got ${describeInput(iss.input)}`,
+    },
+  )
+  .meta({
+    description: `Run the pipeline once per organization of a Polytomic partner (docs/pipelines.md#one-pipeline-across-organizations), each as its own child execution; at most ${MAX_ORGANIZATIONS}. The secret holds the partner key; steps name their syncs by name.`,
+  });
+
 export const pipelineSchema = z.strictObject({
   description: z
     .string()
@@ -317,6 +373,26 @@ export const pipelineSchema = z.strictObject({
         "Emails notified by the pipeline's alarms (a topic of its own); without it, its alarms go to the deployment's topic.",
       default: [],
     }),
+  organizations: organizationsSchema.optional(),
+  max_concurrent_organizations: z
+    .int({ error: (iss) => `expected a whole number, got ${describeInput(iss.input)}` })
+    .min(ORGANIZATION_CONCURRENCY.min, {
+      error: `max_concurrent_organizations must be at least ${ORGANIZATION_CONCURRENCY.min}`,
+    })
+    .max(ORGANIZATION_CONCURRENCY.max, {
+      error: `max_concurrent_organizations must be at most ${ORGANIZATION_CONCURRENCY.max} (an inline Map runs at most ${ORGANIZATION_CONCURRENCY.max} iterations at once)`,
+    })
+    .optional()
+    .meta({
+      description: `With organizations: how many organizations run at once. The default ${ORGANIZATION_CONCURRENCY.default} keeps the partner key's API calls and the run-sync executions started at once moderate; an inline Map runs at most ${ORGANIZATION_CONCURRENCY.max} iterations at once.`,
+      default: ORGANIZATION_CONCURRENCY.default,
+      [UNIT_KEY]: "organizations",
+    }),
+  fail_when: z.enum(["any", "all"]).optional().meta({
+    description:
+      "With organizations: the pipeline fails when any organization failed, or only when all of them did.",
+    default: "any",
+  }),
   defaults: stepDefaultsSchema.optional(),
   steps: z
     .array(stepSchema)

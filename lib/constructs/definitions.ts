@@ -9,7 +9,7 @@ import { type AslDefinition, allStates } from "../asl/definition";
 import { LOCAL_ENV, resolveDefinition } from "../asl/resolve";
 import type { PipelinesConfig } from "../config/model";
 import { OrchestratorStack } from "../stack";
-import type { FunctionName } from "./paths";
+import type { FunctionName, RESOLVE_ORGANIZATIONS_FUNCTION } from "./paths";
 
 export interface SynthesizedDefinitions {
   /** The run-sync machine (one step's run). */
@@ -25,6 +25,17 @@ export interface SynthesizedDefinitions {
    * `StateMachineArn` of gate tasks); present only when some pipeline has gates.
    */
   readonly waitForStep?: { readonly definition: AslDefinition; readonly arn: string };
+  /**
+   * The per-organization machine of each pipeline with `organizations:` (its DAG; the
+   * pipeline's own machine is then the fan-out) and its placeholder ARN (the
+   * `StateMachineArn` of the fan-out's Map task), by pipeline name.
+   */
+  readonly organizations: Record<
+    string,
+    { readonly definition: AslDefinition; readonly arn: string }
+  >;
+  /** The Lambda function each pipeline machine's Task state invokes (resolve-organizations), by state name. */
+  readonly pipelineTaskFunctions: Record<string, typeof RESOLVE_ORGANIZATIONS_FUNCTION>;
 }
 
 export interface SynthesizeOptions {
@@ -95,13 +106,29 @@ export function synthesizeDefinitions(
     ? idOf(stack.waitForStep.stateMachine.node.defaultChild)
     : undefined;
   const pipelines: Record<string, AslDefinition> = {};
+  const organizations: Record<string, { definition: AslDefinition; arn: string }> = {};
+  const pipelineTaskFunctions: Record<string, typeof RESOLVE_ORGANIZATIONS_FUNCTION> = {};
+  const resolverArn = stack.resolveOrganizations
+    ? `arn:aws:lambda:${LOCAL_ENV.region}:${LOCAL_ENV.account}:function:${idOf(stack.resolveOrganizations.node.defaultChild)}`
+    : undefined;
   for (const [name, machine] of Object.entries(stack.pipelines)) {
     pipelines[name] = definitionOf(idOf(machine.stateMachine.node.defaultChild));
+    for (const [state, definition] of allStates(pipelines[name])) {
+      if (resolverArn !== undefined && definition.Resource === resolverArn) {
+        pipelineTaskFunctions[state] = "resolve-organizations";
+      }
+    }
+    if (machine.organizationMachine) {
+      const id = idOf(machine.organizationMachine.node.defaultChild);
+      organizations[name] = { definition: definitionOf(id), arn: machineArn(id) };
+    }
   }
   return {
     runSync,
     pipelines,
     taskFunctions,
+    organizations,
+    pipelineTaskFunctions,
     runSyncArn: machineArn(runSyncId),
     ...(waitId
       ? { waitForStep: { definition: definitionOf(waitId), arn: machineArn(waitId) } }

@@ -1,13 +1,16 @@
 import { createHash } from "node:crypto";
 import { Annotations, Duration, Stack } from "aws-cdk-lib";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
-import type { PipelineConfig, StepConfig } from "../config/model";
+import type { FanOutConfig, PipelineConfig, StepConfig } from "../config/model";
+import { MAX_ORGANIZATIONS } from "../config/schema";
 import { executionArn } from "./execution-arns";
+import { fanOutDefinition, fanOutLimits, fanOutProblems } from "./fan-out";
 import { loggedStateMachine } from "./state-machine-logs";
 import { GATE_RETRY, gateRetryPauses, type WaitForStepInput } from "./wait-for-step-state-machine";
 
@@ -154,6 +157,12 @@ export interface PipelineStateMachineProps {
    */
   readonly waitForStep?: () => sfn.IStateMachine;
   /**
+   * The resolve-organizations function a fan-out's first state invokes; asked for only
+   * when the pipeline has `organizations:`.
+   * @default - a pipeline with organizations fails to synthesize, saying so
+   */
+  readonly resolveOrganizations?: () => lambda.IFunction;
+  /**
    * Added to each step's timeout for the child task's timeout; must cover the run-sync
    * machine's own margin (cancel, export logs, publish metrics after the deadline).
    * @default Duration.minutes(30)
@@ -167,7 +176,7 @@ export interface PipelineStateMachineProps {
 }
 
 /** Retries of a child start: the API's transient errors and the execution limit. */
-const START_RETRY: sfn.RetryProps = {
+export const START_RETRY: sfn.RetryProps = {
   errors: [
     "StepFunctions.SdkClientException",
     "StepFunctions.AWSStepFunctionsException",
@@ -255,8 +264,11 @@ export function childExecutionName(step: string): string {
  * unmonitored.
  */
 export class PipelineStateMachine extends Construct {
+  /** The machine the schedule and the CLI start: the DAG, or with organizations the fan-out. */
   readonly stateMachine: sfn.StateMachine;
   readonly logGroup: logs.LogGroup;
+  /** With organizations: the pipeline's DAG, run once per organization by the fan-out. */
+  readonly organizationMachine?: sfn.StateMachine;
   /**
    * Declared dependencies that a gate enforces (the Parallel structure does not order
    * them). Empty for series-parallel DAGs, whose definition has no gates.
@@ -271,8 +283,53 @@ export class PipelineStateMachine extends Construct {
     const margin = props.childTimeoutMargin ?? Duration.minutes(30);
     validate(pipeline);
 
+    const fanOut = pipeline.fan_out;
+    // A fan-out's DAG is the per-organization machine, in a scope of its own; the
+    // pipeline's machine (its schedule's and the CLI's) is then the fan-out.
+    const dagScope = fanOut ? new Construct(this, "Organization") : this;
+    const dag = this.dagMachine(dagScope, props, margin);
+    this.gatedDependencies = dag.gated;
+    this.checkDefinitionSize(dag.machine.stateMachine, pipeline.name);
+    if (!fanOut) {
+      this.logGroup = dag.machine.logGroup;
+      this.stateMachine = dag.machine.stateMachine;
+      return;
+    }
+    if (!props.resolveOrganizations) {
+      throw new Error(
+        `Pipeline "${pipeline.name}" has organizations: give PipelineStateMachine the resolveOrganizations function`,
+      );
+    }
+    this.organizationMachine = dag.machine.stateMachine;
+    const start = fanOutDefinition(this, {
+      pipeline,
+      fanOut,
+      organizationMachine: dag.machine.stateMachine,
+      resolveOrganizations: props.resolveOrganizations(),
+    });
+    const machine = loggedStateMachine(this, {
+      machine: `Pipeline-${pipeline.name}`,
+      comment: `Pipeline ${pipeline.name} across organizations${pipeline.description ? `: ${pipeline.description}` : ""}`,
+      start,
+      timeout: fanOutTimeout(pipeline, fanOut),
+      logRetention: props.logRetention,
+    });
+    this.logGroup = machine.logGroup;
+    this.stateMachine = machine.stateMachine;
+    this.checkDefinitionSize(machine.stateMachine, pipeline.name);
+    for (const problem of fanOutProblems(pipeline.name, fanOutLimits(fanOut))) {
+      Annotations.of(this).addError(problem);
+    }
+  }
+
+  /** The pipeline's DAG as a machine in `scope`: its steps, gates and end. */
+  private dagMachine(
+    scope: Construct,
+    props: PipelineStateMachineProps,
+    margin: Duration,
+  ): { machine: ReturnType<typeof loggedStateMachine>; gated: readonly Dependency[] } {
+    const { pipeline } = props;
     const { plan, gated } = decompose(pipeline.steps.map((s) => ({ id: s.id, after: s.after })));
-    this.gatedDependencies = gated;
     const steps = new Map(pipeline.steps.map((s) => [s.id, s]));
     if (gated.length > 0) this.annotateGates(pipeline, gated, steps);
 
@@ -286,7 +343,7 @@ export class PipelineStateMachine extends Construct {
       waitForStep = props.waitForStep();
     }
     const builder = new DefinitionBuilder(
-      this,
+      scope,
       pipeline,
       steps,
       { runSync: props.runSync, waitForStep },
@@ -294,21 +351,19 @@ export class PipelineStateMachine extends Construct {
       gated,
     );
     const end = builder.end();
-    const start = new sfn.Pass(this, PIPELINE_STATES.start, {
+    const start = new sfn.Pass(scope, PIPELINE_STATES.start, {
       parameters: { results: {}, failures: {} },
     });
     start.next(builder.compose(plan, end));
-
-    const machine = loggedStateMachine(this, {
-      machine: `Pipeline-${pipeline.name}`,
-      comment: `Pipeline ${pipeline.name}${pipeline.description ? `: ${pipeline.description}` : ""}`,
+    const org = pipeline.fan_out !== undefined;
+    const machine = loggedStateMachine(scope, {
+      machine: `Pipeline-${pipeline.name}${org ? "-org" : ""}`,
+      comment: `Pipeline ${pipeline.name}${org ? ", one organization" : ""}${pipeline.description ? `: ${pipeline.description}` : ""}`,
       start,
       timeout: Duration.seconds(pipeline.timeout_seconds),
       logRetention: props.logRetention,
     });
-    this.logGroup = machine.logGroup;
-    this.stateMachine = machine.stateMachine;
-    this.checkDefinitionSize(pipeline.name);
+    return { machine, gated };
   }
 
   /**
@@ -317,8 +372,8 @@ export class PipelineStateMachine extends Construct {
    * time. The size is measured with CloudFormation references unresolved (ARNs are
    * about as long once resolved).
    */
-  private checkDefinitionSize(name: string): void {
-    const cfn = this.stateMachine.node.defaultChild as sfn.CfnStateMachine;
+  private checkDefinitionSize(machine: sfn.StateMachine, name: string): void {
+    const cfn = machine.node.defaultChild as sfn.CfnStateMachine;
     const bytes = renderedBytes(Stack.of(this).resolve(cfn.definitionString));
     if (bytes <= DEFINITION_QUOTA) return;
     Annotations.of(this).addError(
@@ -352,6 +407,18 @@ export class PipelineStateMachine extends Construct {
       );
     }
   }
+}
+
+/**
+ * A fan-out's timeout: its organizations run max_concurrent at a time, each within the
+ * pipeline's timeout (which bounds one organization's run), so rounds of them at most,
+ * plus an hour for the resolver and the starts (at most a year, Step Functions' limit).
+ */
+function fanOutTimeout(pipeline: PipelineConfig, fanOut: FanOutConfig): Duration {
+  const spec = fanOut.organizations;
+  const organizations = "list" in spec ? spec.list.length : MAX_ORGANIZATIONS;
+  const rounds = Math.ceil(organizations / fanOut.max_concurrent);
+  return Duration.seconds(Math.min(365 * 24 * 3600, rounds * pipeline.timeout_seconds + 3600));
 }
 
 function validate(pipeline: PipelineConfig): void {
@@ -719,7 +786,11 @@ class DefinitionBuilder {
         step: step.id,
         sync_type: step.sync_type,
         skip: true,
-      } satisfies Pick<StepInput, "step" | "sync_type" | "skip">),
+        ...this.organization(),
+      } satisfies Pick<
+        StepInput,
+        "step" | "sync_type" | "skip" | "organization_id" | "organization_name"
+      >),
       name: childExecutionName(step.id),
       taskTimeout: sfn.Timeout.duration(Duration.minutes(5)),
       ...(selector ? { resultSelector: selector } : {}),
@@ -799,6 +870,20 @@ class DefinitionBuilder {
       policy: step.policy,
       poll: step.poll,
       timeout_seconds: step.timeout_seconds,
+      ...this.organization(),
+    };
+  }
+
+  /**
+   * With organizations, the organization of this (per-organization) execution, from its
+   * input (the fan-out's start): every child's input names it. Nothing otherwise, so a
+   * pipeline without organizations keeps its definition byte for byte.
+   */
+  private organization(): Pick<StepInput, "organization_id" | "organization_name"> {
+    if (!this.pipeline.fan_out) return {};
+    return {
+      organization_id: sfn.JsonPath.stringAt("$$.Execution.Input.organization_id"),
+      organization_name: sfn.JsonPath.stringAt("$$.Execution.Input.organization_name"),
     };
   }
 }

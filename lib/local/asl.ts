@@ -125,3 +125,25 @@ export function waitSeconds(wait: AslState, input: unknown): number {
   }
   throw new Error("only Seconds and SecondsPath Wait states run locally (not Timestamp)");
 }
+
+/**
+ * Where the local engine reads the execution's input from: `$$.Execution.Input` of the
+ * definition, rewritten (executionInputAsLocal) and set in the context by the engine.
+ */
+export const LOCAL_EXECUTION_INPUT_FIELD = "LocalInput";
+
+/**
+ * A copy in which `$$.Execution.Input` reads `$$.Execution.LocalInput`. On Step Functions
+ * the context object's `Execution.Input` is the execution's input in every state; the
+ * engine sets it to each Parallel branch's (and Map iteration's) own input instead, so a
+ * per-organization machine's steps inside a Parallel would lose their organization
+ * (lib/constructs/fan-out.ts). The engine keeps the rest of the context object as given,
+ * so the input set there under another name stays the execution's.
+ */
+export function executionInputAsLocal(definition: AslDefinition): AslDefinition {
+  const text = JSON.stringify(definition);
+  if (!text.includes("$$.Execution.Input")) return definition;
+  return JSON.parse(
+    text.replace(/\$\$\.Execution\.Input\b/g, () => `$$.Execution.${LOCAL_EXECUTION_INPUT_FIELD}`),
+  ) as AslDefinition;
+}

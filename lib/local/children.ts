@@ -31,8 +31,11 @@ export const START_EXECUTION_SYNC = /^arn:aws:states:::states:startExecution\.sy
 export const DESCRIBE_EXECUTION = /^arn:aws[a-z-]*:states:::aws-sdk:sfn:describeExecution$/;
 const EMPTY: AslDefinition = { StartAt: "", States: {} };
 
-/** Which of the app's machines a child execution runs. */
-type ChildMachine = "runSync" | "waitForStep";
+/**
+ * Which machine a child execution runs: run-sync (a step), wait-for-step (a gate), or a
+ * fan-out's per-organization machine (the pipeline's DAG in one organization).
+ */
+type ChildMachine = "runSync" | "waitForStep" | "organization";
 
 /** A child execution (of run-sync or wait-for-step), by name. */
 interface ChildRecord {
@@ -76,6 +79,17 @@ export interface ChildExecutionsOptions {
   histories: Map<string, EventLog[]>;
   /** The token wait of a run-sync machine synthesized with webhooks (lib/local/event-wait.ts). */
   eventWait?: RunSyncEventWait;
+  /** A fan-out's per-organization machine, and the tasks of one of its executions. */
+  organization?: OrganizationMachine;
+}
+
+/** A fan-out's per-organization machine (the pipeline's DAG) as the runner binds it. */
+export interface OrganizationMachine {
+  stateMachineName: string;
+  definition: AslDefinition;
+  stateMachineArn: string;
+  /** The tasks of one execution (its steps' and gates' starts, describes). */
+  tasks: () => Record<string, LocalTask>;
 }
 
 /** What the run-sync machine's token wait needs locally: the run's tokens and its Task's function. */
@@ -89,6 +103,7 @@ export class ChildExecutions {
   private readonly registries: Record<ChildMachine, Map<string, ChildRecord>> = {
     runSync: new Map(),
     waitForStep: new Map(),
+    organization: new Map(),
   };
   /** Every child that ended, in order. */
   readonly ended: LocalExecutionResult[] = [];
@@ -103,8 +118,9 @@ export class ChildExecutions {
    * @throws `StepFunctions.StateMachineDoesNotExistException` for a machine the app lacks
    */
   machineOf(arn: unknown): ChildMachine {
-    const { app } = this.options;
+    const { app, organization } = this.options;
     if (app.waitForStep && arn === app.waitForStep.stateMachineArn) return "waitForStep";
+    if (organization && arn === organization.stateMachineArn) return "organization";
     if (arn === undefined || !app.runSync.stateMachineArn || arn === app.runSync.stateMachineArn) {
       return "runSync";
     }
@@ -165,9 +181,10 @@ export class ChildExecutions {
    * PascalCase (ExecutionArn, Status, Output, ...), Output as a JSON string once
    * SUCCEEDED, Error/Cause once failed, and `Sfn.ExecutionDoesNotExistException` for a
    * name no child was started with. StartDate/StopDate are epoch milliseconds, as in the
-   * `.sync` task output here. The ARN's machine part picks the registry (wait-for-step by
-   * its ARN's name or local name, else run-sync: the definitions' placeholder ARNs name
-   * machines by logical id); the execution is found by name (the ARN's last part).
+   * `.sync` task output here. The ARN's machine part picks the registry (wait-for-step or
+   * a fan-out's per-organization machine by its ARN's name or local name, else run-sync:
+   * the definitions' placeholder ARNs name machines by logical id); the execution is found
+   * by name (the ARN's last part).
    */
   describe = async (input: unknown): Promise<unknown> => {
     const arn = (input as { ExecutionArn?: unknown } | null)?.ExecutionArn;
@@ -175,11 +192,14 @@ export class ChildExecutions {
     if (parts.length !== 8 || parts[5] !== "execution") {
       throw new NamedError("Sfn.InvalidArnException", `Invalid Arn: '${String(arn)}'`);
     }
-    const { waitForStep } = this.options.app;
-    const waitNames = waitForStep
-      ? [waitForStep.stateMachineName, waitForStep.stateMachineArn.split(":")[6]]
-      : [];
-    const machine: ChildMachine = waitNames.includes(parts[6]) ? "waitForStep" : "runSync";
+    const { app, organization } = this.options;
+    const namesOf = (m: { stateMachineName: string; stateMachineArn: string } | undefined) =>
+      m ? [m.stateMachineName, m.stateMachineArn.split(":")[6]] : [];
+    const machine: ChildMachine = namesOf(app.waitForStep).includes(parts[6])
+      ? "waitForStep"
+      : namesOf(organization).includes(parts[6])
+        ? "organization"
+        : "runSync";
     const record = this.registries[machine].get(parts[7] as string);
     if (!record) {
       throw new NamedError(
@@ -233,23 +253,28 @@ export class ChildExecutions {
   }
 
   private async run(record: ChildRecord, childInput: unknown, signal: AbortSignal) {
-    const { app, clock, steps } = this.options;
+    const { clock, steps } = this.options;
     const isRunSync = record.machine === "runSync";
     const step = isRunSync ? steps.childStarted(childInput) : undefined;
-    const result = await runLocalExecution(
-      isRunSync
-        ? app.runSync.definition
-        : (app.waitForStep as { definition: AslDefinition }).definition,
-      {
-        name: record.name,
-        stateMachineName: this.localName(record.machine),
-        input: childInput,
-        clock,
-        tasks: isRunSync ? this.runSyncTasks : this.waitForStepTasks(signal),
-        signal,
-        ...(isRunSync && this.options.eventWait ? { tokens: this.options.eventWait.tokens } : {}),
-      },
-    );
+    if (record.machine === "organization") steps.organizationStarted(childInput);
+    const result = await runLocalExecution(this.definitionOf(record.machine), {
+      name: record.name,
+      stateMachineName: this.localName(record.machine),
+      input: childInput,
+      clock,
+      tasks: this.tasksOf(record.machine, signal),
+      signal,
+      ...(isRunSync && this.options.eventWait ? { tokens: this.options.eventWait.tokens } : {}),
+      ...(record.machine === "organization"
+        ? {
+            onEvent: (event: EventLog) =>
+              steps.observePipeline(
+                event,
+                (childInput as { organization_id?: string }).organization_id,
+              ),
+          }
+        : {}),
+    });
     record.result = result;
     this.ended.push(result);
     this.options.histories.set(result.executionArn, result.events);
@@ -300,11 +325,25 @@ export class ChildExecutions {
       .catch(() => undefined);
   }
 
+  private definitionOf(machine: ChildMachine): AslDefinition {
+    const { app, organization } = this.options;
+    if (machine === "runSync") return app.runSync.definition;
+    if (machine === "organization") return (organization as OrganizationMachine).definition;
+    return (app.waitForStep as { definition: AslDefinition }).definition;
+  }
+
+  private tasksOf(machine: ChildMachine, signal: AbortSignal): Record<string, LocalTask> {
+    if (machine === "runSync") return this.runSyncTasks;
+    if (machine === "organization")
+      return (this.options.organization as OrganizationMachine).tasks();
+    return this.waitForStepTasks(signal);
+  }
+
   private localName(machine: ChildMachine): string {
-    const { app } = this.options;
-    return machine === "runSync"
-      ? app.runSync.stateMachineName
-      : (app.waitForStep?.stateMachineName ?? "wait-for-step");
+    const { app, organization } = this.options;
+    if (machine === "runSync") return app.runSync.stateMachineName;
+    if (machine === "organization") return organization?.stateMachineName ?? "organization";
+    return app.waitForStep?.stateMachineName ?? "wait-for-step";
   }
 
   private machineArn(machine: ChildMachine): string {

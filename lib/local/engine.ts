@@ -5,7 +5,14 @@
  */
 
 import { type AslDefinition, type AslState, allStates } from "../asl/definition";
-import { assertUniqueStateNames, waitSeconds, waitsAsTasks, withoutWallClockTimeouts } from "./asl";
+import {
+  assertUniqueStateNames,
+  executionInputAsLocal,
+  LOCAL_EXECUTION_INPUT_FIELD,
+  waitSeconds,
+  waitsAsTasks,
+  withoutWallClockTimeouts,
+} from "./asl";
 import {
   ExecutionAbortedError,
   ExecutionError,
@@ -227,7 +234,7 @@ function localDefinition(definition: AslDefinition): LocalDefinition {
   const known = localDefinitions.get(definition);
   if (known) return known;
   assertUniqueStateNames(definition);
-  const { definition: withWaits, waits } = waitsAsTasks(definition);
+  const { definition: withWaits, waits } = waitsAsTasks(executionInputAsLocal(definition));
   const { definition: withTokens, tokenTasks } = tokenTasksAsLocal(withWaits);
   const { definition: prepared, taskTimeouts } = withoutWallClockTimeouts(withTokens);
   validateDefinition(prepared);
@@ -353,6 +360,7 @@ function startEngine(
         Name: options.name,
         RoleArn: `arn:aws:iam::${ACCOUNT}:role/local`,
         RedriveCount: options.redriveCount ?? 0,
+        [LOCAL_EXECUTION_INPUT_FIELD]: options.input,
       },
       StateMachine: {
         Id: stateMachineArn(options.stateMachineName),

@@ -5,8 +5,13 @@
  * Step Functions starts every branch of a Parallel state together. A pipeline with more
  * than 40 independent steps would then run in waves locally and not on AWS. The engine's
  * CommonJS build is loaded with its `p-limit` import answered by an unbounded limiter;
- * the real p-limit stays in the module cache for everyone else. (The engine's Map state
- * uses the same limiter; this project's definitions have no Map states.)
+ * the real p-limit stays in the module cache for everyone else.
+ *
+ * The engine's Map state asks the same module for `MaxConcurrency` (40 when unset), and
+ * Parallel always for 40: a limit under 40 (a fan-out's max_concurrent_organizations,
+ * lib/constructs/fan-out.ts) is the real p-limit's, so the organizations run that many at
+ * a time as on AWS; 40 cannot be told from a Parallel's and runs unbounded (Step Functions
+ * runs an inline Map at most 40 at once).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,6 +19,9 @@ import { dirname, join } from "node:path";
 import type * as Engine from "aws-local-stepfunctions";
 
 const require = createRequire(import.meta.url);
+
+/** The limit every Parallel state asks for (the engine's constant), and Map's default. */
+const ENGINE_DEFAULT_CONCURRENCY = 40;
 
 /** p-limit's interface without the limit: every call starts at once. */
 function unboundedLimit() {
@@ -25,13 +33,17 @@ function unboundedLimit() {
 function loadEngine(): typeof Engine {
   const enginePath = require.resolve("aws-local-stepfunctions");
   const pLimitPath = require.resolve("p-limit", { paths: [enginePath] });
+  const realLimit = require(pLimitPath) as (concurrency: number) => unknown;
   const previous = require.cache[pLimitPath];
   const shim = new (require("node:module") as { Module: new (id: string) => NodeJS.Module }).Module(
     pLimitPath,
   );
   shim.filename = pLimitPath;
   shim.loaded = true;
-  shim.exports = unboundedLimit;
+  shim.exports = (concurrency: number) =>
+    concurrency > 0 && concurrency < ENGINE_DEFAULT_CONCURRENCY
+      ? realLimit(concurrency)
+      : unboundedLimit();
   require.cache[pLimitPath] = shim;
   try {
     return require(enginePath) as typeof Engine;

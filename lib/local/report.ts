@@ -21,6 +21,8 @@ export type StepState =
 
 export interface StepProgress {
   step: string;
+  /** A fan-out's step (issue 15): the organization it runs in. */
+  organization?: { id: string; name: string };
   state: StepState;
   sync_type: "model" | "bulk";
   sync_id?: string;
@@ -48,6 +50,8 @@ export interface CancelReport {
 
 export interface StepReport {
   id: string;
+  /** A fan-out's step (issue 15): the organization it ran in; one report per organization. */
+  organization?: { id: string; name: string };
   sync_type: "model" | "bulk";
   sync_id: string | null;
   status: "succeeded" | "failed" | "skipped" | "cancelled" | "not_started";
@@ -89,6 +93,11 @@ export interface LocalRunResult {
    * step's times, the critical path. Set by the runner; absent in results built by hand.
    */
   timeline?: RunReport;
+  /**
+   * A fan-out's run (issue 15): each organization's own run report (its per-organization
+   * execution and its steps' children), by organization id.
+   */
+  organization_timelines?: Record<string, RunReport>;
 }
 
 export function iso(ms: number): string {

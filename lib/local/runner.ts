@@ -12,8 +12,8 @@
 import { type AslDefinition, type AslState, allStates } from "../asl/definition";
 import type { PipelineConfig, PipelinesConfig } from "../config/model";
 import type { SynthesizedDefinitions } from "../constructs/definitions";
-import type { FunctionName } from "../constructs/paths";
-import { buildRunReport } from "../report/build";
+import type { FunctionName, RESOLVE_ORGANIZATIONS_FUNCTION } from "../constructs/paths";
+import { buildOrganizationReports, buildRunReport, fanOutReport } from "../report/build";
 import {
   ChildExecutions,
   DESCRIBE_EXECUTION,
@@ -27,7 +27,7 @@ import {
   type LocalTask,
   runLocalExecution,
 } from "./engine";
-import { iso, type LocalRunResult, type RunEvent } from "./report";
+import { iso, type LocalRunResult, type RunEvent, type StepReport } from "./report";
 import { StepTracker } from "./steps";
 import type { LocalClock } from "./virtual-clock";
 
@@ -62,15 +62,36 @@ export interface LocalApp {
     /** Its ARN in the synthesized definitions (the `StateMachineArn` of gate tasks). */
     stateMachineArn: string;
   };
-  pipelines: Record<string, { stateMachineName: string; definition: AslDefinition }>;
+  pipelines: Record<
+    string,
+    {
+      stateMachineName: string;
+      definition: AslDefinition;
+      /**
+       * With `organizations:`: the per-organization machine the pipeline's fan-out starts
+       * once per organization (its DAG), and its ARN in the synthesized definitions.
+       */
+      organization?: {
+        stateMachineName: string;
+        definition: AslDefinition;
+        stateMachineArn: string;
+      };
+    }
+  >;
+  /** The function each Lambda Task state of the pipeline machines invokes, by state name. */
+  pipelineTaskFunctions?: Record<string, typeof RESOLVE_ORGANIZATIONS_FUNCTION>;
 }
+
+/** The handlers a local run binds: the run-sync machine's, and the fan-out's resolver. */
+export type LocalFunctions = Record<FunctionName, LocalTask> &
+  Partial<Record<typeof RESOLVE_ORGANIZATIONS_FUNCTION, LocalTask>>;
 
 export interface RunPipelineOptions {
   app: LocalApp;
   config: PipelinesConfig;
   pipeline: string;
   /** The Lambda handlers, bound to local dependencies. */
-  functions: Record<FunctionName, LocalTask>;
+  functions: LocalFunctions;
   clock: LocalClock;
   /** Pipeline execution name. @default - `<pipeline>-<timestamp>` at the pipeline's start */
   executionName?: string;
@@ -101,11 +122,10 @@ export function defaultExecutionName(pipeline: string, now: number): string {
 }
 
 export async function runPipelineDefinitions(options: RunPipelineOptions): Promise<LocalRunResult> {
-  const { app, clock } = options;
+  const { clock } = options;
   const { pipelineConfig, pipelineApp } = findPipeline(options);
   const steps = new StepTracker(pipelineConfig, clock, options.onEvent);
   const interrupted = () => options.signal?.aborted === true;
-  const children = new ChildExecutions({ ...options, steps, interrupted });
   const stop = new AbortController();
   const running = new Set<Promise<unknown>>();
   // A step task's signal aborts when the task times out or the pipeline stops: its child
@@ -115,13 +135,24 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
     running.add(child);
     return child.finally(() => running.delete(child));
   };
-  const pipelineTasks = pipelineTasksOf(
-    options.pipeline,
-    pipelineApp.definition,
-    app,
-    children,
-    startStep,
-  );
+  const bind = (definition: AslDefinition): Record<string, LocalTask> =>
+    pipelineTasksOf({ ...options, definition, children, startStep });
+  const { organization } = pipelineApp;
+  const children: ChildExecutions = new ChildExecutions({
+    ...options,
+    steps,
+    interrupted,
+    ...(organization
+      ? { organization: { ...organization, tasks: (): Record<string, LocalTask> => orgTasks() } }
+      : {}),
+  });
+  // A fan-out's per-organization executions run the same kinds of tasks as a pipeline's.
+  let orgTasksBound: Record<string, LocalTask> | undefined;
+  const orgTasks = (): Record<string, LocalTask> => {
+    orgTasksBound ??= bind((organization as { definition: AslDefinition }).definition);
+    return orgTasksBound;
+  };
+  const pipelineTasks = bind(pipelineApp.definition);
 
   const onOuterStop = () => stop.abort();
   options.signal?.addEventListener("abort", onOuterStop, { once: true });
@@ -145,13 +176,36 @@ export async function runPipelineDefinitions(options: RunPipelineOptions): Promi
   const result = runResult(options.pipeline, startedAt, pipelineResult, children.ended);
   const status = interrupted() ? "interrupted" : result.status;
   options.onEvent?.({ type: "pipeline", status });
-  const timeline = buildRunReport({
-    pipeline: options.pipeline,
-    steps: pipelineConfig.steps,
-    execution: pipelineResult,
-    children: children.ended,
+  const reports = steps.reports(interrupted());
+  const input = { pipeline: options.pipeline, steps: pipelineConfig.steps };
+  const timelines = runTimelines(input, pipelineResult, children.ended, reports);
+  return { ...result, status, steps: reports, polls: steps.polls, ...timelines };
+}
+
+/**
+ * The run's report; for a fan-out (steps with an organization), each organization's own
+ * report too, and the run's with every organization's steps in the order they started.
+ */
+function runTimelines(
+  input: { pipeline: string; steps: PipelineConfig["steps"] },
+  execution: LocalExecutionResult,
+  children: readonly LocalExecutionResult[],
+  reports: readonly StepReport[],
+): Pick<LocalRunResult, "timeline" | "organization_timelines"> {
+  const timeline = buildRunReport({ ...input, execution, children });
+  const started = new Map(
+    reports.flatMap((r) => (r.organization ? [[r.organization.id, r.organization.name]] : [])),
+  );
+  if (started.size === 0) return { timeline };
+  const byOrganization = buildOrganizationReports({ ...input, children });
+  const organizations = [...started].flatMap(([id, name]) => {
+    const report = byOrganization[id];
+    return report ? [{ name, report }] : [];
   });
-  return { ...result, status, steps: steps.reports(interrupted()), polls: steps.polls, timeline };
+  return {
+    timeline: fanOutReport(timeline, organizations),
+    organization_timelines: byOrganization,
+  };
 }
 
 function findPipeline(options: RunPipelineOptions): {
@@ -168,17 +222,20 @@ function findPipeline(options: RunPipelineOptions): {
 }
 
 /**
- * The pipeline machine's tasks: describeExecution from the children's registries, and
- * `startExecution.sync` through `startStep`. Fails before running on a task that cannot
- * run locally or names a machine the app lacks.
+ * The tasks of a pipeline machine (or of a fan-out's per-organization machine):
+ * describeExecution from the children's registries, `startExecution.sync` through
+ * `startStep`, and Lambda tasks (a fan-out's resolver) through their handler. Fails before
+ * running on a task that cannot run locally or names a machine the app lacks.
  */
-function pipelineTasksOf(
-  pipeline: string,
-  definition: AslDefinition,
-  app: LocalApp,
-  children: ChildExecutions,
-  startStep: LocalTask,
-): Record<string, LocalTask> {
+function pipelineTasksOf(options: {
+  pipeline: string;
+  definition: AslDefinition;
+  app: LocalApp;
+  functions: LocalFunctions;
+  children: ChildExecutions;
+  startStep: LocalTask;
+}): Record<string, LocalTask> {
+  const { pipeline, definition, app, children, startStep } = options;
   const starts = [...allStates(definition)].filter(
     ([, state]) => state.Type === "Task" && START_EXECUTION_SYNC.test(state.Resource ?? ""),
   );
@@ -199,12 +256,15 @@ function pipelineTasksOf(
   const tasks: Record<string, LocalTask> = {};
   for (const [stateName, state] of allStates(definition)) {
     if (state.Type !== "Task") continue;
+    const fn = app.pipelineTaskFunctions?.[stateName];
     if (DESCRIBE_EXECUTION.test(state.Resource ?? "")) {
       tasks[stateName] = children.describe;
     } else if (START_EXECUTION_SYNC.test(state.Resource ?? "")) {
       const target = targetOf(state);
       if (typeof target === "string") children.machineOf(target); // unknown machine: fail now
       tasks[stateName] = startStep;
+    } else if (fn !== undefined && options.functions[fn] !== undefined) {
+      tasks[stateName] = options.functions[fn];
     } else {
       throw new Error(
         `pipeline Task state "${stateName}" uses ${state.Resource}, which does not run locally`,
@@ -244,8 +304,11 @@ function runResult(
 export interface LocalRunOptions {
   config: PipelinesConfig;
   pipeline: string;
-  /** The Polytomic API the handlers call: the embedded simulator or the real one. */
-  polytomic: { baseUrl: string; apiKey: string };
+  /**
+   * The Polytomic API the handlers call: the embedded simulator or the real one; a fan-out's
+   * steps and resolver call it with the partner key (docs/partners.md).
+   */
+  polytomic: { baseUrl: string; apiKey: string; partnerKey?: string | undefined };
   clock: LocalClock;
   /** Logs, metrics and handler logs go here instead of S3 and CloudWatch. */
   outDir: string;
@@ -287,11 +350,27 @@ export function localAppOf(synthesized: SynthesizedDefinitions): LocalApp {
         }
       : {}),
     pipelines: Object.fromEntries(
-      Object.entries(synthesized.pipelines).map(([name, definition]) => [
-        name,
-        { stateMachineName: `pipeline-${name}`, definition },
-      ]),
+      Object.entries(synthesized.pipelines).map(([name, definition]) => {
+        const organization = synthesized.organizations[name];
+        return [
+          name,
+          {
+            stateMachineName: `pipeline-${name}`,
+            definition,
+            ...(organization
+              ? {
+                  organization: {
+                    stateMachineName: `pipeline-${name}-org`,
+                    definition: organization.definition,
+                    stateMachineArn: organization.arn,
+                  },
+                }
+              : {}),
+          },
+        ];
+      }),
     ),
+    pipelineTaskFunctions: synthesized.pipelineTaskFunctions,
   };
 }
 
@@ -316,7 +395,7 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
         const handler = makeHandler(local.deps);
         return [name, (input: unknown) => handler(input)];
       }),
-    ) as Record<FunctionName, LocalTask>;
+    ) as LocalFunctions;
     return await runPipelineDefinitions({ ...options, app, functions, histories });
   } finally {
     await local.close();
@@ -325,12 +404,13 @@ export async function runPipelineLocally(options: LocalRunOptions): Promise<Loca
 
 /** The same handler modules the Lambda functions run. */
 async function loadHandlerModules() {
-  const [start, check, exportLogs, publish, cancel] = await Promise.all([
+  const [start, check, exportLogs, publish, cancel, resolve] = await Promise.all([
     import("../../functions/start-sync/index"),
     import("../../functions/check-status/index"),
     import("../../functions/export-logs/index"),
     import("../../functions/publish-metrics/index"),
     import("../../functions/cancel-sync/index"),
+    import("../../functions/resolve-organizations/index"),
   ]);
   return {
     "start-sync": start.makeHandler,
@@ -338,5 +418,6 @@ async function loadHandlerModules() {
     "export-logs": exportLogs.makeHandler,
     "publish-metrics": publish.makeHandler,
     "cancel-sync": cancel.makeHandler,
+    "resolve-organizations": resolve.makeHandler,
   } as const;
 }

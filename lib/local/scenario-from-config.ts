@@ -5,9 +5,9 @@
  * pipeline runs end to end without a hand-written scenario.
  */
 import { createHash } from "node:crypto";
-import type { BulkStartOptions } from "../../functions/core/contract";
+import type { BulkStartOptions, OrganizationsSpec } from "../../functions/core/contract";
 import type { Scenario, SchemaScenario, SyncScenario } from "../../simulator/scenario";
-import type { PipelinesConfig, StepConfig } from "../config/model";
+import type { PipelineConfig, PipelinesConfig, StepConfig } from "../config/model";
 
 /** Namespace of the name-derived sync ids (a fixed, random uuid). */
 const NAME_NAMESPACE = "3a6b8f0e-5c1d-4e7a-9b2f-6d0c4e8a1f37";
@@ -110,9 +110,22 @@ export function scenarioFromConfig(config: PipelinesConfig, pipeline: string): S
     const known = config.pipelines.map((p) => p.name).join(", ") || "(none)";
     throw new Error(`unknown pipeline "${pipeline}" in ${config.source}; known: ${known}`);
   }
+  if (found.fan_out) return partnerScenario(config, found, found.fan_out.organizations);
+  return {
+    source: `generated for pipeline "${pipeline}" of ${config.source}`,
+    syncs: stepSyncs(found.steps, scenarioSyncId),
+    faults: [],
+  };
+}
+
+/** Every step's sync, once per id (`idOf`); a bulk sync's schemas are its steps' union. */
+function stepSyncs(
+  steps: readonly StepConfig[],
+  idOf: (step: StepConfig) => string,
+): Record<string, SyncScenario> {
   const syncs: Record<string, SyncScenario> = {};
-  for (const step of found.steps) {
-    const id = scenarioSyncId(step);
+  for (const step of steps) {
+    const id = idOf(step);
     const existing = syncs[id];
     if (existing === undefined) {
       syncs[id] = syncFor(step, id);
@@ -126,11 +139,72 @@ export function scenarioFromConfig(config: PipelinesConfig, pipeline: string): S
       existing.schemas = splitRecords(names, existing.records);
     }
   }
+  return syncs;
+}
+
+/** The partner key of a generated partner scenario (docs/partners.md). */
+export const GENERATED_PARTNER_KEY = "local-partner-key";
+/** Organizations a generated scenario gives `all` or a shared connection. */
+const GENERATED_ORGANIZATIONS = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A fan-out's scenario (issue 15): a partner key and the organizations `organizations:`
+ * names (a listed name gets a name-derived id, a listed uuid a name from it; `all` and a
+ * shared connection get three, the connection shared with each), each with every step's
+ * sync, succeeding, under an id derived from the organization too; with `all`, the
+ * partner's own organization (which Get Organizations lists too) has them as well.
+ */
+function partnerScenario(
+  config: PipelinesConfig,
+  pipeline: PipelineConfig,
+  spec: OrganizationsSpec,
+): Scenario {
+  const organizations = generatedOrganizations(spec);
+  // `all` includes the partner's own organization: it gets the syncs too.
+  const syncs: Record<string, SyncScenario> =
+    "all" in spec ? stepSyncs(pipeline.steps, scenarioSyncId) : {};
+  for (const organization of organizations) {
+    const idOf = (step: StepConfig) =>
+      syncIdFromName(step.sync_type, `${organization.id}\0${scenarioSyncId(step)}`);
+    for (const sync of Object.values(stepSyncs(pipeline.steps, idOf))) {
+      syncs[sync.id] = { ...sync, organization_id: organization.id };
+    }
+  }
+  const shared = "sharing_connection" in spec ? spec.sharing_connection.toLowerCase() : undefined;
   return {
-    source: `generated for pipeline "${pipeline}" of ${config.source}`,
+    source: `generated for pipeline "${pipeline.name}" of ${config.source}`,
+    partner_key: GENERATED_PARTNER_KEY,
+    organization_name: "Partner",
+    ...(shared ? { connections: [{ id: shared, name: "Shared connection" }] } : {}),
+    organizations: organizations.map((organization) => ({
+      ...organization,
+      users: [],
+      connections: shared
+        ? [
+            {
+              id: syncIdFromName("model", `${organization.id}\0connection`),
+              name: `Shared connection (${organization.name})`,
+              shared_from: shared,
+            },
+          ]
+        : [],
+    })),
     syncs,
     faults: [],
   };
+}
+
+function generatedOrganizations(spec: OrganizationsSpec): { id: string; name: string }[] {
+  const named = (name: string) => ({ id: syncIdFromName("model", `organization\0${name}`), name });
+  if (!("list" in spec)) {
+    return Array.from({ length: GENERATED_ORGANIZATIONS }, (_, i) => named(`Customer ${i + 1}`));
+  }
+  return spec.list.map((entry) =>
+    UUID.test(entry)
+      ? { id: entry.toLowerCase(), name: `Organization ${entry.slice(0, 8)}` }
+      : named(entry),
+  );
 }
 
 /**
@@ -141,7 +215,8 @@ export function scenarioFromConfig(config: PipelinesConfig, pipeline: string): S
  */
 export function freshnessScenarioFromConfig(config: PipelinesConfig): Scenario {
   const syncs: Record<string, SyncScenario> = {};
-  for (const pipeline of config.pipelines) {
+  // A fan-out's syncs are in its customers' organizations; freshness reads the secret's.
+  for (const pipeline of config.pipelines.filter((p) => !p.fan_out)) {
     Object.assign(syncs, scenarioFromConfig(config, pipeline.name).syncs);
   }
   for (const watched of config.freshness?.syncs ?? []) {

@@ -22,8 +22,16 @@ import type { LocalClock } from "./virtual-clock";
 
 type StepConfig = PipelineConfig["steps"][number];
 
+/** The organization a fan-out's step runs in (issue 15). */
+export interface StepOrganization {
+  id: string;
+  name: string;
+}
+
 interface StepTrack {
   config: StepConfig;
+  /** Set for a step of a pipeline with `organizations:`: each runs once per organization. */
+  organization?: StepOrganization;
   state: StepState;
   start?: StartResult;
   check?: CheckResult;
@@ -54,9 +62,28 @@ export class StepTracker {
     private readonly clock: LocalClock,
     private readonly onEvent?: (event: RunEvent) => void,
   ) {
+    // A fan-out's steps are known once their organization starts (organizationStarted).
     this.steps = new Map(
-      pipeline.steps.map((step) => [step.id, { config: step, state: "waiting", logs: [] }]),
+      pipeline.fan_out
+        ? []
+        : pipeline.steps.map((step) => [step.id, { config: step, state: "waiting", logs: [] }]),
     );
+  }
+
+  /**
+   * A fan-out's per-organization execution starts (its input names the organization):
+   * the pipeline's steps, in that organization, join the run.
+   */
+  organizationStarted(input: unknown): void {
+    const organization = organizationOf(input);
+    if (!organization) return;
+    for (const config of this.pipeline.steps) {
+      const key = trackKey(organization.id, config.id);
+      if (this.steps.has(key)) continue;
+      const track: StepTrack = { config, organization, state: "waiting", logs: [] };
+      this.steps.set(key, track);
+      this.emit(track);
+    }
   }
 
   /** Sends every step's progress (at the start, so the display lists them all). */
@@ -109,10 +136,13 @@ export class StepTracker {
     if (!track) return undefined;
     track.startedAtMs = this.clock.now();
     this.setState(track, "queued");
-    return track.config.id;
+    return trackKey(track.organization?.id, track.config.id);
   }
 
-  /** A step's run-sync child ended; `interrupted`: it was stopped by the run's interruption. */
+  /**
+   * A step's run-sync child ended (`step`: what childStarted returned); `interrupted`: it
+   * was stopped by the run's interruption.
+   */
   childEnded(step: string, result: LocalExecutionResult, interrupted: boolean): void {
     const track = this.steps.get(step);
     if (!track) return;
@@ -137,13 +167,16 @@ export class StepTracker {
     if (cancel.logs) track.logs = cancel.logs;
   }
 
-  /** Steps are skipped by Pass states: reads the results the pipeline records as it goes. */
-  observePipeline(event: EventLog): void {
+  /**
+   * Steps are skipped by Pass states: reads the results the pipeline records as it goes
+   * (a fan-out's per-organization execution: `organization` is its organization id).
+   */
+  observePipeline(event: EventLog, organization?: string): void {
     if (event.type !== "StateExited") return;
     const results = (event.state.output as { results?: Record<string, { status?: string }> } | null)
       ?.results;
     for (const [id, result] of Object.entries(results ?? {})) {
-      const track = this.steps.get(id);
+      const track = this.steps.get(trackKey(organization, id));
       if (track && result?.status === "skipped" && track.state === "waiting") {
         this.setState(track, "skipped");
       }
@@ -155,8 +188,8 @@ export class StepTracker {
    * never started: skipped, or `not_started` when the run was interrupted.
    */
   reports(interrupted: boolean): StepReport[] {
-    return this.pipeline.steps.map((config) => {
-      const track = this.steps.get(config.id) as StepTrack;
+    // In the pipeline's step order; a fan-out's organization by organization, as they started.
+    return [...this.steps.values()].map((track) => {
       if (!ENDED.has(track.state)) {
         const started = track.startedAtMs !== undefined;
         this.setState(track, started ? "failed" : interrupted ? "not_started" : "skipped");
@@ -166,7 +199,8 @@ export class StepTracker {
   }
 
   private trackOf(input: unknown): StepTrack | undefined {
-    return this.steps.get((input as Partial<RunState> | null)?.step ?? "");
+    const step = (input as Partial<RunState> | null)?.step ?? "";
+    return this.steps.get(trackKey(organizationOf(input)?.id, step));
   }
 
   private setState(track: StepTrack, state: StepState): void {
@@ -182,6 +216,7 @@ export class StepTracker {
       type: "step",
       progress: {
         step: track.config.id,
+        ...(track.organization ? { organization: track.organization } : {}),
         state: track.state,
         sync_type: track.config.sync_type,
         sync_id: track.start?.sync_id ?? track.config.sync.id,
@@ -215,6 +250,19 @@ function isStillRunning(error: unknown): error is StillRunning {
   );
 }
 
+/** A step's key: its id, within its organization's in a fan-out. */
+function trackKey(organization: string | undefined, step: string): string {
+  return organization === undefined ? step : `${organization}/${step}`;
+}
+
+/** The organization an input (a step's, or a per-organization execution's) names, if any. */
+function organizationOf(input: unknown): StepOrganization | undefined {
+  const { organization_id: id, organization_name: name } =
+    (input as { organization_id?: unknown; organization_name?: unknown } | null) ?? {};
+  if (typeof id !== "string") return undefined;
+  return { id, name: typeof name === "string" ? name : id };
+}
+
 function elapsedSeconds(track: StepTrack, now: number): number {
   if (track.startedAtMs === undefined) return 0;
   return Math.round(((track.endedAtMs ?? now) - track.startedAtMs) / 1000);
@@ -227,6 +275,7 @@ function report(track: StepTrack): StepReport {
   const ownOutcome = state === "skipped" || state === "not_started" || state === "cancelled";
   return {
     id: config.id,
+    ...(track.organization ? { organization: track.organization } : {}),
     sync_type: config.sync_type,
     sync_id: track.start?.sync_id ?? config.sync.id ?? null,
     status: state as StepReport["status"],

@@ -156,6 +156,60 @@ function lastEventTime(execution: ExecutionRecord): number | undefined {
   return execution.events.at(-1)?.timestamp;
 }
 
+/**
+ * A fan-out's run (issue 15), one report per organization: each per-organization
+ * execution (its input names the organization and no step) with the step children whose
+ * input names the same organization. By organization id.
+ */
+export function buildOrganizationReports(
+  input: Omit<ReportInput, "execution">,
+): Record<string, RunReport> {
+  const organizationOf = (child: ExecutionRecord) => {
+    const started = child.events.find((e) => e.type === "ExecutionStarted");
+    const id = (started?.input as { organization_id?: unknown } | undefined)?.organization_id;
+    return typeof id === "string" ? id : undefined;
+  };
+  const reports: Record<string, RunReport> = {};
+  for (const execution of input.children) {
+    const organization = organizationOf(execution);
+    if (organization === undefined || childInput(execution) !== undefined) continue;
+    const children = input.children.filter(
+      (child) => child !== execution && organizationOf(child) === organization,
+    );
+    reports[organization] = buildRunReport({ ...input, execution, children });
+  }
+  return reports;
+}
+
+/**
+ * A fan-out's run as one report: the pipeline's (the fan-out's) times, with each
+ * organization's steps, named `<organization> / <step>` (dependencies too), organization by
+ * organization. The critical path is that of the organization that ended last.
+ */
+export function fanOutReport(
+  pipeline: RunReport,
+  organizations: readonly { name: string; report: RunReport }[],
+): RunReport {
+  const steps = organizations.flatMap(({ name, report }) => {
+    const named = (step: string) => `${name} / ${step}`;
+    return report.steps.map((step) => ({
+      ...step,
+      id: named(step.id),
+      after: step.after.map(named),
+      waiting_on: step.waiting_on.map((w) => ({ ...w, step: named(w.step) })),
+    }));
+  });
+  const last = [...organizations].sort((a, b) =>
+    (b.report.finished_at ?? b.report.as_of).localeCompare(a.report.finished_at ?? a.report.as_of),
+  )[0];
+  const critical = new Set(last ? last.report.critical_path.map((s) => `${last.name} / ${s}`) : []);
+  return {
+    ...pipeline,
+    steps: steps.map((step) => ({ ...step, critical: critical.has(step.id) })),
+    critical_path: [...critical],
+  };
+}
+
 /** Each step's run-sync child (the last one started, when a step has several), by step id. */
 function stepRuns(children: readonly ExecutionRecord[]): Map<string, StepRun> {
   const runs = new Map<string, StepRun>();

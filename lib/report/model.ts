@@ -141,9 +141,15 @@ export type ReportStep = z.infer<typeof reportStepSchema>;
 export type RunReport = z.infer<typeof runReportSchema>;
 
 /** A step of the `run --json` document: the runner's step report and its times. */
+/** The organization a fan-out's step ran in (issue 15). */
+const organizationSchema = z.object({ id: z.string(), name: z.string() }).strict();
+
 export const jsonStepSchema = z
   .object({
     id: z.string(),
+    organization: organizationSchema
+      .optional()
+      .describe("a fan-out's step (pipeline with organizations:): the organization it ran in"),
     sync_type: z.enum(["model", "bulk"]),
     sync_id: z.string().nullable(),
     status: z.enum(STEP_STATUSES),
@@ -190,11 +196,27 @@ export const jsonReportSchema = z
       .string()
       .nullable()
       .describe("the run's report.html (absolute path), null when it was not written"),
+    organizations: z
+      .array(
+        organizationSchema
+          .extend({
+            status: z.enum(["succeeded", "failed", "interrupted"]),
+            failed_steps: z.array(z.string()),
+          })
+          .strict(),
+      )
+      .optional()
+      .describe(
+        "a fan-out (pipeline with organizations:): each organization's outcome, in the order they started",
+      ),
     error: errorSchema
       .optional()
-      .describe("only when the pipeline failed with an error of its own (not a step's)"),
+      .describe(
+        "only when the pipeline failed with an error of its own (not a step's); a fan-out's names the failed organizations",
+      ),
   })
   .strict();
 
 export type JsonStep = z.infer<typeof jsonStepSchema>;
 export type JsonReport = z.infer<typeof jsonReportSchema>;
+export type JsonOrganization = NonNullable<JsonReport["organizations"]>[number];

@@ -4,19 +4,9 @@ import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadPipelinesConfig, parsePipelinesConfig } from "../../lib/config/load";
 import { aliasBomb } from "../fixtures/alias-bomb";
+import { problems } from "./problems";
 
 const UUID = "9f1c0d2e-0000-4000-8000-000000000001";
-
-/** The problems of `text` as formatted lines; fails the test when it loads. */
-function problems(text: string): string[] {
-  try {
-    parsePipelinesConfig(text, "pipelines.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message.split("\n");
-    throw error;
-  }
-  throw new Error("expected the file to be rejected");
-}
 
 /** A pipeline `p` with the given pipeline-level YAML and steps YAML (each indented by the caller). */
 function pipeline(steps: string, extra = ""): string {

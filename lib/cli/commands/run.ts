@@ -33,7 +33,14 @@ import {
   preflight,
 } from "../preflight";
 import { fitLines, jsonReport, summaryText } from "../summary";
-import { type ApiTarget, chooseScenario, chooseTarget, openEmbedded, openLive } from "../target";
+import {
+  type ApiTarget,
+  chooseScenario,
+  chooseTarget,
+  openEmbedded,
+  openLive,
+  partnerKeyOf,
+} from "../target";
 
 /** Where logs and metrics go when `--out` is not given. */
 export const DEFAULT_OUT_DIR = ".local";
@@ -98,6 +105,8 @@ const CREDENTIAL_ERRORS = new Set(["Polytomic.Unauthorized", "Polytomic.Forbidde
 /** The API a run talks to, and the clock its state machines run on. */
 export interface Target extends ApiTarget {
   clock: LocalClock;
+  /** A fan-out's partner key (the scenario's partner_key, or POLYTOMIC_PARTNER_KEY). Never printed. */
+  partnerKey?: string;
 }
 
 async function embeddedTarget(
@@ -111,13 +120,16 @@ async function embeddedTarget(
     scenario: () => scenarioFromConfig(config, pipeline.name),
     name: GENERATED_STEPS_SUCCEED,
   });
-  enforcePreflight(await embeddedPreflight(pipeline, named, io), io);
+  // A fan-out's syncs are looked up in each organization when it runs: a missing one fails
+  // that organization's step (Sync.NotFound), not the whole run before it starts.
+  if (!pipeline.fan_out) enforcePreflight(await embeddedPreflight(pipeline, named, io), io);
   // Time stands still while work is in flight, at every speed: a fault's delay is real
   // time, as a slow answer is.
   const clock = new VirtualClock(Date.now(), speed);
   const target = await openEmbedded(named, io, { command: "run", clock });
   return {
     ...target,
+    ...(pipeline.fan_out ? { partnerKey: partnerKeyOf(named, "run") } : {}),
     clock,
     description: `embedded simulator at ${target.baseUrl} (scenario: ${named.shown}; ${
       speed !== undefined ? `${speed}x speed` : "virtual clock, as fast as possible"
@@ -136,6 +148,12 @@ export function enforcePreflight(report: PreflightReport, io: CliIO): void {
 
 /** The real API, once the preflight passed. */
 async function checkedLiveTarget(pipeline: PipelineConfig, io: CliIO): Promise<Target> {
+  if (pipeline.fan_out) {
+    // The steps run in each organization with the partner key; there is no one
+    // organization to check the syncs in before the run.
+    const partner = openLive(io, "run", "partner");
+    return { ...partner, partnerKey: partner.apiKey, clock: new WallClock() };
+  }
   const target = { ...openLive(io, "run"), clock: new WallClock() };
   enforcePreflight(await preflight(pipeline, target), io);
   return target;
@@ -415,7 +433,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     : new LiveDisplay({
         out: io.stdout,
         pipeline: name,
-        steps: pipeline.steps,
+        // A fan-out's steps join the display as their organizations start.
+        steps: pipeline.fan_out ? [] : pipeline.steps,
         now: () => target.clock.now(),
       });
   const abort = new AbortController();
@@ -423,7 +442,8 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
   let eventWait: LocalEventWait | undefined;
   try {
     if (display !== undefined) {
-      const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}) against ${target.description}; ${ELAPSED_MEANING}`;
+      const across = pipeline.fan_out ? " in each organization" : "";
+      const intro = `Running pipeline ${name} (${plural(pipeline.steps.length, "step")}${across}) against ${target.description}; ${ELAPSED_MEANING}`;
       io.stdout.write(`${fitLines([intro], outputColumns(io.stdout, io.env)).join("\n")}\n`);
       display.start();
     }
@@ -436,7 +456,7 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
     const result = await runPipelineLocally({
       config: request.config,
       pipeline: name,
-      polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey },
+      polytomic: { baseUrl: target.baseUrl, apiKey: target.apiKey, partnerKey: target.partnerKey },
       clock: target.clock,
       outDir,
       runDir,

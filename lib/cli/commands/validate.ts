@@ -1,3 +1,4 @@
+import type { PipelineConfig } from "../../config/model";
 import { commandSpec, parseCommandArgs, stringValue } from "../args";
 import { CONFIG_OPTION, displayPath, loadConfig } from "../config";
 import { plural } from "../format";
@@ -28,8 +29,19 @@ export async function validateCommand(args: readonly string[], io: CliIO): Promi
         ? `, cron ${p.schedule.cron} (${p.schedule.timezone})`
         : `, rate ${p.schedule.rate}`
       : ", manual only";
-    lines.push(`  ${p.name}: ${plural(p.steps.length, "step")}${schedule}`);
+    lines.push(
+      `  ${p.name}: ${plural(p.steps.length, "step")}${acrossOrganizations(p)}${schedule}`,
+    );
   }
   io.stdout.write(`${lines.join("\n")}\n`);
   return 0;
+}
+
+/** ` in each of 3 organizations` (a list), ` in every organization` ...; nothing without. */
+function acrossOrganizations(pipeline: PipelineConfig): string {
+  const spec = pipeline.fan_out?.organizations;
+  if (spec === undefined) return "";
+  if ("list" in spec) return ` in each of ${plural(spec.list.length, "organization")}`;
+  if ("all" in spec) return " in every organization of the partner";
+  return ` in each organization connection ${spec.sharing_connection} is shared with`;
 }
