@@ -83,6 +83,15 @@ function ownError(result: LocalRunResult): LocalRunResult["error"] {
 }
 
 /**
+ * The pipeline's own error message on one line, without the JSON list a fan-out's cause ends
+ * with: that list is for the console; the "Organizations:" line above already names them.
+ */
+function ownMessage(message: string): string {
+  const json = message.search(/:\s*\[\{/);
+  return oneLine(json >= 0 ? message.slice(0, json) : message);
+}
+
+/**
  * `pipeline fanout failed: push_hubspot (Sync.Failed) failed; 1 skipped (report)`; an
  * interrupted run names what it cancelled and what never started.
  */
@@ -253,7 +262,7 @@ export function summaryText(result: LocalRunResult, options: SummaryOptions): st
   if (organizations.length > 0) lines.push(organizationsLine(organizations));
   const own = ownError(result);
   if (result.status === "interrupted") lines.push(...interruptionLines(result.steps));
-  else if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${oneLine(own.message)}`);
+  else if (own !== undefined) lines.push(`pipeline error: ${own.name}: ${ownMessage(own.message)}`);
   lines.push(closingLine(result, options.simulated));
   return `${fitLines(lines, width).join("\n")}\n`;
 }
