@@ -9,7 +9,7 @@
 
 import { awsDeps } from "../aws/aws-deps";
 import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
-import { checkInvocation, checkStatus, stillRunning } from "../core/check";
+import { checkInvocation, checkStatus, stillRunning, unreadableRun } from "../core/check";
 import type { CheckResult } from "../core/contract";
 import type { Deps } from "../core/deps";
 import {
@@ -54,7 +54,10 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
         );
       },
       { retries: { carried: retriesOfPreviousChecks } },
-    );
+    ).catch((error: unknown) => {
+      // A transient error in the retry loop: check again later, as for a run still going.
+      throw unreadableRun(started, error, loop, deps.clock.now()) ?? error;
+    });
     const carried = retriesOfPreviousChecks(input);
     const still = started && stillRunning(started, result, loop, deps.clock.now(), carried);
     if (still) throw still;

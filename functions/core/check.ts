@@ -6,7 +6,7 @@ import type { BulkSchemaExecution } from "../polytomic/types";
 import type { CheckResult, SchemaResult } from "./contract";
 import type { Deps } from "./deps";
 import { type StillRunningCause, stillRunningErrorName } from "./error-names";
-import { invalidInput } from "./errors";
+import { invalidInput, isRetryableName } from "./errors";
 import { cleanText, MAX_SCHEMA_MESSAGE, stepErrorMessage } from "./failure-text";
 import type { StartedState } from "./input";
 import {
@@ -147,7 +147,7 @@ function addTimeout(result: CheckResult, state: StartedState, run: RunView): voi
  */
 function nextWaits(
   state: StartedState,
-  run: RunView,
+  run: Pick<RunView, "status" | "started_at">,
   now: number,
   polls: number,
 ): Pick<CheckResult, "next_poll_seconds" | "event_wait_seconds"> {
@@ -191,9 +191,14 @@ export class StillRunning extends Error {
   constructor(
     readonly check: CheckResult,
     elapsed: number,
+    /** The transient error that kept this check from reading the run (see `unreadableRun`). */
+    unreadable?: string,
   ) {
     const cause: StillRunningCause = {
-      poll: "the run is still going: not a failure; Check status runs again after the retry interval",
+      poll: unreadable
+        ? `the run could not be read (${unreadable}): not a failure yet; Check status runs again after the retry interval, until the step's deadline`
+        : "the run is still going: not a failure; Check status runs again after the retry interval",
+      ...(unreadable ? { unreadable } : {}),
       status: check.status,
       elapsed_seconds: Math.round(elapsed),
       next_check_seconds: check.next_poll_seconds,
@@ -229,6 +234,46 @@ export function stillRunning(
     ...(result.started_at ? { started_at: result.started_at } : {}),
   };
   return new StillRunning(result, elapsedSeconds(state, run, now));
+}
+
+/**
+ * The retry loop's answer to a check that could not read the run: a transient error
+ * (RETRYABLE_ERRORS: Polytomic rate-limited, a 5xx, a timeout, a malformed answer, an AWS
+ * throttle) that the client's own retries did not get past. Before the step's deadline it is
+ * a StillRunning like any other, the wait what polling would wait from what the last
+ * returned check saw, so the run goes on being watched through an outage. Thrown as it is,
+ * the Task's transient retrier would take it, and that retrier's attempts count over every
+ * check of the state (a retrier's MaxAttempts applies across all its retries within one
+ * state, "Handling errors in Step Functions workflows"): a handful of blips in a long step
+ * would fail it, and fail it while the API is down, when cancelling its run fails too. Past
+ * the deadline (or in the `wait` loop, or for a step that keeps the Wait loop) the error is
+ * left as it is: the transient retrier, then the error path, which cancels the run.
+ */
+export function unreadableRun(
+  state: StartedState | undefined,
+  error: unknown,
+  loop: PollLoop,
+  now: number,
+): StillRunning | undefined {
+  const name = error instanceof Error ? error.name : "";
+  if (!state || !isRetryableName(name) || !retriesWhileRunning(loop, state.poll)) return undefined;
+  if (now >= Date.parse(state.start.deadline)) return undefined;
+  const seen = state.check;
+  const run = { status: seen?.status ?? state.start.status, started_at: seen?.started_at };
+  const polls = (seen?.polls ?? 0) + 1;
+  const check: CheckResult = {
+    status: run.status,
+    terminal: false,
+    step_failed: false,
+    counts: seen?.counts ?? { records: 0, errors: 0, warnings: 0 },
+    ...nextWaits(state, run, now, polls),
+    polls,
+    timed_out: false,
+    ...(seen?.created_at ? { created_at: seen.created_at } : {}),
+    ...(seen?.started_at ? { started_at: seen.started_at } : {}),
+  };
+  check.next_poll_seconds = pollBucket(check.next_poll_seconds);
+  return new StillRunning(check, elapsedSeconds(state, run, now), name);
 }
 
 /**

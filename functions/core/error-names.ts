@@ -90,6 +90,8 @@ export function stillRunningSeconds(name: unknown): number | undefined {
  */
 export interface StillRunningCause {
   poll: string;
+  /** Set when the check could not read the run: the transient error's name (the status is the last one seen). */
+  unreadable?: string;
   status: string;
   elapsed_seconds: number;
   next_check_seconds: number;

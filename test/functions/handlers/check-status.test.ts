@@ -444,6 +444,26 @@ describe("check-status in the retry loop (webhooks off: functions/core/polling.t
     expect(check).toMatchObject({ status: "running", api_retries: 1 });
   });
 
+  it("keeps watching a run it cannot read (a transient error) until the deadline, then lets the error fail the check", async () => {
+    e = await env(
+      scenario("queue_seconds: 0\nduration_seconds: 600", "", faults("execution", 503, 1000)),
+    );
+    const { start } = await startStep(e, stepInput({ timeout_seconds: 300 }));
+    const input = { ...stepInput({ timeout_seconds: 300 }), start };
+    e.clock.advance(120_000);
+    const error = await rejection(checkHandler(e.deps)(retryLoop(input)));
+    expect(error).toBeInstanceOf(StillRunning);
+    expect(error.name).toMatch(/^Polytomic\.StillRunning\.\d+s$/);
+    const cause = parseStillRunningCause(error.message);
+    expect(cause).toMatchObject({ unreadable: "Polytomic.ServerError", status: start.status });
+    expect(cause?.poll).toContain("could not be read");
+    // The Wait loop (webhooks on) and a step past its deadline get the error itself.
+    expect((await rejection(checkHandler(e.deps)(input))).name).toBe("Polytomic.ServerError");
+    e.clock.advance(200_000);
+    const late = await rejection(checkHandler(e.deps)(retryLoop(input)));
+    expect(late.name).toBe("Polytomic.ServerError");
+  });
+
   it("refuses a payload naming another loop", async () => {
     e = await env(scenario());
     const error = await rejection(

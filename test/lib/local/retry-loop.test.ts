@@ -25,11 +25,11 @@ afterEach(async () => {
   for (const w of open.splice(0)) await w.close();
 });
 
-async function runOne(poll: string, durationSeconds: number) {
+async function runOne(poll: string, durationSeconds: number, extra = "") {
   const w = await world(`api_key: ${KEY}
 syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: ${durationSeconds}, records: 10 }
-`);
+${extra}`);
   open.push(w);
   const cfg = config(`pipelines:
   p:
@@ -87,6 +87,18 @@ describe("the retry loop (webhooks off, adaptive)", () => {
     const { result } = await runOne("{ strategy: adaptive }", 900);
     expect(result.timeline?.steps[0]?.polls).toBe(result.polls);
     expect(result.steps[0]).toMatchObject({ status: "succeeded" });
+  });
+
+  it("rides out an API outage longer than the transient retrier's attempts: the step still succeeds", async () => {
+    // 60 answers of 503 to the status reads: many more failed checks than the transient
+    // retrier's 6 attempts, which count over every check of the one state entry.
+    const outage = "faults:\n  - { endpoint: execution, status: 503, times: 60 }";
+    const { result, child } = await runOne("{ strategy: adaptive }", 1800, outage);
+    expect(result.status).toBe("succeeded");
+    const unreadable = child.events.filter(
+      (e) => e.type === "StateFailed" && "Cause" in e && String(e.Cause).includes("unreadable"),
+    );
+    expect(unreadable.length).toBeGreaterThan(6);
   });
 
   it("keeps the Wait loop for a fixed step: three transitions a check, no retry", async () => {
