@@ -190,6 +190,10 @@ describe("Freshness construct", () => {
     for (const label of ["freshness-notice", "webhook", "wake", "register-wait", "report-widget"]) {
       expect(body).toContain(`\\"label\\":\\"${label}\\"`);
     }
+    // check-status's Errors count the retry loop's polls: labelled so, on the right axis.
+    const polls = body.indexOf("check-status (counts still-running polls)");
+    expect(polls).toBeGreaterThan(0);
+    expect(body.slice(polls, polls + 120)).toMatch(/yAxis[\\"]+:[\\"]+right/);
   });
 
   it("with an empty created secret, the check is off and its alarms do not notify", () => {
