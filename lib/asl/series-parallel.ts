@@ -161,37 +161,69 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
  * ancestors of `d`): nobody waits for anything more than before, nor for anything it
  * does not depend on. The dependency tried first is the one with the most ancestors
  * (then the first declared): likely the last to end, so the remaining gates mostly find
- * theirs ended. Branches are taken until none can move; each move removes one.
+ * theirs ended. Branches are taken in turn, in passes until one moves none (each move
+ * removes a branch, so there are at most as many passes as branches).
  */
 function hangUnorderedBranches(
   initial: Plan,
   nodes: readonly DagNode[],
   ancestors: ReadonlyMap<string, ReadonlySet<string>>,
 ): Plan {
-  const size = (id: string) => ancestors.get(id)?.size ?? 0;
   const after = new Map(nodes.map((n) => [n.id, n.after]));
   let plan = initial;
-  for (let moved = true; moved && plan.kind === "parallel"; ) {
+  for (let moved = true; moved; ) {
     moved = false;
-    const before = planPredecessors(plan);
-    for (const [k, branch] of plan.branches.entries()) {
-      const steps = planSteps(branch);
-      const first = steps.find((id) => (before.get(id)?.size ?? 0) === 0) as string;
-      const targets = [...new Set(after.get(first))]
-        .filter((d) => steps.every((id) => ancestors.get(id)?.has(d)))
-        .sort((x, y) => size(y) - size(x));
-      const rest = plan.branches.filter((_, i) => i !== k);
-      const without = rest.length === 1 ? (rest[0] as Plan) : parallel(rest);
-      const d = targets.find((t) =>
-        keepsOrder(before, planPredecessors(hangAfter(without, t, branch)), steps, t),
-      );
-      if (d === undefined) continue;
-      plan = hangAfter(without, d, branch);
+    const firsts = plan.kind === "parallel" ? plan.branches.map(firstStep) : [];
+    for (const first of firsts) {
+      const next = hangBranch(plan, first, after.get(first) ?? [], ancestors);
+      if (next === plan) continue;
+      plan = next;
       moved = true;
-      break;
     }
   }
   return plan;
+}
+
+/**
+ * `plan` with its top-level branch that starts with step `first` moved right after the
+ * first of `dependencies` (most ancestors first) for which the move keeps every order
+ * (keepsOrder); `plan` itself when there is no such branch or dependency.
+ */
+function hangBranch(
+  plan: Plan,
+  first: string,
+  dependencies: readonly string[],
+  ancestors: ReadonlyMap<string, ReadonlySet<string>>,
+): Plan {
+  if (plan.kind !== "parallel" || dependencies.length === 0) return plan;
+  const k = plan.branches.findIndex((b) => firstStep(b) === first);
+  const branch = plan.branches[k];
+  if (branch === undefined) return plan;
+  const steps = planSteps(branch);
+  const size = (id: string) => ancestors.get(id)?.size ?? 0;
+  const targets = [...new Set(dependencies)]
+    .filter((d) => steps.every((id) => ancestors.get(id)?.has(d)))
+    .sort((x, y) => size(y) - size(x));
+  const rest = plan.branches.filter((_, i) => i !== k);
+  const without = rest.length === 1 ? (rest[0] as Plan) : parallel(rest);
+  const before = planPredecessors(plan);
+  for (const d of targets) {
+    const moved = hangAfter(without, d, branch);
+    if (keepsOrder(before, planPredecessors(moved), steps, d)) return moved;
+  }
+  return plan;
+}
+
+/** The step a plan starts with (the first of its first parts and branches). */
+export function firstStep(plan: Plan): string {
+  switch (plan.kind) {
+    case "step":
+      return plan.id;
+    case "series":
+      return firstStep(plan.parts[0] as Plan);
+    case "parallel":
+      return firstStep(plan.branches[0] as Plan);
+  }
 }
 
 /** `plan` with `branch` run right after step `d`, beside what follows `d` in its series. */

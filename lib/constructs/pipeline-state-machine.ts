@@ -6,7 +6,7 @@ import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
 import { Construct } from "constructs";
 import type { StepInput, StepResult } from "../../functions/core/contract";
-import { type Dependency, decompose, type Plan } from "../asl/series-parallel";
+import { type Dependency, decompose, firstStep, type Plan } from "../asl/series-parallel";
 import type { FanOutConfig, PipelineConfig, StepConfig } from "../config/model";
 import { MAX_ORGANIZATIONS } from "../config/schema";
 import { executionArn } from "./execution-arns";
@@ -959,17 +959,6 @@ export function renderedBytes(resolved: unknown): number {
   if (join) return join[1].reduce<number>((sum, part) => sum + renderedBytes(part), 0);
   const ref = (resolved as { Ref?: unknown } | null)?.Ref;
   return (typeof ref === "string" ? PSEUDO_PARAMETER_BYTES[ref] : undefined) ?? REFERENCE_BYTES;
-}
-
-function firstStep(plan: Plan): string {
-  switch (plan.kind) {
-    case "step":
-      return plan.id;
-    case "series":
-      return firstStep(plan.parts[0] as Plan);
-    case "parallel":
-      return firstStep(plan.branches[0] as Plan);
-  }
 }
 
 function truncate(text: string, max: number): string {
