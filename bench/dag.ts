@@ -54,6 +54,8 @@ export interface DagResult {
   dag: string;
   shape: string;
   series_parallel: boolean;
+  /** A held-out DAG (dags.ts): its gate figures are not in-sample. */
+  held_out: boolean;
   strategy: string;
   steps: number;
   status: string;
@@ -317,6 +319,7 @@ function summarize(
     dag: dag.name,
     shape: dag.shape,
     series_parallel: dag.series_parallel,
+    held_out: dag.held_out === true,
     strategy: strategy.key,
     steps: dag.steps.length,
     status: result.status,

@@ -19,6 +19,8 @@ export interface Dag {
   name: string;
   shape: string;
   series_parallel: boolean;
+  /** Held out: not looked at while tuning the gates (the figures on them are not in-sample). */
+  held_out?: boolean;
   steps: DagStep[];
 }
 
@@ -56,7 +58,29 @@ function layered(seed: number, layers: number, width: number): DagStep[] {
 }
 
 export function benchDags(): Dag[] {
-  return [...simpleDags(), ...composedDags(), ...notSeriesParallelDags()];
+  return [...simpleDags(), ...composedDags(), ...notSeriesParallelDags(), ...heldOutDags()];
+}
+
+/**
+ * Layered DAGs on seeds and sizes that were not looked at while choosing how gates are
+ * placed and how they wait (that was tuned on layered_random and layered_20), so the
+ * gate figures on them are not in-sample; the way bench/workload.ts holds out polling
+ * workloads.
+ */
+function heldOutDags(): Dag[] {
+  const sizes: Array<[seed: number, layers: number, width: number]> = [
+    [101, 4, 4],
+    [202, 5, 4],
+    [303, 6, 3],
+    [404, 3, 6],
+  ];
+  return sizes.map(([seed, layers, width]) => ({
+    name: `held_out_${seed}`,
+    shape: `${layers} layers × ${width} steps, each on 1–2 random steps of the layer above (seed ${seed}, held out)`,
+    series_parallel: false,
+    held_out: true,
+    steps: layered(seed, layers, width),
+  }));
 }
 
 /** A chain, fans out and in. */

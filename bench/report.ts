@@ -165,18 +165,10 @@ function scaleTargets(s: ScaleReport): Target[] {
 function dagTargets(d: DagReport): Target[] {
   const over = d.results.filter((r) => !r.within_target);
   const gated = d.results.filter((r) => r.gates > 0);
-  const share = (r: DagResult, n: number) => n / r.transitions;
-  const worst = (pick: (r: DagResult) => number) =>
-    gated.reduce<DagResult | undefined>(
-      (a, r) => (a === undefined || share(r, pick(r)) > share(a, pick(a)) ? r : a),
-      undefined,
-    );
-  const worstPolling = worst((r) => r.gate_polling_transitions);
-  const worstWhole = worst((r) => r.gate_transitions);
-  const describe = (r: DagResult | undefined, pick: (r: DagResult) => number) =>
-    r
-      ? `worst ${f(100 * share(r, pick(r)))}% (${r.dag}, ${r.strategy}: ${i(pick(r))} of ${i(r.transitions)})`
-      : "no gates";
+  const polling = (r: DagResult) => r.gate_polling_transitions;
+  const whole = (r: DagResult) => r.gate_transitions;
+  const within = (pick: (r: DagResult) => number) =>
+    gated.every((r) => pick(r) / r.transitions <= 0.1);
   return [
     {
       target: "makespan within one poll interval per critical-path edge (every DAG)",
@@ -189,16 +181,32 @@ function dagTargets(d: DagReport): Target[] {
       met: true,
     },
     {
-      target: "gate polling ≤ 10% of a pipeline's transitions (every DAG, both strategies)",
-      measured: describe(worstPolling, (r) => r.gate_polling_transitions),
-      met: gated.every((r) => share(r, r.gate_polling_transitions) <= 0.1),
+      target:
+        "gate polling ≤ 10% of a pipeline's transitions (every DAG, both strategies; held-out DAGs not tuned on)",
+      measured: worstGateShares(gated, polling),
+      met: within(polling),
     },
     {
       target: "whole gate executions ≤ 10% of a pipeline's transitions (stricter reading)",
-      measured: describe(worstWhole, (r) => r.gate_transitions),
-      met: gated.every((r) => share(r, r.gate_transitions) <= 0.1),
+      measured: worstGateShares(gated, whole),
+      met: within(whole),
     },
   ];
+}
+
+/** The worst share of a pipeline's transitions, on the tuning DAGs and on the held-out ones. */
+function worstGateShares(gated: readonly DagResult[], pick: (r: DagResult) => number): string {
+  const share = (r: DagResult) => pick(r) / r.transitions;
+  const worst = (set: readonly DagResult[]) => {
+    const r = set.reduce<DagResult | undefined>(
+      (a, x) => (a === undefined || share(x) > share(a) ? x : a),
+      undefined,
+    );
+    return r
+      ? `worst ${f(100 * share(r))}% (${r.dag}, ${r.strategy}: ${i(pick(r))} of ${i(r.transitions)})`
+      : "no gates";
+  };
+  return `tuning DAGs: ${worst(gated.filter((r) => !r.held_out))}; held-out DAGs: ${worst(gated.filter((r) => r.held_out))}`;
 }
 
 export function renderMarkdown(report: BenchReport): string {

@@ -130,7 +130,15 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
     return build(set);
   };
 
-  const plan = build(new Set(nodes.map((n) => n.id)));
+  const declared = new Map(nodes.map((n) => [n.id, new Set(n.after)]));
+  const plan = hangUnorderedBranches(
+    build(new Set(nodes.map((n) => n.id))),
+    nodes,
+    ancestorSets(
+      nodes.map((n) => n.id),
+      declared,
+    ),
+  );
   const before = planPredecessors(plan);
   const gated: Dependency[] = [];
   for (const n of nodes) {
@@ -139,6 +147,122 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
     }
   }
   return { plan, gated };
+}
+
+/**
+ * Cutting can leave a whole branch of the top-level Parallel ordered after nothing
+ * although its first steps have dependencies: each of those is then a gate, the first
+ * of them waiting (polling) from the pipeline's start. Such a branch B is moved into
+ * the branch of a dependency `d` of its first step, right after `d`: `… ; d ; R`
+ * becomes `… ; d ; [R | B]` (`… ; d ; B` when nothing follows). B's steps then wait for
+ * `d` in their branch, without a gate, and their other gates start only once `d`
+ * ended. A move is kept only when `d` is an ancestor of every step of B, no other
+ * step's predecessors change, and B's steps gain only `d` and d's predecessors (all
+ * ancestors of `d`): nobody waits for anything more than before, nor for anything it
+ * does not depend on. The dependency tried first is the one with the most ancestors
+ * (then the first declared): likely the last to end, so the remaining gates mostly find
+ * theirs ended. Branches are taken in turn, in passes until one moves none (each move
+ * removes a branch, so there are at most as many passes as branches).
+ */
+function hangUnorderedBranches(
+  initial: Plan,
+  nodes: readonly DagNode[],
+  ancestors: ReadonlyMap<string, ReadonlySet<string>>,
+): Plan {
+  const after = new Map(nodes.map((n) => [n.id, n.after]));
+  let plan = initial;
+  for (let moved = true; moved; ) {
+    moved = false;
+    const firsts = plan.kind === "parallel" ? plan.branches.map(firstStep) : [];
+    for (const first of firsts) {
+      const next = hangBranch(plan, first, after.get(first) ?? [], ancestors);
+      if (next === plan) continue;
+      plan = next;
+      moved = true;
+    }
+  }
+  return plan;
+}
+
+/**
+ * `plan` with its top-level branch that starts with step `first` moved right after the
+ * first of `dependencies` (most ancestors first) for which the move keeps every order
+ * (keepsOrder); `plan` itself when there is no such branch or dependency.
+ */
+function hangBranch(
+  plan: Plan,
+  first: string,
+  dependencies: readonly string[],
+  ancestors: ReadonlyMap<string, ReadonlySet<string>>,
+): Plan {
+  if (plan.kind !== "parallel" || dependencies.length === 0) return plan;
+  const k = plan.branches.findIndex((b) => firstStep(b) === first);
+  const branch = plan.branches[k];
+  if (branch === undefined) return plan;
+  const steps = planSteps(branch);
+  const size = (id: string) => ancestors.get(id)?.size ?? 0;
+  const targets = [...new Set(dependencies)]
+    .filter((d) => steps.every((id) => ancestors.get(id)?.has(d)))
+    .sort((x, y) => size(y) - size(x));
+  const rest = plan.branches.filter((_, i) => i !== k);
+  const without = rest.length === 1 ? (rest[0] as Plan) : parallel(rest);
+  const before = planPredecessors(plan);
+  for (const d of targets) {
+    const moved = hangAfter(without, d, branch);
+    if (keepsOrder(before, planPredecessors(moved), steps, d)) return moved;
+  }
+  return plan;
+}
+
+/** The step a plan starts with (the first of its first parts and branches). */
+export function firstStep(plan: Plan): string {
+  switch (plan.kind) {
+    case "step":
+      return plan.id;
+    case "series":
+      return firstStep(plan.parts[0] as Plan);
+    case "parallel":
+      return firstStep(plan.branches[0] as Plan);
+  }
+}
+
+/** `plan` with `branch` run right after step `d`, beside what follows `d` in its series. */
+function hangAfter(plan: Plan, d: string, branch: Plan): Plan {
+  switch (plan.kind) {
+    case "step":
+      return plan.id === d ? series([plan, branch]) : plan;
+    case "parallel":
+      return parallel(plan.branches.map((b) => hangAfter(b, d, branch)));
+    case "series": {
+      const k = plan.parts.findIndex((p) => p.kind === "step" && p.id === d);
+      if (k < 0) return series(plan.parts.map((p) => hangAfter(p, d, branch)));
+      const tail = plan.parts.slice(k + 1);
+      const rest = tail.length === 1 ? (tail[0] as Plan) : series(tail);
+      return series([
+        ...plan.parts.slice(0, k + 1),
+        tail.length === 0 ? branch : parallel([rest, branch]),
+      ]);
+    }
+  }
+}
+
+/**
+ * Whether a move kept every other step's predecessors, and gave the `moved` steps
+ * only `d` and d's predecessors more.
+ */
+function keepsOrder(
+  before: ReadonlyMap<string, ReadonlySet<string>>,
+  after: ReadonlyMap<string, ReadonlySet<string>>,
+  moved: readonly string[],
+  d: string,
+): boolean {
+  const same = (x: ReadonlySet<string> | undefined, y: ReadonlySet<string> | undefined) =>
+    (x?.size ?? 0) === (y?.size ?? 0) && [...(x ?? [])].every((v) => y?.has(v));
+  const gained = [...(before.get(d) ?? []), d];
+  if (after.size !== before.size) return false;
+  return [...before].every(([id, preds]) =>
+    same(moved.includes(id) ? new Set([...preds, ...gained]) : preds, after.get(id)),
+  );
 }
 
 /** For each step, the steps the plan runs before it (all of them end before it starts). */

@@ -31,11 +31,15 @@ export const WAIT_FOR_STEP_STATES = {
  * Last entry?, Back off) and 11 events. The pauses are 15 s growing 30% a retry (about
  * 15 s plus 30% of the time waited so far) up to 10 minutes; 99 retries cover about 14
  * hours. Waiting late costs only when the dependency's child both starts and ends within
- * one pause (else the gate attaches and sees its end at once); 30% keeps the gates'
- * polling under a tenth of a DAG pipeline's transitions on the bench's DAGs
- * (docs/performance.md, where 10%, 25% and 50% are compared). Past the retries (and
- * after every Attach that
- * failed) the machine waits on the gate's schedule, the dependency's `poll` settings.
+ * one pause (else the gate attaches and sees its end at once). What made gates dear was
+ * not this growth but gates that waited from the pipeline's start for a dependency deep
+ * in the DAG; the decomposition now runs such steps in a dependency's branch
+ * (lib/asl/series-parallel.ts, hangUnorderedBranches), and a gate mostly finds its
+ * dependency running or ended. Growth then matters little: 15%, 30%, 50% and 100% a
+ * retry put gate polling at 3.4%, 3.1%, 3.0% and 2.9% of the bench's worst DAG pipeline
+ * (docs/performance.md); 30% stays, as a longer pause lets a gate see a short
+ * dependency later. Past the retries (and after every Attach that failed) the machine
+ * waits on the gate's schedule, the dependency's `poll` settings.
  * Whether Step Functions restarts a retrier's count when the state is entered again is
  * not documented; either way the wait stays bounded and its history small
  * (pipeline-state-machine.ts, gateWorstCaseEvents).

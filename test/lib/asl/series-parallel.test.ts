@@ -176,6 +176,52 @@ describe("decompose", () => {
     expectExact(dag({ a: [], b: ["a"], z: [], c: ["a", "b", "z"], d: ["z"] }));
   });
 
+  it("runs a step whose dependencies the cut left unordered in one of their branches, not behind gates from the start", () => {
+    // The bench's 20-step layered DAG (bench/dags.ts, layered_20). Cutting alone left 11
+    // steps as branches of their own, every dependency a gate polling from the start:
+    // 23 of its 28 dependencies gated, l3_1, l4_2 and l4_3 on their only dependency.
+    const layered = dag({
+      l0_0: [],
+      l0_1: [],
+      l0_2: [],
+      l0_3: [],
+      l1_0: ["l0_1", "l0_3"],
+      l1_1: ["l0_1", "l0_2"],
+      l1_2: ["l0_1", "l0_3"],
+      l1_3: ["l0_0", "l0_1"],
+      l2_0: ["l1_3"],
+      l2_1: ["l1_0", "l1_1"],
+      l2_2: ["l1_0", "l1_2"],
+      l2_3: ["l1_1", "l1_3"],
+      l3_0: ["l2_2", "l2_3"],
+      l3_1: ["l2_0"],
+      l3_2: ["l2_0", "l2_2"],
+      l3_3: ["l2_1", "l2_2"],
+      l4_0: ["l3_1", "l3_2"],
+      l4_1: ["l3_0", "l3_2"],
+      l4_2: ["l3_2"],
+      l4_3: ["l3_2"],
+    });
+    expect(expectExact(layered)).toBe(12);
+    const before = planPredecessors(decompose(layered).plan);
+    const allGated = layered.filter(
+      (n) => n.after.length > 0 && !n.after.some((d) => before.get(n.id)?.has(d)),
+    );
+    expect(allGated.map((n) => n.id)).toEqual([]);
+  });
+
+  it("moves a step left on its own after its dependency, beside what already follows it", () => {
+    // The cut leaves x on its own (both of its dependencies gated); it moves after b
+    // (more ancestors than a), beside y, which already followed b: y waits for nothing new.
+    const { plan, gated } = decompose(
+      dag({ a: [], r: [], b: ["r"], y: ["b"], c: ["a", "r"], x: ["a", "b"] }),
+    );
+    expectExact(dag({ a: [], r: [], b: ["r"], y: ["b"], c: ["a", "r"], x: ["a", "b"] }));
+    expect(planPredecessors(plan).get("x")).toEqual(new Set(["r", "b"]));
+    expect(gated).toContainEqual({ step: "x", dependsOn: "a" });
+    expect(gated).not.toContainEqual({ step: "x", dependsOn: "b" });
+  });
+
   it("is exact on random DAGs (seeded), gating only what the plan cannot order", () => {
     let seed = 42;
     const random = () => {

@@ -11,6 +11,7 @@ import {
   PIPELINE_STATES as P,
   PIPELINE_FAILED_ERROR,
   PipelineStateMachine,
+  renderedBytes,
 } from "../../../lib/constructs/pipeline-state-machine";
 import { runLocalExecution } from "../../../lib/local/engine";
 import { VirtualClock } from "../../../lib/local/virtual-clock";
@@ -464,6 +465,20 @@ describe("PipelineStateMachine: a retried start that meets ExecutionAlreadyExist
       one: "StepFunctions.ExecutionAlreadyExistsException",
     });
     expect(run.started.filter((s) => s.step === "two")).toEqual([]);
+  });
+});
+
+describe("renderedBytes: a definition's size as deployed", () => {
+  it("counts a pseudo parameter at its longest value and any other reference as an ARN", () => {
+    const join = (...parts: unknown[]) => ({ "Fn::Join": ["", parts] });
+    // "arn:" + the longest partition (aws-us-gov) + ":states:::lambda:invoke": before, the
+    // partition counted 80 bytes, as a whole ARN, overstating Task-heavy definitions ~12%.
+    expect(renderedBytes(join("arn:", { Ref: "AWS::Partition" }, ":states:::lambda:invoke"))).toBe(
+      4 + 10 + 23,
+    );
+    expect(renderedBytes(join({ Ref: "AWS::Region" }, { Ref: "AWS::AccountId" }))).toBe(16 + 12);
+    expect(renderedBytes(join({ Ref: "RunSync1234" }, { "Fn::GetAtt": ["X", "Arn"] }))).toBe(160);
+    expect(renderedBytes("plain")).toBe(5);
   });
 });
 

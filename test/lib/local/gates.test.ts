@@ -193,6 +193,36 @@ describe("non-series-parallel pipelines in the local engine", () => {
     expect(retries).toBeLessThan(15);
   });
 
+  it("a step the cut left on its own runs in its dependency's branch: one gate fewer, no later start", async () => {
+    // x (after a and b) would be a branch of its own, both dependencies gated, its first
+    // gate polling from the start; it runs right after b instead, beside y, and gates on a only.
+    const p = pipeline(
+      "hung",
+      [
+        modelStep("a", 1),
+        modelStep("r", 2),
+        modelStep("b", 3, ["r"]),
+        modelStep("y", 4, ["b"]),
+        modelStep("c", 5, ["a", "r"]),
+        modelStep("x", 6, ["a", "b"]),
+      ],
+      { timeout_seconds: 12 * 3600 },
+    );
+    const r = await run({ source: "test", pipelines: [p] }, "hung", (sc, syncOf) =>
+      durations(sc, syncOf, { a: 10 * 60, r: 5 * 60, b: 30 * 60, y: 5 * 60, c: 5 * 60, x: 5 * 60 }),
+    );
+    expect(r.result.status).toBe("succeeded");
+    const delays = expectExactTiming(p, r);
+    expect(delays.get("x")).toBe(0);
+    expect(delays.get("y")).toBe(0);
+    const gates = r.result.executions
+      .filter((e) => e.executionArn.includes(":wait-for-step:"))
+      .map((e) => e.name.split("-").slice(0, 2).join("-"));
+    expect(gates).toContain("x-a");
+    expect(gates).not.toContain("x-b");
+    expect(gates).toHaveLength(decompose(p.steps).gated.length);
+  });
+
   it("the gate also waits for a dependency that has not started yet", async () => {
     // b starts only after x's 2 hours; c's gate (after a's 5 minutes) polls a child
     // that does not exist yet (Sfn.ExecutionDoesNotExistException) until then.
