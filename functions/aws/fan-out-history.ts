@@ -77,7 +77,14 @@ class Scan {
   organization(id: string, name?: string): FanOutOrganization {
     let known = this.organizations.get(id);
     if (!known) {
-      known = { id, name: name ?? id, status: "waiting", error: null, failedSteps: [], executionArn: null };
+      known = {
+        id,
+        name: name ?? id,
+        status: "waiting",
+        error: null,
+        failedSteps: [],
+        executionArn: null,
+      };
       this.organizations.set(id, known);
     } else if (name !== undefined && known.name === known.id) known.name = name;
     return known;
@@ -96,7 +103,8 @@ class Scan {
 
 /** A state's output: the resolver's list, the Map's results or one iteration's result. */
 function readOutput(scan: Scan, output: unknown): void {
-  const results = isObject(output) && Array.isArray(output.organizations) ? output.organizations : [output];
+  const results =
+    isObject(output) && Array.isArray(output.organizations) ? output.organizations : [output];
   const listing = isObject(output) && typeof output.count === "number";
   for (const entry of results) {
     if (!isObject(entry)) continue;
@@ -141,7 +149,9 @@ function readStart(scan: Scan, event: HistoryEvent): void {
 /** A per-organization child's start, end or failure (TaskSubmitted, TaskSucceeded, TaskFailed). */
 function readChild(scan: Scan, event: HistoryEvent): void {
   const details =
-    event.taskSubmittedEventDetails ?? event.taskSucceededEventDetails ?? event.taskFailedEventDetails;
+    event.taskSubmittedEventDetails ??
+    event.taskSucceededEventDetails ??
+    event.taskFailedEventDetails;
   if (details?.resourceType !== "states" || !details.resource?.startsWith("startExecution")) return;
   const failed = event.taskFailedEventDetails;
   const described = parseJson(failed ? failed.cause : (details as { output?: string }).output);
@@ -189,6 +199,8 @@ export function fanOutOrganizations(
   }
   return organizations
     .map((organization, index) => ({ organization, index }))
-    .sort((a, b) => ORDER[a.organization.status] - ORDER[b.organization.status] || a.index - b.index)
+    .sort(
+      (a, b) => ORDER[a.organization.status] - ORDER[b.organization.status] || a.index - b.index,
+    )
     .map(({ organization }) => organization);
 }

@@ -34,7 +34,13 @@ function fanOutRunReport(
   steps: readonly PipelineStepShape[],
   readAt: number,
 ): RunReport {
-  const own = buildRunReport({ pipeline, steps: [], execution: run.execution, children: [], readAt });
+  const own = buildRunReport({
+    pipeline,
+    steps: [],
+    execution: run.execution,
+    children: [],
+    readAt,
+  });
   const shown = fanOut.organizations.flatMap((organization) => {
     const read = fanOut.runs.get(organization.id);
     return read

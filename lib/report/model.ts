@@ -130,11 +130,15 @@ export const organizationOutcomeSchema = z
       .describe("the error its per-organization execution ended with (or its start failed with)"),
     failed_steps: z
       .array(z.string())
-      .describe("the steps its execution's failure cause names (their details: `report <execution_arn>`)"),
+      .describe(
+        "the steps its execution's failure cause names (their details: `report <execution_arn>`)",
+      ),
     execution_arn: z
       .string()
       .nullable()
-      .describe("its per-organization execution, once started: `report <execution_arn>` drills into it"),
+      .describe(
+        "its per-organization execution, once started: `report <execution_arn>` drills into it",
+      ),
     steps_shown: z
       .boolean()
       .describe("whether its steps are in this report's `steps` (as `<organization> / <step>`)"),

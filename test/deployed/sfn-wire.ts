@@ -87,7 +87,9 @@ function childrenByState(executions: readonly LocalExecution[]): Map<string, Loc
     // The child's name: the ARN the definition formats is the deployed one, not the local run's.
     const dep =
       typeof waitsOn === "string" ? stepOf.get(waitsOn.split(":").at(-1) ?? "") : undefined;
-    const step = steps.find((s) => e.name.startsWith(`${s.slice(0, 22)}-${dep?.step.slice(0, 22)}-`));
+    const step = steps.find((s) =>
+      e.name.startsWith(`${s.slice(0, 22)}-${dep?.step.slice(0, 22)}-`),
+    );
     if (dep !== undefined && step !== undefined) {
       byState.set(childKey(dep.organization, PIPELINE_STATES.gate(dep.step, step)), e);
     }
