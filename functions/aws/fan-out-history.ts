@@ -204,3 +204,46 @@ export function fanOutOrganizations(
     )
     .map(({ organization }) => organization);
 }
+
+/** A fan-out run's organizations failed and in all, from its description alone. */
+export interface FanOutCounts {
+  failed: number;
+  total: number;
+  /** The failed organizations the cause names (the first 25 at most), by name. */
+  failedNames: string[];
+}
+
+/**
+ * A fan-out's counts from DescribeExecution, no history read: a succeeded fan-out's output
+ * is `FanOutOutput` (`count`, `failed_count`: lib/constructs/fan-out.ts); a fan-out failed by
+ * `fail_when` (Pipeline.OrganizationsFailed) says "<failed> of <count> organizations failed
+ * (...): <JSON list of the first failed>" in its cause. Undefined for anything else (a
+ * pipeline without organizations, a run still going, a fan-out that failed before its
+ * organizations ran).
+ */
+export function fanOutCounts(description: {
+  status?: string;
+  error?: string;
+  cause?: string;
+  output?: string;
+}): FanOutCounts | undefined {
+  if (description.status === "SUCCEEDED") {
+    const output = parseJson(description.output);
+    if (!isObject(output) || typeof output.count !== "number") return undefined;
+    if (typeof output.failed_count !== "number" || !Array.isArray(output.organizations)) {
+      return undefined;
+    }
+    const failedNames = output.organizations
+      .filter((o) => isObject(o) && o.status === "failed")
+      .flatMap((o) => (isObject(o) && typeof o.name === "string" ? [o.name] : []));
+    return { failed: output.failed_count, total: output.count, failedNames };
+  }
+  if (description.error !== "Pipeline.OrganizationsFailed") return undefined;
+  const counted = /^(\d+) of (\d+) organizations failed/.exec(description.cause ?? "");
+  if (!counted) return undefined;
+  const listed = parseJson(description.cause?.slice(description.cause.indexOf("[")));
+  const failedNames = Array.isArray(listed)
+    ? listed.flatMap((o) => (isObject(o) && typeof o.name === "string" ? [o.name] : []))
+    : [];
+  return { failed: Number(counted[1]), total: Number(counted[2]), failedNames };
+}

@@ -197,7 +197,7 @@ describe("report <fan-out execution>", () => {
     const html = await readFile(join(dir, "f.html"), "utf8");
     expect(html).toContain("<h2>Organizations</h2>");
     expect(html).toMatch(
-      /<tr data-organization="Globex"><td>Globex<\/td><td class="status-failed">failed/,
+      /<tr data-organization="Globex"><td>Globex<\/td><td class="status-failed"[^>]*>failed/,
     );
     expect(html).toContain('data-step="Initech / push_hubspot"');
     expect(html).not.toContain('data-step="Acme / load_salesforce"');
@@ -232,5 +232,188 @@ describe("report <per-organization execution>: the drill-down", () => {
     const run = await runMain(["report", arn], dir, ENV);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`execution ${arn} is not a pipeline run`);
+  });
+});
+
+describe("a fan-out read while it runs, or after it was stopped", () => {
+  const serveAt = (at: number) => {
+    sfn.reset();
+    serveWire(sfn, wireAt(wire, at), pipelineArn, PIPELINE);
+  };
+  const outcomes = (report: RunReport) => report.organizations?.map((o) => [o.name, o.status]);
+
+  it("says running, with each organization running or waiting, and reads no organization's steps", async () => {
+    // +300 s: Acme and Globex run (two at a time), Initech waits for a slot.
+    serveAt(T0 + 300_000);
+    const run = await runMain(["report", fanOutArn, "--json"], dir, ENV);
+    expect(run.code).toBe(3);
+    const report = runReportSchema.parse(JSON.parse(run.stdout));
+    expect(report.status).toBe("running");
+    expect(outcomes(report)).toEqual([
+      ["Acme", "running"],
+      ["Globex", "running"],
+      ["Initech", "waiting"],
+    ]);
+    expect(report.organizations?.[2]?.execution_arn).toBeNull();
+    expect(report.steps).toEqual([]);
+    expect([...historiesRead()]).toEqual([fanOutArn]);
+    // +800 s: Acme succeeded, and Initech took its slot.
+    serveAt(T0 + 800_000);
+    const later = runReportSchema.parse(
+      JSON.parse((await runMain(["report", fanOutArn, "--json"], dir, ENV)).stdout),
+    );
+    expect(outcomes(later)).toEqual([
+      ["Globex", "running"],
+      ["Initech", "running"],
+      ["Acme", "succeeded"],
+    ]);
+  });
+
+  it("calls organizations a stopped fan-out started interrupted, and the others not started", async () => {
+    const at = T0 + 300_000;
+    const cut = wireAt(wire, at);
+    const own = cut.get(fanOutArn) as WireExecution;
+    const events = [
+      ...own.events,
+      { id: own.events.length + 1, type: "ExecutionAborted" as const, timestamp: new Date(at) },
+    ];
+    cut.set(fanOutArn, {
+      describe: { ...own.describe, status: "ABORTED", stopDate: new Date(at) },
+      events,
+    });
+    sfn.reset();
+    serveWire(sfn, cut, pipelineArn, PIPELINE);
+    const run = await runMain(["report", fanOutArn, "--json"], dir, ENV);
+    expect(run.code).toBe(1);
+    const report = runReportSchema.parse(JSON.parse(run.stdout));
+    expect(report.status).toBe("interrupted");
+    expect(outcomes(report)).toEqual([
+      ["Acme", "interrupted"],
+      ["Globex", "interrupted"],
+      ["Initech", "not_started"],
+    ]);
+  });
+});
+
+describe("history of a fan-out", () => {
+  it("lists each run's organizations failed of all, and names the failed ones", async () => {
+    // An older run that succeeded although one organization failed (as with fail_when: all).
+    const older = `${fanOutArn}-older`;
+    const served = new Map(wire);
+    const latest = wire.get(fanOutArn) as WireExecution;
+    served.set(older, {
+      describe: {
+        ...latest.describe,
+        executionArn: older,
+        name: "partner-older",
+        status: "SUCCEEDED",
+        output: JSON.stringify({
+          organizations: [
+            { id: ORGS.Acme, name: "Acme", status: "succeeded" },
+            { id: ORGS.Globex, name: "Globex", status: "failed", error: "States.TaskFailed" },
+          ],
+          count: 2,
+          failed_ids: [ORGS.Globex],
+          failed_count: 1,
+        }),
+        error: undefined,
+        cause: undefined,
+      },
+      events: [],
+    });
+    sfn.reset();
+    serveWire(sfn, served, pipelineArn, PIPELINE);
+    const run = await runMain(["history", PIPELINE, "--json"], dir, ENV);
+    expect(run.stderr).toBe("");
+    const rows = JSON.parse(run.stdout) as { name: string; organizations: unknown }[];
+    expect(rows.map((r) => [r.name, r.organizations])).toEqual([
+      ["partner-deployed", { failed: 2, total: 3, failed_names: ["Globex", "Initech"] }],
+      ["partner-older", { failed: 1, total: 2, failed_names: ["Globex"] }],
+    ]);
+    const table = await runMain(["history", PIPELINE], dir, ENV);
+    expect(table.stdout).toMatch(/ORGS FAILED\s+FAILED$/m);
+    expect(table.stdout).toMatch(
+      /partner-deployed\s+FAILED\s+\S+\s+17m 37s\s+2\/3\s+Globex, Initech$/m,
+    );
+    expect(table.stdout).toMatch(/partner-older\s+SUCCEEDED\s+\S+\s+17m 37s\s+1\/2\s+Globex$/m);
+  });
+});
+
+describe("trigger on a fan-out", () => {
+  it("follows the organizations as they change and ends with the report's summary", async () => {
+    sfn.reset();
+    serveWire(sfn, wireAt(wire, T0 + 300_000), pipelineArn, PIPELINE);
+    sfn.on(StartExecutionCommand).resolves({ executionArn: fanOutArn, startDate: new Date(T0) });
+    const { triggerCommand } = await import("../../lib/cli/commands/trigger");
+    const { Capture } = await import("../cli/in-process");
+    const stdout = new Capture();
+    const stderr = new Capture();
+    const sleeps: number[] = [];
+    const code = await triggerCommand(
+      [PIPELINE],
+      { stdout, stderr, env: ENV, cwd: dir },
+      {
+        now: () => T0,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          sfn.reset();
+          serveWire(sfn, wire, pipelineArn, PIPELINE);
+        },
+      },
+    );
+    expect(code).toBe(1);
+    expect(sleeps).toEqual([10_000]);
+    const lines = stdout.text.split("\n");
+    expect(lines.slice(0, 5)).toEqual([
+      "[0/3 organizations ended] Acme: running",
+      "[0/3 organizations ended] Globex: running",
+      "[3/3 organizations ended] Globex: failed (Pipeline.StepsFailed)",
+      "[3/3 organizations ended] Initech: failed (Pipeline.StepsFailed)",
+      "[3/3 organizations ended] Acme: succeeded",
+    ]);
+    // The summary is `report`'s: the same text from the same histories.
+    sfn.reset();
+    serveWire(sfn, wire, pipelineArn, PIPELINE);
+    const report = await runMain(["report", fanOutArn], dir, ENV);
+    expect(stdout.text).toContain(report.stdout.split("\n").slice(1).join("\n"));
+    expect(stdout.text).toContain("Pipeline partner_nightly: failed");
+  });
+});
+
+describe("the dashboard's widget for a fan-out pipeline", () => {
+  const params = () => ({
+    pipeline: PIPELINE,
+    stateMachineArn: pipelineArn,
+    steps: [
+      { id: "load_salesforce", sync_type: "bulk", after: [] },
+      { id: "push_hubspot", sync_type: "model", after: ["load_salesforce"] },
+    ],
+  });
+
+  it("shows the latest run's organizations failed first, and the failed ones' timelines", async () => {
+    const { makeHandler } = await import("../../functions/report-widget/index");
+    const html = await makeHandler(new SFNClient({ region: "us-east-1" }))({
+      widgetContext: { params: params() },
+    });
+    expect(typeof html).toBe("string");
+    const text = html as string;
+    expect(text).toContain("<h2>Organizations</h2>");
+    const at = (name: string) => text.indexOf(`data-organization="${name}"`);
+    expect(at("Globex")).toBeGreaterThan(0);
+    expect(at("Globex")).toBeLessThan(at("Initech"));
+    expect(at("Initech")).toBeLessThan(at("Acme"));
+    expect(text).toContain('class="bar running" data-step="Globex / load_salesforce"');
+    expect(text).not.toContain('data-step="Acme / ');
+    expect(text).not.toContain("<script");
+  });
+
+  it("lists a bounded number of organizations and counts the rest", async () => {
+    const run = await runMain(["report", fanOutArn, "--json"], dir, ENV);
+    const report = runReportSchema.parse(JSON.parse(run.stdout));
+    const { renderTimelineFragment } = await import("../../lib/report/html");
+    const html = renderTimelineFragment(report, { logHref: () => null, maxOrganizations: 1 });
+    expect(html).toContain('data-organization="Globex"');
+    expect(html).not.toContain('data-organization="Initech"');
+    expect(html).toContain("… and 2 more (report --json lists every one)");
   });
 });
