@@ -15,7 +15,7 @@ import type { PipelineConfig } from "../config/model";
 import { runProgress } from "../deployed/run-report";
 import { findPipelineMachine, type StackTarget } from "../deployed/stack";
 import { DEFAULT_STACK_NAME, LOGS_BUCKET_TAG, PIPELINE_TAG } from "../deployed/tags";
-import { ORGANIZATION_STATUSES, type RunReport } from "../report/model";
+import { organizationTally, type RunReport } from "../report/model";
 import { CredentialError, type OptionSpec, UsageError } from "./args";
 import { stepLine } from "./display";
 import { renderTable } from "./format";
@@ -203,11 +203,6 @@ export const TEXT_ORGANIZATIONS = 50;
 function organizationLines(report: RunReport): string[] {
   const organizations = report.organizations;
   if (organizations === undefined) return [];
-  const counts = ORGANIZATION_STATUSES.map(
-    (status) => [status, organizations.filter((o) => o.status === status).length] as const,
-  )
-    .filter(([, n]) => n > 0)
-    .map(([status, n]) => `${n} ${status.replace("_", " ")}`);
   const shown = organizations.slice(0, TEXT_ORGANIZATIONS);
   const rows = shown.map((o) => [
     o.name,
@@ -224,7 +219,7 @@ function organizationLines(report: RunReport): string[] {
   const more = organizations.length - shown.length;
   const shownSteps = organizations.filter((o) => o.steps_shown).map((o) => o.name);
   return [
-    `Organizations: ${organizations.length} (${counts.join(", ")})`,
+    `Organizations: ${organizations.length} (${organizationTally(organizations)})`,
     ...renderTable(columns, rows)
       .split("\n")
       .map((line) => `  ${line}`),

@@ -15,8 +15,8 @@ import { type GanttGeometry, ganttGeometry } from "./gantt";
 import { dagLayout } from "./layout";
 import {
   isLive,
-  ORGANIZATION_STATUSES,
   type OrganizationOutcome,
+  organizationTally,
   REPORT_STEP_STATUSES,
   type ReportStep,
   type RunReport,
@@ -270,12 +270,7 @@ function organizationsSection(report: RunReport, options: HtmlOptions): string {
   const organizations = report.organizations;
   if (organizations === undefined) return "";
   const shown = organizations.slice(0, options.maxOrganizations ?? organizations.length);
-  const tally = ORGANIZATION_STATUSES.map(
-    (s) => [s, organizations.filter((o) => o.status === s).length] as const,
-  )
-    .filter(([, n]) => n > 0)
-    .map(([s, n]) => `${n} ${s.replace("_", " ")}`)
-    .join(", ");
+  const tally = organizationTally(organizations);
   const rows = shown.map(
     (o) =>
       `<tr data-organization="${esc(o.name)}"><td>${esc(o.name)}</td><td class="status-${esc(o.status)}" style="color:${ORGANIZATION_COLOURS[o.status]}">${esc(o.status.replace("_", " "))}</td><td>${esc(o.error ?? "")}</td><td>${esc(o.failed_steps.join(", "))}</td><td>${o.steps_shown ? "below" : ""}</td><td><code>${esc(o.execution_arn ?? "-")}</code></td></tr>`,

@@ -188,6 +188,16 @@ export type ReportStep = z.infer<typeof reportStepSchema>;
 export type RunReport = z.infer<typeof runReportSchema>;
 export type OrganizationOutcome = z.infer<typeof organizationOutcomeSchema>;
 
+/** A fan-out's organizations counted by status, in ORGANIZATION_STATUSES' order: "2 failed, 1 succeeded". */
+export function organizationTally(organizations: readonly OrganizationOutcome[]): string {
+  return ORGANIZATION_STATUSES.map(
+    (status) => [status, organizations.filter((o) => o.status === status).length] as const,
+  )
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status.replace("_", " ")}`)
+    .join(", ");
+}
+
 /** A step of the `run --json` document: the runner's step report and its times. */
 /** The organization a fan-out's step ran in (issue 15). */
 const organizationSchema = z.object({ id: z.string(), name: z.string() }).strict();

@@ -30,19 +30,19 @@ const resolved = (...orgs: { id: string; name: string }[]) =>
     },
   });
 
-const scheduled = (org: { id: string; name: string }, name: string) =>
+/** A child's start: StartExecution's parameters, as TaskScheduled records them. */
+const starting = (name: string, input: Record<string, unknown>) =>
   event({
     type: "TaskScheduled",
     taskScheduledEventDetails: {
       ...states,
       region: "us-east-1",
-      parameters: JSON.stringify({
-        StateMachineArn: ORG_MACHINE,
-        Name: name,
-        Input: { organization_id: org.id, organization_name: org.name },
-      }),
+      parameters: JSON.stringify({ StateMachineArn: ORG_MACHINE, Name: name, Input: input }),
     },
   });
+
+const scheduled = (org: { id: string; name: string }, name: string) =>
+  starting(name, { organization_id: org.id, organization_name: org.name });
 
 const submitted = (name: string) =>
   event({
@@ -160,19 +160,8 @@ describe("fanOutOrganizations", () => {
 
   it("is not fooled by a pipeline without organizations, nor by cut data", () => {
     const pipeline = [
-      event({
-        type: "TaskScheduled",
-        taskScheduledEventDetails: {
-          ...states,
-          region: "us-east-1",
-          parameters: JSON.stringify({
-            StateMachineArn: ORG_MACHINE,
-            Name: "load-123",
-            // A step's run-sync input of a fan-out's per-organization run names a step.
-            Input: { step: "load", sync_type: "bulk", organization_id: A.id },
-          }),
-        },
-      }),
+      // A step's run-sync input of a fan-out's per-organization run names a step.
+      starting("load-123", { step: "load", sync_type: "bulk", organization_id: A.id }),
       event({
         type: "TaskStateExited",
         stateExitedEventDetails: {
