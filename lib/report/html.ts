@@ -118,7 +118,7 @@ function header(report: RunReport, options: HtmlOptions): string {
       ? `started ${esc(report.started_at)}, still running as of ${esc(report.as_of)} (${esc(elapsed)} so far)`
       : `${esc(report.started_at)} to ${esc(report.finished_at)} (${esc(elapsed)})`;
   return `<h1>Pipeline ${esc(report.pipeline)} <span class="status-${esc(report.status)}">${esc(report.status)}</span></h1>
-<div class="meta">Execution ${esc(report.execution_name)} · ${span} · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}</div>
+<div class="meta">Execution ${esc(report.execution_name)} · ${span} · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}${shownOf(report)}</div>
 <div class="meta">Critical path: ${report.critical_path.length > 0 ? esc(report.critical_path.join(" → ")) : "-"}</div>`;
 }
 
@@ -250,6 +250,14 @@ function logsSection(report: RunReport, options: HtmlOptions): string {
   };
   const items = withLogs.map((s) => `<li>${esc(s.id)}: ${s.logs.map(link).join(", ")}</li>`);
   return `<h2>Exported logs</h2><ul>${items.join("")}</ul>`;
+}
+
+/** A fan-out's steps are those of the organizations shown: say of which. */
+function shownOf(report: RunReport): string {
+  const organizations = report.organizations;
+  if (organizations === undefined) return "";
+  const shown = organizations.filter((o) => o.steps_shown).length;
+  return ` of ${shown} of ${organizations.length} organizations`;
 }
 
 /** The colour of an organization's outcome (a fan-out's), by status. */

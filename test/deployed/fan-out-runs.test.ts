@@ -196,6 +196,7 @@ describe("report <fan-out execution>", () => {
     expect(run.code).toBe(1);
     const html = await readFile(join(dir, "f.html"), "utf8");
     expect(html).toContain("<h2>Organizations</h2>");
+    expect(html).toContain("· 4 steps (1 succeeded, 2 failed, 1 skipped) of 2 of 3 organizations</div>");
     expect(html).toMatch(
       /<tr data-organization="Globex"><td>Globex<\/td><td class="status-failed"[^>]*>failed/,
     );
@@ -257,6 +258,22 @@ describe("a fan-out read while it runs, or after it was stopped", () => {
     expect(report.organizations?.[2]?.execution_arn).toBeNull();
     expect(report.steps).toEqual([]);
     expect([...historiesRead()]).toEqual([fanOutArn]);
+    // The page and the widget draw the organizations without a step to draw.
+    const html = await runMain(["report", fanOutArn, "--html", "mid.html"], dir, ENV);
+    expect(html.code).toBe(3);
+    const page = await readFile(join(dir, "mid.html"), "utf8");
+    expect(page).toMatch(
+      /<tr data-organization="Initech"><td>Initech<\/td><td class="status-waiting"/,
+    );
+    const { makeHandler } = await import("../../functions/report-widget/index");
+    const widget = await makeHandler(new SFNClient({ region: "us-east-1" }))({
+      pipeline: PIPELINE,
+      stateMachineArn: pipelineArn,
+      steps: [],
+    });
+    expect(widget).toContain(
+      '<tr data-organization="Acme"><td>Acme</td><td class="status-running"',
+    );
     // +800 s: Acme succeeded, and Initech took its slot.
     serveAt(T0 + 800_000);
     const later = runReportSchema.parse(
