@@ -3,9 +3,16 @@
  * the edges the whole-run test (test/deployed/fan-out-runs.test.ts) does not reach. Events
  * are shaped as GetExecutionHistory returns them.
  */
-import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import { describe, expect, it } from "vitest";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  type HistoryEvent,
+  SFNClient,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterAll, describe, expect, it } from "vitest";
 import { fanOutCounts, fanOutOrganizations } from "../../../functions/aws/fan-out-history";
+import { MAX_ORGANIZATION_DETAILS, readDeployedRun } from "../../../functions/aws/run-histories";
 
 const T = new Date("2026-12-01T02:00:00Z");
 const ORG_MACHINE = "arn:aws:states:us-east-1:123456789012:stateMachine:PipelinePartnerOrg";
@@ -217,5 +224,83 @@ describe("fanOutCounts", () => {
         cause: "More than 500 organizations",
       }),
     ).toBeUndefined();
+  });
+});
+
+describe("readDeployedRun of a fan-out at 500 organizations", () => {
+  const sfn = mockClient(SFNClient);
+  afterAll(() => sfn.restore());
+  const FAN_OUT = "arn:aws:states:us-east-1:123456789012:execution:PipelinePartner:night-1";
+
+  it("reads the fan-out's history and the first failed organizations' only", async () => {
+    const orgs = Array.from({ length: 500 }, (_, i) => ({ id: `org-${i}`, name: `Customer ${i}` }));
+    // Every 10th organization failed: 50 of them.
+    const failed = (i: number) => i % 10 === 3;
+    const events = [
+      resolved(...orgs),
+      ...orgs.flatMap((org, i) => [
+        scheduled(org, `p-${i}`),
+        submitted(`p-${i}`),
+        failed(i)
+          ? event({
+              type: "TaskFailed",
+              taskFailedEventDetails: {
+                ...states,
+                error: "States.TaskFailed",
+                cause: JSON.stringify({
+                  ExecutionArn: arnOf(`p-${i}`),
+                  Status: "FAILED",
+                  Error: "Pipeline.StepsFailed",
+                  Cause: 'Failed steps ...: {"load":"States.TaskFailed"}',
+                }),
+              },
+            })
+          : event({
+              type: "TaskSucceeded",
+              taskSucceededEventDetails: { ...states, output: "{}" },
+            }),
+        result(
+          org,
+          failed(i) ? "failed" : "succeeded",
+          failed(i) ? "States.TaskFailed" : undefined,
+        ),
+      ]),
+    ];
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => ({
+      executionArn: input.executionArn,
+      stateMachineArn: input.executionArn
+        .replace(":execution:", ":stateMachine:")
+        .replace(/:[^:]*$/, ""),
+      name: input.executionArn.split(":").at(-1),
+      status: "FAILED",
+      startDate: T,
+      stopDate: T,
+    }));
+    sfn
+      .on(GetExecutionHistoryCommand)
+      .callsFake((input: { executionArn: string; nextToken?: string }) => {
+        const all: HistoryEvent[] =
+          input.executionArn === FAN_OUT
+            ? events
+            : [
+                { id: 1, timestamp: T, type: "ExecutionStarted", executionStartedEventDetails: {} },
+                { id: 2, timestamp: T, type: "ExecutionFailed", executionFailedEventDetails: {} },
+              ];
+        const from = Number(input.nextToken ?? 0);
+        return {
+          events: all.slice(from, from + 1000),
+          ...(from + 1000 < all.length ? { nextToken: String(from + 1000) } : {}),
+        };
+      });
+    const run = await readDeployedRun(new SFNClient({ region: "us-east-1" }), FAN_OUT);
+    expect(run.fanOut?.organizations).toHaveLength(500);
+    expect(run.fanOut?.organizations.slice(0, 50).every((o) => o.status === "failed")).toBe(true);
+    expect(run.fanOut?.runs.size).toBe(MAX_ORGANIZATION_DETAILS);
+    const read = sfn.commandCalls(GetExecutionHistoryCommand).map((c) => c.args[0].input);
+    const others = new Set(read.map((i) => i.executionArn).filter((arn) => arn !== FAN_OUT));
+    expect(others).toEqual(new Set(Array.from({ length: 10 }, (_, k) => arnOf(`p-${3 + 10 * k}`))));
+    expect(run.notes).toContain(
+      "50 organizations failed; the steps of the first 10 are shown (report --organizations N, or report <execution_arn> for one)",
+    );
   });
 });
