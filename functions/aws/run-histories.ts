@@ -28,6 +28,7 @@ import {
 } from "@aws-sdk/client-sfn";
 // Types only: the report builder's input (no runtime code of lib/ is imported).
 import type { ExecutionRecord, HistoryEvent } from "../../lib/report/build";
+import { type FanOutOrganization, fanOutOrganizations } from "./fan-out-history";
 import { parseJson, readHistory, startedExecutionArn } from "./sfn-history";
 
 export type { ExecutionRecord } from "../../lib/report/build";
@@ -38,6 +39,22 @@ const MAX_EVENTS = 25_000;
 export const MAX_CHILDREN = 400;
 /** Child histories read at once: gentle on GetExecutionHistory's rate limit. */
 const CONCURRENCY = 4;
+/**
+ * How many failed organizations of a fan-out a report reads the steps of (each costs its
+ * execution's history and its steps' histories, about 20 calls at 20 steps).
+ */
+export const MAX_ORGANIZATION_DETAILS = 10;
+
+/**
+ * A fan-out run's organizations (functions/aws/fan-out-history.ts), and the runs read of
+ * the first failed ones (each a per-organization pipeline run, read as any pipeline run).
+ */
+export interface DeployedFanOut {
+  /** Failed first. */
+  organizations: FanOutOrganization[];
+  /** The per-organization runs read, by organization id. */
+  runs: Map<string, DeployedRun>;
+}
 
 /** A run as Step Functions keeps it, and what could not be read of it. */
 export interface DeployedRun {
@@ -49,6 +66,8 @@ export interface DeployedRun {
   children: Map<string, ExecutionRecord>;
   /** What the histories did not tell (truncated data, children no longer kept...). */
   notes: string[];
+  /** A fan-out (pipeline with `organizations:`): its children are organizations, not steps. */
+  fanOut?: DeployedFanOut;
 }
 
 /** An execution Step Functions does not have (wrong ARN, or older than the 90 days kept). */
@@ -200,6 +219,8 @@ export interface ReadRunOptions {
   ended?: ReadonlyMap<string, ExecutionRecord>;
   /** @default MAX_CHILDREN */
   maxChildren?: number;
+  /** A fan-out's failed organizations whose steps are read. @default MAX_ORGANIZATION_DETAILS */
+  maxOrganizationDetails?: number;
 }
 
 /**
@@ -219,6 +240,14 @@ export async function readDeployedRun(
       `the pipeline's history has more than ${MAX_EVENTS} events; only the first were read`,
     );
   const mapped = toHistoryEvents(history.events);
+  const execution = recordFromDescription(description, mapped.events);
+  const organizations = fanOutOrganizations(history.events, execution.status !== "RUNNING");
+  if (organizations !== undefined) {
+    const fanOut = await readOrganizations(client, organizations, options, notes);
+    if (mapped.truncated > 0) notes.push(truncatedNote(mapped.truncated));
+    const stateMachineArn = description.stateMachineArn ?? "";
+    return { executionArn, stateMachineArn, execution, children: new Map(), notes, fanOut };
+  }
   const arns = childExecutionArns(history.events);
   const max = options.maxChildren ?? MAX_CHILDREN;
   if (arns.length > max) {
@@ -226,18 +255,50 @@ export async function readDeployedRun(
   }
   const children = await readChildren(client, arns.slice(0, max), options.ended, notes);
   const truncated = mapped.truncated + children.truncated;
-  if (truncated > 0) {
-    notes.push(
-      `${truncated} history event(s) had their data cut by Step Functions (over 256 KB); their outputs are left out`,
-    );
-  }
+  if (truncated > 0) notes.push(truncatedNote(truncated));
   return {
     executionArn,
     stateMachineArn: description.stateMachineArn ?? "",
-    execution: recordFromDescription(description, mapped.events),
+    execution,
     children: children.records,
     notes,
   };
+}
+
+const truncatedNote = (events: number) =>
+  `${events} history event(s) had their data cut by Step Functions (over 256 KB); their outputs are left out`;
+
+/**
+ * A fan-out's organizations, and the runs of the first failed ones (one at a time: each
+ * reads its steps' histories a few at once already). The others are not read: at 500
+ * organizations x 20 steps that would be about 10,000 GetExecutionHistory calls.
+ */
+async function readOrganizations(
+  client: SFNClient,
+  organizations: FanOutOrganization[],
+  options: ReadRunOptions,
+  notes: string[],
+): Promise<DeployedFanOut> {
+  const max = options.maxOrganizationDetails ?? MAX_ORGANIZATION_DETAILS;
+  const failed = organizations.filter((o) => o.status === "failed" && o.executionArn !== null);
+  const runs = new Map<string, DeployedRun>();
+  for (const organization of failed.slice(0, max)) {
+    const arn = organization.executionArn as string;
+    try {
+      const run = await readDeployedRun(client, arn, { ...options, maxOrganizationDetails: 0 });
+      runs.set(organization.id, run);
+      notes.push(...run.notes.map((note) => `${organization.name}: ${note}`));
+    } catch (err) {
+      if (!(err instanceof ExecutionNotFound)) throw err;
+      notes.push(`${organization.name}: execution ${arn} is no longer kept (over 90 days)`);
+    }
+  }
+  if (failed.length > max) {
+    notes.push(
+      `${failed.length} organizations failed; the steps of the first ${max} are shown (report --organizations N, or report <execution_arn> for one)`,
+    );
+  }
+  return { organizations, runs };
 }
 
 /** A child's history; undefined (and a note) when it is no longer kept. */

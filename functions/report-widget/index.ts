@@ -18,6 +18,14 @@ import { esc, renderTimelineFragment } from "../../lib/report/html";
 import { deployedLogHref, logsLocation } from "../../lib/report/log-links";
 import { readDeployedRun } from "../aws/run-histories";
 
+/**
+ * A fan-out's organizations the widget lists (failed first, the others counted), and the
+ * failed ones whose steps it reads and draws: a refresh stays a few dozen history reads
+ * within the function's 60 s, whatever the number of organizations.
+ */
+export const WIDGET_ORGANIZATIONS = 20;
+export const WIDGET_ORGANIZATION_DETAILS = 3;
+
 /** What the widget's definition passes (lib/constructs/report-widget.ts). */
 export interface ReportWidgetParams {
   pipeline: string;
@@ -29,7 +37,7 @@ export interface ReportWidgetParams {
 
 export const DESCRIPTION = {
   markdown:
-    "## Pipeline run timeline\nThe latest execution of a pipeline's state machine, read from its Step Functions history and its steps' run-sync executions: when each step waited, queued, ran and was noticed, coloured by outcome, with the critical path. Parameters: `pipeline`, `stateMachineArn`, `steps` (`id`, `sync_type`, `after`), and optionally `logsBucket` (the exported logs link to the S3 console).",
+    "## Pipeline run timeline\nThe latest execution of a pipeline's state machine, read from its Step Functions history and its steps' run-sync executions: when each step waited, queued, ran and was noticed, coloured by outcome, with the critical path. For a pipeline with organizations (a fan-out): the organizations' outcomes, failed first, and the steps of the first failed ones. Parameters: `pipeline`, `stateMachineArn`, `steps` (`id`, `sync_type`, `after`), and optionally `logsBucket` (the exported logs link to the S3 console).",
 };
 
 function paramsOf(event: unknown): ReportWidgetParams | undefined {
@@ -62,7 +70,9 @@ export function makeHandler(client: SFNClient, now: () => number = Date.now) {
     if (latest === undefined) {
       return `<p>Pipeline ${esc(params.pipeline)} has no execution in the last 90 days.</p>`;
     }
-    const run = await readDeployedRun(client, latest);
+    const run = await readDeployedRun(client, latest, {
+      maxOrganizationDetails: WIDGET_ORGANIZATION_DETAILS,
+    });
     const report = deployedRunReport(run, params.pipeline, params.steps, now());
     const notes = [
       ...(run.execution.status === "RUNNING" ? ["still running: the timeline so far"] : []),
@@ -70,7 +80,8 @@ export function makeHandler(client: SFNClient, now: () => number = Date.now) {
     ];
     const bucket = typeof params.logsBucket === "string" ? params.logsBucket : undefined;
     const logHref = deployedLogHref(logsLocation(bucket, params.stateMachineArn));
-    return `${renderTimelineFragment(report, { logHref })}${notes.map((n) => `<p class="meta">${esc(n)}</p>`).join("")}`;
+    const options = { logHref, maxOrganizations: WIDGET_ORGANIZATIONS };
+    return `${renderTimelineFragment(report, options)}${notes.map((n) => `<p class="meta">${esc(n)}</p>`).join("")}`;
   };
 }
 

@@ -10,13 +10,15 @@ import {
   describeExecution,
   ExecutionNotFound,
 } from "../../functions/aws/run-histories";
+import { parseJson } from "../../functions/aws/sfn-history";
 import type { PipelineConfig } from "../config/model";
 import { runProgress } from "../deployed/run-report";
 import { findPipelineMachine, type StackTarget } from "../deployed/stack";
 import { DEFAULT_STACK_NAME, LOGS_BUCKET_TAG, PIPELINE_TAG } from "../deployed/tags";
-import type { RunReport } from "../report/model";
+import { organizationTally, type RunReport } from "../report/model";
 import { CredentialError, type OptionSpec, UsageError } from "./args";
 import { stepLine } from "./display";
+import { renderTable } from "./format";
 import type { CliIO } from "./io";
 
 export const STACK_OPTION: OptionSpec<"stack"> = {
@@ -95,15 +97,27 @@ export async function withAws<T>(command: string, work: () => Promise<T>): Promi
   }
 }
 
+export interface ExecutionPipeline {
+  pipeline: string;
+  stateMachineArn: string;
+  logsBucket: string | undefined;
+}
+
 /**
  * The pipeline an execution is a run of (its state machine's pipeline tag), and the
  * bucket its logs are exported to (the logs-bucket tag; undefined on a stack deployed
- * before it had that tag).
+ * before it had that tag). A fan-out's per-organization execution (its machine is not
+ * tagged: the stack finds pipelines by the tag) is its parent fan-out's pipeline: its
+ * input names the organization and, as every child a `.sync` task starts with
+ * `associateWithParent`, the parent's execution in `AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`
+ * (Step Functions guide, "Start workflow executions from a task state").
  */
 export async function pipelineOfExecution(
   deployed: Deployed,
   executionArn: string,
-): Promise<{ pipeline: string; stateMachineArn: string; logsBucket: string | undefined }> {
+  /** Looking up a per-organization execution's parent: one level only. */
+  parentOf?: string,
+): Promise<ExecutionPipeline> {
   const description = await describeExecution(deployed.client, executionArn);
   const stateMachineArn = description.stateMachineArn ?? "";
   const { tags } = await deployed.client.send(
@@ -111,12 +125,26 @@ export async function pipelineOfExecution(
   );
   const tag = (key: string) => tags?.find((t) => t.key === key)?.value;
   const pipeline = tag(PIPELINE_TAG);
-  if (pipeline === undefined) {
-    throw new UsageError(
-      `execution ${executionArn} is not a pipeline run (its state machine has no ${PIPELINE_TAG} tag)`,
-    );
+  if (pipeline !== undefined)
+    return { pipeline, stateMachineArn, logsBucket: tag(LOGS_BUCKET_TAG) };
+  const parent = parentOf === undefined ? organizationParent(description.input) : undefined;
+  if (parent !== undefined) {
+    const fanOut = await pipelineOfExecution(deployed, parent, executionArn);
+    return { ...fanOut, stateMachineArn };
   }
-  return { pipeline, stateMachineArn, logsBucket: tag(LOGS_BUCKET_TAG) };
+  throw new UsageError(
+    parentOf === undefined
+      ? `execution ${executionArn} is not a pipeline run (its state machine has no ${PIPELINE_TAG} tag)`
+      : `execution ${parentOf} is not a pipeline run: the execution that started it, ${executionArn}, is not a pipeline's`,
+  );
+}
+
+/** The fan-out that started a per-organization execution, from the execution's input. */
+function organizationParent(input: string | undefined): string | undefined {
+  const parsed = parseJson(input) as Record<string, unknown> | null | undefined;
+  if (typeof parsed?.organization_id !== "string" || parsed.step !== undefined) return undefined;
+  const parent = parsed.AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID;
+  return typeof parent === "string" ? parent : undefined;
 }
 
 /** The pipeline machine's most recent execution's ARN. */
@@ -155,6 +183,7 @@ export function reportText(run: DeployedRun, report: RunReport, now: number): st
     : `${report.started_at} to ${report.finished_at}`;
   const lines = [
     `Pipeline ${report.pipeline}: ${report.status} (execution ${report.execution_name}, ${span})`,
+    ...organizationLines(report),
     ...runProgress(report, now).map((p) => `  ${stepLine(p, width)}`),
   ];
   for (const step of report.steps) {
@@ -163,5 +192,57 @@ export function reportText(run: DeployedRun, report: RunReport, now: number): st
   }
   if (report.critical_path.length > 0)
     lines.push(`Critical path: ${report.critical_path.join(" -> ")}`);
+  lines.push(...drillDownLines(report));
   return `${lines.join("\n")}\n`;
+}
+
+/** Organizations a fan-out's text lists at most (failed first; `--json` has them all). */
+export const TEXT_ORGANIZATIONS = 50;
+
+/** A fan-out's organizations: the counts, then one line each, failed first. */
+function organizationLines(report: RunReport): string[] {
+  const organizations = report.organizations;
+  if (organizations === undefined) return [];
+  const shown = organizations.slice(0, TEXT_ORGANIZATIONS);
+  const rows = shown.map((o) => [
+    o.name,
+    o.status.replace("_", " "),
+    o.error ?? "",
+    o.failed_steps.join(", "),
+  ]);
+  const columns = [
+    { header: "ORGANIZATION" },
+    { header: "STATUS" },
+    { header: "ERROR" },
+    { header: "FAILED STEPS" },
+  ];
+  const more = organizations.length - shown.length;
+  const shownSteps = organizations.filter((o) => o.steps_shown).map((o) => o.name);
+  return [
+    `Organizations: ${organizations.length} (${organizationTally(organizations)})`,
+    ...renderTable(columns, rows)
+      .split("\n")
+      .map((line) => `  ${line}`),
+    ...(more > 0 ? [`  ... and ${more} more (report --json lists every one)`] : []),
+    ...(shownSteps.length > 0 ? [`Steps of ${shownSteps.join(", ")}:`] : []),
+  ];
+}
+
+/** Failed organizations whose execution ARN the text prints, to drill into. */
+const DRILL_DOWN_ARNS = 10;
+
+/** How to read one organization's run: its execution's own report. */
+function drillDownLines(report: RunReport): string[] {
+  const started = (report.organizations ?? []).filter((o) => o.execution_arn !== null);
+  if (started.length === 0) return [];
+  const failed = started.filter((o) => o.status === "failed");
+  const listed = (failed.length > 0 ? failed : started).slice(0, DRILL_DOWN_ARNS);
+  const width = Math.max(...listed.map((o) => o.name.length));
+  return [
+    "One organization's run, step by step: polytomic-orchestrator report <its execution ARN>",
+    ...listed.map((o) => `  ${o.name.padEnd(width)}  ${o.execution_arn}`),
+    ...(started.length > listed.length
+      ? ["  (report --json gives every organization's execution_arn)"]
+      : []),
+  ];
 }

@@ -37,12 +37,19 @@ export async function followExecution(
 ): Promise<{ run: DeployedRun; report: RunReport }> {
   const ended = new Map<string, ExecutionRecord>();
   for (;;) {
-    const run = await readDeployedRun(options.client, options.executionArn, { ended });
+    // A fan-out's organizations are read from its own history; the steps of its failed
+    // ones only once it ended (they would be read again on every read, to show nothing new).
+    let run = await readDeployedRun(options.client, options.executionArn, {
+      ended,
+      maxOrganizationDetails: 0,
+    });
+    const going = run.execution.status === "RUNNING" && !options.signal?.aborted;
+    if (run.fanOut && !going) run = await readDeployedRun(options.client, options.executionArn);
     for (const [arn, child] of run.children) if (child.status !== "RUNNING") ended.set(arn, child);
     const readAt = (options.now ?? Date.now)();
     const report = deployedRunReport(run, options.pipeline, options.steps, readAt);
     options.onRead(run, report);
-    if (run.execution.status !== "RUNNING" || options.signal?.aborted) return { run, report };
+    if (!going) return { run, report };
     await options.sleep(options.intervalMs ?? FOLLOW_INTERVAL_MS);
   }
 }

@@ -33,3 +33,31 @@ export function stepProgress(step: ReportStep, now: number): StepProgress {
 export function runProgress(report: RunReport, now: number): StepProgress[] {
   return report.steps.map((s) => stepProgress(s, now));
 }
+
+/**
+ * A fan-out's progress as lines to append (the live display draws steps; a fan-out's
+ * children are organizations): one line per organization whose status changed since the
+ * last read, with how many have ended. Organizations still waiting are not announced.
+ */
+export class OrganizationProgress {
+  private readonly seen = new Map<string, string>();
+
+  /** The lines the report adds to those already given. */
+  lines(report: RunReport): string[] {
+    const organizations = report.organizations ?? [];
+    const total = organizations.length;
+    const ended = organizations.filter((o) => ENDED.has(o.status)).length;
+    const lines: string[] = [];
+    for (const o of organizations) {
+      if (o.status === "waiting" || this.seen.get(o.id) === o.status) continue;
+      this.seen.set(o.id, o.status);
+      const error = o.error !== null ? ` (${o.error})` : "";
+      lines.push(
+        `[${ended}/${total} organizations ended] ${o.name}: ${o.status.replace("_", " ")}${error}`,
+      );
+    }
+    return lines;
+  }
+}
+
+const ENDED: ReadonlySet<string> = new Set(["succeeded", "failed", "interrupted", "not_started"]);

@@ -13,7 +13,14 @@
 import { formatElapsed, truncate } from "../text";
 import { type GanttGeometry, ganttGeometry } from "./gantt";
 import { dagLayout } from "./layout";
-import { isLive, REPORT_STEP_STATUSES, type ReportStep, type RunReport } from "./model";
+import {
+  isLive,
+  type OrganizationOutcome,
+  organizationTally,
+  REPORT_STEP_STATUSES,
+  type ReportStep,
+  type RunReport,
+} from "./model";
 
 export interface HtmlOptions {
   /**
@@ -24,6 +31,11 @@ export interface HtmlOptions {
   logHref: (key: string) => string | null;
   /** Whether times are on a simulated clock; said in the header. */
   simulated?: boolean;
+  /**
+   * A fan-out's organizations listed at most (failed first), the others counted.
+   * @default all of them
+   */
+  maxOrganizations?: number;
 }
 
 /** Text and attribute values, escaped for HTML. */
@@ -77,6 +89,7 @@ export function renderReportHtml(report: RunReport, options: HtmlOptions): strin
 </head>
 <body>
 ${header(report, options)}
+${organizationsSection(report, options)}
 <h2>Timeline</h2>
 ${legend()}
 <div class="scroll">${ganttSvg(report, gantt)}</div>
@@ -105,7 +118,7 @@ function header(report: RunReport, options: HtmlOptions): string {
       ? `started ${esc(report.started_at)}, still running as of ${esc(report.as_of)} (${esc(elapsed)} so far)`
       : `${esc(report.started_at)} to ${esc(report.finished_at)} (${esc(elapsed)})`;
   return `<h1>Pipeline ${esc(report.pipeline)} <span class="status-${esc(report.status)}">${esc(report.status)}</span></h1>
-<div class="meta">Execution ${esc(report.execution_name)} · ${span} · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}</div>
+<div class="meta">Execution ${esc(report.execution_name)} · ${span} · ${report.steps.length} steps${tally ? ` (${esc(tally)})` : ""}${shownOf(report)}</div>
 <div class="meta">Critical path: ${report.critical_path.length > 0 ? esc(report.critical_path.join(" → ")) : "-"}</div>`;
 }
 
@@ -239,6 +252,43 @@ function logsSection(report: RunReport, options: HtmlOptions): string {
   return `<h2>Exported logs</h2><ul>${items.join("")}</ul>`;
 }
 
+/** A fan-out's steps are those of the organizations shown: say of which. */
+function shownOf(report: RunReport): string {
+  const organizations = report.organizations;
+  if (organizations === undefined) return "";
+  const shown = organizations.filter((o) => o.steps_shown).length;
+  return ` of ${shown} of ${organizations.length} organizations`;
+}
+
+/** The colour of an organization's outcome (a fan-out's), by status. */
+const ORGANIZATION_COLOURS: Record<OrganizationOutcome["status"], string> = {
+  failed: STATUS_COLOURS.failed,
+  interrupted: STATUS_COLOURS.cancelled,
+  running: STATUS_COLOURS.running,
+  waiting: STATUS_COLOURS.waiting,
+  not_started: STATUS_COLOURS.not_started,
+  succeeded: STATUS_COLOURS.succeeded,
+};
+
+/**
+ * A fan-out's organizations, failed first: outcome, error, failed steps and the execution
+ * to drill into (`report <execution ARN>`); whose steps the timeline shows.
+ */
+function organizationsSection(report: RunReport, options: HtmlOptions): string {
+  const organizations = report.organizations;
+  if (organizations === undefined) return "";
+  const shown = organizations.slice(0, options.maxOrganizations ?? organizations.length);
+  const tally = organizationTally(organizations);
+  const rows = shown.map(
+    (o) =>
+      `<tr data-organization="${esc(o.name)}"><td>${esc(o.name)}</td><td class="status-${esc(o.status)}" style="color:${ORGANIZATION_COLOURS[o.status]}">${esc(o.status.replace("_", " "))}</td><td>${esc(o.error ?? "")}</td><td>${esc(o.failed_steps.join(", "))}</td><td>${o.steps_shown ? "below" : ""}</td><td><code>${esc(o.execution_arn ?? "-")}</code></td></tr>`,
+  );
+  const more = organizations.length - shown.length;
+  return `<h2>Organizations</h2>
+<div class="meta">${organizations.length} organizations (${esc(tally)}). One organization's run, step by step: <code>polytomic-orchestrator report &lt;its execution ARN&gt;</code></div>
+<div class="scroll"><table><thead><tr><th>organization</th><th>status</th><th>error</th><th>failed steps</th><th>steps</th><th>execution</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>${more > 0 ? `<div class="meta">… and ${more} more (report --json lists every one)</div>` : ""}`;
+}
+
 /**
  * The report's header, Gantt timeline and exported logs, as an HTML fragment (no document,
  * no script): what the dashboard's custom widget shows (functions/report-widget).
@@ -246,6 +296,7 @@ function logsSection(report: RunReport, options: HtmlOptions): string {
 export function renderTimelineFragment(report: RunReport, options: HtmlOptions): string {
   return `<style>${CSS}</style>
 ${header(report, options)}
+${organizationsSection(report, options)}
 ${legend()}
 <div class="scroll">${ganttSvg(report, ganttGeometry(report))}</div>
 ${logsSection(report, options)}`;

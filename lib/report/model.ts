@@ -104,6 +104,47 @@ export const reportStepSchema = stepTimingSchema.extend({
   error: errorSchema.nullable(),
 });
 
+/** How one organization of a fan-out run went (`report` of a deployed fan-out). */
+export const ORGANIZATION_STATUSES = [
+  "failed",
+  "interrupted",
+  "running",
+  "waiting",
+  "not_started",
+  "succeeded",
+] as const;
+
+/** One organization of a deployed fan-out run, read from the fan-out's own history. */
+export const organizationOutcomeSchema = z
+  .object({
+    id: z.string().describe("the Polytomic organization's id"),
+    name: z.string(),
+    status: z
+      .enum(ORGANIZATION_STATUSES)
+      .describe(
+        "`interrupted`: its execution started and the fan-out ended without its result (stopped); `not_started`: the fan-out ended before it started; `waiting`: not started yet",
+      ),
+    error: z
+      .string()
+      .nullable()
+      .describe("the error its per-organization execution ended with (or its start failed with)"),
+    failed_steps: z
+      .array(z.string())
+      .describe(
+        "the steps its execution's failure cause names (their details: `report <execution_arn>`)",
+      ),
+    execution_arn: z
+      .string()
+      .nullable()
+      .describe(
+        "its per-organization execution, once started: `report <execution_arn>` drills into it",
+      ),
+    steps_shown: z
+      .boolean()
+      .describe("whether its steps are in this report's `steps` (as `<organization> / <step>`)"),
+  })
+  .strict();
+
 /**
  * The run report built from the pipeline's and its steps' execution histories: a local
  * run's `timeline`, and `report --json` of a deployed run, which may still be going
@@ -132,6 +173,12 @@ export const runReportSchema = z
       .describe(
         "the steps, first to last, whose ends released each other up to the pipeline's end (empty while it runs: nothing has determined its end yet)",
       ),
+    organizations: z
+      .array(organizationOutcomeSchema)
+      .optional()
+      .describe(
+        "a deployed fan-out (pipeline with organizations:): every organization's outcome, failed first; `steps` then holds the steps of the first failed ones only (`report --organizations N`)",
+      ),
   })
   .strict();
 
@@ -139,6 +186,17 @@ export type WaitingOn = z.infer<typeof waitingOnSchema>;
 export type StepTiming = z.infer<typeof stepTimingSchema>;
 export type ReportStep = z.infer<typeof reportStepSchema>;
 export type RunReport = z.infer<typeof runReportSchema>;
+export type OrganizationOutcome = z.infer<typeof organizationOutcomeSchema>;
+
+/** A fan-out's organizations counted by status, in ORGANIZATION_STATUSES' order: "2 failed, 1 succeeded". */
+export function organizationTally(organizations: readonly OrganizationOutcome[]): string {
+  return ORGANIZATION_STATUSES.map(
+    (status) => [status, organizations.filter((o) => o.status === status).length] as const,
+  )
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${n} ${status.replace("_", " ")}`)
+    .join(", ");
+}
 
 /** A step of the `run --json` document: the runner's step report and its times. */
 /** The organization a fan-out's step ran in (issue 15). */

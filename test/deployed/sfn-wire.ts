@@ -23,6 +23,7 @@ import {
   type SFNClient,
 } from "@aws-sdk/client-sfn";
 import type { AwsClientStub } from "aws-sdk-client-mock";
+import { FAN_OUT_STATES } from "../../lib/constructs/fan-out";
 import { PIPELINE_STATES } from "../../lib/constructs/pipeline-state-machine";
 import { LOGS_BUCKET_TAG, PIPELINE_TAG, STACK_TAG } from "../../lib/deployed/tags";
 import type { EventLog } from "../../lib/local/engine";
@@ -41,37 +42,70 @@ const machineOf = (arn: string) =>
 
 const inputOf = (e: LocalExecution) =>
   (e.events.find((ev) => ev.type === "ExecutionStarted") as { input?: unknown } | undefined)
-    ?.input as { step?: unknown; skip?: unknown; execution_arn?: unknown } | undefined;
+    ?.input as
+    | { step?: unknown; skip?: unknown; execution_arn?: unknown; organization_id?: unknown }
+    | undefined;
+
+/** The organization an execution runs in (a fan-out's), "" for a pipeline without. */
+const organizationOf = (e: LocalExecution) => {
+  const id = inputOf(e)?.organization_id;
+  return typeof id === "string" ? id : "";
+};
+
+/** A child's key: the organization its parent runs in, and the parent's state that started it. */
+const childKey = (organization: string, state: string) => `${organization}|${state}`;
 
 /**
- * The child each pipeline Task state started, by state name: `Run <step>` its run-sync
- * child, `End <step>[ skipped]` the marker child a skipped gated-on step ends, and
+ * The child each Task state started, by organization and state name: `Run <step>` its
+ * run-sync child, `End <step>[ skipped]` the marker child a skipped gated-on step ends,
  * `Await <dep> for <step>` its wait-for-step child (named `<step>-<dep>-<hash>`, waiting
- * on the dependency's child, which its input names).
+ * on the dependency's child, which its input names), and in a fan-out's Map iterations,
+ * `Run organization` the per-organization execution (its input names the organization).
  */
 function childrenByState(executions: readonly LocalExecution[]): Map<string, LocalExecution> {
   const byState = new Map<string, LocalExecution>();
-  const stepOf = new Map<string, string>();
+  const stepOf = new Map<string, { step: string; organization: string }>();
   for (const e of executions) {
     const input = inputOf(e);
-    if (typeof input?.step !== "string") continue;
-    stepOf.set(e.name, input.step);
+    const organization = organizationOf(e);
+    if (typeof input?.step !== "string") {
+      if (organization !== "" && input?.execution_arn === undefined) {
+        byState.set(childKey(organization, FAN_OUT_STATES.run), e);
+      }
+      continue;
+    }
+    stepOf.set(e.name, { step: input.step, organization });
     const names =
       input.skip === true
         ? [PIPELINE_STATES.markSkipped(input.step), PIPELINE_STATES.markEnded(input.step)]
         : [PIPELINE_STATES.run(input.step)];
-    for (const name of names) byState.set(name, e);
+    for (const name of names) byState.set(childKey(organization, name), e);
   }
-  const steps = [...new Set(stepOf.values())];
+  const steps = [...new Set([...stepOf.values()].map((s) => s.step))];
   for (const e of executions) {
     const waitsOn = inputOf(e)?.execution_arn;
     // The child's name: the ARN the definition formats is the deployed one, not the local run's.
     const dep =
       typeof waitsOn === "string" ? stepOf.get(waitsOn.split(":").at(-1) ?? "") : undefined;
-    const step = steps.find((s) => e.name.startsWith(`${s.slice(0, 22)}-${dep?.slice(0, 22)}-`));
-    if (dep !== undefined && step !== undefined) byState.set(PIPELINE_STATES.gate(dep, step), e);
+    const step = steps.find((s) =>
+      e.name.startsWith(`${s.slice(0, 22)}-${dep?.step.slice(0, 22)}-`),
+    );
+    if (dep !== undefined && step !== undefined) {
+      byState.set(childKey(dep.organization, PIPELINE_STATES.gate(dep.step, step)), e);
+    }
   }
   return byState;
+}
+
+/** The child a Task state of `execution` started: by its organization (or its Map item's). */
+function childOf(
+  children: ReadonlyMap<string, LocalExecution>,
+  execution: LocalExecution,
+  state: { name: string; input?: unknown },
+): LocalExecution | undefined {
+  const item = (state.input as { organization?: { id?: unknown } } | undefined)?.organization?.id;
+  const organization = typeof item === "string" ? item : organizationOf(execution);
+  return children.get(childKey(organization, state.name));
 }
 
 function describeOf(e: LocalExecution): DescribeExecutionOutput {
@@ -96,6 +130,28 @@ function describeOf(e: LocalExecution): DescribeExecutionOutput {
   };
 }
 
+/**
+ * A child as a `startExecution.sync:2` task reports it: DescribeExecution's fields in
+ * PascalCase, input and output as JSON text ("Start workflow executions from a task state");
+ * a failed child's TaskFailed cause is the same, with its `Error` and `Cause`.
+ */
+function syncDescription(child: LocalExecution): string {
+  const d = describeOf(child);
+  return json({
+    ExecutionArn: d.executionArn,
+    StateMachineArn: d.stateMachineArn,
+    Name: d.name,
+    Status: d.status,
+    StartDate: child.startedAt,
+    StopDate: child.stoppedAt,
+    Input: d.input,
+    InputDetails: { Included: true },
+    ...(d.output !== undefined ? { Output: d.output, OutputDetails: { Included: true } } : {}),
+    ...(d.error !== undefined ? { Error: d.error } : {}),
+    ...(d.cause !== undefined ? { Cause: d.cause } : {}),
+  });
+}
+
 /** The Task events of a state: what it called, and (on exit) how it ended. */
 function taskEvents(
   event: EventLog,
@@ -103,14 +159,18 @@ function taskEvents(
 ): Omit<HistoryEvent, "id" | "timestamp">[] {
   const resourceType = child ? "states" : "lambda";
   const resource = child ? "startExecution.sync:2" : "invoke";
-  const description = child ? json({ ...describeOf(child), Output: undefined }) : undefined;
+  const description = child ? syncDescription(child) : undefined;
   if (event.type === "StateEntered") {
-    const scheduled = {
-      resourceType,
-      resource,
-      region: "local-1",
-      parameters: json(event.state.input),
-    };
+    // What the task sent: StartExecution's parameters for a child (the local engine logs
+    // the state's input only, not the Lambda's resolved payload).
+    const parameters = child
+      ? {
+          StateMachineArn: machineOf(child.executionArn),
+          Name: child.name,
+          Input: inputOf(child),
+        }
+      : event.state.input;
+    const scheduled = { resourceType, resource, region: "local-1", parameters: json(parameters) };
     const submitted = child
       ? [
           {
@@ -205,7 +265,7 @@ function wireEvents(
     case "StateExited":
     case "StateFailed": {
       const task = event.state.type === "Task";
-      const child = task ? children.get(event.state.name) : undefined;
+      const child = task ? childOf(children, execution, event.state) : undefined;
       const own =
         event.type === "StateEntered"
           ? [
@@ -238,7 +298,21 @@ function wireEvents(
       // state entry (the run-sync retry loop's still-running checks are such retries).
       if (event.state.type !== "Task") return [];
       const again = { ...event, type: "StateEntered" } as unknown as EventLog;
-      return taskEvents(again, children.get(event.state.name));
+      return taskEvents(again, childOf(children, execution, event.state));
+    }
+    case "MapIterationStarted":
+    case "MapIterationSucceeded":
+    case "MapIterationFailed": {
+      const { index, parentState } = event as unknown as {
+        index: number;
+        parentState: { name: string };
+      };
+      const details = { name: parentState.name, index };
+      return event.type === "MapIterationStarted"
+        ? [{ type: "MapIterationStarted", mapIterationStartedEventDetails: details }]
+        : event.type === "MapIterationSucceeded"
+          ? [{ type: "MapIterationSucceeded", mapIterationSucceededEventDetails: details }]
+          : [{ type: "MapIterationFailed", mapIterationFailedEventDetails: details }];
     }
     default:
       return [];

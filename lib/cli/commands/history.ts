@@ -1,8 +1,6 @@
-import {
-  DescribeExecutionCommand,
-  type ExecutionListItem,
-  ListExecutionsCommand,
-} from "@aws-sdk/client-sfn";
+import { type ExecutionListItem, ListExecutionsCommand } from "@aws-sdk/client-sfn";
+import { failedStepsOf, fanOutCounts } from "../../../functions/aws/fan-out-history";
+import { describeExecution, ExecutionNotFound } from "../../../functions/aws/run-histories";
 import { findPipelineMachine } from "../../deployed/stack";
 import { formatElapsed } from "../../text";
 import { commandSpec, flag, parseCommandArgs, stringValue, UsageError } from "../args";
@@ -25,7 +23,8 @@ export const HISTORY = commandSpec({
   usage: "history <pipeline> [--stack NAME] [--limit N] [--json]",
   description:
     "Lists the deployed pipeline's most recent executions, newest first: status, start, " +
-    "duration and the steps that failed (Step Functions keeps executions 90 days).",
+    "duration and the steps that failed; for a fan-out (pipeline with organizations:), the " +
+    "organizations failed of all and their names (Step Functions keeps executions 90 days).",
   positionals: 1,
   options: [
     STACK_OPTION,
@@ -53,6 +52,11 @@ export interface HistoryRow {
   failed_steps: string[];
   /** The pipeline's own error, when it did not succeed. */
   error: string | null;
+  /**
+   * A fan-out (pipeline with organizations:) that ran its organizations: how many failed,
+   * of how many, and the failed ones' names (the first 25 its cause lists); null otherwise.
+   */
+  organizations: { failed: number; total: number; failed_names: string[] } | null;
 }
 
 function parseLimit(text: string | undefined): number {
@@ -86,29 +90,24 @@ async function recentExecutions(
   return executions.slice(0, limit);
 }
 
-/**
- * The failed steps a pipeline's failure cause names: the Fail state's cause ends with the
- * JSON object of failed steps and their error names (lib/constructs/pipeline-state-machine.ts).
- */
-export function failedStepsOf(cause: string | undefined): string[] {
-  const at = cause?.indexOf("{") ?? -1;
-  if (cause === undefined || at < 0) return [];
+/** An execution's description; undefined when it is no longer kept (purged since it was listed). */
+async function describeIfKept(deployed: Deployed, executionArn: string | undefined) {
   try {
-    const failures = JSON.parse(cause.slice(at)) as unknown;
-    return failures !== null && typeof failures === "object" ? Object.keys(failures) : [];
-  } catch {
-    return [];
+    return await describeExecution(deployed.client, executionArn ?? "");
+  } catch (err) {
+    if (err instanceof ExecutionNotFound) return undefined;
+    throw err;
   }
 }
 
 async function historyRow(deployed: Deployed, item: ExecutionListItem): Promise<HistoryRow> {
   const started = item.startDate?.getTime();
   const stopped = item.stopDate?.getTime();
-  const ended = item.status !== "RUNNING" && item.status !== "SUCCEEDED";
-  // The cause (and so the failed steps) is only in the execution's description.
-  const description = ended
-    ? await deployed.client.send(new DescribeExecutionCommand({ executionArn: item.executionArn }))
-    : undefined;
+  // The cause (and so the failed steps), and a fan-out's counts, are only in the
+  // execution's description (a succeeded fan-out's in its output).
+  const description =
+    item.status !== "RUNNING" ? await describeIfKept(deployed, item.executionArn) : undefined;
+  const counts = description ? fanOutCounts(description) : undefined;
   return {
     name: item.name ?? "",
     execution_arn: item.executionArn ?? "",
@@ -119,23 +118,41 @@ async function historyRow(deployed: Deployed, item: ExecutionListItem): Promise<
       started !== undefined && stopped !== undefined ? (stopped - started) / 1000 : null,
     failed_steps: failedStepsOf(description?.cause),
     error: description?.error ?? null,
+    organizations: counts
+      ? { failed: counts.failed, total: counts.total, failed_names: counts.failedNames }
+      : null,
   };
 }
 
+/** What failed: the steps, a fan-out's organizations (named, or counted past those named), or the error. */
+function failedCell(r: HistoryRow): string {
+  const organizations = r.organizations;
+  if (organizations !== null && organizations.failed > 0) {
+    const more = organizations.failed - organizations.failed_names.length;
+    return [...organizations.failed_names, ...(more > 0 ? [`${more} more`] : [])].join(", ");
+  }
+  return r.failed_steps.length > 0 ? r.failed_steps.join(", ") : (r.error ?? "");
+}
+
 function historyTable(rows: readonly HistoryRow[]): string {
+  const fanOut = rows.some((r) => r.organizations !== null);
   const cells = rows.map((r) => [
     r.name,
     r.status,
     r.started_at ?? "-",
     r.duration_seconds === null ? "-" : formatElapsed(r.duration_seconds),
-    r.failed_steps.length > 0 ? r.failed_steps.join(", ") : (r.error ?? ""),
+    ...(fanOut
+      ? [r.organizations ? `${r.organizations.failed}/${r.organizations.total}` : "-"]
+      : []),
+    failedCell(r),
   ]);
   const columns = [
     { header: "EXECUTION" },
     { header: "STATUS" },
     { header: "STARTED" },
     { header: "DURATION", align: "right" as const },
-    { header: "FAILED STEPS" },
+    ...(fanOut ? [{ header: "ORGS FAILED", align: "right" as const }] : []),
+    { header: fanOut ? "FAILED" : "FAILED STEPS" },
   ];
   return `${renderTable(columns, cells)}\n`;
 }

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { FOLLOW_INTERVAL_MS, followExecution } from "../../deployed/follow";
-import { runProgress } from "../../deployed/run-report";
+import { OrganizationProgress, runProgress } from "../../deployed/run-report";
 import { findPipelineMachine } from "../../deployed/stack";
 import { defaultExecutionName } from "../../local/runner";
 import type { RunReport } from "../../report/model";
@@ -85,9 +85,12 @@ export async function triggerCommand(
   const json = flag(parsed, "json");
   const executionArn = await withAws("trigger", () => startPipeline(deployed, name, timing.now()));
   io.stderr.write(`Started ${executionArn}\n`);
-  const display = json
-    ? undefined
-    : new LiveDisplay({ out: io.stdout, pipeline: name, steps: pipeline.steps, now: timing.now });
+  // A fan-out's children are organizations: their changes are appended as lines.
+  const fanOut = !json && pipeline.fan_out !== undefined ? new OrganizationProgress() : undefined;
+  const display =
+    json || fanOut
+      ? undefined
+      : new LiveDisplay({ out: io.stdout, pipeline: name, steps: pipeline.steps, now: timing.now });
   const stop = new AbortController();
   const stopListening = io.onSignal?.(() => {
     stop.abort();
@@ -104,7 +107,10 @@ export async function triggerCommand(
         sleep: (ms) => timing.sleep(ms, stop.signal),
         signal: stop.signal,
         now: timing.now,
-        onRead: (_read, partial) => showProgress(display, partial, timing.now()),
+        onRead: (_read, partial) => {
+          showProgress(display, partial, timing.now());
+          for (const line of fanOut?.lines(partial) ?? []) io.stdout.write(`${line}\n`);
+        },
       }),
     );
     display?.finish();
