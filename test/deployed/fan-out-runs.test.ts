@@ -196,7 +196,9 @@ describe("report <fan-out execution>", () => {
     expect(run.code).toBe(1);
     const html = await readFile(join(dir, "f.html"), "utf8");
     expect(html).toContain("<h2>Organizations</h2>");
-    expect(html).toContain("· 4 steps (1 succeeded, 2 failed, 1 skipped) of 2 of 3 organizations</div>");
+    expect(html).toContain(
+      "· 4 steps (1 succeeded, 2 failed, 1 skipped) of 2 of 3 organizations</div>",
+    );
     expect(html).toMatch(
       /<tr data-organization="Globex"><td>Globex<\/td><td class="status-failed"[^>]*>failed/,
     );
