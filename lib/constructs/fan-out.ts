@@ -32,8 +32,8 @@ import {
 import { RETRYABLE_ERRORS } from "../../functions/core/error-names";
 import type { FanOutConfig, PipelineConfig } from "../config/model";
 import { MAX_ORGANIZATIONS } from "../config/schema";
+import { START_RETRY } from "./child-start-retry";
 import { executionArn } from "./execution-arns";
-import { START_RETRY } from "./pipeline-state-machine";
 import { HUNG_INVOCATION_ERRORS, LAMBDA_SERVICE_ERRORS } from "./run-sync-state-machine";
 
 /** State names of a fan-out machine. Stable: the local runner binds tasks by name. */

@@ -9,6 +9,7 @@ import type { StepInput, StepResult } from "../../functions/core/contract";
 import { type Dependency, decompose, firstStep, type Plan } from "../asl/series-parallel";
 import type { FanOutConfig, PipelineConfig, StepConfig } from "../config/model";
 import { MAX_ORGANIZATIONS } from "../config/schema";
+import { START_RETRY } from "./child-start-retry";
 import { executionArn } from "./execution-arns";
 import { fanOutDefinition, fanOutLimits, fanOutProblems } from "./fan-out";
 import { loggedStateMachine } from "./state-machine-logs";
@@ -174,20 +175,6 @@ export interface PipelineStateMachineProps {
    */
   readonly logRetention?: logs.RetentionDays;
 }
-
-/** Retries of a child start: the API's transient errors and the execution limit. */
-export const START_RETRY: sfn.RetryProps = {
-  errors: [
-    "StepFunctions.SdkClientException",
-    "StepFunctions.AWSStepFunctionsException",
-    "StepFunctions.ExecutionLimitExceededException",
-  ],
-  interval: Duration.seconds(2),
-  backoffRate: 2,
-  maxAttempts: 5,
-  maxDelay: Duration.minutes(1),
-  jitterStrategy: sfn.JitterType.FULL,
-};
 
 /**
  * The wait-for-step execution name of the gate of `step` on `dep`:
