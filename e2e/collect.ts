@@ -13,9 +13,11 @@ import {
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
 import { readHistory } from "../functions/aws/sfn-history";
+import { FAN_OUT_STATES } from "../lib/constructs/fan-out";
 import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { type SimulatorStateView, STATE_PATH } from "../simulator/lambda";
 import {
+  type ChildEvidence,
   type Evidence,
   metricQueries,
   metricSums,
@@ -83,6 +85,7 @@ export async function collectRun(
     const arn = taskEventsOf(events, gate).map(submittedExecutionArn).find(Boolean);
     gateHistory = arn ? await history(clients.sfn, arn) : [];
   }
+  const children = expected?.organizations ? await collectChildren(clients.sfn, events) : undefined;
   const logKeys = await listKeys(
     clients.s3,
     deployment.logsBucket,
@@ -95,7 +98,26 @@ export async function collectRun(
     history: events,
     gateHistory,
     logKeys,
+    ...(children ? { children } : {}),
   };
+}
+
+/** A fan-out's children: the executions its "Run organization" states started, described. */
+export async function collectChildren(
+  sfn: SFNClient,
+  events: readonly HistoryEvent[],
+): Promise<ChildEvidence[]> {
+  const arns = new Set(
+    taskEventsOf(events, FAN_OUT_STATES.run)
+      .map(submittedExecutionArn)
+      .filter((arn): arn is string => arn !== undefined),
+  );
+  const children: ChildEvidence[] = [];
+  for (const executionArn of arns) {
+    const describe = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    children.push({ executionArn, describe });
+  }
+  return children;
 }
 
 /** Sums of the expected metrics between `start` and `end`. */
