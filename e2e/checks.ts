@@ -17,6 +17,7 @@ import {
   ORGANIZATION_DIMENSIONS,
   ORGANIZATION_METRICS,
 } from "../functions/core/metrics";
+import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
 import type { SimulatorStateView } from "../simulator/lambda";
 import {
@@ -50,6 +51,7 @@ export interface RunEvidence {
 export interface ChildEvidence {
   executionArn: string;
   describe: DescribeExecutionOutput;
+  history: HistoryEvent[];
 }
 
 export interface Evidence {
@@ -70,12 +72,25 @@ interface StepRecord {
   child_execution?: unknown;
 }
 
-/** The pipeline's step results: its output (succeeded) or its failure cause (Pipeline.StepsFailed). */
-export function stepResults(describe: DescribeExecutionOutput): Record<string, StepRecord> {
-  const text = describe.status === "SUCCEEDED" ? describe.output : describe.cause;
+/**
+ * The pipeline's step results: its output's `results` (succeeded), or, when it failed, the
+ * `results` of the state the pipeline's failure summary was entered with (its
+ * PassStateEntered event): the Fail cause lists only each failed step's error name
+ * (lib/constructs/pipeline-state-machine.ts FAILURE_CAUSE).
+ */
+export function stepResults(
+  describe: DescribeExecutionOutput,
+  history: readonly HistoryEvent[] = [],
+): Record<string, StepRecord> {
+  const summary = history.findLast(
+    (e) => e.stateEnteredEventDetails?.name === PIPELINE_STATES.summarize,
+  )?.stateEnteredEventDetails?.input;
+  // Without the summary in the history: a cause that is the results themselves (the format
+  // before FAILURE_CAUSE).
+  const text = describe.status === "SUCCEEDED" ? describe.output : (summary ?? describe.cause);
   try {
     const parsed = JSON.parse(text ?? "") as { results?: unknown };
-    const results = describe.status === "SUCCEEDED" ? parsed.results : parsed;
+    const results = describe.status === "SUCCEEDED" || summary ? parsed.results : parsed;
     return typeof results === "object" && results !== null
       ? (results as Record<string, StepRecord>)
       : {};
@@ -127,7 +142,7 @@ export function checkOutcome(expected: PipelineExpectation, run: RunEvidence): C
       ),
     );
   }
-  rows.push(...checkSteps(p, expected.steps, run.describe));
+  rows.push(...checkSteps(p, expected.steps, stepResults(run.describe, run.history)));
   return rows;
 }
 
@@ -135,10 +150,9 @@ export function checkOutcome(expected: PipelineExpectation, run: RunEvidence): C
 function checkSteps(
   where: string,
   steps: PipelineExpectation["steps"],
-  describe: DescribeExecutionOutput,
+  results: Record<string, StepRecord>,
 ): CheckRow[] {
   const rows: CheckRow[] = [];
-  const results = stepResults(describe);
   for (const [step, exp] of Object.entries(steps)) {
     const got = results[step];
     const name = errorName(got?.error);
@@ -435,8 +449,8 @@ function checkOrganization(
     ),
   ];
   if (!child) return rows;
-  rows.push(...checkSteps(where, org.steps, child.describe));
-  const results = stepResults(child.describe);
+  const results = stepResults(child.describe, child.history);
+  rows.push(...checkSteps(where, org.steps, results));
   for (const [step, exp] of Object.entries(org.steps)) {
     if (exp.status !== "failed") continue;
     const cause = JSON.stringify(results[step]?.error ?? "");
@@ -486,7 +500,11 @@ export function checkCredentials(after: SimulatorStateView): CheckRow[] {
       resolved.some((c) => c.status === 200),
       `${count(resolved)} call${count(resolved) === 1 ? "" : "s"}`,
     ),
-    row("simulator: no request refused (401/403)", refused.length === 0, `${count(refused)} refused`),
+    row(
+      "simulator: no request refused (401/403)",
+      refused.length === 0,
+      `${count(refused)} refused`,
+    ),
   ];
 }
 
@@ -529,7 +547,11 @@ export function metricQueries(expectations: Record<string, PipelineExpectation> 
 } {
   const queries: MetricDataQuery[] = [];
   const keys: Record<string, string> = {};
-  const add = (sumKey: string, name: string, dimensions: Array<{ Name: string; Value: string }>) => {
+  const add = (
+    sumKey: string,
+    name: string,
+    dimensions: Array<{ Name: string; Value: string }>,
+  ) => {
     const id = `m${queries.length}`;
     keys[id] = sumKey;
     queries.push({

@@ -102,7 +102,7 @@ export async function collectRun(
   };
 }
 
-/** A fan-out's children: the executions its "Run organization" states started, described. */
+/** A fan-out's children: the executions its "Run organization" states started, with their histories. */
 export async function collectChildren(
   sfn: SFNClient,
   events: readonly HistoryEvent[],
@@ -115,7 +115,7 @@ export async function collectChildren(
   const children: ChildEvidence[] = [];
   for (const executionArn of arns) {
     const describe = await sfn.send(new DescribeExecutionCommand({ executionArn }));
-    children.push({ executionArn, describe });
+    children.push({ executionArn, describe, history: await history(sfn, executionArn) });
   }
   return children;
 }
@@ -183,14 +183,15 @@ export async function collectEvidence(
   window: { start: Date; end: Date },
   simulatorBefore: SimulatorStateView,
   readSimulator: () => Promise<SimulatorStateView>,
+  expectations: Record<string, PipelineExpectation> = EXPECTATIONS,
 ): Promise<Evidence> {
   const evidence: RunEvidence[] = [];
   for (const run of runs) {
-    evidence.push(await collectRun(clients, deployment, run, EXPECTATIONS[run.pipeline]));
+    evidence.push(await collectRun(clients, deployment, run, expectations[run.pipeline]));
   }
   return {
     runs: evidence,
-    metrics: await collectMetrics(clients.cloudwatch, window.start, window.end),
+    metrics: await collectMetrics(clients.cloudwatch, window.start, window.end, expectations),
     alarmNames: deployment.alarmNames,
     alarms: await collectAlarms(clients.cloudwatch, Object.values(deployment.alarmNames)),
     simulatorBefore,

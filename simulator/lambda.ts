@@ -157,7 +157,10 @@ export function stateView(
     sync_organizations: Object.fromEntries(
       syncIds.map((id) => [id, scenario.syncs[id]?.organization_id?.toLowerCase() ?? owner]),
     ),
-    starts: countCalls(requests.filter((r) => r.endpoint === "start"), true),
+    starts: countCalls(
+      requests.filter((r) => r.endpoint === "start"),
+      true,
+    ),
     calls: countCalls(requests, false),
   };
 }

@@ -16,6 +16,7 @@ import {
   mockAws,
   resetAws,
   runs,
+  SINGLE,
   sfn,
   simulator,
   type World,
@@ -38,8 +39,9 @@ async function judge(
     { start: at, end: at },
     BEFORE,
     async () => after,
+    SINGLE,
   );
-  return assess(evidence);
+  return assess(evidence, SINGLE);
 }
 const failed = (rows: CheckRow[]) => rows.filter((r) => !r.pass).map((r) => r.check);
 
