@@ -45,6 +45,12 @@ export interface RunEvidence {
   logKeys: string[];
   /** A fan-out's children: every execution its "Run organization" states started. */
   children?: ChildEvidence[];
+  /**
+   * The run-sync executions of the failed steps (of the pipeline, or of a fan-out's
+   * children): a failed step's result keeps only a generic `{ Error }`, its own error
+   * name and message are its run-sync execution's.
+   */
+  stepExecutions?: ChildEvidence[];
 }
 
 /** One child execution of a fan-out (DescribeExecution's answer). */
@@ -142,8 +148,33 @@ export function checkOutcome(expected: PipelineExpectation, run: RunEvidence): C
       ),
     );
   }
-  rows.push(...checkSteps(p, expected.steps, stepResults(run.describe, run.history)));
+  const results = stepResults(run.describe, run.history);
+  rows.push(...checkSteps(p, expected.steps, results, (step) => stepExecution(run, step)));
   return rows;
+}
+
+/** The run-sync execution of `step` (in `organization`, for a fan-out) among the evidence's. */
+export function stepExecution(
+  run: RunEvidence,
+  step: string,
+  organization?: string,
+): ChildEvidence | undefined {
+  return run.stepExecutions?.find((e) => {
+    const input = inputOf(e);
+    return input.step === step && input.organization_id === organization;
+  });
+}
+
+/**
+ * A step's error name: its result's, unless that is the generic States.TaskFailed
+ * wrapper without the child's error (the pipeline keeps no Cause): then its run-sync
+ * execution's own error.
+ */
+function stepErrorName(got: StepRecord | undefined, execution: ChildEvidence | undefined) {
+  const name = errorName(got?.error);
+  return name === "States.TaskFailed" && execution?.describe.error
+    ? execution.describe.error
+    : name;
 }
 
 /** Each step's status and error name, from an execution's results. */
@@ -151,11 +182,12 @@ function checkSteps(
   where: string,
   steps: PipelineExpectation["steps"],
   results: Record<string, StepRecord>,
+  executionOf: (step: string) => ChildEvidence | undefined,
 ): CheckRow[] {
   const rows: CheckRow[] = [];
   for (const [step, exp] of Object.entries(steps)) {
     const got = results[step];
-    const name = errorName(got?.error);
+    const name = stepErrorName(got, executionOf(step));
     const pass = got?.status === exp.status && (exp.error === undefined || name === exp.error);
     rows.push(
       row(
@@ -393,14 +425,20 @@ export function failedInCause(cause: string | undefined): string[] | undefined {
   }
 }
 
+/** The `step` and `organization_id` an execution was started with (its input). */
+function inputOf(e: ChildEvidence): { step?: string; organization_id?: string } {
+  try {
+    const input = JSON.parse(e.describe.input ?? "") as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+    return { step: text(input.step), organization_id: text(input.organization_id) };
+  } catch {
+    return {};
+  }
+}
+
 /** The organization id a child execution was started with (its input). */
 function childOrganization(child: ChildEvidence): string | undefined {
-  try {
-    const input = JSON.parse(child.describe.input ?? "") as { organization_id?: unknown };
-    return typeof input.organization_id === "string" ? input.organization_id : undefined;
-  } catch {
-    return undefined;
-  }
+  return inputOf(child).organization_id;
 }
 
 /**
@@ -450,12 +488,16 @@ function checkOrganization(
   ];
   if (!child) return rows;
   const results = stepResults(child.describe, child.history);
-  rows.push(...checkSteps(where, org.steps, results));
+  rows.push(...checkSteps(where, org.steps, results, (step) => stepExecution(run, step, id)));
   for (const [step, exp] of Object.entries(org.steps)) {
     if (exp.status !== "failed") continue;
-    const cause = JSON.stringify(results[step]?.error ?? "");
+    const cause = stepExecution(run, step, id)?.describe.cause ?? "no run-sync execution";
     rows.push(
-      row(`${where}/${step}: error names the organization`, cause.includes(`(${id})`), cause),
+      row(
+        `${where}/${step}: error names the organization`,
+        cause.includes(`(${id})`),
+        cause.length > 160 ? `${cause.slice(0, 160)}…` : cause,
+      ),
     );
   }
   rows.push(...stepLogs(where, org.steps, name, run.logKeys));

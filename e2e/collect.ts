@@ -86,6 +86,12 @@ export async function collectRun(
     gateHistory = arn ? await history(clients.sfn, arn) : [];
   }
   const children = expected?.organizations ? await collectChildren(clients.sfn, events) : undefined;
+  const stepExecutions = await collectStepExecutions(clients.sfn, [
+    ...(expected ? [{ events, steps: expected.steps }] : []),
+    ...Object.values(expected?.organizations ?? {}).flatMap((org) =>
+      (children ?? []).map((c) => ({ events: c.history, steps: org.steps })),
+    ),
+  ]);
   const logKeys = await listKeys(
     clients.s3,
     deployment.logsBucket,
@@ -99,7 +105,34 @@ export async function collectRun(
     gateHistory,
     logKeys,
     ...(children ? { children } : {}),
+    stepExecutions,
   };
+}
+
+/**
+ * The run-sync executions of the failed steps each history started ("Run <step>"), described:
+ * their own error names and messages (the pipeline keeps only a generic `{ Error }`).
+ */
+export async function collectStepExecutions(
+  sfn: SFNClient,
+  sources: ReadonlyArray<{ events: readonly HistoryEvent[]; steps: PipelineExpectation["steps"] }>,
+): Promise<ChildEvidence[]> {
+  const arns = new Set<string>();
+  for (const { events, steps } of sources) {
+    for (const [step, exp] of Object.entries(steps)) {
+      if (exp.status !== "failed") continue;
+      for (const chain of taskEventsOf(events, PIPELINE_STATES.run(step))) {
+        const arn = submittedExecutionArn(chain);
+        if (arn) arns.add(arn);
+      }
+    }
+  }
+  const found: ChildEvidence[] = [];
+  for (const executionArn of arns) {
+    const describe = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    found.push({ executionArn, describe, history: [] });
+  }
+  return found;
 }
 
 /** A fan-out's children: the executions its "Run organization" states started, with their histories. */
