@@ -91,12 +91,9 @@ export function stepResults(
   const summary = history.findLast(
     (e) => e.stateEnteredEventDetails?.name === PIPELINE_STATES.summarize,
   )?.stateEnteredEventDetails?.input;
-  // Without the summary in the history: a cause that is the results themselves (the format
-  // before FAILURE_CAUSE).
-  const text = describe.status === "SUCCEEDED" ? describe.output : (summary ?? describe.cause);
+  const text = describe.status === "SUCCEEDED" ? describe.output : summary;
   try {
-    const parsed = JSON.parse(text ?? "") as { results?: unknown };
-    const results = describe.status === "SUCCEEDED" || summary ? parsed.results : parsed;
+    const results = (JSON.parse(text ?? "") as { results?: unknown }).results;
     return typeof results === "object" && results !== null
       ? (results as Record<string, StepRecord>)
       : {};

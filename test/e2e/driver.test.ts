@@ -18,7 +18,6 @@ import {
   deployment,
   mockAws,
   resetAws,
-  SINGLE,
   s3,
   sfn,
   simulator,
@@ -103,7 +102,6 @@ function fakeDriver(failDeployOf?: string) {
     },
     readSimulator,
     now: () => now,
-    expectations: SINGLE,
     sleep: async (ms) => {
       now += ms;
     },
@@ -117,7 +115,7 @@ describe("the deployed check's sequence", () => {
     const { deps, events } = fakeDriver();
     const rows = await runE2e(deps);
     expect(rows.filter((r) => !r.pass)).toEqual([]);
-    const starts = Object.keys(SINGLE).map((p) => `start ${p}`);
+    const starts = Object.keys(EXPECTATIONS).map((p) => `start ${p}`);
     const stopAt = events.indexOf("stop e2e-20261201150000-e2e_abort");
     expect(events.slice(0, 2)).toEqual([
       `deploy ${E2E_STACKS.simulator} {}`,
