@@ -513,8 +513,9 @@ function checkOrganization(
  * Credentials, from the simulator's request log: every start acted as the organization of
  * the sync it started, with HTTP Basic `<organization id>:<partner key>` (the fan-out's
  * organizations and, through the secret's `organization_id`, the single-organization
- * pipelines'); the organizations were resolved with the partner key as Bearer; nothing was
- * refused.
+ * pipelines'); no Idempotency-Key served starts in two organizations (the keys include the
+ * organization: functions/core/idempotency.ts); the organizations were resolved with the
+ * partner key as Bearer; nothing was refused.
  */
 export function checkCredentials(after: SimulatorStateView): CheckRow[] {
   const starts = after.starts ?? [];
@@ -525,6 +526,14 @@ export function checkCredentials(after: SimulatorStateView): CheckRow[] {
     (c) => c.endpoint === "organizations" && c.as === "partner" && c.scheme === "bearer",
   );
   const refused = (after.calls ?? []).filter((c) => c.status === 401 || c.status === 403);
+  const keyOrganizations = new Map<string, Set<string>>();
+  for (const c of starts) {
+    if (!c.idempotency_key) continue;
+    const seen = keyOrganizations.get(c.idempotency_key) ?? new Set<string>();
+    keyOrganizations.set(c.idempotency_key, seen.add(c.as));
+  }
+  const shared = [...keyOrganizations.values()].filter((o) => o.size > 1).length;
+  const unkeyed = starts.filter((c) => !c.idempotency_key).length;
   const count = (calls: readonly { count: number }[]) => calls.reduce((n, c) => n + c.count, 0);
   const describe = (c: (typeof starts)[number]) =>
     `${c.sync_id?.slice(-4)} as ${c.as.slice(-4)} (${c.scheme ?? "refused"})`;
@@ -538,6 +547,11 @@ export function checkCredentials(after: SimulatorStateView): CheckRow[] {
       "simulator: organizations resolved with the partner key (Bearer)",
       resolved.some((c) => c.status === 200),
       `${count(resolved)} call${count(resolved) === 1 ? "" : "s"}`,
+    ),
+    row(
+      "simulator: every start keyed, no Idempotency-Key used in two organizations",
+      starts.length > 0 && unkeyed === 0 && shared === 0,
+      `${keyOrganizations.size} keys, ${shared} shared, ${unkeyed} starts without one`,
     ),
     row(
       "simulator: no request refused (401/403)",

@@ -60,7 +60,7 @@ export interface SimulatorStateView {
   start_counts: Record<string, number>;
   /** The organization each sync is in (the default organization's syncs included). */
   sync_organizations: Record<string, string>;
-  /** Every start request: its sync, who its credentials acted as, and the answer. */
+  /** Every start request: its sync and Idempotency-Key, who its credentials acted as, the answer. */
   starts: CallView[];
   /** Every API request, counted by endpoint, caller and answer. */
   calls: CallView[];
@@ -72,8 +72,9 @@ export interface SimulatorStateView {
  */
 export interface CallView {
   endpoint: string;
-  /** Start requests: the sync started. */
+  /** Start requests: the sync started, and the Idempotency-Key sent. */
   sync_id?: string;
+  idempotency_key?: string;
   as: string;
   scheme?: "basic" | "bearer";
   status: number;
@@ -165,7 +166,7 @@ export function stateView(
   };
 }
 
-/** Requests counted by endpoint, (start's) sync, caller and status. */
+/** Requests counted by endpoint, caller and status (and for starts, sync and Idempotency-Key). */
 function countCalls(requests: readonly RequestLogEntry[], withSync: boolean): CallView[] {
   const counted = new Map<string, CallView>();
   for (const r of requests) {
@@ -173,6 +174,7 @@ function countCalls(requests: readonly RequestLogEntry[], withSync: boolean): Ca
     const call: CallView = {
       endpoint: r.endpoint,
       ...(syncId ? { sync_id: syncId } : {}),
+      ...(withSync && r.idempotencyKey ? { idempotency_key: r.idempotencyKey } : {}),
       as: r.caller?.as ?? "refused",
       ...(r.caller ? { scheme: r.caller.scheme } : {}),
       status: r.status,

@@ -77,6 +77,8 @@ export interface RequestLogEntry {
    * scheme its credentials used; absent when it was refused or not an API request.
    */
   caller?: { as: string; scheme: "basic" | "bearer" };
+  /** The request's Idempotency-Key, if it sent one (not a secret). */
+  idempotencyKey?: string;
 }
 
 export interface RunningSimulator {
@@ -200,6 +202,7 @@ class SimulatorServer {
     if (forbidden) return this.sendResult(ex, forbidden, route.template);
     const keyHeader = req.headers["idempotency-key"];
     const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
+    if (key !== undefined) ex.entry.idempotencyKey = key;
     const fingerprint = rawBody.toString("utf8").trim();
     const decision = this.idempotency.begin(ex.entry.method, url.pathname, key, fingerprint);
     if ("answer" in decision) return this.sendResult(ex, decision.answer, route.template);

@@ -361,6 +361,7 @@ export function simulator(
     starts: Object.keys(statuses).map((id) => ({
       endpoint: "start",
       sync_id: id,
+      idempotency_key: `start-${id.slice(-4)}-0`,
       as: ORGANIZATION_OF[id] ?? "",
       scheme: "basic",
       status: 200,

@@ -188,6 +188,17 @@ describe("the fan-out's assertions (e2e_partner)", () => {
     ]);
   });
 
+  it("fail when one Idempotency-Key served starts in two organizations", async () => {
+    const after = simulator(BEFORE.instance);
+    const same = after.starts.map((c) =>
+      c.sync_id?.endsWith("01b1") ? { ...c, idempotency_key: "start-01a1-0" } : c,
+    );
+    const rows = await judge({}, { ...after, starts: same });
+    expect(failed(rows)).toEqual([
+      "simulator: every start keyed, no Idempotency-Key used in two organizations",
+    ]);
+  });
+
   it("fail when the cause names other organizations, or a step's run-sync ended otherwise", async () => {
     const rows = await judge({}, undefined, () => {
       const cause = `1 of 3 organizations failed: ${JSON.stringify([{ id: ORGS.globex }])}`;
