@@ -19,7 +19,7 @@ import {
 } from "../functions/core/metrics";
 import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
-import type { SimulatorStateView } from "../simulator/lambda";
+import type { CallView, SimulatorStateView } from "../simulator/lambda";
 import {
   EXPECTATIONS,
   FINAL_RUN_STATUS,
@@ -518,21 +518,15 @@ function checkOrganization(
  * partner key as Bearer; nothing was refused.
  */
 export function checkCredentials(after: SimulatorStateView): CheckRow[] {
-  const starts = after.starts ?? [];
+  const { starts, calls } = after;
   const wrong = starts.filter(
-    (c) => c.scheme !== "basic" || c.as !== after.sync_organizations?.[c.sync_id ?? ""],
+    (c) => c.scheme !== "basic" || c.as !== after.sync_organizations[c.sync_id ?? ""],
   );
-  const resolved = (after.calls ?? []).filter(
+  const resolved = calls.filter(
     (c) => c.endpoint === "organizations" && c.as === "partner" && c.scheme === "bearer",
   );
-  const refused = (after.calls ?? []).filter((c) => c.status === 401 || c.status === 403);
-  const keyOrganizations = new Map<string, Set<string>>();
-  for (const c of starts) {
-    if (!c.idempotency_key) continue;
-    const seen = keyOrganizations.get(c.idempotency_key) ?? new Set<string>();
-    keyOrganizations.set(c.idempotency_key, seen.add(c.as));
-  }
-  const shared = [...keyOrganizations.values()].filter((o) => o.size > 1).length;
+  const refused = calls.filter((c) => c.status === 401 || c.status === 403);
+  const { keys, shared } = keysAcrossOrganizations(starts);
   const unkeyed = starts.filter((c) => !c.idempotency_key).length;
   const count = (calls: readonly { count: number }[]) => calls.reduce((n, c) => n + c.count, 0);
   const describe = (c: (typeof starts)[number]) =>
@@ -551,7 +545,7 @@ export function checkCredentials(after: SimulatorStateView): CheckRow[] {
     row(
       "simulator: every start keyed, no Idempotency-Key used in two organizations",
       starts.length > 0 && unkeyed === 0 && shared === 0,
-      `${keyOrganizations.size} keys, ${shared} shared, ${unkeyed} starts without one`,
+      `${keys} keys, ${shared} shared, ${unkeyed} starts without one`,
     ),
     row(
       "simulator: no request refused (401/403)",
@@ -559,6 +553,18 @@ export function checkCredentials(after: SimulatorStateView): CheckRow[] {
       `${count(refused)} refused`,
     ),
   ];
+}
+
+/** How many Idempotency-Keys the starts sent, and how many of them in two organizations or more. */
+function keysAcrossOrganizations(starts: readonly CallView[]): { keys: number; shared: number } {
+  const organizations = new Map<string, Set<string>>();
+  for (const c of starts) {
+    if (!c.idempotency_key) continue;
+    const seen = organizations.get(c.idempotency_key) ?? new Set<string>();
+    organizations.set(c.idempotency_key, seen.add(c.as));
+  }
+  const shared = [...organizations.values()].filter((o) => o.size > 1).length;
+  return { keys: organizations.size, shared };
 }
 
 /** Every row, for every pipeline of EXPECTATIONS found in the evidence. */
