@@ -13,7 +13,6 @@ import {
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { DescribeExecutionCommand, type HistoryEvent, type SFNClient } from "@aws-sdk/client-sfn";
 import { readHistory } from "../functions/aws/sfn-history";
-import { FAN_OUT_STATES } from "../lib/constructs/fan-out";
 import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { type SimulatorStateView, STATE_PATH } from "../simulator/lambda";
 import {
@@ -135,14 +134,21 @@ export async function collectStepExecutions(
   return found;
 }
 
-/** A fan-out's children: the executions its "Run organization" states started, with their histories. */
+/** A fan-out's children: the executions its "Run organization" state started, with their histories. */
 export async function collectChildren(
   sfn: SFNClient,
   events: readonly HistoryEvent[],
 ): Promise<ChildEvidence[]> {
+  // Every StartExecution the fan-out submitted: only its "Run organization" task starts
+  // executions. Read from the events themselves, not their order: Map iterations interleave.
   const arns = new Set(
-    taskEventsOf(events, FAN_OUT_STATES.run)
-      .map(submittedExecutionArn)
+    events
+      .filter(
+        (e) =>
+          e.type === "TaskSubmitted" &&
+          e.taskSubmittedEventDetails?.resource?.startsWith("startExecution"),
+      )
+      .map((e) => submittedExecutionArn([e]))
       .filter((arn): arn is string => arn !== undefined),
   );
   const children: ChildEvidence[] = [];
