@@ -3,6 +3,7 @@
  * the simulator's state endpoint) answered to pass/fail rows. e2e/collect.ts gathers the
  * answers; scripts/e2e-aws.ts prints the rows.
  */
+import { createHash } from "node:crypto";
 import type { MetricAlarm, MetricDataQuery, MetricDataResult } from "@aws-sdk/client-cloudwatch";
 import type { DescribeExecutionOutput, HistoryEvent } from "@aws-sdk/client-sfn";
 import { startedExecutionArn } from "../functions/aws/sfn-history";
@@ -13,10 +14,18 @@ import {
   METRICS,
   type MetricKey,
   metricDimensions,
+  ORGANIZATION_DIMENSIONS,
+  ORGANIZATION_METRICS,
 } from "../functions/core/metrics";
+import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { WAIT_FOR_STEP_STATES } from "../lib/constructs/wait-for-step-state-machine";
-import type { SimulatorStateView } from "../simulator/lambda";
-import { EXPECTATIONS, FINAL_RUN_STATUS, type PipelineExpectation } from "./expectations";
+import type { CallView, SimulatorStateView } from "../simulator/lambda";
+import {
+  EXPECTATIONS,
+  FINAL_RUN_STATUS,
+  type OrganizationExpectation,
+  type PipelineExpectation,
+} from "./expectations";
 
 export interface CheckRow {
   check: string;
@@ -34,6 +43,21 @@ export interface RunEvidence {
   gateHistory?: HistoryEvent[];
   /** S3 keys under `<logs prefix>/<pipeline>/`. */
   logKeys: string[];
+  /** A fan-out's children: every execution its "Run organization" states started. */
+  children?: ChildEvidence[];
+  /**
+   * The run-sync executions of the failed steps (of the pipeline, or of a fan-out's
+   * children): a failed step's result keeps only a generic `{ Error }`, its own error
+   * name and message are its run-sync execution's.
+   */
+  stepExecutions?: ChildEvidence[];
+}
+
+/** One child execution of a fan-out (DescribeExecution's answer). */
+export interface ChildEvidence {
+  executionArn: string;
+  describe: DescribeExecutionOutput;
+  history: HistoryEvent[];
 }
 
 export interface Evidence {
@@ -54,12 +78,22 @@ interface StepRecord {
   child_execution?: unknown;
 }
 
-/** The pipeline's step results: its output (succeeded) or its failure cause (Pipeline.StepsFailed). */
-export function stepResults(describe: DescribeExecutionOutput): Record<string, StepRecord> {
-  const text = describe.status === "SUCCEEDED" ? describe.output : describe.cause;
+/**
+ * The pipeline's step results: its output's `results` (succeeded), or, when it failed, the
+ * `results` of the state the pipeline's failure summary was entered with (its
+ * PassStateEntered event): the Fail cause lists only each failed step's error name
+ * (lib/constructs/pipeline-state-machine.ts FAILURE_CAUSE).
+ */
+export function stepResults(
+  describe: DescribeExecutionOutput,
+  history: readonly HistoryEvent[] = [],
+): Record<string, StepRecord> {
+  const summary = history.findLast(
+    (e) => e.stateEnteredEventDetails?.name === PIPELINE_STATES.summarize,
+  )?.stateEnteredEventDetails?.input;
+  const text = describe.status === "SUCCEEDED" ? describe.output : summary;
   try {
-    const parsed = JSON.parse(text ?? "") as { results?: unknown };
-    const results = describe.status === "SUCCEEDED" ? parsed.results : parsed;
+    const results = (JSON.parse(text ?? "") as { results?: unknown }).results;
     return typeof results === "object" && results !== null
       ? (results as Record<string, StepRecord>)
       : {};
@@ -102,14 +136,59 @@ export function checkOutcome(expected: PipelineExpectation, run: RunEvidence): C
       `status ${run.describe.status ?? "unknown"}${run.describe.error ? ` (${run.describe.error})` : ""}`,
     ),
   ];
-  const results = stepResults(run.describe);
-  for (const [step, exp] of Object.entries(expected.steps)) {
+  if (expected.error !== undefined) {
+    rows.push(
+      row(
+        `${p}: error ${expected.error}`,
+        run.describe.error === expected.error,
+        run.describe.error ?? "no error",
+      ),
+    );
+  }
+  const results = stepResults(run.describe, run.history);
+  rows.push(...checkSteps(p, expected.steps, results, (step) => stepExecution(run, step)));
+  return rows;
+}
+
+/** The run-sync execution of `step` (in `organization`, for a fan-out) among the evidence's. */
+export function stepExecution(
+  run: RunEvidence,
+  step: string,
+  organization?: string,
+): ChildEvidence | undefined {
+  return run.stepExecutions?.find((e) => {
+    const input = inputOf(e);
+    return input.step === step && input.organization_id === organization;
+  });
+}
+
+/**
+ * A step's error name: its result's, unless that is the generic States.TaskFailed
+ * wrapper without the child's error (the pipeline keeps no Cause): then its run-sync
+ * execution's own error.
+ */
+function stepErrorName(got: StepRecord | undefined, execution: ChildEvidence | undefined) {
+  const name = errorName(got?.error);
+  return name === "States.TaskFailed" && execution?.describe.error
+    ? execution.describe.error
+    : name;
+}
+
+/** Each step's status and error name, from an execution's results. */
+function checkSteps(
+  where: string,
+  steps: PipelineExpectation["steps"],
+  results: Record<string, StepRecord>,
+  executionOf: (step: string) => ChildEvidence | undefined,
+): CheckRow[] {
+  const rows: CheckRow[] = [];
+  for (const [step, exp] of Object.entries(steps)) {
     const got = results[step];
-    const name = errorName(got?.error);
+    const name = stepErrorName(got, executionOf(step));
     const pass = got?.status === exp.status && (exp.error === undefined || name === exp.error);
     rows.push(
       row(
-        `${p}/${step}: ${exp.status}${exp.error ? ` (${exp.error})` : ""}`,
+        `${where}/${step}: ${exp.status}${exp.error ? ` (${exp.error})` : ""}`,
         pass,
         got ? `${String(got.status)}${name ? ` (${name})` : ""}` : "no result",
       ),
@@ -120,11 +199,21 @@ export function checkOutcome(expected: PipelineExpectation, run: RunEvidence): C
 
 /** Each step that ran has log files in S3 (`<prefix>/<pipeline>/<date>/<execution>/<step>/`). */
 export function checkLogs(expected: PipelineExpectation, run: RunEvidence): CheckRow[] {
-  return Object.entries(expected.steps).map(([step, exp]) => {
-    const marker = `/${run.executionName}/${step}/`;
-    const count = run.logKeys.filter((k) => k.includes(marker)).length;
+  return stepLogs(run.pipeline, expected.steps, run.executionName, run.logKeys);
+}
+
+/** Log rows of the steps of one execution (a pipeline's, or a fan-out child's). */
+function stepLogs(
+  where: string,
+  steps: PipelineExpectation["steps"],
+  executionName: string,
+  logKeys: readonly string[],
+): CheckRow[] {
+  return Object.entries(steps).map(([step, exp]) => {
+    const marker = `/${executionName}/${step}/`;
+    const count = logKeys.filter((k) => k.includes(marker)).length;
     return row(
-      `${run.pipeline}/${step}: logs ${exp.logs ? "in S3" : "none"}`,
+      `${where}/${step}: logs ${exp.logs ? "in S3" : "none"}`,
       exp.logs ? count > 0 : count === 0,
       `${count} object${count === 1 ? "" : "s"}`,
     );
@@ -301,6 +390,183 @@ export function checkSimulator(
   return rows;
 }
 
+/**
+ * A fan-out's child for an organization, by the name the machine gives it
+ * (lib/constructs/fan-out.ts `organizationExecutionName`): `<pipeline (40)>-<md5 hex>` of
+ * `<parent execution name>/<organization id>/<redrive count>`.
+ */
+export function organizationChildName(
+  pipeline: string,
+  parentName: string,
+  organizationId: string,
+  redriveCount = 0,
+): string {
+  const text = `${parentName}/${organizationId}/${redriveCount}`;
+  return `${pipeline.slice(0, 40)}-${createHash("md5").update(text).digest("hex")}`;
+}
+
+/** The key the OrganizationStepFailures sum of an organization is kept under. */
+export function organizationSumKey(pipeline: string, organizationId: string): string {
+  return `${pipeline}/Organization/${organizationId}/${ORGANIZATION_METRICS.stepFailures.name}`;
+}
+
+/** The failed organizations' ids a fan-out's Pipeline.OrganizationsFailed cause lists. */
+export function failedInCause(cause: string | undefined): string[] | undefined {
+  const at = cause?.indexOf(": [") ?? -1;
+  if (!cause || at < 0) return undefined;
+  try {
+    const listed = JSON.parse(cause.slice(at + 2)) as Array<{ id?: unknown }>;
+    return listed.map((o) => String(o.id));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The `step` and `organization_id` an execution was started with (its input). */
+function inputOf(e: ChildEvidence): { step?: string; organization_id?: string } {
+  try {
+    const input = JSON.parse(e.describe.input ?? "") as Record<string, unknown>;
+    const text = (v: unknown) => (typeof v === "string" ? v : undefined);
+    return { step: text(input.step), organization_id: text(input.organization_id) };
+  } catch {
+    return {};
+  }
+}
+
+/** The organization id a child execution was started with (its input). */
+function childOrganization(child: ChildEvidence): string | undefined {
+  return inputOf(child).organization_id;
+}
+
+/**
+ * A fan-out: its cause names exactly the failed organizations; each organization's child,
+ * found by its deterministic name, was started for that organization and ended as
+ * expected, with its steps' results, errors naming the organization, logs, and its
+ * OrganizationStepFailures.
+ */
+export function checkFanOut(
+  expected: PipelineExpectation,
+  run: RunEvidence,
+  sums: Record<string, number>,
+): CheckRow[] {
+  const organizations = Object.entries(expected.organizations ?? {});
+  if (organizations.length === 0) return [];
+  const p = run.pipeline;
+  const failed = organizations.filter(([, o]) => o.status === "FAILED").map(([id]) => id);
+  const listed = failedInCause(run.describe.cause);
+  const rows = [
+    row(
+      `${p}: cause names exactly the failed organizations`,
+      listed !== undefined && listed.toSorted().join() === failed.toSorted().join(),
+      listed ? `${listed.length} listed: ${listed.map((id) => id.slice(-4)).join(", ")}` : "none",
+    ),
+  ];
+  for (const [id, org] of organizations) rows.push(...checkOrganization(run, id, org, sums));
+  return rows;
+}
+
+function checkOrganization(
+  run: RunEvidence,
+  id: string,
+  org: OrganizationExpectation,
+  sums: Record<string, number>,
+): CheckRow[] {
+  const where = `${run.pipeline}/${org.name}`;
+  const name = organizationChildName(run.pipeline, run.executionName, id);
+  const child = run.children?.find((c) => c.executionArn.endsWith(`:${name}`));
+  const got = child ? childOrganization(child) : undefined;
+  const status = child?.describe.status;
+  const rows = [
+    row(
+      `${where}: child ${name.slice(-8)} ran for the organization, ${org.status}`,
+      got === id && status === org.status,
+      child ? `input ${got?.slice(-4) ?? "none"}, ${status ?? "unknown"}` : "no such child",
+    ),
+  ];
+  if (!child) return rows;
+  const results = stepResults(child.describe, child.history);
+  rows.push(...checkSteps(where, org.steps, results, (step) => stepExecution(run, step, id)));
+  for (const [step, exp] of Object.entries(org.steps)) {
+    if (exp.status !== "failed") continue;
+    const cause = stepExecution(run, step, id)?.describe.cause ?? "no run-sync execution";
+    rows.push(
+      row(
+        `${where}/${step}: error names the organization`,
+        cause.includes(`(${id})`),
+        cause.length > 160 ? `${cause.slice(0, 160)}…` : cause,
+      ),
+    );
+  }
+  rows.push(...stepLogs(where, org.steps, name, run.logKeys));
+  const sum = sums[organizationSumKey(run.pipeline, id)];
+  rows.push(
+    row(
+      `${where}: ${ORGANIZATION_METRICS.stepFailures.name} = ${org.step_failures}`,
+      org.step_failures === 0 ? sum === undefined || sum === 0 : sum === org.step_failures,
+      sum === undefined ? "no datapoint" : `sum ${sum}`,
+    ),
+  );
+  return rows;
+}
+
+/**
+ * Credentials, from the simulator's request log: every start acted as the organization of
+ * the sync it started, with HTTP Basic `<organization id>:<partner key>` (the fan-out's
+ * organizations and, through the secret's `organization_id`, the single-organization
+ * pipelines'); no Idempotency-Key served starts in two organizations (the keys include the
+ * organization: functions/core/idempotency.ts); the organizations were resolved with the
+ * partner key as Bearer; nothing was refused.
+ */
+export function checkCredentials(after: SimulatorStateView): CheckRow[] {
+  const { starts, calls } = after;
+  const wrong = starts.filter(
+    (c) => c.scheme !== "basic" || c.as !== after.sync_organizations[c.sync_id ?? ""],
+  );
+  const resolved = calls.filter(
+    (c) => c.endpoint === "organizations" && c.as === "partner" && c.scheme === "bearer",
+  );
+  const refused = calls.filter((c) => c.status === 401 || c.status === 403);
+  const { keys, shared } = keysAcrossOrganizations(starts);
+  const unkeyed = starts.filter((c) => !c.idempotency_key).length;
+  const count = (calls: readonly { count: number }[]) => calls.reduce((n, c) => n + c.count, 0);
+  const describe = (c: (typeof starts)[number]) =>
+    `${c.sync_id?.slice(-4)} as ${c.as.slice(-4)} (${c.scheme ?? "refused"})`;
+  return [
+    row(
+      "simulator: every start made as its sync's organization, HTTP Basic",
+      starts.length > 0 && wrong.length === 0,
+      wrong.length ? wrong.map(describe).join(", ") : `${count(starts)} starts`,
+    ),
+    row(
+      "simulator: organizations resolved with the partner key (Bearer)",
+      resolved.some((c) => c.status === 200),
+      `${count(resolved)} call${count(resolved) === 1 ? "" : "s"}`,
+    ),
+    row(
+      "simulator: every start keyed, no Idempotency-Key used in two organizations",
+      starts.length > 0 && unkeyed === 0 && shared === 0,
+      `${keys} keys, ${shared} shared, ${unkeyed} starts without one`,
+    ),
+    row(
+      "simulator: no request refused (401/403)",
+      refused.length === 0,
+      `${count(refused)} refused`,
+    ),
+  ];
+}
+
+/** How many Idempotency-Keys the starts sent, and how many of them in two organizations or more. */
+function keysAcrossOrganizations(starts: readonly CallView[]): { keys: number; shared: number } {
+  const organizations = new Map<string, Set<string>>();
+  for (const c of starts) {
+    if (!c.idempotency_key) continue;
+    const seen = organizations.get(c.idempotency_key) ?? new Set<string>();
+    organizations.set(c.idempotency_key, seen.add(c.as));
+  }
+  const shared = [...organizations.values()].filter((o) => o.size > 1).length;
+  return { keys: organizations.size, shared };
+}
+
 /** Every row, for every pipeline of EXPECTATIONS found in the evidence. */
 export function assess(
   evidence: Evidence,
@@ -318,6 +584,7 @@ export function assess(
       ...checkAttach(expected, run),
       ...checkLogs(expected, run),
       ...checkMetrics(expected, pipeline, evidence.metrics),
+      ...checkFanOut(expected, run, evidence.metrics),
       ...checkAlarms(
         expected.alarms_in_alarm,
         `Pipeline-${pipeline}/`,
@@ -328,6 +595,7 @@ export function assess(
   }
   rows.push(...checkAlarms([], "DeadLetters-", evidence.alarmNames, evidence.alarms));
   rows.push(...checkSimulator(evidence.simulatorBefore, evidence.simulatorAfter));
+  rows.push(...checkCredentials(evidence.simulatorAfter));
   return rows;
 }
 
@@ -338,22 +606,33 @@ export function metricQueries(expectations: Record<string, PipelineExpectation> 
 } {
   const queries: MetricDataQuery[] = [];
   const keys: Record<string, string> = {};
+  const add = (
+    sumKey: string,
+    name: string,
+    dimensions: Array<{ Name: string; Value: string }>,
+  ) => {
+    const id = `m${queries.length}`;
+    keys[id] = sumKey;
+    queries.push({
+      Id: id,
+      MetricStat: {
+        Metric: { Namespace: METRIC_NAMESPACE, MetricName: name, Dimensions: dimensions },
+        Period: 60,
+        Stat: "Sum",
+      },
+    });
+  };
   for (const [pipeline, expected] of Object.entries(expectations)) {
     for (const m of expectedMetrics(pipeline, expected)) {
-      const id = `m${queries.length}`;
-      keys[id] = m.sumKey;
-      queries.push({
-        Id: id,
-        MetricStat: {
-          Metric: {
-            Namespace: METRIC_NAMESPACE,
-            MetricName: METRICS[m.key].name,
-            Dimensions: m.dimensions,
-          },
-          Period: 60,
-          Stat: "Sum",
-        },
-      });
+      add(m.sumKey, METRICS[m.key].name, m.dimensions);
+    }
+    for (const organization of Object.keys(expected.organizations ?? {})) {
+      const values = { Pipeline: pipeline, Organization: organization };
+      add(
+        organizationSumKey(pipeline, organization),
+        ORGANIZATION_METRICS.stepFailures.name,
+        ORGANIZATION_DIMENSIONS.map((Name) => ({ Name, Value: values[Name] })),
+      );
     }
   }
   return { queries, keys };

@@ -16,6 +16,7 @@ import { readHistory } from "../functions/aws/sfn-history";
 import { PIPELINE_STATES } from "../lib/constructs/pipeline-state-machine";
 import { type SimulatorStateView, STATE_PATH } from "../simulator/lambda";
 import {
+  type ChildEvidence,
   type Evidence,
   metricQueries,
   metricSums,
@@ -83,6 +84,13 @@ export async function collectRun(
     const arn = taskEventsOf(events, gate).map(submittedExecutionArn).find(Boolean);
     gateHistory = arn ? await history(clients.sfn, arn) : [];
   }
+  const children = expected?.organizations ? await collectChildren(clients.sfn, events) : undefined;
+  const stepExecutions = await collectStepExecutions(clients.sfn, [
+    ...(expected ? [{ events, steps: expected.steps }] : []),
+    ...Object.values(expected?.organizations ?? {}).flatMap((org) =>
+      (children ?? []).map((c) => ({ events: c.history, steps: org.steps })),
+    ),
+  ]);
   const logKeys = await listKeys(
     clients.s3,
     deployment.logsBucket,
@@ -95,7 +103,60 @@ export async function collectRun(
     history: events,
     gateHistory,
     logKeys,
+    ...(children ? { children } : {}),
+    stepExecutions,
   };
+}
+
+/**
+ * The run-sync executions of the failed steps each history started ("Run <step>"), described:
+ * their own error names and messages (the pipeline keeps only a generic `{ Error }`).
+ */
+export async function collectStepExecutions(
+  sfn: SFNClient,
+  sources: ReadonlyArray<{ events: readonly HistoryEvent[]; steps: PipelineExpectation["steps"] }>,
+): Promise<ChildEvidence[]> {
+  const arns = new Set<string>();
+  for (const { events, steps } of sources) {
+    for (const [step, exp] of Object.entries(steps)) {
+      if (exp.status !== "failed") continue;
+      for (const chain of taskEventsOf(events, PIPELINE_STATES.run(step))) {
+        const arn = submittedExecutionArn(chain);
+        if (arn) arns.add(arn);
+      }
+    }
+  }
+  const found: ChildEvidence[] = [];
+  for (const executionArn of arns) {
+    const describe = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    found.push({ executionArn, describe, history: [] });
+  }
+  return found;
+}
+
+/** A fan-out's children: the executions its "Run organization" state started, with their histories. */
+export async function collectChildren(
+  sfn: SFNClient,
+  events: readonly HistoryEvent[],
+): Promise<ChildEvidence[]> {
+  // Every StartExecution the fan-out submitted: only its "Run organization" task starts
+  // executions. Read from the events themselves, not their order: Map iterations interleave.
+  const arns = new Set(
+    events
+      .filter(
+        (e) =>
+          e.type === "TaskSubmitted" &&
+          e.taskSubmittedEventDetails?.resource?.startsWith("startExecution"),
+      )
+      .map((e) => submittedExecutionArn([e]))
+      .filter((arn): arn is string => arn !== undefined),
+  );
+  const children: ChildEvidence[] = [];
+  for (const executionArn of arns) {
+    const describe = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    children.push({ executionArn, describe, history: await history(sfn, executionArn) });
+  }
+  return children;
 }
 
 /** Sums of the expected metrics between `start` and `end`. */
@@ -161,14 +222,15 @@ export async function collectEvidence(
   window: { start: Date; end: Date },
   simulatorBefore: SimulatorStateView,
   readSimulator: () => Promise<SimulatorStateView>,
+  expectations: Record<string, PipelineExpectation> = EXPECTATIONS,
 ): Promise<Evidence> {
   const evidence: RunEvidence[] = [];
   for (const run of runs) {
-    evidence.push(await collectRun(clients, deployment, run, EXPECTATIONS[run.pipeline]));
+    evidence.push(await collectRun(clients, deployment, run, expectations[run.pipeline]));
   }
   return {
     runs: evidence,
-    metrics: await collectMetrics(clients.cloudwatch, window.start, window.end),
+    metrics: await collectMetrics(clients.cloudwatch, window.start, window.end, expectations),
     alarmNames: deployment.alarmNames,
     alarms: await collectAlarms(clients.cloudwatch, Object.values(deployment.alarmNames)),
     simulatorBefore,

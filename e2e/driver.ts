@@ -176,8 +176,14 @@ async function judge(
     30_000,
     async () => {
       const window = { start, end: new Date(deps.now() + MINUTE) };
-      const evidence = await collectEvidence(deps.clients, deployment, runs, window, before, () =>
-        deps.readSimulator(deployment),
+      const evidence = await collectEvidence(
+        deps.clients,
+        deployment,
+        runs,
+        window,
+        before,
+        () => deps.readSimulator(deployment),
+        deps.expectations,
       );
       rows = assess(evidence, deps.expectations);
       return rows.every((r) => r.pass);

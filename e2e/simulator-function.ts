@@ -1,8 +1,9 @@
 /**
  * The Lambda entry of the deployed simulator (E2eSimulatorStack): the scenario comes from
- * `SIMULATOR_SCENARIO` (JSON, put there at synth from e2e/scenario.yaml), the API key
+ * `SIMULATOR_SCENARIO` (JSON, put there at synth from e2e/scenario.yaml), the key
  * from the generated secret `SIMULATOR_KEY_SECRET_ARN` (the same secret the orchestrator's
- * functions read), and simulator/lambda.ts serves Function URL requests.
+ * functions read: with the scenario's partner fan-out, `{"partner_key", "organization_id"}`,
+ * whose key is the partner key), and simulator/lambda.ts serves Function URL requests.
  */
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { requireEnv } from "../functions/aws/env";

@@ -10,9 +10,15 @@
  * - Signed log URLs the simulator hands out name its local address; the adapter rewrites
  *   them to the Function URL the request came in on (`requestContext.domainName`), so the
  *   export-logs Lambda can download them.
- * - `GET /_e2e/state` (Bearer key required, as for the API) answers what the driver
- *   checks: the instance's id and start time, every execution (status from the clock now)
- *   and the start count per sync. Nothing else is added to the API.
+ * - `GET /_e2e/state` (Bearer key required) answers what the driver checks: the instance's
+ *   id and start time, every execution (status from the clock now), the start count per
+ *   sync, each sync's organization, every start request with the organization and scheme
+ *   its credentials acted as, and the other requests counted the same way (`stateView`).
+ *   Nothing else is added to the API.
+ * - The key: the secret's key is the scenario's `api_key`, or, when the scenario has a
+ *   `partner_key` (a partner fan-out is checked too), its `partner_key`; the `api_key` is
+ *   then a random value nobody holds, so every organization call must come as HTTP Basic
+ *   `<organization id>:<partner key>` (docs/partners.md).
  * - State lives in the instance: deploy it with reserved concurrency 1 (one instance), and
  *   check that `instance` never changes during a run (a recycled instance forgets the runs).
  *
@@ -21,8 +27,9 @@
 import { randomUUID } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { type Clock, systemClock } from "./clock";
+import { ORGANIZATION_ID } from "./ids";
 import type { Scenario } from "./scenario";
-import { type RunningSimulator, startSimulator } from "./server";
+import { type RequestLogEntry, type RunningSimulator, startSimulator } from "./server";
 import type { SimulatorExecution } from "./state";
 
 /** The parts of a Function URL request event (payload format 2.0) the adapter reads. */
@@ -51,6 +58,27 @@ export interface SimulatorStateView {
   executions: SimulatorExecution[];
   /** Starts requests really made, per sync id. */
   start_counts: Record<string, number>;
+  /** The organization each sync is in (the default organization's syncs included). */
+  sync_organizations: Record<string, string>;
+  /** Every start request: its sync and Idempotency-Key, who its credentials acted as, the answer. */
+  starts: CallView[];
+  /** Every API request, counted by endpoint, caller and answer. */
+  calls: CallView[];
+}
+
+/**
+ * Requests alike: `as` is `partner`, an organization's id, or `refused` (a 401);
+ * `scheme` is `basic` or `bearer` (absent for a refused request).
+ */
+export interface CallView {
+  endpoint: string;
+  /** Start requests: the sync started, and the Idempotency-Key sent. */
+  sync_id?: string;
+  idempotency_key?: string;
+  as: string;
+  scheme?: "basic" | "bearer";
+  status: number;
+  count: number;
 }
 
 /** The e2e-only endpoint: the simulator's state, for the driver. */
@@ -82,7 +110,10 @@ export function functionUrlHandler(
     | undefined;
   const boot = async () => {
     const key = await options.apiKey();
-    const scenario = { ...options.scenario, api_key: key };
+    const scenario: Scenario =
+      options.scenario.partner_key === undefined
+        ? { ...options.scenario, api_key: key }
+        : { ...options.scenario, partner_key: key, api_key: `unused-${randomUUID()}` };
     // Requests are not checked against the spec here: the bundle does not carry it (the
     // offline tests check every request the handlers send).
     const sim = await startSimulator({
@@ -92,14 +123,7 @@ export function functionUrlHandler(
     });
     const id = randomUUID();
     const startedAt = new Date(sim.clock.now()).toISOString();
-    const view = (): SimulatorStateView => ({
-      instance: id,
-      started_at: startedAt,
-      executions: sim.executions(),
-      start_counts: Object.fromEntries(
-        Object.keys(scenario.syncs).map((syncId) => [syncId, sim.startCount(syncId)]),
-      ),
-    });
+    const view = () => stateView(sim, scenario, { instance: id, started_at: startedAt });
     return { sim, key, view };
   };
   return async (event) => {
@@ -116,6 +140,52 @@ export function functionUrlHandler(
     }
     return forward(sim.url, `https://${event.requestContext.domainName}`, event);
   };
+}
+
+/** The state view of a running simulator (the deployed one's, and the rehearsal's). */
+export function stateView(
+  sim: Pick<RunningSimulator, "executions" | "startCount" | "requests">,
+  scenario: Scenario,
+  who: Pick<SimulatorStateView, "instance" | "started_at">,
+): SimulatorStateView {
+  const owner = (scenario.organization_id ?? ORGANIZATION_ID).toLowerCase();
+  const syncIds = Object.keys(scenario.syncs);
+  const requests = sim.requests();
+  return {
+    ...who,
+    executions: sim.executions(),
+    start_counts: Object.fromEntries(syncIds.map((id) => [id, sim.startCount(id)])),
+    sync_organizations: Object.fromEntries(
+      syncIds.map((id) => [id, scenario.syncs[id]?.organization_id?.toLowerCase() ?? owner]),
+    ),
+    starts: countCalls(
+      requests.filter((r) => r.endpoint === "start"),
+      true,
+    ),
+    calls: countCalls(requests, false),
+  };
+}
+
+/** Requests counted by endpoint, caller and status (and for starts, sync and Idempotency-Key). */
+function countCalls(requests: readonly RequestLogEntry[], withSync: boolean): CallView[] {
+  const counted = new Map<string, CallView>();
+  for (const r of requests) {
+    const syncId = withSync ? /[0-9a-f]{8}-[0-9a-f-]{27}/i.exec(r.path)?.[0]?.toLowerCase() : "";
+    const call: CallView = {
+      endpoint: r.endpoint,
+      ...(syncId ? { sync_id: syncId } : {}),
+      ...(withSync && r.idempotencyKey ? { idempotency_key: r.idempotencyKey } : {}),
+      as: r.caller?.as ?? "refused",
+      ...(r.caller ? { scheme: r.caller.scheme } : {}),
+      status: r.status,
+      count: 0,
+    };
+    const key = JSON.stringify({ ...call, count: undefined });
+    const known = counted.get(key) ?? call;
+    known.count += 1;
+    counted.set(key, known);
+  }
+  return [...counted.values()];
 }
 
 /** An HTTP answer from the local simulator. */

@@ -72,6 +72,13 @@ export interface RequestLogEntry {
   endpoint: EndpointName;
   /** Whether a scenario fault was applied. */
   faulted: boolean;
+  /**
+   * Who an authenticated API request acted as (`partner`, or an organization's id) and the
+   * scheme its credentials used; absent when it was refused or not an API request.
+   */
+  caller?: { as: string; scheme: "basic" | "bearer" };
+  /** The request's Idempotency-Key, if it sent one (not a secret). */
+  idempotencyKey?: string;
 }
 
 export interface RunningSimulator {
@@ -187,10 +194,15 @@ class SimulatorServer {
     if ("denied" in auth) {
       return this.sendResult(ex, apiError(401, "unauthorized", auth.denied), route.template);
     }
+    ex.entry.caller = {
+      as: auth.caller.partner ? "partner" : auth.caller.organizationId,
+      scheme: /^\s*Basic\s/i.test(req.headers.authorization ?? "") ? "basic" : "bearer",
+    };
     const forbidden = scopeDenied(route, auth.caller);
     if (forbidden) return this.sendResult(ex, forbidden, route.template);
     const keyHeader = req.headers["idempotency-key"];
     const key = Array.isArray(keyHeader) ? keyHeader[0] : keyHeader;
+    if (key !== undefined) ex.entry.idempotencyKey = key;
     const fingerprint = rawBody.toString("utf8").trim();
     const decision = this.idempotency.begin(ex.entry.method, url.pathname, key, fingerprint);
     if ("answer" in decision) return this.sendResult(ex, decision.answer, route.template);

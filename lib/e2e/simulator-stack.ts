@@ -11,8 +11,8 @@ import { REPO_ROOT } from "../constructs/paths";
 
 export interface E2eSimulatorStackProps extends StackProps {
   /**
-   * The simulator scenario file (YAML or JSON); its `api_key` is ignored (the generated
-   * secret's value is the key).
+   * The simulator scenario file (YAML or JSON); its keys are ignored (the generated
+   * secret's key is its `partner_key` when it has one, else its `api_key`).
    * @default - e2e/scenario.yaml
    */
   readonly scenarioFile?: string;
@@ -41,7 +41,11 @@ export class E2eSimulatorStack extends Stack {
     super(scope, id, props);
     const file = props.scenarioFile ?? join(REPO_ROOT, "e2e", "scenario.yaml");
     // Compact JSON of the file as written; the Lambda validates it with parseScenario.
-    const scenario = JSON.stringify(parseYaml(readFileSync(file, "utf8")));
+    const parsed = parseYaml(readFileSync(file, "utf8")) as {
+      partner_key?: unknown;
+      organization_id?: unknown;
+    };
+    const scenario = JSON.stringify(parsed);
     if (Buffer.byteLength(scenario) > MAX_ENVIRONMENT_BYTES - 512) {
       throw new Error(
         `${file}: the scenario is ${Buffer.byteLength(scenario)} bytes as JSON; the simulator function carries it in an environment variable (Lambda allows 4 KB in all): shorten it`,
@@ -49,7 +53,11 @@ export class E2eSimulatorStack extends Stack {
     }
     this.apiKeySecret = new secretsmanager.Secret(this, "ApiKey", {
       description: "API key of the e2e Polytomic simulator (generated)",
-      generateSecretString: { excludePunctuation: true, passwordLength: 40 },
+      generateSecretString: {
+        excludePunctuation: true,
+        passwordLength: 40,
+        ...partnerSecretForm(file, parsed),
+      },
     });
     const fn = new OrchestratorFunction(this, "Simulator", {
       entry: join(REPO_ROOT, "e2e", "simulator-function.ts"),
@@ -70,4 +78,27 @@ export class E2eSimulatorStack extends Stack {
     new CfnOutput(this, E2E_OUTPUTS.simulatorUrl, { value: this.url.url });
     new CfnOutput(this, E2E_OUTPUTS.apiKeySecretArn, { value: this.apiKeySecret.secretArn });
   }
+}
+
+/**
+ * With a partner fan-out in the scenario (`partner_key`), the secret takes docs/partners.md's
+ * form for a deployment mixing fan-out and single-organization pipelines:
+ * `{"partner_key": <generated>, "organization_id": <the scenario's default organization>}`,
+ * so the single-organization pipelines run in that organization as HTTP Basic
+ * `<organization id>:<partner key>`, and the fan-out's steps in theirs.
+ */
+function partnerSecretForm(
+  file: string,
+  scenario: { partner_key?: unknown; organization_id?: unknown },
+): Pick<secretsmanager.SecretStringGenerator, "secretStringTemplate" | "generateStringKey"> {
+  if (scenario.partner_key === undefined) return {};
+  if (typeof scenario.organization_id !== "string") {
+    throw new Error(
+      `${file}: a scenario with partner_key needs organization_id (the organization the single-organization pipelines run in)`,
+    );
+  }
+  return {
+    secretStringTemplate: JSON.stringify({ organization_id: scenario.organization_id }),
+    generateStringKey: "partner_key",
+  };
 }

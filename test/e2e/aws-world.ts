@@ -3,6 +3,9 @@
  * e2e pipelines that went exactly as EXPECTATIONS say, mocked at the client boundary
  * (aws-sdk-client-mock), with switches to make one thing go wrong (World).
  */
+
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CloudWatchClient,
   DescribeAlarmsCommand,
@@ -18,11 +21,22 @@ import {
   SFNClient,
 } from "@aws-sdk/client-sfn";
 import { mockClient } from "aws-sdk-client-mock";
-import { expectedMetrics, metricQueries } from "../../e2e/checks";
+import {
+  expectedMetrics,
+  metricQueries,
+  organizationChildName,
+  organizationSumKey,
+} from "../../e2e/checks";
 import type { Clients, Deployment, StartedRun } from "../../e2e/collect";
-import { EXPECTATIONS, FINAL_RUN_STATUS } from "../../e2e/expectations";
+import {
+  EXPECTATIONS,
+  FINAL_RUN_STATUS,
+  type OrganizationExpectation,
+} from "../../e2e/expectations";
+import { FAN_OUT_STATES } from "../../lib/constructs/fan-out";
 import { PIPELINE_STATES } from "../../lib/constructs/pipeline-state-machine";
 import type { SimulatorStateView } from "../../simulator/lambda";
+import { parseScenario } from "../../simulator/scenario";
 import type { SimulatorExecution } from "../../simulator/state";
 
 export const ACCOUNT = "arn:aws:states:us-east-1:123456789012";
@@ -44,6 +58,7 @@ export const ALARM_PATHS = [
     `Pipeline-${p}/ExecutionFailed`,
     `Pipeline-${p}/ExecutionTimedOut`,
     ...Object.keys(e.steps).map((s) => `Pipeline-${p}/StepFailed-${s}`),
+    ...e.alarms_in_alarm.filter((a) => a.includes("/StepFailed-")),
   ]),
   "DeadLetters-ScheduleFirings",
   "DeadLetters-Cancellations",
@@ -68,6 +83,7 @@ export function taskEvents(
   state: string,
   output: unknown,
   end: "TaskSucceeded" | "TaskFailed",
+  failError = "StepFunctions.ExecutionAlreadyExistsException",
 ): HistoryEvent[] {
   const types = ["TaskStateEntered", "TaskScheduled", "TaskStarted", "TaskSubmitted", end];
   return types.map((type, i) => ({
@@ -85,9 +101,7 @@ export function taskEvents(
           },
         }
       : {}),
-    ...(type === "TaskFailed"
-      ? { taskFailedEventDetails: { error: "StepFunctions.ExecutionAlreadyExistsException" } }
-      : {}),
+    ...(type === "TaskFailed" ? { taskFailedEventDetails: { error: failError } } : {}),
   })) as HistoryEvent[];
 }
 
@@ -96,6 +110,85 @@ const ok = (extra: Record<string, unknown> = {}) => ({
   outcome: "succeeded",
   ...extra,
 });
+/** A failed pipeline's Fail cause (lib/constructs/pipeline-state-machine.ts FAILURE_CAUSE). */
+const stepsFailedCause = (failures: Record<string, string>) =>
+  `Failed steps and their errors (details in the step results and child executions): ${JSON.stringify(failures)}`;
+
+function failedPipeline(
+  pipeline: string,
+  failures: Record<string, string>,
+): DescribeExecutionOutput {
+  return {
+    executionArn: arnOf(pipeline),
+    stateMachineArn: deployment.pipelines[pipeline],
+    status: "FAILED",
+    startDate: at,
+    error: "Pipeline.StepsFailed",
+    cause: stepsFailedCause(failures),
+  } as DescribeExecutionOutput;
+}
+
+/**
+ * A failed step as the pipeline records it: the `.sync:2` child's failure wrapped as
+ * States.TaskFailed, its Cause dropped (the run-sync execution has the rest).
+ */
+const failedStep = { status: "failed", outcome: "failed", error: { Error: "States.TaskFailed" } };
+const skipped = { status: "skipped", outcome: "skipped" };
+
+/** A step's run-sync execution (the one its "Run <step>" task started). */
+export const runSyncArn = (step: string, organization = "") =>
+  `${RUN_SYNC}:${step}-${organization.slice(-4)}0123456789abcdef0123456789ab`;
+
+/**
+ * A failed execution's history as the checks read it: the failure summary entered with the
+ * step results, and each failed step's "Run <step>" task with its run-sync execution's ARN.
+ */
+export function failedHistory(
+  results: Record<string, unknown>,
+  runSyncs: Record<string, string>,
+): HistoryEvent[] {
+  const tasks = Object.entries(runSyncs).flatMap(([step, arn], i) =>
+    taskEvents(
+      100 + 10 * i,
+      PIPELINE_STATES.run(step),
+      { ExecutionArn: arn, StartDate: at.toISOString() },
+      "TaskFailed",
+      "States.TaskFailed",
+    ),
+  );
+  return [
+    { id: 1, timestamp: at, type: "ExecutionStarted" },
+    ...tasks,
+    {
+      id: 900,
+      previousEventId: 899,
+      timestamp: at,
+      type: "PassStateEntered",
+      stateEnteredEventDetails: {
+        name: PIPELINE_STATES.summarize,
+        input: JSON.stringify({ results, failures: {} }),
+      },
+    },
+  ];
+}
+
+/** A run-sync execution that failed with the handlers' error. */
+function runSyncFailed(
+  arn: string,
+  input: Record<string, string>,
+  error: string,
+  cause: string,
+): DescribeExecutionOutput {
+  return {
+    executionArn: arn,
+    status: "FAILED",
+    startDate: at,
+    input: JSON.stringify(input),
+    error,
+    cause,
+  } as DescribeExecutionOutput;
+}
+
 export const DESCRIBE: Record<string, DescribeExecutionOutput> = {
   e2e_gate: {
     executionArn: arnOf("e2e_gate"),
@@ -111,39 +204,8 @@ export const DESCRIBE: Record<string, DescribeExecutionOutput> = {
       },
     }),
   } as DescribeExecutionOutput,
-  e2e_failing: {
-    executionArn: arnOf("e2e_failing"),
-    stateMachineArn: deployment.pipelines.e2e_failing,
-    status: "FAILED",
-    startDate: at,
-    error: "Pipeline.StepsFailed",
-    cause: JSON.stringify({
-      load_orders: {
-        status: "failed",
-        outcome: "failed",
-        error: { Error: "Sync.Failed", Cause: "bulk sync failed" },
-      },
-      push_orders: { status: "skipped", outcome: "skipped" },
-    }),
-  } as DescribeExecutionOutput,
-  e2e_timeout: {
-    executionArn: arnOf("e2e_timeout"),
-    stateMachineArn: deployment.pipelines.e2e_timeout,
-    status: "FAILED",
-    startDate: at,
-    error: "Pipeline.StepsFailed",
-    // The other reading of a failed child: a generic error, the child's in the cause.
-    cause: JSON.stringify({
-      load_events: {
-        status: "failed",
-        outcome: "failed",
-        error: {
-          Error: "States.TaskFailed",
-          Cause: JSON.stringify({ Error: "Sync.TimedOut", Cause: "ran past 60s" }),
-        },
-      },
-    }),
-  } as DescribeExecutionOutput,
+  e2e_failing: failedPipeline("e2e_failing", { load_orders: "States.TaskFailed" }),
+  e2e_timeout: failedPipeline("e2e_timeout", { load_events: "States.TaskFailed" }),
   e2e_abort: {
     executionArn: arnOf("e2e_abort"),
     stateMachineArn: deployment.pipelines.e2e_abort,
@@ -152,6 +214,113 @@ export const DESCRIBE: Record<string, DescribeExecutionOutput> = {
     error: "E2E.Aborted",
   } as DescribeExecutionOutput,
 };
+
+/** The single-organization failed pipelines: their histories and run-sync executions. */
+const FAILED_RUNS: Record<
+  string,
+  { results: Record<string, unknown>; runSyncs: DescribeExecutionOutput[] }
+> = {
+  e2e_failing: {
+    results: { load_orders: failedStep, push_orders: skipped },
+    runSyncs: [
+      runSyncFailed(
+        runSyncArn("load_orders"),
+        { pipeline: "e2e_failing", step: "load_orders" },
+        "Sync.Failed",
+        "bulk sync execution failed. Polytomic: Simulated failure",
+      ),
+    ],
+  },
+  e2e_timeout: {
+    results: { load_events: failedStep },
+    runSyncs: [
+      runSyncFailed(
+        runSyncArn("load_events"),
+        { pipeline: "e2e_timeout", step: "load_events" },
+        "Sync.TimedOut",
+        "ran past 60s",
+      ),
+    ],
+  },
+};
+
+/** e2e_partner's per-organization machine's executions. */
+const ORG_MACHINE = `${ACCOUNT}:execution:PipelineE2ePartnerOrg7G8H9I`;
+const PARTNER = EXPECTATIONS.e2e_partner?.organizations ?? {};
+const partnerName = runs.find((r) => r.pipeline === "e2e_partner")?.executionName ?? "";
+export const childArn = (organization: string) =>
+  `${ORG_MACHINE}:${organizationChildName("e2e_partner", partnerName, organization)}`;
+
+/** One organization of e2e_partner: its child's description and history, its run-syncs'. */
+function partnerOrganization(id: string, org: OrganizationExpectation) {
+  const input = { organization_id: id, organization_name: org.name };
+  const results = Object.fromEntries(
+    Object.entries(org.steps).map(([step, e]) => [
+      step,
+      e.status === "failed" ? failedStep : e.status === "skipped" ? skipped : ok(),
+    ]),
+  );
+  const failed = Object.entries(org.steps).filter(([, e]) => e.status === "failed");
+  const runSyncs = failed.map(([step, e]) =>
+    runSyncFailed(
+      runSyncArn(step, id),
+      { pipeline: "e2e_partner", step, ...input },
+      e.error ?? "",
+      `${e.error}: in organization ${org.name} (${id})`,
+    ),
+  );
+  const describe = {
+    executionArn: childArn(id),
+    status: org.status,
+    startDate: at,
+    input: JSON.stringify(input),
+    ...(org.status === "SUCCEEDED"
+      ? { output: JSON.stringify({ results }) }
+      : {
+          error: "Pipeline.StepsFailed",
+          cause: stepsFailedCause(
+            Object.fromEntries(failed.map(([st]) => [st, "States.TaskFailed"])),
+          ),
+        }),
+  } as DescribeExecutionOutput;
+  const history =
+    org.status === "SUCCEEDED"
+      ? [{ id: 1, timestamp: at, type: "ExecutionStarted" } as HistoryEvent]
+      : failedHistory(
+          results,
+          Object.fromEntries(failed.map(([step]) => [step, runSyncArn(step, id)])),
+        );
+  return { describe, history, runSyncs };
+}
+
+DESCRIBE.e2e_partner = {
+  executionArn: arnOf("e2e_partner"),
+  stateMachineArn: deployment.pipelines.e2e_partner,
+  status: "FAILED",
+  startDate: at,
+  error: "Pipeline.OrganizationsFailed",
+  cause: `2 of 3 organizations failed (the first 25 at most; each organization's result is in the Map's output, its steps in its child execution): ${JSON.stringify(
+    Object.entries(PARTNER)
+      .filter(([, o]) => o.status === "FAILED")
+      .map(([id, o]) => ({ id, name: o.name, status: "failed", error: "Pipeline.StepsFailed" })),
+  )}`,
+} as DescribeExecutionOutput;
+
+/** The fan-out's history: one "Run organization" task per organization (Map iterations). */
+function partnerHistory(): HistoryEvent[] {
+  return [
+    { id: 1, timestamp: at, type: "ExecutionStarted" },
+    ...Object.entries(PARTNER).flatMap(([id, o], i) =>
+      taskEvents(
+        10 + 10 * i,
+        FAN_OUT_STATES.run,
+        { ExecutionArn: childArn(id), StartDate: at.toISOString() },
+        o.status === "SUCCEEDED" ? "TaskSucceeded" : "TaskFailed",
+        "Pipeline.StepsFailed",
+      ),
+    ),
+  ];
+}
 
 export function execution(syncId: string, status: string): SimulatorExecution {
   const terminal = ["completed", "failed", "canceled"].includes(status);
@@ -168,7 +337,17 @@ export function execution(syncId: string, status: string): SimulatorExecution {
     history: false,
   } as SimulatorExecution;
 }
-export const SYNC_IDS = [...Object.keys(FINAL_RUN_STATUS), "e2e00000-0000-4000-8000-000000000006"];
+/** Each sync's organization, as the scenario has it (the default organization's included). */
+const SCENARIO = parseScenario(
+  readFileSync(join(import.meta.dirname, "..", "..", "e2e", "scenario.yaml"), "utf8"),
+);
+export const ORGANIZATION_OF: Record<string, string> = Object.fromEntries(
+  Object.entries(SCENARIO.syncs).map(([id, sync]) => [
+    id,
+    sync.organization_id ?? SCENARIO.organization_id ?? "",
+  ]),
+);
+export const SYNC_IDS = Object.keys(SCENARIO.syncs);
 export function simulator(
   instance: string,
   statuses: Record<string, string> = FINAL_RUN_STATUS,
@@ -178,12 +357,25 @@ export function simulator(
     started_at: at.toISOString(),
     executions: Object.entries(statuses).map(([id, s]) => execution(id, s)),
     start_counts: Object.fromEntries(SYNC_IDS.map((id) => [id, statuses[id] ? 1 : 0])),
+    sync_organizations: ORGANIZATION_OF,
+    starts: Object.keys(statuses).map((id) => ({
+      endpoint: "start",
+      sync_id: id,
+      idempotency_key: `start-${id.slice(-4)}-0`,
+      as: ORGANIZATION_OF[id] ?? "",
+      scheme: "basic",
+      status: 200,
+      count: 1,
+    })),
+    calls: [{ endpoint: "organizations", as: "partner", scheme: "bearer", status: 200, count: 1 }],
   };
 }
 export const BEFORE = simulator("7f9c2ba4-e88f-4a1c-b8e2-3c4f0e5d6a7b", {});
 
 export interface World {
   attach: "TaskSucceeded" | "TaskFailed";
+  /** A fan-out child's input, by organization id (a child started for another one). */
+  childInput: Record<string, string>;
   logSteps: Record<string, string[]>;
   metricsOverride: Record<string, number[]>;
   alarmStates: Record<string, MetricAlarm["StateValue"]>;
@@ -199,12 +391,36 @@ export function resetAws(): void {
   cloudwatch.reset();
 }
 
+/** Answers DescribeExecution and GetExecutionHistory for one execution. */
+function mockExecution(
+  describe: DescribeExecutionOutput | undefined,
+  events: HistoryEvent[],
+): void {
+  if (!describe) throw new Error("no such execution in the world");
+  const executionArn = describe.executionArn;
+  sfn.on(DescribeExecutionCommand, { executionArn }).resolves(describe);
+  sfn.on(GetExecutionHistoryCommand, { executionArn }).resolves({ events });
+}
+
 export function mockAws(world: Partial<World> = {}): Clients {
-  for (const [pipeline, describe] of Object.entries(DESCRIBE)) {
-    sfn.on(DescribeExecutionCommand, { executionArn: arnOf(pipeline) }).resolves(describe);
-    sfn.on(GetExecutionHistoryCommand, { executionArn: arnOf(pipeline) }).resolves({
-      events: [{ id: 1, timestamp: at, type: "ExecutionStarted" }],
-    });
+  for (const describe of Object.values(DESCRIBE)) {
+    mockExecution(describe, [{ id: 1, timestamp: at, type: "ExecutionStarted" }]);
+  }
+  for (const [pipeline, failed] of Object.entries(FAILED_RUNS)) {
+    const runSyncs = Object.fromEntries(
+      failed.runSyncs.map((d) => [JSON.parse(d.input ?? "{}").step, d.executionArn ?? ""]),
+    );
+    mockExecution(DESCRIBE[pipeline], failedHistory(failed.results, runSyncs));
+    for (const d of failed.runSyncs) mockExecution(d, []);
+  }
+  mockExecution(DESCRIBE.e2e_partner, partnerHistory());
+  for (const [id, org] of Object.entries(PARTNER)) {
+    const o = partnerOrganization(id, org);
+    mockExecution(
+      world.childInput?.[id] ? { ...o.describe, input: world.childInput[id] } : o.describe,
+      o.history,
+    );
+    for (const d of o.runSyncs) mockExecution(d, []);
   }
   // The gate pipeline's history comes in two pages; its gate's Attach is on the second.
   sfn.on(GetExecutionHistoryCommand, { executionArn: arnOf("e2e_gate") }).resolves({
@@ -237,11 +453,17 @@ export function mockAws(world: Partial<World> = {}): Clients {
     e2e_failing: ["load_orders"],
     e2e_timeout: ["load_events"],
   };
+  // e2e_partner's logs are under each child's name.
+  const childSteps = Object.entries(PARTNER).flatMap(([id, o]) =>
+    Object.entries(o.steps)
+      .filter(([, e]) => e.logs)
+      .map(([step]) => `${childArn(id).split(":").at(-1)}/${step}`),
+  );
   for (const r of runs) {
-    const keys = (logSteps[r.pipeline] ?? []).map(
-      (step) =>
-        `polytomic-logs/${r.pipeline}/2026-12-01/${r.executionName}/${step}/logs-archive.json.gz`,
-    );
+    const keys = [
+      ...(logSteps[r.pipeline] ?? []).map((step) => `${r.executionName}/${step}`),
+      ...(r.pipeline === "e2e_partner" ? childSteps : []),
+    ].map((path) => `polytomic-logs/${r.pipeline}/2026-12-01/${path}/logs-archive.json.gz`);
     s3.on(ListObjectsV2Command, { Prefix: `polytomic-logs/${r.pipeline}/` }).resolves({
       IsTruncated: false,
       KeyCount: keys.length,
@@ -250,14 +472,19 @@ export function mockAws(world: Partial<World> = {}): Clients {
   }
   const { queries, keys } = metricQueries();
   const expected = new Map(
-    Object.entries(EXPECTATIONS).flatMap(([pipeline, exp]) =>
-      expectedMetrics(pipeline, exp).map((m) => [m.sumKey, m.value]),
-    ),
+    Object.entries(EXPECTATIONS).flatMap(([pipeline, exp]) => [
+      ...expectedMetrics(pipeline, exp).map((m): [string, number[]] => [m.sumKey, [m.value]]),
+      // Published only on a failure: an organization without one has no datapoint.
+      ...Object.entries(exp.organizations ?? {}).map(([id, o]): [string, number[]] => [
+        organizationSumKey(pipeline, id),
+        o.step_failures ? [o.step_failures] : [],
+      ]),
+    ]),
   );
   cloudwatch.on(GetMetricDataCommand).resolves({
     MetricDataResults: queries.map((q) => {
       const key = keys[q.Id ?? ""] ?? "";
-      const values = world.metricsOverride?.[key] ?? [expected.get(key) ?? 0];
+      const values = world.metricsOverride?.[key] ?? expected.get(key) ?? [0];
       return {
         Id: q.Id,
         Label: q.Id,

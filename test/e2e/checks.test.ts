@@ -2,11 +2,17 @@
  * The deployed end-to-end check's assertion logic, on AWS answers shaped as AWS returns
  * them (aws-sdk-client-mock at the client boundary): collectEvidence gathers, assess judges.
  */
-import { DescribeExecutionCommand } from "@aws-sdk/client-sfn";
+import { DescribeExecutionCommand, type DescribeExecutionOutput } from "@aws-sdk/client-sfn";
 import { afterEach, describe, expect, it } from "vitest";
-import { assess, type CheckRow, errorName, formatTable } from "../../e2e/checks";
+import {
+  assess,
+  type CheckRow,
+  errorName,
+  formatTable,
+  organizationSumKey,
+} from "../../e2e/checks";
 import { collectEvidence } from "../../e2e/collect";
-import { FINAL_RUN_STATUS } from "../../e2e/expectations";
+import { FINAL_RUN_STATUS, PARTNER_ORGANIZATIONS as ORGS } from "../../e2e/expectations";
 import {
   arnOf,
   at,
@@ -15,6 +21,7 @@ import {
   deployment,
   mockAws,
   resetAws,
+  runSyncArn,
   runs,
   sfn,
   simulator,
@@ -56,8 +63,17 @@ describe("the deployed check's assertions", () => {
         "alarm Pipeline-e2e_failing/StepFailed-load_orders: ALARM",
         "alarm DeadLetters-Cancellations: not ALARM",
         "simulator: no run left going",
+        "e2e_partner: error Pipeline.OrganizationsFailed",
+        "e2e_partner: cause names exactly the failed organizations",
+        "e2e_partner/E2E Initech/push_partner: failed (Sync.NotFound)",
+        "e2e_partner/E2E Initech/push_partner: error names the organization",
+        "e2e_partner/E2E Globex: OrganizationStepFailures = 1",
+        "e2e_partner/E2E Acme: OrganizationStepFailures = 0",
+        "simulator: every start made as its sync's organization, HTTP Basic",
+        "simulator: organizations resolved with the partner key (Bearer)",
       ]),
     );
+    expect(rows.filter((r) => r.check.startsWith("e2e_partner/E2E ")).length).toBe(20);
     expect(formatTable(rows)).toMatch(/ 0 failed$/);
     expect(formatTable(rows)).not.toContain(deployment.apiKey);
   });
@@ -129,6 +145,81 @@ describe("the deployed check's assertions", () => {
         .resolves({ ...DESCRIBE.e2e_abort, status: "SUCCEEDED", output: '{"results":{}}' });
     });
     expect(failed(rows)).toEqual(["e2e_abort: execution ABORTED"]);
+  });
+});
+
+describe("the fan-out's assertions (e2e_partner)", () => {
+  it("fail when an organization's child was started for another organization", async () => {
+    const rows = await judge({
+      childInput: { [ORGS.acme]: JSON.stringify({ organization_id: ORGS.globex }) },
+    });
+    expect(failed(rows)).toEqual([
+      expect.stringMatching(
+        /^e2e_partner\/E2E Acme: child [0-9a-f]{8} ran for the organization, SUCCEEDED$/,
+      ),
+    ]);
+  });
+
+  it("fail when a failed organization's datapoint is missing, or a succeeded one has one", async () => {
+    const rows = await judge({
+      metricsOverride: {
+        [organizationSumKey("e2e_partner", ORGS.globex)]: [],
+        [organizationSumKey("e2e_partner", ORGS.acme)]: [1],
+      },
+    });
+    expect(failed(rows)).toEqual([
+      "e2e_partner/E2E Acme: OrganizationStepFailures = 0",
+      "e2e_partner/E2E Globex: OrganizationStepFailures = 1",
+    ]);
+  });
+
+  it("fail when a start was made as another organization, or as Bearer", async () => {
+    const after = simulator(BEFORE.instance);
+    const moved = after.starts.map((c) =>
+      c.sync_id?.endsWith("01a1")
+        ? { ...c, as: ORGS.globex }
+        : c.sync_id?.endsWith("0001")
+          ? { ...c, scheme: "bearer" as const }
+          : c,
+    );
+    const rows = await judge({}, { ...after, starts: moved });
+    expect(failed(rows)).toEqual([
+      "simulator: every start made as its sync's organization, HTTP Basic",
+    ]);
+  });
+
+  it("fail when one Idempotency-Key served starts in two organizations", async () => {
+    const after = simulator(BEFORE.instance);
+    const same = after.starts.map((c) =>
+      c.sync_id?.endsWith("01b1") ? { ...c, idempotency_key: "start-01a1-0" } : c,
+    );
+    const rows = await judge({}, { ...after, starts: same });
+    expect(failed(rows)).toEqual([
+      "simulator: every start keyed, no Idempotency-Key used in two organizations",
+    ]);
+  });
+
+  it("fail when the cause names other organizations, or a step's run-sync ended otherwise", async () => {
+    const rows = await judge({}, undefined, () => {
+      const cause = `1 of 3 organizations failed: ${JSON.stringify([{ id: ORGS.globex }])}`;
+      sfn
+        .on(DescribeExecutionCommand, { executionArn: arnOf("e2e_partner") })
+        .resolves({ ...DESCRIBE.e2e_partner, cause });
+      sfn
+        .on(DescribeExecutionCommand, { executionArn: runSyncArn("push_partner", ORGS.initech) })
+        .resolves({
+          executionArn: runSyncArn("push_partner", ORGS.initech),
+          status: "FAILED",
+          input: JSON.stringify({ step: "push_partner", organization_id: ORGS.initech }),
+          error: "Sync.Failed",
+          cause: "bulk sync failed",
+        } as DescribeExecutionOutput);
+    });
+    expect(failed(rows)).toEqual([
+      "e2e_partner: cause names exactly the failed organizations",
+      "e2e_partner/E2E Initech/push_partner: failed (Sync.NotFound)",
+      "e2e_partner/E2E Initech/push_partner: error names the organization",
+    ]);
   });
 });
 

@@ -79,8 +79,16 @@ describe("the e2e CDK app", () => {
       },
     });
     simulator.hasResourceProperties("AWS::Lambda::Url", { AuthType: "NONE" });
+    // docs/partners.md's form for a deployment mixing fan-out and single-organization
+    // pipelines: the generated partner key, and the organization the latter run in.
     simulator.hasResourceProperties("AWS::SecretsManager::Secret", {
-      GenerateSecretString: Match.objectLike({ ExcludePunctuation: true }),
+      GenerateSecretString: Match.objectLike({
+        ExcludePunctuation: true,
+        GenerateStringKey: "partner_key",
+        SecretStringTemplate: JSON.stringify({
+          organization_id: "e2e00000-0000-4000-8000-0000000000a0",
+        }),
+      }),
     });
     simulator.hasOutput(E2E_OUTPUTS.simulatorUrl, {});
     simulator.hasOutput(E2E_OUTPUTS.apiKeySecretArn, {});
@@ -142,7 +150,10 @@ describe("the e2e CDK app", () => {
           JSON.stringify({
             ARN: SECRET,
             Name: "e2e-simulator-key",
-            SecretString: key,
+            SecretString: JSON.stringify({
+              organization_id: "e2e00000-0000-4000-8000-0000000000a0",
+              partner_key: key,
+            }),
             VersionId: "v1",
           }),
         );
@@ -171,6 +182,13 @@ describe("the e2e CDK app", () => {
       expect(Object.keys(JSON.parse(state.body).start_counts)).toContain(
         "e2e00000-0000-4000-8000-000000000008",
       );
+      // The partner key from the secret reaches the partner endpoints as Bearer.
+      const organizations = await bundle.handler({
+        rawPath: "/api/organizations",
+        headers: { authorization: `Bearer ${key}` },
+        requestContext: { domainName: "x.lambda-url.us-east-1.on.aws", http: { method: "GET" } },
+      });
+      expect(organizations.statusCode).toBe(200);
       expect(targets).toEqual(["secretsmanager.GetSecretValue"]);
     } finally {
       process.env = saved;

@@ -21,6 +21,11 @@ const repo = join(import.meta.dirname, "..", "..");
 const KEY = "e2e-test-key-0123456789";
 const DOMAIN = "abcdefghijklmnopqrstuvwxyz012345.lambda-url.us-east-1.on.aws";
 const HUBSPOT = "e2e00000-0000-4000-8000-000000000003";
+/** The scenario's default organization, which the secret's `organization_id` names. */
+const OWNER = "e2e00000-0000-4000-8000-0000000000a0";
+const ACME_LOAD = "e2e00000-0000-4000-8000-0000000001a1";
+const basic = (organization: string, key = KEY) =>
+  `Basic ${Buffer.from(`${organization}:${key}`).toString("base64")}`;
 
 const scenario = parseScenario(
   readFileSync(join(repo, "e2e", "scenario.yaml"), "utf8"),
@@ -40,15 +45,19 @@ const handler = functionUrlHandler({
 function event(
   method: string,
   path: string,
-  opts: { query?: string; body?: unknown; key?: string } = {},
+  opts: { query?: string; body?: unknown; key?: string; auth?: string } = {},
 ): FunctionUrlEvent {
+  // The API as the orchestrator's functions call it with the mixed secret: HTTP Basic
+  // `<default organization>:<partner key>`; the state endpoint with the key as Bearer.
+  const auth =
+    opts.auth ?? (path === STATE_PATH ? `Bearer ${opts.key ?? KEY}` : basic(OWNER, opts.key));
   return {
     rawPath: path,
     rawQueryString: opts.query ?? "",
     headers: {
       host: DOMAIN,
       "content-type": "application/json",
-      ...(opts.key === "" ? {} : { authorization: `Bearer ${opts.key ?? KEY}` }),
+      ...(opts.key === "" ? {} : { authorization: auth }),
     },
     ...(opts.body === undefined
       ? {}
@@ -75,6 +84,40 @@ describe("the simulator behind a Function URL", () => {
     const started = await call(event("POST", `/api/syncs/${HUBSPOT}/executions`, { body: {} }));
     expect(started.status).toBe(200);
     expect(JSON.parse(started.body)).toMatchObject({ data: { status: expect.any(String) } });
+  });
+
+  it("takes the secret's key as the partner key: Basic per organization, Bearer for the partner endpoints only", async () => {
+    const partner = `Bearer ${KEY}`;
+    const orgs = await call(event("GET", "/api/organizations", { auth: partner }));
+    expect(orgs.status).toBe(200);
+    expect(orgs.body).toContain("E2E Acme");
+    // The partner key as Bearer does not reach an organization's endpoints.
+    const bearer = await call(event("GET", `/api/syncs/${HUBSPOT}/status`, { auth: partner }));
+    expect(bearer.status).toBe(403);
+    // Nor does the scenario's placeholder api_key, replaced by a value nobody holds.
+    const placeholder = `Bearer ${scenario.api_key ?? ""}`;
+    const user = await call(event("GET", `/api/syncs/${HUBSPOT}/status`, { auth: placeholder }));
+    expect(user.status).toBe(401);
+    const acme = "e2e00000-0000-4000-8000-0000000001a0";
+    const started = await call(
+      event("POST", `/api/bulk/syncs/${ACME_LOAD}/executions`, { body: {}, auth: basic(acme) }),
+    );
+    expect(started.status).toBe(200);
+    const state = JSON.parse((await call(event("GET", STATE_PATH))).body) as SimulatorStateView;
+    expect(state.sync_organizations[ACME_LOAD]).toBe(acme);
+    expect(state.sync_organizations[HUBSPOT]).toBe(OWNER);
+    expect(state.starts).toContainEqual({
+      endpoint: "start",
+      sync_id: ACME_LOAD,
+      as: acme,
+      scheme: "basic",
+      status: 200,
+      count: 1,
+    });
+    expect(state.calls).toContainEqual(
+      expect.objectContaining({ endpoint: "organizations", as: "partner", scheme: "bearer" }),
+    );
+    expect(state.calls).toContainEqual(expect.objectContaining({ as: "refused", status: 401 }));
   });
 
   it("answers its state (instance, runs, start counts) to the key holder only", async () => {
@@ -122,7 +165,8 @@ describe("the simulator behind a Function URL", () => {
       clock,
       apiKey: async () => KEY,
     });
-    const status = event("GET", `/api/syncs/${HUBSPOT}/status`);
+    // A scenario without partner_key: the secret's key is its api_key, sent as Bearer.
+    const status = event("GET", `/api/syncs/${HUBSPOT}/status`, { auth: `Bearer ${KEY}` });
     expect((await faulty(status)).statusCode).toBe(502);
     expect((await faulty(status)).statusCode).toBe(200);
   });
