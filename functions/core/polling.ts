@@ -215,3 +215,42 @@ export function boundByDeadline(
 export function firstEventWaitSeconds(settings: PollSettings): number {
   return eventWaitSeconds(settings, { elapsedSeconds: 0, polls: 0 });
 }
+
+/**
+ * The timeout of an event wait once the webhook is trusted (functions/core/delivery.ts
+ * `decideWait`): `fraction` of the elapsed time (0.1 / the estimated loss, so a lost event
+ * costs in expectation what polling's latency bound costs), at least the fallback's floor
+ * (60 s) and polling's own interval. NOT capped by `max_seconds`: under webhooks `poll.max`
+ * bounds polling's interval (the retry loop's, when the webhook is not trusted), while the
+ * event wait is bounded by this budget and the step's deadline (`boundByDeadline`). A
+ * `fixed` or `backoff` step keeps its own interval.
+ */
+export function trustedEventWaitSeconds(
+  settings: PollSettings,
+  state: PollState,
+  fraction: number,
+): number {
+  const polling = nextPollSeconds(settings, state);
+  if (settings.strategy !== "adaptive") return polling;
+  const budget = Math.max(
+    EVENT_FALLBACK_TUNING.latencyFloorSeconds,
+    fraction * Math.max(0, state.elapsedSeconds),
+  );
+  return Math.max(polling, Math.floor(budget));
+}
+
+/**
+ * The first wait, straight after the start, once the webhook is trusted: long enough for a
+ * run as long as the sync's recent ones (`expectedSeconds`, from the step's start to the
+ * run's end) to end inside it, so a run whose end event arrives needs ONE status call; plus
+ * `fraction` of that, what a lost event may cost (as above). With no history, the floor.
+ */
+export function firstTrustedWaitSeconds(
+  settings: PollSettings,
+  expectedSeconds: number | undefined,
+  fraction: number,
+): number {
+  if (settings.strategy !== "adaptive") return firstEventWaitSeconds(settings);
+  const expected = expectedSeconds === undefined ? 0 : (1 + fraction) * expectedSeconds;
+  return Math.max(firstEventWaitSeconds(settings), Math.ceil(expected));
+}

@@ -331,11 +331,10 @@ function buildRunSyncDefinition(
   const once = { retryHung: false };
   const t: RunSyncTasks = {
     start: invoke(scope, S.start, fns.startSync, "$.start", taskTimeout),
-    // Without webhooks a still-running check is retried (one transition); with them, the
-    // token wait's loop is kept (docs/webhooks.md).
-    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout, {
-      pollLoop: !eventWait,
-    }),
+    // A still-running check is retried (one transition). With webhooks the same Task also
+    // has the token wait's loop: check-status throws StillRunning while the webhook is not
+    // trusted and answers (to the token wait) once it is (docs/webhooks.md).
+    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout, { pollLoop: true }),
     cancel: invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout),
     exportLogs: invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout),
     publish: invoke(scope, S.publishMetrics, fns.publishMetrics, "$.metrics", taskTimeout, once),

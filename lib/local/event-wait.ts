@@ -11,14 +11,15 @@
  * earlier). The token wait itself is emulated by the engine (lib/local/task-tokens.ts).
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import type { DeliveryRecord, DeliveryStore } from "../../functions/core/delivery";
 import type { StoredWait, WaitStore, WakeResult } from "../../functions/core/event-wait";
 import { JsonLogger } from "../../functions/core/logger";
 import { Redactor } from "../../functions/core/redact";
 import type { BusEvent } from "../../functions/core/webhook";
 import {
   EVENT_SOURCE,
+  EVENT_TYPES,
   type SignatureAlgorithm,
-  WAKE_EVENT_TYPES,
 } from "../../functions/core/webhook-contract";
 import { PolytomicClient } from "../../functions/polytomic/client";
 import { makeHandler as registerWaitHandler } from "../../functions/register-wait/index";
@@ -43,6 +44,55 @@ export class MemoryWaitStore implements WaitStore {
   }
 }
 
+/**
+ * The measured delivery, in memory (S3 on AWS: functions/aws/event-wait.ts S3DeliveryStore).
+ * One per local app (`sharedDeliveryStore`), so the runs of a bench learn as a deployment's
+ * would; `failing` makes every call reject (a store that cannot be reached: the steps poll).
+ */
+export class MemoryDeliveryStore implements DeliveryStore {
+  private readonly seen = new Set<string>();
+  private readonly records = new Map<string, string>();
+  failing = false;
+
+  private check(): void {
+    if (this.failing)
+      throw Object.assign(new Error("store unreachable"), { name: "S3.Unavailable" });
+  }
+
+  async markSeen(executionId: string): Promise<void> {
+    this.check();
+    this.seen.add(executionId);
+  }
+
+  async wasSeen(executionId: string): Promise<boolean> {
+    this.check();
+    return this.seen.has(executionId);
+  }
+
+  async read(organization: string): Promise<DeliveryRecord | undefined> {
+    this.check();
+    const stored = this.records.get(organization);
+    return stored === undefined ? undefined : (JSON.parse(stored) as DeliveryRecord);
+  }
+
+  async write(organization: string, record: DeliveryRecord): Promise<void> {
+    this.check();
+    this.records.set(organization, JSON.stringify(record));
+  }
+}
+
+const shared = new WeakMap<object, MemoryDeliveryStore>();
+
+/** The delivery record of a local app (any object standing for one deployment). */
+export function sharedDeliveryStore(app: object): MemoryDeliveryStore {
+  let store = shared.get(app);
+  if (!store) {
+    store = new MemoryDeliveryStore();
+    shared.set(app, store);
+  }
+  return store;
+}
+
 /** What the simulator's webhook dispatcher offers (simulator/webhooks.ts). */
 export interface WebhookDeliveries {
   pump(): Promise<unknown>;
@@ -59,6 +109,8 @@ export interface LocalEventWaitOptions {
   algorithm?: SignatureAlgorithm;
   /** Where the receiver's and wake's log lines go. @default nowhere */
   log?: (line: string) => void;
+  /** The measured delivery (shared by the runs of one app). @default - a fresh one: unknown, poll */
+  delivery?: MemoryDeliveryStore;
 }
 
 export interface LocalEventWait {
@@ -70,12 +122,16 @@ export interface LocalEventWait {
   registerWait: LocalTask;
   /** What each wake did, in order (events the rule filtered out are not here). */
   wakes: WakeResult[];
+  /** The measured delivery: give it to check-status and start-sync (createLocalDeps's `eventWait`). */
+  delivery: MemoryDeliveryStore;
   close(): Promise<void>;
 }
 
 /** The stack's rule (lib/constructs/event-wait.ts) as a filter: source and detail-type. */
 export function matchesWakeRule(event: BusEvent): boolean {
-  return event.source === EVENT_SOURCE && WAKE_EVENT_TYPES.includes(event.detailType);
+  return (
+    event.source === EVENT_SOURCE && (EVENT_TYPES as readonly string[]).includes(event.detailType)
+  );
 }
 
 /** Starts the receiver and the pump loop; `close()` stops both. */
@@ -89,7 +145,8 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     write,
     now: () => new Date(clock.now()),
   });
-  const wake = wakeHandler({ store, tokens, clock, logger });
+  const delivery = options.delivery ?? new MemoryDeliveryStore();
+  const wake = wakeHandler({ store, tokens, clock, logger, delivery });
   const wakes: WakeResult[] = [];
   const receiver = await startLocalReceiver({
     secret: options.secret,
@@ -114,6 +171,7 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     tokens,
     registerWait,
     wakes,
+    delivery,
     close: async () => {
       await pump.stop();
       await receiver.close();
@@ -135,7 +193,12 @@ export interface SimulatorWithWebhooks {
  */
 export async function startSimulatorEventWait(
   simulator: SimulatorWithWebhooks,
-  options: { clock: LocalClock; apiKey: string; log?: (line: string) => void },
+  options: {
+    clock: LocalClock;
+    apiKey: string;
+    log?: (line: string) => void;
+    delivery?: MemoryDeliveryStore;
+  },
 ): Promise<LocalEventWait> {
   const secret = randomBytes(24).toString("hex");
   const eventWait = await startLocalEventWait({
@@ -143,6 +206,7 @@ export async function startSimulatorEventWait(
     deliveries: simulator.webhooks,
     secret,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
   });
   try {
     const client = new PolytomicClient({ baseUrl: simulator.url, apiKey: options.apiKey });

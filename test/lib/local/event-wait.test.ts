@@ -16,7 +16,11 @@ import {
 } from "../../../lib/constructs/definitions";
 import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
 import { type LocalTask, runLocalExecution } from "../../../lib/local/engine";
-import { type LocalEventWait, startLocalEventWait } from "../../../lib/local/event-wait";
+import {
+  type LocalEventWait,
+  MemoryDeliveryStore,
+  startLocalEventWait,
+} from "../../../lib/local/event-wait";
 import { localAppOf, runPipelineDefinitions } from "../../../lib/local/runner";
 import { stepInput } from "../../functions/harness";
 import { config, handlers, KEY, T0, uuid, type World, world } from "../../reliability/harness";
@@ -59,6 +63,19 @@ interface StepOptions {
   duration?: number;
   /** register-wait fails after the start (the store unreachable, say). */
   firstRegisterFails?: boolean;
+  /** The measured delivery. @default a record that trusts the webhook (`trusted()`) */
+  delivery?: MemoryDeliveryStore;
+}
+
+/**
+ * A delivery record that trusts the webhook: five runs' running events seen, none missed, so
+ * the estimated loss is the floor (5%) and a wait's timeout twice the elapsed time
+ * (functions/core/delivery.ts).
+ */
+async function trusted(): Promise<MemoryDeliveryStore> {
+  const store = new MemoryDeliveryStore();
+  await store.write("default", { seen: 5, missed: 0, updated_at: new Date(T0).toISOString() });
+  return store;
 }
 
 /** Runs one step of a 5 s queue + 300 s model run; the check-status times, ms after start. */
@@ -69,7 +86,8 @@ syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: ${options.duration ?? 300}, records: 10 }
 ${options.webhooks ?? ""}`);
   open.push(w);
-  const h = handlers(w);
+  const delivery = options.delivery ?? (await trusted());
+  const h = handlers(w, eventWait ? { delivery } : {});
   const defs = definitions(eventWait);
   const checks: Array<{ at: number; status: string }> = [];
   const tasks: Record<string, LocalTask> = {};
@@ -91,7 +109,7 @@ ${options.webhooks ?? ""}`);
   }
   let ew: LocalEventWait | undefined;
   if (eventWait) {
-    ew = await eventWaitFor(w);
+    ew = await eventWaitFor(w, delivery);
     tasks[S.waitForEvent] = ew.registerWait;
     tasks[S.waitForEventAfterStart] = options.firstRegisterFails
       ? async () => {
@@ -123,11 +141,12 @@ ${options.webhooks ?? ""}`);
 }
 
 /** The local event wait on the world's clock, registered as the organization's webhook. */
-async function eventWaitFor(w: World): Promise<LocalEventWait> {
+async function eventWaitFor(w: World, delivery?: MemoryDeliveryStore): Promise<LocalEventWait> {
   const ew = await startLocalEventWait({
     clock: w.clock,
     deliveries: w.sim.webhooks,
     secret: SECRET,
+    ...(delivery ? { delivery } : {}),
   });
   open.push(ew);
   const res = await fetch(`${w.sim.url}/api/webhooks`, {
@@ -142,11 +161,12 @@ async function eventWaitFor(w: World): Promise<LocalEventWait> {
 /** The run ends 305 s after the start (5 s queued, 300 s running). */
 const RUN_END_MS = 305_000;
 /**
- * When the step checks a run whose events are all lost: not at the start (the start goes
- * straight to a token wait), then every 60 s (the fallback's floor) while 25% of the running
- * time is under it, then 25% of it.
+ * When a step that trusts the webhook checks a run whose events are all lost: not at the
+ * start (the start goes straight to a token wait of 60 s: the sync has no history), then
+ * after twice the running time (the trusted timeout at the loss floor: 0.1 / 5%):
+ * at 60 s (55 s running, next 110 s), 170 s (165 s running, next 330 s), 500 s.
  */
-const FALLBACK_CHECKS_MS = [60_000, 120_000, 180_000, 240_000, 300_000, 373_000];
+const FALLBACK_CHECKS_MS = [60_000, 170_000, 500_000];
 
 describe("run-sync with event-driven waiting (local engine, simulator, receiver, wake)", () => {
   it("an event ends the wait early, and the end is confirmed by a check", async () => {
@@ -161,7 +181,11 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     // ...and fewer status calls were made than by polling alone: the waits' timeout is the
     // longer event fallback, so the wake saves polls rather than replacing one.
     expect(evented.checks.length).toBeLessThan(polled.checks.length / 2);
-    expect(evented.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    // The running event is marked seen (the measured delivery) and wakes nobody.
+    expect(evented.wakes).toEqual([
+      { woken: 0, closed: 0, ignored: "event type", marked: true },
+      { woken: 1, closed: 0, marked: true },
+    ]);
     expect(evented.entered).not.toContain(S.wait);
   });
 
@@ -182,15 +206,15 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(failed.checks.at(-1)).toEqual({ at: RUN_END_MS, status: "completed" });
   });
 
-  it("with every event lost, each wait times out at the event fallback and the check confirms the end", async () => {
+  it("with every event lost, each wait of a trusting step times out at its budget and the check confirms the end", async () => {
     const polled = await runStep({ eventWait: false });
     const lost = await runStep({ webhooks: "webhooks: { loss: 1 }" });
     expect(lost.deliveries).toEqual([]);
     expect(lost.wakes).toEqual([]);
     expect(lost.result.status).toBe("SUCCEEDED");
     expect(lost.result.output).toEqual(polled.result.output);
-    // Checks at the fallback schedule (max(60 s, 25% of the elapsed time), polling.ts), each
-    // at the previous one's event_wait_seconds: fewer than polling's, the end seen later.
+    // Checks at the trusted schedule (max(60 s, 2x the elapsed time), polling.ts), each at
+    // the previous one's event_wait_seconds: fewer than polling's, the end seen later.
     expect(lost.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
     expect(lost.checks.length).toBeLessThan(polled.checks.length);
     expect(lost.checks.at(-1)?.status).toBe("completed");
@@ -199,7 +223,7 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
   it("duplicated, delayed and reordered events change no outcome; a late one finds the token closed", async () => {
     const polled = await runStep({ eventWait: false });
     const messy = await runStep({
-      webhooks: "webhooks: { duplicates: 1, delay_seconds: 70, reorder_seconds: 30, seed: 5 }",
+      webhooks: "webhooks: { duplicates: 1, delay_seconds: 200, reorder_seconds: 30, seed: 5 }",
       after: 120_000,
     });
     expect(messy.result.status).toBe("SUCCEEDED");
@@ -209,9 +233,11 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(completed).toHaveLength(2);
     // The receiver forwarded one copy (it drops the duplicate of an id it accepted; on AWS
     // another instance may forward it: test/functions/core/event-wait.test.ts). Delayed past
-    // the wait's timeout (373 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
+    // the wait's timeout (500 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
     // had seen the end: the wake found the token closed.
-    expect(messy.wakes).toEqual([{ woken: 0, closed: 1 }]);
+    expect(messy.wakes.filter((r) => r.ignored === undefined)).toEqual([
+      { woken: 0, closed: 1, marked: true },
+    ]);
     expect(messy.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
   });
 
@@ -248,7 +274,7 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
         );
       },
     });
-    expect(lied.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    expect(lied.wakes).toEqual([{ woken: 1, closed: 0, marked: true }]);
     expect(lied.checks).toContainEqual({ at: 100_000, status: "running" });
     expect(lied.result.status).toBe("SUCCEEDED");
     expect(lied.result.output).toEqual(polled.result.output);
@@ -260,7 +286,8 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     const running = evented.deliveries.filter((d) => d.type === "sync.running");
     expect(running).toEqual([expect.objectContaining({ at: T0 + 5_000, status: 200 })]);
     expect(evented.checks.map((c) => c.at)).not.toContain(5_000);
-    expect(evented.wakes).toHaveLength(1); // the completion only
+    // The running event is marked seen but wakes nobody; the completion wakes the step.
+    expect(evented.wakes.map((r) => r.woken)).toEqual([0, 1]);
   });
 });
 
@@ -271,20 +298,21 @@ syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
 `);
     open.push(w);
-    const ew = await eventWaitFor(w);
+    const delivery = await trusted();
+    const ew = await eventWaitFor(w, delivery);
     const result = await runPipelineDefinitions({
       app: localAppOf(definitions(true)),
       config: pipelines,
       pipeline: "nightly",
-      functions: handlers(w).functions,
+      functions: handlers(w, { delivery }).functions,
       clock: w.clock,
       executionName: "nightly-1",
       histories: w.histories,
-      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait },
+      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait, delivery },
     });
     expect(result.status).toBe("succeeded");
     expect(result.steps.map((s) => s.status)).toEqual(["succeeded"]);
-    expect(ew.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    expect(ew.wakes.map((r) => r.woken)).toEqual([0, 1]);
     const child = result.executions.find((e) => e.name !== "nightly-1");
     const entered = (child?.events ?? []).flatMap((e) =>
       e.type === "StateEntered" && "state" in e ? [e.state.name] : [],

@@ -1,0 +1,179 @@
+/**
+ * Measured delivery (issue 16, docs/webhooks.md "Trusting the webhook"): with webhooks on, each
+ * decision to wait for an event rather than poll is made from how well the organization's
+ * webhook has delivered lately, so a webhook that loses events degrades to polling by itself
+ * and one that delivers costs almost nothing.
+ *
+ * - wake marks every event it receives for an execution (`markSeen`), the `*.running` ones
+ *   included (they wake nobody).
+ * - At a run's terminal check, check-status asks whether that execution's RUNNING event was
+ *   seen (`observationOf`): sent when the run started, so long delivered by then; the end
+ *   event is not judged, since it may rightly arrive after a poll saw the end. The observation
+ *   is folded into a decayed count of seen/missed (`foldObservation`), one record per
+ *   organization.
+ * - Every decision reads that record (`decideWait`): unknown (fewer than about three
+ *   observations) or lossy (estimated loss over TRUST_MAX_LOSS) polls, exactly as without
+ *   webhooks; otherwise the step waits on the event, with a timeout sized so that the expected
+ *   extra latency of a lost event is no worse than polling's.
+ *
+ * The record is an estimate: two steps ending at once may each read it, fold their
+ * observation and write it back, and one observation is lost. A decision on a stale or lost
+ * record is still safe, because an event is only a hint: a wait's timeout checks anyway.
+ * Every read or write of the store that fails falls back to polling (and is logged), never
+ * failing a step.
+ */
+import type { Logger } from "./ports";
+
+/** Where the marks and records are kept (S3 on AWS, functions/aws/event-wait.ts; memory locally). */
+export interface DeliveryStore {
+  /** Notes that an event of this Polytomic execution was received. */
+  markSeen(executionId: string): Promise<void>;
+  /** Whether any event of this execution was received. */
+  wasSeen(executionId: string): Promise<boolean>;
+  /** The organization's record, or undefined when there is none yet. */
+  read(organization: string): Promise<DeliveryRecord | undefined>;
+  write(organization: string, record: DeliveryRecord): Promise<void>;
+}
+
+/** One organization's delivery record. */
+export interface DeliveryRecord {
+  /** Decayed count of runs whose running event was received... */
+  seen: number;
+  /** ...and of runs whose running event never came. */
+  missed: number;
+  updated_at: string;
+}
+
+/**
+ * Each observation weighs 1 and the past is multiplied by this: the record follows about the
+ * last five runs, so a webhook that broke is distrusted after two misses in a row
+ * (loss 1 - 0.8^2 = 0.36) and one that was fixed is trusted again after seven seen runs
+ * (0.8^7 = 0.21).
+ */
+export const DELIVERY_DECAY = 0.8;
+
+/** Below this weight (three observations: 1 + 0.8 + 0.64 = 2.44) the loss is unknown: poll. */
+export const MIN_DELIVERY_WEIGHT = 2.4;
+
+/**
+ * Above this estimated loss the step polls. The threshold is where a token wait stops being
+ * cheaper than the retry loop: a token wait costs 3 transitions a check (Check, Choice, wait)
+ * against the retry's 1, and with the timeout fraction f = 0.1 / p (below) its checks grow by
+ * (1 + f) a time against polling's 1.1, so it makes fewer transitions only while
+ * 3 / ln(1 + f) < 1 / ln(1.1), f > 0.33, p < 0.3. 0.25 keeps a margin.
+ */
+export const TRUST_MAX_LOSS = 0.25;
+
+/** The loss estimate is never taken below this (a long run of seen events is not proof). */
+export const LOSS_FLOOR = 0.05;
+
+/** Polling's latency budget: a share of the elapsed time (polling.ts DEFAULT_ADAPTIVE_TUNING). */
+const POLLING_LATENCY_FRACTION = 0.1;
+
+/**
+ * A run that started less than this before its terminal check and whose running event was
+ * not seen is not counted: its event may still be on its way (Polytomic retries with
+ * backoff, EventBridge and wake add seconds). A seen one always counts.
+ */
+export const DELIVERY_GRACE_SECONDS = 30;
+
+/** The record's key for a step: its partner organization, or "default" (the API key's own). */
+export function organizationKey(input: { organization_id?: string | undefined }): string {
+  return input.organization_id ?? "default";
+}
+
+/** The estimated share of events lost, or undefined while too little is known. */
+export function estimatedLoss(record: DeliveryRecord | undefined): number | undefined {
+  if (!record) return undefined;
+  const weight = record.seen + record.missed;
+  if (!(weight >= MIN_DELIVERY_WEIGHT)) return undefined;
+  return record.missed / weight;
+}
+
+/** Poll (the retry loop), or wait on the event with a timeout of `fraction` of the elapsed time. */
+export type WaitDecision = { wait: "poll" } | { wait: "event"; fraction: number };
+
+/**
+ * The rule. A lost event is seen at the wait's timeout, about `fraction` of the elapsed time
+ * after the run's end at worst, so its expected extra latency is about p * fraction / 2 of
+ * the run; polling's is 0.1 / 2. Equal when fraction = 0.1 / p: with p at most 0.25 that is
+ * at least 0.4, and with p at its floor 2.
+ */
+export function decideWait(record: DeliveryRecord | undefined): WaitDecision {
+  const loss = estimatedLoss(record);
+  if (loss === undefined || loss > TRUST_MAX_LOSS) return { wait: "poll" };
+  return { wait: "event", fraction: POLLING_LATENCY_FRACTION / Math.max(LOSS_FLOOR, loss) };
+}
+
+/** What a terminal check learned of delivery: undefined when it cannot tell. */
+export function observationOf(
+  seen: boolean,
+  runStartedAt: string | undefined,
+  now: number,
+): "seen" | "missed" | undefined {
+  if (seen) return "seen";
+  // A run that never ran (failed or cancelled while queued) sends no running event.
+  if (!runStartedAt) return undefined;
+  const since = (now - Date.parse(runStartedAt)) / 1000;
+  return since >= DELIVERY_GRACE_SECONDS ? "missed" : undefined;
+}
+
+/** The record with one observation folded in (the past decayed); as it was for none. */
+export function foldObservation(
+  record: DeliveryRecord | undefined,
+  observation: "seen" | "missed",
+  now: number,
+): DeliveryRecord {
+  return {
+    seen: (record?.seen ?? 0) * DELIVERY_DECAY + (observation === "seen" ? 1 : 0),
+    missed: (record?.missed ?? 0) * DELIVERY_DECAY + (observation === "missed" ? 1 : 0),
+    updated_at: new Date(now).toISOString(),
+  };
+}
+
+/** The record, or undefined when it cannot be read (logged: the step then polls). */
+export async function readDelivery(
+  store: DeliveryStore,
+  organization: string,
+  log: Logger,
+): Promise<DeliveryRecord | undefined> {
+  try {
+    return await store.read(organization);
+  } catch (error) {
+    log.warn("delivery record unreadable: polling", { error: (error as Error).name });
+    return undefined;
+  }
+}
+
+/** What a terminal check folds in. */
+export interface RunEnd {
+  organization: string;
+  execution_id: string;
+  /** When Polytomic says the run started running (no running event without it). */
+  run_started_at?: string | undefined;
+}
+
+/**
+ * Folds a terminal check's observation into the organization's record. Best effort: a
+ * failure is logged and the record left as it was (the step's outcome is already decided).
+ */
+export async function recordRunEnd(
+  store: DeliveryStore,
+  end: RunEnd,
+  now: number,
+  log: Logger,
+): Promise<void> {
+  try {
+    const seen = await store.wasSeen(end.execution_id);
+    const observation = observationOf(seen, end.run_started_at, now);
+    if (!observation) {
+      log.info("delivery not observed: the run started too recently or never ran");
+      return;
+    }
+    const next = foldObservation(await store.read(end.organization), observation, now);
+    await store.write(end.organization, next);
+    log.info("delivery observed", { observation, loss: estimatedLoss(next) ?? "unknown" });
+  } catch (error) {
+    log.warn("delivery record not updated", { error: (error as Error).name });
+  }
+}
