@@ -47,8 +47,8 @@ export interface DeliveryRecord {
 /**
  * Each observation weighs 1 and the past is multiplied by this: the record follows about the
  * last five runs, so a webhook that broke is distrusted after two misses in a row
- * (loss 1 - 0.8^2 = 0.36) and one that was fixed is trusted again after seven seen runs
- * (0.8^7 = 0.21).
+ * (its loss estimate rises past 0.25 at the second miss) and one that was fixed (after a long
+ * outage) is trusted again after six or seven seen runs (the misses' weight decays by 0.8^k).
  */
 export const DELIVERY_DECAY = 0.8;
 

@@ -122,8 +122,12 @@ export interface LocalEventWait {
   registerWait: LocalTask;
   /** What each wake did, in order (events the rule filtered out are not here). */
   wakes: WakeResult[];
-  /** The measured delivery: give it to check-status and start-sync (createLocalDeps's `eventWait`). */
-  delivery: MemoryDeliveryStore;
+  /**
+   * The measured delivery: give it to check-status and start-sync (createLocalDeps's
+   * `eventWait`). Each use also wakes the pump: a step that polls registers no wait, and its
+   * run's events (the running one above all) must still be delivered.
+   */
+  delivery: DeliveryStore;
   close(): Promise<void>;
 }
 
@@ -145,8 +149,8 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     write,
     now: () => new Date(clock.now()),
   });
-  const delivery = options.delivery ?? new MemoryDeliveryStore();
-  const wake = wakeHandler({ store, tokens, clock, logger, delivery });
+  const shared = options.delivery ?? new MemoryDeliveryStore();
+  const wake = wakeHandler({ store, tokens, clock, logger, delivery: shared });
   const wakes: WakeResult[] = [];
   const receiver = await startLocalReceiver({
     secret: options.secret,
@@ -160,6 +164,7 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     },
   });
   const pump = pumpLoop(clock, options.deliveries);
+  const delivery = replanning(shared, pump.replan);
   const register = registerWaitHandler({ store, clock });
   const registerWait: LocalTask = async (payload) => {
     const registered = await register(payload);
@@ -176,6 +181,24 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
       await pump.stop();
       await receiver.close();
     },
+  };
+}
+
+/** The store, waking the pump loop at each use (a step started or checked a run). */
+function replanning(store: DeliveryStore, replan: () => void): DeliveryStore {
+  const woken =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      replan();
+      return f(...args);
+    };
+  return {
+    markSeen: woken((id: string) => store.markSeen(id)),
+    wasSeen: woken((id: string) => store.wasSeen(id)),
+    read: woken((organization: string) => store.read(organization)),
+    write: woken((organization: string, record: DeliveryRecord) =>
+      store.write(organization, record),
+    ),
   };
 }
 

@@ -87,7 +87,8 @@ syncs:
 ${options.webhooks ?? ""}`);
   open.push(w);
   const delivery = options.delivery ?? (await trusted());
-  const h = handlers(w, eventWait ? { delivery } : {});
+  const ew = eventWait ? await eventWaitFor(w, delivery) : undefined;
+  const h = handlers(w, ew ? { delivery: ew.delivery } : {});
   const defs = definitions(eventWait);
   const checks: Array<{ at: number; status: string }> = [];
   const tasks: Record<string, LocalTask> = {};
@@ -107,9 +108,7 @@ ${options.webhooks ?? ""}`);
       return out;
     };
   }
-  let ew: LocalEventWait | undefined;
-  if (eventWait) {
-    ew = await eventWaitFor(w, delivery);
+  if (ew) {
     tasks[S.waitForEvent] = ew.registerWait;
     tasks[S.waitForEventAfterStart] = options.firstRegisterFails
       ? async () => {
@@ -298,17 +297,16 @@ syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
 `);
     open.push(w);
-    const delivery = await trusted();
-    const ew = await eventWaitFor(w, delivery);
+    const ew = await eventWaitFor(w, await trusted());
     const result = await runPipelineDefinitions({
       app: localAppOf(definitions(true)),
       config: pipelines,
       pipeline: "nightly",
-      functions: handlers(w, { delivery }).functions,
+      functions: handlers(w, { delivery: ew.delivery }).functions,
       clock: w.clock,
       executionName: "nightly-1",
       histories: w.histories,
-      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait, delivery },
+      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait, delivery: ew.delivery },
     });
     expect(result.status).toBe("succeeded");
     expect(result.steps.map((s) => s.status)).toEqual(["succeeded"]);
@@ -320,5 +318,130 @@ syncs:
     expect(entered).toContain(S.waitForEvent);
     // The child ended right after the run did: the wake, not a poll, ended its last wait.
     expect((child?.stoppedAt ?? 0) - T0).toBe(RUN_END_MS);
+  });
+});
+
+/**
+ * Steps of the same sync run one after another on one world, with one delivery record, as a
+ * deployment's steps would: each a 5 s queue + 300 s run. `before(i, w)` runs before step i.
+ */
+async function runSteps(
+  count: number,
+  options: {
+    webhooks?: string;
+    eventWait?: boolean;
+    delivery?: MemoryDeliveryStore;
+    before?: (index: number, w: World) => Promise<void>;
+  } = {},
+) {
+  const eventWait = options.eventWait ?? true;
+  const w = await world(`api_key: ${KEY}
+syncs:
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
+${options.webhooks ?? ""}`);
+  open.push(w);
+  const delivery = options.delivery ?? new MemoryDeliveryStore();
+  const ew = eventWait ? await eventWaitFor(w, delivery) : undefined;
+  const h = handlers(w, ew ? { delivery: ew.delivery } : {});
+  const defs = definitions(eventWait);
+  const runs: Array<{ status: string; checks: number[] }> = [];
+  for (let i = 0; i < count; i++) {
+    await options.before?.(i, w);
+    const began = w.clock.now();
+    const checks: number[] = [];
+    const tasks: Record<string, LocalTask> = {};
+    for (const [state, fn] of Object.entries(defs.taskFunctions)) {
+      const f = h.functions[fn];
+      tasks[state] = async (input, signal) => {
+        if (fn === "check-status") checks.push(w.clock.now() - began);
+        return f(input, signal);
+      };
+    }
+    if (ew) {
+      tasks[S.waitForEvent] = ew.registerWait;
+      tasks[S.waitForEventAfterStart] = ew.registerWait;
+    }
+    const result = await runLocalExecution(defs.runSync, {
+      name: `step-${i}`,
+      stateMachineName: "run-sync",
+      input: { ...input, execution_name: `nightly-${i}` },
+      clock: w.clock,
+      tasks,
+      ...(ew ? { tokens: ew.tokens } : {}),
+    });
+    runs.push({ status: result.status, checks });
+    await w.clock.sleep(60_000); // a minute between steps: the last events are delivered
+  }
+  return { runs, delivery };
+}
+
+/** Posts to one of the simulator's webhook operations (disable, enable). */
+async function webhookOperation(w: World, operation: "disable" | "enable"): Promise<void> {
+  const list = await fetch(`${w.sim.url}/api/webhooks`, {
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  const hooks = (await list.json()) as { data: Array<{ id: string }> };
+  const id = hooks.data[0]?.id;
+  const res = await fetch(`${w.sim.url}/api/webhooks/${id}/${operation}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  expect(res.status).toBeLessThan(300);
+}
+
+describe("measured delivery: events when they are delivered, polling when they are not", () => {
+  it("with no loss, the first three steps poll exactly as without webhooks, and the next makes ONE status call", async () => {
+    const polled = await runSteps(4, { eventWait: false });
+    const evented = await runSteps(4);
+    expect(evented.runs.map((r) => r.status)).toEqual(Array(4).fill("SUCCEEDED"));
+    // Unknown delivery (a fresh deployment): the retry loop, check for check.
+    expect(evented.runs.slice(0, 3).map((r) => r.checks)).toEqual(
+      polled.runs.slice(0, 3).map((r) => r.checks),
+    );
+    // Three running events seen: trusted. The first wait covers the sync's recent runs
+    // (305 s, one list call), the end event ends it: one check, when the run ended.
+    expect(evented.runs[3]?.checks).toEqual([RUN_END_MS]);
+    expect(await evented.delivery.read("default")).toMatchObject({ missed: 0 });
+  });
+
+  it("with every event lost, every step polls exactly as without webhooks", async () => {
+    const polled = await runSteps(5, { eventWait: false });
+    const lost = await runSteps(5, { webhooks: "webhooks: { loss: 1 }" });
+    expect(lost.runs.map((r) => r.status)).toEqual(Array(5).fill("SUCCEEDED"));
+    expect(lost.runs.map((r) => r.checks)).toEqual(polled.runs.map((r) => r.checks));
+    expect(await lost.delivery.read("default")).toMatchObject({ seen: 0 });
+  });
+
+  it("a store that cannot be reached: every step polls exactly as without webhooks, none fails", async () => {
+    const polled = await runSteps(2, { eventWait: false });
+    const delivery = await trusted();
+    delivery.failing = true;
+    const failing = await runSteps(2, { delivery });
+    expect(failing.runs.map((r) => r.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    expect(failing.runs.map((r) => r.checks)).toEqual(polled.runs.map((r) => r.checks));
+  });
+
+  it("a webhook that breaks is distrusted (polling), and trusted again once it delivers", async () => {
+    const polled = await runSteps(1, { eventWait: false });
+    const pollingChecks = polled.runs[0]?.checks;
+    // Steps 0-2 learn, 3 trusts; broken for 4-6; fixed from 7 on.
+    const { runs } = await runSteps(16, {
+      before: async (i, w) => {
+        if (i === 4) await webhookOperation(w, "disable");
+        if (i === 7) await webhookOperation(w, "enable");
+      },
+    });
+    expect(runs.every((r) => r.status === "SUCCEEDED")).toBe(true);
+    const oneCall = (r?: { checks: number[] }) => r?.checks.length === 1;
+    expect(oneCall(runs[3])).toBe(true);
+    // Broken: the trusting step 4 waits out its budget (its events lost); the record then
+    // says lossy, and steps poll again, as without webhooks.
+    expect(runs[4]?.checks.at(-1)).toBeGreaterThan(RUN_END_MS + 60_000);
+    expect(runs[6]?.checks).toEqual(pollingChecks);
+    // Fixed: polling while the misses decay, then one call again.
+    expect(runs[7]?.checks).toEqual(pollingChecks);
+    const recovered = runs.findIndex((r, i) => i > 7 && oneCall(r));
+    expect(recovered).toBeGreaterThan(7);
+    expect(runs.slice(recovered).every(oneCall)).toBe(true);
   });
 });

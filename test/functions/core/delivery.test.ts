@@ -1,0 +1,143 @@
+/**
+ * The measured delivery's rule (functions/core/delivery.ts): unknown or lossy polls, trusted
+ * waits with a timeout of 0.1 / p of the elapsed time; the decayed record notices a webhook
+ * that broke or was fixed; a store that fails never fails a step.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  DELIVERY_GRACE_SECONDS,
+  type DeliveryRecord,
+  decideWait,
+  estimatedLoss,
+  foldObservation,
+  observationOf,
+  readDelivery,
+  recordRunEnd,
+} from "../../../functions/core/delivery";
+import { JsonLogger } from "../../../functions/core/logger";
+import { firstTrustedWaitSeconds, trustedEventWaitSeconds } from "../../../functions/core/polling";
+import { Redactor } from "../../../functions/core/redact";
+import { MemoryDeliveryStore } from "../../../lib/local/event-wait";
+
+const NOW = Date.UTC(2026, 11, 1, 12);
+
+function fold(observations: Array<"seen" | "missed">, from?: DeliveryRecord): DeliveryRecord {
+  let record = from;
+  for (const o of observations) record = foldObservation(record, o, NOW);
+  if (!record) throw new Error("no observations");
+  return record;
+}
+
+function logs() {
+  const lines: string[] = [];
+  const logger = new JsonLogger({ redactor: new Redactor(), write: (l) => lines.push(l) });
+  return { lines, logger };
+}
+
+describe("decideWait", () => {
+  it("polls while delivery is unknown: no record, or fewer than three observations", () => {
+    expect(decideWait(undefined)).toEqual({ wait: "poll" });
+    expect(decideWait(fold(["seen", "seen"]))).toEqual({ wait: "poll" });
+    expect(estimatedLoss(fold(["seen", "seen"]))).toBeUndefined();
+  });
+
+  it("trusts after three seen runs, with the timeout fraction at its cap (0.1 / the 5% floor)", () => {
+    const decision = decideWait(fold(["seen", "seen", "seen"]));
+    expect(decision.wait).toBe("event");
+    expect(decision.wait === "event" && decision.fraction).toBeCloseTo(2);
+  });
+
+  it("sizes the timeout so a lost event costs polling's expected latency: fraction 0.1 / p", () => {
+    const record = { seen: 8, missed: 2, updated_at: "" }; // p = 0.2
+    const decision = decideWait(record);
+    expect(decision.wait === "event" && decision.fraction).toBeCloseTo(0.5);
+  });
+
+  it("polls above 25% estimated loss", () => {
+    expect(decideWait({ seen: 7, missed: 3, updated_at: "" })).toEqual({ wait: "poll" });
+    expect(decideWait({ seen: 3, missed: 1, updated_at: "" }).wait).toBe("event"); // exactly 25%
+  });
+
+  it("distrusts a webhook that broke after two misses, and trusts it again after six or seven seen runs", () => {
+    const good = fold(["seen", "seen", "seen", "seen", "seen", "seen", "seen", "seen"]);
+    expect(decideWait(fold(["missed"], good)).wait).toBe("event");
+    const broken = fold(["missed", "missed"], good);
+    expect(decideWait(broken).wait).toBe("poll");
+    const long = fold(Array(10).fill("missed"), broken);
+    expect(decideWait(fold(Array(5).fill("seen"), long)).wait).toBe("poll");
+    expect(decideWait(fold(Array(7).fill("seen"), long)).wait).toBe("event");
+  });
+});
+
+describe("observationOf", () => {
+  const started = (secondsAgo: number) => new Date(NOW - secondsAgo * 1000).toISOString();
+
+  it("a seen running event always counts", () => {
+    expect(observationOf(true, undefined, NOW)).toBe("seen");
+    expect(observationOf(true, started(1), NOW)).toBe("seen");
+  });
+
+  it("a missing one counts only for a run that started long enough ago for its event to arrive", () => {
+    expect(observationOf(false, started(DELIVERY_GRACE_SECONDS), NOW)).toBe("missed");
+    expect(observationOf(false, started(DELIVERY_GRACE_SECONDS - 1), NOW)).toBeUndefined();
+    // A run that never ran (failed or cancelled while queued) sends no running event.
+    expect(observationOf(false, undefined, NOW)).toBeUndefined();
+  });
+});
+
+describe("the record in a store", () => {
+  const ended = { organization: "default", execution_id: "run-1" };
+
+  it("folds a run's end: the running event seen or missed", async () => {
+    const store = new MemoryDeliveryStore();
+    const { logger } = logs();
+    await store.markSeen("run-1");
+    await recordRunEnd(
+      store,
+      { ...ended, run_started_at: new Date(NOW).toISOString() },
+      NOW,
+      logger,
+    );
+    const old = new Date(NOW - 3600_000).toISOString();
+    await recordRunEnd(
+      store,
+      { ...ended, execution_id: "run-2", run_started_at: old },
+      NOW,
+      logger,
+    );
+    expect(await store.read("default")).toMatchObject({ seen: 0.8, missed: 1 });
+    expect(await store.read("other-org")).toBeUndefined();
+  });
+
+  it("a store that fails is logged and read as no record (poll), never thrown", async () => {
+    const store = new MemoryDeliveryStore();
+    store.failing = true;
+    const { lines, logger } = logs();
+    await expect(recordRunEnd(store, ended, NOW, logger)).resolves.toBeUndefined();
+    expect(await readDelivery(store, "default", logger)).toBeUndefined();
+    expect(decideWait(await readDelivery(store, "default", logger))).toEqual({ wait: "poll" });
+    expect(lines.join("\n")).toContain("S3.Unavailable");
+  });
+});
+
+describe("the trusted timeouts (polling.ts)", () => {
+  const adaptive = { strategy: "adaptive" as const, min_seconds: 10, max_seconds: 600 };
+
+  it("a fraction of the elapsed time, at least 60 s, not capped by poll.max", () => {
+    expect(trustedEventWaitSeconds(adaptive, { elapsedSeconds: 10, polls: 1 }, 2)).toBe(60);
+    expect(trustedEventWaitSeconds(adaptive, { elapsedSeconds: 1000, polls: 3 }, 2)).toBe(2000);
+    expect(trustedEventWaitSeconds(adaptive, { elapsedSeconds: 1000, polls: 3 }, 0.4)).toBe(400);
+  });
+
+  it("a fixed or backoff step keeps its own interval", () => {
+    const fixed = { strategy: "fixed" as const, min_seconds: 30, max_seconds: 600 };
+    expect(trustedEventWaitSeconds(fixed, { elapsedSeconds: 1000, polls: 3 }, 2)).toBe(30);
+  });
+
+  it("the first wait covers the sync's longest recent run plus the fraction of it, or the floor", () => {
+    expect(firstTrustedWaitSeconds(adaptive, 300, 2)).toBe(900);
+    expect(firstTrustedWaitSeconds(adaptive, 300, 0.5)).toBe(450);
+    expect(firstTrustedWaitSeconds(adaptive, 10, 2)).toBe(60);
+    expect(firstTrustedWaitSeconds(adaptive, undefined, 2)).toBe(60);
+  });
+});
