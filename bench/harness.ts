@@ -77,6 +77,11 @@ export interface BenchRun {
   terminalSeenAt: Map<string, number>;
   /** Every check-status result, in order. */
   checks: CheckResult[];
+  /**
+   * Polytomic API calls the run made (the simulator's request log), the webhook's own
+   * registration left out: status calls, the start, and any list call.
+   */
+  api_calls: number;
 }
 
 export interface BenchRunOptions {
@@ -156,7 +161,10 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
       ...(waits ? { eventWait: waits } : {}),
     });
     const simulated = simulator.executions().filter((e) => !e.history);
-    return { result, simulated, terminalSeenAt, checks };
+    const api_calls = simulator
+      .requests()
+      .filter((r) => !r.path.startsWith("/api/webhooks")).length;
+    return { result, simulated, terminalSeenAt, checks, api_calls };
   } finally {
     await eventWait?.close();
     await local.close();

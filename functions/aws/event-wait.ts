@@ -25,7 +25,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import { SendTaskSuccessCommand, type SFNClient } from "@aws-sdk/client-sfn";
-import type { DeliveryRecord, DeliveryStore } from "../core/delivery";
+import { type DeliveryRecord, type DeliveryStore, isRunningEvent } from "../core/delivery";
 import type { Deps } from "../core/deps";
 import type { StoredWait, TaskTokens, WaitStore } from "../core/event-wait";
 import { type Env, optionalEnv } from "./env";
@@ -97,9 +97,10 @@ export class SfnTaskTokens implements TaskTokens {
 }
 
 /**
- * The measured delivery in the waits bucket. `wasSeen` LISTs the one key rather than GETting
- * it: without s3:ListBucket a GET of a missing key answers 403, not 404, which would read as
- * a failure rather than a miss. A record missing or not a record reads as none (poll).
+ * The measured delivery in the waits bucket: a mark per execution and event type,
+ * `seen/<execution id>/<type>`, and a record per organization. `runningSeen` LISTs the
+ * execution's marks (a missing one is then a miss, never a 403: a GET of a missing key
+ * answers 403 without s3:ListBucket). A record missing or not a record reads as none (poll).
  */
 export class S3DeliveryStore implements DeliveryStore {
   constructor(
@@ -107,18 +108,19 @@ export class S3DeliveryStore implements DeliveryStore {
     private readonly bucket: string,
   ) {}
 
-  async markSeen(executionId: string): Promise<void> {
-    await this.client.send(
-      new PutObjectCommand({ Bucket: this.bucket, Key: seenKey(executionId), Body: "" }),
-    );
+  async markSeen(executionId: string, eventType: string): Promise<void> {
+    const key = `${seenPrefix(executionId)}${encodeURIComponent(eventType)}`;
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: "" }));
   }
 
-  async wasSeen(executionId: string): Promise<boolean> {
-    const key = seenKey(executionId);
+  async runningSeen(executionId: string): Promise<boolean> {
+    const prefix = seenPrefix(executionId);
     const listed = await this.client.send(
-      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: key, MaxKeys: 1 }),
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix }),
     );
-    return (listed.Contents ?? []).some((o) => o.Key === key);
+    return (listed.Contents ?? []).some(
+      (o) => o.Key !== undefined && isRunningEvent(decodeURIComponent(o.Key.slice(prefix.length))),
+    );
   }
 
   async read(organization: string): Promise<DeliveryRecord | undefined> {
@@ -145,8 +147,9 @@ export class S3DeliveryStore implements DeliveryStore {
   }
 }
 
-function seenKey(executionId: string): string {
-  return `${SEEN_PREFIX}${encodeURIComponent(executionId)}`;
+/** An execution's marks; ids are encoded, so no event can name another's. */
+function seenPrefix(executionId: string): string {
+  return `${SEEN_PREFIX}${encodeURIComponent(executionId)}/`;
 }
 
 function recordKey(organization: string): string {

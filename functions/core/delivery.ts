@@ -7,13 +7,14 @@
  * - wake marks every event it receives for an execution (`markSeen`), the `*.running` ones
  *   included (they wake nobody).
  * - At a run's terminal check, check-status asks whether that execution's RUNNING event was
- *   seen (`observationOf`): sent when the run started, so long delivered by then; the end
- *   event is not judged, since it may rightly arrive after a poll saw the end. The observation
+ *   seen (`observationOf`): sent when the run started, so long delivered by then. The end
+ *   event is not judged: it may rightly arrive after a poll saw the end, and, worse, a step
+ *   that trusts the webhook checks mostly when an end event came, so counting end events
+ *   would count its own evidence (the bench measured a 50%-lossy webhook as trusted that way). The observation
  *   is folded into a decayed count of seen/missed (`foldObservation`), one record per
  *   organization.
- * - Every decision reads that record (`decideWait`): unknown (fewer than about three
- *   observations) or lossy (estimated loss over TRUST_MAX_LOSS) polls, exactly as without
- *   webhooks; otherwise the step waits on the event, with a timeout sized so that the expected
+ * - Every decision reads that record (`decideWait`): unknown (fewer than four seen runs) or
+ *   lossy (estimated loss over TRUST_MAX_LOSS) polls, exactly as without webhooks; otherwise the step waits on the event, with a timeout sized so that the expected
  *   extra latency of a lost event is no worse than polling's.
  *
  * The record is an estimate: two steps ending at once may each read it, fold their
@@ -26,10 +27,10 @@ import type { Logger } from "./ports";
 
 /** Where the marks and records are kept (S3 on AWS, functions/aws/event-wait.ts; memory locally). */
 export interface DeliveryStore {
-  /** Notes that an event of this Polytomic execution was received. */
-  markSeen(executionId: string): Promise<void>;
-  /** Whether any event of this execution was received. */
-  wasSeen(executionId: string): Promise<boolean>;
+  /** Notes that an event of this Polytomic execution, of this type, was received. */
+  markSeen(executionId: string, eventType: string): Promise<void>;
+  /** Whether this execution's running event (`sync.running`, `bulk_sync.running`) was received. */
+  runningSeen(executionId: string): Promise<boolean>;
   /** The organization's record, or undefined when there is none yet. */
   read(organization: string): Promise<DeliveryRecord | undefined>;
   write(organization: string, record: DeliveryRecord): Promise<void>;
@@ -46,26 +47,33 @@ export interface DeliveryRecord {
 
 /**
  * Each observation weighs 1 and the past is multiplied by this: the record follows about the
- * last five runs, so a webhook that broke is distrusted after two misses in a row
- * (its loss estimate rises past 0.25 at the second miss) and one that was fixed (after a long
- * outage) is trusted again after six or seven seen runs (the misses' weight decays by 0.8^k).
+ * last seven runs (its weight tends to 1 / (1 - 0.85) = 6.7).
  */
-export const DELIVERY_DECAY = 0.8;
+export const DELIVERY_DECAY = 0.85;
 
-/** Below this weight (three observations: 1 + 0.8 + 0.64 = 2.44) the loss is unknown: poll. */
-export const MIN_DELIVERY_WEIGHT = 2.4;
+/**
+ * The estimate starts pessimistic and stays cautious: one imagined lost event is added to
+ * the counts, loss = (missed + 1) / (seen + missed + 1). A fresh record is 100% loss (poll);
+ * four seen runs in a row bring it to 24% (trusted); however long a webhook has delivered,
+ * it never falls below 1 / 7.7 = 13%, which caps a wait's timeout at 0.77 of the elapsed
+ * time (below). Why the imagined miss: a raw share of a few runs is often 0 by luck (a 50%
+ * lossy webhook shows four seen runs in a row one time in sixteen), and 0.1 / 0 would make
+ * the timeout unbounded; the bench measured exactly that before (a lost event of a
+ * seven-hour run seen fourteen hours late).
+ */
+export const PRIOR_MISSES = 1;
 
 /**
  * Above this estimated loss the step polls. The threshold is where a token wait stops being
  * cheaper than the retry loop: a token wait costs 3 transitions a check (Check, Choice, wait)
  * against the retry's 1, and with the timeout fraction f = 0.1 / p (below) its checks grow by
  * (1 + f) a time against polling's 1.1, so it makes fewer transitions only while
- * 3 / ln(1 + f) < 1 / ln(1.1), f > 0.33, p < 0.3. 0.25 keeps a margin.
+ * 3 / ln(1 + f) < 1 / ln(1.1), f > 0.33, p < 0.3. 0.25 keeps a margin. With the decay and the
+ * imagined miss, a trusted webhook that loses one running event is polled for one run, two in
+ * a row distrust it for longer, and one fixed after a long outage is trusted again after
+ * about a dozen seen runs.
  */
 export const TRUST_MAX_LOSS = 0.25;
-
-/** The loss estimate is never taken below this (a long run of seen events is not proof). */
-export const LOSS_FLOOR = 0.05;
 
 /** Polling's latency budget: a share of the elapsed time (polling.ts DEFAULT_ADAPTIVE_TUNING). */
 const POLLING_LATENCY_FRACTION = 0.1;
@@ -77,17 +85,21 @@ const POLLING_LATENCY_FRACTION = 0.1;
  */
 export const DELIVERY_GRACE_SECONDS = 30;
 
+/** Whether an event type is a run's running event, the one delivery is judged by. */
+export function isRunningEvent(eventType: string): boolean {
+  return eventType.endsWith(".running");
+}
+
 /** The record's key for a step: its partner organization, or "default" (the API key's own). */
 export function organizationKey(input: { organization_id?: string | undefined }): string {
   return input.organization_id ?? "default";
 }
 
-/** The estimated share of events lost, or undefined while too little is known. */
-export function estimatedLoss(record: DeliveryRecord | undefined): number | undefined {
-  if (!record) return undefined;
-  const weight = record.seen + record.missed;
-  if (!(weight >= MIN_DELIVERY_WEIGHT)) return undefined;
-  return record.missed / weight;
+/** The estimated share of events lost (PRIOR_MISSES): 1 without a record. */
+export function estimatedLoss(record: DeliveryRecord | undefined): number {
+  const seen = record?.seen ?? 0;
+  const missed = record?.missed ?? 0;
+  return (missed + PRIOR_MISSES) / (seen + missed + PRIOR_MISSES);
 }
 
 /** Poll (the retry loop), or wait on the event with a timeout of `fraction` of the elapsed time. */
@@ -97,12 +109,12 @@ export type WaitDecision = { wait: "poll" } | { wait: "event"; fraction: number 
  * The rule. A lost event is seen at the wait's timeout, about `fraction` of the elapsed time
  * after the run's end at worst, so its expected extra latency is about p * fraction / 2 of
  * the run; polling's is 0.1 / 2. Equal when fraction = 0.1 / p: with p at most 0.25 that is
- * at least 0.4, and with p at its floor 2.
+ * at least 0.4, and with p at its least (13%) 0.77.
  */
 export function decideWait(record: DeliveryRecord | undefined): WaitDecision {
   const loss = estimatedLoss(record);
-  if (loss === undefined || loss > TRUST_MAX_LOSS) return { wait: "poll" };
-  return { wait: "event", fraction: POLLING_LATENCY_FRACTION / Math.max(LOSS_FLOOR, loss) };
+  if (loss > TRUST_MAX_LOSS) return { wait: "poll" };
+  return { wait: "event", fraction: POLLING_LATENCY_FRACTION / loss };
 }
 
 /** What a terminal check learned of delivery: undefined when it cannot tell. */
@@ -164,7 +176,7 @@ export async function recordRunEnd(
   log: Logger,
 ): Promise<void> {
   try {
-    const seen = await store.wasSeen(end.execution_id);
+    const seen = await store.runningSeen(end.execution_id);
     const observation = observationOf(seen, end.run_started_at, now);
     if (!observation) {
       log.info("delivery not observed: the run started too recently or never ran");
@@ -172,7 +184,7 @@ export async function recordRunEnd(
     }
     const next = foldObservation(await store.read(end.organization), observation, now);
     await store.write(end.organization, next);
-    log.info("delivery observed", { observation, loss: estimatedLoss(next) ?? "unknown" });
+    log.info("delivery observed", { observation, loss: estimatedLoss(next) });
   } catch (error) {
     log.warn("delivery record not updated", { error: (error as Error).name });
   }

@@ -133,7 +133,7 @@ export interface WakeResult {
 export async function wakeWaiters(detail: EventDetail, deps: WakeDeps): Promise<WakeResult> {
   const executionId = detail.execution_id;
   const known = (EVENT_TYPES as readonly string[]).includes(detail.type);
-  const marked = known && executionId ? await markSeen(executionId, deps) : undefined;
+  const marked = known && executionId ? await markSeen(executionId, detail.type, deps) : undefined;
   const mark = marked === undefined ? {} : { marked };
   if (!WAKE_EVENT_TYPES.includes(detail.type))
     return { woken: 0, closed: 0, ignored: "event type", ...mark };
@@ -165,10 +165,14 @@ export async function wakeWaiters(detail: EventDetail, deps: WakeDeps): Promise<
  * functions/core/delivery.ts). A failure is logged, not thrown: waking the waiters matters
  * more, and a missing mark only makes the webhook look lossier (more polling).
  */
-async function markSeen(executionId: string, deps: WakeDeps): Promise<boolean | undefined> {
+async function markSeen(
+  executionId: string,
+  eventType: string,
+  deps: WakeDeps,
+): Promise<boolean | undefined> {
   if (!deps.delivery) return undefined;
   try {
-    await deps.delivery.markSeen(executionId);
+    await deps.delivery.markSeen(executionId, eventType);
     return true;
   } catch (error) {
     deps.logger.warn("event not marked seen", {

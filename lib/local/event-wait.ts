@@ -11,7 +11,11 @@
  * earlier). The token wait itself is emulated by the engine (lib/local/task-tokens.ts).
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import type { DeliveryRecord, DeliveryStore } from "../../functions/core/delivery";
+import {
+  type DeliveryRecord,
+  type DeliveryStore,
+  isRunningEvent,
+} from "../../functions/core/delivery";
 import type { StoredWait, WaitStore, WakeResult } from "../../functions/core/event-wait";
 import { JsonLogger } from "../../functions/core/logger";
 import { Redactor } from "../../functions/core/redact";
@@ -51,20 +55,35 @@ export class MemoryWaitStore implements WaitStore {
  */
 export class MemoryDeliveryStore implements DeliveryStore {
   private readonly seen = new Set<string>();
-  private readonly records = new Map<string, string>();
   failing = false;
 
+  constructor(
+    private readonly records = new Map<string, string>(),
+    private readonly parent?: MemoryDeliveryStore,
+  ) {}
+
+  /**
+   * A store with the same records and marks of its own, for one simulator: a fresh
+   * simulator's execution ids repeat those of the last, so marks shared across simulators
+   * would see one run's running event as another's (the bench measured a 50%-lossy webhook
+   * as trusted that way). On AWS execution ids are unique and the marks one prefix.
+   */
+  withOwnMarks(): MemoryDeliveryStore {
+    return new MemoryDeliveryStore(this.records, this);
+  }
+
   private check(): void {
-    if (this.failing)
+    if (this.failing || this.parent?.failing) {
       throw Object.assign(new Error("store unreachable"), { name: "S3.Unavailable" });
+    }
   }
 
-  async markSeen(executionId: string): Promise<void> {
+  async markSeen(executionId: string, eventType: string): Promise<void> {
     this.check();
-    this.seen.add(executionId);
+    if (isRunningEvent(eventType)) this.seen.add(executionId);
   }
 
-  async wasSeen(executionId: string): Promise<boolean> {
+  async runningSeen(executionId: string): Promise<boolean> {
     this.check();
     return this.seen.has(executionId);
   }
@@ -109,7 +128,10 @@ export interface LocalEventWaitOptions {
   algorithm?: SignatureAlgorithm;
   /** Where the receiver's and wake's log lines go. @default nowhere */
   log?: (line: string) => void;
-  /** The measured delivery (shared by the runs of one app). @default - a fresh one: unknown, poll */
+  /**
+   * The measured delivery (its records shared by the runs of one app; the marks are this
+   * simulator's). @default - a fresh one: unknown, poll
+   */
   delivery?: MemoryDeliveryStore;
 }
 
@@ -149,7 +171,7 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     write,
     now: () => new Date(clock.now()),
   });
-  const shared = options.delivery ?? new MemoryDeliveryStore();
+  const shared = (options.delivery ?? new MemoryDeliveryStore()).withOwnMarks();
   const wake = wakeHandler({ store, tokens, clock, logger, delivery: shared });
   const wakes: WakeResult[] = [];
   const receiver = await startLocalReceiver({
@@ -193,8 +215,8 @@ function replanning(store: DeliveryStore, replan: () => void): DeliveryStore {
       return f(...args);
     };
   return {
-    markSeen: woken((id: string) => store.markSeen(id)),
-    wasSeen: woken((id: string) => store.wasSeen(id)),
+    markSeen: woken((id: string, type: string) => store.markSeen(id, type)),
+    runningSeen: woken((id: string) => store.runningSeen(id)),
     read: woken((organization: string) => store.read(organization)),
     write: woken((organization: string, record: DeliveryRecord) =>
       store.write(organization, record),

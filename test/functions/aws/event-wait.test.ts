@@ -100,7 +100,7 @@ describe("register-wait and wake handlers", () => {
     expect(result).toEqual({ woken: 1, closed: 1, marked: true });
     expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: "waits",
-      Key: "seen/run-1",
+      Key: "seen/run-1/sync.completed",
     });
     expect(sfn.commandCalls(SendTaskSuccessCommand)[0]?.args[0].input).toEqual({
       taskToken: "t1",
@@ -120,7 +120,9 @@ describe("register-wait and wake handlers", () => {
       detail: { id: "ev", type: "bulk_sync.running", created_at: "", execution_id: "run/1" },
     });
     expect(result).toEqual({ woken: 0, closed: 0, ignored: "event type", marked: true });
-    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key).toBe("seen/run%2F1");
+    expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input.Key).toBe(
+      "seen/run%2F1/bulk_sync.running",
+    );
     expect(s3.commandCalls(ListObjectsV2Command)).toHaveLength(0);
     expect(sfn.calls()).toHaveLength(0);
   });
@@ -162,25 +164,25 @@ describe("S3DeliveryStore", () => {
   const store = () => new S3DeliveryStore(new S3Client({}), "waits");
   const record = { seen: 2.44, missed: 0, updated_at: "2026-12-01T00:00:00.000Z" };
 
-  it("marks an execution seen with an empty object under seen/ (the id encoded)", async () => {
+  it("marks an execution's event seen with an empty object under seen/<id>/<type> (the id encoded)", async () => {
     s3.on(PutObjectCommand).resolves({});
-    await store().markSeen("run/1");
+    await store().markSeen("run/1", "sync.running");
     expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({
       Bucket: "waits",
-      Key: "seen/run%2F1",
+      Key: "seen/run%2F1/sync.running",
       Body: "",
     });
   });
 
-  it("reads a mark by listing its exact key (a missing key is a miss, not a 403)", async () => {
-    s3.on(ListObjectsV2Command, { Prefix: "seen/run-1" }).resolves({
-      Contents: [{ Key: "seen/run-10" }],
+  it("judges by the running event only, listing the execution's marks (a missing one is a miss, not a 403)", async () => {
+    s3.on(ListObjectsV2Command, { Prefix: "seen/run-1/" }).resolves({
+      Contents: [{ Key: "seen/run-1/sync.completed" }],
     });
-    expect(await store().wasSeen("run-1")).toBe(false);
-    s3.on(ListObjectsV2Command, { Prefix: "seen/run-1" }).resolves({
-      Contents: [{ Key: "seen/run-1" }],
+    expect(await store().runningSeen("run-1")).toBe(false);
+    s3.on(ListObjectsV2Command, { Prefix: "seen/run-1/" }).resolves({
+      Contents: [{ Key: "seen/run-1/sync.completed" }, { Key: "seen/run-1/bulk_sync.running" }],
     });
-    expect(await store().wasSeen("run-1")).toBe(true);
+    expect(await store().runningSeen("run-1")).toBe(true);
   });
 
   it("writes and reads the organization's record under delivery/", async () => {

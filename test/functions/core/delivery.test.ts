@@ -35,37 +35,48 @@ function logs() {
 }
 
 describe("decideWait", () => {
-  it("polls while delivery is unknown: no record, or fewer than three observations", () => {
+  it("polls while delivery is unknown: no record, or fewer than four seen runs", () => {
     expect(decideWait(undefined)).toEqual({ wait: "poll" });
-    expect(decideWait(fold(["seen", "seen"]))).toEqual({ wait: "poll" });
-    expect(estimatedLoss(fold(["seen", "seen"]))).toBeUndefined();
+    expect(estimatedLoss(undefined)).toBe(1);
+    expect(decideWait(fold(["seen", "seen", "seen"]))).toEqual({ wait: "poll" });
   });
 
-  it("trusts after three seen runs, with the timeout fraction at its cap (0.1 / the 5% floor)", () => {
-    const decision = decideWait(fold(["seen", "seen", "seen"]));
-    expect(decision.wait).toBe("event");
-    expect(decision.wait === "event" && decision.fraction).toBeCloseTo(2);
-  });
-
-  it("sizes the timeout so a lost event costs polling's expected latency: fraction 0.1 / p", () => {
-    const record = { seen: 8, missed: 2, updated_at: "" }; // p = 0.2
+  it("trusts after four seen runs, with the timeout fraction 0.1 / p", () => {
+    const record = fold(["seen", "seen", "seen", "seen"]);
+    const loss = estimatedLoss(record);
+    expect(loss).toBeCloseTo(0.239, 3);
     const decision = decideWait(record);
-    expect(decision.wait === "event" && decision.fraction).toBeCloseTo(0.5);
+    expect(decision.wait === "event" && decision.fraction).toBeCloseTo(0.1 / loss);
+  });
+
+  it("never estimates the loss under 13% (so the timeout fraction is at most 0.77)", () => {
+    const long = fold(Array(200).fill("seen"));
+    expect(estimatedLoss(long)).toBeGreaterThan(0.13);
+    const decision = decideWait(long);
+    expect(decision.wait === "event" && decision.fraction).toBeLessThan(0.77);
   });
 
   it("polls above 25% estimated loss", () => {
-    expect(decideWait({ seen: 7, missed: 3, updated_at: "" })).toEqual({ wait: "poll" });
-    expect(decideWait({ seen: 3, missed: 1, updated_at: "" }).wait).toBe("event"); // exactly 25%
+    expect(decideWait({ seen: 7, missed: 2, updated_at: "" })).toEqual({ wait: "poll" }); // 30%
+    expect(decideWait({ seen: 6, missed: 1, updated_at: "" }).wait).toBe("event"); // 25%
   });
 
-  it("distrusts a webhook that broke after two misses, and trusts it again after six or seven seen runs", () => {
-    const good = fold(["seen", "seen", "seen", "seen", "seen", "seen", "seen", "seen"]);
-    expect(decideWait(fold(["missed"], good)).wait).toBe("event");
-    const broken = fold(["missed", "missed"], good);
-    expect(decideWait(broken).wait).toBe("poll");
-    const long = fold(Array(10).fill("missed"), broken);
-    expect(decideWait(fold(Array(5).fill("seen"), long)).wait).toBe("poll");
-    expect(decideWait(fold(Array(7).fill("seen"), long)).wait).toBe("event");
+  it("a trusted webhook that loses one running event polls one run; two in a row, longer; fixed after a long outage, trusted again after a dozen seen runs", () => {
+    const good = fold(Array(30).fill("seen"));
+    const once = fold(["missed"], good);
+    expect(decideWait(once).wait).toBe("poll");
+    expect(decideWait(fold(["seen"], once)).wait).toBe("event");
+    const twice = fold(["missed", "missed"], good);
+    expect(decideWait(fold(["seen", "seen"], twice)).wait).toBe("poll");
+    const broken = fold(Array(30).fill("missed"), good);
+    expect(decideWait(fold(Array(12).fill("seen"), broken)).wait).toBe("poll");
+    expect(decideWait(fold(Array(13).fill("seen"), broken)).wait).toBe("event");
+  });
+
+  it("a webhook that loses half its events is not trusted even after four seen runs in a row", () => {
+    const lossy = fold(["missed", "missed", "missed", "missed", "seen", "seen", "seen", "seen"]);
+    expect(estimatedLoss(lossy)).toBeGreaterThan(0.4);
+    expect(decideWait(lossy).wait).toBe("poll");
   });
 });
 
@@ -91,7 +102,8 @@ describe("the record in a store", () => {
   it("folds a run's end: the running event seen or missed", async () => {
     const store = new MemoryDeliveryStore();
     const { logger } = logs();
-    await store.markSeen("run-1");
+    await store.markSeen("run-1", "sync.running");
+    await store.markSeen("run-2", "sync.completed"); // an end event says nothing of delivery
     await recordRunEnd(
       store,
       { ...ended, run_started_at: new Date(NOW).toISOString() },
@@ -105,7 +117,7 @@ describe("the record in a store", () => {
       NOW,
       logger,
     );
-    expect(await store.read("default")).toMatchObject({ seen: 0.8, missed: 1 });
+    expect(await store.read("default")).toMatchObject({ seen: 0.85, missed: 1 });
     expect(await store.read("other-org")).toBeUndefined();
   });
 

@@ -69,7 +69,7 @@ interface StepOptions {
 
 /**
  * A delivery record that trusts the webhook: five runs' running events seen, none missed, so
- * the estimated loss is the floor (5%) and a wait's timeout twice the elapsed time
+ * the estimated loss is 1/6 (one imagined miss) and a wait's timeout 0.6 of the elapsed time
  * (functions/core/delivery.ts).
  */
 async function trusted(): Promise<MemoryDeliveryStore> {
@@ -162,10 +162,10 @@ const RUN_END_MS = 305_000;
 /**
  * When a step that trusts the webhook checks a run whose events are all lost: not at the
  * start (the start goes straight to a token wait of 60 s: the sync has no history), then
- * after twice the running time (the trusted timeout at the loss floor: 0.1 / 5%):
- * at 60 s (55 s running, next 110 s), 170 s (165 s running, next 330 s), 500 s.
+ * after max(60 s, 0.6 of the running time) (the trusted timeout, 0.1 / the loss of 1/6):
+ * 60 s (55 s running), 120 s (115 s), 189 s (184 s), 299 s (294 s), 475 s.
  */
-const FALLBACK_CHECKS_MS = [60_000, 170_000, 500_000];
+const FALLBACK_CHECKS_MS = [60_000, 120_000, 189_000, 299_000, 475_000];
 
 describe("run-sync with event-driven waiting (local engine, simulator, receiver, wake)", () => {
   it("an event ends the wait early, and the end is confirmed by a check", async () => {
@@ -212,7 +212,7 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(lost.wakes).toEqual([]);
     expect(lost.result.status).toBe("SUCCEEDED");
     expect(lost.result.output).toEqual(polled.result.output);
-    // Checks at the trusted schedule (max(60 s, 2x the elapsed time), polling.ts), each at
+    // Checks at the trusted schedule (max(60 s, 0.6 of the elapsed time), polling.ts), each at
     // the previous one's event_wait_seconds: fewer than polling's, the end seen later.
     expect(lost.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
     expect(lost.checks.length).toBeLessThan(polled.checks.length);
@@ -232,7 +232,7 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(completed).toHaveLength(2);
     // The receiver forwarded one copy (it drops the duplicate of an id it accepted; on AWS
     // another instance may forward it: test/functions/core/event-wait.test.ts). Delayed past
-    // the wait's timeout (500 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
+    // the wait's timeout (475 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
     // had seen the end: the wake found the token closed.
     expect(messy.wakes.filter((r) => r.ignored === undefined)).toEqual([
       { woken: 0, closed: 1, marked: true },
@@ -390,17 +390,17 @@ async function webhookOperation(w: World, operation: "disable" | "enable"): Prom
 }
 
 describe("measured delivery: events when they are delivered, polling when they are not", () => {
-  it("with no loss, the first three steps poll exactly as without webhooks, and the next makes ONE status call", async () => {
-    const polled = await runSteps(4, { eventWait: false });
-    const evented = await runSteps(4);
-    expect(evented.runs.map((r) => r.status)).toEqual(Array(4).fill("SUCCEEDED"));
+  it("with no loss, the first four steps poll exactly as without webhooks, and the next makes ONE status call", async () => {
+    const polled = await runSteps(5, { eventWait: false });
+    const evented = await runSteps(5);
+    expect(evented.runs.map((r) => r.status)).toEqual(Array(5).fill("SUCCEEDED"));
     // Unknown delivery (a fresh deployment): the retry loop, check for check.
-    expect(evented.runs.slice(0, 3).map((r) => r.checks)).toEqual(
-      polled.runs.slice(0, 3).map((r) => r.checks),
+    expect(evented.runs.slice(0, 4).map((r) => r.checks)).toEqual(
+      polled.runs.slice(0, 4).map((r) => r.checks),
     );
-    // Three running events seen: trusted. The first wait covers the sync's recent runs
+    // Four running events seen: trusted. The first wait covers the sync's recent runs
     // (305 s, one list call), the end event ends it: one check, when the run ended.
-    expect(evented.runs[3]?.checks).toEqual([RUN_END_MS]);
+    expect(evented.runs[4]?.checks).toEqual([RUN_END_MS]);
     expect(await evented.delivery.read("default")).toMatchObject({ missed: 0 });
   });
 
@@ -424,24 +424,28 @@ describe("measured delivery: events when they are delivered, polling when they a
   it("a webhook that breaks is distrusted (polling), and trusted again once it delivers", async () => {
     const polled = await runSteps(1, { eventWait: false });
     const pollingChecks = polled.runs[0]?.checks;
-    // Steps 0-2 learn, 3 trusts; broken for 4-6; fixed from 7 on.
-    const { runs } = await runSteps(16, {
+    // Steps 0-3 learn, 4 trusts; broken for 5-7; fixed from 8 on.
+    const { runs } = await runSteps(30, {
       before: async (i, w) => {
-        if (i === 4) await webhookOperation(w, "disable");
-        if (i === 7) await webhookOperation(w, "enable");
+        if (i === 5) await webhookOperation(w, "disable");
+        if (i === 8) await webhookOperation(w, "enable");
       },
     });
     expect(runs.every((r) => r.status === "SUCCEEDED")).toBe(true);
     const oneCall = (r?: { checks: number[] }) => r?.checks.length === 1;
-    expect(oneCall(runs[3])).toBe(true);
-    // Broken: the trusting step 4 waits out its budget (its events lost); the record then
+    expect(oneCall(runs[4])).toBe(true);
+    // Broken: the trusting step 5 waits out its budget (its events lost); the record then
     // says lossy, and steps poll again, as without webhooks.
-    expect(runs[4]?.checks.at(-1)).toBeGreaterThan(RUN_END_MS + 60_000);
+    expect(runs[5]?.checks.at(-1)).toBeGreaterThan(RUN_END_MS + 60_000);
     expect(runs[6]?.checks).toEqual(pollingChecks);
-    // Fixed: polling while the misses decay, then one call again.
     expect(runs[7]?.checks).toEqual(pollingChecks);
-    const recovered = runs.findIndex((r, i) => i > 7 && oneCall(r));
-    expect(recovered).toBeGreaterThan(7);
+    // Fixed: polling while the misses decay, then one call again.
+    expect(runs[8]?.checks).toEqual(pollingChecks);
+    const recovered = runs.findIndex((r, i) => i > 8 && oneCall(r));
+    expect(recovered).toBeGreaterThan(8);
+    expect(runs.slice(9, recovered).every((r) => r.checks.length === pollingChecks?.length)).toBe(
+      true,
+    );
     expect(runs.slice(recovered).every(oneCall)).toBe(true);
   });
 });
