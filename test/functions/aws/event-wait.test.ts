@@ -65,6 +65,15 @@ describe("S3WaitStore", () => {
   });
 });
 
+/** wake as its Lambda entry builds it, logging errors only. */
+const quietWake = () =>
+  wakeHandler(
+    wakeDepsFromEnv(
+      { WAITS_BUCKET: "waits", LOG_LEVEL: "error" },
+      { s3: new S3Client({}), sfn: new SFNClient({}) },
+    ),
+  );
+
 describe("register-wait and wake handlers", () => {
   it("register-wait stores the machine's payload in the bucket named by WAITS_BUCKET", async () => {
     s3.on(PutObjectCommand).resolves({});
@@ -88,12 +97,7 @@ describe("register-wait and wake handlers", () => {
     sfn
       .on(SendTaskSuccessCommand, { taskToken: "t2" })
       .rejects(new TaskTimedOut({ message: "Task Timed Out", $metadata: {} }));
-    const handler = wakeHandler(
-      wakeDepsFromEnv(
-        { WAITS_BUCKET: "waits", LOG_LEVEL: "error" },
-        { s3: new S3Client({}), sfn: new SFNClient({}) },
-      ),
-    );
+    const handler = quietWake();
     const result = await handler({
       detail: { id: "ev", type: "sync.completed", created_at: "", execution_id: "run-1" },
     });
@@ -110,12 +114,7 @@ describe("register-wait and wake handlers", () => {
 
   it("wake marks a running event seen and wakes nobody (no waits listed)", async () => {
     s3.on(PutObjectCommand).resolves({});
-    const handler = wakeHandler(
-      wakeDepsFromEnv(
-        { WAITS_BUCKET: "waits", LOG_LEVEL: "error" },
-        { s3: new S3Client({}), sfn: new SFNClient({}) },
-      ),
-    );
+    const handler = quietWake();
     const result = await handler({
       detail: { id: "ev", type: "bulk_sync.running", created_at: "", execution_id: "run/1" },
     });
@@ -133,12 +132,7 @@ describe("register-wait and wake handlers", () => {
     const far = Date.now() / 1000 + 3600;
     s3.on(GetObjectCommand).resolves(body({ waiter: "w1", token: "t1", expires_at: far }));
     sfn.on(SendTaskSuccessCommand).resolves({});
-    const handler = wakeHandler(
-      wakeDepsFromEnv(
-        { WAITS_BUCKET: "waits", LOG_LEVEL: "error" },
-        { s3: new S3Client({}), sfn: new SFNClient({}) },
-      ),
-    );
+    const handler = quietWake();
     const result = await handler({
       detail: { id: "ev", type: "sync.failed", created_at: "", execution_id: "run-1" },
     });
