@@ -241,9 +241,13 @@ export function trustedEventWaitSeconds(
 
 /**
  * The first wait, straight after the start, once the webhook is trusted: long enough for a
- * run as long as the sync's recent ones (`expectedSeconds`, from the step's start to the
- * run's end) to end inside it, so a run whose end event arrives needs ONE status call; plus
- * `fraction` of that, what a lost event may cost (as above). With no history, the floor.
+ * run as long as the sync's typical one (`expectedSeconds`, the median of its recent runs,
+ * from creation to end) to end inside it, so a run whose end event arrives needs ONE status
+ * call, plus half the `fraction` of it: a lost end event is then seen about
+ * fraction / 2 of the run late, so its expected cost p * fraction / 2 is polling's 5% (the
+ * whole fraction, or the longest recent run, doubled the 10%-loss latency on the bench's
+ * tuning seed). A run longer than that is checked at the timeout, then waits as above. With
+ * no history, the floor.
  */
 export function firstTrustedWaitSeconds(
   settings: PollSettings,
@@ -251,6 +255,6 @@ export function firstTrustedWaitSeconds(
   fraction: number,
 ): number {
   if (settings.strategy !== "adaptive") return firstEventWaitSeconds(settings);
-  const expected = expectedSeconds === undefined ? 0 : (1 + fraction) * expectedSeconds;
+  const expected = expectedSeconds === undefined ? 0 : (1 + fraction / 2) * expectedSeconds;
   return Math.max(firstEventWaitSeconds(settings), Math.ceil(expected));
 }

@@ -112,7 +112,7 @@ const RECENT_RUNS = 5;
 /**
  * With webhooks on, the first wait as the delivery record decides (core/delivery.ts): when
  * the webhook is not trusted, 0 (the machine checks at once and polls, as without webhooks);
- * when it is, long enough for a run as long as the longest of the sync's last few (one list
+ * when it is, long enough for a run as long as the median of the sync's last few (one list
  * call; polling.ts `firstTrustedWaitSeconds`), within the step's deadline. A list that fails
  * sizes it as for a sync with no history.
  */
@@ -127,7 +127,7 @@ async function firstWait(
   if (decision.wait === "poll") return 0;
   const expected = await recentRuns(deps.polytomic, input.sync_type, result.sync_id, RECENT_RUNS, {
     deadline: budget.deadline,
-  }).then(longestRun, (error: unknown) => {
+  }).then(typicalRun, (error: unknown) => {
     log.warn("recent runs unreadable: first wait as for a new sync", {
       error: (error as Error).name,
     });
@@ -138,10 +138,16 @@ async function firstWait(
   return boundByDeadline(input.poll, wait, untilDeadline);
 }
 
-/** The longest of the runs, from creation (the step's start) to completion; undefined for none. */
-function longestRun(runs: readonly RunView[]): number | undefined {
-  const seconds = runs.flatMap((r) => secondsBetween(r.created_at, r.completed_at) ?? []);
-  return seconds.length > 0 ? Math.max(...seconds) : undefined;
+/** The median of the runs' durations, from creation (the step's start) to completion; undefined for none. */
+function typicalRun(runs: readonly RunView[]): number | undefined {
+  const seconds = runs
+    .flatMap((r) => secondsBetween(r.created_at, r.completed_at) ?? [])
+    .sort((a, b) => a - b);
+  const middle = Math.floor(seconds.length / 2);
+  if (seconds.length === 0) return undefined;
+  return seconds.length % 2 === 1
+    ? seconds[middle]
+    : ((seconds[middle - 1] ?? 0) + (seconds[middle] ?? 0)) / 2;
 }
 
 /** What the next start will carry over (see StartPending). */

@@ -146,9 +146,9 @@ describe("the trusted timeouts (polling.ts)", () => {
     expect(trustedEventWaitSeconds(fixed, { elapsedSeconds: 1000, polls: 3 }, 2)).toBe(30);
   });
 
-  it("the first wait covers the sync's longest recent run plus the fraction of it, or the floor", () => {
-    expect(firstTrustedWaitSeconds(adaptive, 300, 2)).toBe(900);
-    expect(firstTrustedWaitSeconds(adaptive, 300, 0.5)).toBe(450);
+  it("the first wait covers the sync's typical run plus half the fraction of it, or the floor", () => {
+    expect(firstTrustedWaitSeconds(adaptive, 300, 0.6)).toBe(390);
+    expect(firstTrustedWaitSeconds(adaptive, 300, 0.4)).toBe(360);
     expect(firstTrustedWaitSeconds(adaptive, 10, 2)).toBe(60);
     expect(firstTrustedWaitSeconds(adaptive, undefined, 2)).toBe(60);
   });
