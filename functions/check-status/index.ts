@@ -1,10 +1,13 @@
 /**
  * check-status: one status check of the started run. Input: RunState with `start`, or, from
- * the webhooks-off machine's retry loop, `{ poll_loop: "retry", state: RunState }`
+ * the machine's retry loop, `{ poll_loop: "retry", state: RunState }`
  * (functions/core/check.ts checkInvocation). When `start` is a StartPending (no run yet), it
  * checks nothing and sends the machine back to start-sync after `retry_after_seconds`. In
  * the retry loop, a run still going is not returned but thrown as `StillRunning`, which the
  * Task's retrier for its name turns into the next check (functions/core/polling.ts).
+ * With webhooks (WAITS_BUCKET set, deps.delivery) the webhook's measured delivery decides
+ * whether a run still going is thrown (poll) or answered to the token wait, and a terminal
+ * check records whether the run's running event came (functions/core/delivery.ts).
  */
 
 import { awsDeps } from "../aws/aws-deps";

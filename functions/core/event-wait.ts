@@ -3,7 +3,9 @@
  * on a task token instead of a Wait state: register-wait stores the token under the Polytomic
  * execution id, and wake, subscribed to the webhook receiver's bus, hands it back to Step
  * Functions (SendTaskSuccess) when an event says that execution ended. The wait's timeout is
- * the poll interval check-status chose, so a lost event costs what polling costs today.
+ * the one check-status (or start-sync) chose from the webhook's measured delivery
+ * (functions/core/delivery.ts), so a lost event costs, in expectation, what polling costs.
+ * wake also marks every event it receives seen for its execution: the delivery's measure.
  *
  * An event is only a hint: the wake ends the wait early and carries nothing into the machine
  * (its result is discarded); check-status then reads the execution, and only that read decides

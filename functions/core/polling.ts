@@ -154,9 +154,11 @@ export function retriesWhileRunning(loop: PollLoop, settings: PollSettings): boo
 }
 
 /**
- * The safety net of event-driven waiting (docs/webhooks.md): with webhooks on, the run-sync
- * machine waits between checks on a task token that Polytomic's run-end event hands back, and
- * this is the wait's timeout. An event is a hint that usually comes, so the timeout is not the
+ * The timeout of an event wait when no delivery record decides it (a webhooks-on machine whose
+ * check-status has no record store; on AWS it always has one, and the trust rule of
+ * functions/core/delivery.ts sets `event_wait_seconds`: `trustedEventWaitSeconds` below), and
+ * the floor (60 s) of every event wait. Its history: the run-sync machine waits between checks
+ * on a task token that Polytomic's run-end event hands back, and this was the wait's timeout. An event is a hint that usually comes, so the timeout is not the
  * latency bound but the price of a lost event: a geometric schedule, max(floor, fraction of the
  * elapsed time), so a run whose end event is lost is seen at most `fraction` of its duration
  * late (or `floor` seconds), with a logarithmic number of checks until then.
