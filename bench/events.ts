@@ -3,7 +3,15 @@
  * run-sync machine synthesized with webhooks, its step waiting on the simulator's signed
  * events (lib/local/event-wait.ts) with 0%, 10% and 50% of them lost, next to the same runs
  * under adaptive polling (no webhooks). Per run, as in polling.ts: status calls
- * (check-status invocations), state transitions and detection latency.
+ * (check-status invocations), Polytomic API calls (the start and the first wait's list call
+ * too), state transitions and detection latency.
+ *
+ * Each loss rate is its own deployment: a fresh app, so a fresh delivery record
+ * (functions/core/delivery.ts; shared by that app's runs, lib/local/event-wait.ts
+ * sharedDeliveryStore). The record starts unknown (poll), so each deployment first runs a
+ * warm-up of WARMUP_RUNS of the workload's runs, NOT measured (reported on their own line);
+ * then every run of the workload is measured with what the record has learned, and it goes
+ * on learning from them, as a deployment would.
  */
 import type { PipelinesConfig } from "../lib/config/model";
 import type { LocalApp } from "../lib/local/runner";
@@ -20,6 +28,9 @@ import {
 /** The event loss rates the issue asks for. */
 export const EVENT_LOSSES = [0, 0.1, 0.5] as const;
 
+/** Runs of the workload each deployment runs first, unmeasured (their figures are reported apart). */
+export const WARMUP_RUNS = 8;
+
 /** The step's polling settings: the default (adaptive) one, which the event fallback extends. */
 const ADAPTIVE = STRATEGIES.find((s) => s.key === "default") as Strategy;
 
@@ -32,6 +43,8 @@ export interface EventsVariant {
   runs: number;
   polls_mean: number;
   polls_p95: number;
+  /** Polytomic API calls: status calls, the start, the first wait's list call when trusted. */
+  api_calls_mean: number;
   transitions_mean: number;
   latency_median: number;
   latency_p95: number;
@@ -68,6 +81,7 @@ function summarize(
       runs.map((r) => r.polls),
       95,
     ),
+    api_calls_mean: mean(runs.map((r) => r.api_calls)),
     transitions_mean: mean(runs.map((r) => r.transitions)),
     latency_median: median(latencies),
     latency_p95: percentile(latencies, 95),
@@ -94,17 +108,19 @@ export async function benchEvents(options: EventsOptions = {}): Promise<EventsRe
   const workloadOptions = options.workload ?? DEFAULT_WORKLOAD;
   const workload = generateWorkload(workloadOptions);
   const config: PipelinesConfig = pollingConfig([ADAPTIVE]);
-  const apps: Record<"polling" | "events", LocalApp> = {
-    polling: synthesizeLocalApp(config),
-    events: synthesizeLocalApp(config, { webhooks: true }),
-  };
   const variants: EventsVariant[] = [];
+  const concurrency = options.concurrency ?? 8;
   const each = async (key: string, label: string, loss: number | null) => {
     const t0 = performance.now();
-    const app = loss === null ? apps.polling : apps.events;
-    const runs = await mapLimit(workload, options.concurrency ?? 8, (run) =>
-      measure(app, config, ADAPTIVE, run, loss ?? undefined),
-    );
+    // One deployment per variant: with webhooks, a fresh app is a fresh delivery record.
+    const app: LocalApp = synthesizeLocalApp(config, { webhooks: loss !== null });
+    const run = (r: (typeof workload)[number]) =>
+      measure(app, config, ADAPTIVE, r, loss ?? undefined);
+    if (loss !== null) {
+      const warmup = await mapLimit(workload.slice(0, WARMUP_RUNS), concurrency, run);
+      variants.push(summarize(`${key}-warmup`, `${label}: warm-up (not measured)`, loss, warmup));
+    }
+    const runs = await mapLimit(workload, concurrency, run);
     variants.push(summarize(key, label, loss, runs));
     options.onProgress?.(
       `events (${options.workloadKey ?? "base"}): ${key}, ${runs.length} runs in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

@@ -14,7 +14,11 @@ import type { CheckResult } from "../functions/core/contract";
 import type { PipelinesConfig } from "../lib/config/model";
 import { synthesizeDefinitions } from "../lib/constructs/definitions";
 import type { EventLog, LocalTask } from "../lib/local/engine";
-import { type LocalEventWait, startSimulatorEventWait } from "../lib/local/event-wait";
+import {
+  type LocalEventWait,
+  sharedDeliveryStore,
+  startSimulatorEventWait,
+} from "../lib/local/event-wait";
 import { createLocalDeps } from "../lib/local/local-deps";
 import {
   type FunctionName,
@@ -73,6 +77,11 @@ export interface BenchRun {
   terminalSeenAt: Map<string, number>;
   /** Every check-status result, in order. */
   checks: CheckResult[];
+  /**
+   * Polytomic API calls the run made (the simulator's request log), the webhook's own
+   * registration left out: status calls, the start, and any list call.
+   */
+  api_calls: number;
 }
 
 export interface BenchRunOptions {
@@ -95,18 +104,30 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
   const simulator = await startSimulator({ scenario: options.scenario, clock });
   const outDir = await mkdtemp(join(tmpdir(), "orchestrator-bench-"));
   const histories = new Map<string, EventLog[]>();
+  // With webhooks, the delivery record is the app's (one deployment): its runs learn from
+  // each other's events (lib/local/event-wait.ts sharedDeliveryStore).
+  const eventWait: LocalEventWait | undefined = options.eventWait
+    ? await startSimulatorEventWait(simulator, {
+        clock,
+        apiKey: API_KEY,
+        delivery: sharedDeliveryStore(options.app),
+      })
+    : undefined;
+  const waits = eventWait && {
+    tokens: eventWait.tokens,
+    registerWait: eventWait.registerWait,
+    delivery: eventWait.delivery,
+  };
   const local = await createLocalDeps({
     polytomic: { baseUrl: simulator.url, apiKey: API_KEY },
     clock,
     outDir,
     histories,
+    ...(waits ? { eventWait: waits } : {}),
   });
   const terminalSeenAt = new Map<string, number>();
   const checks: CheckResult[] = [];
-  let eventWait: LocalEventWait | undefined;
   try {
-    if (options.eventWait)
-      eventWait = await startSimulatorEventWait(simulator, { clock, apiKey: API_KEY });
     const handlers = await loadHandlers();
     const functions = {} as Record<FunctionName, LocalTask>;
     for (const [name, make] of Object.entries(handlers) as [FunctionName, MakeHandler][]) {
@@ -137,12 +158,13 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRun> {
       clock,
       executionName: `bench-${options.pipeline}`.slice(0, 80),
       histories,
-      ...(eventWait
-        ? { eventWait: { tokens: eventWait.tokens, registerWait: eventWait.registerWait } }
-        : {}),
+      ...(waits ? { eventWait: waits } : {}),
     });
     const simulated = simulator.executions().filter((e) => !e.history);
-    return { result, simulated, terminalSeenAt, checks };
+    const api_calls = simulator
+      .requests()
+      .filter((r) => !r.path.startsWith("/api/webhooks")).length;
+    return { result, simulated, terminalSeenAt, checks, api_calls };
   } finally {
     await eventWait?.close();
     await local.close();

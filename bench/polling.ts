@@ -76,6 +76,8 @@ export interface RunMeasure {
   outlier: boolean;
   status: string;
   polls: number;
+  /** Polytomic API calls (status calls, the start, any list call). */
+  api_calls: number;
   transitions: number;
   history_events: number;
   latency_seconds: number;
@@ -212,6 +214,7 @@ export async function measure(
     outlier: run.outlier,
     status: bench.result.status,
     polls: bench.result.polls,
+    api_calls: bench.api_calls,
     // Billed: states entered plus retries (a still-running check is a retry of the check Task).
     transitions: billedTransitions(child),
     history_events: historyEvents(app.runSync.definition, child.events),

@@ -184,6 +184,10 @@ export class OrchestratorStack extends Stack {
         functionsDir: props.functionsDir,
       });
       eventWait?.connect(this.webhookReceiver.bus, this.runSync.stateMachine);
+      eventWait?.useDeliveryRecord({
+        readWrite: this.functions.checkStatus,
+        read: this.functions.startSync,
+      });
       this.eventWait = eventWait;
     }
     this.reportWidget = this.addRunTimelines(props, logsBucket.bucket);

@@ -1,16 +1,33 @@
 /**
  * check-status: one status check of the started run. Input: RunState with `start`, or, from
- * the webhooks-off machine's retry loop, `{ poll_loop: "retry", state: RunState }`
+ * the machine's retry loop, `{ poll_loop: "retry", state: RunState }`
  * (functions/core/check.ts checkInvocation). When `start` is a StartPending (no run yet), it
  * checks nothing and sends the machine back to start-sync after `retry_after_seconds`. In
  * the retry loop, a run still going is not returned but thrown as `StillRunning`, which the
  * Task's retrier for its name turns into the next check (functions/core/polling.ts).
+ * With webhooks (WAITS_BUCKET set, deps.delivery) the webhook's measured delivery decides
+ * whether a run still going is thrown (poll) or answered to the token wait, and a terminal
+ * check records whether the run's running event came (functions/core/delivery.ts).
  */
 
 import { awsDeps } from "../aws/aws-deps";
+import { withDeliveryFromEnv } from "../aws/event-wait";
 import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
-import { checkInvocation, checkStatus, stillRunning, unreadableRun } from "../core/check";
+import {
+  checkInvocation,
+  checkStatus,
+  eventWaitFor,
+  stillRunning,
+  unreadableRun,
+} from "../core/check";
 import type { CheckResult } from "../core/contract";
+import {
+  type DeliveryStore,
+  decideWait,
+  organizationKey,
+  readDelivery,
+  recordRunEnd,
+} from "../core/delivery";
 import type { Deps } from "../core/deps";
 import {
   parsePreviousCheck,
@@ -60,9 +77,41 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
     });
     const carried = retriesOfPreviousChecks(input);
     const still = started && stillRunning(started, result, loop, deps.clock.now(), carried);
+    if (started && deps.delivery && (await waitsOnEvent(deps.delivery, started, result, deps))) {
+      return result;
+    }
     if (still) throw still;
     return result;
   };
+}
+
+/**
+ * With webhooks on (docs/webhooks.md "Trusting the webhook"): a terminal check folds what it
+ * learned of delivery into the organization's record; a check of a run still going reads the
+ * record and decides. True when the step is to wait on the event (the answer goes to the
+ * token wait); false when it polls (the retry loop's StillRunning, as without webhooks).
+ */
+async function waitsOnEvent(
+  store: DeliveryStore,
+  state: StartedState,
+  result: CheckResult,
+  deps: Deps,
+): Promise<boolean> {
+  const now = deps.clock.now();
+  const organization = organizationKey(state);
+  if (result.terminal) {
+    const end = {
+      organization,
+      execution_id: state.start.execution_id,
+      run_started_at: result.started_at,
+    };
+    await recordRunEnd(store, end, now, deps.logger);
+    return false;
+  }
+  if (result.timed_out || result.start_pending) return false;
+  const decision = decideWait(await readDelivery(store, organization, deps.logger));
+  result.event_wait_seconds = eventWaitFor(state, result, now, decision);
+  return decision.wait === "event";
 }
 
 /** What check-status answers while no run was started: nothing checked, start again later. */
@@ -82,6 +131,6 @@ function startPendingCheck(retryAfterSeconds: number, polls: number): CheckResul
 
 /** The Lambda entry point (deps built on the first invocation). */
 export const handler = lazyHandler(
-  () => awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv }),
+  () => withDeliveryFromEnv(awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv })),
   makeHandler,
 );

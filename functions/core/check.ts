@@ -4,6 +4,7 @@
  */
 import type { BulkSchemaExecution } from "../polytomic/types";
 import type { CheckResult, SchemaResult } from "./contract";
+import type { WaitDecision } from "./delivery";
 import type { Deps } from "./deps";
 import { type StillRunningCause, stillRunningErrorName } from "./error-names";
 import { invalidInput, isRetryableName } from "./errors";
@@ -19,6 +20,7 @@ import {
   type PollState,
   pollBucket,
   retriesWhileRunning,
+  trustedEventWaitSeconds,
 } from "./polling";
 import type { Logger } from "./ports";
 import type { Redactor } from "./redact";
@@ -160,6 +162,28 @@ function nextWaits(
     next_poll_seconds: bounded(nextPollSeconds(state.poll, poll)),
     event_wait_seconds: bounded(eventWaitSeconds(state.poll, poll)),
   };
+}
+
+/**
+ * With webhooks on, a check that found the run still going waits as the delivery record
+ * decides (delivery.ts `decideWait`): `poll`, the token wait (if it is taken at all) times out
+ * at polling's own interval; `event`, at the trusted budget. Either way within the deadline.
+ */
+export function eventWaitFor(
+  state: StartedState,
+  result: CheckResult,
+  now: number,
+  decision: WaitDecision,
+): number {
+  if (decision.wait === "poll") return result.next_poll_seconds;
+  const run = {
+    status: result.status,
+    ...(result.started_at ? { started_at: result.started_at } : {}),
+  };
+  const poll: PollState = { elapsedSeconds: elapsedSeconds(state, run, now), polls: result.polls };
+  const untilDeadline = Math.ceil((Date.parse(state.start.deadline) - now) / 1000);
+  const trusted = trustedEventWaitSeconds(state.poll, poll, decision.fraction);
+  return boundByDeadline(state.poll, trusted, untilDeadline);
 }
 
 /**

@@ -2,6 +2,7 @@
  * Everything a handler needs, injected: the Lambda adapters (functions/aws/aws-deps.ts) and
  * the local runner build one of these and hand it to each handler's `makeHandler`.
  */
+import type { DeliveryStore } from "./delivery";
 import type { ExecutionHistory } from "./history";
 import type { ModelLogType } from "./input";
 import { JsonLogger } from "./logger";
@@ -60,6 +61,12 @@ export interface Deps {
    * the run handlers for a step input with `organization_id` (core/organization.ts).
    */
   partner?: PartnerAccess;
+  /**
+   * With webhooks on (check-status and start-sync only): the measured delivery of the
+   * organization's webhook (core/delivery.ts), which decides between polling and waiting on
+   * events. Without it a step polls.
+   */
+  delivery?: DeliveryStore;
 }
 
 /** Deps with defaults for everything but the three adapters (local runner, tests). */
@@ -82,5 +89,6 @@ export function createDeps(
     ...(parts.executionHistory ? { executionHistory: parts.executionHistory } : {}),
     ...(parts.notices ? { notices: parts.notices } : {}),
     ...(parts.partner ? { partner: parts.partner } : {}),
+    ...(parts.delivery ? { delivery: parts.delivery } : {}),
   };
 }

@@ -3,7 +3,9 @@
  * on a task token instead of a Wait state: register-wait stores the token under the Polytomic
  * execution id, and wake, subscribed to the webhook receiver's bus, hands it back to Step
  * Functions (SendTaskSuccess) when an event says that execution ended. The wait's timeout is
- * the poll interval check-status chose, so a lost event costs what polling costs today.
+ * the one check-status (or start-sync) chose from the webhook's measured delivery
+ * (functions/core/delivery.ts), so a lost event costs, in expectation, what polling costs.
+ * wake also marks every event it receives seen for its execution: the delivery's measure.
  *
  * An event is only a hint: the wake ends the wait early and carries nothing into the machine
  * (its result is discarded); check-status then reads the execution, and only that read decides
@@ -12,9 +14,10 @@
  * (`TaskTimedOut`, ignored), and a lost one the poll interval. Consumers of the bus must be
  * idempotent (docs/webhooks.md): this one is, by construction.
  */
+import type { DeliveryStore } from "./delivery";
 import { invalidInput } from "./errors";
 import type { Clock, Logger } from "./ports";
-import { type EventDetail, WAKE_EVENT_TYPES } from "./webhook-contract";
+import { EVENT_TYPES, type EventDetail, WAKE_EVENT_TYPES } from "./webhook-contract";
 
 /**
  * How long past its own timeout a stored token is kept (the store's TTL). The step has moved
@@ -109,6 +112,8 @@ export interface WakeDeps {
   tokens: TaskTokens;
   clock: Clock;
   logger: Logger;
+  /** Where each received event is marked (functions/core/delivery.ts). @default - not marked */
+  delivery?: DeliveryStore;
 }
 
 export interface WakeResult {
@@ -118,6 +123,8 @@ export interface WakeResult {
   closed: number;
   /** Why nothing was looked up, when nothing was. */
   ignored?: "event type" | "no execution id";
+  /** Whether the event was marked seen for its execution (the measured delivery). */
+  marked?: boolean;
 }
 
 /**
@@ -126,12 +133,15 @@ export interface WakeResult {
  * Other SendTaskSuccess errors are thrown, so EventBridge's retries of the invocation apply.
  */
 export async function wakeWaiters(detail: EventDetail, deps: WakeDeps): Promise<WakeResult> {
-  if (!WAKE_EVENT_TYPES.includes(detail.type))
-    return { woken: 0, closed: 0, ignored: "event type" };
   const executionId = detail.execution_id;
+  const known = (EVENT_TYPES as readonly string[]).includes(detail.type);
+  const marked = known && executionId ? await markSeen(executionId, detail.type, deps) : undefined;
+  const mark = marked === undefined ? {} : { marked };
+  if (!WAKE_EVENT_TYPES.includes(detail.type))
+    return { woken: 0, closed: 0, ignored: "event type", ...mark };
   if (!executionId) return { woken: 0, closed: 0, ignored: "no execution id" };
   const now = deps.clock.now() / 1000;
-  const result: WakeResult = { woken: 0, closed: 0 };
+  const result: WakeResult = { woken: 0, closed: 0, ...mark };
   for (const wait of await deps.store.list(executionId)) {
     if (wait.expires_at < now) continue;
     try {
@@ -150,4 +160,27 @@ export async function wakeWaiters(detail: EventDetail, deps: WakeDeps): Promise<
     closed: result.closed,
   });
   return result;
+}
+
+/**
+ * Marks an execution's event as received, running ones included (the measured delivery,
+ * functions/core/delivery.ts). A failure is logged, not thrown: waking the waiters matters
+ * more, and a missing mark only makes the webhook look lossier (more polling).
+ */
+async function markSeen(
+  executionId: string,
+  eventType: string,
+  deps: WakeDeps,
+): Promise<boolean | undefined> {
+  if (!deps.delivery) return undefined;
+  try {
+    await deps.delivery.markSeen(executionId, eventType);
+    return true;
+  } catch (error) {
+    deps.logger.warn("event not marked seen", {
+      execution_id: executionId,
+      error: (error as Error).name,
+    });
+    return false;
+  }
 }

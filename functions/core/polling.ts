@@ -154,9 +154,11 @@ export function retriesWhileRunning(loop: PollLoop, settings: PollSettings): boo
 }
 
 /**
- * The safety net of event-driven waiting (docs/webhooks.md): with webhooks on, the run-sync
- * machine waits between checks on a task token that Polytomic's run-end event hands back, and
- * this is the wait's timeout. An event is a hint that usually comes, so the timeout is not the
+ * The timeout of an event wait when no delivery record decides it (a webhooks-on machine whose
+ * check-status has no record store; on AWS it always has one, and the trust rule of
+ * functions/core/delivery.ts sets `event_wait_seconds`: `trustedEventWaitSeconds` below), and
+ * the floor (60 s) of every event wait. Its history: the run-sync machine waits between checks
+ * on a task token that Polytomic's run-end event hands back, and this was the wait's timeout. An event is a hint that usually comes, so the timeout is not the
  * latency bound but the price of a lost event: a geometric schedule, max(floor, fraction of the
  * elapsed time), so a run whose end event is lost is seen at most `fraction` of its duration
  * late (or `floor` seconds), with a logarithmic number of checks until then.
@@ -214,4 +216,47 @@ export function boundByDeadline(
  */
 export function firstEventWaitSeconds(settings: PollSettings): number {
   return eventWaitSeconds(settings, { elapsedSeconds: 0, polls: 0 });
+}
+
+/**
+ * The timeout of an event wait once the webhook is trusted (functions/core/delivery.ts
+ * `decideWait`): `fraction` of the elapsed time (0.1 / the estimated loss, so a lost event
+ * costs in expectation what polling's latency bound costs), at least the fallback's floor
+ * (60 s) and polling's own interval. NOT capped by `max_seconds`: under webhooks `poll.max`
+ * bounds polling's interval (the retry loop's, when the webhook is not trusted), while the
+ * event wait is bounded by this budget and the step's deadline (`boundByDeadline`). A
+ * `fixed` or `backoff` step keeps its own interval.
+ */
+export function trustedEventWaitSeconds(
+  settings: PollSettings,
+  state: PollState,
+  fraction: number,
+): number {
+  const polling = nextPollSeconds(settings, state);
+  if (settings.strategy !== "adaptive") return polling;
+  const budget = Math.max(
+    EVENT_FALLBACK_TUNING.latencyFloorSeconds,
+    fraction * Math.max(0, state.elapsedSeconds),
+  );
+  return Math.max(polling, Math.floor(budget));
+}
+
+/**
+ * The first wait, straight after the start, once the webhook is trusted: long enough for a
+ * run as long as the sync's typical one (`expectedSeconds`, the median of its recent runs,
+ * from creation to end) to end inside it, so a run whose end event arrives needs ONE status
+ * call, plus half the `fraction` of it: a lost end event is then seen about
+ * fraction / 2 of the run late, so its expected cost p * fraction / 2 is polling's 5% (the
+ * whole fraction, or the longest recent run, doubled the 10%-loss latency on the bench's
+ * tuning seed). A run longer than that is checked at the timeout, then waits as above. With
+ * no history, the floor.
+ */
+export function firstTrustedWaitSeconds(
+  settings: PollSettings,
+  expectedSeconds: number | undefined,
+  fraction: number,
+): number {
+  if (settings.strategy !== "adaptive") return firstEventWaitSeconds(settings);
+  const expected = expectedSeconds === undefined ? 0 : (1 + fraction / 2) * expectedSeconds;
+  return Math.max(firstEventWaitSeconds(settings), Math.ceil(expected));
 }

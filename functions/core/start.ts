@@ -31,13 +31,21 @@ import {
 } from "../polytomic/errors";
 import { noteRetry } from "../polytomic/retry-scope";
 import type { StartPending, StartResult, StepInput } from "./contract";
+import { type DeliveryStore, decideWait, organizationKey, readDelivery } from "./delivery";
 import type { Deps } from "./deps";
 import { HandlerError, invalidInput } from "./errors";
 import { deriveKey, organizationPart, startKey } from "./idempotency";
-import { boundByDeadline, firstEventWaitSeconds } from "./polling";
+import { boundByDeadline, firstEventWaitSeconds, firstTrustedWaitSeconds } from "./polling";
 import type { Logger } from "./ports";
 import { resolveSync } from "./resolve";
-import { getSyncStatus, type RunView, recentRuns, type StartedRun, startRun } from "./runs";
+import {
+  getSyncStatus,
+  type RunView,
+  recentRuns,
+  type StartedRun,
+  secondsBetween,
+  startRun,
+} from "./runs";
 import type { Budget } from "./runtime";
 import { isTerminalStatus } from "./status";
 
@@ -92,7 +100,54 @@ export async function startSync(
   const sync = previous
     ? { id: previous.sync_id, ...(previous.sync_name ? { name: previous.sync_name } : {}) }
     : await resolveSync(deps.polytomic, input.sync_type, input.sync, { deadline: budget.deadline });
-  return new StartAttempt(input, sync, deps, log, budget).run();
+  const result = await new StartAttempt(input, sync, deps, log, budget).run();
+  if (!deps.delivery || !("execution_id" in result) || !result.event_wait_seconds) return result;
+  const wait = await firstWait(input, result, deps.delivery, { deps, log, budget });
+  return { ...result, event_wait_seconds: wait };
+}
+
+/** Recent runs whose duration sizes the first wait. */
+const RECENT_RUNS = 5;
+
+/**
+ * With webhooks on, the first wait as the delivery record decides (core/delivery.ts): when
+ * the webhook is not trusted, 0 (the machine checks at once and polls, as without webhooks);
+ * when it is, long enough for a run as long as the median of the sync's last few (one list
+ * call; polling.ts `firstTrustedWaitSeconds`), within the step's deadline. A list that fails
+ * sizes it as for a sync with no history.
+ */
+async function firstWait(
+  input: StartInput,
+  result: StartResult,
+  store: DeliveryStore,
+  ctx: { deps: Deps; log: Logger; budget: Budget },
+): Promise<number> {
+  const { deps, log, budget } = ctx;
+  const decision = decideWait(await readDelivery(store, organizationKey(input), log));
+  if (decision.wait === "poll") return 0;
+  const expected = await recentRuns(deps.polytomic, input.sync_type, result.sync_id, RECENT_RUNS, {
+    deadline: budget.deadline,
+  }).then(typicalRun, (error: unknown) => {
+    log.warn("recent runs unreadable: first wait as for a new sync", {
+      error: (error as Error).name,
+    });
+    return undefined;
+  });
+  const untilDeadline = Math.ceil((Date.parse(result.deadline) - deps.clock.now()) / 1000);
+  const wait = firstTrustedWaitSeconds(input.poll, expected, decision.fraction);
+  return boundByDeadline(input.poll, wait, untilDeadline);
+}
+
+/** The median of the runs' durations, from creation (the step's start) to completion; undefined for none. */
+function typicalRun(runs: readonly RunView[]): number | undefined {
+  const seconds = runs
+    .flatMap((r) => secondsBetween(r.created_at, r.completed_at) ?? [])
+    .sort((a, b) => a - b);
+  const middle = Math.floor(seconds.length / 2);
+  if (seconds.length === 0) return undefined;
+  return seconds.length % 2 === 1
+    ? seconds[middle]
+    : ((seconds[middle - 1] ?? 0) + (seconds[middle] ?? 0)) / 2;
 }
 
 /** What the next start will carry over (see StartPending). */

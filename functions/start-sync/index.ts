@@ -5,6 +5,7 @@
  */
 
 import { awsDeps } from "../aws/aws-deps";
+import { withDeliveryFromEnv } from "../aws/event-wait";
 import { partnerFromEnv, polytomicFromEnv } from "../aws/polytomic-from-env";
 import type { StartPending, StartResult } from "../core/contract";
 import type { Deps } from "../core/deps";
@@ -32,6 +33,6 @@ export function makeHandler(deps: Deps): Handler<StartResult | StartPending> {
 
 /** The Lambda entry point (deps built on the first invocation). */
 export const handler = lazyHandler(
-  () => awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv }),
+  () => withDeliveryFromEnv(awsDeps({ polytomic: polytomicFromEnv, partner: partnerFromEnv })),
   makeHandler,
 );

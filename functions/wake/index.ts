@@ -1,7 +1,8 @@
 /**
- * wake: the target of the stack's EventBridge rule on the webhook bus (source `polytomic`, the
- * event types that end a run): resumes each run-sync execution waiting for the event's
- * execution (functions/core/event-wait.ts). An error other than a closed token is thrown, so
+ * wake: the target of the stack's EventBridge rule on the webhook bus (source `polytomic`, every
+ * event type of the events guide): marks the event's execution seen (functions/core/delivery.ts)
+ * and, for an event that ends a run, resumes each run-sync execution waiting for it
+ * (functions/core/event-wait.ts). An error other than a closed token is thrown, so
  * EventBridge retries the invocation.
  *
  * Environment: WAITS_BUCKET (the waits' bucket), LOG_LEVEL.
@@ -9,7 +10,7 @@
 import { S3Client } from "@aws-sdk/client-s3";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { type Env, optionalEnv, requireEnv } from "../aws/env";
-import { S3WaitStore, SfnTaskTokens } from "../aws/event-wait";
+import { S3DeliveryStore, S3WaitStore, SfnTaskTokens } from "../aws/event-wait";
 import { type WakeDeps, type WakeResult, wakeWaiters } from "../core/event-wait";
 import { JsonLogger, parseLogLevel } from "../core/logger";
 import { Redactor } from "../core/redact";
@@ -21,8 +22,10 @@ export interface BusEventInput {
 }
 
 export function wakeDepsFromEnv(env: Env, clients: { s3: S3Client; sfn: SFNClient }): WakeDeps {
+  const bucket = requireEnv(env, "WAITS_BUCKET");
   return {
-    store: new S3WaitStore(clients.s3, requireEnv(env, "WAITS_BUCKET")),
+    store: new S3WaitStore(clients.s3, bucket),
+    delivery: new S3DeliveryStore(clients.s3, bucket),
     tokens: new SfnTaskTokens(clients.sfn),
     clock: { now: () => Date.now() },
     logger: new JsonLogger({

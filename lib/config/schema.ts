@@ -110,7 +110,8 @@ export const pollSchema = z.strictObject({
   max: duration("poll.max", POLL_LIMITS.min, POLL_LIMITS.max)
     .optional()
     .meta({
-      description: "Longest wait between status checks; at least poll.min.",
+      description:
+        "Longest wait between status checks; at least poll.min. With webhooks it bounds polling's interval, not the timeout of a wait on a trusted webhook's event (docs/webhooks.md).",
       default: formatConfigDuration(POLL_DEFAULTS.max),
     }),
   strategy: z.enum(["adaptive", "backoff", "fixed"]).optional().meta({

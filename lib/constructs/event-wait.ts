@@ -2,12 +2,12 @@ import { type CfnElement, Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
 import * as events from "aws-cdk-lib/aws-events";
 import * as targets from "aws-cdk-lib/aws-events-targets";
 import * as iam from "aws-cdk-lib/aws-iam";
-import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as lambda from "aws-cdk-lib/aws-lambda";
 import type * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { EVENT_SOURCE, WAKE_EVENT_TYPES } from "../../functions/core/webhook-contract";
+import { EVENT_SOURCE, EVENT_TYPES } from "../../functions/core/webhook-contract";
 import { ack } from "./nag";
 import { OrchestratorFunction } from "./orchestrator-function";
 import { functionEntry, REGISTER_WAIT_FUNCTION, WAKE_FUNCTION } from "./paths";
@@ -25,8 +25,23 @@ export interface EventWaitProps {
   readonly functionsDir?: string;
 }
 
-/** The waits' environment variable (functions/register-wait, functions/wake). */
+/**
+ * The waits' environment variable (functions/register-wait, functions/wake, and check-status
+ * and start-sync for the delivery record: functions/aws/event-wait.ts WAITS_BUCKET_ENV).
+ */
 const WAITS_BUCKET_ENV = "WAITS_BUCKET";
+
+/**
+ * The bucket's prefixes (functions/aws/event-wait.ts) and how long each lives. A wait lasts
+ * at most its timeout; a seen mark is read at its run's end (a step lasts at most a few
+ * days, but marks older than a day only miscount a run that long: an estimate); a delivery
+ * record is rewritten at every run's end, and one untouched for 90 days starts over (poll).
+ */
+const LIFECYCLE = [
+  { id: "expire-waits", prefix: "waits/", days: 1 },
+  { id: "expire-seen-marks", prefix: "seen/", days: 7 },
+  { id: "expire-delivery-records", prefix: "delivery/", days: 90 },
+] as const;
 
 /**
  * Event-driven waiting (issue 16.2, docs/webhooks.md#waiting-for-a-runs-end): the run-sync
@@ -36,8 +51,9 @@ const WAITS_BUCKET_ENV = "WAITS_BUCKET";
  * needs `registerWait` and `wake` needs the machine: construct, build the machine, `connect`.
  *
  * The store is an S3 bucket, not a DynamoDB table (functions/aws/event-wait.ts says why):
- * S3-managed encryption, TLS only, no public access, records expire after a day (the TTL; a
- * wait is at most the poll interval, ten minutes by default).
+ * S3-managed encryption, TLS only, no public access, waits expire after a day (the TTL; a
+ * wait is at most its timeout). The same bucket keeps the measured delivery (seen marks and
+ * per-organization records: `useDeliveryRecord`), each prefix with its own lifecycle rule.
  */
 export class EventWait extends Construct {
   readonly bucket: s3.Bucket;
@@ -55,7 +71,11 @@ export class EventWait extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.DESTROY,
       autoDeleteObjects: false,
-      lifecycleRules: [{ id: "expire-waits", expiration: Duration.days(1) }],
+      lifecycleRules: LIFECYCLE.map((r) => ({
+        id: r.id,
+        prefix: r.prefix,
+        expiration: Duration.days(r.days),
+      })),
     });
     const environment = { [WAITS_BUCKET_ENV]: this.bucket.bucketName };
     this.registerWait = new OrchestratorFunction(this, "RegisterWait", {
@@ -80,39 +100,80 @@ export class EventWait extends Construct {
     );
   }
 
-  /** register-wait puts waits; wake lists and reads them. Nothing else, nobody else. */
+  /**
+   * register-wait puts waits; wake lists and reads them and puts seen marks. Nothing else,
+   * nobody else (check-status and start-sync: `useDeliveryRecord`).
+   */
   private grantLeastPrivilege(): void {
-    const objects = this.bucket.arnForObjects("*");
+    const waits = this.bucket.arnForObjects("waits/*");
+    const seen = this.bucket.arnForObjects("seen/*");
     this.registerWait.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [objects] }),
+      new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [waits] }),
     );
     this.wake.addToRolePolicy(
       new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
     );
     this.wake.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [objects] }),
+      new iam.PolicyStatement({ actions: ["s3:GetObject"], resources: [waits] }),
     );
-    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
+    this.wake.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["s3:PutObject"], resources: [seen] }),
+    );
     for (const fn of [this.registerWait, this.wake]) {
       ack(
         fn.role ?? fn,
         "IAM5[Resource::*]",
         "X-Ray PutTraceSegments/PutTelemetryRecords support no resource ARNs.",
       );
+    }
+    this.ackPrefixes(this.registerWait, ["waits"]);
+    this.ackPrefixes(this.wake, ["waits", "seen"]);
+  }
+
+  private ackPrefixes(fn: lambda.IFunction, prefixes: readonly string[]): void {
+    const bucketId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as CfnElement);
+    for (const prefix of prefixes) {
       ack(
         fn.role ?? fn,
-        `IAM5[Resource::<${bucketId}.Arn>/*]`,
-        "A wait's key is per Polytomic execution and waiter, made at run time: the grant is the waits bucket's objects, which hold nothing else.",
+        `IAM5[Resource::<${bucketId}.Arn>/${prefix}/*]`,
+        "Keys are per Polytomic execution (and waiter) or organization, made at run time: the grant is one prefix of the waits bucket.",
       );
     }
   }
 
-  /** Subscribes `wake` to the bus's run-end events and lets it resume `runSync`'s waits only. */
+  /**
+   * check-status (`readWrite`) and start-sync (`read`) use the measured delivery
+   * (functions/core/delivery.ts): both get the bucket's name; both read records (and list the
+   * bucket: without s3:ListBucket a missing record answers 403, not 404); check-status also
+   * writes records and lists seen marks. Only with webhooks, so a stack without them has
+   * neither the variable nor the grants.
+   */
+  useDeliveryRecord(fns: { readWrite: lambda.IFunction; read: lambda.IFunction }): void {
+    const records = this.bucket.arnForObjects("delivery/*");
+    for (const fn of [fns.readWrite, fns.read]) {
+      if (!(fn instanceof lambda.Function)) {
+        throw new Error(`EventWait.useDeliveryRecord: ${fn.node.path} is not a lambda.Function`);
+      }
+      fn.addEnvironment(WAITS_BUCKET_ENV, this.bucket.bucketName);
+      const actions = fn === fns.readWrite ? ["s3:GetObject", "s3:PutObject"] : ["s3:GetObject"];
+      fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [records] }));
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [this.bucket.bucketArn] }),
+      );
+      this.ackPrefixes(fn, ["delivery"]);
+    }
+  }
+
+  /**
+   * Subscribes `wake` to the bus's run events (the running ones too: wake marks every event
+   * seen, functions/core/delivery.ts) and lets it resume `runSync`'s waits only.
+   */
   connect(bus: events.IEventBus, runSync: sfn.IStateMachine): void {
     this.rule = new events.Rule(this, "RunEnded", {
-      description: "Polytomic events of a run's end: wake resumes the steps waiting for it",
+      description:
+        "Polytomic run events: wake marks each seen (the measured delivery) and resumes the steps waiting for a run that ended",
       eventBus: bus,
-      eventPattern: { source: [EVENT_SOURCE], detailType: [...WAKE_EVENT_TYPES] },
+      eventPattern: { source: [EVENT_SOURCE], detailType: [...EVENT_TYPES] },
       targets: [new targets.LambdaFunction(this.wake, { retryAttempts: 2 })],
     });
     runSync.grant(this.wake, "states:SendTaskSuccess");

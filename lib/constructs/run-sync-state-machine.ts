@@ -172,11 +172,13 @@ export interface RunSyncStateMachineProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Event-driven waiting (issue 16.2, docs/webhooks.md): between checks the machine waits on
-   * a task token that register-wait stores, with a timeout of check-status's
-   * `event_wait_seconds` (a longer safety-net interval than `next_poll_seconds`); an event of the run's end resumes it early. Either way check-status
-   * reads the run next: the event is only a hint. The start, too, goes straight to such a
-   * wait (start-sync's `event_wait_seconds`) instead of an immediate check.
+   * Event-driven waiting (issue 16.2, docs/webhooks.md): the check Task keeps the retry loop
+   * and also gets a token wait that register-wait stores, with a timeout of check-status's
+   * `event_wait_seconds`; an event of the run's end resumes it early. check-status throws
+   * StillRunning (poll) while the webhook's measured delivery is not trusted and answers to
+   * the token wait once it is. Either way check-status reads the run next: the event is only
+   * a hint. The start, too, goes straight to such a wait when start-sync answers an
+   * `event_wait_seconds` (trusted) instead of an immediate check.
    * @default - no token wait: the Wait state alone (the definition of a stack without webhooks)
    */
   readonly eventWait?: { readonly registerWait: lambda.IFunction };
@@ -193,8 +195,8 @@ export interface RunSyncStateMachineProps {
  * (functions/core/contract.ts). JSONPath only; standard workflow; logs (ALL) and
  * X-Ray tracing on.
  *
- * Polling without `eventWait` (functions/core/polling.ts, the retry loop): for an adaptive
- * step, check-status throws `Polytomic.StillRunning.<N>s` while the run goes on, and the
+ * Polling (functions/core/polling.ts, the retry loop; with `eventWait`, while the webhook is
+ * not trusted): for an adaptive step, check-status throws `Polytomic.StillRunning.<N>s` while the run goes on, and the
  * check Task's retrier for that name (stillRunningRetries, first in its Retry list) checks
  * again after N seconds: one billed transition a check instead of three. Its payload,
  * `{ poll_loop: "retry", state: $ }`, tells check-status it may throw; fixed and backoff
@@ -331,11 +333,10 @@ function buildRunSyncDefinition(
   const once = { retryHung: false };
   const t: RunSyncTasks = {
     start: invoke(scope, S.start, fns.startSync, "$.start", taskTimeout),
-    // Without webhooks a still-running check is retried (one transition); with them, the
-    // token wait's loop is kept (docs/webhooks.md).
-    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout, {
-      pollLoop: !eventWait,
-    }),
+    // A still-running check is retried (one transition). With webhooks the same Task also
+    // has the token wait's loop: check-status throws StillRunning while the webhook is not
+    // trusted and answers (to the token wait) once it is (docs/webhooks.md).
+    check: invoke(scope, S.check, fns.checkStatus, "$.check", taskTimeout, { pollLoop: true }),
     cancel: invoke(scope, S.cancel, fns.cancelSync, "$.cancel", taskTimeout),
     exportLogs: invoke(scope, S.exportLogs, fns.exportLogs, "$.logs", taskTimeout),
     publish: invoke(scope, S.publishMetrics, fns.publishMetrics, "$.metrics", taskTimeout, once),

@@ -11,6 +11,7 @@
  * Status Change" event the deployed rule would deliver.
  */
 import { CANCEL_ON_STATUSES, type CancelResult } from "../../functions/core/contract";
+import type { DeliveryStore } from "../../functions/core/delivery";
 import { type AslDefinition, allStates } from "../asl/definition";
 import type { FunctionName } from "../constructs/paths";
 import {
@@ -97,6 +98,11 @@ export interface RunSyncEventWait {
   tokens: LocalTaskTokens;
   /** register-wait's handler, for every `.waitForTaskToken` Task of the run-sync machine. */
   registerWait: LocalTask;
+  /**
+   * The measured delivery check-status and start-sync decide with (functions/core/delivery.ts;
+   * createLocalDeps reads it). @default - none: the steps poll
+   */
+  delivery?: DeliveryStore;
 }
 
 export class ChildExecutions {

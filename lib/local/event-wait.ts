@@ -11,14 +11,19 @@
  * earlier). The token wait itself is emulated by the engine (lib/local/task-tokens.ts).
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import {
+  type DeliveryRecord,
+  type DeliveryStore,
+  isRunningEvent,
+} from "../../functions/core/delivery";
 import type { StoredWait, WaitStore, WakeResult } from "../../functions/core/event-wait";
 import { JsonLogger } from "../../functions/core/logger";
 import { Redactor } from "../../functions/core/redact";
 import type { BusEvent } from "../../functions/core/webhook";
 import {
   EVENT_SOURCE,
+  EVENT_TYPES,
   type SignatureAlgorithm,
-  WAKE_EVENT_TYPES,
 } from "../../functions/core/webhook-contract";
 import { PolytomicClient } from "../../functions/polytomic/client";
 import { makeHandler as registerWaitHandler } from "../../functions/register-wait/index";
@@ -43,6 +48,70 @@ export class MemoryWaitStore implements WaitStore {
   }
 }
 
+/**
+ * The measured delivery, in memory (S3 on AWS: functions/aws/event-wait.ts S3DeliveryStore).
+ * One per local app (`sharedDeliveryStore`), so the runs of a bench learn as a deployment's
+ * would; `failing` makes every call reject (a store that cannot be reached: the steps poll).
+ */
+export class MemoryDeliveryStore implements DeliveryStore {
+  private readonly seen = new Set<string>();
+  failing = false;
+
+  constructor(
+    private readonly records = new Map<string, string>(),
+    private readonly parent?: MemoryDeliveryStore,
+  ) {}
+
+  /**
+   * A store with the same records and marks of its own, for one simulator: a fresh
+   * simulator's execution ids repeat those of the last, so marks shared across simulators
+   * would see one run's running event as another's (the bench measured a 50%-lossy webhook
+   * as trusted that way). On AWS execution ids are unique and the marks one prefix.
+   */
+  withOwnMarks(): MemoryDeliveryStore {
+    return new MemoryDeliveryStore(this.records, this);
+  }
+
+  private check(): void {
+    if (this.failing || this.parent?.failing) {
+      throw Object.assign(new Error("store unreachable"), { name: "S3.Unavailable" });
+    }
+  }
+
+  async markSeen(executionId: string, eventType: string): Promise<void> {
+    this.check();
+    if (isRunningEvent(eventType)) this.seen.add(executionId);
+  }
+
+  async runningSeen(executionId: string): Promise<boolean> {
+    this.check();
+    return this.seen.has(executionId);
+  }
+
+  async read(organization: string): Promise<DeliveryRecord | undefined> {
+    this.check();
+    const stored = this.records.get(organization);
+    return stored === undefined ? undefined : (JSON.parse(stored) as DeliveryRecord);
+  }
+
+  async write(organization: string, record: DeliveryRecord): Promise<void> {
+    this.check();
+    this.records.set(organization, JSON.stringify(record));
+  }
+}
+
+const shared = new WeakMap<object, MemoryDeliveryStore>();
+
+/** The delivery record of a local app (any object standing for one deployment). */
+export function sharedDeliveryStore(app: object): MemoryDeliveryStore {
+  let store = shared.get(app);
+  if (!store) {
+    store = new MemoryDeliveryStore();
+    shared.set(app, store);
+  }
+  return store;
+}
+
 /** What the simulator's webhook dispatcher offers (simulator/webhooks.ts). */
 export interface WebhookDeliveries {
   pump(): Promise<unknown>;
@@ -59,6 +128,11 @@ export interface LocalEventWaitOptions {
   algorithm?: SignatureAlgorithm;
   /** Where the receiver's and wake's log lines go. @default nowhere */
   log?: (line: string) => void;
+  /**
+   * The measured delivery (its records shared by the runs of one app; the marks are this
+   * simulator's). @default - a fresh one: unknown, poll
+   */
+  delivery?: MemoryDeliveryStore;
 }
 
 export interface LocalEventWait {
@@ -70,12 +144,20 @@ export interface LocalEventWait {
   registerWait: LocalTask;
   /** What each wake did, in order (events the rule filtered out are not here). */
   wakes: WakeResult[];
+  /**
+   * The measured delivery: give it to check-status and start-sync (createLocalDeps's
+   * `eventWait`). Each use also wakes the pump: a step that polls registers no wait, and its
+   * run's events (the running one above all) must still be delivered.
+   */
+  delivery: DeliveryStore;
   close(): Promise<void>;
 }
 
 /** The stack's rule (lib/constructs/event-wait.ts) as a filter: source and detail-type. */
 export function matchesWakeRule(event: BusEvent): boolean {
-  return event.source === EVENT_SOURCE && WAKE_EVENT_TYPES.includes(event.detailType);
+  return (
+    event.source === EVENT_SOURCE && (EVENT_TYPES as readonly string[]).includes(event.detailType)
+  );
 }
 
 /** Starts the receiver and the pump loop; `close()` stops both. */
@@ -89,7 +171,8 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     write,
     now: () => new Date(clock.now()),
   });
-  const wake = wakeHandler({ store, tokens, clock, logger });
+  const shared = (options.delivery ?? new MemoryDeliveryStore()).withOwnMarks();
+  const wake = wakeHandler({ store, tokens, clock, logger, delivery: shared });
   const wakes: WakeResult[] = [];
   const receiver = await startLocalReceiver({
     secret: options.secret,
@@ -103,6 +186,7 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     },
   });
   const pump = pumpLoop(clock, options.deliveries);
+  const delivery = replanning(shared, pump.replan);
   const register = registerWaitHandler({ store, clock });
   const registerWait: LocalTask = async (payload) => {
     const registered = await register(payload);
@@ -114,10 +198,29 @@ export async function startLocalEventWait(options: LocalEventWaitOptions): Promi
     tokens,
     registerWait,
     wakes,
+    delivery,
     close: async () => {
       await pump.stop();
       await receiver.close();
     },
+  };
+}
+
+/** The store, waking the pump loop at each use (a step started or checked a run). */
+function replanning(store: DeliveryStore, replan: () => void): DeliveryStore {
+  const woken =
+    <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      replan();
+      return f(...args);
+    };
+  return {
+    markSeen: woken((id: string, type: string) => store.markSeen(id, type)),
+    runningSeen: woken((id: string) => store.runningSeen(id)),
+    read: woken((organization: string) => store.read(organization)),
+    write: woken((organization: string, record: DeliveryRecord) =>
+      store.write(organization, record),
+    ),
   };
 }
 
@@ -135,7 +238,12 @@ export interface SimulatorWithWebhooks {
  */
 export async function startSimulatorEventWait(
   simulator: SimulatorWithWebhooks,
-  options: { clock: LocalClock; apiKey: string; log?: (line: string) => void },
+  options: {
+    clock: LocalClock;
+    apiKey: string;
+    log?: (line: string) => void;
+    delivery?: MemoryDeliveryStore;
+  },
 ): Promise<LocalEventWait> {
   const secret = randomBytes(24).toString("hex");
   const eventWait = await startLocalEventWait({
@@ -143,6 +251,7 @@ export async function startSimulatorEventWait(
     deliveries: simulator.webhooks,
     secret,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
   });
   try {
     const client = new PolytomicClient({ baseUrl: simulator.url, apiKey: options.apiKey });

@@ -15,6 +15,7 @@ import { partnerAccess } from "../../functions/core/partner-access";
 import type { LogSink, MetricDatum, MetricsSink } from "../../functions/core/ports";
 import { Redactor } from "../../functions/core/redact";
 import { PolytomicClient, type PolytomicClientOptions } from "../../functions/polytomic/client";
+import type { RunSyncEventWait } from "./children";
 import type { EventLog } from "./engine";
 import { localExecutionHistory } from "./execution-history";
 import type { LocalClock } from "./virtual-clock";
@@ -79,6 +80,11 @@ export interface LocalDepsOptions {
   runDir?: string;
   /** The ended executions' events by ARN, which cancel-sync reads as their history. */
   histories?: ReadonlyMap<string, readonly EventLog[]>;
+  /**
+   * The local event wait (lib/local/event-wait.ts), when the run waits on events: its
+   * measured delivery goes to check-status and start-sync, as the waits bucket does on AWS.
+   */
+  eventWait?: RunSyncEventWait | undefined;
 }
 
 export interface LocalDeps {
@@ -159,6 +165,7 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     sleep,
     redactor,
     logger,
+    ...(options.eventWait?.delivery ? { delivery: options.eventWait.delivery } : {}),
   });
   const end = (stream: WriteStream) =>
     new Promise<void>((ok) => (stream.destroyed ? ok() : stream.end(() => ok())));

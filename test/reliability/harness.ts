@@ -10,6 +10,7 @@
 import { makeHandler as cancelHandler } from "../../functions/cancel-sync";
 import { makeHandler as checkHandler } from "../../functions/check-status";
 import type { StepInput } from "../../functions/core/contract";
+import type { DeliveryStore } from "../../functions/core/delivery";
 import { createDeps, type Deps } from "../../functions/core/deps";
 import { JsonLogger } from "../../functions/core/logger";
 import type { LogSink, MetricDatum, MetricsSink, PolytomicApi } from "../../functions/core/ports";
@@ -120,6 +121,8 @@ export interface HandlerOptions {
   metrics?: MetricsSink;
   /** @default "debug" */
   logLevel?: "debug" | "info" | "warn" | "error";
+  /** With webhooks: the measured delivery check-status and start-sync decide with. */
+  delivery?: DeliveryStore;
 }
 
 export interface Handlers {
@@ -164,6 +167,7 @@ export function handlers(w: World, options: HandlerOptions = {}): Handlers {
     redactor,
     logger,
     executionHistory: localExecutionHistory((arn) => w.histories.get(arn)),
+    ...(options.delivery ? { delivery: options.delivery } : {}),
   });
   const bind = (make: (d: Deps) => (e: unknown) => Promise<unknown>): LocalTask => {
     const h = make(deps);

@@ -463,7 +463,13 @@ export async function runCommand(args: readonly string[], io: CliIO): Promise<nu
       executionName,
       signal: abort.signal,
       ...(eventWait
-        ? { eventWait: { tokens: eventWait.tokens, registerWait: eventWait.registerWait } }
+        ? {
+            eventWait: {
+              tokens: eventWait.tokens,
+              registerWait: eventWait.registerWait,
+              delivery: eventWait.delivery,
+            },
+          }
         : {}),
       ...(display !== undefined ? { onEvent: (event: RunEvent) => display.handle(event) } : {}),
     }).catch((err: unknown) => {

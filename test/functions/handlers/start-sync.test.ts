@@ -4,6 +4,7 @@ import { startKey } from "../../../functions/core/idempotency";
 import { MAX_START_ERRORS, SAME_KEY_RECHECK_MS, startKeyAt } from "../../../functions/core/start";
 import { PolytomicConflictError } from "../../../functions/polytomic/errors";
 import { makeHandler } from "../../../functions/start-sync";
+import { MemoryDeliveryStore } from "../../../lib/local/event-wait";
 import { bulkSyncEntries, heldSleep } from "../../simulator/helpers";
 import {
   answering,
@@ -50,6 +51,40 @@ describe("start-sync", () => {
     // A step with 20 s left waits at most 1 s past its deadline (as check-status does).
     const short = started(await start(stepInput({ execution_name: "short", timeout_seconds: 20 })));
     expect(short.event_wait_seconds).toBe(21);
+  });
+
+  it("with webhooks, answers no first wait (check at once, poll) while the webhook is not trusted", async () => {
+    e = await env(scenario("duration_seconds: 100"));
+    const delivery = new MemoryDeliveryStore();
+    const start = makeHandler({ ...e.deps, delivery });
+    expect(started(await start(stepInput())).event_wait_seconds).toBe(0);
+    // Three seen runs are not enough (loss estimate 28%).
+    await delivery.write("default", { seen: 2.58, missed: 0, updated_at: "" });
+    expect(started(await start(stepInput({ execution_name: "b" }))).event_wait_seconds).toBe(0);
+    // An unreachable store is no record: poll.
+    delivery.failing = true;
+    expect(started(await start(stepInput({ execution_name: "c" }))).event_wait_seconds).toBe(0);
+  });
+
+  it("with webhooks, once trusted, waits for the sync's median recent run plus half the timeout fraction of it (one list call)", async () => {
+    e = await env(scenario("duration_seconds: 100\nhistory_seconds: [200, 400, 300]"));
+    const delivery = new MemoryDeliveryStore();
+    await delivery.write("default", { seen: 5, missed: 0, updated_at: "" }); // loss 1/6
+    const start = makeHandler({ ...e.deps, delivery });
+    // Median 302 s from creation to end (the 300 s run after its 2 s queue) x (1 + 0.6 / 2).
+    expect(started(await start(stepInput())).event_wait_seconds).toBe(Math.ceil(302 * 1.3));
+  });
+
+  it("with webhooks, once trusted, a failed list of recent runs sizes the first wait as for a new sync", async () => {
+    e = await env(scenario("duration_seconds: 100\nhistory_seconds: [200, 400, 300]"), {
+      wrap: answering("listModelExecutions", async () => {
+        throw Object.assign(new Error("down"), { name: "Polytomic.ServerError" });
+      }),
+    });
+    const delivery = new MemoryDeliveryStore();
+    await delivery.write("default", { seen: 5, missed: 0, updated_at: "" });
+    const start = makeHandler({ ...e.deps, delivery });
+    expect(started(await start(stepInput())).event_wait_seconds).toBe(60);
   });
 
   it("starts a bulk sync with schemas and fetch mode", async () => {

@@ -10,7 +10,7 @@ import { Annotations, Match, Template } from "aws-cdk-lib/assertions";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
-import { WAKE_EVENT_TYPES } from "../../../functions/core/webhook-contract";
+import { EVENT_TYPES } from "../../../functions/core/webhook-contract";
 import { allStates } from "../../../lib/asl/definition";
 import {
   RunSyncStateMachine,
@@ -114,11 +114,15 @@ describe("run-sync token wait", () => {
     expect(states[S.runStarted]).toBeUndefined();
   });
 
-  it("with webhooks, keeps waits in a private bucket whose records expire, and wakes on run-end events only", () => {
+  it("with webhooks, keeps waits, seen marks and delivery records in a private bucket, each prefix expiring, and takes every run event (running ones too)", () => {
     const { stack, template } = build({ webhooks: {} });
     template.hasResourceProperties("AWS::S3::Bucket", {
       LifecycleConfiguration: {
-        Rules: [Match.objectLike({ Id: "expire-waits", ExpirationInDays: 1, Status: "Enabled" })],
+        Rules: [
+          Match.objectLike({ Id: "expire-waits", Prefix: "waits/", ExpirationInDays: 1 }),
+          Match.objectLike({ Id: "expire-seen-marks", Prefix: "seen/", ExpirationInDays: 7 }),
+          Match.objectLike({ Id: "expire-delivery-records", Prefix: "delivery/" }),
+        ],
       },
       PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicAcls: true }),
     });
@@ -126,8 +130,9 @@ describe("run-sync token wait", () => {
       Properties: { EventPattern: { source: ["polytomic"] } },
     });
     const [props] = Object.values(rule).map((r) => r.Properties);
-    expect(props.EventPattern["detail-type"]).toEqual([...WAKE_EVENT_TYPES]);
-    expect(props.EventPattern["detail-type"]).not.toContain("sync.running");
+    expect(props.EventPattern["detail-type"]).toEqual([...EVENT_TYPES]);
+    expect(props.EventPattern["detail-type"]).toContain("sync.running");
+    expect(props.EventPattern["detail-type"]).toContain("bulk_sync.running");
     expect(props.EventBusName).toEqual({
       Ref: stack.resolve(
         stack.getLogicalId(stack.webhookReceiver?.bus.node.defaultChild as CfnElement),
@@ -190,6 +195,58 @@ describe("run-sync token wait", () => {
     expect(() => build({ config })).not.toThrow();
     expect(() => build({ config, webhooks: {} })).toThrow(
       /step "slow" with webhooks \(token waits\): .*14 history events each/,
+    );
+  });
+
+  it("with webhooks, the check Task has both the retry loop (payload and retriers) and the token wait's Choice", () => {
+    const { stack } = build({ webhooks: {} });
+    const states = Object.fromEntries(allStates(definitionOf(stack, stack.runSync.stateMachine)));
+    const check = states[S.check];
+    expect(check?.Parameters).toEqual({ poll_loop: "retry", "state.$": "$" });
+    expect(check?.Retry?.[0]).toMatchObject({
+      ErrorEquals: ["Polytomic.StillRunning.1s"],
+      IntervalSeconds: 1,
+      BackoffRate: 1,
+    });
+    expect(check?.Next).toBe(S.runFinished);
+    expect(states[S.runFinished]?.Default).toBe(S.waitForEvent);
+  });
+
+  it("with webhooks, check-status and start-sync get the waits bucket and only the delivery grants", () => {
+    const { stack, template } = build({ webhooks: {} });
+    const bucketId = stack.getLogicalId(stack.eventWait?.bucket.node.defaultChild as CfnElement);
+    const fns = template.findResources("AWS::Lambda::Function");
+    const envOf = (fn: unknown) =>
+      fns[stack.getLogicalId(fn as CfnElement)]?.Properties.Environment.Variables;
+    const checkEnv = envOf(stack.functions.checkStatus.node.defaultChild);
+    const startEnv = envOf(stack.functions.startSync.node.defaultChild);
+    expect(checkEnv.WAITS_BUCKET).toEqual({ Ref: bucketId });
+    expect(startEnv.WAITS_BUCKET).toEqual({ Ref: bucketId });
+    const policies = template.findResources("AWS::IAM::Policy");
+    const statementsOf = (fn: { role?: unknown }) => {
+      const role = stack.getLogicalId(
+        (fn.role as { node: { defaultChild: CfnElement } }).node.defaultChild,
+      );
+      const policy = Object.values(policies).find((p) =>
+        JSON.stringify(p.Properties.Roles).includes(role),
+      );
+      return JSON.stringify(policy?.Properties.PolicyDocument.Statement);
+    };
+    const check = statementsOf(stack.functions.checkStatus);
+    expect(check).toContain('"s3:GetObject","s3:PutObject"');
+    expect(check).toContain("/delivery/*");
+    expect(check).not.toContain("/waits/*");
+    const start = statementsOf(stack.functions.startSync);
+    expect(start).toContain("/delivery/*");
+    expect(start).not.toContain("s3:PutObject");
+    const wake = statementsOf(stack.eventWait?.wake ?? {});
+    expect(wake).toContain("/seen/*");
+  });
+
+  it("without webhooks, check-status and start-sync have no waits bucket", () => {
+    const { template } = build();
+    expect(JSON.stringify(template.findResources("AWS::Lambda::Function"))).not.toContain(
+      "WAITS_BUCKET",
     );
   });
 

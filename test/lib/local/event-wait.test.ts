@@ -16,7 +16,11 @@ import {
 } from "../../../lib/constructs/definitions";
 import { RUN_SYNC_STATES as S } from "../../../lib/constructs/run-sync-state-machine";
 import { type LocalTask, runLocalExecution } from "../../../lib/local/engine";
-import { type LocalEventWait, startLocalEventWait } from "../../../lib/local/event-wait";
+import {
+  type LocalEventWait,
+  MemoryDeliveryStore,
+  startLocalEventWait,
+} from "../../../lib/local/event-wait";
 import { localAppOf, runPipelineDefinitions } from "../../../lib/local/runner";
 import { stepInput } from "../../functions/harness";
 import { config, handlers, KEY, T0, uuid, type World, world } from "../../reliability/harness";
@@ -59,6 +63,19 @@ interface StepOptions {
   duration?: number;
   /** register-wait fails after the start (the store unreachable, say). */
   firstRegisterFails?: boolean;
+  /** The measured delivery. @default a record that trusts the webhook (`trusted()`) */
+  delivery?: MemoryDeliveryStore;
+}
+
+/**
+ * A delivery record that trusts the webhook: five runs' running events seen, none missed, so
+ * the estimated loss is 1/6 (one imagined miss) and a wait's timeout 0.6 of the elapsed time
+ * (functions/core/delivery.ts).
+ */
+async function trusted(): Promise<MemoryDeliveryStore> {
+  const store = new MemoryDeliveryStore();
+  await store.write("default", { seen: 5, missed: 0, updated_at: new Date(T0).toISOString() });
+  return store;
 }
 
 /** Runs one step of a 5 s queue + 300 s model run; the check-status times, ms after start. */
@@ -69,7 +86,9 @@ syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: ${options.duration ?? 300}, records: 10 }
 ${options.webhooks ?? ""}`);
   open.push(w);
-  const h = handlers(w);
+  const delivery = options.delivery ?? (await trusted());
+  const ew = eventWait ? await eventWaitFor(w, delivery) : undefined;
+  const h = handlers(w, ew ? { delivery: ew.delivery } : {});
   const defs = definitions(eventWait);
   const checks: Array<{ at: number; status: string }> = [];
   const tasks: Record<string, LocalTask> = {};
@@ -89,9 +108,7 @@ ${options.webhooks ?? ""}`);
       return out;
     };
   }
-  let ew: LocalEventWait | undefined;
-  if (eventWait) {
-    ew = await eventWaitFor(w);
+  if (ew) {
     tasks[S.waitForEvent] = ew.registerWait;
     tasks[S.waitForEventAfterStart] = options.firstRegisterFails
       ? async () => {
@@ -123,11 +140,12 @@ ${options.webhooks ?? ""}`);
 }
 
 /** The local event wait on the world's clock, registered as the organization's webhook. */
-async function eventWaitFor(w: World): Promise<LocalEventWait> {
+async function eventWaitFor(w: World, delivery?: MemoryDeliveryStore): Promise<LocalEventWait> {
   const ew = await startLocalEventWait({
     clock: w.clock,
     deliveries: w.sim.webhooks,
     secret: SECRET,
+    ...(delivery ? { delivery } : {}),
   });
   open.push(ew);
   const res = await fetch(`${w.sim.url}/api/webhooks`, {
@@ -142,11 +160,12 @@ async function eventWaitFor(w: World): Promise<LocalEventWait> {
 /** The run ends 305 s after the start (5 s queued, 300 s running). */
 const RUN_END_MS = 305_000;
 /**
- * When the step checks a run whose events are all lost: not at the start (the start goes
- * straight to a token wait), then every 60 s (the fallback's floor) while 25% of the running
- * time is under it, then 25% of it.
+ * When a step that trusts the webhook checks a run whose events are all lost: not at the
+ * start (the start goes straight to a token wait of 60 s: the sync has no history), then
+ * after max(60 s, 0.6 of the running time) (the trusted timeout, 0.1 / the loss of 1/6):
+ * 60 s (55 s running), 120 s (115 s), 189 s (184 s), 299 s (294 s), 475 s.
  */
-const FALLBACK_CHECKS_MS = [60_000, 120_000, 180_000, 240_000, 300_000, 373_000];
+const FALLBACK_CHECKS_MS = [60_000, 120_000, 189_000, 299_000, 475_000];
 
 describe("run-sync with event-driven waiting (local engine, simulator, receiver, wake)", () => {
   it("an event ends the wait early, and the end is confirmed by a check", async () => {
@@ -161,7 +180,11 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     // ...and fewer status calls were made than by polling alone: the waits' timeout is the
     // longer event fallback, so the wake saves polls rather than replacing one.
     expect(evented.checks.length).toBeLessThan(polled.checks.length / 2);
-    expect(evented.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    // The running event is marked seen (the measured delivery) and wakes nobody.
+    expect(evented.wakes).toEqual([
+      { woken: 0, closed: 0, ignored: "event type", marked: true },
+      { woken: 1, closed: 0, marked: true },
+    ]);
     expect(evented.entered).not.toContain(S.wait);
   });
 
@@ -182,15 +205,15 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(failed.checks.at(-1)).toEqual({ at: RUN_END_MS, status: "completed" });
   });
 
-  it("with every event lost, each wait times out at the event fallback and the check confirms the end", async () => {
+  it("with every event lost, each wait of a trusting step times out at its budget and the check confirms the end", async () => {
     const polled = await runStep({ eventWait: false });
     const lost = await runStep({ webhooks: "webhooks: { loss: 1 }" });
     expect(lost.deliveries).toEqual([]);
     expect(lost.wakes).toEqual([]);
     expect(lost.result.status).toBe("SUCCEEDED");
     expect(lost.result.output).toEqual(polled.result.output);
-    // Checks at the fallback schedule (max(60 s, 25% of the elapsed time), polling.ts), each
-    // at the previous one's event_wait_seconds: fewer than polling's, the end seen later.
+    // Checks at the trusted schedule (max(60 s, 0.6 of the elapsed time), polling.ts), each at
+    // the previous one's event_wait_seconds: fewer than polling's, the end seen later.
     expect(lost.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
     expect(lost.checks.length).toBeLessThan(polled.checks.length);
     expect(lost.checks.at(-1)?.status).toBe("completed");
@@ -199,7 +222,7 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
   it("duplicated, delayed and reordered events change no outcome; a late one finds the token closed", async () => {
     const polled = await runStep({ eventWait: false });
     const messy = await runStep({
-      webhooks: "webhooks: { duplicates: 1, delay_seconds: 70, reorder_seconds: 30, seed: 5 }",
+      webhooks: "webhooks: { duplicates: 1, delay_seconds: 200, reorder_seconds: 30, seed: 5 }",
       after: 120_000,
     });
     expect(messy.result.status).toBe("SUCCEEDED");
@@ -209,9 +232,11 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(completed).toHaveLength(2);
     // The receiver forwarded one copy (it drops the duplicate of an id it accepted; on AWS
     // another instance may forward it: test/functions/core/event-wait.test.ts). Delayed past
-    // the wait's timeout (373 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
+    // the wait's timeout (475 s, FALLBACK_CHECKS_MS), the copies came after the fallback check
     // had seen the end: the wake found the token closed.
-    expect(messy.wakes).toEqual([{ woken: 0, closed: 1 }]);
+    expect(messy.wakes.filter((r) => r.ignored === undefined)).toEqual([
+      { woken: 0, closed: 1, marked: true },
+    ]);
     expect(messy.checks.map((c) => c.at)).toEqual(FALLBACK_CHECKS_MS);
   });
 
@@ -248,7 +273,7 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
         );
       },
     });
-    expect(lied.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    expect(lied.wakes).toEqual([{ woken: 1, closed: 0, marked: true }]);
     expect(lied.checks).toContainEqual({ at: 100_000, status: "running" });
     expect(lied.result.status).toBe("SUCCEEDED");
     expect(lied.result.output).toEqual(polled.result.output);
@@ -260,7 +285,8 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     const running = evented.deliveries.filter((d) => d.type === "sync.running");
     expect(running).toEqual([expect.objectContaining({ at: T0 + 5_000, status: 200 })]);
     expect(evented.checks.map((c) => c.at)).not.toContain(5_000);
-    expect(evented.wakes).toHaveLength(1); // the completion only
+    // The running event is marked seen but wakes nobody; the completion wakes the step.
+    expect(evented.wakes.map((r) => r.woken)).toEqual([0, 1]);
   });
 });
 
@@ -271,20 +297,20 @@ syncs:
   ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
 `);
     open.push(w);
-    const ew = await eventWaitFor(w);
+    const ew = await eventWaitFor(w, await trusted());
     const result = await runPipelineDefinitions({
       app: localAppOf(definitions(true)),
       config: pipelines,
       pipeline: "nightly",
-      functions: handlers(w).functions,
+      functions: handlers(w, { delivery: ew.delivery }).functions,
       clock: w.clock,
       executionName: "nightly-1",
       histories: w.histories,
-      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait },
+      eventWait: { tokens: ew.tokens, registerWait: ew.registerWait, delivery: ew.delivery },
     });
     expect(result.status).toBe("succeeded");
     expect(result.steps.map((s) => s.status)).toEqual(["succeeded"]);
-    expect(ew.wakes).toEqual([{ woken: 1, closed: 0 }]);
+    expect(ew.wakes.map((r) => r.woken)).toEqual([0, 1]);
     const child = result.executions.find((e) => e.name !== "nightly-1");
     const entered = (child?.events ?? []).flatMap((e) =>
       e.type === "StateEntered" && "state" in e ? [e.state.name] : [],
@@ -292,5 +318,134 @@ syncs:
     expect(entered).toContain(S.waitForEvent);
     // The child ended right after the run did: the wake, not a poll, ended its last wait.
     expect((child?.stoppedAt ?? 0) - T0).toBe(RUN_END_MS);
+  });
+});
+
+/**
+ * Steps of the same sync run one after another on one world, with one delivery record, as a
+ * deployment's steps would: each a 5 s queue + 300 s run. `before(i, w)` runs before step i.
+ */
+async function runSteps(
+  count: number,
+  options: {
+    webhooks?: string;
+    eventWait?: boolean;
+    delivery?: MemoryDeliveryStore;
+    before?: (index: number, w: World) => Promise<void>;
+  } = {},
+) {
+  const eventWait = options.eventWait ?? true;
+  const w = await world(`api_key: ${KEY}
+syncs:
+  ${SYNC}: { type: model, name: Contacts, queue_seconds: 5, duration_seconds: 300, records: 10 }
+${options.webhooks ?? ""}`);
+  open.push(w);
+  const delivery = options.delivery ?? new MemoryDeliveryStore();
+  const ew = eventWait ? await eventWaitFor(w, delivery) : undefined;
+  const h = handlers(w, ew ? { delivery: ew.delivery } : {});
+  const defs = definitions(eventWait);
+  const runs: Array<{ status: string; checks: number[] }> = [];
+  for (let i = 0; i < count; i++) {
+    await options.before?.(i, w);
+    const began = w.clock.now();
+    const checks: number[] = [];
+    const tasks: Record<string, LocalTask> = {};
+    for (const [state, fn] of Object.entries(defs.taskFunctions)) {
+      const f = h.functions[fn];
+      tasks[state] = async (input, signal) => {
+        if (fn === "check-status") checks.push(w.clock.now() - began);
+        return f(input, signal);
+      };
+    }
+    if (ew) {
+      tasks[S.waitForEvent] = ew.registerWait;
+      tasks[S.waitForEventAfterStart] = ew.registerWait;
+    }
+    const result = await runLocalExecution(defs.runSync, {
+      name: `step-${i}`,
+      stateMachineName: "run-sync",
+      input: { ...input, execution_name: `nightly-${i}` },
+      clock: w.clock,
+      tasks,
+      ...(ew ? { tokens: ew.tokens } : {}),
+    });
+    runs.push({ status: result.status, checks });
+    await w.clock.sleep(60_000); // a minute between steps: the last events are delivered
+  }
+  return { runs, delivery };
+}
+
+/** Posts to one of the simulator's webhook operations (disable, enable). */
+async function webhookOperation(w: World, operation: "disable" | "enable"): Promise<void> {
+  const list = await fetch(`${w.sim.url}/api/webhooks`, {
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  const hooks = (await list.json()) as { data: Array<{ id: string }> };
+  const id = hooks.data[0]?.id;
+  const res = await fetch(`${w.sim.url}/api/webhooks/${id}/${operation}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${KEY}` },
+  });
+  expect(res.status).toBeLessThan(300);
+}
+
+describe("measured delivery: events when they are delivered, polling when they are not", () => {
+  it("with no loss, the first four steps poll exactly as without webhooks, and the next makes ONE status call", async () => {
+    const polled = await runSteps(5, { eventWait: false });
+    const evented = await runSteps(5);
+    expect(evented.runs.map((r) => r.status)).toEqual(Array(5).fill("SUCCEEDED"));
+    // Unknown delivery (a fresh deployment): the retry loop, check for check.
+    expect(evented.runs.slice(0, 4).map((r) => r.checks)).toEqual(
+      polled.runs.slice(0, 4).map((r) => r.checks),
+    );
+    // Four running events seen: trusted. The first wait covers the sync's recent runs
+    // (305 s, one list call), the end event ends it: one check, when the run ended.
+    expect(evented.runs[4]?.checks).toEqual([RUN_END_MS]);
+    expect(await evented.delivery.read("default")).toMatchObject({ missed: 0 });
+  });
+
+  it("with every event lost, every step polls exactly as without webhooks", async () => {
+    const polled = await runSteps(5, { eventWait: false });
+    const lost = await runSteps(5, { webhooks: "webhooks: { loss: 1 }" });
+    expect(lost.runs.map((r) => r.status)).toEqual(Array(5).fill("SUCCEEDED"));
+    expect(lost.runs.map((r) => r.checks)).toEqual(polled.runs.map((r) => r.checks));
+    expect(await lost.delivery.read("default")).toMatchObject({ seen: 0 });
+  });
+
+  it("a store that cannot be reached: every step polls exactly as without webhooks, none fails", async () => {
+    const polled = await runSteps(2, { eventWait: false });
+    const delivery = await trusted();
+    delivery.failing = true;
+    const failing = await runSteps(2, { delivery });
+    expect(failing.runs.map((r) => r.status)).toEqual(["SUCCEEDED", "SUCCEEDED"]);
+    expect(failing.runs.map((r) => r.checks)).toEqual(polled.runs.map((r) => r.checks));
+  });
+
+  it("a webhook that breaks is distrusted (polling), and trusted again once it delivers", async () => {
+    const polled = await runSteps(1, { eventWait: false });
+    const pollingChecks = polled.runs[0]?.checks;
+    // Steps 0-3 learn, 4 trusts; broken for 5-7; fixed from 8 on.
+    const { runs } = await runSteps(30, {
+      before: async (i, w) => {
+        if (i === 5) await webhookOperation(w, "disable");
+        if (i === 8) await webhookOperation(w, "enable");
+      },
+    });
+    expect(runs.every((r) => r.status === "SUCCEEDED")).toBe(true);
+    const oneCall = (r?: { checks: number[] }) => r?.checks.length === 1;
+    expect(oneCall(runs[4])).toBe(true);
+    // Broken: the trusting step 5 waits out its budget (its events lost); the record then
+    // says lossy, and steps poll again, as without webhooks.
+    expect(runs[5]?.checks.at(-1)).toBeGreaterThan(RUN_END_MS + 60_000);
+    expect(runs[6]?.checks).toEqual(pollingChecks);
+    expect(runs[7]?.checks).toEqual(pollingChecks);
+    // Fixed: polling while the misses decay, then one call again.
+    expect(runs[8]?.checks).toEqual(pollingChecks);
+    const recovered = runs.findIndex((r, i) => i > 8 && oneCall(r));
+    expect(recovered).toBeGreaterThan(8);
+    expect(runs.slice(9, recovered).every((r) => r.checks.length === pollingChecks?.length)).toBe(
+      true,
+    );
+    expect(runs.slice(recovered).every(oneCall)).toBe(true);
   });
 });

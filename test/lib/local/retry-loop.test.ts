@@ -126,13 +126,14 @@ describe("which loop the definition asks for", () => {
     expect(names.filter((n) => n.startsWith(STILL_RUNNING_PREFIX))).toHaveLength(138);
   });
 
-  it("with webhooks: neither the payload nor the retriers, so check-status returns to the token wait's loop", () => {
+  it("with webhooks: the payload and the retriers too (check-status polls until the webhook is trusted), and the token wait's loop", () => {
     const { runSync } = synthesizeDefinitions(cfg, { webhooks: true });
     const check = runSync.States[S.check];
-    expect(check?.Parameters).toBeUndefined();
+    expect(check?.Parameters).toEqual({ poll_loop: "retry", "state.$": "$" });
     const names = ((check?.Retry ?? []) as { ErrorEquals: string[] }[]).flatMap(
       (r) => r.ErrorEquals,
     );
-    expect(names.some((n) => n.startsWith(STILL_RUNNING_PREFIX))).toBe(false);
+    expect(names.filter((n) => n.startsWith(STILL_RUNNING_PREFIX))).toHaveLength(138);
+    expect(runSync.States[S.runFinished]?.Default).toBe(S.waitForEvent);
   });
 });
