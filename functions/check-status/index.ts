@@ -17,6 +17,7 @@ import {
   checkInvocation,
   checkStatus,
   eventWaitFor,
+  firstTrustedWait,
   stillRunning,
   unreadableRun,
 } from "../core/check";
@@ -66,6 +67,8 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
         const previous = parsePreviousCheck(state.check);
         const current = previous ? { ...state, check: previous } : { ...state, check: undefined };
         started = current;
+        const first = deps.delivery && firstTrustedWait(current, deps.clock.now());
+        if (first) return first;
         return inOrganization(deps, state, (scoped) =>
           checkStatus(current, scoped, log, budget, loop),
         );
@@ -75,6 +78,7 @@ export function makeHandler(deps: Deps): Handler<CheckResult> {
       // A transient error in the retry loop: check again later, as for a run still going.
       throw unreadableRun(started, error, loop, deps.clock.now()) ?? error;
     });
+    if (result.unread) return result; // the trusted first wait: straight to the token wait
     const carried = retriesOfPreviousChecks(input);
     const still = started && stillRunning(started, result, loop, deps.clock.now(), carried);
     if (started && deps.delivery && (await waitsOnEvent(deps.delivery, started, result, deps))) {

@@ -301,6 +301,33 @@ export function unreadableRun(
 }
 
 /**
+ * With webhooks trusted, the first check after the start (no `$.check` yet) when start-sync
+ * answered an `event_wait_seconds` (the sync's expected duration, core/start.ts): it reads
+ * nothing, since the start's answer just said the run exists, and answers that wait for the
+ * token wait, whose end (the run's end event, or the timeout) leads to a check that reads
+ * the run. So the start goes to "Check status" as without webhooks, and a step whose webhook
+ * is not trusted (start-sync answered 0) pays no state for webhooks; a trusted one whose end
+ * event arrives makes one status call. Undefined otherwise.
+ */
+export function firstTrustedWait(state: StartedState, now: number): CheckResult | undefined {
+  const wait = state.start.event_wait_seconds ?? 0;
+  if (state.check || !(wait > 0)) return undefined;
+  const run = { status: state.start.status };
+  const { next_poll_seconds } = nextWaits(state, run, now, 0);
+  return {
+    status: state.start.status,
+    terminal: false,
+    step_failed: false,
+    counts: { records: 0, errors: 0, warnings: 0 },
+    next_poll_seconds,
+    event_wait_seconds: wait,
+    polls: 0,
+    timed_out: false,
+    unread: true,
+  };
+}
+
+/**
  * check-status's input, unwrapped: the run-sync state as it is (the `wait` loop), or, from
  * the retry loop's Task, `{ poll_loop: "retry", state: <the state> }` (the payload
  * lib/constructs/run-sync-state-machine.ts sets on the Task that has the retriers: the one

@@ -298,6 +298,12 @@ export interface CheckResult {
    * machine goes back to start-sync after `next_poll_seconds`.
    */
   start_pending?: true;
+  /**
+   * Webhooks trusted: the first check after the start read nothing (the start's answer says
+   * the run exists) and only hands start-sync's `event_wait_seconds` to the token wait, so a
+   * run whose end event arrives costs one status call (check.ts `firstTrustedWait`). Not a poll.
+   */
+  unread?: true;
 }
 
 /** The run-sync state as it flows through the machine. */

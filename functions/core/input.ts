@@ -346,6 +346,10 @@ function startResult(v: unknown, path: string): StartResult {
     deadline: iso(o.deadline, `${path}.deadline`),
     attached: o.attached === undefined ? false : bool(o.attached, `${path}.attached`),
   };
+  // The first token wait's timeout (webhooks on): read by check.ts firstTrustedWait.
+  if (o.event_wait_seconds !== undefined) {
+    out.event_wait_seconds = num(o.event_wait_seconds, `${path}.event_wait_seconds`, 0);
+  }
   return withStartExtras(out, o, path);
 }
 

@@ -30,9 +30,10 @@ export const EVENTS_PER_RETRIED_CHECK = 3;
  * worst case counted. The token wait's timeout (`eventWaitSeconds`) is never shorter than
  * the Wait's `nextPollSeconds`, so counting cycles with the latter stays an upper bound for
  * waits that time out. Only a run-end event ends one sooner: a true one ends the loop, and a
- * false one (forged, or put on the bus) costs a cycle the count does not bound. The token
- * wait straight after the start (`Run started?`, 2, and the wait, 6) comes once a step: it is
- * in the 5,000 events left beside CHECK_EVENT_BUDGET, not in the cycles.
+ * false one (forged, or put on the bus) costs a cycle the count does not bound. The first
+ * token wait of a trusted step (after a check that reads nothing: the cycle's events without
+ * a status call) comes once a step: it is in the 5,000 events left beside
+ * CHECK_EVENT_BUDGET, not in the cycles.
  */
 export const EVENTS_PER_CHECK_WITH_TOKEN_WAIT = 14;
 /**

@@ -35,10 +35,6 @@ export const RUN_SYNC_STATES = {
   wait: "Wait before next check",
   /** Only with `eventWait`: the token wait that replaces `wait` (which stays its fallback). */
   waitForEvent: "Wait for run event or next check",
-  /** Only with `eventWait`: whether the start answered a run to wait for (no check first). */
-  runStarted: "Run started?",
-  /** Only with `eventWait`: the token wait straight after the start, before any check. */
-  waitForEventAfterStart: "Wait for run event or first check",
   waitToStart: "Wait before starting again",
   cancel: "Cancel sync",
   cancelAfterError: "Cancel sync after failed check",
@@ -177,8 +173,9 @@ export interface RunSyncStateMachineProps {
    * `event_wait_seconds`; an event of the run's end resumes it early. check-status throws
    * StillRunning (poll) while the webhook's measured delivery is not trusted and answers to
    * the token wait once it is. Either way check-status reads the run next: the event is only
-   * a hint. The start, too, goes straight to such a wait when start-sync answers an
-   * `event_wait_seconds` (trusted) instead of an immediate check.
+   * a hint. The start goes to the check as without webhooks; when start-sync answered an
+   * `event_wait_seconds` (trusted), that first check reads nothing and answers it, so the
+   * first token wait costs no status call and an untrusted step no extra state.
    * @default - no token wait: the Wait state alone (the definition of a stack without webhooks)
    */
   readonly eventWait?: { readonly registerWait: lambda.IFunction };
@@ -353,8 +350,7 @@ function buildRunSyncDefinition(
   runEnd(scope, t);
   const tokenWait = eventWait && waitForEvent(scope, eventWait.registerWait, "$.check");
   pollingLoop(scope, t, tokenWait);
-  if (eventWait) firstWaitForEvent(scope, t, eventWait.registerWait);
-  else t.start.next(t.check);
+  t.start.next(t.check);
   return skipOrStart(scope, t.start);
 }
 
@@ -500,46 +496,18 @@ function pollingLoop(scope: Construct, t: RunSyncTasks, eventWaitTask?: tasks.La
 }
 
 /**
- * With webhooks, the start goes straight to a token wait (no check first: the start's answer
- * says the run exists, and a run that fails at once sends its run-end event), of at most the
- * start's `event_wait_seconds`; the check after it is the step's first. A StartPending (no
- * run yet) and an adopted run that has ended (`event_wait_seconds` 0) go to the check at once,
- * as without webhooks. A failed wait (register-wait unreachable, say) checks at once too.
- */
-function firstWaitForEvent(
-  scope: Construct,
-  t: RunSyncTasks,
-  registerWait: lambda.IFunction,
-): void {
-  const S = RUN_SYNC_STATES;
-  const firstWait = waitForEvent(scope, registerWait, "$.start", S.waitForEventAfterStart);
-  firstWait.addCatch(t.check, { errors: [sfn.Errors.ALL], resultPath: sfn.JsonPath.DISCARD });
-  firstWait.next(t.check);
-  const started = new sfn.Choice(scope, S.runStarted)
-    .when(
-      sfn.Condition.and(
-        sfn.Condition.isPresent("$.start.event_wait_seconds"),
-        sfn.Condition.numberGreaterThan("$.start.event_wait_seconds", 0),
-      ),
-      firstWait,
-    )
-    .otherwise(t.check);
-  t.start.next(started);
-}
-
-/**
  * A token wait: register-wait stores `$$.Task.Token` under the run's Polytomic execution id,
  * and the Task waits for wake's SendTaskSuccess at most `<from>.event_wait_seconds`
  * (TimeoutSecondsPath: polling.ts's event fallback, longer than the Wait's
  * `next_poll_seconds`, since the event usually ends the wait first). Its result is discarded,
  * the state's input goes on unchanged: check-status, not the event, decides. No Retry: any
- * failure falls back on polling (the Catches in pollingLoop and firstWaitForEvent), which
- * costs nothing but the early wake.
+ * failure falls back on polling (the Catches in pollingLoop), which costs nothing but the
+ * early wake.
  */
 function waitForEvent(
   scope: Construct,
   registerWait: lambda.IFunction,
-  from: "$.check" | "$.start",
+  from: "$.check",
   name: string = RUN_SYNC_STATES.waitForEvent,
 ): tasks.LambdaInvoke {
   const registration = {

@@ -117,7 +117,7 @@ export class StepTracker {
   }
 
   private observeCheck(track: StepTrack, check: CheckResult): void {
-    if (check.start_pending) return;
+    if (check.start_pending || check.unread) return;
     this.polls++;
     track.check = check;
     if (!check.terminal) {

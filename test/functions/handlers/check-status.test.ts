@@ -5,6 +5,7 @@ import type { FailurePolicy } from "../../../functions/core/contract";
 import { parseStillRunningCause, stillRunningSeconds } from "../../../functions/core/error-names";
 import { nextPollSeconds, POLL_BUCKETS } from "../../../functions/core/polling";
 import { makeHandler as startHandler } from "../../../functions/start-sync";
+import { MemoryDeliveryStore } from "../../../lib/local/event-wait";
 import {
   answering,
   bulkInput,
@@ -462,6 +463,29 @@ describe("check-status in the retry loop (webhooks off: functions/core/polling.t
     e.clock.advance(200_000);
     const late = await rejection(checkHandler(e.deps)(retryLoop(input)));
     expect(late.name).toBe("Polytomic.ServerError");
+  });
+
+  it("with webhooks trusted, the first check reads nothing and hands start-sync's wait to the token wait", async () => {
+    e = await env(scenario("queue_seconds: 0\nduration_seconds: 600"));
+    const { start } = await startStep(e, stepInput());
+    const trusted = { ...stepInput(), start: { ...start, event_wait_seconds: 660 } };
+    const reads = () => e.sim.requests().filter((r) => r.endpoint === "execution").length;
+    const before = reads();
+    const withWebhooks = { ...e.deps, delivery: new MemoryDeliveryStore() };
+    const first = await checkHandler(withWebhooks)(retryLoop(trusted));
+    expect(first).toMatchObject({
+      unread: true,
+      terminal: false,
+      event_wait_seconds: 660,
+      polls: 0,
+    });
+    expect(reads()).toBe(before);
+    // The check after the wait reads the run; so does any check without webhooks.
+    const next = { ...trusted, check: first };
+    await rejection(checkHandler(withWebhooks)(retryLoop(next)));
+    expect(reads()).toBe(before + 1);
+    await rejection(checkHandler(e.deps)(retryLoop(trusted)));
+    expect(reads()).toBe(before + 2);
   });
 
   it("refuses a payload naming another loop", async () => {

@@ -102,19 +102,22 @@ ${options.webhooks ?? ""}`);
         }
         throw error;
       });
-      if (fn === "check-status") {
+      // The trusted first wait's check reads nothing (check.ts firstTrustedWait): no status call.
+      if (fn === "check-status" && !(out as CheckResult).unread) {
         checks.push({ at: w.clock.now() - T0, status: (out as CheckResult).status });
       }
       return out;
     };
   }
   if (ew) {
-    tasks[S.waitForEvent] = ew.registerWait;
-    tasks[S.waitForEventAfterStart] = options.firstRegisterFails
-      ? async () => {
-          throw Object.assign(new Error("store unreachable"), { name: "S3ServiceException" });
-        }
-      : ew.registerWait;
+    let registrations = 0;
+    const register = ew.registerWait;
+    tasks[S.waitForEvent] = async (i, signal) => {
+      if (options.firstRegisterFails && registrations++ === 0) {
+        throw Object.assign(new Error("store unreachable"), { name: "S3ServiceException" });
+      }
+      return register(i, signal);
+    };
   }
   const meanwhile = ew && options.meanwhile ? options.meanwhile(w, ew) : Promise.resolve();
   const result = await runLocalExecution(defs.runSync, {
@@ -188,20 +191,22 @@ describe("run-sync with event-driven waiting (local engine, simulator, receiver,
     expect(evented.entered).not.toContain(S.wait);
   });
 
-  it("a step whose event arrives makes exactly one status call: the start waits for the event, no check first", async () => {
+  it("a step whose event arrives makes exactly one status call: the first check reads nothing and hands the start's wait to the token wait", async () => {
     // A run that ends (5 s queued + 40 s) within the first wait's 60 s.
     const evented = await runStep({ duration: 40 });
     expect(evented.result.status).toBe("SUCCEEDED");
     expect(evented.checks).toEqual([{ at: 45_000, status: "completed" }]);
-    // The run's end came during the wait after the start: the loop's token wait never ran.
-    expect(evented.entered).toContain(S.waitForEventAfterStart);
-    expect(evented.entered).not.toContain(S.waitForEvent);
+    // Start, then the check that reads nothing, then one token wait, then the reading check.
+    expect(evented.entered.filter((s) => s === S.waitForEvent)).toHaveLength(1);
+    expect(evented.entered.indexOf(S.waitForEvent)).toBeGreaterThan(
+      evented.entered.indexOf(S.check),
+    );
   });
 
-  it("register-wait failing after the start: the step checks at once, as without webhooks", async () => {
+  it("register-wait failing after the start: the step polls after polling's first interval, as the Wait falls back", async () => {
     const failed = await runStep({ firstRegisterFails: true });
     expect(failed.result.status).toBe("SUCCEEDED");
-    expect(failed.checks[0]).toEqual({ at: 0, status: "created" });
+    expect(failed.checks[0]).toEqual({ at: 15_000, status: "running" });
     expect(failed.checks.at(-1)).toEqual({ at: RUN_END_MS, status: "completed" });
   });
 
@@ -353,14 +358,17 @@ ${options.webhooks ?? ""}`);
     for (const [state, fn] of Object.entries(defs.taskFunctions)) {
       const f = h.functions[fn];
       tasks[state] = async (input, signal) => {
-        if (fn === "check-status") checks.push(w.clock.now() - began);
-        return f(input, signal);
+        const at = w.clock.now() - began;
+        const out = await f(input, signal).catch((error: unknown) => {
+          if (fn === "check-status") checks.push(at); // a retry-loop check (StillRunning)
+          throw error;
+        });
+        // The trusted first wait's check reads nothing: not a status call.
+        if (fn === "check-status" && !(out as CheckResult).unread) checks.push(at);
+        return out;
       };
     }
-    if (ew) {
-      tasks[S.waitForEvent] = ew.registerWait;
-      tasks[S.waitForEventAfterStart] = ew.registerWait;
-    }
+    if (ew) tasks[S.waitForEvent] = ew.registerWait;
     const result = await runLocalExecution(defs.runSync, {
       name: `step-${i}`,
       stateMachineName: "run-sync",
