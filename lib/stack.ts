@@ -165,35 +165,52 @@ export class OrchestratorStack extends Stack {
     });
     this.addPipelines(props, scheduleDlq, schedulesEnabled, logsBucket.bucket);
     this.monitoring = this.makeMonitoring(config, scheduleDlq, cancellation, schedulesEnabled);
-    if (config.freshness) {
-      this.freshness = new Freshness(this, "Freshness", {
-        config: config.freshness,
-        functions: this.functions,
-        alarmTopic: this.monitoring.topic,
-        dashboard: this.monitoring.dashboard,
-        enabled: schedulesEnabled,
-        logRetention: props.logRetention,
-        functionsDir: props.functionsDir,
-      });
-    }
-    if (props.webhooks) {
-      this.webhookReceiver = new WebhookReceiver(this, "Webhooks", {
-        ...props.webhooks,
-        alarmTopic: this.monitoring.topic,
-        logRetention: props.logRetention,
-        functionsDir: props.functionsDir,
-      });
-      eventWait?.connect(this.webhookReceiver.bus, this.runSync.stateMachine);
-      eventWait?.useDeliveryRecord({
-        readWrite: this.functions.checkStatus,
-        read: this.functions.startSync,
-      });
+    if (config.freshness)
+      this.freshness = this.addFreshness(config.freshness, props, schedulesEnabled);
+    if (eventWait) {
+      this.webhookReceiver = this.addWebhookReceiver(props, eventWait);
       this.eventWait = eventWait;
     }
     this.reportWidget = this.addRunTimelines(props, logsBucket.bucket);
     this.monitoring.monitorFunctions(this.functionsMadeAfterMonitoring());
     this.acknowledgeNagFindings(logsBucket, scheduleDlq, cancellation);
     this.describeApiKeySecret(apiKeySecret === undefined, schedulesEnabled, config);
+  }
+
+  /** The freshness check (lib/constructs/freshness.ts), on the monitoring's topic and dashboard. */
+  private addFreshness(
+    config: NonNullable<PipelinesConfig["freshness"]>,
+    props: OrchestratorStackProps,
+    enabled: boolean,
+  ): Freshness {
+    return new Freshness(this, "Freshness", {
+      config,
+      functions: this.functions,
+      alarmTopic: this.monitoring.topic,
+      dashboard: this.monitoring.dashboard,
+      enabled,
+      logRetention: props.logRetention,
+      functionsDir: props.functionsDir,
+    });
+  }
+
+  /**
+   * With webhooks: the receiver and its bus, wake on the bus, and the delivery record that
+   * check-status writes and start-sync reads (docs/webhooks.md).
+   */
+  private addWebhookReceiver(props: OrchestratorStackProps, eventWait: EventWait): WebhookReceiver {
+    const receiver = new WebhookReceiver(this, "Webhooks", {
+      ...props.webhooks,
+      alarmTopic: this.monitoring.topic,
+      logRetention: props.logRetention,
+      functionsDir: props.functionsDir,
+    });
+    eventWait.connect(receiver.bus, this.runSync.stateMachine);
+    eventWait.useDeliveryRecord({
+      readWrite: this.functions.checkStatus,
+      read: this.functions.startSync,
+    });
+    return receiver;
   }
 
   /**

@@ -64,18 +64,7 @@ export interface DagNode {
  * use).
  */
 export function decompose(nodes: readonly DagNode[]): Decomposition {
-  if (nodes.length === 0) throw new Error("decompose: a pipeline needs at least one step");
-  const order = new Map<string, number>();
-  for (const [i, n] of nodes.entries()) {
-    if (order.has(n.id)) throw new Error(`decompose: duplicate step id "${n.id}"`);
-    order.set(n.id, i);
-  }
-  for (const n of nodes) {
-    for (const d of n.after) {
-      if (!order.has(d))
-        throw new Error(`decompose: step "${n.id}" runs after unknown step "${d}"`);
-    }
-  }
+  const order = nodeOrder(nodes);
   // The edges the plan is built from; cut edges are removed from it.
   const parents = new Map(nodes.map((n) => [n.id, new Set(n.after)]));
   let ancestors = ancestorSets(
@@ -139,6 +128,28 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
       declared,
     ),
   );
+  return { plan, gated: unorderedDependencies(nodes, plan) };
+}
+
+/** Each node's position; throws on an empty DAG, duplicate ids and unknown dependencies. */
+function nodeOrder(nodes: readonly DagNode[]): Map<string, number> {
+  if (nodes.length === 0) throw new Error("decompose: a pipeline needs at least one step");
+  const order = new Map<string, number>();
+  for (const [i, n] of nodes.entries()) {
+    if (order.has(n.id)) throw new Error(`decompose: duplicate step id "${n.id}"`);
+    order.set(n.id, i);
+  }
+  for (const n of nodes) {
+    for (const d of n.after) {
+      if (!order.has(d))
+        throw new Error(`decompose: step "${n.id}" runs after unknown step "${d}"`);
+    }
+  }
+  return order;
+}
+
+/** The declared dependencies the plan's structure does not order: each needs a gate. */
+function unorderedDependencies(nodes: readonly DagNode[], plan: Plan): Dependency[] {
   const before = planPredecessors(plan);
   const gated: Dependency[] = [];
   for (const n of nodes) {
@@ -146,7 +157,7 @@ export function decompose(nodes: readonly DagNode[]): Decomposition {
       if (!before.get(n.id)?.has(d)) gated.push({ step: n.id, dependsOn: d });
     }
   }
-  return { plan, gated };
+  return gated;
 }
 
 /**

@@ -98,34 +98,9 @@ export interface LocalDeps {
 }
 
 export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalDeps> {
-  const runDir = options.runDir ?? options.outDir;
   await mkdir(options.outDir, { recursive: true });
-  await mkdir(runDir, { recursive: true });
-  const handlerLogPath = join(runDir, "handlers.log.jsonl");
-  const metricsPath = join(runDir, "metrics.jsonl");
-  const handlerLog = createWriteStream(handlerLogPath, { flags: "a" });
-  const metricsOut = createWriteStream(metricsPath, { flags: "a" });
-  // A file that cannot be opened (a directory in its place, no permission) rejects here,
-  // with its path and code, rather than crashing the process later.
-  const opened = (stream: WriteStream) =>
-    new Promise<void>((ok, fail) => {
-      stream.once("open", () => ok());
-      stream.once("error", fail);
-    });
-  try {
-    await Promise.all([opened(handlerLog), opened(metricsOut)]);
-  } catch (error) {
-    handlerLog.destroy();
-    metricsOut.destroy();
-    throw error;
-  }
-  // A write that fails later (a full disk) is kept and reported by close().
-  let writeError: Error | undefined;
-  for (const stream of [handlerLog, metricsOut]) {
-    stream.on("error", (error) => {
-      writeError ??= error;
-    });
-  }
+  const files = await openRunFiles(options.runDir ?? options.outDir);
+  const { handlerLog, metricsOut } = files;
   const redactor = new Redactor();
   redactor.register(options.polytomic.apiKey);
   const { partnerKey } = options.polytomic;
@@ -167,15 +142,47 @@ export async function createLocalDeps(options: LocalDepsOptions): Promise<LocalD
     logger,
     ...(options.eventWait?.delivery ? { delivery: options.eventWait.delivery } : {}),
   });
-  const end = (stream: WriteStream) =>
-    new Promise<void>((ok) => (stream.destroyed ? ok() : stream.end(() => ok())));
   return {
     deps,
-    handlerLogPath,
-    metricsPath,
-    close: async () => {
-      await Promise.all([end(handlerLog), end(metricsOut)]);
-      if (writeError) throw writeError;
-    },
+    handlerLogPath: files.handlerLogPath,
+    metricsPath: files.metricsPath,
+    close: files.close,
   };
+}
+
+/** The run folder's handler log and metrics files, open for appending. */
+async function openRunFiles(runDir: string) {
+  await mkdir(runDir, { recursive: true });
+  const handlerLogPath = join(runDir, "handlers.log.jsonl");
+  const metricsPath = join(runDir, "metrics.jsonl");
+  const handlerLog = createWriteStream(handlerLogPath, { flags: "a" });
+  const metricsOut = createWriteStream(metricsPath, { flags: "a" });
+  // A file that cannot be opened (a directory in its place, no permission) rejects here,
+  // with its path and code, rather than crashing the process later.
+  const opened = (stream: WriteStream) =>
+    new Promise<void>((ok, fail) => {
+      stream.once("open", () => ok());
+      stream.once("error", fail);
+    });
+  try {
+    await Promise.all([opened(handlerLog), opened(metricsOut)]);
+  } catch (error) {
+    handlerLog.destroy();
+    metricsOut.destroy();
+    throw error;
+  }
+  // A write that fails later (a full disk) is kept and reported by close().
+  let writeError: Error | undefined;
+  for (const stream of [handlerLog, metricsOut]) {
+    stream.on("error", (error) => {
+      writeError ??= error;
+    });
+  }
+  const end = (stream: WriteStream) =>
+    new Promise<void>((ok) => (stream.destroyed ? ok() : stream.end(() => ok())));
+  const close = async () => {
+    await Promise.all([end(handlerLog), end(metricsOut)]);
+    if (writeError) throw writeError;
+  };
+  return { handlerLog, metricsOut, handlerLogPath, metricsPath, close };
 }
