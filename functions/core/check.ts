@@ -153,10 +153,9 @@ function nextWaits(
   now: number,
   polls: number,
 ): Pick<CheckResult, "next_poll_seconds" | "event_wait_seconds"> {
-  const { start } = state;
-  const poll: PollState = { elapsedSeconds: elapsedSeconds(state, run, now), polls };
+  const poll = pollStateOf(state, run, now, polls);
   // Never sleep far past the deadline: the timeout is noticed within one floor interval.
-  const untilDeadline = Math.ceil((Date.parse(start.deadline) - now) / 1000);
+  const untilDeadline = secondsToDeadline(state, now);
   const bounded = (next: number) => boundByDeadline(state.poll, next, untilDeadline);
   return {
     next_poll_seconds: bounded(nextPollSeconds(state.poll, poll)),
@@ -176,14 +175,29 @@ export function eventWaitFor(
   decision: WaitDecision,
 ): number {
   if (decision.wait === "poll") return result.next_poll_seconds;
-  const run = {
-    status: result.status,
-    ...(result.started_at ? { started_at: result.started_at } : {}),
-  };
-  const poll: PollState = { elapsedSeconds: elapsedSeconds(state, run, now), polls: result.polls };
-  const untilDeadline = Math.ceil((Date.parse(state.start.deadline) - now) / 1000);
+  const poll = pollStateOf(state, seenRun(result), now, result.polls);
   const trusted = trustedEventWaitSeconds(state.poll, poll, decision.fraction);
-  return boundByDeadline(state.poll, trusted, untilDeadline);
+  return boundByDeadline(state.poll, trusted, secondsToDeadline(state, now));
+}
+
+/** What polling.ts waits by, at `now`, for a run last seen as `run`. */
+function pollStateOf(
+  state: StartedState,
+  run: Pick<RunView, "status" | "started_at">,
+  now: number,
+  polls: number,
+): PollState {
+  return { elapsedSeconds: elapsedSeconds(state, run, now), polls };
+}
+
+/** Whole seconds left until the step's deadline (negative once it passed). */
+function secondsToDeadline(state: StartedState, now: number): number {
+  return Math.ceil((Date.parse(state.start.deadline) - now) / 1000);
+}
+
+/** The run as a check saw it: its status, and when it started running, if it did. */
+function seenRun(check: CheckResult): Pick<RunView, "status" | "started_at"> {
+  return { status: check.status, ...(check.started_at ? { started_at: check.started_at } : {}) };
 }
 
 /**
@@ -253,11 +267,7 @@ export function stillRunning(
   if (result.terminal || result.timed_out || result.start_pending) return undefined;
   if (!retriesWhileRunning(loop, state.poll)) return undefined;
   if ((result.api_retries ?? 0) > carriedApiRetries) return undefined;
-  const run = {
-    status: result.status,
-    ...(result.started_at ? { started_at: result.started_at } : {}),
-  };
-  return new StillRunning(result, elapsedSeconds(state, run, now));
+  return new StillRunning(result, elapsedSeconds(state, seenRun(result), now));
 }
 
 /**
@@ -282,10 +292,19 @@ export function unreadableRun(
   const name = error instanceof Error ? error.name : "";
   if (!state || !isRetryableName(name) || !retriesWhileRunning(loop, state.poll)) return undefined;
   if (now >= Date.parse(state.start.deadline)) return undefined;
+  const check = unreadCheck(state, now, (state.check?.polls ?? 0) + 1);
+  check.next_poll_seconds = pollBucket(check.next_poll_seconds);
+  return new StillRunning(check, elapsedSeconds(state, seenRun(check), now), name);
+}
+
+/**
+ * A check that read nothing: the run still going as the last check saw it (or as the start
+ * answered), with polling's waits from `now`.
+ */
+function unreadCheck(state: StartedState, now: number, polls: number): CheckResult {
   const seen = state.check;
   const run = { status: seen?.status ?? state.start.status, started_at: seen?.started_at };
-  const polls = (seen?.polls ?? 0) + 1;
-  const check: CheckResult = {
+  return {
     status: run.status,
     terminal: false,
     step_failed: false,
@@ -296,8 +315,6 @@ export function unreadableRun(
     ...(seen?.created_at ? { created_at: seen.created_at } : {}),
     ...(seen?.started_at ? { started_at: seen.started_at } : {}),
   };
-  check.next_poll_seconds = pollBucket(check.next_poll_seconds);
-  return new StillRunning(check, elapsedSeconds(state, run, now), name);
 }
 
 /**
@@ -312,19 +329,7 @@ export function unreadableRun(
 export function firstTrustedWait(state: StartedState, now: number): CheckResult | undefined {
   const wait = state.start.event_wait_seconds ?? 0;
   if (state.check || !(wait > 0)) return undefined;
-  const run = { status: state.start.status };
-  const { next_poll_seconds } = nextWaits(state, run, now, 0);
-  return {
-    status: state.start.status,
-    terminal: false,
-    step_failed: false,
-    counts: { records: 0, errors: 0, warnings: 0 },
-    next_poll_seconds,
-    event_wait_seconds: wait,
-    polls: 0,
-    timed_out: false,
-    unread: true,
-  };
+  return { ...unreadCheck(state, now, 0), event_wait_seconds: wait, unread: true };
 }
 
 /**
