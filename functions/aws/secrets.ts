@@ -12,6 +12,7 @@
  */
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { HandlerError } from "../core/errors";
+import { isUuid } from "../core/input";
 import { basicToken } from "../core/partner-access";
 import type { Clock } from "../core/ports";
 import type { Redactor } from "../core/redact";
@@ -141,8 +142,6 @@ export async function readSecretString(
   }
 }
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** What a secret holds: the credentials it names, and its partner key if it has one. */
 export interface SecretValue {
   credentials: PolytomicCredentials;
@@ -185,7 +184,5 @@ export function parseSecretValue(secret: string | undefined): SecretValue | unde
       : { credentials: key, partnerKey: key };
   }
   const org = typeof parsed.organization_id === "string" ? parsed.organization_id.trim() : "";
-  return UUID_RE.test(org)
-    ? { credentials: { organizationId: org, key }, partnerKey: key }
-    : undefined;
+  return isUuid(org) ? { credentials: { organizationId: org, key }, partnerKey: key } : undefined;
 }

@@ -8,6 +8,9 @@
  */
 import type { OutcomeErrorName } from "./error-names";
 
+/** A UUID in any case, as Polytomic's ids are (syncs, executions, organizations). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type SyncType = "model" | "bulk";
 export type ConflictPolicy = "attach" | "fail" | "wait";
 export type RunAfter = "success" | "completion";

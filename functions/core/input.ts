@@ -22,6 +22,7 @@ import {
   type StepInput,
   type SyncRef,
   type SyncType,
+  UUID_PATTERN,
 } from "./contract";
 import { invalidInput } from "./errors";
 import type { FreshnessInput, FreshSync } from "./freshness";
@@ -30,11 +31,9 @@ import type { AlarmChange, FreshnessNoticeInput } from "./freshness-notice";
 
 type Obj = Record<string, unknown>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Whether `v` is a UUID (any case), as Polytomic's ids are. */
 export function isUuid(v: string): boolean {
-  return UUID.test(v);
+  return UUID_PATTERN.test(v);
 }
 
 function isObj(v: unknown): v is Obj {
@@ -130,7 +129,8 @@ function syncRef(v: unknown, path: string): SyncRef {
     throw invalidInput(path, "must have exactly one of id or name");
   }
   if (id !== undefined) {
-    if (!UUID.test(id)) throw invalidInput(`${path}.id`, `must be a UUID, got ${describe(id)}`);
+    if (!UUID_PATTERN.test(id))
+      throw invalidInput(`${path}.id`, `must be a UUID, got ${describe(id)}`);
     return { id };
   }
   return { name: name as string };
@@ -276,7 +276,7 @@ function withOrganization(out: StepInput, o: Obj): StepInput {
     if (name !== undefined) throw invalidInput("organization_name", "needs organization_id");
     return out;
   }
-  if (!UUID.test(id)) {
+  if (!UUID_PATTERN.test(id)) {
     throw invalidInput("organization_id", `must be an organization's UUID, got ${describe(id)}`);
   }
   out.organization_id = id;
@@ -356,7 +356,8 @@ function startResult(v: unknown, path: string): StartResult {
 /** The `sync_id` of a start-sync answer (StartResult or StartPending): a UUID. */
 function startSyncId(o: Obj, path: string): string {
   const id = str(o.sync_id, `${path}.sync_id`);
-  if (!UUID.test(id)) throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
+  if (!UUID_PATTERN.test(id))
+    throw invalidInput(`${path}.sync_id`, `must be a UUID, got ${describe(id)}`);
   return id;
 }
 
@@ -625,7 +626,7 @@ function organizationsSpec(v: unknown, path: string): OrganizationsSpec {
   }
   if (o.sharing_connection !== undefined) {
     const id = str(o.sharing_connection, `${path}.sharing_connection`);
-    if (!UUID.test(id)) {
+    if (!UUID_PATTERN.test(id)) {
       throw invalidInput(
         `${path}.sharing_connection`,
         `must be a connection's UUID, got ${describe(id)}`,

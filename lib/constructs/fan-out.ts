@@ -28,6 +28,7 @@ import {
   type ResolvedOrganization,
   type ResolveOrganizationsInput,
   type ResolveOrganizationsResult,
+  UUID_PATTERN,
 } from "../../functions/core/contract";
 import { RETRYABLE_ERRORS } from "../../functions/core/error-names";
 import type { FanOutConfig, PipelineConfig } from "../config/model";
@@ -413,8 +414,6 @@ const ERROR_NAME_ALLOWANCE = 64;
 /** `{"id":"","name":"","status":"succeeded","error":""},`: an entry without its values. */
 const RESULT_OVERHEAD = 52;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export interface FanOutLimits {
   /** The most organizations a run can have: the list's length, else MAX_ORGANIZATIONS. */
   organizations: number;
@@ -434,7 +433,7 @@ export function fanOutLimits(fanOut: FanOutConfig): FanOutLimits {
   const names =
     "list" in spec
       ? spec.list.map((entry) =>
-          UUID.test(entry) ? ORGANIZATION_NAME_ALLOWANCE : Buffer.byteLength(entry),
+          UUID_PATTERN.test(entry) ? ORGANIZATION_NAME_ALLOWANCE : Buffer.byteLength(entry),
         )
       : Array.from({ length: MAX_ORGANIZATIONS }, () => ORGANIZATION_NAME_ALLOWANCE);
   const perIteration =

@@ -5,7 +5,11 @@
  * pipeline runs end to end without a hand-written scenario.
  */
 import { createHash } from "node:crypto";
-import type { BulkStartOptions, OrganizationsSpec } from "../../functions/core/contract";
+import {
+  type BulkStartOptions,
+  type OrganizationsSpec,
+  UUID_PATTERN,
+} from "../../functions/core/contract";
 import type { Scenario, SchemaScenario, SyncScenario } from "../../simulator/scenario";
 import type { PipelineConfig, PipelinesConfig, StepConfig } from "../config/model";
 
@@ -146,7 +150,6 @@ function stepSyncs(
 export const GENERATED_PARTNER_KEY = "local-partner-key";
 /** Organizations a generated scenario gives `all` or a shared connection. */
 const GENERATED_ORGANIZATIONS = 3;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * A fan-out's scenario (issue 15): a partner key and the organizations `organizations:`
@@ -201,7 +204,7 @@ function generatedOrganizations(spec: OrganizationsSpec): { id: string; name: st
     return Array.from({ length: GENERATED_ORGANIZATIONS }, (_, i) => named(`Customer ${i + 1}`));
   }
   return spec.list.map((entry) =>
-    UUID.test(entry)
+    UUID_PATTERN.test(entry)
       ? { id: entry.toLowerCase(), name: `Organization ${entry.slice(0, 8)}` }
       : named(entry),
   );

@@ -7,6 +7,7 @@
  * Against the embedded simulator by default (the scenario's `partner_key`); `--live` asks
  * the real API with POLYTOMIC_PARTNER_KEY. docs/partners.md.
  */
+import { UUID_PATTERN } from "../../../functions/core/contract";
 import type { Organization, PartnerEntity } from "../../../functions/polytomic/types";
 import { emptyScenario, ManualClock } from "../../../simulator";
 import {
@@ -50,8 +51,6 @@ export const WHEREIS = commandSpec({
     "(no partner key, or a key that is not a partner key).",
 });
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** Where the lookups go. */
 interface Target extends ApiTarget {
   /** The API's base URL the canonical path is joined to; none for the embedded simulator. */
@@ -73,7 +72,7 @@ export async function whereisCommand(args: readonly string[], io: CliIO): Promis
   const parsed = parseCommandArgs(WHEREIS, args);
   if (helpRequested(WHEREIS, parsed, io)) return 0;
   const id = (parsed.positionals[0] ?? "").trim();
-  if (!UUID.test(id)) {
+  if (!UUID_PATTERN.test(id)) {
     throw new UsageError(
       `whereis: expected a UUID (a sync, execution or connection id), got "${id}"`,
     );
