@@ -13,10 +13,9 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { HandlerError } from "../core/errors";
 import { isUuid } from "../core/input";
-import { basicToken } from "../core/partner-access";
 import type { Clock } from "../core/ports";
 import type { Redactor } from "../core/redact";
-import type { PolytomicCredentials } from "../polytomic/client";
+import { basicToken, type PolytomicCredentials } from "../polytomic/client";
 import { isThrottling, isTransient } from "./aws-errors";
 
 export interface SecretKeyStoreOptions {

@@ -9,7 +9,11 @@
  * redactor with every organization's Basic form, and never put in a message. A secret with no
  * partner key fails the call with `Config.Invalid`, saying so.
  */
-import { organizationCredentials, type PolytomicCredentials } from "../polytomic/client";
+import {
+  basicToken,
+  organizationCredentials,
+  type PolytomicCredentials,
+} from "../polytomic/client";
 import { withKeyRefresh } from "./auth-refresh";
 import { HandlerError } from "./errors";
 import type { Logger, PartnerAccess, PolytomicApi, PolytomicPartnerApi } from "./ports";
@@ -26,11 +30,6 @@ export interface PartnerAccessOptions {
   /** Forces a fresh read of the key: a call answered 401 is retried once after it. */
   refresh?: () => Promise<void>;
   logger?: Logger;
-}
-
-/** The Basic token of a partner key for one organization (registered with the redactor). */
-export function basicToken(organizationId: string, partnerKey: string): string {
-  return Buffer.from(`${organizationId}:${partnerKey}`).toString("base64");
 }
 
 export function partnerAccess(options: PartnerAccessOptions): PartnerAccess {

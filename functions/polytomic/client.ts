@@ -105,6 +105,11 @@ export function organizationCredentials(
   return { organizationId, key: partnerKey };
 }
 
+/** The HTTP Basic token of organization-scoped credentials: base64(`<organization id>:<key>`). */
+export function basicToken(organizationId: string, key: string): string {
+  return Buffer.from(`${organizationId}:${key}`).toString("base64");
+}
+
 /** The key of credentials, whichever form they take (a raw key, or organization-scoped). */
 export function keyOf(credentials: PolytomicCredentials): string {
   return typeof credentials === "string" ? credentials : credentials.key;
@@ -890,7 +895,7 @@ export class PolytomicClient implements PolytomicApi, PolytomicPartnerApi {
       );
     }
     if (!basic) return { header: `Bearer ${key}`, secrets: [key] };
-    const token = Buffer.from(`${org}:${key}`).toString("base64");
+    const token = basicToken(org, key);
     return { header: `Basic ${token}`, secrets: [key, token] };
   }
 }
